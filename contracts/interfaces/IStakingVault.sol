@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title IStakingVault
+/// @notice CNDR stake and delegation, one pool per provider.
+///
+/// A pool has four tranches: the provider's own active stake and pending self-withdrawal (amounts), and two share
+/// classes for delegators, active and pending-withdrawal. A slash lowers assets, never shares, so every share of a
+/// class loses value pro rata in O(1); the provider's own stake takes losses first. A withdrawal moves stake into
+/// the pending class (still slashable) and unlocks at the later of the unbonding delay and the end of the exposure
+/// it backed plus the exposure tail (late-report, dispute, arbitrator and veto windows). Rewards reach delegators
+/// through a cumulative reward-per-share index, after the provider's commission, so a claim costs the same however
+/// many rewards were notified.
+interface IStakingVault {
+    /// @notice A provider's pool.
+    /// @param selfActive The provider's active self-stake.
+    /// @param selfPending The provider's pending self-withdrawal (slashable until claimed).
+    /// @param delegatedAssets Assets of the delegated active class.
+    /// @param delegatedShares Shares of the delegated active class.
+    /// @param pendingAssets Assets of the delegated pending-withdrawal class.
+    /// @param pendingShares Shares of the delegated pending-withdrawal class.
+    /// @param rewardPerShare Cumulative rewards per delegated active share, scaled by 1e36.
+    /// @param providerRewards Rewards owed to the provider (commission and its self-stake's share).
+    /// @param selfUnlockAt When the provider's pending self-withdrawal may be claimed.
+    /// @param exposureUntil End of the latest lease exposure this pool backs.
+    /// @param slashHolds Pending slashes: while non-zero no withdrawal of this pool may be claimed.
+    /// @param generation Generation of the delegated active class (bumped when a slash empties it).
+    /// @param pendingGeneration Generation of the pending class (bumped when a slash empties it).
+    struct Pool {
+        uint128 selfActive;
+        uint128 selfPending;
+        uint128 delegatedAssets;
+        uint128 delegatedShares;
+        uint128 pendingAssets;
+        uint128 pendingShares;
+        uint256 rewardPerShare;
+        uint96 providerRewards;
+        uint40 selfUnlockAt;
+        uint40 exposureUntil;
+        uint16 slashHolds;
+        uint32 generation;
+        uint32 pendingGeneration;
+    }
+
+    /// @notice A delegator's position in one pool.
+    /// @param shares Delegated active shares (void if `generation` is not the pool's).
+    /// @param unlockAt When the pending withdrawal may be claimed.
+    /// @param generation The active class generation the shares belong to.
+    /// @param pendingGeneration The pending class generation the pending shares belong to.
+    /// @param pendingShares Shares of the pending-withdrawal class (one merged withdrawal).
+    /// @param rewards Rewards settled but not yet claimed.
+    /// @param rewardPerSharePaid The pool index at the last settlement.
+    struct Delegation {
+        uint128 shares;
+        uint40 unlockAt;
+        uint32 generation;
+        uint32 pendingGeneration;
+        uint128 pendingShares;
+        uint128 rewards;
+        uint256 rewardPerSharePaid;
+    }
+
+    // --- errors ---
+
+    /// @notice An amount of zero.
+    error StakingVaultZeroAmount();
+    /// @notice The provider is not in a status that allows the call.
+    error StakingVaultProviderNotAllowed(address provider, uint8 status);
+    /// @notice A provider cannot delegate to its own pool; it stakes.
+    error StakingVaultSelfDelegation(address provider);
+    /// @notice A delegation below the minimum.
+    error StakingVaultDelegationTooSmall(uint256 amount, uint256 minimum);
+    /// @notice Delegated stake would exceed the cap (multiple x self-stake).
+    error StakingVaultDelegationCapExceeded(uint256 delegatedAfter, uint256 cap);
+    /// @notice The amount rounds to zero shares.
+    error StakingVaultZeroShares(uint256 assets);
+    /// @notice A withdrawal request above the caller's active stake.
+    error StakingVaultInsufficientStake(uint256 available, uint256 requested);
+    /// @notice Nothing pending to claim.
+    error StakingVaultNothingPending(address provider, address account);
+    /// @notice The withdrawal is still unbonding.
+    error StakingVaultStillUnbonding(uint256 unlockAt, uint256 nowTime);
+    /// @notice A slash against the pool is pending, so its withdrawals wait.
+    error StakingVaultSlashPending(address provider, uint256 holds);
+    /// @notice No rewards to claim.
+    error StakingVaultNothingToClaim(address provider, address account);
+    /// @notice A release of a slash hold that was never placed.
+    error StakingVaultNoSlashHold(address provider);
+    /// @notice A governance parameter outside its hard bounds.
+    error StakingVaultParameterOutOfBounds(string name, uint256 value, uint256 min, uint256 max);
+    /// @notice An address argument is zero.
+    error StakingVaultZeroAddress(string name);
+
+    // --- events ---
+
+    event Staked(address indexed provider, uint256 amount, uint256 selfActive);
+    event Delegated(address indexed provider, address indexed delegator, uint256 assets, uint256 shares);
+    event WithdrawRequested(
+        address indexed provider, address indexed account, uint256 assets, uint256 pendingShares, uint256 unlockAt
+    );
+    event WithdrawClaimed(address indexed provider, address indexed account, uint256 assets);
+    event RewardNotified(
+        address indexed provider, uint256 amount, uint256 commission, uint256 toDelegators, uint256 rewardPerShare
+    );
+    event RewardsClaimed(address indexed provider, address indexed account, address indexed to, uint256 amount);
+    event Slashed(
+        address indexed provider,
+        uint256 requested,
+        uint256 slashed,
+        uint256 fromSelf,
+        uint256 fromDelegated,
+        uint256 fromPending,
+        address recipient
+    );
+    /// @notice A slash emptied a share class; its shares are retired.
+    event ShareClassClosed(address indexed provider, bool pendingClass, uint32 newGeneration, uint256 dustSlashed);
+    event ExposureRecorded(address indexed provider, uint256 exposureUntil);
+    event SlashHoldChanged(address indexed provider, uint256 holds);
+    event UnbondingPeriodSet(uint256 period);
+    event ExposureTailSet(uint256 tail);
+    event DelegationCapMultipleSet(uint256 multiple);
+    event MinDelegationSet(uint256 minimum);
+
+    // --- providers and delegators ---
+
+    /// @notice Adds to the caller's own stake as a provider (active or jailed). Not while paused.
+    function stake(uint256 amount) external;
+
+    /// @notice Delegates to an active provider's pool. Not while paused.
+    /// @return shares The delegated active shares minted (rounded down).
+    function delegate(address provider, uint256 amount) external returns (uint256 shares);
+
+    /// @notice Moves `amount` of the caller's active stake in `provider`'s pool into its pending withdrawal (for the
+    /// provider itself, its self-stake). `type(uint256).max` withdraws a delegator's whole position. Merges with an
+    /// existing pending withdrawal, which then unlocks at the later of the two unlock times. Never paused.
+    /// @return unlockAt When the merged withdrawal may be claimed.
+    function requestWithdraw(address provider, uint256 amount) external returns (uint256 unlockAt);
+
+    /// @notice Pays out the caller's pending withdrawal from `provider`'s pool once unlocked and no slash is
+    /// pending. Never paused.
+    /// @return assets What was paid (the pending class's value, after any slash while pending).
+    function claimWithdraw(address provider) external returns (uint256 assets);
+
+    /// @notice Pays out the caller's rewards in `provider`'s pool: a delegator's to itself, the provider's to its
+    /// payout address. Never paused.
+    function claimRewards(address provider) external returns (uint256 amount);
+
+    // --- protocol roles ---
+
+    /// @notice Funds rewards for a pool: the provider's commission first, the rest pro rata to active stake.
+    /// Rewarder role (the EmissionController); pulls `amount` CNDR from the caller.
+    function notifyReward(address provider, uint256 amount) external;
+
+    /// @notice Slashes up to `amount` from a pool and sends it to `recipient`. Slasher role.
+    /// @return slashed What was taken: min(amount, the pool's total), never zero if the pool holds anything.
+    function slash(address provider, uint256 amount, address recipient) external returns (uint256 slashed);
+
+    /// @notice Marks a slash as pending: no withdrawal from the pool may be claimed until released. Slasher role.
+    function holdForSlash(address provider) external;
+
+    /// @notice Releases one pending-slash hold. Slasher role.
+    function releaseSlashHold(address provider) external;
+
+    /// @notice Extends the end of the exposure the pool backs (a lease's end). Exposure role (the JobMarket).
+    function recordExposure(address provider, uint40 until) external;
+
+    // --- governance ---
+
+    function setUnbondingPeriod(uint40 period) external;
+    function setExposureTail(uint40 tail) external;
+    function setDelegationCapMultiple(uint16 multiple) external;
+    function setMinDelegation(uint128 minimum) external;
+    function pause() external;
+    function unpause() external;
+
+    // --- views ---
+
+    function getPool(address provider) external view returns (Pool memory);
+    function getDelegation(address provider, address account) external view returns (Delegation memory);
+    /// @notice The provider's active stake: self-stake plus delegated active assets (what backs new work).
+    function activeStake(address provider) external view returns (uint256);
+    /// @notice Everything slashable in the pool: active and pending, self and delegated.
+    function totalStake(address provider) external view returns (uint256);
+    /// @notice Whether the active stake covers the provider's attested GPUs (the registry's requirement).
+    function hasSufficientStake(address provider) external view returns (bool);
+    /// @notice The assets a delegator's active shares are worth now.
+    function delegatedBalance(address provider, address account) external view returns (uint256);
+    /// @notice A delegator's pending withdrawal: what it is worth now and when it unlocks.
+    function pendingWithdrawal(address provider, address account)
+        external
+        view
+        returns (uint256 assets, uint256 unlockAt);
+    /// @notice Rewards the account could claim now (the provider's own when `account` is the provider).
+    function claimableRewards(address provider, address account) external view returns (uint256);
+    /// @notice How much more may be delegated to the provider under the cap.
+    function delegationRoom(address provider) external view returns (uint256);
+    /// @notice Rewards notified and not yet claimed, over all pools (index rounding dust included).
+    function totalRewardsOwed() external view returns (uint256);
+    function unbondingPeriod() external view returns (uint40);
+    function exposureTail() external view returns (uint40);
+    function delegationCapMultiple() external view returns (uint16);
+    function minDelegation() external view returns (uint128);
+}

@@ -1,0 +1,457 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {IProviderRegistry} from "../interfaces/IProviderRegistry.sol";
+import {IStakingVault} from "../interfaces/IStakingVault.sol";
+
+/// @title ProviderRegistry
+/// @notice Providers, offers, the oracle-attested GPU inventory and its capacity.
+/// @dev Assumptions:
+/// - The AccessManager maps `jail` to the slasher role, `recordAttestation`/`revokeGpu` to the attestor role,
+///   `commitCapacity`/`releaseCapacity` to the exposure role, setters to governance, `pause`/`unpause` to the
+///   guardian.
+/// - The attestor (the OracleHub) only forwards attestations signed by the oracle quorum.
+/// Expired attestations stop counting when pruned; anyone may prune, and oracle nodes do so every epoch, so the
+/// award path never scans a provider's GPUs.
+contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
+    /// @notice At most this many model classes (one bit each in `Provider.classMask`).
+    uint256 public constant MAX_MODEL_CLASSES = 32;
+    /// @notice Longest metadata URI in bytes.
+    uint256 public constant MAX_METADATA_LENGTH = 512;
+    /// @notice Highest price per GPU-hour an offer may carry (1,000,000 units of a 6-decimal stablecoin per hour
+    /// times 1e3 headroom), so lease values cannot overflow downstream arithmetic.
+    uint256 public constant MAX_PRICE_PER_GPU_HOUR = 1e12;
+    /// @notice Longest validity of one attestation.
+    uint256 public constant MAX_ATTESTATION_VALIDITY = 30 days;
+    /// @notice Bounds on the stake required per GPU.
+    uint256 public constant MIN_STAKE_PER_GPU = 1e18;
+    uint256 public constant MAX_STAKE_PER_GPU = 10_000_000e18;
+    /// @notice Bounds on the commission increase delay.
+    uint256 public constant MIN_COMMISSION_DELAY = 1 days;
+    uint256 public constant MAX_COMMISSION_DELAY = 60 days;
+    uint16 private constant _MAX_BPS = 10_000;
+    uint8 private constant _TIER_CONFIDENTIAL = 2;
+
+    mapping(address provider => Provider) private _providers;
+    mapping(address provider => mapping(bytes32 modelClass => Offer)) private _offers;
+    mapping(address provider => mapping(bytes32 modelClass => Capacity)) private _capacity;
+    mapping(address provider => mapping(bytes32 gpuId => Gpu)) private _gpus;
+    mapping(bytes32 gpuId => address provider) private _ccBinding;
+    mapping(bytes32 modelClass => ModelClass) private _modelClasses;
+    bytes32[] private _modelClassIds;
+
+    uint40 private _commissionIncreaseDelay;
+    address private _stakingVault;
+
+    /// @param authority The AccessManager.
+    /// @param commissionIncreaseDelay_ Initial delay before a commission increase applies.
+    constructor(address authority, uint40 commissionIncreaseDelay_) AccessManaged(authority) {
+        _setCommissionIncreaseDelay(commissionIncreaseDelay_);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Provider actions
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IProviderRegistry
+    function register(string calldata metadataURI, address payout) external whenNotPaused {
+        Provider storage p = _providers[msg.sender];
+        require(p.status == ProviderStatus.None, ProviderRegistryAlreadyRegistered(msg.sender, p.status));
+        require(payout != address(0), ProviderRegistryZeroAddress("payout"));
+        _checkMetadata(metadataURI);
+        p.status = ProviderStatus.Active;
+        p.payout = payout;
+        p.metadataURI = metadataURI;
+        emit ProviderRegistered(msg.sender, payout, metadataURI);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function setMetadataURI(string calldata metadataURI) external {
+        _requireRegistered(msg.sender);
+        _checkMetadata(metadataURI);
+        _providers[msg.sender].metadataURI = metadataURI;
+        emit MetadataUpdated(msg.sender, metadataURI);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function setPayout(address payout) external {
+        _requireRegistered(msg.sender);
+        require(payout != address(0), ProviderRegistryZeroAddress("payout"));
+        _providers[msg.sender].payout = payout;
+        emit PayoutUpdated(msg.sender, payout);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function setOffer(bytes32 modelClass, uint128 pricePerGpuHour) external whenNotPaused {
+        _requireStatus(msg.sender, ProviderStatus.Active);
+        require(_modelClasses[modelClass].enabled, ProviderRegistryUnknownModelClass(modelClass));
+        require(
+            pricePerGpuHour > 0 && pricePerGpuHour <= MAX_PRICE_PER_GPU_HOUR,
+            ProviderRegistryInvalidPrice(pricePerGpuHour, MAX_PRICE_PER_GPU_HOUR)
+        );
+        _offers[msg.sender][modelClass] = Offer({pricePerGpuHour: pricePerGpuHour, active: true});
+        emit OfferPublished(msg.sender, modelClass, pricePerGpuHour);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function withdrawOffer(bytes32 modelClass) external {
+        Offer storage o = _offers[msg.sender][modelClass];
+        require(o.active, ProviderRegistryNoOffer(msg.sender, modelClass));
+        o.active = false;
+        emit OfferWithdrawn(msg.sender, modelClass);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function setCommission(uint16 commissionBps) external {
+        _requireRegistered(msg.sender);
+        require(commissionBps <= _MAX_BPS, ProviderRegistryInvalidCommission(commissionBps, _MAX_BPS));
+        Provider storage p = _providers[msg.sender];
+        uint16 current = _commissionInForce(p);
+        uint256 effectiveAt;
+        if (commissionBps <= current) {
+            // A decrease (or no change) applies at once and cancels any pending increase.
+            p.commissionBps = commissionBps;
+            p.pendingCommissionBps = 0;
+            p.commissionEffectiveAt = 0;
+            effectiveAt = block.timestamp;
+        } else {
+            // An increase waits for the delay; it restarts if the provider changes it again.
+            p.commissionBps = current;
+            p.pendingCommissionBps = commissionBps;
+            effectiveAt = block.timestamp + _commissionIncreaseDelay;
+            p.commissionEffectiveAt = uint40(effectiveAt);
+        }
+        emit CommissionChangeScheduled(msg.sender, commissionBps, effectiveAt);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function exit() external {
+        Provider storage p = _providers[msg.sender];
+        require(
+            p.status == ProviderStatus.Active || p.status == ProviderStatus.Jailed,
+            ProviderRegistryInvalidStatus(msg.sender, p.status)
+        );
+        require(p.committedGpus == 0, ProviderRegistryCapacityCommitted(msg.sender, p.committedGpus));
+        p.status = ProviderStatus.Exited;
+        emit ProviderExited(msg.sender);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function unjail() external {
+        Provider storage p = _providers[msg.sender];
+        require(p.status == ProviderStatus.Jailed, ProviderRegistryInvalidStatus(msg.sender, p.status));
+        require(
+            block.timestamp >= p.jailedUntil,
+            ProviderRegistryStillJailed(msg.sender, p.jailedUntil, block.timestamp)
+        );
+        uint256 required = requiredStake(msg.sender);
+        uint256 stake = IStakingVault(_stakingVault).activeStake(msg.sender);
+        require(stake >= required, ProviderRegistryInsufficientStake(msg.sender, stake, required));
+        p.status = ProviderStatus.Active;
+        p.jailedUntil = 0;
+        emit ProviderUnjailed(msg.sender);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Protocol roles
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IProviderRegistry
+    function jail(address provider, uint40 until) external restricted {
+        Provider storage p = _providers[provider];
+        require(
+            p.status == ProviderStatus.Active || p.status == ProviderStatus.Jailed,
+            ProviderRegistryInvalidStatus(provider, p.status)
+        );
+        p.status = ProviderStatus.Jailed;
+        if (until > p.jailedUntil) p.jailedUntil = until;
+        emit ProviderJailed(provider, p.jailedUntil);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function recordAttestation(GpuAttestation calldata a) external restricted {
+        ProviderStatus status = _providers[a.provider].status;
+        require(
+            status == ProviderStatus.Active || status == ProviderStatus.Jailed,
+            ProviderRegistryInvalidStatus(a.provider, status)
+        );
+        require(_modelClasses[a.modelClass].enabled, ProviderRegistryUnknownModelClass(a.modelClass));
+        require(a.tier <= _TIER_CONFIDENTIAL, ProviderRegistryInvalidTier(a.tier));
+        uint256 maxExpiry = block.timestamp + MAX_ATTESTATION_VALIDITY;
+        require(
+            a.expiresAt > block.timestamp && a.expiresAt <= maxExpiry,
+            ProviderRegistryInvalidExpiry(a.expiresAt, block.timestamp, maxExpiry)
+        );
+        if (a.tier == _TIER_CONFIDENTIAL) {
+            address owner = gpuOwner(a.gpuId);
+            require(owner == address(0) || owner == a.provider, ProviderRegistryGpuBoundElsewhere(a.gpuId, owner));
+            _ccBinding[a.gpuId] = a.provider;
+        }
+
+        Gpu storage g = _gpus[a.provider][a.gpuId];
+        if (g.expiresAt == 0) {
+            _addToCapacity(a.provider, a.modelClass);
+        } else if (g.modelClass != a.modelClass) {
+            _removeFromCapacity(a.provider, g.modelClass);
+            _addToCapacity(a.provider, a.modelClass);
+        }
+        g.modelClass = a.modelClass;
+        g.expiresAt = a.expiresAt;
+        g.memoryMiB = a.memoryMiB;
+        g.tier = a.tier;
+        g.evidenceHash = a.evidenceHash;
+        emit GpuAttested(a.provider, a.gpuId, a.modelClass, a.tier, a.memoryMiB, a.evidenceHash, a.expiresAt);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function revokeGpu(address provider, bytes32 gpuId) external restricted {
+        _removeGpu(provider, gpuId, false);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function pruneExpired(address provider, bytes32[] calldata gpuIds) external {
+        for (uint256 i = 0; i < gpuIds.length; ++i) {
+            uint40 expiresAt = _gpus[provider][gpuIds[i]].expiresAt;
+            require(expiresAt != 0, ProviderRegistryUnknownGpu(provider, gpuIds[i]));
+            require(expiresAt <= block.timestamp, ProviderRegistryGpuNotExpired(gpuIds[i], expiresAt));
+            _removeGpu(provider, gpuIds[i], true);
+        }
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function commitCapacity(address provider, bytes32 modelClass, uint32 count) external restricted {
+        require(count > 0, ProviderRegistryZeroCount());
+        Capacity storage c = _capacity[provider][modelClass];
+        uint256 free = _free(c);
+        require(free >= count, ProviderRegistryInsufficientCapacity(provider, modelClass, free, count));
+        c.committed += count;
+        _providers[provider].committedGpus += count;
+        emit CapacityCommitted(provider, modelClass, count, c.committed);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function releaseCapacity(address provider, bytes32 modelClass, uint32 count) external restricted {
+        require(count > 0, ProviderRegistryZeroCount());
+        Capacity storage c = _capacity[provider][modelClass];
+        require(
+            c.committed >= count, ProviderRegistryReleaseExceedsCommitted(provider, modelClass, c.committed, count)
+        );
+        // Cannot underflow: committedGpus is the sum of every class's committed count, checked just above.
+        unchecked {
+            c.committed -= count;
+            _providers[provider].committedGpus -= count;
+        }
+        emit CapacityReleased(provider, modelClass, count, c.committed);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Governance
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IProviderRegistry
+    function setModelClass(bytes32 modelClass, uint96 stakePerGpu, bool enabled) external restricted {
+        require(
+            stakePerGpu >= MIN_STAKE_PER_GPU && stakePerGpu <= MAX_STAKE_PER_GPU,
+            ProviderRegistryParameterOutOfBounds("stakePerGpu", stakePerGpu, MIN_STAKE_PER_GPU, MAX_STAKE_PER_GPU)
+        );
+        ModelClass storage m = _modelClasses[modelClass];
+        if (m.stakePerGpu == 0) {
+            uint256 count = _modelClassIds.length;
+            require(count < MAX_MODEL_CLASSES, ProviderRegistryTooManyModelClasses(MAX_MODEL_CLASSES));
+            m.index = uint8(count);
+            _modelClassIds.push(modelClass);
+        }
+        m.stakePerGpu = stakePerGpu;
+        m.enabled = enabled;
+        emit ModelClassSet(modelClass, m.index, stakePerGpu, enabled);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function setCommissionIncreaseDelay(uint40 delay) external restricted {
+        _setCommissionIncreaseDelay(delay);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function setStakingVault(address vault) external restricted {
+        require(_stakingVault == address(0), ProviderRegistryVaultAlreadySet(_stakingVault));
+        require(vault != address(0), ProviderRegistryZeroAddress("vault"));
+        _stakingVault = vault;
+        emit StakingVaultSet(vault);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function pause() external restricted {
+        _pause();
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function unpause() external restricted {
+        _unpause();
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Views
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IProviderRegistry
+    function getProvider(address provider) external view returns (Provider memory p) {
+        p = _providers[provider];
+        p.commissionBps = _commissionInForce(_providers[provider]);
+        if (p.commissionEffectiveAt != 0 && block.timestamp >= p.commissionEffectiveAt) {
+            p.pendingCommissionBps = 0;
+            p.commissionEffectiveAt = 0;
+        }
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function statusOf(address provider) external view returns (ProviderStatus) {
+        return _providers[provider].status;
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function isActive(address provider) external view returns (bool) {
+        return _providers[provider].status == ProviderStatus.Active;
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function commissionOf(address provider) external view returns (uint16) {
+        return _commissionInForce(_providers[provider]);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function payoutOf(address provider) external view returns (address) {
+        return _providers[provider].payout;
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function getOffer(address provider, bytes32 modelClass) external view returns (Offer memory) {
+        return _offers[provider][modelClass];
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function getModelClass(bytes32 modelClass) external view returns (ModelClass memory) {
+        return _modelClasses[modelClass];
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function modelClassIds() external view returns (bytes32[] memory) {
+        return _modelClassIds;
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function getCapacity(address provider, bytes32 modelClass) external view returns (Capacity memory) {
+        return _capacity[provider][modelClass];
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function freeCapacity(address provider, bytes32 modelClass) external view returns (uint256) {
+        return _free(_capacity[provider][modelClass]);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function getGpu(address provider, bytes32 gpuId) external view returns (Gpu memory) {
+        return _gpus[provider][gpuId];
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function gpuOwner(bytes32 gpuId) public view returns (address owner) {
+        owner = _ccBinding[gpuId];
+        if (owner != address(0)) {
+            Gpu storage g = _gpus[owner][gpuId];
+            if (g.tier != _TIER_CONFIDENTIAL || g.expiresAt <= block.timestamp) owner = address(0);
+        }
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function requiredStake(address provider) public view returns (uint256 total) {
+        uint256 mask = _providers[provider].classMask;
+        // Bounded: at most MAX_MODEL_CLASSES iterations, one per model class the provider holds GPUs of.
+        while (mask != 0) {
+            uint256 index = _lowestBit(mask);
+            mask &= mask - 1;
+            bytes32 id = _modelClassIds[index];
+            total += uint256(_capacity[provider][id].attested) * _modelClasses[id].stakePerGpu;
+        }
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function commissionIncreaseDelay() external view returns (uint40) {
+        return _commissionIncreaseDelay;
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function stakingVault() external view returns (address) {
+        return _stakingVault;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Internal
+    // ------------------------------------------------------------------------------------------------------------
+
+    function _addToCapacity(address provider, bytes32 modelClass) private {
+        Capacity storage c = _capacity[provider][modelClass];
+        if (c.attested == 0) _providers[provider].classMask |= uint32(1 << _modelClasses[modelClass].index);
+        c.attested += 1;
+    }
+
+    function _removeFromCapacity(address provider, bytes32 modelClass) private {
+        Capacity storage c = _capacity[provider][modelClass];
+        c.attested -= 1;
+        if (c.attested == 0) _providers[provider].classMask &= ~uint32(1 << _modelClasses[modelClass].index);
+    }
+
+    function _removeGpu(address provider, bytes32 gpuId, bool expired) private {
+        Gpu storage g = _gpus[provider][gpuId];
+        require(g.expiresAt != 0, ProviderRegistryUnknownGpu(provider, gpuId));
+        bytes32 modelClass = g.modelClass;
+        _removeFromCapacity(provider, modelClass);
+        if (_ccBinding[gpuId] == provider) delete _ccBinding[gpuId];
+        delete _gpus[provider][gpuId];
+        emit GpuRemoved(provider, gpuId, modelClass, expired);
+    }
+
+    function _setCommissionIncreaseDelay(uint40 delay) private {
+        require(
+            delay >= MIN_COMMISSION_DELAY && delay <= MAX_COMMISSION_DELAY,
+            ProviderRegistryParameterOutOfBounds(
+                "commissionIncreaseDelay", delay, MIN_COMMISSION_DELAY, MAX_COMMISSION_DELAY
+            )
+        );
+        _commissionIncreaseDelay = delay;
+        emit CommissionIncreaseDelaySet(delay);
+    }
+
+    function _requireRegistered(address provider) private view {
+        ProviderStatus status = _providers[provider].status;
+        require(status != ProviderStatus.None, ProviderRegistryInvalidStatus(provider, status));
+    }
+
+    function _requireStatus(address provider, ProviderStatus expected) private view {
+        ProviderStatus status = _providers[provider].status;
+        require(status == expected, ProviderRegistryInvalidStatus(provider, status));
+    }
+
+    function _checkMetadata(string calldata metadataURI) private pure {
+        uint256 length = bytes(metadataURI).length;
+        require(length <= MAX_METADATA_LENGTH, ProviderRegistryMetadataTooLong(length, MAX_METADATA_LENGTH));
+    }
+
+    function _commissionInForce(Provider storage p) private view returns (uint16) {
+        uint40 effectiveAt = p.commissionEffectiveAt;
+        return effectiveAt != 0 && block.timestamp >= effectiveAt ? p.pendingCommissionBps : p.commissionBps;
+    }
+
+    function _free(Capacity storage c) private view returns (uint256) {
+        return c.attested > c.committed ? c.attested - c.committed : 0;
+    }
+
+    /// @dev Index of the lowest set bit of a non-zero 32-bit mask.
+    function _lowestBit(uint256 mask) private pure returns (uint256 index) {
+        while (mask & 1 == 0) {
+            mask >>= 1;
+            ++index;
+        }
+    }
+}

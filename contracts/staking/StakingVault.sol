@@ -1,0 +1,536 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IProviderRegistry} from "../interfaces/IProviderRegistry.sol";
+import {IStakingVault} from "../interfaces/IStakingVault.sol";
+import {ShareMath} from "../libraries/ShareMath.sol";
+
+/// @title StakingVault
+/// @notice CNDR stake and delegation, one share-accounted pool per provider.
+/// @dev Assumptions:
+/// - CNDR is the CinderToken: no transfer fee, no callbacks.
+/// - The AccessManager maps `slash`/`holdForSlash`/`releaseSlashHold` to the slasher role, `notifyReward` to the
+///   rewarder role, `recordExposure` to the exposure role, setters to governance and `pause`/`unpause` to the
+///   guardian.
+/// Invariant (DESIGN.md 3): CNDR held = sum over pools of (selfActive + selfPending + delegatedAssets +
+/// pendingAssets) + totalRewardsOwed; it falls only by `slash`, `claimWithdraw` and `claimRewards`.
+contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, IStakingVault {
+    using SafeERC20 for IERC20;
+    using SafeCast for uint256;
+
+    /// @notice Scale of the reward-per-share index.
+    uint256 public constant REWARD_PRECISION = 1e36;
+    /// @notice A slash that leaves a share class worth less than 1/DUST_PRICE_INVERSE CNDR per share closes the
+    /// class (its dust is slashed with it), so later deposits can never mint shares past uint128.
+    uint256 public constant DUST_PRICE_INVERSE = 1e9;
+    uint256 public constant MIN_UNBONDING_PERIOD = 1 days;
+    uint256 public constant MAX_UNBONDING_PERIOD = 60 days;
+    uint256 public constant MAX_EXPOSURE_TAIL = 59 days;
+    uint256 public constant MIN_DELEGATION_CAP_MULTIPLE = 1;
+    uint256 public constant MAX_DELEGATION_CAP_MULTIPLE = 20;
+    uint256 public constant MIN_MIN_DELEGATION = 1e15;
+    uint256 public constant MAX_MIN_DELEGATION = 1_000e18;
+    uint256 private constant _MAX_BPS = 10_000;
+
+    /// @notice The staked token (CNDR).
+    IERC20 public immutable TOKEN;
+    /// @notice The provider registry (status, commission, payout, stake requirement).
+    IProviderRegistry public immutable REGISTRY;
+
+    uint40 private _unbondingPeriod;
+    uint40 private _exposureTail;
+    uint16 private _delegationCapMultiple;
+    uint128 private _minDelegation;
+    uint256 private _totalRewardsOwed;
+
+    mapping(address provider => Pool) private _pools;
+    mapping(address provider => mapping(address account => Delegation)) private _delegations;
+    mapping(address provider => mapping(uint32 generation => uint256 rewardPerShare)) private _retiredIndex;
+
+    /// @notice Initial parameters, each within its bounds.
+    struct InitParams {
+        uint40 unbondingPeriod;
+        uint40 exposureTail;
+        uint16 delegationCapMultiple;
+        uint128 minDelegation;
+    }
+
+    constructor(address authority, IERC20 token, IProviderRegistry registry, InitParams memory params)
+        AccessManaged(authority)
+    {
+        require(address(token) != address(0), StakingVaultZeroAddress("token"));
+        require(address(registry) != address(0), StakingVaultZeroAddress("registry"));
+        TOKEN = token;
+        REGISTRY = registry;
+        _checkUnbonding(params.unbondingPeriod, params.exposureTail);
+        _unbondingPeriod = params.unbondingPeriod;
+        _exposureTail = params.exposureTail;
+        _setDelegationCapMultiple(params.delegationCapMultiple);
+        _setMinDelegation(params.minDelegation);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Providers and delegators
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IStakingVault
+    function stake(uint256 amount) external whenNotPaused nonReentrant {
+        require(amount > 0, StakingVaultZeroAmount());
+        IProviderRegistry.ProviderStatus status = REGISTRY.statusOf(msg.sender);
+        require(
+            status == IProviderRegistry.ProviderStatus.Active || status == IProviderRegistry.ProviderStatus.Jailed,
+            StakingVaultProviderNotAllowed(msg.sender, uint8(status))
+        );
+        Pool storage pool = _pools[msg.sender];
+        uint256 selfActive = pool.selfActive + amount;
+        pool.selfActive = selfActive.toUint128();
+        TOKEN.safeTransferFrom(msg.sender, address(this), amount);
+        emit Staked(msg.sender, amount, selfActive);
+    }
+
+    /// @inheritdoc IStakingVault
+    function delegate(address provider, uint256 amount) external whenNotPaused nonReentrant returns (uint256 shares) {
+        require(provider != msg.sender, StakingVaultSelfDelegation(provider));
+        require(amount >= _minDelegation, StakingVaultDelegationTooSmall(amount, _minDelegation));
+        IProviderRegistry.ProviderStatus status = REGISTRY.statusOf(provider);
+        require(
+            status == IProviderRegistry.ProviderStatus.Active, StakingVaultProviderNotAllowed(provider, uint8(status))
+        );
+        Pool storage pool = _pools[provider];
+        uint256 delegatedAssets = pool.delegatedAssets;
+        uint256 delegatedAfter = delegatedAssets + amount;
+        uint256 cap = uint256(pool.selfActive) * _delegationCapMultiple;
+        require(delegatedAfter <= cap, StakingVaultDelegationCapExceeded(delegatedAfter, cap));
+
+        Delegation storage d = _delegations[provider][msg.sender];
+        _settle(provider, pool, d);
+        uint256 delegatedShares = pool.delegatedShares;
+        shares = ShareMath.toShares(amount, delegatedAssets, delegatedShares, Math.Rounding.Floor);
+        require(shares > 0, StakingVaultZeroShares(amount));
+        pool.delegatedAssets = delegatedAfter.toUint128();
+        pool.delegatedShares = (delegatedShares + shares).toUint128();
+        d.shares = (d.shares + shares).toUint128();
+        TOKEN.safeTransferFrom(msg.sender, address(this), amount);
+        emit Delegated(provider, msg.sender, amount, shares);
+    }
+
+    /// @inheritdoc IStakingVault
+    function requestWithdraw(address provider, uint256 amount) external nonReentrant returns (uint256 unlockAt) {
+        require(amount > 0, StakingVaultZeroAmount());
+        Pool storage pool = _pools[provider];
+        uint256 unlockNew = _unlockTime(pool);
+        if (msg.sender == provider) {
+            uint256 selfActive = pool.selfActive;
+            require(amount <= selfActive, StakingVaultInsufficientStake(selfActive, amount));
+            // Cannot overflow or underflow: checked just above; selfPending + amount <= total stake < 2^128.
+            unchecked {
+                pool.selfActive = uint128(selfActive - amount);
+                pool.selfPending += uint128(amount);
+            }
+            unlockAt = Math.max(pool.selfUnlockAt, unlockNew);
+            pool.selfUnlockAt = uint40(unlockAt);
+            emit WithdrawRequested(provider, msg.sender, amount, 0, unlockAt);
+            return unlockAt;
+        }
+
+        Delegation storage d = _delegations[provider][msg.sender];
+        _settle(provider, pool, d);
+        uint256 assets = _burnDelegated(pool, d, amount);
+        uint256 minted = _mintPending(pool, assets);
+        uint256 pendingHeld = d.pendingGeneration == pool.pendingGeneration ? d.pendingShares : 0;
+        d.pendingGeneration = pool.pendingGeneration;
+        d.pendingShares = (pendingHeld + minted).toUint128();
+        // One merged withdrawal per account and pool: it unlocks at the later of the two unlock times.
+        unlockAt = Math.max(pendingHeld == 0 ? 0 : d.unlockAt, unlockNew);
+        d.unlockAt = uint40(unlockAt);
+        emit WithdrawRequested(provider, msg.sender, assets, minted, unlockAt);
+    }
+
+    /// @inheritdoc IStakingVault
+    function claimWithdraw(address provider) external nonReentrant returns (uint256 assets) {
+        Pool storage pool = _pools[provider];
+        require(pool.slashHolds == 0, StakingVaultSlashPending(provider, pool.slashHolds));
+        if (msg.sender == provider) {
+            assets = pool.selfPending;
+            require(assets > 0, StakingVaultNothingPending(provider, msg.sender));
+            require(block.timestamp >= pool.selfUnlockAt, StakingVaultStillUnbonding(pool.selfUnlockAt, block.timestamp));
+            pool.selfPending = 0;
+        } else {
+            Delegation storage d = _delegations[provider][msg.sender];
+            uint256 shares = d.pendingGeneration == pool.pendingGeneration ? d.pendingShares : 0;
+            require(shares > 0, StakingVaultNothingPending(provider, msg.sender));
+            require(block.timestamp >= d.unlockAt, StakingVaultStillUnbonding(d.unlockAt, block.timestamp));
+            uint256 pendingAssets = pool.pendingAssets;
+            uint256 pendingShares = pool.pendingShares;
+            assets = ShareMath.toAssets(shares, pendingAssets, pendingShares, Math.Rounding.Floor);
+            // Cannot underflow: shares <= pendingShares, and so assets <= pendingAssets (ShareMath.toAssets).
+            unchecked {
+                pool.pendingAssets = uint128(pendingAssets - assets);
+                pool.pendingShares = uint128(pendingShares - shares);
+            }
+            d.pendingShares = 0;
+        }
+        if (assets > 0) TOKEN.safeTransfer(msg.sender, assets);
+        emit WithdrawClaimed(provider, msg.sender, assets);
+    }
+
+    /// @inheritdoc IStakingVault
+    function claimRewards(address provider) external nonReentrant returns (uint256 amount) {
+        Pool storage pool = _pools[provider];
+        address to = msg.sender;
+        if (msg.sender == provider) {
+            amount = pool.providerRewards;
+            pool.providerRewards = 0;
+            to = REGISTRY.payoutOf(provider);
+        } else {
+            Delegation storage d = _delegations[provider][msg.sender];
+            _settle(provider, pool, d);
+            amount = d.rewards;
+            d.rewards = 0;
+        }
+        require(amount > 0, StakingVaultNothingToClaim(provider, msg.sender));
+        _totalRewardsOwed -= amount;
+        TOKEN.safeTransfer(to, amount);
+        emit RewardsClaimed(provider, msg.sender, to, amount);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Protocol roles
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IStakingVault
+    function notifyReward(address provider, uint256 amount) external restricted nonReentrant {
+        require(amount > 0, StakingVaultZeroAmount());
+        IProviderRegistry.ProviderStatus status = REGISTRY.statusOf(provider);
+        require(
+            status != IProviderRegistry.ProviderStatus.None, StakingVaultProviderNotAllowed(provider, uint8(status))
+        );
+        Pool storage pool = _pools[provider];
+        // Commission rounds down, in the stakers' favour.
+        uint256 commission = (amount * REGISTRY.commissionOf(provider)) / _MAX_BPS;
+        uint256 rest = amount - commission;
+        uint256 delegatedAssets = pool.delegatedAssets;
+        uint256 delegatedShares = pool.delegatedShares;
+        uint256 toDelegators;
+        uint256 index = pool.rewardPerShare;
+        if (delegatedShares > 0 && delegatedAssets > 0) {
+            toDelegators = Math.mulDiv(rest, delegatedAssets, delegatedAssets + pool.selfActive);
+            // Rounds down: the index never promises more than was funded; the dust stays in totalRewardsOwed.
+            index += Math.mulDiv(toDelegators, REWARD_PRECISION, delegatedShares);
+            pool.rewardPerShare = index;
+        }
+        pool.providerRewards = (uint256(pool.providerRewards) + amount - toDelegators).toUint96();
+        _totalRewardsOwed += amount;
+        TOKEN.safeTransferFrom(msg.sender, address(this), amount);
+        emit RewardNotified(provider, amount, commission, toDelegators, index);
+    }
+
+    /// @inheritdoc IStakingVault
+    function slash(address provider, uint256 amount, address recipient)
+        external
+        restricted
+        nonReentrant
+        returns (uint256 slashed)
+    {
+        require(amount > 0, StakingVaultZeroAmount());
+        require(recipient != address(0), StakingVaultZeroAddress("recipient"));
+        Pool storage pool = _pools[provider];
+        (uint256 fromSelfActive, uint256 fromSelfPending, uint256 fromDelegated, uint256 fromPending) = ShareMath
+            .splitSlash(amount, pool.selfActive, pool.selfPending, pool.delegatedAssets, pool.pendingAssets);
+        // Cannot underflow: splitSlash takes no more than each tranche holds.
+        unchecked {
+            pool.selfActive -= uint128(fromSelfActive);
+            pool.selfPending -= uint128(fromSelfPending);
+            pool.delegatedAssets -= uint128(fromDelegated);
+            pool.pendingAssets -= uint128(fromPending);
+        }
+        fromDelegated += _closeIfDust(provider, pool, false);
+        fromPending += _closeIfDust(provider, pool, true);
+        slashed = fromSelfActive + fromSelfPending + fromDelegated + fromPending;
+        if (slashed > 0) TOKEN.safeTransfer(recipient, slashed);
+        emit Slashed(provider, amount, slashed, fromSelfActive + fromSelfPending, fromDelegated, fromPending, recipient);
+    }
+
+    /// @inheritdoc IStakingVault
+    function holdForSlash(address provider) external restricted {
+        uint16 holds = _pools[provider].slashHolds + 1;
+        _pools[provider].slashHolds = holds;
+        emit SlashHoldChanged(provider, holds);
+    }
+
+    /// @inheritdoc IStakingVault
+    function releaseSlashHold(address provider) external restricted {
+        uint16 holds = _pools[provider].slashHolds;
+        require(holds > 0, StakingVaultNoSlashHold(provider));
+        _pools[provider].slashHolds = holds - 1;
+        emit SlashHoldChanged(provider, holds - 1);
+    }
+
+    /// @inheritdoc IStakingVault
+    function recordExposure(address provider, uint40 until) external restricted {
+        Pool storage pool = _pools[provider];
+        if (until > pool.exposureUntil) {
+            pool.exposureUntil = until;
+            emit ExposureRecorded(provider, until);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Governance
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IStakingVault
+    function setUnbondingPeriod(uint40 period) external restricted {
+        _checkUnbonding(period, _exposureTail);
+        _unbondingPeriod = period;
+        emit UnbondingPeriodSet(period);
+    }
+
+    /// @inheritdoc IStakingVault
+    function setExposureTail(uint40 tail) external restricted {
+        _checkUnbonding(_unbondingPeriod, tail);
+        _exposureTail = tail;
+        emit ExposureTailSet(tail);
+    }
+
+    /// @inheritdoc IStakingVault
+    function setDelegationCapMultiple(uint16 multiple) external restricted {
+        _setDelegationCapMultiple(multiple);
+    }
+
+    /// @inheritdoc IStakingVault
+    function setMinDelegation(uint128 minimum) external restricted {
+        _setMinDelegation(minimum);
+    }
+
+    /// @inheritdoc IStakingVault
+    function pause() external restricted {
+        _pause();
+    }
+
+    /// @inheritdoc IStakingVault
+    function unpause() external restricted {
+        _unpause();
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Views
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IStakingVault
+    function getPool(address provider) external view returns (Pool memory) {
+        return _pools[provider];
+    }
+
+    /// @inheritdoc IStakingVault
+    function getDelegation(address provider, address account) external view returns (Delegation memory) {
+        return _delegations[provider][account];
+    }
+
+    /// @inheritdoc IStakingVault
+    function activeStake(address provider) public view returns (uint256) {
+        Pool storage pool = _pools[provider];
+        return uint256(pool.selfActive) + pool.delegatedAssets;
+    }
+
+    /// @inheritdoc IStakingVault
+    function totalStake(address provider) external view returns (uint256) {
+        Pool storage pool = _pools[provider];
+        return uint256(pool.selfActive) + pool.selfPending + pool.delegatedAssets + pool.pendingAssets;
+    }
+
+    /// @inheritdoc IStakingVault
+    function hasSufficientStake(address provider) external view returns (bool) {
+        return activeStake(provider) >= REGISTRY.requiredStake(provider);
+    }
+
+    /// @inheritdoc IStakingVault
+    function delegatedBalance(address provider, address account) external view returns (uint256) {
+        Pool storage pool = _pools[provider];
+        Delegation storage d = _delegations[provider][account];
+        if (d.generation != pool.generation) return 0;
+        return ShareMath.toAssets(d.shares, pool.delegatedAssets, pool.delegatedShares, Math.Rounding.Floor);
+    }
+
+    /// @inheritdoc IStakingVault
+    function pendingWithdrawal(address provider, address account)
+        external
+        view
+        returns (uint256 assets, uint256 unlockAt)
+    {
+        Pool storage pool = _pools[provider];
+        if (account == provider) return (pool.selfPending, pool.selfUnlockAt);
+        Delegation storage d = _delegations[provider][account];
+        if (d.pendingGeneration != pool.pendingGeneration) return (0, 0);
+        assets = ShareMath.toAssets(d.pendingShares, pool.pendingAssets, pool.pendingShares, Math.Rounding.Floor);
+        unlockAt = d.pendingShares == 0 ? 0 : d.unlockAt;
+    }
+
+    /// @inheritdoc IStakingVault
+    function claimableRewards(address provider, address account) external view returns (uint256) {
+        Pool storage pool = _pools[provider];
+        if (account == provider) return pool.providerRewards;
+        Delegation storage d = _delegations[provider][account];
+        uint256 index = d.generation == pool.generation ? pool.rewardPerShare : _retiredIndex[provider][d.generation];
+        return d.rewards + Math.mulDiv(d.shares, index - d.rewardPerSharePaid, REWARD_PRECISION);
+    }
+
+    /// @inheritdoc IStakingVault
+    function delegationRoom(address provider) external view returns (uint256) {
+        Pool storage pool = _pools[provider];
+        uint256 cap = uint256(pool.selfActive) * _delegationCapMultiple;
+        return cap > pool.delegatedAssets ? cap - pool.delegatedAssets : 0;
+    }
+
+    /// @inheritdoc IStakingVault
+    function totalRewardsOwed() external view returns (uint256) {
+        return _totalRewardsOwed;
+    }
+
+    /// @inheritdoc IStakingVault
+    function unbondingPeriod() external view returns (uint40) {
+        return _unbondingPeriod;
+    }
+
+    /// @inheritdoc IStakingVault
+    function exposureTail() external view returns (uint40) {
+        return _exposureTail;
+    }
+
+    /// @inheritdoc IStakingVault
+    function delegationCapMultiple() external view returns (uint16) {
+        return _delegationCapMultiple;
+    }
+
+    /// @inheritdoc IStakingVault
+    function minDelegation() external view returns (uint128) {
+        return _minDelegation;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Internal
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @dev Brings a delegation's rewards up to the pool index, and voids shares of a retired generation (their
+    /// rewards up to the retirement stay owed). O(1) however many rewards were notified.
+    function _settle(address provider, Pool storage pool, Delegation storage d) private {
+        uint32 generation = pool.generation;
+        uint256 index = pool.rewardPerShare;
+        uint256 shares = d.shares;
+        if (d.generation != generation) {
+            if (shares > 0) {
+                uint256 retired = _retiredIndex[provider][d.generation];
+                d.rewards = (d.rewards + Math.mulDiv(shares, retired - d.rewardPerSharePaid, REWARD_PRECISION))
+                    .toUint128();
+                d.shares = 0;
+            }
+            d.generation = generation;
+            d.rewardPerSharePaid = index;
+            return;
+        }
+        uint256 paid = d.rewardPerSharePaid;
+        if (paid == index) return;
+        // Rounds down: a delegator is never paid more than the index funded.
+        if (shares > 0) d.rewards = (d.rewards + Math.mulDiv(shares, index - paid, REWARD_PRECISION)).toUint128();
+        d.rewardPerSharePaid = index;
+    }
+
+    /// @dev Burns a delegator's active shares worth `amount` (all of them for type(uint256).max) and returns the
+    /// assets leaving the active class.
+    function _burnDelegated(Pool storage pool, Delegation storage d, uint256 amount) private returns (uint256 assets) {
+        uint256 delegatedAssets = pool.delegatedAssets;
+        uint256 delegatedShares = pool.delegatedShares;
+        uint256 held = d.shares;
+        uint256 available = ShareMath.toAssets(held, delegatedAssets, delegatedShares, Math.Rounding.Floor);
+        uint256 burned;
+        if (amount == type(uint256).max) {
+            burned = held;
+            assets = available;
+        } else {
+            // Round the shares burned up: the leaver gives up at least the value it takes.
+            burned = ShareMath.toShares(amount, delegatedAssets, delegatedShares, Math.Rounding.Ceil);
+            assets = amount;
+        }
+        require(burned <= held && assets <= available && assets > 0, StakingVaultInsufficientStake(available, amount));
+        // Cannot underflow: burned <= held <= delegatedShares and assets <= available <= delegatedAssets.
+        unchecked {
+            pool.delegatedAssets = uint128(delegatedAssets - assets);
+            pool.delegatedShares = uint128(delegatedShares - burned);
+            d.shares = uint128(held - burned);
+        }
+    }
+
+    /// @dev Adds `assets` to the pending-withdrawal class and returns the pending shares minted (rounded down).
+    function _mintPending(Pool storage pool, uint256 assets) private returns (uint256 minted) {
+        uint256 pendingAssets = pool.pendingAssets;
+        uint256 pendingShares = pool.pendingShares;
+        minted = ShareMath.toShares(assets, pendingAssets, pendingShares, Math.Rounding.Floor);
+        require(minted > 0, StakingVaultZeroShares(assets));
+        pool.pendingAssets = (pendingAssets + assets).toUint128();
+        pool.pendingShares = (pendingShares + minted).toUint128();
+    }
+
+    /// @dev Closes a share class whose assets fell to dust under live shares: the shares are retired (a new
+    /// generation starts) and the dust is slashed with the rest. Returns the dust taken.
+    function _closeIfDust(address provider, Pool storage pool, bool pendingClass) private returns (uint256 dust) {
+        uint256 assets = pendingClass ? pool.pendingAssets : pool.delegatedAssets;
+        uint256 shares = pendingClass ? pool.pendingShares : pool.delegatedShares;
+        if (shares == 0 || assets * DUST_PRICE_INVERSE >= shares) return 0;
+        dust = assets;
+        uint32 newGeneration;
+        if (pendingClass) {
+            pool.pendingAssets = 0;
+            pool.pendingShares = 0;
+            newGeneration = ++pool.pendingGeneration;
+        } else {
+            _retiredIndex[provider][pool.generation] = pool.rewardPerShare;
+            pool.delegatedAssets = 0;
+            pool.delegatedShares = 0;
+            newGeneration = ++pool.generation;
+        }
+        emit ShareClassClosed(provider, pendingClass, newGeneration, dust);
+    }
+
+    function _unlockTime(Pool storage pool) private view returns (uint256) {
+        uint256 unbonded = block.timestamp + _unbondingPeriod;
+        uint256 exposureUntil = pool.exposureUntil;
+        return exposureUntil == 0 ? unbonded : Math.max(unbonded, exposureUntil + _exposureTail);
+    }
+
+    function _checkUnbonding(uint40 period, uint40 tail) private pure {
+        require(
+            period >= MIN_UNBONDING_PERIOD && period <= MAX_UNBONDING_PERIOD,
+            StakingVaultParameterOutOfBounds("unbondingPeriod", period, MIN_UNBONDING_PERIOD, MAX_UNBONDING_PERIOD)
+        );
+        // The unbonding period outlasts the windows in the tail, so stake cannot flee a fault.
+        uint256 maxTail = Math.min(MAX_EXPOSURE_TAIL, uint256(period) - 1);
+        require(tail <= maxTail, StakingVaultParameterOutOfBounds("exposureTail", tail, 0, maxTail));
+    }
+
+    function _setDelegationCapMultiple(uint16 multiple) private {
+        require(
+            multiple >= MIN_DELEGATION_CAP_MULTIPLE && multiple <= MAX_DELEGATION_CAP_MULTIPLE,
+            StakingVaultParameterOutOfBounds(
+                "delegationCapMultiple", multiple, MIN_DELEGATION_CAP_MULTIPLE, MAX_DELEGATION_CAP_MULTIPLE
+            )
+        );
+        _delegationCapMultiple = multiple;
+        emit DelegationCapMultipleSet(multiple);
+    }
+
+    function _setMinDelegation(uint128 minimum) private {
+        require(
+            minimum >= MIN_MIN_DELEGATION && minimum <= MAX_MIN_DELEGATION,
+            StakingVaultParameterOutOfBounds("minDelegation", minimum, MIN_MIN_DELEGATION, MAX_MIN_DELEGATION)
+        );
+        _minDelegation = minimum;
+        emit MinDelegationSet(minimum);
+    }
+}

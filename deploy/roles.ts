@@ -1,0 +1,71 @@
+/**
+ * The AccessManager's role ids and the map from each restricted function of each Cinder contract to its role.
+ * The Ignition module applies this map; a test checks it against the contracts' ABIs, so every `restricted`
+ * function is mapped and every signature here exists.
+ */
+export const ROLES = {
+  /** AccessManager.ADMIN_ROLE: the timelock after deployment. */
+  ADMIN: 0n,
+  /** Governance: the timelock. Parameter setters. */
+  GOVERNANCE: 1n,
+  /** Guardian multisig: pause new activity, veto a pending slash. Never moves funds. */
+  GUARDIAN: 2n,
+  /** Mints CNDR emissions: the EmissionController. */
+  MINTER: 10n,
+  /** Funds pool rewards: the EmissionController. */
+  REWARDER: 11n,
+  /** Slashes stake and jails providers: the SlashingManager. */
+  SLASHER: 12n,
+  /** Commits capacity and records stake exposure: the JobMarket. */
+  EXPOSURE: 13n,
+  /** Writes oracle-verified GPU attestations: the OracleHub. */
+  ATTESTOR: 14n,
+} as const;
+
+export type RoleName = keyof typeof ROLES;
+
+/** Labels shown by the AccessManager's RoleLabel events (and in explorers). */
+export const ROLE_LABELS: Record<Exclude<RoleName, "ADMIN">, string> = {
+  GOVERNANCE: "GOVERNANCE",
+  GUARDIAN: "GUARDIAN",
+  MINTER: "MINTER",
+  REWARDER: "REWARDER",
+  SLASHER: "SLASHER",
+  EXPOSURE: "EXPOSURE",
+  ATTESTOR: "ATTESTOR",
+};
+
+/** Contract name -> role -> restricted function signatures. */
+export const FUNCTION_ROLES = {
+  CinderToken: {
+    MINTER: ["mint(address,uint256)"],
+  },
+  ProviderRegistry: {
+    GOVERNANCE: [
+      "setModelClass(bytes32,uint96,bool)",
+      "setCommissionIncreaseDelay(uint40)",
+      "setStakingVault(address)",
+    ],
+    GUARDIAN: ["pause()", "unpause()"],
+    SLASHER: ["jail(address,uint40)"],
+    ATTESTOR: [
+      "recordAttestation((address,bytes32,bytes32,uint32,uint8,bytes32,uint40))",
+      "revokeGpu(address,bytes32)",
+    ],
+    EXPOSURE: ["commitCapacity(address,bytes32,uint32)", "releaseCapacity(address,bytes32,uint32)"],
+  },
+  StakingVault: {
+    GOVERNANCE: [
+      "setUnbondingPeriod(uint40)",
+      "setExposureTail(uint40)",
+      "setDelegationCapMultiple(uint16)",
+      "setMinDelegation(uint128)",
+    ],
+    GUARDIAN: ["pause()", "unpause()"],
+    REWARDER: ["notifyReward(address,uint256)"],
+    SLASHER: ["slash(address,uint256,address)", "holdForSlash(address)", "releaseSlashHold(address)"],
+    EXPOSURE: ["recordExposure(address,uint40)"],
+  },
+} as const satisfies Record<string, Partial<Record<RoleName, readonly string[]>>>;
+
+export type ManagedContract = keyof typeof FUNCTION_ROLES;

@@ -1,0 +1,77 @@
+import { createRequire } from "node:module";
+
+import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
+import hardhatViem from "@nomicfoundation/hardhat-viem";
+import { configVariable, defineConfig } from "hardhat/config";
+
+// Offline compiler: use the WASM build of solc shipped in the `solc` npm package,
+// so Hardhat never tries to download a compiler (it would fail with HHE905 here).
+const require = createRequire(import.meta.url);
+const solcVersion: string = (require("solc/package.json") as { version: string }).version;
+const solcPath: string = require.resolve("solc/soljson.js");
+
+const compilerSettings = {
+  optimizer: { enabled: true, runs: 200 },
+  viaIR: false,
+  evmVersion: "prague",
+};
+
+export default defineConfig({
+  plugins: [hardhatToolboxMochaEthers, hardhatViem],
+  solidity: {
+    profiles: {
+      default: {
+        version: solcVersion,
+        path: solcPath,
+        settings: compilerSettings,
+      },
+      production: {
+        version: solcVersion,
+        path: solcPath,
+        settings: compilerSettings,
+      },
+    },
+  },
+  paths: {
+    ignition: "deploy",
+    tests: {
+      mocha: "test",
+      solidity: "test/sol",
+    },
+  },
+  test: {
+    solidity: {
+      fuzz: {
+        runs: 256,
+      },
+      invariant: {
+        runs: 64,
+        depth: 25,
+        failOnRevert: false,
+      },
+    },
+  },
+  typechain: {
+    outDir: "types/ethers-contracts",
+  },
+  networks: {
+    default: {
+      type: "edr-simulated",
+      chainType: "l1",
+      allowUnlimitedContractSize: false,
+    },
+    localhost: {
+      type: "http",
+      chainType: "l1",
+      url: "http://127.0.0.1:8545",
+    },
+    // Template for a public network. Secrets come from the environment or the
+    // Hardhat keystore (`npx hardhat keystore set CINDER_DEPLOYER_KEY`); nothing is committed.
+    public: {
+      type: "http",
+      chainType: "l1",
+      url: configVariable("CINDER_RPC_URL"),
+      accounts: [configVariable("CINDER_DEPLOYER_KEY")],
+    },
+  },
+});

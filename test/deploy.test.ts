@@ -1,0 +1,49 @@
+import { expect } from "chai";
+import type { Interface } from "ethers";
+import { toFunctionSelector } from "viem";
+import { FUNCTION_ROLES, ROLES, type RoleName } from "../deploy/roles.js";
+import { MODEL_CLASSES, modelClassId } from "../deploy/config.js";
+import { connectCinder } from "./helpers/fixture.js";
+
+const { loadCinder } = await connectCinder();
+
+describe("Deployment (Ignition module deploy/Cinder.ts)", function () {
+  it("hands every power to the timelock and leaves the deployer none", async function () {
+    const c = await loadCinder();
+    const timelock = await c.timelock.getAddress();
+    expect(await c.manager.hasRole(ROLES.ADMIN, timelock)).to.deep.equal([true, 0n]);
+    expect((await c.manager.hasRole(ROLES.ADMIN, c.deployer.address))[0]).to.equal(false);
+    expect((await c.manager.hasRole(ROLES.GOVERNANCE, timelock))[0]).to.equal(true);
+    const adminRole = await c.timelock.DEFAULT_ADMIN_ROLE();
+    expect(await c.timelock.hasRole(adminRole, c.deployer.address)).to.equal(false);
+    expect(await c.timelock.hasRole(await c.timelock.PROPOSER_ROLE(), await c.governor.getAddress())).to.equal(true);
+  });
+
+  it("maps every restricted function to the role roles.ts names", async function () {
+    const c = await loadCinder();
+    const targets = { CinderToken: c.token, ProviderRegistry: c.registry, StakingVault: c.vault } as const;
+    for (const [name, roles] of Object.entries(FUNCTION_ROLES)) {
+      const target = targets[name as keyof typeof targets];
+      const iface: Interface = target.interface;
+      for (const [role, signatures] of Object.entries(roles) as [RoleName, readonly string[]][]) {
+        for (const signature of signatures) {
+          expect(iface.getFunction(signature), `${name}.${signature} exists`).to.not.equal(null);
+          expect(
+            await c.manager.getTargetFunctionRole(await target.getAddress(), toFunctionSelector(signature)),
+            `${name}.${signature}`,
+          ).to.equal(ROLES[role]);
+        }
+      }
+    }
+  });
+
+  it("wires the registry to the vault once and registers the model classes", async function () {
+    const c = await loadCinder();
+    expect(await c.registry.stakingVault()).to.equal(await c.vault.getAddress());
+    for (const mc of MODEL_CLASSES) {
+      const m = await c.registry.getModelClass(modelClassId(mc.name));
+      expect(m.enabled).to.equal(true);
+      expect(m.stakePerGpu).to.equal(mc.stakePerGpu);
+    }
+  });
+});

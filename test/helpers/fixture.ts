@@ -1,0 +1,145 @@
+/**
+ * The one shared fixture: deploys the whole protocol with the real Ignition module (`deploy/Cinder.ts`) and the
+ * local parameters, then gives tests typed contracts, named signers, CNDR balances and approvals, and test
+ * signers holding the internal roles (slasher, rewarder, exposure, attestor) that later issues give to contracts.
+ *
+ * Use it as:
+ *   const { loadCinder, connection } = await connectCinder();
+ *   const c = await loadCinder();   // a snapshot-restored deployment for each test
+ */
+import { network } from "hardhat";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import type { NetworkConnection } from "hardhat/types/network";
+import CinderModule from "../../deploy/modules/Cinder.js";
+import { MODEL_CLASSES, modelClassId } from "../../deploy/config.js";
+import { ROLES } from "../../deploy/roles.js";
+import {
+  CinderAccessManager__factory,
+  CinderGovernor__factory,
+  CinderTimelock__factory,
+  CinderToken__factory,
+  ProviderRegistry__factory,
+  StakingVault__factory,
+} from "../../types/ethers-contracts/index.js";
+
+export const PARAMETERS_FILE = "deploy/parameters/hardhat.json";
+export const ONE = 10n ** 18n;
+export const H100 = modelClassId("H100-80GB");
+export const A100 = modelClassId("A100-80GB");
+export const H100_STAKE_PER_GPU = MODEL_CLASSES.find((c) => c.name === "H100-80GB")!.stakePerGpu;
+/** CNDR each provider, delegator and the rewarder start with. */
+export const STARTING_BALANCE = 1_000_000n * ONE;
+
+export type Connection = NetworkConnection<"l1">;
+
+async function deployCinder(connection: Connection) {
+  const { ethers, ignition, networkHelpers } = connection;
+  const signers = await ethers.getSigners();
+  const [deployer, guardian, slasher, rewarder, exposure, attestor] = signers;
+  const providers = signers.slice(6, 10);
+  const delegators = signers.slice(10, 15);
+  const stranger = signers[15];
+
+  const deployed = await ignition.deploy(CinderModule, {
+    parameters: PARAMETERS_FILE,
+    displayUi: false,
+    defaultSender: deployer.address,
+  });
+  const at = async (c: { getAddress(): Promise<string> }) => c.getAddress();
+  const manager = CinderAccessManager__factory.connect(await at(deployed.manager), deployer);
+  const token = CinderToken__factory.connect(await at(deployed.token), deployer);
+  const timelock = CinderTimelock__factory.connect(await at(deployed.timelock), deployer);
+  const governor = CinderGovernor__factory.connect(await at(deployed.governor), deployer);
+  const registry = ProviderRegistry__factory.connect(await at(deployed.registry), deployer);
+  const vault = StakingVault__factory.connect(await at(deployed.vault), deployer);
+
+  // The timelock is governance: tests act as it directly where a full proposal is not the point.
+  const timelockAddress = await timelock.getAddress();
+  await networkHelpers.impersonateAccount(timelockAddress);
+  await networkHelpers.setBalance(timelockAddress, 10n ** 20n);
+  const governance = await ethers.getSigner(timelockAddress);
+
+  // Stand-ins for the contracts that will hold the internal roles (later issues).
+  await manager.connect(governance).grantRole(ROLES.GUARDIAN, guardian.address, 0);
+  await manager.connect(governance).grantRole(ROLES.SLASHER, slasher.address, 0);
+  await manager.connect(governance).grantRole(ROLES.REWARDER, rewarder.address, 0);
+  await manager.connect(governance).grantRole(ROLES.EXPOSURE, exposure.address, 0);
+  await manager.connect(governance).grantRole(ROLES.ATTESTOR, attestor.address, 0);
+
+  const vaultAddress = await vault.getAddress();
+  for (const account of [...providers, ...delegators, rewarder, stranger]) {
+    await token.connect(deployer).transfer(account.address, STARTING_BALANCE);
+    await token.connect(account).approve(vaultAddress, ethers.MaxUint256);
+  }
+
+  return {
+    connection,
+    ethers,
+    networkHelpers,
+    manager,
+    token,
+    timelock,
+    governor,
+    registry,
+    vault,
+    deployer,
+    guardian,
+    governance,
+    slasher,
+    rewarder,
+    exposure,
+    attestor,
+    providers,
+    delegators,
+    stranger,
+  };
+}
+
+export type Cinder = Awaited<ReturnType<typeof deployCinder>>;
+
+/** Opens (or reuses) the in-process network and returns a snapshot-backed loader of the deployed protocol. */
+export async function connectCinder() {
+  const connection = (await network.getOrCreate()) as Connection;
+  const fixture = () => deployCinder(connection);
+  return { connection, loadCinder: () => connection.networkHelpers.loadFixture(fixture) };
+}
+
+let gpuCounter = 0n;
+/** A fresh GPU id (the hash of a hardware identity, here a counter). */
+export function nextGpuId(): string {
+  gpuCounter += 1n;
+  return `0x${gpuCounter.toString(16).padStart(64, "0")}`;
+}
+
+/**
+ * Registers `provider`, attests `gpus` GPUs of `modelClass` through the attestor role, and stakes what they need
+ * (or `stake` if given). Returns the GPU ids.
+ */
+export async function onboardProvider(
+  c: Cinder,
+  provider: HardhatEthersSigner,
+  opts: { gpus?: number; modelClass?: string; stake?: bigint; tier?: number; commissionBps?: number } = {},
+): Promise<string[]> {
+  const gpus = opts.gpus ?? 2;
+  const modelClass = opts.modelClass ?? H100;
+  await c.registry.connect(provider).register(`ipfs://provider/${provider.address}`, provider.address);
+  if (opts.commissionBps !== undefined) await c.registry.connect(provider).setCommission(opts.commissionBps);
+  const now = BigInt(await c.networkHelpers.time.latest());
+  const ids: string[] = [];
+  for (let i = 0; i < gpus; i++) {
+    const gpuId = nextGpuId();
+    ids.push(gpuId);
+    await c.registry.connect(c.attestor).recordAttestation({
+      provider: provider.address,
+      gpuId,
+      modelClass,
+      memoryMiB: 81_559,
+      tier: opts.tier ?? 1,
+      evidenceHash: `0x${"ab".repeat(32)}`,
+      expiresAt: now + 14n * 86_400n,
+    });
+  }
+  const stake = opts.stake ?? (await c.registry.requiredStake(provider.address));
+  if (stake > 0n) await c.vault.connect(provider).stake(stake);
+  return ids;
+}
