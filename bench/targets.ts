@@ -1,0 +1,34 @@
+/**
+ * Gas targets per operation (receipt gasUsed, 21,000 base included). Relative targets compare two operations.
+ * Later issues add their operations here; `npm run bench` prints every figure against its target.
+ */
+export type Target =
+  | { kind: "max"; gas: number }
+  | { kind: "within"; of: string; percent: number };
+
+export const TARGETS: Record<string, Target> = {
+  "StakingVault.stake.first": { kind: "max", gas: 110_000 },
+  "StakingVault.delegate.first": { kind: "max", gas: 110_000 },
+  "StakingVault.stake.again": { kind: "max", gas: 70_000 },
+  "StakingVault.requestWithdraw": { kind: "max", gas: 90_000 },
+  "StakingVault.claimWithdraw": { kind: "max", gas: 70_000 },
+  "StakingVault.claimRewards.after1000": { kind: "within", of: "StakingVault.claimRewards.after1", percent: 5 },
+};
+
+/** Whether `name`'s figure meets its target (true when it has none). */
+export function meetsTarget(name: string, figures: Record<string, number>): boolean {
+  const target = TARGETS[name];
+  if (target === undefined) return true;
+  const gas = figures[name];
+  if (target.kind === "max") return gas <= target.gas;
+  const base = figures[target.of];
+  return Math.abs(gas - base) * 100 <= base * target.percent;
+}
+
+export function describeTarget(name: string): string {
+  const target = TARGETS[name];
+  if (target === undefined) return "";
+  return target.kind === "max"
+    ? `<= ${target.gas.toLocaleString("en-US")}`
+    : `within ${target.percent}% of ${target.of.split(".").slice(-1)[0]}`;
+}
