@@ -3,12 +3,27 @@
  * parameters, then prints every address. `--network localhost` (through `hardhat run --network localhost`) deploys
  * to a running `hardhat node` instead, with `deploy/parameters/localhost.json`.
  */
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { network } from "hardhat";
 import CinderModule from "../deploy/modules/Cinder.js";
 
 const connection = await network.getOrCreate();
 const parametersFile = `deploy/parameters/${connection.networkName === "localhost" ? "localhost" : "hardhat"}.json`;
 const { ignition, ethers } = connection;
+
+// A `hardhat node` forgets everything when it restarts, but Ignition's journal for its chain id stays on disk:
+// if the journal's contracts have no code on this chain, it belongs to an earlier node and is discarded.
+const { chainId: journalChain } = await ethers.provider.getNetwork();
+const journalDir = `deploy/deployments/chain-${journalChain}`;
+const addressesFile = `${journalDir}/deployed_addresses.json`;
+if (existsSync(addressesFile)) {
+  const recorded = Object.values(JSON.parse(readFileSync(addressesFile, "utf8")) as Record<string, string>);
+  const codes = await Promise.all(recorded.map((address) => ethers.provider.getCode(address)));
+  if (codes.some((code) => code === "0x")) {
+    console.log(`discarding ${journalDir}: its contracts are not on this chain (the node restarted)`);
+    rmSync(journalDir, { recursive: true, force: true });
+  }
+}
 
 const deployed = await ignition.deploy(CinderModule, { parameters: parametersFile, displayUi: false });
 const { chainId } = await ethers.provider.getNetwork();
