@@ -5,8 +5,11 @@
  * Deterministic: fixed signers, fixed amounts, no randomness. Exits 1 if a target is missed.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import type { ContractTransactionResponse } from "ethers";
-import { connectCinder, onboardProvider, ONE } from "../test/helpers/fixture.js";
+import { type ContractTransactionResponse, Wallet, keccak256, toUtf8Bytes } from "ethers";
+import { privateKeyToAccount } from "viem/accounts";
+import type { Hex } from "viem";
+import { signVoucher } from "../src/sdk/vouchers.js";
+import { A100, connectCinder, H100, onboardProvider, ONE, USD } from "../test/helpers/fixture.js";
 import { describeTarget, meetsTarget } from "./targets.js";
 
 const figures: Record<string, number> = {};
@@ -62,6 +65,85 @@ await measure("StakingVault.requestWithdraw.self", c.vault.connect(p1).requestWi
 await onboardProvider(c, p2, { gpus: 2 });
 await c.vault.connect(d2).delegate(p2.address, 100n * ONE);
 await measure("StakingVault.slash", c.vault.connect(c.slasher).slash(p2.address, 50n * ONE, c.slasher.address));
+
+// --- leases: direct orders (steady state: the client and provider already have leases) ---
+const [client0, client1] = c.clients;
+const [, , , p3] = c.providers;
+const HOUR = 3_600n;
+const PRICE = 2n * USD; // per GPU-hour
+const market = c.jobMarket;
+await onboardProvider(c, p3, { gpus: 8 });
+await c.registry.connect(p3).setOffer(H100, PRICE);
+const LEASE = 0; // JobKind.Lease
+await market.connect(client0).createDirectLease(p3.address, H100, 1, 24n * HOUR, PRICE, LEASE);
+await measure("JobMarket.createDirectLease", market.connect(client0).createDirectLease(p3.address, H100, 1, 24n * HOUR, PRICE, LEASE));
+await time.increase(3_600);
+await market.connect(p3).withdrawAccrued(1n); // the payout's balance and the epoch's revenue are written
+await time.increase(3_600);
+await measure("JobMarket.withdrawAccrued", market.connect(p3).withdrawAccrued(1n));
+await time.increase(24 * 3_600);
+await market.close(1n);
+await measure("JobMarket.close", market.close(2n));
+
+// --- leases do not grow with the number of jobs: the 1,001st lease costs what the 2nd did ---
+for (let i = 0; i < 1_000; i++) {
+  await market.connect(client1).createDirectLease(p3.address, H100, 1, HOUR, PRICE, LEASE);
+  await market.connect(p3).quit(await market.leaseCount()); // frees the GPU again
+}
+await measure("JobMarket.createDirectLease.with1000Jobs", market.connect(client0).createDirectLease(p3.address, H100, 1, 24n * HOUR, PRICE, LEASE));
+
+// --- open orders: two registered, staked providers with an A100 each; the best bid is beaten, then finalized ---
+for (const [i, bidder] of [p0, p1].entries()) {
+  await c.registry.connect(c.attestor).recordAttestation({
+    provider: bidder.address,
+    gpuId: keccak256(toUtf8Bytes(`bench-a100-${i}`)),
+    modelClass: A100,
+    memoryMiB: 81_920,
+    tier: 1,
+    evidenceHash: `0x${"ab".repeat(32)}`,
+    expiresAt: BigInt(await time.latest()) + 14n * 86_400n,
+  });
+}
+const bidder2 = p1;
+await market.connect(client0).postOrder(A100, 1, 24n * HOUR, 3n * USD, 3_600n, LEASE);
+await market.connect(p0).bid(1n, 3n * USD);
+await market.connect(bidder2).bid(1n, 29n * USD / 10n);
+await measure("JobMarket.bid", market.connect(p0).bid(1n, 28n * USD / 10n));
+await time.increase(3_601);
+await measure("JobMarket.finalizeAuction", market.finalizeAuction(1n));
+
+// --- payment channels ---
+const channels = c.paymentChannels;
+const { chainId } = await c.ethers.provider.getNetwork();
+const channelsAddress = (await channels.getAddress()) as Hex;
+const PER_REQUEST = 1_000n; // 0.001 USD per inference request
+const wallets = Array.from({ length: 21 }, (_, i) => keccak256(toUtf8Bytes(`bench-client-${i}`)) as Hex);
+const sign = (key: Hex, cumulativeAmount: bigint) =>
+  signVoucher({
+    account: privateKeyToAccount(key),
+    channels: channelsAddress,
+    chainId,
+    voucher: { client: privateKeyToAccount(key).address, provider: p3.address as Hex, cumulativeAmount },
+  });
+for (const key of wallets) {
+  const w = new Wallet(key, c.ethers.provider);
+  await c.networkHelpers.setBalance(w.address, 10n ** 18n);
+  await c.stablecoin.faucet(w.address, 1_000n * USD);
+  await c.stablecoin.connect(w).approve(channelsAddress, 2n ** 255n);
+  await channels.connect(w).deposit(p3.address, 100n * USD);
+}
+const single = wallets[20];
+const singleClient = privateKeyToAccount(single).address;
+await channels.redeem({ client: singleClient, provider: p3.address, cumulativeAmount: PER_REQUEST }, await sign(single, PER_REQUEST));
+const cumulative = PER_REQUEST * 1_001n; // 1,000 more requests in one voucher
+await measure("PaymentChannels.redeem", channels.redeem({ client: singleClient, provider: p3.address, cumulativeAmount: cumulative }, await sign(single, cumulative)));
+figures["PaymentChannels.gasPerRequest"] = Math.round(figures["PaymentChannels.redeem"] / 1_000);
+const batch = wallets.slice(0, 20);
+const firstRound = await Promise.all(batch.map((k) => sign(k, PER_REQUEST)));
+await channels.redeemBatch(p3.address, batch.map((k) => ({ client: privateKeyToAccount(k).address, provider: p3.address, cumulativeAmount: PER_REQUEST })), firstRound);
+const secondRound = await Promise.all(batch.map((k) => sign(k, 2n * PER_REQUEST)));
+await measure("PaymentChannels.redeemBatch", channels.redeemBatch(p3.address, batch.map((k) => ({ client: privateKeyToAccount(k).address, provider: p3.address, cumulativeAmount: 2n * PER_REQUEST })), secondRound));
+figures["PaymentChannels.redeemBatch.perChannel"] = Math.round(figures["PaymentChannels.redeemBatch"] / batch.length);
 
 // --- report ---
 const names = Object.keys(figures);

@@ -13,6 +13,15 @@ export const TARGETS: Record<string, Target> = {
   "StakingVault.requestWithdraw": { kind: "max", gas: 90_000 },
   "StakingVault.claimWithdraw": { kind: "max", gas: 70_000 },
   "StakingVault.claimRewards.after1000": { kind: "within", of: "StakingVault.claimRewards.after1", percent: 5 },
+  "JobMarket.createDirectLease": { kind: "max", gas: 190_000 },
+  "JobMarket.createDirectLease.with1000Jobs": { kind: "within", of: "JobMarket.createDirectLease", percent: 2 },
+  "JobMarket.bid": { kind: "max", gas: 80_000 },
+  "JobMarket.finalizeAuction": { kind: "max", gas: 190_000 },
+  "JobMarket.withdrawAccrued": { kind: "max", gas: 90_000 },
+  "JobMarket.close": { kind: "max", gas: 140_000 },
+  "PaymentChannels.redeem": { kind: "max", gas: 90_000 },
+  "PaymentChannels.redeemBatch.perChannel": { kind: "max", gas: 40_000 },
+  "PaymentChannels.gasPerRequest": { kind: "max", gas: 100 },
 };
 
 /** Whether `name`'s figure meets its target (true when it has none). */

@@ -20,6 +20,10 @@ export const ROLES = {
   EXPOSURE: 13n,
   /** Writes oracle-verified GPU attestations: the OracleHub. */
   ATTESTOR: 14n,
+  /** Records final revenue: the JobMarket and PaymentChannels. */
+  REVENUE: 15n,
+  /** Settles disputed batch jobs: governance until the SlashingManager's dispute path (SLA issue). */
+  DISPUTE_RESOLVER: 16n,
 } as const;
 
 export type RoleName = keyof typeof ROLES;
@@ -33,6 +37,8 @@ export const ROLE_LABELS: Record<Exclude<RoleName, "ADMIN">, string> = {
   SLASHER: "SLASHER",
   EXPOSURE: "EXPOSURE",
   ATTESTOR: "ATTESTOR",
+  REVENUE: "REVENUE",
+  DISPUTE_RESOLVER: "DISPUTE_RESOLVER",
 };
 
 /** Contract name -> role -> restricted function signatures. */
@@ -65,6 +71,26 @@ export const FUNCTION_ROLES = {
     REWARDER: ["notifyReward(address,uint256)"],
     SLASHER: ["slash(address,uint256,address)", "holdForSlash(address)", "releaseSlashHold(address)"],
     EXPOSURE: ["recordExposure(address,uint40)"],
+  },
+  FeeRouter: {
+    GOVERNANCE: [
+      "setFeeRate(uint16)",
+      "setBuybackShare(uint16)",
+      "setBuyback(address)",
+      "setTreasury(address)",
+    ],
+  },
+  RevenueLedger: {
+    REVENUE: ["recordRevenue(address,uint256,uint256)"],
+  },
+  JobMarket: {
+    GOVERNANCE: ["setParams((uint40,uint40,uint40,uint40,uint40,uint16,uint128,uint128))"],
+    GUARDIAN: ["pause()", "unpause()"],
+    DISPUTE_RESOLVER: ["resolveDispute(uint256,uint256)"],
+  },
+  PaymentChannels: {
+    GOVERNANCE: ["setThawPeriod(uint40)"],
+    GUARDIAN: ["pause()", "unpause()"],
   },
 } as const satisfies Record<string, Partial<Record<RoleName, readonly string[]>>>;
 

@@ -21,7 +21,15 @@ describe("Deployment (Ignition module deploy/Cinder.ts)", function () {
 
   it("maps every restricted function to the role roles.ts names", async function () {
     const c = await loadCinder();
-    const targets = { CinderToken: c.token, ProviderRegistry: c.registry, StakingVault: c.vault } as const;
+    const targets = {
+      CinderToken: c.token,
+      ProviderRegistry: c.registry,
+      StakingVault: c.vault,
+      FeeRouter: c.feeRouter,
+      RevenueLedger: c.revenueLedger,
+      JobMarket: c.jobMarket,
+      PaymentChannels: c.paymentChannels,
+    } as const;
     for (const [name, roles] of Object.entries(FUNCTION_ROLES)) {
       const target = targets[name as keyof typeof targets];
       const iface: Interface = target.interface;

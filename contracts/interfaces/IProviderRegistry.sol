@@ -242,6 +242,8 @@ interface IProviderRegistry {
     function getOffer(address provider, bytes32 modelClass) external view returns (Offer memory);
     function getModelClass(bytes32 modelClass) external view returns (ModelClass memory);
     function modelClassIds() external view returns (bytes32[] memory);
+    /// @notice The model class id with bit index `index` (reverts past the last class).
+    function modelClassAt(uint256 index) external view returns (bytes32);
     function getCapacity(address provider, bytes32 modelClass) external view returns (Capacity memory);
     /// @notice GPUs of the class not committed to leases (0 when more are committed than attested).
     function freeCapacity(address provider, bytes32 modelClass) external view returns (uint256);

@@ -341,6 +341,11 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
     }
 
     /// @inheritdoc IProviderRegistry
+    function modelClassAt(uint256 index) external view returns (bytes32) {
+        return _modelClassIds[index];
+    }
+
+    /// @inheritdoc IProviderRegistry
     function getCapacity(address provider, bytes32 modelClass) external view returns (Capacity memory) {
         return _capacity[provider][modelClass];
     }

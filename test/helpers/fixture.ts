@@ -18,8 +18,13 @@ import {
   CinderGovernor__factory,
   CinderTimelock__factory,
   CinderToken__factory,
+  FeeRouter__factory,
+  JobMarket__factory,
+  PaymentChannels__factory,
   ProviderRegistry__factory,
+  RevenueLedger__factory,
   StakingVault__factory,
+  TestStablecoin__factory,
 } from "../../types/ethers-contracts/index.js";
 
 export const PARAMETERS_FILE = "deploy/parameters/hardhat.json";
@@ -29,6 +34,10 @@ export const A100 = modelClassId("A100-80GB");
 export const H100_STAKE_PER_GPU = MODEL_CLASSES.find((c) => c.name === "H100-80GB")!.stakePerGpu;
 /** CNDR each provider, delegator and the rewarder start with. */
 export const STARTING_BALANCE = 1_000_000n * ONE;
+/** One dollar of the 6-decimal test stablecoin. */
+export const USD = 1_000_000n;
+/** Test dollars each client starts with. */
+export const CLIENT_BALANCE = 1_000_000n * USD;
 
 export type Connection = NetworkConnection<"l1">;
 
@@ -39,6 +48,7 @@ async function deployCinder(connection: Connection) {
   const providers = signers.slice(6, 10);
   const delegators = signers.slice(10, 15);
   const stranger = signers[15];
+  const clients = signers.slice(16, 19);
 
   const deployed = await ignition.deploy(CinderModule, {
     parameters: PARAMETERS_FILE,
@@ -52,6 +62,11 @@ async function deployCinder(connection: Connection) {
   const governor = CinderGovernor__factory.connect(await at(deployed.governor), deployer);
   const registry = ProviderRegistry__factory.connect(await at(deployed.registry), deployer);
   const vault = StakingVault__factory.connect(await at(deployed.vault), deployer);
+  const stablecoin = TestStablecoin__factory.connect(await at(deployed.stablecoin), deployer);
+  const feeRouter = FeeRouter__factory.connect(await at(deployed.feeRouter), deployer);
+  const revenueLedger = RevenueLedger__factory.connect(await at(deployed.revenueLedger), deployer);
+  const jobMarket = JobMarket__factory.connect(await at(deployed.jobMarket), deployer);
+  const paymentChannels = PaymentChannels__factory.connect(await at(deployed.paymentChannels), deployer);
 
   // The timelock is governance: tests act as it directly where a full proposal is not the point.
   const timelockAddress = await timelock.getAddress();
@@ -72,6 +87,14 @@ async function deployCinder(connection: Connection) {
     await token.connect(account).approve(vaultAddress, ethers.MaxUint256);
   }
 
+  const marketAddress = await jobMarket.getAddress();
+  const channelsAddress = await paymentChannels.getAddress();
+  for (const account of [...clients, ...providers, stranger]) {
+    await stablecoin.faucet(account.address, CLIENT_BALANCE);
+    await stablecoin.connect(account).approve(marketAddress, ethers.MaxUint256);
+    await stablecoin.connect(account).approve(channelsAddress, ethers.MaxUint256);
+  }
+
   return {
     connection,
     ethers,
@@ -82,6 +105,11 @@ async function deployCinder(connection: Connection) {
     governor,
     registry,
     vault,
+    stablecoin,
+    feeRouter,
+    revenueLedger,
+    jobMarket,
+    paymentChannels,
     deployer,
     guardian,
     governance,
@@ -92,6 +120,7 @@ async function deployCinder(connection: Connection) {
     providers,
     delegators,
     stranger,
+    clients,
   };
 }
 

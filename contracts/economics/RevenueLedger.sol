@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {IRevenueLedger} from "../interfaces/IRevenueLedger.sol";
+
+/// @title RevenueLedger
+/// @notice Records final revenue per epoch and provider. The EmissionController replaces it as the recorder in the
+/// emissions issue; the payment contracts call it through IRevenueRecorder either way.
+/// @dev Assumptions: the AccessManager maps `recordRevenue` to the revenue role, held by JobMarket and
+/// PaymentChannels only.
+contract RevenueLedger is AccessManaged, IRevenueLedger {
+    /// @inheritdoc IRevenueLedger
+    uint256 public immutable EPOCH_LENGTH;
+
+    struct Totals {
+        uint128 gross;
+        uint128 fees;
+    }
+
+    mapping(uint256 epoch => Totals) private _epochTotals;
+    mapping(uint256 epoch => mapping(address provider => uint256)) private _providerRevenue;
+    mapping(address provider => uint256) private _lifetime;
+
+    constructor(address authority, uint256 epochLength) AccessManaged(authority) {
+        require(epochLength > 0 && epochLength <= 30 days, RevenueLedgerInvalidEpochLength(epochLength));
+        EPOCH_LENGTH = epochLength;
+    }
+
+    /// @notice Records revenue released to a provider. Revenue role.
+    function recordRevenue(address provider, uint256 gross, uint256 fee) external restricted {
+        uint256 epoch = block.timestamp / EPOCH_LENGTH;
+        Totals storage t = _epochTotals[epoch];
+        // uint128 holds 3.4e38: more than any stablecoin supply in its smallest unit.
+        t.gross += uint128(gross);
+        t.fees += uint128(fee);
+        _providerRevenue[epoch][provider] += gross;
+        _lifetime[provider] += gross;
+        emit RevenueRecorded(provider, epoch, gross, fee);
+    }
+
+    /// @inheritdoc IRevenueLedger
+    function currentEpoch() external view returns (uint256) {
+        return block.timestamp / EPOCH_LENGTH;
+    }
+
+    /// @inheritdoc IRevenueLedger
+    function epochTotals(uint256 epoch) external view returns (uint256 gross, uint256 fees) {
+        Totals storage t = _epochTotals[epoch];
+        return (t.gross, t.fees);
+    }
+
+    /// @inheritdoc IRevenueLedger
+    function providerRevenue(uint256 epoch, address provider) external view returns (uint256) {
+        return _providerRevenue[epoch][provider];
+    }
+
+    /// @inheritdoc IRevenueLedger
+    function lifetimeRevenue(address provider) external view returns (uint256) {
+        return _lifetime[provider];
+    }
+}

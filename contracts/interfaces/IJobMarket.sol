@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title IJobMarket
+/// @notice GPU leases with escrow: direct orders against published offers and reverse-auction open orders; payment
+/// streams per second to the provider; batch jobs hold payment until their result is final.
+///
+/// A lease's escrow is always value(price, gpus, end - start) minus what was released: the amount funded is
+/// derived from the lease's own fields, so cancel, quit, extend and result submission only move `end`, and the
+/// difference is refunded or topped up. Outflows a third party triggers are pull payments (credited to
+/// `balanceOf`, withdrawn by the owner).
+interface IJobMarket {
+    /// @notice Lease: interactive, paid as it streams. Batch: paid once its result is final.
+    enum JobKind {
+        Lease,
+        Batch
+    }
+
+    /// @notice Active streams (or waits for a result); Disputed is frozen until resolved; Closed is settled.
+    enum LeaseStatus {
+        None,
+        Active,
+        Disputed,
+        Closed
+    }
+
+    /// @notice Open takes bids; Awarded became a lease; Failed (best bidder ineligible at finalize) and Expired (no
+    /// bids) refunded the escrow; Cancelled by the client before any bid.
+    enum OrderStatus {
+        None,
+        Open,
+        Awarded,
+        Failed,
+        Expired,
+        Cancelled
+    }
+
+    /// @notice A lease (3 storage slots).
+    /// @param client Funds the lease and receives refunds.
+    /// @param start When streaming began (the award).
+    /// @param end When streaming ends; cancel, quit and result submission bring it forward, extend pushes it back.
+    /// @param gpuCount GPUs leased.
+    /// @param provider The provider (operator address).
+    /// @param pricePerGpuHour Price per GPU-hour in the settlement asset's smallest unit.
+    /// @param status Lifecycle status.
+    /// @param kind Lease or batch.
+    /// @param cancelled The client cancelled (no further extension).
+    /// @param capacityReleased The lease's GPUs went back to the provider's free capacity.
+    /// @param modelClassIndex The registry's index of the leased model class.
+    /// @param released Paid out to the provider so far, fee included.
+    struct Lease {
+        address client;
+        uint40 start;
+        uint40 end;
+        uint16 gpuCount;
+        address provider;
+        uint40 pricePerGpuHour;
+        LeaseStatus status;
+        JobKind kind;
+        bool cancelled;
+        bool capacityReleased;
+        uint8 modelClassIndex;
+        uint128 released;
+    }
+
+    /// @notice A batch job's result.
+    /// @param resultHash Hash of the result the provider submitted.
+    /// @param challengeEndsAt Until when the client may dispute it.
+    struct Result {
+        bytes32 resultHash;
+        uint40 challengeEndsAt;
+    }
+
+    /// @notice An open order (reverse auction).
+    /// @param client Posted and funded the order at its maximum price.
+    /// @param bidDeadline Bids close at this time.
+    /// @param duration Lease duration in seconds once awarded.
+    /// @param gpuCount GPUs wanted.
+    /// @param bestBidder The best bid's provider (zero if none).
+    /// @param bestPrice The best bid's price per GPU-hour.
+    /// @param maxPricePerGpuHour The most the client pays.
+    /// @param status Lifecycle status.
+    /// @param kind Lease or batch.
+    /// @param modelClass The model class wanted.
+    struct Order {
+        address client;
+        uint40 bidDeadline;
+        uint40 duration;
+        uint16 gpuCount;
+        address bestBidder;
+        uint40 bestPrice;
+        uint40 maxPricePerGpuHour;
+        OrderStatus status;
+        JobKind kind;
+        bytes32 modelClass;
+    }
+
+    /// @notice Governance parameters, each within hard bounds.
+    struct Params {
+        uint40 minLeaseDuration;
+        uint40 cancelNotice;
+        uint40 challengeWindow;
+        uint40 minBidWindow;
+        uint40 maxBidWindow;
+        uint16 minBidStepBps;
+        uint128 minLeaseValue;
+        uint128 bidDeposit;
+    }
+
+    // --- errors ---
+
+    error JobMarketZeroAddress(string name);
+    error JobMarketParameterOutOfBounds(string name, uint256 value, uint256 min, uint256 max);
+    error JobMarketZeroGpus();
+    error JobMarketDurationOutOfBounds(uint256 duration, uint256 min, uint256 max);
+    error JobMarketLeaseValueTooLow(uint256 value, uint256 min);
+    error JobMarketNoOffer(address provider, bytes32 modelClass);
+    error JobMarketPriceAboveMax(uint256 price, uint256 maxPrice);
+    error JobMarketProviderNotActive(address provider);
+    error JobMarketInsufficientStake(address provider, uint256 stake, uint256 required);
+    error JobMarketUnknownModelClass(bytes32 modelClass);
+    error JobMarketInvalidLeaseStatus(uint256 leaseId, LeaseStatus status);
+    error JobMarketInvalidOrderStatus(uint256 orderId, OrderStatus status);
+    error JobMarketNotClient(uint256 id, address caller);
+    error JobMarketNotProvider(uint256 leaseId, address caller);
+    error JobMarketWrongKind(uint256 leaseId, JobKind kind);
+    error JobMarketLeaseEnded(uint256 leaseId, uint256 end);
+    error JobMarketLeaseNotEnded(uint256 leaseId, uint256 end);
+    error JobMarketAlreadyCancelled(uint256 leaseId);
+    error JobMarketNothingToCancel(uint256 leaseId, uint256 newEnd, uint256 end);
+    error JobMarketNothingToWithdraw(uint256 leaseId);
+    error JobMarketResultAlreadySubmitted(uint256 leaseId);
+    error JobMarketNoResult(uint256 leaseId);
+    error JobMarketChallengeWindowOpen(uint256 leaseId, uint256 challengeEndsAt);
+    error JobMarketChallengeWindowClosed(uint256 leaseId, uint256 challengeEndsAt);
+    error JobMarketPayoutAboveEscrow(uint256 leaseId, uint256 payout, uint256 held);
+    error JobMarketBidWindowOutOfBounds(uint256 window, uint256 min, uint256 max);
+    error JobMarketBiddingClosed(uint256 orderId, uint256 bidDeadline);
+    error JobMarketBiddingOpen(uint256 orderId, uint256 bidDeadline);
+    error JobMarketBidTooHigh(uint256 price, uint256 maxAllowed);
+    error JobMarketSelfBid(uint256 orderId);
+    error JobMarketNoBids(uint256 orderId);
+    error JobMarketOrderHasBids(uint256 orderId);
+    error JobMarketNoBalance(address account);
+
+    // --- events ---
+
+    event LeaseCreated(
+        uint256 indexed leaseId,
+        address indexed client,
+        address indexed provider,
+        bytes32 modelClass,
+        uint256 gpuCount,
+        uint256 pricePerGpuHour,
+        uint256 start,
+        uint256 end,
+        JobKind kind,
+        uint256 orderId
+    );
+    event LeaseExtended(uint256 indexed leaseId, uint256 newEnd, uint256 topUp);
+    event LeaseCancelled(uint256 indexed leaseId, uint256 newEnd, uint256 refund);
+    event LeaseQuit(uint256 indexed leaseId, address indexed provider, uint256 end, uint256 refund);
+    event LeaseClosed(uint256 indexed leaseId, uint256 paidToProvider, uint256 refundedToClient);
+    /// @notice A release to the provider: `gross` left escrow, `fee` went to the protocol.
+    event PaymentReleased(uint256 indexed leaseId, address indexed provider, uint256 gross, uint256 fee);
+    event ResultSubmitted(uint256 indexed leaseId, bytes32 resultHash, string uri, uint256 challengeEndsAt);
+    event ResultDisputed(uint256 indexed leaseId, address indexed client);
+    event DisputeResolved(uint256 indexed leaseId, uint256 toProvider, uint256 toClient);
+    event OrderPosted(
+        uint256 indexed orderId,
+        address indexed client,
+        bytes32 modelClass,
+        uint256 gpuCount,
+        uint256 duration,
+        uint256 maxPricePerGpuHour,
+        uint256 bidDeadline,
+        JobKind kind
+    );
+    event BidPlaced(uint256 indexed orderId, address indexed provider, uint256 pricePerGpuHour);
+    event OrderFinalized(uint256 indexed orderId, OrderStatus status, uint256 leaseId, uint256 refund);
+    event OrderCancelled(uint256 indexed orderId, uint256 refund);
+    event BalanceCredited(address indexed account, uint256 amount);
+    event BalanceWithdrawn(address indexed account, uint256 amount);
+    event FeesSwept(uint256 amount);
+    event ParamsSet(Params params);
+
+    // --- direct orders and leases ---
+
+    /// @notice Leases `gpuCount` GPUs of `modelClass` from `provider` at its published offer, paying for the whole
+    /// duration now. Reverts if the offer's price is above `maxPricePerGpuHour` (no front-running a price rise).
+    function createDirectLease(
+        address provider,
+        bytes32 modelClass,
+        uint16 gpuCount,
+        uint40 duration,
+        uint40 maxPricePerGpuHour,
+        JobKind kind
+    ) external returns (uint256 leaseId);
+
+    /// @notice Pays the provider what has streamed and not been released (a batch job's only once its result is
+    /// final), minus the fee, to its payout address. The provider only.
+    function withdrawAccrued(uint256 leaseId) external returns (uint256 net);
+
+    /// @notice Extends an active lease by `extraDuration`, paying for it now. The client only.
+    function extend(uint256 leaseId, uint40 extraDuration) external;
+
+    /// @notice Ends the lease after the notice period and credits the client what will not stream.
+    function cancel(uint256 leaseId) external;
+
+    /// @notice The provider ends the lease now; the client is credited what has not streamed.
+    function quit(uint256 leaseId) external;
+
+    /// @notice After the end (and a batch job's challenge window), settles: the provider is credited what has
+    /// streamed and not been released, the client the rest. Anyone.
+    function close(uint256 leaseId) external;
+
+    /// @notice A batch job's result: streaming stops now, the unstreamed rest is credited to the client, and the
+    /// challenge window opens. The provider only.
+    function submitResult(uint256 leaseId, bytes32 resultHash, string calldata uri) external;
+
+    /// @notice Disputes a batch result within its challenge window: the escrow freezes until resolved.
+    function dispute(uint256 leaseId) external;
+
+    /// @notice Settles a disputed lease: `toProvider` to the provider (fee taken), the rest to the client.
+    /// Dispute-resolver role (the SlashingManager's dispute path).
+    function resolveDispute(uint256 leaseId, uint256 toProvider) external;
+
+    // --- open orders ---
+
+    /// @notice Posts an open order, funding escrow at the maximum price.
+    function postOrder(
+        bytes32 modelClass,
+        uint16 gpuCount,
+        uint40 duration,
+        uint40 maxPricePerGpuHour,
+        uint40 bidWindow,
+        JobKind kind
+    ) external returns (uint256 orderId);
+
+    /// @notice Bids `pricePerGpuHour`; must beat the best bid by the minimum step; locks the bid deposit and
+    /// credits the outbid provider's deposit back.
+    function bid(uint256 orderId, uint40 pricePerGpuHour) external;
+
+    /// @notice After the bid window (or earlier by the client, accepting the best bid) awards the best bid, or
+    /// fails the order if its bidder is no longer eligible (the deposit then goes to the client), or expires it.
+    function finalizeAuction(uint256 orderId) external returns (uint256 leaseId);
+
+    /// @notice Cancels an order that has no bid yet. The client only.
+    function cancelOrder(uint256 orderId) external;
+
+    // --- balances and fees ---
+
+    /// @notice Withdraws the caller's credited balance.
+    function withdrawBalance() external returns (uint256 amount);
+
+    /// @notice Sends the collected fees to the FeeRouter. Anyone.
+    function sweepFees() external returns (uint256 amount);
+
+    // --- governance ---
+
+    function setParams(Params calldata params) external;
+    function pause() external;
+    function unpause() external;
+
+    // --- views ---
+
+    function getLease(uint256 leaseId) external view returns (Lease memory);
+    function getResult(uint256 leaseId) external view returns (Result memory);
+    function getOrder(uint256 orderId) external view returns (Order memory);
+    /// @notice What the lease is worth from start to its current end (its escrow before any release).
+    function leaseValue(uint256 leaseId) external view returns (uint256);
+    /// @notice What has streamed so far.
+    function accrued(uint256 leaseId) external view returns (uint256);
+    /// @notice What `withdrawAccrued` would release now (gross).
+    function withdrawable(uint256 leaseId) external view returns (uint256);
+    function balanceOf(address account) external view returns (uint256);
+    function collectedFees() external view returns (uint256);
+    function params() external view returns (Params memory);
+    function leaseCount() external view returns (uint256);
+    function orderCount() external view returns (uint256);
+}

@@ -1,0 +1,569 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IFeeRouter} from "../interfaces/IFeeRouter.sol";
+import {IJobMarket} from "../interfaces/IJobMarket.sol";
+import {IProviderRegistry} from "../interfaces/IProviderRegistry.sol";
+import {IRevenueRecorder} from "../interfaces/IRevenueRecorder.sol";
+import {IStakingVault} from "../interfaces/IStakingVault.sol";
+import {LeaseMath} from "../libraries/LeaseMath.sol";
+
+/// @title JobMarket
+/// @notice GPU leases with escrow: direct orders, reverse-auction open orders, per-second streaming, batch jobs
+/// with a challenge window, pull payments, and the protocol fee and revenue record on every release.
+/// @dev Assumptions:
+/// - The settlement asset has no transfer fee and does not rebase (amounts received equal amounts sent). Its
+///   transfer hooks, if any, cannot reenter: every state-changing entry point is nonReentrant.
+/// - The AccessManager maps `resolveDispute` to the dispute-resolver role, setters to governance and
+///   `pause`/`unpause` to the guardian; this contract holds the exposure role on the registry and the vault and
+///   the revenue role on the recorder.
+/// Invariant (DESIGN.md 1, 2): the asset held >= sum over open leases of (value - released) + open orders' escrow
+/// and deposits + credited balances + collected fees; per lease, value at award + top-ups = released + refunds +
+/// still held.
+contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMarket {
+    using SafeERC20 for IERC20;
+
+    uint256 public constant MAX_LEASE_DURATION = 365 days;
+    uint256 public constant MIN_MIN_LEASE_DURATION = 5 minutes;
+    uint256 public constant MAX_MIN_LEASE_DURATION = 30 days;
+    uint256 public constant MAX_CANCEL_NOTICE = 7 days;
+    uint256 public constant MIN_CHALLENGE_WINDOW = 1 hours;
+    uint256 public constant MAX_CHALLENGE_WINDOW = 14 days;
+    uint256 public constant MIN_BID_WINDOW = 1 minutes;
+    uint256 public constant MAX_BID_WINDOW = 30 days;
+    uint256 public constant MAX_BID_STEP_BPS = 2_000;
+    uint256 public constant MAX_AMOUNT_PARAM = 1e30;
+    uint256 private constant _MAX_BPS = 10_000;
+
+    /// @notice The settlement stablecoin.
+    IERC20 public immutable ASSET;
+    IProviderRegistry public immutable REGISTRY;
+    IStakingVault public immutable VAULT;
+    IFeeRouter public immutable FEE_ROUTER;
+    IRevenueRecorder public immutable REVENUE;
+
+    Params private _params;
+    uint256 private _leaseCount;
+    uint256 private _orderCount;
+    uint256 private _collectedFees;
+    mapping(uint256 leaseId => Lease) private _leases;
+    mapping(uint256 leaseId => Result) private _results;
+    mapping(uint256 orderId => Order) private _orders;
+    mapping(uint256 orderId => uint256) private _orderBidDeposit;
+    mapping(address account => uint256) private _balances;
+
+    /// @notice The contracts this market calls, fixed at deployment.
+    struct Wiring {
+        IERC20 asset;
+        IProviderRegistry registry;
+        IStakingVault vault;
+        IFeeRouter feeRouter;
+        IRevenueRecorder revenue;
+    }
+
+    constructor(address authority, Wiring memory wiring, Params memory initialParams) AccessManaged(authority) {
+        require(address(wiring.asset) != address(0), JobMarketZeroAddress("asset"));
+        require(address(wiring.registry) != address(0), JobMarketZeroAddress("registry"));
+        require(address(wiring.vault) != address(0), JobMarketZeroAddress("vault"));
+        require(address(wiring.feeRouter) != address(0), JobMarketZeroAddress("feeRouter"));
+        require(address(wiring.revenue) != address(0), JobMarketZeroAddress("revenue"));
+        ASSET = wiring.asset;
+        REGISTRY = wiring.registry;
+        VAULT = wiring.vault;
+        FEE_ROUTER = wiring.feeRouter;
+        REVENUE = wiring.revenue;
+        _setParams(initialParams);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Direct orders and leases
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IJobMarket
+    function createDirectLease(
+        address provider,
+        bytes32 modelClass,
+        uint16 gpuCount,
+        uint40 duration,
+        uint40 maxPricePerGpuHour,
+        JobKind kind
+    ) external whenNotPaused nonReentrant returns (uint256 leaseId) {
+        IProviderRegistry.Offer memory offer = REGISTRY.getOffer(provider, modelClass);
+        require(offer.active, JobMarketNoOffer(provider, modelClass));
+        require(
+            offer.pricePerGpuHour <= maxPricePerGpuHour,
+            JobMarketPriceAboveMax(offer.pricePerGpuHour, maxPricePerGpuHour)
+        );
+        // The registry caps offer prices at 1e12 < 2^40.
+        uint40 price = uint40(offer.pricePerGpuHour);
+        uint256 value = _checkTerms(price, gpuCount, duration);
+        _requireEligible(provider);
+        leaseId = _award(msg.sender, provider, modelClass, gpuCount, price, duration, kind, 0);
+        ASSET.safeTransferFrom(msg.sender, address(this), value);
+    }
+
+    /// @inheritdoc IJobMarket
+    function withdrawAccrued(uint256 leaseId) external nonReentrant returns (uint256 net) {
+        Lease storage lease = _leases[leaseId];
+        require(msg.sender == lease.provider, JobMarketNotProvider(leaseId, msg.sender));
+        require(lease.status == LeaseStatus.Active, JobMarketInvalidLeaseStatus(leaseId, lease.status));
+        uint256 gross = _withdrawable(leaseId, lease);
+        require(gross > 0, JobMarketNothingToWithdraw(leaseId));
+        lease.released += uint128(gross);
+        net = _release(leaseId, lease.provider, gross);
+        ASSET.safeTransfer(REGISTRY.payoutOf(lease.provider), net);
+    }
+
+    /// @inheritdoc IJobMarket
+    function extend(uint256 leaseId, uint40 extraDuration) external whenNotPaused nonReentrant {
+        Lease storage lease = _leases[leaseId];
+        _requireClientOfActive(leaseId, lease);
+        require(!lease.cancelled, JobMarketAlreadyCancelled(leaseId));
+        require(block.timestamp < lease.end, JobMarketLeaseEnded(leaseId, lease.end));
+        uint256 newEnd = uint256(lease.end) + extraDuration;
+        uint256 total = newEnd - lease.start;
+        require(
+            extraDuration > 0 && total <= MAX_LEASE_DURATION,
+            JobMarketDurationOutOfBounds(total, lease.end - lease.start + 1, MAX_LEASE_DURATION)
+        );
+        uint256 topUp = _value(lease, newEnd) - _value(lease, lease.end);
+        // newEnd <= start + MAX_LEASE_DURATION < 2^40.
+        lease.end = uint40(newEnd);
+        VAULT.recordExposure(lease.provider, uint40(newEnd));
+        ASSET.safeTransferFrom(msg.sender, address(this), topUp);
+        emit LeaseExtended(leaseId, newEnd, topUp);
+    }
+
+    /// @inheritdoc IJobMarket
+    function cancel(uint256 leaseId) external nonReentrant {
+        Lease storage lease = _leases[leaseId];
+        _requireClientOfActive(leaseId, lease);
+        require(!lease.cancelled, JobMarketAlreadyCancelled(leaseId));
+        uint256 newEnd = block.timestamp + _params.cancelNotice;
+        require(newEnd < lease.end, JobMarketNothingToCancel(leaseId, newEnd, lease.end));
+        uint256 refund = _value(lease, lease.end) - _value(lease, newEnd);
+        lease.end = uint40(newEnd);
+        lease.cancelled = true;
+        _credit(lease.client, refund);
+        emit LeaseCancelled(leaseId, newEnd, refund);
+    }
+
+    /// @inheritdoc IJobMarket
+    function quit(uint256 leaseId) external nonReentrant {
+        Lease storage lease = _leases[leaseId];
+        require(msg.sender == lease.provider, JobMarketNotProvider(leaseId, msg.sender));
+        require(lease.status == LeaseStatus.Active, JobMarketInvalidLeaseStatus(leaseId, lease.status));
+        require(block.timestamp < lease.end, JobMarketLeaseEnded(leaseId, lease.end));
+        uint256 refund = _value(lease, lease.end) - _value(lease, block.timestamp);
+        lease.end = uint40(block.timestamp);
+        _releaseCapacity(lease);
+        _credit(lease.client, refund);
+        emit LeaseQuit(leaseId, msg.sender, block.timestamp, refund);
+    }
+
+    /// @inheritdoc IJobMarket
+    function close(uint256 leaseId) external nonReentrant {
+        Lease storage lease = _leases[leaseId];
+        require(lease.status == LeaseStatus.Active, JobMarketInvalidLeaseStatus(leaseId, lease.status));
+        require(block.timestamp >= lease.end, JobMarketLeaseNotEnded(leaseId, lease.end));
+        uint256 held = _value(lease, lease.end) - lease.released;
+        uint256 pay = held;
+        if (lease.kind == JobKind.Batch) {
+            uint40 challengeEndsAt = _results[leaseId].challengeEndsAt;
+            // No result by the end: the provider earned nothing and the client gets everything back.
+            if (challengeEndsAt == 0) pay = 0;
+            else require(block.timestamp >= challengeEndsAt, JobMarketChallengeWindowOpen(leaseId, challengeEndsAt));
+        }
+        lease.status = LeaseStatus.Closed;
+        _releaseCapacity(lease);
+        _settle(leaseId, lease, pay, held - pay);
+    }
+
+    /// @inheritdoc IJobMarket
+    function submitResult(uint256 leaseId, bytes32 resultHash, string calldata uri) external nonReentrant {
+        Lease storage lease = _leases[leaseId];
+        require(msg.sender == lease.provider, JobMarketNotProvider(leaseId, msg.sender));
+        require(lease.status == LeaseStatus.Active, JobMarketInvalidLeaseStatus(leaseId, lease.status));
+        require(lease.kind == JobKind.Batch, JobMarketWrongKind(leaseId, lease.kind));
+        Result storage r = _results[leaseId];
+        require(r.challengeEndsAt == 0 && resultHash != bytes32(0), JobMarketResultAlreadySubmitted(leaseId));
+        uint256 newEnd = Math.min(lease.end, block.timestamp);
+        uint256 refund = _value(lease, lease.end) - _value(lease, newEnd);
+        lease.end = uint40(newEnd);
+        _releaseCapacity(lease);
+        uint256 challengeEndsAt = block.timestamp + _params.challengeWindow;
+        r.resultHash = resultHash;
+        r.challengeEndsAt = uint40(challengeEndsAt);
+        if (refund > 0) _credit(lease.client, refund);
+        emit ResultSubmitted(leaseId, resultHash, uri, challengeEndsAt);
+    }
+
+    /// @inheritdoc IJobMarket
+    function dispute(uint256 leaseId) external {
+        Lease storage lease = _leases[leaseId];
+        _requireClientOfActive(leaseId, lease);
+        uint40 challengeEndsAt = _results[leaseId].challengeEndsAt;
+        require(challengeEndsAt != 0, JobMarketNoResult(leaseId));
+        require(block.timestamp < challengeEndsAt, JobMarketChallengeWindowClosed(leaseId, challengeEndsAt));
+        lease.status = LeaseStatus.Disputed;
+        emit ResultDisputed(leaseId, msg.sender);
+    }
+
+    /// @inheritdoc IJobMarket
+    function resolveDispute(uint256 leaseId, uint256 toProvider) external restricted nonReentrant {
+        Lease storage lease = _leases[leaseId];
+        require(lease.status == LeaseStatus.Disputed, JobMarketInvalidLeaseStatus(leaseId, lease.status));
+        uint256 held = _value(lease, lease.end) - lease.released;
+        require(toProvider <= held, JobMarketPayoutAboveEscrow(leaseId, toProvider, held));
+        lease.status = LeaseStatus.Closed;
+        _settle(leaseId, lease, toProvider, held - toProvider);
+        emit DisputeResolved(leaseId, toProvider, held - toProvider);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Open orders
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IJobMarket
+    function postOrder(
+        bytes32 modelClass,
+        uint16 gpuCount,
+        uint40 duration,
+        uint40 maxPricePerGpuHour,
+        uint40 bidWindow,
+        JobKind kind
+    ) external whenNotPaused nonReentrant returns (uint256 orderId) {
+        require(REGISTRY.getModelClass(modelClass).enabled, JobMarketUnknownModelClass(modelClass));
+        uint256 escrow = _checkTerms(maxPricePerGpuHour, gpuCount, duration);
+        Params storage p = _params;
+        require(
+            bidWindow >= p.minBidWindow && bidWindow <= p.maxBidWindow,
+            JobMarketBidWindowOutOfBounds(bidWindow, p.minBidWindow, p.maxBidWindow)
+        );
+        orderId = ++_orderCount;
+        uint256 bidDeadline = block.timestamp + bidWindow;
+        _orders[orderId] = Order({
+            client: msg.sender,
+            bidDeadline: uint40(bidDeadline),
+            duration: duration,
+            gpuCount: gpuCount,
+            bestBidder: address(0),
+            bestPrice: 0,
+            maxPricePerGpuHour: maxPricePerGpuHour,
+            status: OrderStatus.Open,
+            kind: kind,
+            modelClass: modelClass
+        });
+        // The deposit is fixed per order, so a later parameter change never alters what a bidder gets back.
+        _orderBidDeposit[orderId] = p.bidDeposit;
+        ASSET.safeTransferFrom(msg.sender, address(this), escrow);
+        emit OrderPosted(
+            orderId, msg.sender, modelClass, gpuCount, duration, maxPricePerGpuHour, bidDeadline, kind
+        );
+    }
+
+    /// @inheritdoc IJobMarket
+    function bid(uint256 orderId, uint40 pricePerGpuHour) external whenNotPaused nonReentrant {
+        Order storage order = _orders[orderId];
+        require(order.status == OrderStatus.Open, JobMarketInvalidOrderStatus(orderId, order.status));
+        require(block.timestamp < order.bidDeadline, JobMarketBiddingClosed(orderId, order.bidDeadline));
+        require(msg.sender != order.client, JobMarketSelfBid(orderId));
+        address previous = order.bestBidder;
+        uint256 maxAllowed = order.maxPricePerGpuHour;
+        if (previous != address(0)) {
+            uint256 best = order.bestPrice;
+            // A new bid beats the best by at least the step (and by at least one unit).
+            maxAllowed = best - Math.max(1, (best * _params.minBidStepBps) / _MAX_BPS);
+        }
+        require(pricePerGpuHour <= maxAllowed, JobMarketBidTooHigh(pricePerGpuHour, maxAllowed));
+        _checkTerms(pricePerGpuHour, order.gpuCount, order.duration);
+        _requireEligible(msg.sender);
+        uint256 free = REGISTRY.freeCapacity(msg.sender, order.modelClass);
+        require(
+            free >= order.gpuCount,
+            IProviderRegistry.ProviderRegistryInsufficientCapacity(msg.sender, order.modelClass, free, order.gpuCount)
+        );
+        order.bestBidder = msg.sender;
+        order.bestPrice = pricePerGpuHour;
+        uint256 deposit = _orderBidDeposit[orderId];
+        if (deposit > 0) {
+            if (previous != address(0)) _credit(previous, deposit);
+            ASSET.safeTransferFrom(msg.sender, address(this), deposit);
+        }
+        emit BidPlaced(orderId, msg.sender, pricePerGpuHour);
+    }
+
+    /// @inheritdoc IJobMarket
+    function finalizeAuction(uint256 orderId) external whenNotPaused nonReentrant returns (uint256 leaseId) {
+        Order storage order = _orders[orderId];
+        require(order.status == OrderStatus.Open, JobMarketInvalidOrderStatus(orderId, order.status));
+        address bidder = order.bestBidder;
+        if (msg.sender == order.client && block.timestamp < order.bidDeadline) {
+            require(bidder != address(0), JobMarketNoBids(orderId));
+        } else {
+            require(block.timestamp >= order.bidDeadline, JobMarketBiddingOpen(orderId, order.bidDeadline));
+        }
+        address client = order.client;
+        uint256 escrow = LeaseMath.value(order.maxPricePerGpuHour, order.gpuCount, order.duration);
+        uint256 refund = escrow;
+        OrderStatus outcome;
+        if (bidder == address(0)) {
+            outcome = OrderStatus.Expired;
+        } else if (_isEligible(bidder, order.modelClass, order.gpuCount)) {
+            outcome = OrderStatus.Awarded;
+            leaseId = _award(client, bidder, order.modelClass, order.gpuCount, order.bestPrice, order.duration, order.kind, orderId);
+            refund = escrow - LeaseMath.value(order.bestPrice, order.gpuCount, order.duration);
+            _credit(bidder, _orderBidDeposit[orderId]);
+        } else {
+            // The best bidder can no longer serve: the order fails, and its deposit compensates the client.
+            outcome = OrderStatus.Failed;
+            refund += _orderBidDeposit[orderId];
+        }
+        order.status = outcome;
+        if (refund > 0) _credit(client, refund);
+        emit OrderFinalized(orderId, outcome, leaseId, refund);
+    }
+
+    /// @inheritdoc IJobMarket
+    function cancelOrder(uint256 orderId) external nonReentrant {
+        Order storage order = _orders[orderId];
+        require(msg.sender == order.client, JobMarketNotClient(orderId, msg.sender));
+        require(order.status == OrderStatus.Open, JobMarketInvalidOrderStatus(orderId, order.status));
+        require(order.bestBidder == address(0), JobMarketOrderHasBids(orderId));
+        order.status = OrderStatus.Cancelled;
+        uint256 refund = LeaseMath.value(order.maxPricePerGpuHour, order.gpuCount, order.duration);
+        ASSET.safeTransfer(msg.sender, refund);
+        emit OrderCancelled(orderId, refund);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Balances, fees, governance
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IJobMarket
+    function withdrawBalance() external nonReentrant returns (uint256 amount) {
+        amount = _balances[msg.sender];
+        require(amount > 0, JobMarketNoBalance(msg.sender));
+        _balances[msg.sender] = 0;
+        ASSET.safeTransfer(msg.sender, amount);
+        emit BalanceWithdrawn(msg.sender, amount);
+    }
+
+    /// @inheritdoc IJobMarket
+    function sweepFees() external nonReentrant returns (uint256 amount) {
+        amount = _collectedFees;
+        _collectedFees = 0;
+        if (amount > 0) ASSET.safeTransfer(address(FEE_ROUTER), amount);
+        emit FeesSwept(amount);
+    }
+
+    /// @inheritdoc IJobMarket
+    function setParams(Params calldata newParams) external restricted {
+        _setParams(newParams);
+    }
+
+    /// @inheritdoc IJobMarket
+    function pause() external restricted {
+        _pause();
+    }
+
+    /// @inheritdoc IJobMarket
+    function unpause() external restricted {
+        _unpause();
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Views
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IJobMarket
+    function getLease(uint256 leaseId) external view returns (Lease memory) {
+        return _leases[leaseId];
+    }
+
+    /// @inheritdoc IJobMarket
+    function getResult(uint256 leaseId) external view returns (Result memory) {
+        return _results[leaseId];
+    }
+
+    /// @inheritdoc IJobMarket
+    function getOrder(uint256 orderId) external view returns (Order memory) {
+        return _orders[orderId];
+    }
+
+    /// @inheritdoc IJobMarket
+    function leaseValue(uint256 leaseId) external view returns (uint256) {
+        Lease storage lease = _leases[leaseId];
+        return _value(lease, lease.end);
+    }
+
+    /// @inheritdoc IJobMarket
+    function accrued(uint256 leaseId) external view returns (uint256) {
+        Lease storage lease = _leases[leaseId];
+        return _value(lease, Math.min(block.timestamp, lease.end));
+    }
+
+    /// @inheritdoc IJobMarket
+    function withdrawable(uint256 leaseId) external view returns (uint256) {
+        Lease storage lease = _leases[leaseId];
+        return lease.status == LeaseStatus.Active ? _withdrawable(leaseId, lease) : 0;
+    }
+
+    /// @inheritdoc IJobMarket
+    function balanceOf(address account) external view returns (uint256) {
+        return _balances[account];
+    }
+
+    /// @inheritdoc IJobMarket
+    function collectedFees() external view returns (uint256) {
+        return _collectedFees;
+    }
+
+    /// @inheritdoc IJobMarket
+    function params() external view returns (Params memory) {
+        return _params;
+    }
+
+    /// @inheritdoc IJobMarket
+    function leaseCount() external view returns (uint256) {
+        return _leaseCount;
+    }
+
+    /// @inheritdoc IJobMarket
+    function orderCount() external view returns (uint256) {
+        return _orderCount;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Internal
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @dev Creates the lease: commits the provider's capacity (the registry reverts if too few GPUs are free) and
+    /// records the stake exposure until the lease's end. The SLA bond lock joins here in the SLA issue.
+    function _award(
+        address client,
+        address provider,
+        bytes32 modelClass,
+        uint16 gpuCount,
+        uint40 price,
+        uint40 duration,
+        JobKind kind,
+        uint256 orderId
+    ) private returns (uint256 leaseId) {
+        IProviderRegistry.ModelClass memory mc = REGISTRY.getModelClass(modelClass);
+        require(mc.enabled, JobMarketUnknownModelClass(modelClass));
+        REGISTRY.commitCapacity(provider, modelClass, gpuCount);
+        uint256 end = block.timestamp + duration;
+        VAULT.recordExposure(provider, uint40(end));
+        leaseId = ++_leaseCount;
+        _leases[leaseId] = Lease({
+            client: client,
+            start: uint40(block.timestamp),
+            end: uint40(end),
+            gpuCount: gpuCount,
+            provider: provider,
+            pricePerGpuHour: price,
+            status: LeaseStatus.Active,
+            kind: kind,
+            cancelled: false,
+            capacityReleased: false,
+            modelClassIndex: mc.index,
+            released: 0
+        });
+        emit LeaseCreated(leaseId, client, provider, modelClass, gpuCount, price, block.timestamp, end, kind, orderId);
+    }
+
+    /// @dev Pays `pay` to the provider (fee taken, revenue recorded) and credits `refund` to the client.
+    function _settle(uint256 leaseId, Lease storage lease, uint256 pay, uint256 refund) private {
+        if (pay > 0) {
+            lease.released += uint128(pay);
+            _credit(REGISTRY.payoutOf(lease.provider), _release(leaseId, lease.provider, pay));
+        }
+        if (refund > 0) _credit(lease.client, refund);
+        emit LeaseClosed(leaseId, pay, refund);
+    }
+
+    /// @dev Takes the protocol fee from a release and records the provider's revenue; returns the net amount.
+    function _release(uint256 leaseId, address provider, uint256 gross) private returns (uint256 net) {
+        uint256 fee = FEE_ROUTER.feeFor(gross);
+        _collectedFees += fee;
+        REVENUE.recordRevenue(provider, gross, fee);
+        emit PaymentReleased(leaseId, provider, gross, fee);
+        return gross - fee;
+    }
+
+    function _releaseCapacity(Lease storage lease) private {
+        if (lease.capacityReleased) return;
+        lease.capacityReleased = true;
+        REGISTRY.releaseCapacity(lease.provider, REGISTRY.modelClassAt(lease.modelClassIndex), lease.gpuCount);
+    }
+
+    function _credit(address account, uint256 amount) private {
+        if (amount == 0) return;
+        _balances[account] += amount;
+        emit BalanceCredited(account, amount);
+    }
+
+    function _withdrawable(uint256 leaseId, Lease storage lease) private view returns (uint256) {
+        if (lease.kind == JobKind.Batch) {
+            uint40 challengeEndsAt = _results[leaseId].challengeEndsAt;
+            if (challengeEndsAt == 0 || block.timestamp < challengeEndsAt) return 0;
+        }
+        return _value(lease, Math.min(block.timestamp, lease.end)) - lease.released;
+    }
+
+    function _value(Lease storage lease, uint256 until) private view returns (uint256) {
+        return LeaseMath.value(lease.pricePerGpuHour, lease.gpuCount, until - lease.start);
+    }
+
+    function _checkTerms(uint256 price, uint16 gpuCount, uint40 duration) private view returns (uint256 value) {
+        require(gpuCount > 0, JobMarketZeroGpus());
+        uint256 minDuration = _params.minLeaseDuration;
+        require(
+            duration >= minDuration && duration <= MAX_LEASE_DURATION,
+            JobMarketDurationOutOfBounds(duration, minDuration, MAX_LEASE_DURATION)
+        );
+        value = LeaseMath.value(price, gpuCount, duration);
+        require(value >= _params.minLeaseValue, JobMarketLeaseValueTooLow(value, _params.minLeaseValue));
+    }
+
+    function _requireEligible(address provider) private view {
+        require(REGISTRY.isActive(provider), JobMarketProviderNotActive(provider));
+        if (!VAULT.hasSufficientStake(provider)) {
+            revert JobMarketInsufficientStake(provider, VAULT.activeStake(provider), REGISTRY.requiredStake(provider));
+        }
+    }
+
+    function _isEligible(address provider, bytes32 modelClass, uint256 gpuCount) private view returns (bool) {
+        return REGISTRY.isActive(provider) && VAULT.hasSufficientStake(provider)
+            && REGISTRY.freeCapacity(provider, modelClass) >= gpuCount && REGISTRY.getModelClass(modelClass).enabled;
+    }
+
+    function _requireClientOfActive(uint256 leaseId, Lease storage lease) private view {
+        require(msg.sender == lease.client, JobMarketNotClient(leaseId, msg.sender));
+        require(lease.status == LeaseStatus.Active, JobMarketInvalidLeaseStatus(leaseId, lease.status));
+    }
+
+    function _setParams(Params memory p) private {
+        _checkBounds("minLeaseDuration", p.minLeaseDuration, MIN_MIN_LEASE_DURATION, MAX_MIN_LEASE_DURATION);
+        _checkBounds("cancelNotice", p.cancelNotice, 0, MAX_CANCEL_NOTICE);
+        _checkBounds("challengeWindow", p.challengeWindow, MIN_CHALLENGE_WINDOW, MAX_CHALLENGE_WINDOW);
+        _checkBounds("minBidWindow", p.minBidWindow, MIN_BID_WINDOW, MAX_BID_WINDOW);
+        _checkBounds("maxBidWindow", p.maxBidWindow, p.minBidWindow, MAX_BID_WINDOW);
+        _checkBounds("minBidStepBps", p.minBidStepBps, 1, MAX_BID_STEP_BPS);
+        _checkBounds("minLeaseValue", p.minLeaseValue, 0, MAX_AMOUNT_PARAM);
+        _checkBounds("bidDeposit", p.bidDeposit, 0, MAX_AMOUNT_PARAM);
+        _params = p;
+        emit ParamsSet(p);
+    }
+
+    function _checkBounds(string memory name, uint256 value, uint256 min, uint256 max) private pure {
+        require(value >= min && value <= max, JobMarketParameterOutOfBounds(name, value, min, max));
+    }
+}

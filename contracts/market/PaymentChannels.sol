@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IFeeRouter} from "../interfaces/IFeeRouter.sol";
+import {IPaymentChannels} from "../interfaces/IPaymentChannels.sol";
+import {IProviderRegistry} from "../interfaces/IProviderRegistry.sol";
+import {IRevenueRecorder} from "../interfaces/IRevenueRecorder.sol";
+
+/// @title PaymentChannels
+/// @notice Escrow per (client, provider) and EIP-712 cumulative vouchers for per-request inference billing.
+/// @dev Assumptions:
+/// - The settlement asset has no transfer fee and does not rebase; its hooks cannot reenter (nonReentrant).
+/// - Vouchers are signed by the client's EOA key or a signer it authorized; a contract client authorizes an EOA.
+/// - The domain separator binds vouchers to this contract and chain; the voucher binds client and provider; the
+///   cumulative amount is monotonic per channel and never resets, so no voucher pays twice.
+contract PaymentChannels is AccessManaged, Pausable, ReentrancyGuardTransient, EIP712, IPaymentChannels {
+    using SafeERC20 for IERC20;
+
+    bytes32 public constant VOUCHER_TYPEHASH =
+        keccak256("Voucher(address client,address provider,uint128 cumulativeAmount)");
+    uint256 public constant MIN_THAW_PERIOD = 1 hours;
+    uint256 public constant MAX_THAW_PERIOD = 90 days;
+
+    IERC20 public immutable ASSET;
+    IProviderRegistry public immutable REGISTRY;
+    IFeeRouter public immutable FEE_ROUTER;
+    IRevenueRecorder public immutable REVENUE;
+
+    uint40 private _thawPeriod;
+    uint256 private _collectedFees;
+    mapping(address client => mapping(address provider => Channel)) private _channels;
+    mapping(address client => mapping(address signer => uint40 validUntil)) private _signers;
+
+    constructor(
+        address authority,
+        IERC20 asset,
+        IProviderRegistry registry,
+        IFeeRouter feeRouter,
+        IRevenueRecorder revenue,
+        uint40 thawPeriod_
+    ) AccessManaged(authority) EIP712("CinderPaymentChannels", "1") {
+        require(address(asset) != address(0), PaymentChannelsZeroAddress("asset"));
+        require(address(registry) != address(0), PaymentChannelsZeroAddress("registry"));
+        require(address(feeRouter) != address(0), PaymentChannelsZeroAddress("feeRouter"));
+        require(address(revenue) != address(0), PaymentChannelsZeroAddress("revenue"));
+        ASSET = asset;
+        REGISTRY = registry;
+        FEE_ROUTER = feeRouter;
+        REVENUE = revenue;
+        _setThawPeriod(thawPeriod_);
+    }
+
+    /// @inheritdoc IPaymentChannels
+    function deposit(address provider, uint256 amount) external whenNotPaused nonReentrant {
+        require(amount > 0, PaymentChannelsZeroAmount());
+        require(
+            REGISTRY.statusOf(provider) != IProviderRegistry.ProviderStatus.None,
+            PaymentChannelsUnknownProvider(provider)
+        );
+        Channel storage ch = _channels[msg.sender][provider];
+        uint256 balance = ch.balance + amount;
+        // A stablecoin's supply in its smallest unit stays far below 2^128.
+        ch.balance = uint128(balance);
+        ASSET.safeTransferFrom(msg.sender, address(this), amount);
+        emit Deposited(msg.sender, provider, amount, balance);
+    }
+
+    /// @inheritdoc IPaymentChannels
+    function requestThaw(address provider, uint256 amount) external {
+        require(amount > 0, PaymentChannelsZeroAmount());
+        Channel storage ch = _channels[msg.sender][provider];
+        uint256 thawing = ch.thawing + amount;
+        require(thawing <= ch.balance, PaymentChannelsInsufficientBalance(ch.balance, thawing));
+        uint256 thawEndsAt = block.timestamp + _thawPeriod;
+        ch.thawing = uint128(thawing);
+        ch.thawEndsAt = uint40(thawEndsAt);
+        emit ThawRequested(msg.sender, provider, thawing, thawEndsAt);
+    }
+
+    /// @inheritdoc IPaymentChannels
+    function cancelThaw(address provider) external {
+        Channel storage ch = _channels[msg.sender][provider];
+        require(ch.thawing > 0, PaymentChannelsNothingThawing(msg.sender, provider));
+        ch.thawing = 0;
+        ch.thawEndsAt = 0;
+        emit ThawCancelled(msg.sender, provider);
+    }
+
+    /// @inheritdoc IPaymentChannels
+    function withdraw(address provider) external nonReentrant returns (uint256 amount) {
+        Channel storage ch = _channels[msg.sender][provider];
+        require(ch.thawing > 0, PaymentChannelsNothingThawing(msg.sender, provider));
+        require(block.timestamp >= ch.thawEndsAt, PaymentChannelsStillThawing(ch.thawEndsAt, block.timestamp));
+        // Redemptions during the thaw came first: the client gets what they left of the thawed amount.
+        amount = ch.thawing < ch.balance ? ch.thawing : ch.balance;
+        ch.balance -= uint128(amount);
+        ch.thawing = 0;
+        ch.thawEndsAt = 0;
+        if (amount > 0) ASSET.safeTransfer(msg.sender, amount);
+        emit Withdrawn(msg.sender, provider, amount);
+    }
+
+    /// @inheritdoc IPaymentChannels
+    function authorizeSigner(address signer) external {
+        require(signer != address(0), PaymentChannelsZeroAddress("signer"));
+        _signers[msg.sender][signer] = type(uint40).max;
+        emit SignerAuthorized(msg.sender, signer);
+    }
+
+    /// @inheritdoc IPaymentChannels
+    function revokeSigner(address signer) external {
+        require(_signers[msg.sender][signer] != 0, PaymentChannelsUnauthorizedSigner(msg.sender, signer));
+        uint256 validUntil = block.timestamp + _thawPeriod;
+        _signers[msg.sender][signer] = uint40(validUntil);
+        emit SignerRevoked(msg.sender, signer, validUntil);
+    }
+
+    /// @inheritdoc IPaymentChannels
+    function redeem(Voucher calldata voucher, bytes calldata signature) external nonReentrant returns (uint256 net) {
+        uint256 gross = _redeem(voucher, signature);
+        net = _pay(voucher.provider, gross);
+    }
+
+    /// @inheritdoc IPaymentChannels
+    function redeemBatch(address provider, Voucher[] calldata vouchers, bytes[] calldata signatures)
+        external
+        nonReentrant
+        returns (uint256 net)
+    {
+        require(
+            vouchers.length == signatures.length, PaymentChannelsLengthMismatch(vouchers.length, signatures.length)
+        );
+        uint256 gross;
+        for (uint256 i = 0; i < vouchers.length; ++i) {
+            require(vouchers[i].provider == provider, PaymentChannelsWrongProvider(provider, vouchers[i].provider));
+            gross += _redeem(vouchers[i], signatures[i]);
+        }
+        net = _pay(provider, gross);
+    }
+
+    /// @inheritdoc IPaymentChannels
+    function setThawPeriod(uint40 thawPeriod_) external restricted {
+        _setThawPeriod(thawPeriod_);
+    }
+
+    /// @inheritdoc IPaymentChannels
+    function pause() external restricted {
+        _pause();
+    }
+
+    /// @inheritdoc IPaymentChannels
+    function unpause() external restricted {
+        _unpause();
+    }
+
+    /// @inheritdoc IPaymentChannels
+    function sweepFees() external nonReentrant returns (uint256 amount) {
+        amount = _collectedFees;
+        _collectedFees = 0;
+        if (amount > 0) ASSET.safeTransfer(address(FEE_ROUTER), amount);
+        emit FeesSwept(amount);
+    }
+
+    /// @inheritdoc IPaymentChannels
+    function collectedFees() external view returns (uint256) {
+        return _collectedFees;
+    }
+
+    /// @inheritdoc IPaymentChannels
+    function getChannel(address client, address provider) external view returns (Channel memory) {
+        return _channels[client][provider];
+    }
+
+    /// @inheritdoc IPaymentChannels
+    function coverage(address client, address provider, uint256 cumulativeAmount) external view returns (uint256) {
+        Channel storage ch = _channels[client][provider];
+        uint256 owed = cumulativeAmount > ch.redeemed ? cumulativeAmount - ch.redeemed : 0;
+        return ch.balance > owed ? ch.balance - owed : 0;
+    }
+
+    /// @inheritdoc IPaymentChannels
+    function signerValidUntil(address client, address signer) external view returns (uint256) {
+        return _signers[client][signer];
+    }
+
+    /// @inheritdoc IPaymentChannels
+    function voucherDigest(Voucher calldata voucher) public view returns (bytes32) {
+        return _hashTypedDataV4(
+            keccak256(abi.encode(VOUCHER_TYPEHASH, voucher.client, voucher.provider, voucher.cumulativeAmount))
+        );
+    }
+
+    /// @inheritdoc IPaymentChannels
+    function thawPeriod() external view returns (uint40) {
+        return _thawPeriod;
+    }
+
+    /// @dev Checks a voucher and moves the channel's redeemed mark; returns the gross amount it pays.
+    function _redeem(Voucher calldata voucher, bytes calldata signature) private returns (uint256 amount) {
+        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(voucherDigest(voucher), signature);
+        require(err == ECDSA.RecoverError.NoError, PaymentChannelsInvalidSignature());
+        require(
+            signer == voucher.client || _signers[voucher.client][signer] > block.timestamp,
+            PaymentChannelsUnauthorizedSigner(voucher.client, signer)
+        );
+        Channel storage ch = _channels[voucher.client][voucher.provider];
+        uint256 redeemed = ch.redeemed;
+        require(
+            voucher.cumulativeAmount > redeemed, PaymentChannelsNothingToRedeem(voucher.cumulativeAmount, redeemed)
+        );
+        amount = voucher.cumulativeAmount - redeemed;
+        uint256 balance = ch.balance;
+        require(amount <= balance, PaymentChannelsInsufficientBalance(balance, amount));
+        // Cannot underflow: amount <= balance, checked just above.
+        unchecked {
+            ch.balance = uint128(balance - amount);
+        }
+        ch.redeemed = voucher.cumulativeAmount;
+        if (ch.thawing > balance - amount) ch.thawing = uint128(balance - amount);
+        emit Redeemed(voucher.client, voucher.provider, voucher.cumulativeAmount, amount);
+    }
+
+    /// @dev Takes the fee, records revenue and pays the provider's payout address.
+    function _pay(address provider, uint256 gross) private returns (uint256 net) {
+        uint256 fee = FEE_ROUTER.feeFor(gross);
+        _collectedFees += fee;
+        REVENUE.recordRevenue(provider, gross, fee);
+        net = gross - fee;
+        ASSET.safeTransfer(REGISTRY.payoutOf(provider), net);
+        emit PaymentReleased(provider, gross, fee, net);
+    }
+
+    function _setThawPeriod(uint40 thawPeriod_) private {
+        require(
+            thawPeriod_ >= MIN_THAW_PERIOD && thawPeriod_ <= MAX_THAW_PERIOD,
+            PaymentChannelsParameterOutOfBounds("thawPeriod", thawPeriod_, MIN_THAW_PERIOD, MAX_THAW_PERIOD)
+        );
+        _thawPeriod = thawPeriod_;
+        emit ThawPeriodSet(thawPeriod_);
+    }
+}

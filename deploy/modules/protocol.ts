@@ -1,0 +1,185 @@
+/**
+ * The whole Cinder protocol, built into an Ignition module by `Cinder.ts` (local networks, with the test
+ * stablecoin) or `CinderPublic.ts` (any EVM network, with the settlement asset from parameters).
+ *
+ * Order: AccessManager (deployer as temporary admin) -> CNDR -> Timelock -> Governor -> ProviderRegistry ->
+ * StakingVault -> RevenueLedger, FeeRouter, JobMarket, PaymentChannels; then the one-time wiring (registry -> vault, model classes) while the deployer is still admin,
+ * then the function -> role map from `roles.ts`, role grants, and finally the handover: the timelock becomes the
+ * AccessManager's only admin and the deployer renounces every power it held.
+ *
+ * Parameters (per network, see `deploy/parameters/*.json`; defaults suit a local network):
+ * treasury, guardian, genesisSupply, maxSupply, mintWindow, maxMintPerWindow, votingDelay, votingPeriod,
+ * minVotingPeriod, proposalThreshold, quorumPercent, timelockDelay, timelockDelayFloor, commissionIncreaseDelay,
+ * unbondingPeriod, exposureTail, delegationCapMultiple, minDelegation, epochLength, feeBps, buybackShareBps, buyback,
+ * minLeaseDuration, cancelNotice, challengeWindow, minBidWindow, maxBidWindow, minBidStepBps, minLeaseValue,
+ * bidDeposit, channelThawPeriod (amounts in the settlement asset's smallest unit).
+ */
+import type {
+  ContractFuture,
+  IgnitionModuleBuilder,
+  ModuleParameterRuntimeValue,
+} from "@nomicfoundation/ignition-core";
+import { keccak256, toBytes, toFunctionSelector, zeroAddress } from "viem";
+import { MODEL_CLASSES, modelClassId } from "../config.js";
+import { FUNCTION_ROLES, ROLE_LABELS, ROLES, type RoleName } from "../roles.js";
+
+const TIMELOCK_PROPOSER_ROLE = keccak256(toBytes("PROPOSER_ROLE"));
+const TIMELOCK_CANCELLER_ROLE = keccak256(toBytes("CANCELLER_ROLE"));
+const TIMELOCK_ADMIN_ROLE = `0x${"00".repeat(32)}` as const;
+
+export function buildProtocol(m: IgnitionModuleBuilder, asset: ContractFuture<string> | string | ModuleParameterRuntimeValue<string>) {
+  const deployer = m.getAccount(0);
+
+  const treasury = m.getParameter("treasury", deployer);
+  const guardian = m.getParameter("guardian", deployer);
+
+  // --- access and token ---
+  const manager = m.contract("CinderAccessManager", [deployer]);
+  const token = m.contract("CinderToken", [
+    manager,
+    treasury,
+    m.getParameter("genesisSupply", 100_000_000n * 10n ** 18n),
+    m.getParameter("maxSupply", 1_000_000_000n * 10n ** 18n),
+    m.getParameter("mintWindow", 3_600n),
+    m.getParameter("maxMintPerWindow", 100_000n * 10n ** 18n),
+  ]);
+
+  // --- governance ---
+  const timelock = m.contract("CinderTimelock", [
+    m.getParameter("timelockDelay", 60n),
+    m.getParameter("timelockDelayFloor", 60n),
+    [],
+    [zeroAddress],
+    deployer,
+  ]);
+  const governor = m.contract("CinderGovernor", [
+    token,
+    timelock,
+    m.getParameter("votingDelay", 1n),
+    m.getParameter("votingPeriod", 300n),
+    m.getParameter("proposalThreshold", 0n),
+    m.getParameter("quorumPercent", 4n),
+    m.getParameter("minVotingPeriod", 60n),
+  ]);
+  const grantProposer = m.call(timelock, "grantRole", [TIMELOCK_PROPOSER_ROLE, governor], {
+    id: "Timelock_grantProposer",
+  });
+  const grantCanceller = m.call(timelock, "grantRole", [TIMELOCK_CANCELLER_ROLE, governor], {
+    id: "Timelock_grantCanceller",
+  });
+
+  // --- providers and stake ---
+  const registry = m.contract("ProviderRegistry", [manager, m.getParameter("commissionIncreaseDelay", 7n * 86_400n)]);
+  const vault = m.contract("StakingVault", [
+    manager,
+    token,
+    registry,
+    {
+      unbondingPeriod: m.getParameter("unbondingPeriod", 14n * 86_400n),
+      exposureTail: m.getParameter("exposureTail", 7n * 86_400n),
+      delegationCapMultiple: m.getParameter("delegationCapMultiple", 5n),
+      minDelegation: m.getParameter("minDelegation", 10n ** 18n),
+    },
+  ]);
+
+  // --- markets ---
+  const revenueLedger = m.contract("RevenueLedger", [manager, m.getParameter("epochLength", 3_600n)]);
+  const feeRouter = m.contract("FeeRouter", [
+    manager,
+    m.getParameter("feeBps", 100n),
+    m.getParameter("buybackShareBps", 5_000n),
+    // Until the BuybackBurner exists (emissions issue) the buyback share goes to the `buyback` parameter
+    // (on local networks the deployer, which is also the default treasury).
+    m.getParameter("buyback", deployer),
+    treasury,
+  ]);
+  const jobMarket = m.contract("JobMarket", [
+    manager,
+    { asset, registry, vault, feeRouter, revenue: revenueLedger },
+    {
+      minLeaseDuration: m.getParameter("minLeaseDuration", 3_600n),
+      cancelNotice: m.getParameter("cancelNotice", 3_600n),
+      challengeWindow: m.getParameter("challengeWindow", 86_400n),
+      minBidWindow: m.getParameter("minBidWindow", 300n),
+      maxBidWindow: m.getParameter("maxBidWindow", 7n * 86_400n),
+      minBidStepBps: m.getParameter("minBidStepBps", 100n),
+      minLeaseValue: m.getParameter("minLeaseValue", 1_000_000n),
+      bidDeposit: m.getParameter("bidDeposit", 10_000_000n),
+    },
+  ]);
+  const paymentChannels = m.contract("PaymentChannels", [
+    manager,
+    asset,
+    registry,
+    feeRouter,
+    revenueLedger,
+    m.getParameter("channelThawPeriod", 2n * 86_400n),
+  ]);
+
+  // One-time wiring, while the deployer is the AccessManager's admin (unmapped functions default to ADMIN).
+  const wiring = [
+    m.call(registry, "setStakingVault", [vault], { id: "Registry_setStakingVault" }),
+    ...MODEL_CLASSES.map((mc) =>
+      m.call(registry, "setModelClass", [modelClassId(mc.name), mc.stakePerGpu, true], {
+        id: `Registry_modelClass_${mc.name.replace(/[^A-Za-z0-9]/g, "_")}`,
+      }),
+    ),
+  ];
+
+  // --- function -> role map ---
+  const targets = {
+    CinderToken: token,
+    ProviderRegistry: registry,
+    StakingVault: vault,
+    FeeRouter: feeRouter,
+    RevenueLedger: revenueLedger,
+    JobMarket: jobMarket,
+    PaymentChannels: paymentChannels,
+  } as const;
+  const mapping = [];
+  for (const [contractName, roles] of Object.entries(FUNCTION_ROLES) as [
+    keyof typeof targets,
+    Partial<Record<RoleName, readonly string[]>>,
+  ][]) {
+    for (const [role, signatures] of Object.entries(roles) as [RoleName, readonly string[]][]) {
+      mapping.push(
+        m.call(
+          manager,
+          "setTargetFunctionRole",
+          [targets[contractName], signatures.map((s) => toFunctionSelector(s)), ROLES[role]],
+          { id: `Manager_map_${contractName}_${role}`, after: wiring },
+        ),
+      );
+    }
+  }
+  const labels = Object.entries(ROLE_LABELS).map(([role, label]) =>
+    m.call(manager, "labelRole", [ROLES[role as RoleName], label], { id: `Manager_label_${role}` }),
+  );
+
+  // --- grants ---
+  const grants = [
+    m.call(manager, "grantRole", [ROLES.GOVERNANCE, timelock, 0n], { id: "Manager_grant_governance" }),
+    m.call(manager, "grantRole", [ROLES.GUARDIAN, guardian, 0n], { id: "Manager_grant_guardian" }),
+    // Governance can pause and unpause too (it can always re-grant the guardian anyway).
+    m.call(manager, "grantRole", [ROLES.GUARDIAN, timelock, 0n], { id: "Manager_grant_guardian_timelock" }),
+    m.call(manager, "grantRole", [ROLES.ADMIN, timelock, 0n], { id: "Manager_grant_admin_timelock" }),
+    // Wiring between Cinder contracts.
+    m.call(manager, "grantRole", [ROLES.EXPOSURE, jobMarket, 0n], { id: "Manager_grant_exposure_market" }),
+    m.call(manager, "grantRole", [ROLES.REVENUE, jobMarket, 0n], { id: "Manager_grant_revenue_market" }),
+    m.call(manager, "grantRole", [ROLES.REVENUE, paymentChannels, 0n], { id: "Manager_grant_revenue_channels" }),
+    // Governance resolves disputed batch jobs until the SlashingManager's dispute path exists (SLA issue).
+    m.call(manager, "grantRole", [ROLES.DISPUTE_RESOLVER, timelock, 0n], { id: "Manager_grant_disputes_timelock" }),
+  ];
+
+  // --- handover: the deployer keeps nothing ---
+  m.call(manager, "renounceRole", [ROLES.ADMIN, deployer], {
+    id: "Manager_renounce_admin",
+    after: [...wiring, ...mapping, ...labels, ...grants],
+  });
+  m.call(timelock, "renounceRole", [TIMELOCK_ADMIN_ROLE, deployer], {
+    id: "Timelock_renounce_admin",
+    after: [grantProposer, grantCanceller],
+  });
+
+  return { manager, token, timelock, governor, registry, vault, feeRouter, revenueLedger, jobMarket, paymentChannels };
+}
