@@ -134,6 +134,10 @@ interface IProviderRegistry {
     error ProviderRegistryParameterOutOfBounds(string name, uint256 value, uint256 min, uint256 max);
     /// @notice The staking vault is already wired.
     error ProviderRegistryVaultAlreadySet(address vault);
+    /// @notice The job market is already wired.
+    error ProviderRegistryMarketAlreadySet(address market);
+    /// @notice Only the job market commits and releases capacity.
+    error ProviderRegistryNotMarket(address caller);
 
     // --- events ---
 
@@ -162,6 +166,7 @@ interface IProviderRegistry {
     event ModelClassSet(bytes32 indexed modelClass, uint8 index, uint96 stakePerGpu, bool enabled);
     event CommissionIncreaseDelaySet(uint256 delay);
     event StakingVaultSet(address vault);
+    event JobMarketSet(address market);
 
     // --- provider actions ---
 
@@ -208,10 +213,10 @@ interface IProviderRegistry {
     /// @notice Removes expired GPUs from the capacity counts. Anyone.
     function pruneExpired(address provider, bytes32[] calldata gpuIds) external;
 
-    /// @notice Commits `count` free GPUs of a class to a lease. Exposure role.
+    /// @notice Commits `count` free GPUs of a class to a lease. The job market only.
     function commitCapacity(address provider, bytes32 modelClass, uint32 count) external;
 
-    /// @notice Releases `count` committed GPUs when a lease ends or is cancelled. Exposure role.
+    /// @notice Releases `count` committed GPUs when a lease ends or is cancelled. The job market only.
     function releaseCapacity(address provider, bytes32 modelClass, uint32 count) external;
 
     // --- governance ---
@@ -224,6 +229,10 @@ interface IProviderRegistry {
 
     /// @notice Wires the staking vault, once. Governance (the deployment).
     function setStakingVault(address vault) external;
+
+    /// @notice Wires the job market, once. Governance (the deployment). The market's capacity and exposure hooks
+    /// are on its hot path, so they check this address instead of an AccessManager role (~13,000 gas each).
+    function setJobMarket(address market) external;
 
     /// @notice Pauses new activity (registration, offers). Guardian.
     function pause() external;
@@ -254,4 +263,5 @@ interface IProviderRegistry {
     function requiredStake(address provider) external view returns (uint256);
     function commissionIncreaseDelay() external view returns (uint40);
     function stakingVault() external view returns (address);
+    function jobMarket() external view returns (address);
 }

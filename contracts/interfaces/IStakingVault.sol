@@ -11,7 +11,17 @@ pragma solidity ^0.8.24;
 /// it backed plus the exposure tail (late-report, dispute, arbitrator and veto windows). Rewards reach delegators
 /// through a cumulative reward-per-share index, after the provider's commission, so a claim costs the same however
 /// many rewards were notified.
+///
+/// Share classes never strand value: a class whose assets reach zero under live shares is retired (a new generation
+/// starts), and a class priced below 1/MIN_ENTRY_PRICE_INVERSE CNDR per share is retired before anyone deposits into
+/// it, so newcomers always join at a fresh price and cannot inherit a dust price that a later slash would wipe.
 interface IStakingVault {
+    /// @notice What a retired pending class still held, claimed pro rata by its holders.
+    struct RetiredClass {
+        uint128 assets;
+        uint128 shares;
+    }
+
     /// @notice A provider's pool.
     /// @param selfActive The provider's active self-stake.
     /// @param selfPending The provider's pending self-withdrawal (slashable until claimed).
@@ -90,6 +100,8 @@ interface IStakingVault {
     error StakingVaultParameterOutOfBounds(string name, uint256 value, uint256 min, uint256 max);
     /// @notice An address argument is zero.
     error StakingVaultZeroAddress(string name);
+    /// @notice Only the job market wired in the registry records exposure.
+    error StakingVaultNotMarket(address caller);
 
     // --- events ---
 
@@ -112,8 +124,10 @@ interface IStakingVault {
         uint256 fromPending,
         address recipient
     );
-    /// @notice A slash emptied a share class; its shares are retired.
-    event ShareClassClosed(address indexed provider, bool pendingClass, uint32 newGeneration, uint256 dustSlashed);
+    /// @notice A share class was retired: its assets reached zero under live shares, or fell below the entry price
+    /// before a new deposit. `remainder` (what its shares were still worth) stays its holders': an active class's
+    /// as claimable rewards, a pending class's as a retired withdrawal claimed through `claimWithdraw`.
+    event ShareClassRetired(address indexed provider, bool pendingClass, uint32 newGeneration, uint256 remainder);
     event ExposureRecorded(address indexed provider, uint256 exposureUntil);
     event SlashHoldChanged(address indexed provider, uint256 holds);
     event UnbondingPeriodSet(uint256 period);
@@ -161,7 +175,8 @@ interface IStakingVault {
     /// @notice Releases one pending-slash hold. Slasher role.
     function releaseSlashHold(address provider) external;
 
-    /// @notice Extends the end of the exposure the pool backs (a lease's end). Exposure role (the JobMarket).
+    /// @notice Extends the end of the exposure the pool backs (a lease's end). Only the job market wired in the
+    /// registry (a hot-path hook: an address check instead of an AccessManager role).
     function recordExposure(address provider, uint40 until) external;
 
     // --- governance ---
@@ -194,8 +209,11 @@ interface IStakingVault {
     function claimableRewards(address provider, address account) external view returns (uint256);
     /// @notice How much more may be delegated to the provider under the cap.
     function delegationRoom(address provider) external view returns (uint256);
-    /// @notice Rewards notified and not yet claimed, over all pools (index rounding dust included).
+    /// @notice Rewards notified and not yet claimed, over all pools (index rounding dust and the remainders of
+    /// retired active classes included).
     function totalRewardsOwed() external view returns (uint256);
+    /// @notice Assets of retired pending-withdrawal classes not yet claimed, over all pools.
+    function totalRetiredPending() external view returns (uint256);
     function unbondingPeriod() external view returns (uint40);
     function exposureTail() external view returns (uint40);
     function delegationCapMultiple() external view returns (uint16);

@@ -10,8 +10,8 @@ import {IStakingVault} from "../interfaces/IStakingVault.sol";
 /// @notice Providers, offers, the oracle-attested GPU inventory and its capacity.
 /// @dev Assumptions:
 /// - The AccessManager maps `jail` to the slasher role, `recordAttestation`/`revokeGpu` to the attestor role,
-///   `commitCapacity`/`releaseCapacity` to the exposure role, setters to governance, `pause`/`unpause` to the
-///   guardian.
+///   setters to governance, `pause`/`unpause` to the guardian. `commitCapacity`/`releaseCapacity` are the job
+///   market's alone (wired once), because they sit on its hot path.
 /// - The attestor (the OracleHub) only forwards attestations signed by the oracle quorum.
 /// Expired attestations stop counting when pruned; anyone may prune, and oracle nodes do so every epoch, so the
 /// award path never scans a provider's GPUs.
@@ -44,6 +44,7 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
 
     uint40 private _commissionIncreaseDelay;
     address private _stakingVault;
+    address private _jobMarket;
 
     /// @param authority The AccessManager.
     /// @param commissionIncreaseDelay_ Initial delay before a commission increase applies.
@@ -221,7 +222,8 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
     }
 
     /// @inheritdoc IProviderRegistry
-    function commitCapacity(address provider, bytes32 modelClass, uint32 count) external restricted {
+    function commitCapacity(address provider, bytes32 modelClass, uint32 count) external {
+        require(msg.sender == _jobMarket, ProviderRegistryNotMarket(msg.sender));
         require(count > 0, ProviderRegistryZeroCount());
         Capacity storage c = _capacity[provider][modelClass];
         uint256 free = _free(c);
@@ -232,7 +234,8 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
     }
 
     /// @inheritdoc IProviderRegistry
-    function releaseCapacity(address provider, bytes32 modelClass, uint32 count) external restricted {
+    function releaseCapacity(address provider, bytes32 modelClass, uint32 count) external {
+        require(msg.sender == _jobMarket, ProviderRegistryNotMarket(msg.sender));
         require(count > 0, ProviderRegistryZeroCount());
         Capacity storage c = _capacity[provider][modelClass];
         require(
@@ -279,6 +282,14 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
         require(vault != address(0), ProviderRegistryZeroAddress("vault"));
         _stakingVault = vault;
         emit StakingVaultSet(vault);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function setJobMarket(address market) external restricted {
+        require(_jobMarket == address(0), ProviderRegistryMarketAlreadySet(_jobMarket));
+        require(market != address(0), ProviderRegistryZeroAddress("market"));
+        _jobMarket = market;
+        emit JobMarketSet(market);
     }
 
     /// @inheritdoc IProviderRegistry
@@ -389,6 +400,11 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
     /// @inheritdoc IProviderRegistry
     function stakingVault() external view returns (address) {
         return _stakingVault;
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function jobMarket() external view returns (address) {
+        return _jobMarket;
     }
 
     // ------------------------------------------------------------------------------------------------------------

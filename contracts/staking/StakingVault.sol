@@ -17,19 +17,20 @@ import {ShareMath} from "../libraries/ShareMath.sol";
 /// @dev Assumptions:
 /// - CNDR is the CinderToken: no transfer fee, no callbacks.
 /// - The AccessManager maps `slash`/`holdForSlash`/`releaseSlashHold` to the slasher role, `notifyReward` to the
-///   rewarder role, `recordExposure` to the exposure role, setters to governance and `pause`/`unpause` to the
-///   guardian.
+///   rewarder role, setters to governance and `pause`/`unpause` to the guardian. `recordExposure` is the job
+///   market's alone (the one the registry has wired), because it sits on the market's hot path.
 /// Invariant (DESIGN.md 3): CNDR held = sum over pools of (selfActive + selfPending + delegatedAssets +
-/// pendingAssets) + totalRewardsOwed; it falls only by `slash`, `claimWithdraw` and `claimRewards`.
+/// pendingAssets) + totalRewardsOwed + totalRetiredPending; it falls only by `slash`, `claimWithdraw` and
+/// `claimRewards`.
 contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, IStakingVault {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
 
     /// @notice Scale of the reward-per-share index.
     uint256 public constant REWARD_PRECISION = 1e36;
-    /// @notice A slash that leaves a share class worth less than 1/DUST_PRICE_INVERSE CNDR per share closes the
-    /// class (its dust is slashed with it), so later deposits can never mint shares past uint128.
-    uint256 public constant DUST_PRICE_INVERSE = 1e9;
+    /// @notice A class priced below 1/MIN_ENTRY_PRICE_INVERSE CNDR per share is retired before a deposit into it,
+    /// so a deposit mints at most amount x 1e6 shares: the shares of all CNDR ever minted stay below 2^128.
+    uint256 public constant MIN_ENTRY_PRICE_INVERSE = 1e6;
     uint256 public constant MIN_UNBONDING_PERIOD = 1 days;
     uint256 public constant MAX_UNBONDING_PERIOD = 60 days;
     uint256 public constant MAX_EXPOSURE_TAIL = 59 days;
@@ -49,10 +50,12 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
     uint16 private _delegationCapMultiple;
     uint128 private _minDelegation;
     uint256 private _totalRewardsOwed;
+    uint256 private _totalRetiredPending;
 
     mapping(address provider => Pool) private _pools;
     mapping(address provider => mapping(address account => Delegation)) private _delegations;
     mapping(address provider => mapping(uint32 generation => uint256 rewardPerShare)) private _retiredIndex;
+    mapping(address provider => mapping(uint32 generation => RetiredClass)) private _retiredPending;
 
     /// @notice Initial parameters, each within its bounds.
     struct InitParams {
@@ -109,12 +112,16 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
         uint256 cap = uint256(pool.selfActive) * _delegationCapMultiple;
         require(delegatedAfter <= cap, StakingVaultDelegationCapExceeded(delegatedAfter, cap));
 
+        if (_isDepleted(delegatedAssets, pool.delegatedShares)) {
+            _retireActive(provider, pool);
+            delegatedAssets = 0;
+        }
         Delegation storage d = _delegations[provider][msg.sender];
         _settle(provider, pool, d);
         uint256 delegatedShares = pool.delegatedShares;
         shares = ShareMath.toShares(amount, delegatedAssets, delegatedShares, Math.Rounding.Floor);
         require(shares > 0, StakingVaultZeroShares(amount));
-        pool.delegatedAssets = delegatedAfter.toUint128();
+        pool.delegatedAssets = (delegatedAssets + amount).toUint128();
         pool.delegatedShares = (delegatedShares + shares).toUint128();
         d.shares = (d.shares + shares).toUint128();
         TOKEN.safeTransferFrom(msg.sender, address(this), amount);
@@ -143,12 +150,22 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
         Delegation storage d = _delegations[provider][msg.sender];
         _settle(provider, pool, d);
         uint256 assets = _burnDelegated(pool, d, amount);
+        if (pool.delegatedAssets == 0 && pool.delegatedShares > 0) _retireActive(provider, pool);
+        if (_isDepleted(pool.pendingAssets, pool.pendingShares)) _retirePending(provider, pool);
+
+        // One merged pending withdrawal per account and pool: it unlocks at the later of the two unlock times. A
+        // claim left in a retired class joins the new request, so it stays slashable until claimed.
+        uint256 pendingHeld;
+        uint256 previousUnlock;
+        if (d.pendingShares > 0) {
+            previousUnlock = d.unlockAt;
+            if (d.pendingGeneration == pool.pendingGeneration) pendingHeld = d.pendingShares;
+            else assets += _takeRetiredPending(provider, d);
+        }
         uint256 minted = _mintPending(pool, assets);
-        uint256 pendingHeld = d.pendingGeneration == pool.pendingGeneration ? d.pendingShares : 0;
         d.pendingGeneration = pool.pendingGeneration;
         d.pendingShares = (pendingHeld + minted).toUint128();
-        // One merged withdrawal per account and pool: it unlocks at the later of the two unlock times.
-        unlockAt = Math.max(pendingHeld == 0 ? 0 : d.unlockAt, unlockNew);
+        unlockAt = Math.max(previousUnlock, unlockNew);
         d.unlockAt = uint40(unlockAt);
         emit WithdrawRequested(provider, msg.sender, assets, minted, unlockAt);
     }
@@ -164,18 +181,23 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
             pool.selfPending = 0;
         } else {
             Delegation storage d = _delegations[provider][msg.sender];
-            uint256 shares = d.pendingGeneration == pool.pendingGeneration ? d.pendingShares : 0;
+            uint256 shares = d.pendingShares;
             require(shares > 0, StakingVaultNothingPending(provider, msg.sender));
             require(block.timestamp >= d.unlockAt, StakingVaultStillUnbonding(d.unlockAt, block.timestamp));
-            uint256 pendingAssets = pool.pendingAssets;
-            uint256 pendingShares = pool.pendingShares;
-            assets = ShareMath.toAssets(shares, pendingAssets, pendingShares, Math.Rounding.Floor);
-            // Cannot underflow: shares <= pendingShares, and so assets <= pendingAssets (ShareMath.toAssets).
-            unchecked {
-                pool.pendingAssets = uint128(pendingAssets - assets);
-                pool.pendingShares = uint128(pendingShares - shares);
+            if (d.pendingGeneration != pool.pendingGeneration) {
+                assets = _takeRetiredPending(provider, d);
+            } else {
+                uint256 pendingAssets = pool.pendingAssets;
+                uint256 pendingShares = pool.pendingShares;
+                assets = ShareMath.toAssets(shares, pendingAssets, pendingShares, Math.Rounding.Floor);
+                // Cannot underflow: shares <= pendingShares, and so assets <= pendingAssets (ShareMath.toAssets).
+                unchecked {
+                    pool.pendingAssets = uint128(pendingAssets - assets);
+                    pool.pendingShares = uint128(pendingShares - shares);
+                }
+                d.pendingShares = 0;
+                if (pool.pendingAssets == 0 && pool.pendingShares > 0) _retirePending(provider, pool);
             }
-            d.pendingShares = 0;
         }
         if (assets > 0) TOKEN.safeTransfer(msg.sender, assets);
         emit WithdrawClaimed(provider, msg.sender, assets);
@@ -251,8 +273,8 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
             pool.delegatedAssets -= uint128(fromDelegated);
             pool.pendingAssets -= uint128(fromPending);
         }
-        fromDelegated += _closeIfDust(provider, pool, false);
-        fromPending += _closeIfDust(provider, pool, true);
+        if (pool.delegatedAssets == 0 && pool.delegatedShares > 0) _retireActive(provider, pool);
+        if (pool.pendingAssets == 0 && pool.pendingShares > 0) _retirePending(provider, pool);
         slashed = fromSelfActive + fromSelfPending + fromDelegated + fromPending;
         if (slashed > 0) TOKEN.safeTransfer(recipient, slashed);
         emit Slashed(provider, amount, slashed, fromSelfActive + fromSelfPending, fromDelegated, fromPending, recipient);
@@ -274,7 +296,8 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
     }
 
     /// @inheritdoc IStakingVault
-    function recordExposure(address provider, uint40 until) external restricted {
+    function recordExposure(address provider, uint40 until) external {
+        require(msg.sender == REGISTRY.jobMarket(), StakingVaultNotMarket(msg.sender));
         Pool storage pool = _pools[provider];
         if (until > pool.exposureUntil) {
             pool.exposureUntil = until;
@@ -368,9 +391,14 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
         Pool storage pool = _pools[provider];
         if (account == provider) return (pool.selfPending, pool.selfUnlockAt);
         Delegation storage d = _delegations[provider][account];
-        if (d.pendingGeneration != pool.pendingGeneration) return (0, 0);
-        assets = ShareMath.toAssets(d.pendingShares, pool.pendingAssets, pool.pendingShares, Math.Rounding.Floor);
-        unlockAt = d.pendingShares == 0 ? 0 : d.unlockAt;
+        if (d.pendingShares == 0) return (0, 0);
+        if (d.pendingGeneration != pool.pendingGeneration) {
+            RetiredClass storage r = _retiredPending[provider][d.pendingGeneration];
+            assets = d.pendingShares == r.shares ? r.assets : Math.mulDiv(d.pendingShares, r.assets, r.shares);
+        } else {
+            assets = ShareMath.toAssets(d.pendingShares, pool.pendingAssets, pool.pendingShares, Math.Rounding.Floor);
+        }
+        unlockAt = d.unlockAt;
     }
 
     /// @inheritdoc IStakingVault
@@ -392,6 +420,11 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
     /// @inheritdoc IStakingVault
     function totalRewardsOwed() external view returns (uint256) {
         return _totalRewardsOwed;
+    }
+
+    /// @inheritdoc IStakingVault
+    function totalRetiredPending() external view returns (uint256) {
+        return _totalRetiredPending;
     }
 
     /// @inheritdoc IStakingVault
@@ -477,25 +510,52 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
         pool.pendingShares = (pendingShares + minted).toUint128();
     }
 
-    /// @dev Closes a share class whose assets fell to dust under live shares: the shares are retired (a new
-    /// generation starts) and the dust is slashed with the rest. Returns the dust taken.
-    function _closeIfDust(address provider, Pool storage pool, bool pendingClass) private returns (uint256 dust) {
-        uint256 assets = pendingClass ? pool.pendingAssets : pool.delegatedAssets;
-        uint256 shares = pendingClass ? pool.pendingShares : pool.delegatedShares;
-        if (shares == 0 || assets * DUST_PRICE_INVERSE >= shares) return 0;
-        dust = assets;
-        uint32 newGeneration;
-        if (pendingClass) {
-            pool.pendingAssets = 0;
-            pool.pendingShares = 0;
-            newGeneration = ++pool.pendingGeneration;
-        } else {
-            _retiredIndex[provider][pool.generation] = pool.rewardPerShare;
-            pool.delegatedAssets = 0;
-            pool.delegatedShares = 0;
-            newGeneration = ++pool.generation;
+    /// @dev Whether a share class is priced below the entry price (assets reaching zero under live shares included).
+    function _isDepleted(uint256 assets, uint256 shares) private pure returns (bool) {
+        return shares > 0 && assets * MIN_ENTRY_PRICE_INVERSE < shares;
+    }
+
+    /// @dev Retires the delegated active class: its shares are void from the next generation on, and what they were
+    /// still worth is credited to their holders as rewards through the retired generation's index (rounded down;
+    /// the dust stays in totalRewardsOwed).
+    function _retireActive(address provider, Pool storage pool) private {
+        uint256 remainder = pool.delegatedAssets;
+        uint32 generation = pool.generation;
+        _retiredIndex[provider][generation] =
+            pool.rewardPerShare + Math.mulDiv(remainder, REWARD_PRECISION, pool.delegatedShares);
+        _totalRewardsOwed += remainder;
+        pool.delegatedAssets = 0;
+        pool.delegatedShares = 0;
+        pool.generation = generation + 1;
+        emit ShareClassRetired(provider, false, generation + 1, remainder);
+    }
+
+    /// @dev Retires the pending class: its holders claim what it still holds pro rata, after their unlock.
+    function _retirePending(address provider, Pool storage pool) private {
+        uint32 generation = pool.pendingGeneration;
+        uint256 remainder = pool.pendingAssets;
+        _retiredPending[provider][generation] =
+            RetiredClass({assets: uint128(remainder), shares: pool.pendingShares});
+        _totalRetiredPending += remainder;
+        pool.pendingAssets = 0;
+        pool.pendingShares = 0;
+        pool.pendingGeneration = generation + 1;
+        emit ShareClassRetired(provider, true, generation + 1, remainder);
+    }
+
+    /// @dev Removes a delegation's claim on a retired pending class and returns its assets (rounded down; the last
+    /// claimer takes what is left).
+    function _takeRetiredPending(address provider, Delegation storage d) private returns (uint256 assets) {
+        RetiredClass storage r = _retiredPending[provider][d.pendingGeneration];
+        uint256 shares = d.pendingShares;
+        assets = shares == r.shares ? r.assets : Math.mulDiv(shares, r.assets, r.shares);
+        // Cannot underflow: the delegation's shares are part of the class's, and assets <= r.assets.
+        unchecked {
+            r.assets -= uint128(assets);
+            r.shares -= uint128(shares);
+            _totalRetiredPending -= assets;
         }
-        emit ShareClassClosed(provider, pendingClass, newGeneration, dust);
+        d.pendingShares = 0;
     }
 
     function _unlockTime(Pool storage pool) private view returns (uint256) {
