@@ -2,6 +2,9 @@
  * The AccessManager's role ids and the map from each restricted function of each Cinder contract to its role.
  * The Ignition module applies this map; a test checks it against the contracts' ABIs, so every `restricted`
  * function is mapped and every signature here exists.
+ *
+ * Hooks on the job market's hot path (registry capacity, vault exposure, revenue recording) are not roles: they
+ * check addresses wired once at deployment, because an AccessManager check costs about 13,000 gas per call.
  */
 export const ROLES = {
   /** AccessManager.ADMIN_ROLE: the timelock after deployment. */
@@ -16,12 +19,8 @@ export const ROLES = {
   REWARDER: 11n,
   /** Slashes stake and jails providers: the SlashingManager. */
   SLASHER: 12n,
-  /** Commits capacity and records stake exposure: the JobMarket. */
-  EXPOSURE: 13n,
   /** Writes oracle-verified GPU attestations: the OracleHub. */
   ATTESTOR: 14n,
-  /** Records final revenue: the JobMarket and PaymentChannels. */
-  REVENUE: 15n,
   /** Settles disputed batch jobs: governance until the SlashingManager's dispute path (SLA issue). */
   DISPUTE_RESOLVER: 16n,
 } as const;
@@ -35,9 +34,7 @@ export const ROLE_LABELS: Record<Exclude<RoleName, "ADMIN">, string> = {
   MINTER: "MINTER",
   REWARDER: "REWARDER",
   SLASHER: "SLASHER",
-  EXPOSURE: "EXPOSURE",
   ATTESTOR: "ATTESTOR",
-  REVENUE: "REVENUE",
   DISPUTE_RESOLVER: "DISPUTE_RESOLVER",
 };
 
@@ -51,6 +48,7 @@ export const FUNCTION_ROLES = {
       "setModelClass(bytes32,uint96,bool)",
       "setCommissionIncreaseDelay(uint40)",
       "setStakingVault(address)",
+      "setJobMarket(address)",
     ],
     GUARDIAN: ["pause()", "unpause()"],
     SLASHER: ["jail(address,uint40)"],
@@ -58,7 +56,6 @@ export const FUNCTION_ROLES = {
       "recordAttestation((address,bytes32,bytes32,uint32,uint8,bytes32,uint40))",
       "revokeGpu(address,bytes32)",
     ],
-    EXPOSURE: ["commitCapacity(address,bytes32,uint32)", "releaseCapacity(address,bytes32,uint32)"],
   },
   StakingVault: {
     GOVERNANCE: [
@@ -70,7 +67,6 @@ export const FUNCTION_ROLES = {
     GUARDIAN: ["pause()", "unpause()"],
     REWARDER: ["notifyReward(address,uint256)"],
     SLASHER: ["slash(address,uint256,address)", "holdForSlash(address)", "releaseSlashHold(address)"],
-    EXPOSURE: ["recordExposure(address,uint40)"],
   },
   FeeRouter: {
     GOVERNANCE: [
@@ -81,7 +77,7 @@ export const FUNCTION_ROLES = {
     ],
   },
   RevenueLedger: {
-    REVENUE: ["recordRevenue(address,uint256,uint256)"],
+    GOVERNANCE: ["wireRecorders(address,address)"],
   },
   JobMarket: {
     GOVERNANCE: ["setParams((uint40,uint40,uint40,uint40,uint40,uint16,uint128,uint128))"],

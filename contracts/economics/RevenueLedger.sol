@@ -7,8 +7,7 @@ import {IRevenueLedger} from "../interfaces/IRevenueLedger.sol";
 /// @title RevenueLedger
 /// @notice Records final revenue per epoch and provider. The EmissionController replaces it as the recorder in the
 /// emissions issue; the payment contracts call it through IRevenueRecorder either way.
-/// @dev Assumptions: the AccessManager maps `recordRevenue` to the revenue role, held by JobMarket and
-/// PaymentChannels only.
+/// @dev Assumptions: `wireRecorders` (governance, once) names the JobMarket and PaymentChannels of the deployment.
 contract RevenueLedger is AccessManaged, IRevenueLedger {
     /// @inheritdoc IRevenueLedger
     uint256 public immutable EPOCH_LENGTH;
@@ -20,22 +19,32 @@ contract RevenueLedger is AccessManaged, IRevenueLedger {
 
     mapping(uint256 epoch => Totals) private _epochTotals;
     mapping(uint256 epoch => mapping(address provider => uint256)) private _providerRevenue;
-    mapping(address provider => uint256) private _lifetime;
+    address private _jobMarket;
+    address private _paymentChannels;
 
     constructor(address authority, uint256 epochLength) AccessManaged(authority) {
         require(epochLength > 0 && epochLength <= 30 days, RevenueLedgerInvalidEpochLength(epochLength));
         EPOCH_LENGTH = epochLength;
     }
 
-    /// @notice Records revenue released to a provider. Revenue role.
-    function recordRevenue(address provider, uint256 gross, uint256 fee) external restricted {
+    /// @inheritdoc IRevenueLedger
+    function wireRecorders(address jobMarket, address paymentChannels) external restricted {
+        require(_jobMarket == address(0), RevenueLedgerAlreadyWired());
+        require(jobMarket != address(0) && paymentChannels != address(0), RevenueLedgerZeroAddress());
+        _jobMarket = jobMarket;
+        _paymentChannels = paymentChannels;
+        emit RecordersWired(jobMarket, paymentChannels);
+    }
+
+    /// @notice Records revenue released to a provider. The wired payment contracts only.
+    function recordRevenue(address provider, uint256 gross, uint256 fee) external {
+        require(msg.sender == _jobMarket || msg.sender == _paymentChannels, RevenueLedgerNotRecorder(msg.sender));
         uint256 epoch = block.timestamp / EPOCH_LENGTH;
         Totals storage t = _epochTotals[epoch];
         // uint128 holds 3.4e38: more than any stablecoin supply in its smallest unit.
         t.gross += uint128(gross);
         t.fees += uint128(fee);
         _providerRevenue[epoch][provider] += gross;
-        _lifetime[provider] += gross;
         emit RevenueRecorded(provider, epoch, gross, fee);
     }
 
@@ -56,7 +65,7 @@ contract RevenueLedger is AccessManaged, IRevenueLedger {
     }
 
     /// @inheritdoc IRevenueLedger
-    function lifetimeRevenue(address provider) external view returns (uint256) {
-        return _lifetime[provider];
+    function isRecorder(address account) external view returns (bool) {
+        return account != address(0) && (account == _jobMarket || account == _paymentChannels);
     }
 }

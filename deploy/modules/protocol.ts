@@ -119,6 +119,8 @@ export function buildProtocol(m: IgnitionModuleBuilder, asset: ContractFuture<st
   // One-time wiring, while the deployer is the AccessManager's admin (unmapped functions default to ADMIN).
   const wiring = [
     m.call(registry, "setStakingVault", [vault], { id: "Registry_setStakingVault" }),
+    m.call(registry, "setJobMarket", [jobMarket], { id: "Registry_setJobMarket" }),
+    m.call(revenueLedger, "wireRecorders", [jobMarket, paymentChannels], { id: "Ledger_wireRecorders" }),
     ...MODEL_CLASSES.map((mc) =>
       m.call(registry, "setModelClass", [modelClassId(mc.name), mc.stakePerGpu, true], {
         id: `Registry_modelClass_${mc.name.replace(/[^A-Za-z0-9]/g, "_")}`,
@@ -163,10 +165,6 @@ export function buildProtocol(m: IgnitionModuleBuilder, asset: ContractFuture<st
     // Governance can pause and unpause too (it can always re-grant the guardian anyway).
     m.call(manager, "grantRole", [ROLES.GUARDIAN, timelock, 0n], { id: "Manager_grant_guardian_timelock" }),
     m.call(manager, "grantRole", [ROLES.ADMIN, timelock, 0n], { id: "Manager_grant_admin_timelock" }),
-    // Wiring between Cinder contracts.
-    m.call(manager, "grantRole", [ROLES.EXPOSURE, jobMarket, 0n], { id: "Manager_grant_exposure_market" }),
-    m.call(manager, "grantRole", [ROLES.REVENUE, jobMarket, 0n], { id: "Manager_grant_revenue_market" }),
-    m.call(manager, "grantRole", [ROLES.REVENUE, paymentChannels, 0n], { id: "Manager_grant_revenue_channels" }),
     // Governance resolves disputed batch jobs until the SlashingManager's dispute path exists (SLA issue).
     m.call(manager, "grantRole", [ROLES.DISPUTE_RESOLVER, timelock, 0n], { id: "Manager_grant_disputes_timelock" }),
   ];

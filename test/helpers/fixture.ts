@@ -44,7 +44,7 @@ export type Connection = NetworkConnection<"l1">;
 async function deployCinder(connection: Connection) {
   const { ethers, ignition, networkHelpers } = connection;
   const signers = await ethers.getSigners();
-  const [deployer, guardian, slasher, rewarder, exposure, attestor] = signers;
+  const [deployer, guardian, slasher, rewarder, , attestor] = signers;
   const providers = signers.slice(6, 10);
   const delegators = signers.slice(10, 15);
   const stranger = signers[15];
@@ -68,6 +68,12 @@ async function deployCinder(connection: Connection) {
   const jobMarket = JobMarket__factory.connect(await at(deployed.jobMarket), deployer);
   const paymentChannels = PaymentChannels__factory.connect(await at(deployed.paymentChannels), deployer);
 
+  // The job market's hooks (capacity, exposure) accept only the wired market: tests call them as the market.
+  const marketAddress = await jobMarket.getAddress();
+  await networkHelpers.impersonateAccount(marketAddress);
+  await networkHelpers.setBalance(marketAddress, 10n ** 20n);
+  const exposure = await ethers.getSigner(marketAddress);
+
   // The timelock is governance: tests act as it directly where a full proposal is not the point.
   const timelockAddress = await timelock.getAddress();
   await networkHelpers.impersonateAccount(timelockAddress);
@@ -78,7 +84,6 @@ async function deployCinder(connection: Connection) {
   await manager.connect(governance).grantRole(ROLES.GUARDIAN, guardian.address, 0);
   await manager.connect(governance).grantRole(ROLES.SLASHER, slasher.address, 0);
   await manager.connect(governance).grantRole(ROLES.REWARDER, rewarder.address, 0);
-  await manager.connect(governance).grantRole(ROLES.EXPOSURE, exposure.address, 0);
   await manager.connect(governance).grantRole(ROLES.ATTESTOR, attestor.address, 0);
 
   const vaultAddress = await vault.getAddress();
@@ -87,7 +92,6 @@ async function deployCinder(connection: Connection) {
     await token.connect(account).approve(vaultAddress, ethers.MaxUint256);
   }
 
-  const marketAddress = await jobMarket.getAddress();
   const channelsAddress = await paymentChannels.getAddress();
   for (const account of [...clients, ...providers, stranger]) {
     await stablecoin.faucet(account.address, CLIENT_BALANCE);
