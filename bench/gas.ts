@@ -68,7 +68,7 @@ await measure("StakingVault.slash", c.vault.connect(c.slasher).slash(p2.address,
 
 // --- leases: direct orders (steady state: the client and provider already have leases) ---
 const [client0, client1] = c.clients;
-const [, , , p3] = c.providers;
+const p3 = c.providers[3];
 const HOUR = 3_600n;
 const PRICE = 2n * USD; // per GPU-hour
 const market = c.jobMarket;
@@ -79,7 +79,7 @@ await market.connect(client0).createDirectLease(p3.address, H100, 1, 24n * HOUR,
 await measure("JobMarket.createDirectLease", market.connect(client0).createDirectLease(p3.address, H100, 1, 24n * HOUR, PRICE, LEASE));
 await time.increase(3_600);
 await market.connect(p3).withdrawAccrued(1n); // the payout's balance and the epoch's revenue are written
-await time.increase(3_600);
+await time.increase(60); // same revenue epoch: steady state
 await measure("JobMarket.withdrawAccrued", market.connect(p3).withdrawAccrued(1n));
 await time.increase(24 * 3_600);
 await market.close(1n);
@@ -92,25 +92,20 @@ for (let i = 0; i < 1_000; i++) {
 }
 await measure("JobMarket.createDirectLease.with1000Jobs", market.connect(client0).createDirectLease(p3.address, H100, 1, 24n * HOUR, PRICE, LEASE));
 
-// --- open orders: two registered, staked providers with an A100 each; the best bid is beaten, then finalized ---
-for (const [i, bidder] of [p0, p1].entries()) {
-  await c.registry.connect(c.attestor).recordAttestation({
-    provider: bidder.address,
-    gpuId: keccak256(toUtf8Bytes(`bench-a100-${i}`)),
-    modelClass: A100,
-    memoryMiB: 81_920,
-    tier: 1,
-    evidenceHash: `0x${"ab".repeat(32)}`,
-    expiresAt: BigInt(await time.latest()) + 14n * 86_400n,
-  });
-}
-const bidder2 = p1;
-await market.connect(client0).postOrder(A100, 1, 24n * HOUR, 3n * USD, 3_600n, LEASE);
-await market.connect(p0).bid(1n, 3n * USD);
-await market.connect(bidder2).bid(1n, 29n * USD / 10n);
-await measure("JobMarket.bid", market.connect(p0).bid(1n, 28n * USD / 10n));
+// --- open orders: providers whose market balances hold credited earnings (steady state) bid against each other ---
+// p2 earns through a closed lease, like p3 above; the payout balance of each is then non-zero.
+await c.registry.connect(p2).setOffer(H100, PRICE);
+await market.connect(client0).createDirectLease(p2.address, H100, 1, HOUR, PRICE, LEASE);
 await time.increase(3_601);
-await measure("JobMarket.finalizeAuction", market.finalizeAuction(1n));
+await market.close(await market.leaseCount());
+await market.connect(client1).postOrder(H100, 1, 24n * HOUR, 3n * USD, 3_600n, LEASE);
+const order = await market.orderCount();
+await market.connect(p2).bid(order, 3n * USD);
+await market.connect(p3).bid(order, 29n * USD / 10n);
+await market.connect(p2).bid(order, 28n * USD / 10n);
+await measure("JobMarket.bid", market.connect(p3).bid(order, 27n * USD / 10n));
+await time.increase(3_601);
+await measure("JobMarket.finalizeAuction", market.finalizeAuction(order));
 
 // --- payment channels ---
 const channels = c.paymentChannels;
@@ -134,7 +129,7 @@ for (const key of wallets) {
 }
 const single = wallets[20];
 const singleClient = privateKeyToAccount(single).address;
-await channels.redeem({ client: singleClient, provider: p3.address, cumulativeAmount: PER_REQUEST }, await sign(single, PER_REQUEST));
+await channels.redeem({ client: singleClient, provider: p3.address, cumulativeAmount: PER_REQUEST }, await sign(single, PER_REQUEST)); // earnings written
 const cumulative = PER_REQUEST * 1_001n; // 1,000 more requests in one voucher
 await measure("PaymentChannels.redeem", channels.redeem({ client: singleClient, provider: p3.address, cumulativeAmount: cumulative }, await sign(single, cumulative)));
 figures["PaymentChannels.gasPerRequest"] = Math.round(figures["PaymentChannels.redeem"] / 1_000);
@@ -144,6 +139,7 @@ await channels.redeemBatch(p3.address, batch.map((k) => ({ client: privateKeyToA
 const secondRound = await Promise.all(batch.map((k) => sign(k, 2n * PER_REQUEST)));
 await measure("PaymentChannels.redeemBatch", channels.redeemBatch(p3.address, batch.map((k) => ({ client: privateKeyToAccount(k).address, provider: p3.address, cumulativeAmount: 2n * PER_REQUEST })), secondRound));
 figures["PaymentChannels.redeemBatch.perChannel"] = Math.round(figures["PaymentChannels.redeemBatch"] / batch.length);
+await measure("PaymentChannels.withdrawEarnings", channels.withdrawEarnings(p3.address));
 
 // --- report ---
 const names = Object.keys(figures);

@@ -19,8 +19,8 @@ contract RevenueLedger is AccessManaged, IRevenueLedger {
 
     mapping(uint256 epoch => Totals) private _epochTotals;
     mapping(uint256 epoch => mapping(address provider => uint256)) private _providerRevenue;
-    address private _jobMarket;
-    address private _paymentChannels;
+    bool private _wired;
+    mapping(address account => bool) private _recorders;
 
     constructor(address authority, uint256 epochLength) AccessManaged(authority) {
         require(epochLength > 0 && epochLength <= 30 days, RevenueLedgerInvalidEpochLength(epochLength));
@@ -29,16 +29,17 @@ contract RevenueLedger is AccessManaged, IRevenueLedger {
 
     /// @inheritdoc IRevenueLedger
     function wireRecorders(address jobMarket, address paymentChannels) external restricted {
-        require(_jobMarket == address(0), RevenueLedgerAlreadyWired());
+        require(!_wired, RevenueLedgerAlreadyWired());
         require(jobMarket != address(0) && paymentChannels != address(0), RevenueLedgerZeroAddress());
-        _jobMarket = jobMarket;
-        _paymentChannels = paymentChannels;
+        _wired = true;
+        _recorders[jobMarket] = true;
+        _recorders[paymentChannels] = true;
         emit RecordersWired(jobMarket, paymentChannels);
     }
 
     /// @notice Records revenue released to a provider. The wired payment contracts only.
     function recordRevenue(address provider, uint256 gross, uint256 fee) external {
-        require(msg.sender == _jobMarket || msg.sender == _paymentChannels, RevenueLedgerNotRecorder(msg.sender));
+        require(_recorders[msg.sender], RevenueLedgerNotRecorder(msg.sender));
         uint256 epoch = block.timestamp / EPOCH_LENGTH;
         Totals storage t = _epochTotals[epoch];
         // uint128 holds 3.4e38: more than any stablecoin supply in its smallest unit.
@@ -66,6 +67,6 @@ contract RevenueLedger is AccessManaged, IRevenueLedger {
 
     /// @inheritdoc IRevenueLedger
     function isRecorder(address account) external view returns (bool) {
-        return account != address(0) && (account == _jobMarket || account == _paymentChannels);
+        return _recorders[account];
     }
 }

@@ -181,6 +181,8 @@ interface IJobMarket {
     event OrderCancelled(uint256 indexed orderId, uint256 refund);
     event BalanceCredited(address indexed account, uint256 amount);
     event BalanceWithdrawn(address indexed account, uint256 amount);
+    /// @notice A bid deposit was taken from the bidder's credited balance.
+    event BalanceDebited(address indexed account, uint256 amount);
     event FeesSwept(uint256 amount);
     event ParamsSet(Params params);
 
@@ -237,8 +239,9 @@ interface IJobMarket {
         JobKind kind
     ) external returns (uint256 orderId);
 
-    /// @notice Bids `pricePerGpuHour`; must beat the best bid by the minimum step; locks the bid deposit and
-    /// credits the outbid provider's deposit back.
+    /// @notice Bids `pricePerGpuHour`; must beat the best bid by the minimum step; locks the bid deposit (from the
+    /// caller's credited balance if it covers it, else from its wallet) and credits the outbid provider's deposit
+    /// back. The bidder must be eligible now: active, staked for its GPUs, with enough free GPUs of the class.
     function bid(uint256 orderId, uint40 pricePerGpuHour) external;
 
     /// @notice After the bid window (or earlier by the client, accepting the best bid) awards the best bid, or

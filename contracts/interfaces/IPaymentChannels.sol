@@ -38,6 +38,7 @@ interface IPaymentChannels {
     error PaymentChannelsNothingThawing(address client, address provider);
     error PaymentChannelsStillThawing(uint256 thawEndsAt, uint256 nowTime);
     error PaymentChannelsParameterOutOfBounds(string name, uint256 value, uint256 min, uint256 max);
+    error PaymentChannelsNoEarnings(address provider);
 
     event Deposited(address indexed client, address indexed provider, uint256 amount, uint256 balance);
     event ThawRequested(address indexed client, address indexed provider, uint256 thawing, uint256 thawEndsAt);
@@ -45,8 +46,11 @@ interface IPaymentChannels {
     event Withdrawn(address indexed client, address indexed provider, uint256 amount);
     /// @notice A voucher moved a channel's redeemed mark by `amount`.
     event Redeemed(address indexed client, address indexed provider, uint256 cumulativeAmount, uint256 amount);
-    /// @notice A redemption (or batch) paid the provider: `gross` left escrow, `fee` went to the protocol.
+    /// @notice A redemption (or batch) released `gross` from escrow: `fee` went to the protocol, `net` to the
+    /// provider's earnings.
     event PaymentReleased(address indexed provider, uint256 gross, uint256 fee, uint256 net);
+    /// @notice A provider's earnings were paid to its payout address.
+    event EarningsWithdrawn(address indexed provider, address indexed payout, uint256 amount);
     event FeesSwept(uint256 amount);
     event SignerAuthorized(address indexed client, address indexed signer);
     event SignerRevoked(address indexed client, address indexed signer, uint256 validUntil);
@@ -71,7 +75,7 @@ interface IPaymentChannels {
     /// @notice Revokes `signer` after the thaw period, so vouchers it already signed can still be redeemed.
     function revokeSigner(address signer) external;
 
-    /// @notice Redeems a voucher: pays the provider (payout address) cumulativeAmount - redeemed, minus the fee.
+    /// @notice Redeems a voucher: credits the provider's earnings with cumulativeAmount - redeemed, minus the fee.
     /// All-or-nothing: reverts unless the escrow covers the whole difference. Anyone may submit. Never paused.
     function redeem(Voucher calldata voucher, bytes calldata signature) external returns (uint256 net);
 
@@ -80,6 +84,10 @@ interface IPaymentChannels {
     function redeemBatch(address provider, Voucher[] calldata vouchers, bytes[] calldata signatures)
         external
         returns (uint256 net);
+
+    /// @notice Pays a provider's earnings to its payout address (a pull payment: one transfer for any number of
+    /// redemptions). Anyone may trigger it; the money only goes to the payout address. Never paused.
+    function withdrawEarnings(address provider) external returns (uint256 amount);
 
     /// @notice Sends the collected fees to the FeeRouter. Anyone.
     function sweepFees() external returns (uint256 amount);
@@ -99,4 +107,6 @@ interface IPaymentChannels {
     function thawPeriod() external view returns (uint40);
     /// @notice Fees collected and not yet swept.
     function collectedFees() external view returns (uint256);
+    /// @notice A provider's redeemed earnings not yet withdrawn.
+    function earningsOf(address provider) external view returns (uint256);
 }

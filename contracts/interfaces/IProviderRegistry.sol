@@ -261,6 +261,12 @@ interface IProviderRegistry {
     function gpuOwner(bytes32 gpuId) external view returns (address);
     /// @notice CNDR stake the provider needs for its attested GPUs (sum over classes of count x stakePerGpu).
     function requiredStake(address provider) external view returns (uint256);
+    /// @notice Everything an award checks, in one call: the provider's status, the stake its attested GPUs need,
+    /// and its free GPUs of `modelClass` (0 if the class is disabled).
+    function eligibility(address provider, bytes32 modelClass)
+        external
+        view
+        returns (ProviderStatus status, uint256 required, uint256 free);
     function commissionIncreaseDelay() external view returns (uint40);
     function stakingVault() external view returns (address);
     function jobMarket() external view returns (address);

@@ -80,7 +80,7 @@ interface IStakingVault {
     error StakingVaultSelfDelegation(address provider);
     /// @notice A delegation below the minimum.
     error StakingVaultDelegationTooSmall(uint256 amount, uint256 minimum);
-    /// @notice Delegated stake would exceed the cap (multiple x self-stake).
+    /// @notice Delegated stake, active and pending (still slashable), would exceed the cap (multiple x self-stake).
     error StakingVaultDelegationCapExceeded(uint256 delegatedAfter, uint256 cap);
     /// @notice The amount rounds to zero shares.
     error StakingVaultZeroShares(uint256 assets);
@@ -192,11 +192,15 @@ interface IStakingVault {
 
     function getPool(address provider) external view returns (Pool memory);
     function getDelegation(address provider, address account) external view returns (Delegation memory);
-    /// @notice The provider's active stake: self-stake plus delegated active assets (what backs new work).
+    /// @notice The provider's active stake: self-stake plus delegated active assets.
     function activeStake(address provider) external view returns (uint256);
+    /// @notice The stake that backs new work: self-stake plus delegated active assets up to delegationCapMultiple x
+    /// self-stake. A provider that withdraws its own stake cannot stay eligible on its delegators' CNDR alone, so
+    /// its own stake always takes a slash's first loss and a self-report's bounty never pays (DESIGN, Reporters).
+    function eligibleStake(address provider) external view returns (uint256);
     /// @notice Everything slashable in the pool: active and pending, self and delegated.
     function totalStake(address provider) external view returns (uint256);
-    /// @notice Whether the active stake covers the provider's attested GPUs (the registry's requirement).
+    /// @notice Whether the eligible stake covers the provider's attested GPUs (the registry's requirement).
     function hasSufficientStake(address provider) external view returns (bool);
     /// @notice The assets a delegator's active shares are worth now.
     function delegatedBalance(address provider, address account) external view returns (uint256);
@@ -207,7 +211,7 @@ interface IStakingVault {
         returns (uint256 assets, uint256 unlockAt);
     /// @notice Rewards the account could claim now (the provider's own when `account` is the provider).
     function claimableRewards(address provider, address account) external view returns (uint256);
-    /// @notice How much more may be delegated to the provider under the cap.
+    /// @notice How much more may be delegated to the provider under the cap (which counts pending withdrawals).
     function delegationRoom(address provider) external view returns (uint256);
     /// @notice Rewards notified and not yet claimed, over all pools (index rounding dust and the remainders of
     /// retired active classes included).

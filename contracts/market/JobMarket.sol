@@ -103,7 +103,7 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         // The registry caps offer prices at 1e12 < 2^40.
         uint40 price = uint40(offer.pricePerGpuHour);
         uint256 value = _checkTerms(price, gpuCount, duration);
-        _requireEligible(provider);
+        _requireEligible(provider, modelClass);
         leaseId = _award(msg.sender, provider, modelClass, gpuCount, price, duration, kind, 0);
         ASSET.safeTransferFrom(msg.sender, address(this), value);
     }
@@ -282,9 +282,10 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
             maxAllowed = best - Math.max(1, (best * _params.minBidStepBps) / _MAX_BPS);
         }
         require(pricePerGpuHour <= maxAllowed, JobMarketBidTooHigh(pricePerGpuHour, maxAllowed));
-        _checkTerms(pricePerGpuHour, order.gpuCount, order.duration);
-        _requireEligible(msg.sender);
-        uint256 free = REGISTRY.freeCapacity(msg.sender, order.modelClass);
+        // The order's GPU count and duration were checked when it was posted; the price sets the value.
+        uint256 value = LeaseMath.value(pricePerGpuHour, order.gpuCount, order.duration);
+        require(value >= _params.minLeaseValue, JobMarketLeaseValueTooLow(value, _params.minLeaseValue));
+        uint256 free = _requireEligible(msg.sender, order.modelClass);
         require(
             free >= order.gpuCount,
             IProviderRegistry.ProviderRegistryInsufficientCapacity(msg.sender, order.modelClass, free, order.gpuCount)
@@ -294,7 +295,15 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         uint256 deposit = _orderBidDeposit[orderId];
         if (deposit > 0) {
             if (previous != address(0)) _credit(previous, deposit);
-            ASSET.safeTransferFrom(msg.sender, address(this), deposit);
+            // The deposit comes from the bidder's credited balance when it covers it (an outbid provider's returned
+            // deposits), else from its wallet.
+            uint256 balance = _balances[msg.sender];
+            if (balance >= deposit) {
+                _balances[msg.sender] = balance - deposit;
+                emit BalanceDebited(msg.sender, deposit);
+            } else {
+                ASSET.safeTransferFrom(msg.sender, address(this), deposit);
+            }
         }
         emit BidPlaced(orderId, msg.sender, pricePerGpuHour);
     }
@@ -533,16 +542,22 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         require(value >= _params.minLeaseValue, JobMarketLeaseValueTooLow(value, _params.minLeaseValue));
     }
 
-    function _requireEligible(address provider) private view {
-        require(REGISTRY.isActive(provider), JobMarketProviderNotActive(provider));
-        if (!VAULT.hasSufficientStake(provider)) {
-            revert JobMarketInsufficientStake(provider, VAULT.activeStake(provider), REGISTRY.requiredStake(provider));
-        }
+    /// @dev Reverts unless the provider is active and staked for its attested GPUs; returns its free GPUs of the
+    /// class (the registry's commit enforces them at award).
+    function _requireEligible(address provider, bytes32 modelClass) private view returns (uint256 free) {
+        (IProviderRegistry.ProviderStatus status, uint256 required, uint256 free_) =
+            REGISTRY.eligibility(provider, modelClass);
+        require(status == IProviderRegistry.ProviderStatus.Active, JobMarketProviderNotActive(provider));
+        uint256 stake = VAULT.eligibleStake(provider);
+        require(stake >= required, JobMarketInsufficientStake(provider, stake, required));
+        return free_;
     }
 
     function _isEligible(address provider, bytes32 modelClass, uint256 gpuCount) private view returns (bool) {
-        return REGISTRY.isActive(provider) && VAULT.hasSufficientStake(provider)
-            && REGISTRY.freeCapacity(provider, modelClass) >= gpuCount && REGISTRY.getModelClass(modelClass).enabled;
+        (IProviderRegistry.ProviderStatus status, uint256 required, uint256 free) =
+            REGISTRY.eligibility(provider, modelClass);
+        return status == IProviderRegistry.ProviderStatus.Active && free >= gpuCount
+            && VAULT.eligibleStake(provider) >= required;
     }
 
     function _requireClientOfActive(uint256 leaseId, Lease storage lease) private view {

@@ -17,6 +17,7 @@ import {IRevenueRecorder} from "../interfaces/IRevenueRecorder.sol";
 /// @notice Escrow per (client, provider) and EIP-712 cumulative vouchers for per-request inference billing.
 /// @dev Assumptions:
 /// - The settlement asset has no transfer fee and does not rebase; its hooks cannot reenter (nonReentrant).
+/// - Invariant (DESIGN.md 1): the asset held >= sum of channel balances + providers' earnings + collected fees.
 /// - Vouchers are signed by the client's EOA key or a signer it authorized; a contract client authorizes an EOA.
 /// - The domain separator binds vouchers to this contract and chain; the voucher binds client and provider; the
 ///   cumulative amount is monotonic per channel and never resets, so no voucher pays twice.
@@ -37,6 +38,7 @@ contract PaymentChannels is AccessManaged, Pausable, ReentrancyGuardTransient, E
     uint256 private _collectedFees;
     mapping(address client => mapping(address provider => Channel)) private _channels;
     mapping(address client => mapping(address signer => uint40 validUntil)) private _signers;
+    mapping(address provider => uint256) private _earnings;
 
     constructor(
         address authority,
@@ -161,6 +163,21 @@ contract PaymentChannels is AccessManaged, Pausable, ReentrancyGuardTransient, E
     }
 
     /// @inheritdoc IPaymentChannels
+    function withdrawEarnings(address provider) external nonReentrant returns (uint256 amount) {
+        amount = _earnings[provider];
+        require(amount > 0, PaymentChannelsNoEarnings(provider));
+        _earnings[provider] = 0;
+        address payout = REGISTRY.payoutOf(provider);
+        ASSET.safeTransfer(payout, amount);
+        emit EarningsWithdrawn(provider, payout, amount);
+    }
+
+    /// @inheritdoc IPaymentChannels
+    function earningsOf(address provider) external view returns (uint256) {
+        return _earnings[provider];
+    }
+
+    /// @inheritdoc IPaymentChannels
     function sweepFees() external nonReentrant returns (uint256 amount) {
         amount = _collectedFees;
         _collectedFees = 0;
@@ -222,18 +239,18 @@ contract PaymentChannels is AccessManaged, Pausable, ReentrancyGuardTransient, E
         unchecked {
             ch.balance = uint128(balance - amount);
         }
+        // A thaw larger than what is left is clamped when withdrawn: redemptions come first.
         ch.redeemed = voucher.cumulativeAmount;
-        if (ch.thawing > balance - amount) ch.thawing = uint128(balance - amount);
         emit Redeemed(voucher.client, voucher.provider, voucher.cumulativeAmount, amount);
     }
 
-    /// @dev Takes the fee, records revenue and pays the provider's payout address.
+    /// @dev Takes the fee, records revenue and credits the provider's earnings.
     function _pay(address provider, uint256 gross) private returns (uint256 net) {
         uint256 fee = FEE_ROUTER.feeFor(gross);
         _collectedFees += fee;
         REVENUE.recordRevenue(provider, gross, fee);
         net = gross - fee;
-        ASSET.safeTransfer(REGISTRY.payoutOf(provider), net);
+        _earnings[provider] += net;
         emit PaymentReleased(provider, gross, fee, net);
     }
 

@@ -40,7 +40,8 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
     mapping(address provider => mapping(bytes32 gpuId => Gpu)) private _gpus;
     mapping(bytes32 gpuId => address provider) private _ccBinding;
     mapping(bytes32 modelClass => ModelClass) private _modelClasses;
-    bytes32[] private _modelClassIds;
+    mapping(uint256 index => bytes32 modelClass) private _modelClassIds;
+    uint256 private _modelClassCount;
 
     uint40 private _commissionIncreaseDelay;
     address private _stakingVault;
@@ -148,7 +149,7 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
             ProviderRegistryStillJailed(msg.sender, p.jailedUntil, block.timestamp)
         );
         uint256 required = requiredStake(msg.sender);
-        uint256 stake = IStakingVault(_stakingVault).activeStake(msg.sender);
+        uint256 stake = IStakingVault(_stakingVault).eligibleStake(msg.sender);
         require(stake >= required, ProviderRegistryInsufficientStake(msg.sender, stake, required));
         p.status = ProviderStatus.Active;
         p.jailedUntil = 0;
@@ -261,10 +262,11 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
         );
         ModelClass storage m = _modelClasses[modelClass];
         if (m.stakePerGpu == 0) {
-            uint256 count = _modelClassIds.length;
+            uint256 count = _modelClassCount;
             require(count < MAX_MODEL_CLASSES, ProviderRegistryTooManyModelClasses(MAX_MODEL_CLASSES));
             m.index = uint8(count);
-            _modelClassIds.push(modelClass);
+            _modelClassIds[count] = modelClass;
+            _modelClassCount = count + 1;
         }
         m.stakePerGpu = stakePerGpu;
         m.enabled = enabled;
@@ -347,12 +349,16 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
     }
 
     /// @inheritdoc IProviderRegistry
-    function modelClassIds() external view returns (bytes32[] memory) {
-        return _modelClassIds;
+    function modelClassIds() external view returns (bytes32[] memory ids) {
+        ids = new bytes32[](_modelClassCount);
+        for (uint256 i = 0; i < ids.length; ++i) {
+            ids[i] = _modelClassIds[i];
+        }
     }
 
     /// @inheritdoc IProviderRegistry
     function modelClassAt(uint256 index) external view returns (bytes32) {
+        require(index < _modelClassCount, ProviderRegistryUnknownModelClass(bytes32(index)));
         return _modelClassIds[index];
     }
 
@@ -390,6 +396,17 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
             bytes32 id = _modelClassIds[index];
             total += uint256(_capacity[provider][id].attested) * _modelClasses[id].stakePerGpu;
         }
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function eligibility(address provider, bytes32 modelClass)
+        external
+        view
+        returns (ProviderStatus status, uint256 required, uint256 free)
+    {
+        status = _providers[provider].status;
+        required = requiredStake(provider);
+        if (_modelClasses[modelClass].enabled) free = _free(_capacity[provider][modelClass]);
     }
 
     /// @inheritdoc IProviderRegistry

@@ -108,7 +108,8 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
         );
         Pool storage pool = _pools[provider];
         uint256 delegatedAssets = pool.delegatedAssets;
-        uint256 delegatedAfter = delegatedAssets + amount;
+        // Pending withdrawals count: they stay slashable, so they are exposure the self-stake must cover.
+        uint256 delegatedAfter = delegatedAssets + pool.pendingAssets + amount;
         uint256 cap = uint256(pool.selfActive) * _delegationCapMultiple;
         require(delegatedAfter <= cap, StakingVaultDelegationCapExceeded(delegatedAfter, cap));
 
@@ -136,12 +137,14 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
         if (msg.sender == provider) {
             uint256 selfActive = pool.selfActive;
             require(amount <= selfActive, StakingVaultInsufficientStake(selfActive, amount));
+            // A pending self-withdrawal slashed to zero leaves a stale unlock time behind: it does not merge.
+            uint256 previousUnlock = pool.selfPending == 0 ? 0 : pool.selfUnlockAt;
             // Cannot overflow or underflow: checked just above; selfPending + amount <= total stake < 2^128.
             unchecked {
                 pool.selfActive = uint128(selfActive - amount);
                 pool.selfPending += uint128(amount);
             }
-            unlockAt = Math.max(pool.selfUnlockAt, unlockNew);
+            unlockAt = Math.max(previousUnlock, unlockNew);
             pool.selfUnlockAt = uint40(unlockAt);
             emit WithdrawRequested(provider, msg.sender, amount, 0, unlockAt);
             return unlockAt;
@@ -370,8 +373,15 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
     }
 
     /// @inheritdoc IStakingVault
+    function eligibleStake(address provider) public view returns (uint256) {
+        Pool storage pool = _pools[provider];
+        uint256 selfActive = pool.selfActive;
+        return selfActive + Math.min(pool.delegatedAssets, selfActive * _delegationCapMultiple);
+    }
+
+    /// @inheritdoc IStakingVault
     function hasSufficientStake(address provider) external view returns (bool) {
-        return activeStake(provider) >= REGISTRY.requiredStake(provider);
+        return eligibleStake(provider) >= REGISTRY.requiredStake(provider);
     }
 
     /// @inheritdoc IStakingVault
@@ -414,7 +424,8 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
     function delegationRoom(address provider) external view returns (uint256) {
         Pool storage pool = _pools[provider];
         uint256 cap = uint256(pool.selfActive) * _delegationCapMultiple;
-        return cap > pool.delegatedAssets ? cap - pool.delegatedAssets : 0;
+        uint256 delegated = uint256(pool.delegatedAssets) + pool.pendingAssets;
+        return cap > delegated ? cap - delegated : 0;
     }
 
     /// @inheritdoc IStakingVault
