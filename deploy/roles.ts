@@ -69,12 +69,7 @@ export const FUNCTION_ROLES = {
     SLASHER: ["slash(address,uint256,address)", "holdForSlash(address)", "releaseSlashHold(address)"],
   },
   FeeRouter: {
-    GOVERNANCE: [
-      "setFeeRate(uint16)",
-      "setBuybackShare(uint16)",
-      "setBuyback(address)",
-      "setTreasury(address)",
-    ],
+    GOVERNANCE: ["proposeFeeConfig((uint16,uint16,address,address))", "cancelFeeConfigChange()"],
   },
   RevenueLedger: {
     GOVERNANCE: ["wireRecorders(address,address)"],

@@ -16,99 +16,109 @@ contract FeeRouter is AccessManaged, IFeeRouter {
 
     /// @notice The highest fee rate governance may set (10%).
     uint16 public constant MAX_FEE_BPS = 1_000;
+    /// @notice The longest change delay a deployment may choose.
+    uint256 public constant MAX_CHANGE_DELAY = 30 days;
     uint16 private constant _MAX_BPS = 10_000;
 
-    uint16 private _feeBps;
-    uint16 private _buybackShareBps;
-    address private _buyback;
-    address private _treasury;
+    /// @inheritdoc IFeeRouter
+    uint256 public immutable CHANGE_DELAY;
 
-    constructor(address authority, uint16 feeBps_, uint16 buybackShareBps_, address buyback_, address treasury_)
-        AccessManaged(authority)
-    {
-        _setFeeRate(feeBps_);
-        _setBuybackShare(buybackShareBps_);
-        _setBuyback(buyback_);
-        _setTreasury(treasury_);
+    FeeConfig private _config;
+    FeeConfig private _pending;
+    uint40 private _pendingEffectiveAt;
+
+    constructor(address authority, FeeConfig memory initialConfig, uint256 changeDelay) AccessManaged(authority) {
+        require(
+            changeDelay <= MAX_CHANGE_DELAY,
+            FeeRouterParameterOutOfBounds("changeDelay", changeDelay, 0, MAX_CHANGE_DELAY)
+        );
+        CHANGE_DELAY = changeDelay;
+        _checkConfig(initialConfig);
+        _config = initialConfig;
+        emit FeeConfigApplied(initialConfig);
     }
 
     /// @inheritdoc IFeeRouter
     function feeFor(uint256 amount) external view returns (uint256) {
-        return Math.mulDiv(amount, _feeBps, _MAX_BPS, Math.Rounding.Ceil);
+        return Math.mulDiv(amount, _config.feeBps, _MAX_BPS, Math.Rounding.Ceil);
     }
 
     /// @inheritdoc IFeeRouter
     function distribute(address token) external returns (uint256 toBuyback, uint256 toTreasury) {
         uint256 balance = IERC20(token).balanceOf(address(this));
         // The buyback's share rounds down; the treasury takes the remainder, so nothing is left behind.
-        toBuyback = (balance * _buybackShareBps) / _MAX_BPS;
+        toBuyback = (balance * _config.buybackShareBps) / _MAX_BPS;
         toTreasury = balance - toBuyback;
-        if (toBuyback > 0) IERC20(token).safeTransfer(_buyback, toBuyback);
-        if (toTreasury > 0) IERC20(token).safeTransfer(_treasury, toTreasury);
+        if (toBuyback > 0) IERC20(token).safeTransfer(_config.buyback, toBuyback);
+        if (toTreasury > 0) IERC20(token).safeTransfer(_config.treasury, toTreasury);
         emit FeesDistributed(token, toBuyback, toTreasury);
     }
 
     /// @inheritdoc IFeeRouter
-    function setFeeRate(uint16 feeBps_) external restricted {
-        _setFeeRate(feeBps_);
+    function proposeFeeConfig(FeeConfig calldata config) external restricted {
+        _checkConfig(config);
+        uint256 effectiveAt = block.timestamp + CHANGE_DELAY;
+        _pending = config;
+        _pendingEffectiveAt = uint40(effectiveAt);
+        emit FeeConfigProposed(config, effectiveAt);
     }
 
     /// @inheritdoc IFeeRouter
-    function setBuybackShare(uint16 buybackShareBps_) external restricted {
-        _setBuybackShare(buybackShareBps_);
+    function cancelFeeConfigChange() external restricted {
+        require(_pendingEffectiveAt != 0, FeeRouterNoPendingChange());
+        delete _pending;
+        _pendingEffectiveAt = 0;
+        emit FeeConfigChangeCancelled();
     }
 
     /// @inheritdoc IFeeRouter
-    function setBuyback(address buyback_) external restricted {
-        _setBuyback(buyback_);
+    function applyFeeConfig() external {
+        uint256 effectiveAt = _pendingEffectiveAt;
+        require(effectiveAt != 0, FeeRouterNoPendingChange());
+        require(block.timestamp >= effectiveAt, FeeRouterChangeNotReady(effectiveAt, block.timestamp));
+        _config = _pending;
+        delete _pending;
+        _pendingEffectiveAt = 0;
+        emit FeeConfigApplied(_config);
     }
 
     /// @inheritdoc IFeeRouter
-    function setTreasury(address treasury_) external restricted {
-        _setTreasury(treasury_);
+    function feeConfig() external view returns (FeeConfig memory) {
+        return _config;
+    }
+
+    /// @inheritdoc IFeeRouter
+    function pendingFeeConfig() external view returns (FeeConfig memory config, uint256 effectiveAt) {
+        return (_pending, _pendingEffectiveAt);
     }
 
     /// @inheritdoc IFeeRouter
     function feeBps() external view returns (uint16) {
-        return _feeBps;
+        return _config.feeBps;
     }
 
     /// @inheritdoc IFeeRouter
     function buybackShareBps() external view returns (uint16) {
-        return _buybackShareBps;
+        return _config.buybackShareBps;
     }
 
     /// @inheritdoc IFeeRouter
     function buyback() external view returns (address) {
-        return _buyback;
+        return _config.buyback;
     }
 
     /// @inheritdoc IFeeRouter
     function treasury() external view returns (address) {
-        return _treasury;
+        return _config.treasury;
     }
 
-    function _setFeeRate(uint16 feeBps_) private {
-        require(feeBps_ <= MAX_FEE_BPS, FeeRouterParameterOutOfBounds("feeBps", feeBps_, 0, MAX_FEE_BPS));
-        _feeBps = feeBps_;
-        emit FeeRateSet(feeBps_);
-    }
-
-    function _setBuybackShare(uint16 share) private {
-        require(share <= _MAX_BPS, FeeRouterParameterOutOfBounds("buybackShareBps", share, 0, _MAX_BPS));
-        _buybackShareBps = share;
-        emit BuybackShareSet(share);
-    }
-
-    function _setBuyback(address buyback_) private {
-        require(buyback_ != address(0), FeeRouterZeroAddress("buyback"));
-        _buyback = buyback_;
-        emit BuybackSet(buyback_);
-    }
-
-    function _setTreasury(address treasury_) private {
-        require(treasury_ != address(0), FeeRouterZeroAddress("treasury"));
-        _treasury = treasury_;
-        emit TreasurySet(treasury_);
+    function _checkConfig(FeeConfig memory config) private pure {
+        require(config.feeBps <= MAX_FEE_BPS, FeeRouterParameterOutOfBounds("feeBps", config.feeBps, 0, MAX_FEE_BPS));
+        require(
+            config.buybackShareBps <= _MAX_BPS,
+            FeeRouterParameterOutOfBounds("buybackShareBps", config.buybackShareBps, 0, _MAX_BPS)
+        );
+        require(config.buyback != address(0), FeeRouterZeroAddress("buyback"));
+        require(config.treasury != address(0), FeeRouterZeroAddress("treasury"));
     }
 }

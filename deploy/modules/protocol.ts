@@ -11,7 +11,7 @@
  * treasury, guardian, genesisSupply, maxSupply, mintWindow, maxMintPerWindow, votingDelay, votingPeriod,
  * minVotingPeriod, proposalThreshold, quorumPercent, timelockDelay, timelockDelayFloor, commissionIncreaseDelay,
  * unbondingPeriod, exposureTail, delegationCapMultiple, minDelegation, epochLength, feeBps, buybackShareBps, buyback,
- * minLeaseDuration, cancelNotice, challengeWindow, minBidWindow, maxBidWindow, minBidStepBps, minLeaseValue,
+ * feeChangeDelay, minLeaseDuration, cancelNotice, challengeWindow, minBidWindow, maxBidWindow, minBidStepBps, minLeaseValue,
  * bidDeposit, channelThawPeriod (amounts in the settlement asset's smallest unit).
  */
 import type {
@@ -86,12 +86,16 @@ export function buildProtocol(m: IgnitionModuleBuilder, asset: ContractFuture<st
   const revenueLedger = m.contract("RevenueLedger", [manager, m.getParameter("epochLength", 3_600n)]);
   const feeRouter = m.contract("FeeRouter", [
     manager,
-    m.getParameter("feeBps", 100n),
-    m.getParameter("buybackShareBps", 5_000n),
-    // Until the BuybackBurner exists (emissions issue) the buyback share goes to the `buyback` parameter
-    // (on local networks the deployer, which is also the default treasury).
-    m.getParameter("buyback", deployer),
-    treasury,
+    {
+      feeBps: m.getParameter("feeBps", 100n),
+      buybackShareBps: m.getParameter("buybackShareBps", 5_000n),
+      // Until the BuybackBurner exists (emissions issue) the buyback share goes to the `buyback` parameter
+      // (on local networks the deployer, which is also the default treasury).
+      buyback: m.getParameter("buyback", deployer),
+      treasury,
+    },
+    // Fee and fee-address changes wait this long after governance's own timelock (7 days in all in production).
+    m.getParameter("feeChangeDelay", 60n),
   ]);
   const jobMarket = m.contract("JobMarket", [
     manager,
