@@ -176,13 +176,20 @@ interface IJobMarket {
         uint256 bidDeadline,
         JobKind kind
     );
-    event BidPlaced(uint256 indexed orderId, address indexed provider, uint256 pricePerGpuHour);
+    /// @notice A bid became the best. `deposit` was locked from the bidder's credited balance if `fromBalance`, else
+    /// from its wallet; the outbid provider (zero if none) was credited `deposit` back.
+    event BidPlaced(
+        uint256 indexed orderId,
+        address indexed provider,
+        uint256 pricePerGpuHour,
+        address indexed outbid,
+        uint256 deposit,
+        bool fromBalance
+    );
     event OrderFinalized(uint256 indexed orderId, OrderStatus status, uint256 leaseId, uint256 refund);
     event OrderCancelled(uint256 indexed orderId, uint256 refund);
     event BalanceCredited(address indexed account, uint256 amount);
     event BalanceWithdrawn(address indexed account, uint256 amount);
-    /// @notice A bid deposit was taken from the bidder's credited balance.
-    event BalanceDebited(address indexed account, uint256 amount);
     event FeesSwept(uint256 amount);
     event ParamsSet(Params params);
 

@@ -293,19 +293,18 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         order.bestBidder = msg.sender;
         order.bestPrice = pricePerGpuHour;
         uint256 deposit = _orderBidDeposit[orderId];
+        bool fromBalance;
         if (deposit > 0) {
-            if (previous != address(0)) _credit(previous, deposit);
+            // BidPlaced records both balance movements, so they emit no balance events of their own.
+            if (previous != address(0)) _balances[previous] += deposit;
             // The deposit comes from the bidder's credited balance when it covers it (an outbid provider's returned
-            // deposits), else from its wallet.
+            // deposits, its earnings), else from its wallet.
             uint256 balance = _balances[msg.sender];
-            if (balance >= deposit) {
-                _balances[msg.sender] = balance - deposit;
-                emit BalanceDebited(msg.sender, deposit);
-            } else {
-                ASSET.safeTransferFrom(msg.sender, address(this), deposit);
-            }
+            fromBalance = balance >= deposit;
+            if (fromBalance) _balances[msg.sender] = balance - deposit;
+            else ASSET.safeTransferFrom(msg.sender, address(this), deposit);
         }
-        emit BidPlaced(orderId, msg.sender, pricePerGpuHour);
+        emit BidPlaced(orderId, msg.sender, pricePerGpuHour, previous, deposit, fromBalance);
     }
 
     /// @inheritdoc IJobMarket
