@@ -14,6 +14,7 @@ import { expect } from "chai";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { Addressable, ContractTransactionResponse } from "ethers";
 import { connectCinder, onboardProvider, ONE, type Cinder } from "./helpers/fixture.js";
+import { type Account, type Tx, addressOf, at, expectDeltas, expectSolvent, now } from "./helpers/staking.js";
 
 const { loadCinder } = await connectCinder();
 
@@ -25,27 +26,11 @@ const MAX = 2n ** 256n - 1n;
 const PRECISION = 10n ** 36n;
 const STATUS = { None: 0n, Active: 1n, Jailed: 2n, Exited: 3n } as const;
 
-type Tx = Promise<ContractTransactionResponse>;
-type Account = HardhatEthersSigner | Addressable;
 
 /** ShareMath.toAssets with floor rounding (virtual share and asset of one). */
 const toAssets = (shares: bigint, assets: bigint, total: bigint) => (shares * (assets + 1n)) / (total + 1n);
 /** ShareMath.toShares with floor rounding. */
 const toShares = (amount: bigint, assets: bigint, total: bigint) => (amount * (total + 1n)) / (assets + 1n);
-
-async function now(c: Cinder): Promise<bigint> {
-  return BigInt(await c.networkHelpers.time.latest());
-}
-
-/** Makes the next transaction's block carry timestamp `t`. */
-async function at(c: Cinder, t: bigint) {
-  await c.networkHelpers.time.setNextBlockTimestamp(t);
-}
-
-/** Asserts the CNDR deltas of a transaction. */
-async function expectDeltas(c: Cinder, tx: Tx, accounts: Account[], deltas: bigint[]) {
-  await expect(tx).to.changeTokenBalances(c.ethers, c.token, accounts, deltas);
-}
 
 type PoolField =
   | "selfActive"
@@ -87,42 +72,6 @@ async function expectDelegation(
   for (const [field, value] of Object.entries(want) as [DelegationField, bigint][]) {
     expect(d[field], `delegation.${field}`).to.equal(value);
   }
-}
-
-/**
- * Invariant 3, exactly: the vault's CNDR = sum over pools of (selfActive + selfPending + delegatedAssets +
- * pendingAssets) + totalRewardsOwed + totalRetiredPending (+ `donated`, CNDR sent to the vault outside its
- * functions). Also checks that
- * `totalStake` is that pool sum, and that the rewards `accounts` can claim fit in totalRewardsOwed.
- */
-async function expectSolvent(
-  c: Cinder,
-  providers: Account[],
-  opts: { donated?: bigint; accounts?: Account[] } = {},
-) {
-  let pools = 0n;
-  let claimable = 0n;
-  for (const provider of providers) {
-    const address = await addressOf(provider);
-    const p = await c.vault.getPool(address);
-    const sum = p.selfActive + p.selfPending + p.delegatedAssets + p.pendingAssets;
-    expect(await c.vault.totalStake(address), "totalStake").to.equal(sum);
-    pools += sum;
-    claimable += await c.vault.claimableRewards(address, address);
-    for (const account of opts.accounts ?? []) {
-      claimable += await c.vault.claimableRewards(address, await addressOf(account));
-    }
-  }
-  const owed = await c.vault.totalRewardsOwed();
-  const retired = await c.vault.totalRetiredPending();
-  expect(await c.token.balanceOf(await c.vault.getAddress()), "vault CNDR").to.equal(
-    pools + owed + retired + (opts.donated ?? 0n),
-  );
-  expect(claimable, "claimable rewards <= totalRewardsOwed").to.be.lte(owed);
-}
-
-async function addressOf(a: Account): Promise<string> {
-  return "address" in a && typeof a.address === "string" ? a.address : (a as Addressable).getAddress();
 }
 
 /** A deployment with providers[0] onboarded (2 H100s, 400 CNDR self-stake, commission `commissionBps` in force). */

@@ -382,7 +382,11 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
         owner = _ccBinding[gpuId];
         if (owner != address(0)) {
             Gpu storage g = _gpus[owner][gpuId];
-            if (g.tier != _TIER_CONFIDENTIAL || g.expiresAt <= block.timestamp) owner = address(0);
+            // A binding ends with its attestation, a downgrade below tier 2, or the provider's exit.
+            if (
+                g.tier != _TIER_CONFIDENTIAL || g.expiresAt <= block.timestamp
+                    || _providers[owner].status == ProviderStatus.Exited
+            ) owner = address(0);
         }
     }
 

@@ -10,6 +10,7 @@ import { expect } from "chai";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { Addressable, ContractTransactionResponse } from "ethers";
 import { connectCinder, onboardProvider, ONE, type Cinder } from "../helpers/fixture.js";
+import { type Account, type Tx, addressOf, at, expectDeltas, expectSolvent, gasOf, now } from "../helpers/staking.js";
 
 const { loadCinder } = await connectCinder();
 
@@ -18,40 +19,6 @@ const UNBONDING = 14n * DAY;
 const SELF = 400n * ONE;
 const MAX = 2n ** 256n - 1n;
 
-type Tx = Promise<ContractTransactionResponse>;
-type Account = HardhatEthersSigner | Addressable;
-
-async function addressOf(a: Account): Promise<string> {
-  return "address" in a && typeof a.address === "string" ? a.address : (a as Addressable).getAddress();
-}
-
-async function expectDeltas(c: Cinder, tx: Tx, accounts: Account[], deltas: bigint[]) {
-  await expect(tx).to.changeTokenBalances(c.ethers, c.token, accounts, deltas);
-}
-
-/** Invariant 3, exactly: vault CNDR = the pools' tranches + totalRewardsOwed + totalRetiredPending. */
-async function expectSolvent(c: Cinder, providers: Account[]) {
-  let pools = 0n;
-  for (const provider of providers) {
-    const p = await c.vault.getPool(await addressOf(provider));
-    pools += p.selfActive + p.selfPending + p.delegatedAssets + p.pendingAssets;
-  }
-  const owed = (await c.vault.totalRewardsOwed()) + (await c.vault.totalRetiredPending());
-  expect(await c.token.balanceOf(await c.vault.getAddress())).to.equal(pools + owed);
-}
-
-async function now(c: Cinder): Promise<bigint> {
-  return BigInt(await c.networkHelpers.time.latest());
-}
-
-async function at(c: Cinder, t: bigint) {
-  await c.networkHelpers.time.setNextBlockTimestamp(t);
-}
-
-async function gasOf(tx: Tx): Promise<bigint> {
-  const receipt = await (await tx).wait();
-  return receipt!.gasUsed;
-}
 
 async function withProvider() {
   const c = await loadCinder();
