@@ -94,10 +94,9 @@ contract CinderGovernor is
     }
 
     function _updateQuorumNumerator(uint256 newQuorumNumerator) internal override {
-        uint256 percent = (newQuorumNumerator * 100) / quorumDenominator();
+        // The denominator is OpenZeppelin's fixed 100, so the numerator is the quorum in percent.
         require(
-            percent >= MIN_QUORUM_PERCENT && percent <= MAX_QUORUM_PERCENT
-                && newQuorumNumerator * 100 == percent * quorumDenominator(),
+            newQuorumNumerator >= MIN_QUORUM_PERCENT && newQuorumNumerator <= MAX_QUORUM_PERCENT,
             CinderGovernorSettingOutOfBounds("quorumNumerator", newQuorumNumerator, MIN_QUORUM_PERCENT, MAX_QUORUM_PERCENT)
         );
         super._updateQuorumNumerator(newQuorumNumerator);

@@ -39,6 +39,7 @@ contract CinderTimelock is TimelockController {
 
     /// @notice Changes the delay; only through the timelock itself, within bounds.
     function updateDelay(uint256 newDelay) public override {
+        require(msg.sender == address(this), TimelockUnauthorizedCaller(msg.sender));
         require(
             newDelay >= MIN_DELAY_FLOOR && newDelay <= MAX_DELAY,
             CinderTimelockDelayOutOfBounds(newDelay, MIN_DELAY_FLOOR, MAX_DELAY)

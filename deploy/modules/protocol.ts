@@ -31,7 +31,8 @@ export function buildProtocol(m: IgnitionModuleBuilder, asset: ContractFuture<st
   const deployer = m.getAccount(0);
 
   const treasury = m.getParameter("treasury", deployer);
-  const guardian = m.getParameter("guardian", deployer);
+  // No default: the guardian must never be the deployer, which keeps no role after deployment.
+  const guardian = m.getParameter<string>("guardian");
 
   // --- access and token ---
   const manager = m.contract("CinderAccessManager", [deployer]);

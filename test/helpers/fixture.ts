@@ -80,8 +80,8 @@ async function deployCinder(connection: Connection) {
   await networkHelpers.setBalance(timelockAddress, 10n ** 20n);
   const governance = await ethers.getSigner(timelockAddress);
 
-  // Stand-ins for the contracts that will hold the internal roles (later issues).
-  await manager.connect(governance).grantRole(ROLES.GUARDIAN, guardian.address, 0);
+  // Stand-ins for the contracts that will hold the internal roles (later issues). The guardian is a deployment
+  // parameter (account #1 locally).
   await manager.connect(governance).grantRole(ROLES.SLASHER, slasher.address, 0);
   await manager.connect(governance).grantRole(ROLES.REWARDER, rewarder.address, 0);
   await manager.connect(governance).grantRole(ROLES.ATTESTOR, attestor.address, 0);
