@@ -130,6 +130,7 @@ interface IJobMarket {
     error JobMarketNothingToCancel(uint256 leaseId, uint256 newEnd, uint256 end);
     error JobMarketNothingToWithdraw(uint256 leaseId);
     error JobMarketResultAlreadySubmitted(uint256 leaseId);
+    error JobMarketZeroResultHash(uint256 leaseId);
     error JobMarketNoResult(uint256 leaseId);
     error JobMarketChallengeWindowOpen(uint256 leaseId, uint256 challengeEndsAt);
     error JobMarketChallengeWindowClosed(uint256 leaseId, uint256 challengeEndsAt);
@@ -253,6 +254,7 @@ interface IJobMarket {
 
     /// @notice After the bid window (or earlier by the client, accepting the best bid) awards the best bid, or
     /// fails the order if its bidder is no longer eligible (the deposit then goes to the client), or expires it.
+    /// Never paused: while the market is paused the order fails and both the escrow and the deposit go back.
     function finalizeAuction(uint256 orderId) external returns (uint256 leaseId);
 
     /// @notice Cancels an order that has no bid yet. The client only.

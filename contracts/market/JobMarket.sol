@@ -192,7 +192,8 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         require(lease.status == LeaseStatus.Active, JobMarketInvalidLeaseStatus(leaseId, lease.status));
         require(lease.kind == JobKind.Batch, JobMarketWrongKind(leaseId, lease.kind));
         Result storage r = _results[leaseId];
-        require(r.challengeEndsAt == 0 && resultHash != bytes32(0), JobMarketResultAlreadySubmitted(leaseId));
+        require(resultHash != bytes32(0), JobMarketZeroResultHash(leaseId));
+        require(r.challengeEndsAt == 0, JobMarketResultAlreadySubmitted(leaseId));
         uint256 newEnd = Math.min(lease.end, block.timestamp);
         uint256 refund = _value(lease, lease.end) - _value(lease, newEnd);
         lease.end = uint40(newEnd);
@@ -308,7 +309,7 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
     }
 
     /// @inheritdoc IJobMarket
-    function finalizeAuction(uint256 orderId) external whenNotPaused nonReentrant returns (uint256 leaseId) {
+    function finalizeAuction(uint256 orderId) external nonReentrant returns (uint256 leaseId) {
         Order storage order = _orders[orderId];
         require(order.status == OrderStatus.Open, JobMarketInvalidOrderStatus(orderId, order.status));
         address bidder = order.bestBidder;
@@ -323,6 +324,11 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         OrderStatus outcome;
         if (bidder == address(0)) {
             outcome = OrderStatus.Expired;
+        } else if (paused()) {
+            // A pause stops new leases but never locks funds: the order fails without fault of the bidder, so
+            // the client gets its escrow and the bidder its deposit back.
+            outcome = OrderStatus.Failed;
+            _credit(bidder, _orderBidDeposit[orderId]);
         } else if (_isEligible(bidder, order.modelClass, order.gpuCount)) {
             outcome = OrderStatus.Awarded;
             leaseId = _award(client, bidder, order.modelClass, order.gpuCount, order.bestPrice, order.duration, order.kind, orderId);

@@ -1,0 +1,1452 @@
+/**
+ * JobMarket: every path and every revert (exact custom errors and arguments), events with exact arguments and
+ * stablecoin deltas on every state-changing call, and DESIGN.md invariants 1 (solvency) and 2 (conservation per
+ * lease) checked after every step of long scenarios. Attack PoCs (reentrancy, front-running, rounding, self-dealing,
+ * griefing) live in test/attacks/market.test.ts.
+ *
+ * Local parameters (deploy/modules/protocol.ts): minLeaseDuration 1 h, cancelNotice 1 h, challengeWindow 1 day, bid
+ * window 5 min .. 7 days, minBidStepBps 100, minLeaseValue 1 USD, bidDeposit 10 USD, fee 100 bps rounded up, buyback
+ * share 50%. `onboardProvider(c, p, { gpus: 4 })` attests four H100s and stakes 4 x 200 CNDR.
+ */
+import { expect } from "chai";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import type { Addressable, ContractTransactionResponse } from "ethers";
+import { connectCinder, onboardProvider, A100, H100, ONE, USD, type Cinder } from "./helpers/fixture.js";
+
+const { loadCinder } = await connectCinder();
+
+const HOUR = 3_600n;
+const DAY = 86_400n;
+const YEAR = 365n * DAY;
+/** $2.50 per GPU-hour: 694.4 units per GPU-second, so every per-second value rounds. */
+const PRICE = 2_500_000n;
+const MIN_LEASE_VALUE = USD;
+const BID_DEPOSIT = 10n * USD;
+const CHALLENGE = DAY;
+const NOTICE = HOUR;
+const FEE_BPS = 100n;
+const LS = { None: 0n, Active: 1n, Disputed: 2n, Closed: 3n } as const;
+const OS = { None: 0n, Open: 1n, Awarded: 2n, Failed: 3n, Expired: 4n, Cancelled: 5n } as const;
+const KIND = { Lease: 0, Batch: 1 } as const;
+const ZERO = "0x0000000000000000000000000000000000000000";
+const RESULT = `0x${"5e".repeat(32)}`;
+/** The local deployment's market parameters. */
+const DEFAULT_PARAMS = {
+  minLeaseDuration: HOUR,
+  cancelNotice: NOTICE,
+  challengeWindow: CHALLENGE,
+  minBidWindow: 300n,
+  maxBidWindow: 7n * DAY,
+  minBidStepBps: 100n,
+  minLeaseValue: MIN_LEASE_VALUE,
+  bidDeposit: BID_DEPOSIT,
+};
+
+type Tx = Promise<ContractTransactionResponse>;
+type Account = HardhatEthersSigner | Addressable | string;
+
+/** LeaseMath.value: rounded down. */
+const value = (price: bigint, gpus: bigint, seconds: bigint) => (price * gpus * seconds) / HOUR;
+/** FeeRouter.feeFor: rounded up. */
+const feeOf = (gross: bigint) => (gross * FEE_BPS + 9_999n) / 10_000n;
+
+async function now(c: Cinder): Promise<bigint> {
+  return BigInt(await c.networkHelpers.time.latest());
+}
+/** The next transaction's block carries timestamp `t`. */
+async function at(c: Cinder, t: bigint) {
+  await c.networkHelpers.time.setNextBlockTimestamp(t);
+}
+/** Mines a block at `t`, so views see block.timestamp == t. */
+async function mineAt(c: Cinder, t: bigint) {
+  await c.networkHelpers.time.increaseTo(t);
+}
+async function usdDeltas(c: Cinder, tx: Tx, accounts: Account[], deltas: bigint[]) {
+  await expect(tx).to.changeTokenBalances(c.ethers, c.stablecoin, accounts, deltas);
+}
+
+/** A deployment with providers[0] onboarded (4 H100s) and publishing PRICE for H100. */
+async function withOffer(opts: { gpus?: number } = {}) {
+  const c = await loadCinder();
+  const p = c.providers[0];
+  await onboardProvider(c, p, { gpus: opts.gpus ?? 4 });
+  await c.registry.connect(p).setOffer(H100, PRICE);
+  return { c, p, client: c.clients[0] };
+}
+
+/** Creates a direct lease at timestamp `t` (default: now + 10). */
+async function lease(
+  c: Cinder,
+  client: HardhatEthersSigner,
+  p: HardhatEthersSigner,
+  opts: { gpus?: bigint; duration?: bigint; kind?: number; t?: bigint } = {},
+) {
+  const gpus = opts.gpus ?? 2n;
+  const duration = opts.duration ?? 10n * HOUR;
+  const t = opts.t ?? (await now(c)) + 10n;
+  await at(c, t);
+  await c.jobMarket.connect(client).createDirectLease(p.address, H100, gpus, duration, PRICE, opts.kind ?? KIND.Lease);
+  const id = await c.jobMarket.leaseCount();
+  return { id, start: t, end: t + duration, gpus, duration, v: value(PRICE, gpus, duration) };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Invariants (DESIGN.md 1 and 2)
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * Invariant 1, exactly: the market's stablecoin = sum over open leases of (leaseValue - released) + open orders'
+ * escrow at their maximum price + their best bid's deposit + the credited balances of `accounts` + collectedFees.
+ * (Exact equality is stronger than the >= the invariant asks: no unit may be left unaccounted.)
+ */
+async function expectMarketSolvent(c: Cinder, accounts: Account[], bidDeposit = BID_DEPOSIT) {
+  let owed = 0n;
+  const leases = await c.jobMarket.leaseCount();
+  for (let id = 1n; id <= leases; id++) {
+    const l = await c.jobMarket.getLease(id);
+    if (l.status === LS.Active || l.status === LS.Disputed) owed += (await c.jobMarket.leaseValue(id)) - l.released;
+  }
+  const orders = await c.jobMarket.orderCount();
+  for (let id = 1n; id <= orders; id++) {
+    const o = await c.jobMarket.getOrder(id);
+    if (o.status !== OS.Open) continue;
+    owed += value(o.maxPricePerGpuHour, o.gpuCount, o.duration);
+    if (o.bestBidder !== ZERO) owed += bidDeposit;
+  }
+  const seen = new Set<string>();
+  for (const a of accounts) {
+    const address =
+      typeof a === "string" ? a : "address" in a && typeof a.address === "string" ? a.address : await a.getAddress();
+    if (seen.has(address)) continue;
+    seen.add(address);
+    owed += await c.jobMarket.balanceOf(address);
+  }
+  owed += await c.jobMarket.collectedFees();
+  expect(await c.stablecoin.balanceOf(await c.jobMarket.getAddress()), "market holds exactly what it owes").to.equal(
+    owed,
+  );
+}
+
+/**
+ * Invariant 2 for one lease, from events: value at award + top-ups = released (PaymentReleased gross) + refunds
+ * (cancel, quit, result submission, close, dispute resolution) + still held.
+ */
+async function expectLeaseConserved(c: Cinder, id: bigint) {
+  const m = c.jobMarket;
+  const [created] = await m.queryFilter(m.filters.LeaseCreated(id));
+  const a = created.args;
+  let funded = value(a.pricePerGpuHour, a.gpuCount, a.end - a.start);
+  for (const e of await m.queryFilter(m.filters.LeaseExtended(id))) funded += e.args.topUp;
+  let released = 0n;
+  for (const e of await m.queryFilter(m.filters.PaymentReleased(id))) released += e.args.gross;
+  let refunds = 0n;
+  for (const e of await m.queryFilter(m.filters.LeaseCancelled(id))) refunds += e.args.refund;
+  for (const e of await m.queryFilter(m.filters.LeaseQuit(id))) refunds += e.args.refund;
+  for (const e of await m.queryFilter(m.filters.LeaseClosed(id))) refunds += e.args.refundedToClient;
+  for (const e of await m.queryFilter(m.filters.ResultSubmitted(id))) {
+    // A result's refund is the client's BalanceCredited in the same transaction.
+    const receipt = await e.getTransactionReceipt();
+    const market = await m.getAddress();
+    for (const log of receipt.logs) {
+      if (log.address !== market) continue;
+      const parsed = m.interface.parseLog(log);
+      if (parsed?.name === "BalanceCredited" && parsed.args.account === a.client) refunds += parsed.args.amount;
+    }
+  }
+  const l = await m.getLease(id);
+  expect(l.released, "released matches PaymentReleased events").to.equal(released);
+  const held = l.status === LS.Closed ? 0n : (await m.leaseValue(id)) - l.released;
+  expect(funded, `lease ${id}: funded = released + refunds + held`).to.equal(released + refunds + held);
+}
+
+/** The market's parameters as a plain object. */
+async function paramsOf(c: Cinder) {
+  const p = await c.jobMarket.params();
+  return {
+    minLeaseDuration: p.minLeaseDuration,
+    cancelNotice: p.cancelNotice,
+    challengeWindow: p.challengeWindow,
+    minBidWindow: p.minBidWindow,
+    maxBidWindow: p.maxBidWindow,
+    minBidStepBps: p.minBidStepBps,
+    minLeaseValue: p.minLeaseValue,
+    bidDeposit: p.bidDeposit,
+  };
+}
+
+async function expectInvariants(c: Cinder, accounts: Account[]) {
+  await expectMarketSolvent(c, accounts);
+  const leases = await c.jobMarket.leaseCount();
+  for (let id = 1n; id <= leases; id++) await expectLeaseConserved(c, id);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// createDirectLease
+// ---------------------------------------------------------------------------------------------------------------
+
+describe("JobMarket.createDirectLease", function () {
+  it("escrows price x gpus x duration / 3600 (rounded down), commits capacity, records exposure and emits LeaseCreated", async function () {
+    const { c, p, client } = await withOffer();
+    const duration = 10n * HOUR + 7n;
+    const v = value(PRICE, 2n, duration);
+    expect(v).to.equal(50_009_722n); // 5,000,000 x 36,007 / 3,600 = 50,009,722.2, rounded down
+    const t = (await now(c)) + 10n;
+    await at(c, t);
+    const tx = c.jobMarket.connect(client).createDirectLease(p.address, H100, 2, duration, PRICE + 1n, KIND.Lease);
+    await expect(tx)
+      .to.emit(c.jobMarket, "LeaseCreated")
+      .withArgs(1n, client.address, p.address, H100, 2n, PRICE, t, t + duration, KIND.Lease, 0n);
+    await expect(tx).to.emit(c.registry, "CapacityCommitted").withArgs(p.address, H100, 2n, 2n);
+    await expect(tx).to.emit(c.vault, "ExposureRecorded").withArgs(p.address, t + duration);
+    await usdDeltas(c, tx, [client, c.jobMarket], [-v, v]);
+
+    const l = await c.jobMarket.getLease(1n);
+    expect(l.client).to.equal(client.address);
+    expect(l.start).to.equal(t);
+    expect(l.end).to.equal(t + duration);
+    expect(l.gpuCount).to.equal(2n);
+    expect(l.provider).to.equal(p.address);
+    expect(l.pricePerGpuHour).to.equal(PRICE); // the offer's price, not the client's maximum
+    expect(l.status).to.equal(LS.Active);
+    expect(l.kind).to.equal(BigInt(KIND.Lease));
+    expect(l.cancelled).to.equal(false);
+    expect(l.capacityReleased).to.equal(false);
+    expect(l.modelClassIndex).to.equal((await c.registry.getModelClass(H100)).index);
+    expect(l.released).to.equal(0n);
+    expect(await c.jobMarket.leaseValue(1n)).to.equal(v);
+    expect(await c.jobMarket.leaseCount()).to.equal(1n);
+    expect(await c.registry.freeCapacity(p.address, H100)).to.equal(2n);
+    expect((await c.registry.getCapacity(p.address, H100)).committed).to.equal(2n);
+    expect((await c.vault.getPool(p.address)).exposureUntil).to.equal(t + duration);
+    await expectInvariants(c, [client, p]);
+  });
+
+  it("a second lease takes the remaining capacity and extends the exposure only forward", async function () {
+    const { c, p, client } = await withOffer();
+    const first = await lease(c, client, p, { gpus: 3n, duration: 20n * HOUR });
+    const second = await lease(c, c.clients[1], p, { gpus: 1n, duration: 2n * HOUR });
+    expect(second.id).to.equal(2n);
+    expect(await c.registry.freeCapacity(p.address, H100)).to.equal(0n);
+    expect((await c.vault.getPool(p.address)).exposureUntil).to.equal(first.end);
+    await expect(c.jobMarket.connect(client).createDirectLease(p.address, H100, 1, HOUR, PRICE, KIND.Lease))
+      .to.be.revertedWithCustomError(c.registry, "ProviderRegistryInsufficientCapacity")
+      .withArgs(p.address, H100, 0n, 1n);
+  });
+
+  it("reverts with JobMarketNoOffer for a provider without an offer for the class, or after it withdrew it", async function () {
+    const { c, p, client } = await withOffer();
+    const other = c.providers[1];
+    await expect(c.jobMarket.connect(client).createDirectLease(other.address, H100, 1, HOUR, PRICE, KIND.Lease))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketNoOffer")
+      .withArgs(other.address, H100);
+    await expect(c.jobMarket.connect(client).createDirectLease(p.address, A100, 1, HOUR, PRICE, KIND.Lease))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketNoOffer")
+      .withArgs(p.address, A100);
+    await c.registry.connect(p).withdrawOffer(H100);
+    await expect(c.jobMarket.connect(client).createDirectLease(p.address, H100, 1, HOUR, PRICE, KIND.Lease))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketNoOffer")
+      .withArgs(p.address, H100);
+  });
+
+  it("reverts with JobMarketPriceAboveMax when the offer is above the client's maximum", async function () {
+    const { c, p, client } = await withOffer();
+    await expect(c.jobMarket.connect(client).createDirectLease(p.address, H100, 1, HOUR, PRICE - 1n, KIND.Lease))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketPriceAboveMax")
+      .withArgs(PRICE, PRICE - 1n);
+  });
+
+  it("reverts with JobMarketDurationOutOfBounds below the minimum and above a year", async function () {
+    const { c, p, client } = await withOffer();
+    await expect(c.jobMarket.connect(client).createDirectLease(p.address, H100, 1, HOUR - 1n, PRICE, KIND.Lease))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketDurationOutOfBounds")
+      .withArgs(HOUR - 1n, HOUR, YEAR);
+    await expect(c.jobMarket.connect(client).createDirectLease(p.address, H100, 1, YEAR + 1n, PRICE, KIND.Lease))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketDurationOutOfBounds")
+      .withArgs(YEAR + 1n, HOUR, YEAR);
+  });
+
+  it("reverts with JobMarketLeaseValueTooLow below the minimum lease value", async function () {
+    const { c, p, client } = await withOffer();
+    await c.registry.connect(p).setOffer(H100, 900_000n);
+    await expect(c.jobMarket.connect(client).createDirectLease(p.address, H100, 1, HOUR, 900_000n, KIND.Lease))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketLeaseValueTooLow")
+      .withArgs(900_000n, MIN_LEASE_VALUE);
+  });
+
+  it("reverts with JobMarketZeroGpus for zero GPUs", async function () {
+    const { c, p, client } = await withOffer();
+    await expect(
+      c.jobMarket.connect(client).createDirectLease(p.address, H100, 0, HOUR, PRICE, KIND.Lease),
+    ).to.be.revertedWithCustomError(c.jobMarket, "JobMarketZeroGpus");
+  });
+
+  it("reverts with JobMarketProviderNotActive for a jailed provider", async function () {
+    const { c, p, client } = await withOffer();
+    await c.registry.connect(c.slasher).jail(p.address, (await now(c)) + DAY);
+    await expect(c.jobMarket.connect(client).createDirectLease(p.address, H100, 1, HOUR, PRICE, KIND.Lease))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketProviderNotActive")
+      .withArgs(p.address);
+  });
+
+  it("reverts with JobMarketInsufficientStake(provider, stake, required) after a slash", async function () {
+    const { c, p, client } = await withOffer();
+    await c.vault.connect(c.slasher).slash(p.address, 100n * ONE, c.slasher.address);
+    expect(await c.vault.eligibleStake(p.address)).to.equal(700n * ONE);
+    await expect(c.jobMarket.connect(client).createDirectLease(p.address, H100, 1, HOUR, PRICE, KIND.Lease))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketInsufficientStake")
+      .withArgs(p.address, 700n * ONE, 800n * ONE);
+  });
+
+  it("reverts with ProviderRegistryInsufficientCapacity for more GPUs than are free", async function () {
+    const { c, p, client } = await withOffer();
+    await expect(c.jobMarket.connect(client).createDirectLease(p.address, H100, 5, HOUR, PRICE, KIND.Lease))
+      .to.be.revertedWithCustomError(c.registry, "ProviderRegistryInsufficientCapacity")
+      .withArgs(p.address, H100, 4n, 5n);
+  });
+
+  it("reverts with EnforcedPause while the guardian has paused the market, and works again after unpause", async function () {
+    const { c, p, client } = await withOffer();
+    await expect(c.jobMarket.connect(c.guardian).pause()).to.emit(c.jobMarket, "Paused").withArgs(c.guardian.address);
+    await expect(
+      c.jobMarket.connect(client).createDirectLease(p.address, H100, 1, HOUR, PRICE, KIND.Lease),
+    ).to.be.revertedWithCustomError(c.jobMarket, "EnforcedPause");
+    await expect(c.jobMarket.connect(c.guardian).unpause()).to.emit(c.jobMarket, "Unpaused").withArgs(c.guardian.address);
+    await expect(c.jobMarket.connect(client).createDirectLease(p.address, H100, 1, HOUR, PRICE, KIND.Lease)).to.emit(
+      c.jobMarket,
+      "LeaseCreated",
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Streaming and withdrawAccrued
+// ---------------------------------------------------------------------------------------------------------------
+
+describe("JobMarket.withdrawAccrued", function () {
+  it("accrued and withdrawable grow per second and stop at the end", async function () {
+    const { c, p, client } = await withOffer();
+    const l = await lease(c, client, p, { gpus: 1n, duration: 2n * HOUR });
+    for (const elapsed of [1n, 2n, 3n, 1_000n, 3_599n, 2n * HOUR, 2n * HOUR + 500n]) {
+      await mineAt(c, l.start + elapsed);
+      const want = value(PRICE, 1n, elapsed < 2n * HOUR ? elapsed : 2n * HOUR);
+      expect(await c.jobMarket.accrued(l.id), `accrued at +${elapsed}s`).to.equal(want);
+      expect(await c.jobMarket.withdrawable(l.id), `withdrawable at +${elapsed}s`).to.equal(want);
+    }
+    expect(await c.jobMarket.accrued(l.id)).to.equal(l.v);
+  });
+
+  it("pays gross minus the fee (rounded up) to the payout address and records revenue in the ledger", async function () {
+    const { c, p, client } = await withOffer();
+    const payout = c.delegators[0];
+    await c.registry.connect(p).setPayout(payout.address);
+    const l = await lease(c, client, p, { gpus: 2n });
+    const t1 = l.start + 1_001n;
+    const gross1 = value(PRICE, 2n, 1_001n);
+    const fee1 = feeOf(gross1);
+    expect(fee1 * 10_000n).to.be.gt(gross1 * FEE_BPS); // the fee rounded up
+    await at(c, t1);
+    const tx = c.jobMarket.connect(p).withdrawAccrued(l.id);
+    await expect(tx).to.emit(c.jobMarket, "PaymentReleased").withArgs(l.id, p.address, gross1, fee1);
+    const epoch = t1 / HOUR;
+    await expect(tx).to.emit(c.revenueLedger, "RevenueRecorded").withArgs(p.address, epoch, gross1, fee1);
+    await usdDeltas(c, tx, [payout, p, c.jobMarket], [gross1 - fee1, 0n, -(gross1 - fee1)]);
+    expect((await c.jobMarket.getLease(l.id)).released).to.equal(gross1);
+    expect(await c.jobMarket.collectedFees()).to.equal(fee1);
+    expect(await c.revenueLedger.epochTotals(epoch)).to.deep.equal([gross1, fee1]);
+    expect(await c.revenueLedger.providerRevenue(epoch, p.address)).to.equal(gross1);
+    expect(await c.jobMarket.withdrawable(l.id)).to.equal(0n);
+
+    // A second withdrawal pays only the newly streamed part.
+    const t2 = l.start + 2n * HOUR + 17n;
+    const gross2 = value(PRICE, 2n, 2n * HOUR + 17n) - gross1;
+    const fee2 = feeOf(gross2);
+    await at(c, t2);
+    const tx2 = c.jobMarket.connect(p).withdrawAccrued(l.id);
+    await expect(tx2).to.emit(c.jobMarket, "PaymentReleased").withArgs(l.id, p.address, gross2, fee2);
+    await usdDeltas(c, tx2, [payout, c.jobMarket], [gross2 - fee2, -(gross2 - fee2)]);
+    expect((await c.jobMarket.getLease(l.id)).released).to.equal(gross1 + gross2);
+    expect(await c.jobMarket.collectedFees()).to.equal(fee1 + fee2);
+    expect(await c.revenueLedger.providerRevenue(t2 / HOUR, p.address)).to.equal(
+      t2 / HOUR === epoch ? gross1 + gross2 : gross2,
+    );
+    await expectInvariants(c, [client, p, payout]);
+  });
+
+  it("reverts with JobMarketNotProvider for anyone but the provider (its payout address included)", async function () {
+    const { c, p, client } = await withOffer();
+    const payout = c.delegators[0];
+    await c.registry.connect(p).setPayout(payout.address);
+    const l = await lease(c, client, p);
+    for (const who of [client, c.stranger, payout]) {
+      await expect(c.jobMarket.connect(who).withdrawAccrued(l.id))
+        .to.be.revertedWithCustomError(c.jobMarket, "JobMarketNotProvider")
+        .withArgs(l.id, who.address);
+    }
+  });
+
+  it("reverts with JobMarketNothingToWithdraw once everything streamed was released", async function () {
+    const { c, p, client } = await withOffer();
+    const l = await lease(c, client, p);
+    await at(c, l.end + 5n);
+    await c.jobMarket.connect(p).withdrawAccrued(l.id);
+    expect((await c.jobMarket.getLease(l.id)).released).to.equal(l.v);
+    await expect(c.jobMarket.connect(p).withdrawAccrued(l.id))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketNothingToWithdraw")
+      .withArgs(l.id);
+    // close then settles nothing more for the provider and nothing for the client.
+    await expect(c.jobMarket.close(l.id)).to.emit(c.jobMarket, "LeaseClosed").withArgs(l.id, 0n, 0n);
+    await expect(c.jobMarket.connect(p).withdrawAccrued(l.id))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketInvalidLeaseStatus")
+      .withArgs(l.id, LS.Closed);
+  });
+
+  it("keeps working while the market is paused (exits are never paused)", async function () {
+    const { c, p, client } = await withOffer();
+    const l = await lease(c, client, p);
+    await c.jobMarket.connect(c.guardian).pause();
+    await at(c, l.start + HOUR);
+    const gross = value(PRICE, 2n, HOUR);
+    await expect(c.jobMarket.connect(p).withdrawAccrued(l.id))
+      .to.emit(c.jobMarket, "PaymentReleased")
+      .withArgs(l.id, p.address, gross, feeOf(gross));
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// extend
+// ---------------------------------------------------------------------------------------------------------------
+
+describe("JobMarket.extend", function () {
+  it("tops up value(newEnd) - value(end) and extends the exposure", async function () {
+    const { c, p, client } = await withOffer();
+    const l = await lease(c, client, p, { gpus: 3n, duration: 10n * HOUR + 1n });
+    const extra = 3n * HOUR + 11n;
+    const newEnd = l.end + extra;
+    const topUp = value(PRICE, 3n, newEnd - l.start) - value(PRICE, 3n, l.end - l.start);
+    expect(topUp).to.not.equal(value(PRICE, 3n, extra)); // computed from the start, so rounding never leaks
+    await at(c, l.start + HOUR);
+    const tx = c.jobMarket.connect(client).extend(l.id, extra);
+    await expect(tx).to.emit(c.jobMarket, "LeaseExtended").withArgs(l.id, newEnd, topUp);
+    await expect(tx).to.emit(c.vault, "ExposureRecorded").withArgs(p.address, newEnd);
+    await usdDeltas(c, tx, [client, c.jobMarket], [-topUp, topUp]);
+    expect((await c.jobMarket.getLease(l.id)).end).to.equal(newEnd);
+    expect(await c.jobMarket.leaseValue(l.id)).to.equal(l.v + topUp);
+    expect((await c.vault.getPool(p.address)).exposureUntil).to.equal(newEnd);
+    await expectInvariants(c, [client, p]);
+  });
+
+  it("reverts with JobMarketNotClient for anyone but the client", async function () {
+    const { c, p, client } = await withOffer();
+    const l = await lease(c, client, p);
+    for (const who of [p, c.stranger]) {
+      await expect(c.jobMarket.connect(who).extend(l.id, HOUR))
+        .to.be.revertedWithCustomError(c.jobMarket, "JobMarketNotClient")
+        .withArgs(l.id, who.address);
+    }
+  });
+
+  it("reverts with JobMarketAlreadyCancelled after a cancel", async function () {
+    const { c, p, client } = await withOffer();
+    const l = await lease(c, client, p);
+    await c.jobMarket.connect(client).cancel(l.id);
+    await expect(c.jobMarket.connect(client).extend(l.id, HOUR))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketAlreadyCancelled")
+      .withArgs(l.id);
+  });
+
+  it("reverts with JobMarketLeaseEnded at or after the end, and JobMarketInvalidLeaseStatus once closed", async function () {
+    const { c, p, client } = await withOffer();
+    const l = await lease(c, client, p);
+    await at(c, l.end);
+    await expect(c.jobMarket.connect(client).extend(l.id, HOUR))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketLeaseEnded")
+      .withArgs(l.id, l.end);
+    await c.jobMarket.close(l.id);
+    await expect(c.jobMarket.connect(client).extend(l.id, HOUR))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketInvalidLeaseStatus")
+      .withArgs(l.id, LS.Closed);
+  });
+
+  it("reverts with JobMarketDurationOutOfBounds for zero extra time or a total above a year", async function () {
+    const { c, p, client } = await withOffer();
+    const l = await lease(c, client, p);
+    await expect(c.jobMarket.connect(client).extend(l.id, 0))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketDurationOutOfBounds")
+      .withArgs(l.duration, l.duration + 1n, YEAR);
+    const extra = YEAR - l.duration + 1n;
+    await expect(c.jobMarket.connect(client).extend(l.id, extra))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketDurationOutOfBounds")
+      .withArgs(YEAR + 1n, l.duration + 1n, YEAR);
+    // Exactly a year in total is allowed.
+    await expect(c.jobMarket.connect(client).extend(l.id, extra - 1n)).to.emit(c.jobMarket, "LeaseExtended");
+  });
+
+  it("reverts with EnforcedPause while paused", async function () {
+    const { c, p, client } = await withOffer();
+    const l = await lease(c, client, p);
+    await c.jobMarket.connect(c.guardian).pause();
+    await expect(c.jobMarket.connect(client).extend(l.id, HOUR)).to.be.revertedWithCustomError(
+      c.jobMarket,
+      "EnforcedPause",
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// cancel, quit, close, withdrawBalance, sweepFees
+// ---------------------------------------------------------------------------------------------------------------
+
+describe("JobMarket.cancel", function () {
+  it("ends the lease after the notice and credits what will not stream to the client's balance", async function () {
+    const { c, p, client } = await withOffer();
+    const l = await lease(c, client, p, { gpus: 2n });
+    const t = l.start + 2n * HOUR + 13n;
+    const newEnd = t + NOTICE;
+    const refund = l.v - value(PRICE, 2n, newEnd - l.start);
+    await at(c, t);
+    const tx = c.jobMarket.connect(client).cancel(l.id);
+    await expect(tx).to.emit(c.jobMarket, "LeaseCancelled").withArgs(l.id, newEnd, refund);
+    await expect(tx).to.emit(c.jobMarket, "BalanceCredited").withArgs(client.address, refund);
+    await usdDeltas(c, tx, [client, c.jobMarket], [0n, 0n]);
+    const after = await c.jobMarket.getLease(l.id);
+    expect(after.end).to.equal(newEnd);
+    expect(after.cancelled).to.equal(true);
+    expect(after.status).to.equal(LS.Active);
+    expect(await c.jobMarket.balanceOf(client.address)).to.equal(refund);
+    await expectInvariants(c, [client, p]);
+
+    // The refund is a pull payment.
+    const w = c.jobMarket.connect(client).withdrawBalance();
+    await expect(w).to.emit(c.jobMarket, "BalanceWithdrawn").withArgs(client.address, refund);
+    await usdDeltas(c, w, [client, c.jobMarket], [refund, -refund]);
+    expect(await c.jobMarket.balanceOf(client.address)).to.equal(0n);
+
+    // The provider is paid up to the new end, and close settles the rest of the stream.
+    await at(c, newEnd + 100n);
+    const gross = value(PRICE, 2n, newEnd - l.start);
+    await expect(c.jobMarket.close(l.id)).to.emit(c.jobMarket, "LeaseClosed").withArgs(l.id, gross, 0n);
+    await expectInvariants(c, [client, p]);
+  });
+
+  it("reverts with JobMarketNothingToCancel within the notice of the end", async function () {
+    const { c, p, client } = await withOffer();
+    const l = await lease(c, client, p);
+    const t = l.end - NOTICE;
+    await at(c, t);
+    await expect(c.jobMarket.connect(client).cancel(l.id))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketNothingToCancel")
+      .withArgs(l.id, t + NOTICE, l.end);
+  });
+
+  it("reverts with JobMarketAlreadyCancelled, JobMarketNotClient and JobMarketInvalidLeaseStatus", async function () {
+    const { c, p, client } = await withOffer();
+    const l = await lease(c, client, p);
+    await expect(c.jobMarket.connect(c.stranger).cancel(l.id))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketNotClient")
+      .withArgs(l.id, c.stranger.address);
+    await c.jobMarket.connect(client).cancel(l.id);
+    await expect(c.jobMarket.connect(client).cancel(l.id))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketAlreadyCancelled")
+      .withArgs(l.id);
+    await at(c, (await now(c)) + NOTICE);
+    await c.jobMarket.close(l.id);
+    await expect(c.jobMarket.connect(client).cancel(l.id))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketInvalidLeaseStatus")
+      .withArgs(l.id, LS.Closed);
+  });
+});
+
+describe("JobMarket.quit", function () {
+  it("ends the lease now, credits the unstreamed rest to the client and releases the capacity at once", async function () {
+    const { c, p, client } = await withOffer();
+    const l = await lease(c, client, p, { gpus: 3n });
+    const t = l.start + 4n * HOUR + 3n;
+    const refund = l.v - value(PRICE, 3n, t - l.start);
+    await at(c, t);
+    const tx = c.jobMarket.connect(p).quit(l.id);
+    await expect(tx).to.emit(c.jobMarket, "LeaseQuit").withArgs(l.id, p.address, t, refund);
+    await expect(tx).to.emit(c.jobMarket, "BalanceCredited").withArgs(client.address, refund);
+    await expect(tx).to.emit(c.registry, "CapacityReleased").withArgs(p.address, H100, 3n, 0n);
+    await usdDeltas(c, tx, [client, p, c.jobMarket], [0n, 0n, 0n]);
+    const after = await c.jobMarket.getLease(l.id);
+    expect(after.end).to.equal(t);
+    expect(after.capacityReleased).to.equal(true);
+    expect(await c.registry.freeCapacity(p.address, H100)).to.equal(4n);
+    expect(await c.jobMarket.balanceOf(client.address)).to.equal(refund);
+    await expectInvariants(c, [client, p]);
+
+    await expect(c.jobMarket.connect(p).quit(l.id))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketLeaseEnded")
+      .withArgs(l.id, t);
+    // close pays the streamed part and does not release the capacity a second time.
+    const gross = value(PRICE, 3n, t - l.start);
+    const close = c.jobMarket.connect(c.stranger).close(l.id);
+    await expect(close).to.emit(c.jobMarket, "LeaseClosed").withArgs(l.id, gross, 0n);
+    await expect(close).to.not.emit(c.registry, "CapacityReleased");
+    expect(await c.jobMarket.balanceOf(p.address)).to.equal(gross - feeOf(gross));
+    await expectInvariants(c, [client, p]);
+  });
+
+  it("reverts with JobMarketNotProvider for anyone but the provider", async function () {
+    const { c, p, client } = await withOffer();
+    const l = await lease(c, client, p);
+    await expect(c.jobMarket.connect(client).quit(l.id))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketNotProvider")
+      .withArgs(l.id, client.address);
+  });
+});
+
+describe("JobMarket.close", function () {
+  it("after the end, anyone credits the rest to the payout's balance and releases the capacity", async function () {
+    const { c, p, client } = await withOffer();
+    const payout = c.delegators[1];
+    await c.registry.connect(p).setPayout(payout.address);
+    const l = await lease(c, client, p, { gpus: 2n, duration: 3n * HOUR + 1n });
+    await at(c, l.start + HOUR);
+    await c.jobMarket.connect(p).withdrawAccrued(l.id);
+    const released = value(PRICE, 2n, HOUR);
+    const rest = l.v - released;
+    await at(c, l.end + 77n);
+    const tx = c.jobMarket.connect(c.stranger).close(l.id);
+    await expect(tx).to.emit(c.jobMarket, "LeaseClosed").withArgs(l.id, rest, 0n);
+    await expect(tx).to.emit(c.jobMarket, "PaymentReleased").withArgs(l.id, p.address, rest, feeOf(rest));
+    await expect(tx).to.emit(c.jobMarket, "BalanceCredited").withArgs(payout.address, rest - feeOf(rest));
+    await expect(tx).to.emit(c.registry, "CapacityReleased").withArgs(p.address, H100, 2n, 0n);
+    await usdDeltas(c, tx, [c.stranger, payout, c.jobMarket], [0n, 0n, 0n]);
+    const after = await c.jobMarket.getLease(l.id);
+    expect(after.status).to.equal(LS.Closed);
+    expect(after.released).to.equal(l.v);
+    expect(after.capacityReleased).to.equal(true);
+    expect(await c.jobMarket.balanceOf(payout.address)).to.equal(rest - feeOf(rest));
+    expect(await c.jobMarket.collectedFees()).to.equal(feeOf(released) + feeOf(rest));
+    expect(await c.registry.freeCapacity(p.address, H100)).to.equal(4n);
+    await expectInvariants(c, [client, p, payout]);
+
+    const w = c.jobMarket.connect(payout).withdrawBalance();
+    await usdDeltas(c, w, [payout, c.jobMarket], [rest - feeOf(rest), -(rest - feeOf(rest))]);
+    await expect(c.jobMarket.close(l.id))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketInvalidLeaseStatus")
+      .withArgs(l.id, LS.Closed);
+  });
+
+  it("reverts with JobMarketLeaseNotEnded before the end", async function () {
+    const { c, p, client } = await withOffer();
+    const l = await lease(c, client, p);
+    await at(c, l.end - 1n);
+    await expect(c.jobMarket.close(l.id))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketLeaseNotEnded")
+      .withArgs(l.id, l.end);
+  });
+
+  it("reverts with JobMarketInvalidLeaseStatus for a lease that does not exist", async function () {
+    const { c } = await withOffer();
+    await expect(c.jobMarket.close(9n))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketInvalidLeaseStatus")
+      .withArgs(9n, LS.None);
+  });
+});
+
+describe("JobMarket.withdrawBalance", function () {
+  it("reverts with JobMarketNoBalance for an account with nothing credited", async function () {
+    const { c } = await withOffer();
+    await expect(c.jobMarket.connect(c.stranger).withdrawBalance())
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketNoBalance")
+      .withArgs(c.stranger.address);
+  });
+});
+
+describe("JobMarket.sweepFees", function () {
+  it("sends the collected fees to the FeeRouter, which splits them between buyback and treasury", async function () {
+    const { c, p, client } = await withOffer();
+    const l = await lease(c, client, p, { gpus: 4n, duration: 7n * HOUR + 3n });
+    await at(c, l.end);
+    await c.jobMarket.close(l.id);
+    const fees = feeOf(l.v);
+    expect(await c.jobMarket.collectedFees()).to.equal(fees);
+    const tx = c.jobMarket.connect(c.stranger).sweepFees();
+    await expect(tx).to.emit(c.jobMarket, "FeesSwept").withArgs(fees);
+    await usdDeltas(c, tx, [c.jobMarket, c.feeRouter], [-fees, fees]);
+    expect(await c.jobMarket.collectedFees()).to.equal(0n);
+    await expectInvariants(c, [client, p]);
+
+    // Nothing left: a second sweep moves nothing.
+    const again = c.jobMarket.sweepFees();
+    await expect(again).to.emit(c.jobMarket, "FeesSwept").withArgs(0n);
+    await usdDeltas(c, again, [c.jobMarket, c.feeRouter], [0n, 0n]);
+
+    const toBuyback = (fees * 5_000n) / 10_000n;
+    const toTreasury = fees - toBuyback;
+    const buyback = await c.feeRouter.buyback();
+    const treasury = await c.feeRouter.treasury();
+    const d = c.feeRouter.distribute(await c.stablecoin.getAddress());
+    await expect(d)
+      .to.emit(c.feeRouter, "FeesDistributed")
+      .withArgs(await c.stablecoin.getAddress(), toBuyback, toTreasury);
+    // On a local network buyback and treasury are both the deployer.
+    expect(buyback).to.equal(treasury);
+    await usdDeltas(c, d, [c.feeRouter, buyback], [-fees, fees]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Batch jobs
+// ---------------------------------------------------------------------------------------------------------------
+
+describe("JobMarket batch jobs", function () {
+  async function batch() {
+    const { c, p, client } = await withOffer();
+    const l = await lease(c, client, p, { gpus: 2n, kind: KIND.Batch });
+    return { c, p, client, l };
+  }
+
+  it("submitResult ends the stream now, credits the remainder, releases capacity and opens the challenge window", async function () {
+    const { c, p, client, l } = await batch();
+    const t = l.start + 3n * HOUR + 5n;
+    const earned = value(PRICE, 2n, t - l.start);
+    const refund = l.v - earned;
+    await at(c, t);
+    const tx = c.jobMarket.connect(p).submitResult(l.id, RESULT, "ipfs://result");
+    await expect(tx).to.emit(c.jobMarket, "ResultSubmitted").withArgs(l.id, RESULT, "ipfs://result", t + CHALLENGE);
+    await expect(tx).to.emit(c.jobMarket, "BalanceCredited").withArgs(client.address, refund);
+    await expect(tx).to.emit(c.registry, "CapacityReleased").withArgs(p.address, H100, 2n, 0n);
+    await usdDeltas(c, tx, [client, p, c.jobMarket], [0n, 0n, 0n]);
+    expect(await c.jobMarket.getResult(l.id)).to.deep.equal([RESULT, t + CHALLENGE]);
+    const after = await c.jobMarket.getLease(l.id);
+    expect(after.end).to.equal(t);
+    expect(after.capacityReleased).to.equal(true);
+    expect(await c.jobMarket.leaseValue(l.id)).to.equal(earned);
+    expect(await c.jobMarket.balanceOf(client.address)).to.equal(refund);
+    await expectInvariants(c, [client, p]);
+
+    await expect(c.jobMarket.connect(p).submitResult(l.id, RESULT, "again"))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketResultAlreadySubmitted")
+      .withArgs(l.id);
+  });
+
+  it("withdrawAccrued releases nothing until the challenge window has passed, then records the revenue", async function () {
+    const { c, p, client, l } = await batch();
+    const t = l.start + HOUR;
+    await at(c, t);
+    await expect(c.jobMarket.connect(p).withdrawAccrued(l.id))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketNothingToWithdraw")
+      .withArgs(l.id);
+    const ts = l.start + 2n * HOUR + 9n;
+    await at(c, ts);
+    await c.jobMarket.connect(p).submitResult(l.id, RESULT, "ipfs://r");
+    const earned = value(PRICE, 2n, ts - l.start);
+    await mineAt(c, ts + CHALLENGE - 2n);
+    expect(await c.jobMarket.withdrawable(l.id)).to.equal(0n);
+    expect(await c.jobMarket.accrued(l.id)).to.equal(earned);
+    await at(c, ts + CHALLENGE - 1n);
+    await expect(c.jobMarket.connect(p).withdrawAccrued(l.id))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketNothingToWithdraw")
+      .withArgs(l.id);
+    // No revenue counted before the result is final.
+    expect((await c.revenueLedger.epochTotals(ts / HOUR))[0]).to.equal(0n);
+    await mineAt(c, ts + CHALLENGE);
+    expect(await c.jobMarket.withdrawable(l.id)).to.equal(earned);
+    const tw = ts + CHALLENGE + 1n;
+    await at(c, tw);
+    const tx = c.jobMarket.connect(p).withdrawAccrued(l.id);
+    await expect(tx).to.emit(c.jobMarket, "PaymentReleased").withArgs(l.id, p.address, earned, feeOf(earned));
+    await expect(tx).to.emit(c.revenueLedger, "RevenueRecorded").withArgs(p.address, tw / HOUR, earned, feeOf(earned));
+    await usdDeltas(c, tx, [p, c.jobMarket], [earned - feeOf(earned), -(earned - feeOf(earned))]);
+    // close then settles nothing and does not release capacity again.
+    const close = c.jobMarket.close(l.id);
+    await expect(close).to.emit(c.jobMarket, "LeaseClosed").withArgs(l.id, 0n, 0n);
+    await expect(close).to.not.emit(c.registry, "CapacityReleased");
+    await expectInvariants(c, [client, p]);
+  });
+
+  it("a late result (after the end) refunds nothing and still opens the window", async function () {
+    const { c, p, client, l } = await batch();
+    const t = l.end + 50n;
+    await at(c, t);
+    const tx = c.jobMarket.connect(p).submitResult(l.id, RESULT, "late");
+    await expect(tx).to.emit(c.jobMarket, "ResultSubmitted").withArgs(l.id, RESULT, "late", t + CHALLENGE);
+    await expect(tx).to.not.emit(c.jobMarket, "BalanceCredited");
+    expect((await c.jobMarket.getLease(l.id)).end).to.equal(l.end);
+    await at(c, t + CHALLENGE);
+    await expect(c.jobMarket.close(l.id)).to.emit(c.jobMarket, "LeaseClosed").withArgs(l.id, l.v, 0n);
+    await expectInvariants(c, [client, p]);
+  });
+
+  it("submitResult reverts with JobMarketNotProvider, JobMarketWrongKind and for a zero hash", async function () {
+    const { c, p, client, l } = await batch();
+    await expect(c.jobMarket.connect(client).submitResult(l.id, RESULT, "x"))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketNotProvider")
+      .withArgs(l.id, client.address);
+    await expect(c.jobMarket.connect(p).submitResult(l.id, `0x${"00".repeat(32)}`, "x"))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketZeroResultHash")
+      .withArgs(l.id);
+    const plain = await lease(c, client, p, { gpus: 1n, kind: KIND.Lease });
+    await expect(c.jobMarket.connect(p).submitResult(plain.id, RESULT, "x"))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketWrongKind")
+      .withArgs(plain.id, KIND.Lease);
+  });
+
+  it("close of a batch job without a result refunds everything to the client", async function () {
+    const { c, p, client, l } = await batch();
+    await at(c, l.end);
+    const tx = c.jobMarket.connect(c.stranger).close(l.id);
+    await expect(tx).to.emit(c.jobMarket, "LeaseClosed").withArgs(l.id, 0n, l.v);
+    await expect(tx).to.emit(c.jobMarket, "BalanceCredited").withArgs(client.address, l.v);
+    await expect(tx).to.emit(c.registry, "CapacityReleased").withArgs(p.address, H100, 2n, 0n);
+    await expect(tx).to.not.emit(c.jobMarket, "PaymentReleased");
+    expect(await c.jobMarket.balanceOf(client.address)).to.equal(l.v);
+    expect(await c.jobMarket.collectedFees()).to.equal(0n);
+    await expectInvariants(c, [client, p]);
+  });
+
+  it("close before the challenge window ends reverts with JobMarketChallengeWindowOpen", async function () {
+    const { c, p, l } = await batch();
+    const t = l.start + HOUR;
+    await at(c, t);
+    await c.jobMarket.connect(p).submitResult(l.id, RESULT, "r");
+    await at(c, t + CHALLENGE - 1n);
+    await expect(c.jobMarket.close(l.id))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketChallengeWindowOpen")
+      .withArgs(l.id, t + CHALLENGE);
+  });
+
+  it("dispute freezes the escrow: withdrawAccrued and close revert with the Disputed status", async function () {
+    const { c, p, client, l } = await batch();
+    const t = l.start + HOUR;
+    await at(c, t);
+    await c.jobMarket.connect(p).submitResult(l.id, RESULT, "r");
+    await at(c, t + CHALLENGE - 1n);
+    await expect(c.jobMarket.connect(client).dispute(l.id))
+      .to.emit(c.jobMarket, "ResultDisputed")
+      .withArgs(l.id, client.address);
+    expect((await c.jobMarket.getLease(l.id)).status).to.equal(LS.Disputed);
+    await at(c, t + CHALLENGE + 10n);
+    expect(await c.jobMarket.withdrawable(l.id)).to.equal(0n);
+    await expect(c.jobMarket.connect(p).withdrawAccrued(l.id))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketInvalidLeaseStatus")
+      .withArgs(l.id, LS.Disputed);
+    await expect(c.jobMarket.close(l.id))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketInvalidLeaseStatus")
+      .withArgs(l.id, LS.Disputed);
+    await expect(c.jobMarket.connect(client).dispute(l.id))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketInvalidLeaseStatus")
+      .withArgs(l.id, LS.Disputed);
+    await expectInvariants(c, [client, p]);
+  });
+
+  it("dispute reverts with JobMarketNotClient, JobMarketNoResult and JobMarketChallengeWindowClosed", async function () {
+    const { c, p, client, l } = await batch();
+    await expect(c.jobMarket.connect(client).dispute(l.id))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketNoResult")
+      .withArgs(l.id);
+    const t = l.start + HOUR;
+    await at(c, t);
+    await c.jobMarket.connect(p).submitResult(l.id, RESULT, "r");
+    await expect(c.jobMarket.connect(c.stranger).dispute(l.id))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketNotClient")
+      .withArgs(l.id, c.stranger.address);
+    await at(c, t + CHALLENGE);
+    await expect(c.jobMarket.connect(client).dispute(l.id))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketChallengeWindowClosed")
+      .withArgs(l.id, t + CHALLENGE);
+  });
+
+  it("resolveDispute (dispute resolver only) splits the held escrow: the provider's part with the fee, the rest to the client", async function () {
+    const { c, p, client, l } = await batch();
+    const t = l.start + 5n * HOUR + 1n;
+    await at(c, t);
+    await c.jobMarket.connect(p).submitResult(l.id, RESULT, "r");
+    await c.jobMarket.connect(client).dispute(l.id);
+    const held = value(PRICE, 2n, t - l.start);
+    const refundAtResult = l.v - held;
+
+    await expect(c.jobMarket.connect(c.stranger).resolveDispute(l.id, 1n))
+      .to.be.revertedWithCustomError(c.jobMarket, "AccessManagedUnauthorized")
+      .withArgs(c.stranger.address);
+    await expect(c.jobMarket.connect(c.guardian).resolveDispute(l.id, 1n))
+      .to.be.revertedWithCustomError(c.jobMarket, "AccessManagedUnauthorized")
+      .withArgs(c.guardian.address);
+    await expect(c.jobMarket.connect(c.governance).resolveDispute(l.id, held + 1n))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketPayoutAboveEscrow")
+      .withArgs(l.id, held + 1n, held);
+
+    const toProvider = held / 3n;
+    const toClient = held - toProvider;
+    const tr = t + 600n;
+    await at(c, tr);
+    const tx = c.jobMarket.connect(c.governance).resolveDispute(l.id, toProvider);
+    await expect(tx).to.emit(c.jobMarket, "DisputeResolved").withArgs(l.id, toProvider, toClient);
+    await expect(tx).to.emit(c.jobMarket, "LeaseClosed").withArgs(l.id, toProvider, toClient);
+    await expect(tx)
+      .to.emit(c.jobMarket, "PaymentReleased")
+      .withArgs(l.id, p.address, toProvider, feeOf(toProvider));
+    await expect(tx)
+      .to.emit(c.revenueLedger, "RevenueRecorded")
+      .withArgs(p.address, tr / HOUR, toProvider, feeOf(toProvider));
+    await usdDeltas(c, tx, [client, p, c.jobMarket], [0n, 0n, 0n]);
+    expect(await c.jobMarket.balanceOf(p.address)).to.equal(toProvider - feeOf(toProvider));
+    expect(await c.jobMarket.balanceOf(client.address)).to.equal(refundAtResult + toClient);
+    expect((await c.jobMarket.getLease(l.id)).status).to.equal(LS.Closed);
+    await expectInvariants(c, [client, p]);
+
+    await expect(c.jobMarket.connect(c.governance).resolveDispute(l.id, 0n))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketInvalidLeaseStatus")
+      .withArgs(l.id, LS.Closed);
+  });
+
+  it("resolveDispute with nothing to the provider refunds the whole held escrow and releases no fee", async function () {
+    const { c, p, client, l } = await batch();
+    await expect(c.jobMarket.connect(c.governance).resolveDispute(l.id, 0n))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketInvalidLeaseStatus")
+      .withArgs(l.id, LS.Active);
+    const t = l.start + HOUR;
+    await at(c, t);
+    await c.jobMarket.connect(p).submitResult(l.id, RESULT, "r");
+    await c.jobMarket.connect(client).dispute(l.id);
+    const held = value(PRICE, 2n, HOUR);
+    const tx = c.jobMarket.connect(c.governance).resolveDispute(l.id, 0n);
+    await expect(tx).to.emit(c.jobMarket, "DisputeResolved").withArgs(l.id, 0n, held);
+    await expect(tx).to.not.emit(c.jobMarket, "PaymentReleased");
+    expect(await c.jobMarket.balanceOf(client.address)).to.equal(l.v);
+    expect(await c.jobMarket.collectedFees()).to.equal(0n);
+    await expectInvariants(c, [client, p]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Open orders
+// ---------------------------------------------------------------------------------------------------------------
+
+describe("JobMarket open orders", function () {
+  const MAXP = 3_000_000n;
+  const DUR = 5n * HOUR;
+  const WINDOW = HOUR;
+  const ESCROW = value(MAXP, 2n, DUR);
+
+  async function withBidders() {
+    const c = await loadCinder();
+    const [p0, p1, p2] = c.providers;
+    for (const p of [p0, p1, p2]) await onboardProvider(c, p, { gpus: 4 });
+    const client = c.clients[0];
+    return { c, p0, p1, p2, client };
+  }
+  async function post(c: Cinder, client: HardhatEthersSigner, opts: { kind?: number; gpus?: bigint } = {}) {
+    const t = (await now(c)) + 10n;
+    await at(c, t);
+    await c.jobMarket.connect(client).postOrder(H100, opts.gpus ?? 2n, DUR, MAXP, WINDOW, opts.kind ?? KIND.Lease);
+    return { id: await c.jobMarket.orderCount(), deadline: t + WINDOW };
+  }
+
+  it("postOrder escrows at the maximum price and emits OrderPosted", async function () {
+    const { c, client } = await withBidders();
+    const t = (await now(c)) + 10n;
+    await at(c, t);
+    const tx = c.jobMarket.connect(client).postOrder(H100, 2, DUR, MAXP, WINDOW, KIND.Batch);
+    await expect(tx)
+      .to.emit(c.jobMarket, "OrderPosted")
+      .withArgs(1n, client.address, H100, 2n, DUR, MAXP, t + WINDOW, KIND.Batch);
+    await usdDeltas(c, tx, [client, c.jobMarket], [-ESCROW, ESCROW]);
+    const o = await c.jobMarket.getOrder(1n);
+    expect(o.client).to.equal(client.address);
+    expect(o.bidDeadline).to.equal(t + WINDOW);
+    expect(o.duration).to.equal(DUR);
+    expect(o.gpuCount).to.equal(2n);
+    expect(o.bestBidder).to.equal(ZERO);
+    expect(o.bestPrice).to.equal(0n);
+    expect(o.maxPricePerGpuHour).to.equal(MAXP);
+    expect(o.status).to.equal(OS.Open);
+    expect(o.kind).to.equal(BigInt(KIND.Batch));
+    expect(o.modelClass).to.equal(H100);
+    expect(await c.jobMarket.orderCount()).to.equal(1n);
+    await expectMarketSolvent(c, [client]);
+  });
+
+  it("postOrder reverts with JobMarketBidWindowOutOfBounds, JobMarketUnknownModelClass, the terms' errors and EnforcedPause", async function () {
+    const { c, client } = await withBidders();
+    const m = c.jobMarket.connect(client);
+    await expect(m.postOrder(H100, 2, DUR, MAXP, 299, KIND.Lease))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketBidWindowOutOfBounds")
+      .withArgs(299n, 300n, 7n * DAY);
+    await expect(m.postOrder(H100, 2, DUR, MAXP, 7n * DAY + 1n, KIND.Lease))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketBidWindowOutOfBounds")
+      .withArgs(7n * DAY + 1n, 300n, 7n * DAY);
+    const unknown = `0x${"77".repeat(32)}`;
+    await expect(m.postOrder(unknown, 2, DUR, MAXP, WINDOW, KIND.Lease))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketUnknownModelClass")
+      .withArgs(unknown);
+    await expect(m.postOrder(H100, 0, DUR, MAXP, WINDOW, KIND.Lease)).to.be.revertedWithCustomError(
+      c.jobMarket,
+      "JobMarketZeroGpus",
+    );
+    await expect(m.postOrder(H100, 2, HOUR - 1n, MAXP, WINDOW, KIND.Lease))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketDurationOutOfBounds")
+      .withArgs(HOUR - 1n, HOUR, YEAR);
+    await expect(m.postOrder(H100, 1, HOUR, 999_999n, WINDOW, KIND.Lease))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketLeaseValueTooLow")
+      .withArgs(999_999n, MIN_LEASE_VALUE);
+    await c.jobMarket.connect(c.guardian).pause();
+    await expect(m.postOrder(H100, 2, DUR, MAXP, WINDOW, KIND.Lease)).to.be.revertedWithCustomError(
+      c.jobMarket,
+      "EnforcedPause",
+    );
+  });
+
+  it("bid locks the deposit from the wallet, an outbid credits it back, and a bid from balance moves no tokens", async function () {
+    const { c, p0, p1, client } = await withBidders();
+    const { id } = await post(c, client);
+    await expect(c.jobMarket.connect(p0).bid(id, MAXP + 1n))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketBidTooHigh")
+      .withArgs(MAXP + 1n, MAXP);
+
+    const b0 = 2_900_000n;
+    const tx0 = c.jobMarket.connect(p0).bid(id, b0);
+    await expect(tx0).to.emit(c.jobMarket, "BidPlaced").withArgs(id, p0.address, b0, ZERO, BID_DEPOSIT, false);
+    await usdDeltas(c, tx0, [p0, c.jobMarket], [-BID_DEPOSIT, BID_DEPOSIT]);
+    let o = await c.jobMarket.getOrder(id);
+    expect(o.bestBidder).to.equal(p0.address);
+    expect(o.bestPrice).to.equal(b0);
+    await expectMarketSolvent(c, [client, p0, p1]);
+
+    // A new bid must beat the best by 1% (29,000 units).
+    const max1 = b0 - (b0 * 100n) / 10_000n;
+    await expect(c.jobMarket.connect(p1).bid(id, max1 + 1n))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketBidTooHigh")
+      .withArgs(max1 + 1n, max1);
+    const tx1 = c.jobMarket.connect(p1).bid(id, max1);
+    await expect(tx1).to.emit(c.jobMarket, "BidPlaced").withArgs(id, p1.address, max1, p0.address, BID_DEPOSIT, false);
+    await usdDeltas(c, tx1, [p1, p0, c.jobMarket], [-BID_DEPOSIT, 0n, BID_DEPOSIT]);
+    expect(await c.jobMarket.balanceOf(p0.address)).to.equal(BID_DEPOSIT);
+    await expectMarketSolvent(c, [client, p0, p1]);
+
+    // p0 outbids again, paying the deposit from its credited balance.
+    const max2 = max1 - (max1 * 100n) / 10_000n;
+    const tx2 = c.jobMarket.connect(p0).bid(id, max2);
+    await expect(tx2).to.emit(c.jobMarket, "BidPlaced").withArgs(id, p0.address, max2, p1.address, BID_DEPOSIT, true);
+    await usdDeltas(c, tx2, [p0, p1, c.jobMarket], [0n, 0n, 0n]);
+    expect(await c.jobMarket.balanceOf(p0.address)).to.equal(0n);
+    expect(await c.jobMarket.balanceOf(p1.address)).to.equal(BID_DEPOSIT);
+    o = await c.jobMarket.getOrder(id);
+    expect(o.bestBidder).to.equal(p0.address);
+    expect(o.bestPrice).to.equal(max2);
+    await expectMarketSolvent(c, [client, p0, p1]);
+  });
+
+  it("the minimum step is at least one unit when 1% of the best price rounds to zero", async function () {
+    const { c, p0, p1, client } = await withBidders();
+    await c.jobMarket.connect(c.governance).setParams({ ...DEFAULT_PARAMS, minLeaseValue: 0n });
+    await c.jobMarket.connect(client).postOrder(H100, 4, 30n * DAY, 99n, WINDOW, KIND.Lease);
+    const id = await c.jobMarket.orderCount();
+    await c.jobMarket.connect(p0).bid(id, 99n);
+    // 99 x 100 / 10,000 = 0, so the step is one unit.
+    await expect(c.jobMarket.connect(p1).bid(id, 99n))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketBidTooHigh")
+      .withArgs(99n, 98n);
+    await expect(c.jobMarket.connect(p1).bid(id, 98n))
+      .to.emit(c.jobMarket, "BidPlaced")
+      .withArgs(id, p1.address, 98n, p0.address, BID_DEPOSIT, false);
+  });
+
+  it("bid reverts with JobMarketSelfBid, JobMarketBiddingClosed, JobMarketInvalidOrderStatus and JobMarketLeaseValueTooLow", async function () {
+    const { c, p0, client } = await withBidders();
+    const { id, deadline } = await post(c, client);
+    await expect(c.jobMarket.connect(client).bid(id, MAXP))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketSelfBid")
+      .withArgs(id);
+    await expect(c.jobMarket.connect(p0).bid(id, 1n))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketLeaseValueTooLow")
+      .withArgs(value(1n, 2n, DUR), MIN_LEASE_VALUE);
+    await at(c, deadline);
+    await expect(c.jobMarket.connect(p0).bid(id, MAXP))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketBiddingClosed")
+      .withArgs(id, deadline);
+    await expect(c.jobMarket.connect(p0).bid(99n, MAXP))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketInvalidOrderStatus")
+      .withArgs(99n, OS.None);
+    const second = await post(c, client);
+    await c.jobMarket.connect(client).cancelOrder(second.id);
+    await expect(c.jobMarket.connect(p0).bid(second.id, MAXP))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketInvalidOrderStatus")
+      .withArgs(second.id, OS.Cancelled);
+  });
+
+  it("bid checks eligibility: registered and active, staked, enough free GPUs; and is paused with the market", async function () {
+    const { c, p0, p1, p2, client } = await withBidders();
+    const { id } = await post(c, client);
+    await expect(c.jobMarket.connect(c.stranger).bid(id, MAXP))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketProviderNotActive")
+      .withArgs(c.stranger.address);
+    await c.registry.connect(c.slasher).jail(p0.address, (await now(c)) + DAY);
+    await expect(c.jobMarket.connect(p0).bid(id, MAXP))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketProviderNotActive")
+      .withArgs(p0.address);
+    await c.vault.connect(c.slasher).slash(p1.address, ONE, c.slasher.address);
+    await expect(c.jobMarket.connect(p1).bid(id, MAXP))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketInsufficientStake")
+      .withArgs(p1.address, 799n * ONE, 800n * ONE);
+    const big = await post(c, client, { gpus: 5n });
+    await expect(c.jobMarket.connect(p2).bid(big.id, MAXP))
+      .to.be.revertedWithCustomError(c.jobMarket, "ProviderRegistryInsufficientCapacity")
+      .withArgs(p2.address, H100, 4n, 5n);
+    await c.jobMarket.connect(c.guardian).pause();
+    await expect(c.jobMarket.connect(p2).bid(id, MAXP)).to.be.revertedWithCustomError(c.jobMarket, "EnforcedPause");
+  });
+
+  it("finalizeAuction while paused fails the order and returns both the escrow and the deposit (a pause never locks funds)", async function () {
+    const { c, p0, client } = await withBidders();
+    const { id } = await post(c, client, {});
+    await c.jobMarket.connect(p0).bid(id, 2_900_000n);
+    const order = await c.jobMarket.getOrder(id);
+    const escrow = (order.maxPricePerGpuHour * order.gpuCount * order.duration) / 3_600n;
+    const deposit = (await c.jobMarket.params()).bidDeposit;
+    const clientBefore = await c.jobMarket.balanceOf(client.address);
+    const bidderBefore = await c.jobMarket.balanceOf(p0.address);
+    await c.jobMarket.connect(c.guardian).pause();
+    await c.networkHelpers.time.increaseTo(order.bidDeadline);
+    await expect(c.jobMarket.connect(c.stranger).finalizeAuction(id))
+      .to.emit(c.jobMarket, "OrderFinalized")
+      .withArgs(id, OS.Failed, 0n, escrow);
+    expect(await c.jobMarket.balanceOf(client.address)).to.equal(clientBefore + escrow);
+    expect(await c.jobMarket.balanceOf(p0.address)).to.equal(bidderBefore + deposit);
+    expect((await c.registry.getCapacity(p0.address, H100)).committed).to.equal(0n);
+  });
+
+  it("finalizeAuction after the window (anyone) awards the best bid, refunds the unused escrow and returns the deposit", async function () {
+    const { c, p0, p1, client } = await withBidders();
+    const { id, deadline } = await post(c, client, { kind: KIND.Batch });
+    await c.jobMarket.connect(p0).bid(id, 2_900_000n);
+    const best = 2_871_000n;
+    await c.jobMarket.connect(p1).bid(id, best);
+    await expect(c.jobMarket.connect(c.stranger).finalizeAuction(id))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketBiddingOpen")
+      .withArgs(id, deadline);
+    const t = deadline + 30n;
+    await at(c, t);
+    const leaseValue = value(best, 2n, DUR);
+    const refund = ESCROW - leaseValue;
+    const tx = c.jobMarket.connect(c.stranger).finalizeAuction(id);
+    await expect(tx)
+      .to.emit(c.jobMarket, "LeaseCreated")
+      .withArgs(1n, client.address, p1.address, H100, 2n, best, t, t + DUR, KIND.Batch, id);
+    await expect(tx).to.emit(c.jobMarket, "OrderFinalized").withArgs(id, OS.Awarded, 1n, refund);
+    await expect(tx).to.emit(c.jobMarket, "BalanceCredited").withArgs(client.address, refund);
+    await expect(tx).to.emit(c.jobMarket, "BalanceCredited").withArgs(p1.address, BID_DEPOSIT);
+    await expect(tx).to.emit(c.registry, "CapacityCommitted").withArgs(p1.address, H100, 2n, 2n);
+    await expect(tx).to.emit(c.vault, "ExposureRecorded").withArgs(p1.address, t + DUR);
+    await usdDeltas(c, tx, [client, p1, c.jobMarket], [0n, 0n, 0n]);
+    expect((await c.jobMarket.getOrder(id)).status).to.equal(OS.Awarded);
+    const l = await c.jobMarket.getLease(1n);
+    expect(l.provider).to.equal(p1.address);
+    expect(l.pricePerGpuHour).to.equal(best);
+    expect(l.kind).to.equal(BigInt(KIND.Batch));
+    expect(await c.jobMarket.leaseValue(1n)).to.equal(leaseValue);
+    expect(await c.jobMarket.balanceOf(client.address)).to.equal(refund);
+    expect(await c.jobMarket.balanceOf(p1.address)).to.equal(BID_DEPOSIT);
+    expect(await c.jobMarket.balanceOf(p0.address)).to.equal(BID_DEPOSIT);
+    await expectInvariants(c, [client, p0, p1]);
+    await expect(c.jobMarket.finalizeAuction(id))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketInvalidOrderStatus")
+      .withArgs(id, OS.Awarded);
+  });
+
+  it("the client may accept the best bid early; early without a bid reverts with JobMarketNoBids", async function () {
+    const { c, p0, client } = await withBidders();
+    const { id } = await post(c, client);
+    await expect(c.jobMarket.connect(client).finalizeAuction(id))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketNoBids")
+      .withArgs(id);
+    await c.jobMarket.connect(p0).bid(id, MAXP);
+    const tx = c.jobMarket.connect(client).finalizeAuction(id);
+    await expect(tx).to.emit(c.jobMarket, "OrderFinalized").withArgs(id, OS.Awarded, 1n, 0n);
+    await expect(tx).to.emit(c.jobMarket, "BalanceCredited").withArgs(p0.address, BID_DEPOSIT);
+    expect(await c.jobMarket.balanceOf(client.address)).to.equal(0n);
+    await expectInvariants(c, [client, p0]);
+  });
+
+  it("fails the order when the best bidder was jailed: the escrow and its deposit go to the client", async function () {
+    const { c, p0, client } = await withBidders();
+    const { id, deadline } = await post(c, client);
+    await c.jobMarket.connect(p0).bid(id, 2_000_000n);
+    await c.registry.connect(c.slasher).jail(p0.address, deadline + DAY);
+    await at(c, deadline);
+    const tx = c.jobMarket.finalizeAuction(id);
+    await expect(tx).to.emit(c.jobMarket, "OrderFinalized").withArgs(id, OS.Failed, 0n, ESCROW + BID_DEPOSIT);
+    await expect(tx).to.emit(c.jobMarket, "BalanceCredited").withArgs(client.address, ESCROW + BID_DEPOSIT);
+    await expect(tx).to.not.emit(c.jobMarket, "LeaseCreated");
+    expect((await c.jobMarket.getOrder(id)).status).to.equal(OS.Failed);
+    expect(await c.jobMarket.balanceOf(p0.address)).to.equal(0n);
+    expect(await c.registry.freeCapacity(p0.address, H100)).to.equal(4n);
+    await expectInvariants(c, [client, p0]);
+    const w = c.jobMarket.connect(client).withdrawBalance();
+    await usdDeltas(c, w, [client, c.jobMarket], [ESCROW + BID_DEPOSIT, -(ESCROW + BID_DEPOSIT)]);
+  });
+
+  it("fails the order when the best bidder was slashed below its requirement or lost the capacity", async function () {
+    const { c, p0, p1, client } = await withBidders();
+    const a = await post(c, client);
+    const b = await post(c, client, { gpus: 3n });
+    await c.jobMarket.connect(p0).bid(a.id, 2_000_000n);
+    await c.jobMarket.connect(p1).bid(b.id, 2_000_000n);
+    await c.vault.connect(c.slasher).slash(p0.address, 10n * ONE, c.slasher.address);
+    // p1 sells 2 of its 4 GPUs directly, so 2 < 3 remain free.
+    await c.registry.connect(p1).setOffer(H100, PRICE);
+    await c.jobMarket.connect(c.clients[1]).createDirectLease(p1.address, H100, 2, DAY, PRICE, KIND.Lease);
+    await at(c, b.deadline);
+    await expect(c.jobMarket.finalizeAuction(a.id))
+      .to.emit(c.jobMarket, "OrderFinalized")
+      .withArgs(a.id, OS.Failed, 0n, ESCROW + BID_DEPOSIT);
+    await expect(c.jobMarket.finalizeAuction(b.id))
+      .to.emit(c.jobMarket, "OrderFinalized")
+      .withArgs(b.id, OS.Failed, 0n, value(MAXP, 3n, DUR) + BID_DEPOSIT);
+    await expectInvariants(c, [client, c.clients[1], p0, p1]);
+  });
+
+  it("expires an order without bids: anyone after the window, the whole escrow credited to the client", async function () {
+    const { c, client } = await withBidders();
+    const { id, deadline } = await post(c, client);
+    await expect(c.jobMarket.connect(c.stranger).finalizeAuction(id))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketBiddingOpen")
+      .withArgs(id, deadline);
+    await at(c, deadline);
+    const tx = c.jobMarket.connect(c.stranger).finalizeAuction(id);
+    await expect(tx).to.emit(c.jobMarket, "OrderFinalized").withArgs(id, OS.Expired, 0n, ESCROW);
+    await expect(tx).to.emit(c.jobMarket, "BalanceCredited").withArgs(client.address, ESCROW);
+    expect((await c.jobMarket.getOrder(id)).status).to.equal(OS.Expired);
+    await expectMarketSolvent(c, [client]);
+  });
+
+  it("cancelOrder refunds the escrow before any bid; reverts with JobMarketOrderHasBids, JobMarketNotClient, JobMarketInvalidOrderStatus", async function () {
+    const { c, p0, client } = await withBidders();
+    const { id } = await post(c, client);
+    await expect(c.jobMarket.connect(c.stranger).cancelOrder(id))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketNotClient")
+      .withArgs(id, c.stranger.address);
+    const tx = c.jobMarket.connect(client).cancelOrder(id);
+    await expect(tx).to.emit(c.jobMarket, "OrderCancelled").withArgs(id, ESCROW);
+    await usdDeltas(c, tx, [client, c.jobMarket], [ESCROW, -ESCROW]);
+    expect((await c.jobMarket.getOrder(id)).status).to.equal(OS.Cancelled);
+    await expect(c.jobMarket.connect(client).cancelOrder(id))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketInvalidOrderStatus")
+      .withArgs(id, OS.Cancelled);
+    const second = await post(c, client);
+    await c.jobMarket.connect(p0).bid(second.id, MAXP);
+    await expect(c.jobMarket.connect(client).cancelOrder(second.id))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketOrderHasBids")
+      .withArgs(second.id);
+    await expectMarketSolvent(c, [client, p0]);
+  });
+
+  it("the bid deposit is fixed per order: a later parameter change does not alter what the bidder gets back", async function () {
+    const { c, p0, p1, client } = await withBidders();
+    const { id } = await post(c, client);
+    await c.jobMarket.connect(p0).bid(id, MAXP);
+    await c.jobMarket.connect(c.governance).setParams({ ...DEFAULT_PARAMS, bidDeposit: 50n * USD });
+    const tx = c.jobMarket.connect(p1).bid(id, 2_000_000n);
+    await expect(tx).to.emit(c.jobMarket, "BidPlaced").withArgs(id, p1.address, 2_000_000n, p0.address, BID_DEPOSIT, false);
+    await usdDeltas(c, tx, [p1], [-BID_DEPOSIT]);
+    expect(await c.jobMarket.balanceOf(p0.address)).to.equal(BID_DEPOSIT);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Governance
+// ---------------------------------------------------------------------------------------------------------------
+
+describe("JobMarket governance", function () {
+  const base = DEFAULT_PARAMS;
+
+  it("the deployment's parameters are the local defaults", async function () {
+    const c = await loadCinder();
+    expect(await paramsOf(c)).to.deep.equal(base);
+  });
+
+  it("setParams (governance) stores the parameters and emits ParamsSet", async function () {
+    const c = await loadCinder();
+    const next = { ...base, cancelNotice: 2n * HOUR, minBidStepBps: 250n, bidDeposit: 0n, minLeaseValue: 0n };
+    await expect(c.jobMarket.connect(c.governance).setParams(next))
+      .to.emit(c.jobMarket, "ParamsSet")
+      .withArgs(Object.values(next));
+    expect(await paramsOf(c)).to.deep.equal(next);
+  });
+
+  it("setParams reverts with JobMarketParameterOutOfBounds(name, value, min, max) for each bound", async function () {
+    const c = await loadCinder();
+    const gov = c.jobMarket.connect(c.governance);
+    const E30 = 10n ** 30n;
+    const cases: [Partial<typeof base>, string, bigint, bigint, bigint][] = [
+      [{ minLeaseDuration: 299n }, "minLeaseDuration", 299n, 300n, 30n * DAY],
+      [{ minLeaseDuration: 30n * DAY + 1n }, "minLeaseDuration", 30n * DAY + 1n, 300n, 30n * DAY],
+      [{ cancelNotice: 7n * DAY + 1n }, "cancelNotice", 7n * DAY + 1n, 0n, 7n * DAY],
+      [{ challengeWindow: HOUR - 1n }, "challengeWindow", HOUR - 1n, HOUR, 14n * DAY],
+      [{ challengeWindow: 14n * DAY + 1n }, "challengeWindow", 14n * DAY + 1n, HOUR, 14n * DAY],
+      [{ minBidWindow: 59n }, "minBidWindow", 59n, 60n, 30n * DAY],
+      [{ minBidWindow: 30n * DAY + 1n, maxBidWindow: 30n * DAY }, "minBidWindow", 30n * DAY + 1n, 60n, 30n * DAY],
+      [{ minBidWindow: 600n, maxBidWindow: 599n }, "maxBidWindow", 599n, 600n, 30n * DAY],
+      [{ maxBidWindow: 30n * DAY + 1n }, "maxBidWindow", 30n * DAY + 1n, 300n, 30n * DAY],
+      [{ minBidStepBps: 0n }, "minBidStepBps", 0n, 1n, 2_000n],
+      [{ minBidStepBps: 2_001n }, "minBidStepBps", 2_001n, 1n, 2_000n],
+      [{ minLeaseValue: E30 + 1n }, "minLeaseValue", E30 + 1n, 0n, E30],
+      [{ bidDeposit: E30 + 1n }, "bidDeposit", E30 + 1n, 0n, E30],
+    ];
+    for (const [change, name, v, min, max] of cases) {
+      await expect(gov.setParams({ ...base, ...change }), name)
+        .to.be.revertedWithCustomError(c.jobMarket, "JobMarketParameterOutOfBounds")
+        .withArgs(name, v, min, max);
+    }
+    // The bounds themselves are accepted.
+    const edges = {
+      minLeaseDuration: 300n,
+      cancelNotice: 0n,
+      challengeWindow: 14n * DAY,
+      minBidWindow: 60n,
+      maxBidWindow: 30n * DAY,
+      minBidStepBps: 2_000n,
+      minLeaseValue: E30,
+      bidDeposit: E30,
+    };
+    await expect(gov.setParams(edges)).to.emit(c.jobMarket, "ParamsSet");
+  });
+
+  it("only governance sets parameters; only the guardian (or governance) pauses", async function () {
+    const c = await loadCinder();
+    for (const who of [c.stranger, c.guardian, c.clients[0]]) {
+      await expect(c.jobMarket.connect(who).setParams(base))
+        .to.be.revertedWithCustomError(c.jobMarket, "AccessManagedUnauthorized")
+        .withArgs(who.address);
+    }
+    for (const fn of ["pause", "unpause"] as const) {
+      await expect(c.jobMarket.connect(c.stranger)[fn]())
+        .to.be.revertedWithCustomError(c.jobMarket, "AccessManagedUnauthorized")
+        .withArgs(c.stranger.address);
+    }
+    await expect(c.jobMarket.connect(c.governance).pause())
+      .to.emit(c.jobMarket, "Paused")
+      .withArgs(c.governance.address);
+    expect(await c.jobMarket.paused()).to.equal(true);
+    await expect(c.jobMarket.connect(c.guardian).pause()).to.be.revertedWithCustomError(c.jobMarket, "EnforcedPause");
+    await c.jobMarket.connect(c.guardian).unpause();
+    expect(await c.jobMarket.paused()).to.equal(false);
+    await expect(c.jobMarket.connect(c.guardian).unpause()).to.be.revertedWithCustomError(
+      c.jobMarket,
+      "ExpectedPause",
+    );
+  });
+
+  it("a pause never blocks exits: cancel, quit, close, withdrawBalance, cancelOrder and resolveDispute still work", async function () {
+    const { c, p, client } = await withOffer();
+    const a = await lease(c, client, p, { gpus: 1n });
+    const b = await lease(c, client, p, { gpus: 1n });
+    const batchJob = await lease(c, client, p, { gpus: 1n, kind: KIND.Batch });
+    await c.jobMarket.connect(client).postOrder(H100, 1, HOUR, PRICE, 600, KIND.Lease);
+    await c.jobMarket.connect(p).submitResult(batchJob.id, RESULT, "r");
+    await c.jobMarket.connect(client).dispute(batchJob.id);
+    await c.jobMarket.connect(c.guardian).pause();
+    await expect(c.jobMarket.connect(client).cancel(a.id)).to.emit(c.jobMarket, "LeaseCancelled");
+    await expect(c.jobMarket.connect(p).quit(b.id)).to.emit(c.jobMarket, "LeaseQuit");
+    await expect(c.jobMarket.connect(client).cancelOrder(1n)).to.emit(c.jobMarket, "OrderCancelled");
+    await expect(c.jobMarket.connect(c.governance).resolveDispute(batchJob.id, 0n)).to.emit(
+      c.jobMarket,
+      "DisputeResolved",
+    );
+    await at(c, (await now(c)) + NOTICE + 1n);
+    await expect(c.jobMarket.close(a.id)).to.emit(c.jobMarket, "LeaseClosed");
+    await expect(c.jobMarket.close(b.id)).to.emit(c.jobMarket, "LeaseClosed");
+    await expect(c.jobMarket.connect(client).withdrawBalance()).to.emit(c.jobMarket, "BalanceWithdrawn");
+    await expect(c.jobMarket.connect(p).withdrawBalance()).to.emit(c.jobMarket, "BalanceWithdrawn");
+    await expect(c.jobMarket.sweepFees()).to.emit(c.jobMarket, "FeesSwept");
+    await expectInvariants(c, [client, p]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Invariants over long scenarios
+// ---------------------------------------------------------------------------------------------------------------
+
+describe("JobMarket invariants (DESIGN.md 1, 2)", function () {
+  it("solvency and per-lease conservation hold after every step of a mixed lease scenario", async function () {
+    const c = await loadCinder();
+    const [p0, p1] = c.providers;
+    const [c0, c1, c2] = c.clients;
+    const payout = c.delegators[2];
+    await onboardProvider(c, p0, { gpus: 4 });
+    await onboardProvider(c, p1, { gpus: 4 });
+    await c.registry.connect(p0).setOffer(H100, PRICE);
+    await c.registry.connect(p1).setOffer(H100, 3_333_333n);
+    await c.registry.connect(p1).setPayout(payout.address);
+    const everyone = [c0, c1, c2, p0, p1, payout];
+    const check = () => expectInvariants(c, everyone);
+    const m = c.jobMarket;
+    const step = async (t: bigint, tx: () => Tx) => {
+      await at(c, t);
+      await tx();
+      await check();
+    };
+    let t = (await now(c)) + 10n;
+    await step(t, () => m.connect(c0).createDirectLease(p0.address, H100, 2, 10n * HOUR + 7n, PRICE, KIND.Lease)); // 1
+    await step((t += 13n), () => m.connect(c1).createDirectLease(p1.address, H100, 3, 5n * HOUR, 3_333_333n, KIND.Lease)); // 2
+    await step((t += 31n), () => m.connect(c2).createDirectLease(p0.address, H100, 1, 2n * HOUR, PRICE, KIND.Batch)); // 3
+    await step((t += 1_001n), () => m.connect(p0).withdrawAccrued(1n));
+    await step((t += 7n), () => m.connect(p1).withdrawAccrued(2n));
+    await step((t += 3n), () => m.connect(c0).extend(1n, 2n * HOUR + 3n));
+    await step((t += 1_237n), () => m.connect(c1).cancel(2n));
+    await step((t += 17n), () => m.connect(p1).withdrawAccrued(2n));
+    await step((t += 101n), () => m.connect(p0).submitResult(3n, RESULT, "ipfs://3"));
+    await step((t += 1n), () => m.connect(c2).withdrawBalance());
+    await step((t += 999n), () => m.connect(p0).withdrawAccrued(1n));
+    await step((t += 2n * HOUR), () => m.connect(c.stranger).close(2n));
+    await step((t += 5n), () => m.connect(payout).withdrawBalance());
+    await step((t += 3n), () => m.connect(c1).withdrawBalance());
+    await step((t += 2n * HOUR + 19n), () => m.connect(p0).quit(1n));
+    await step((t += 1n), () => m.connect(c0).withdrawBalance());
+    await step((t += DAY), () => m.connect(p0).withdrawAccrued(3n));
+    await step((t += 1n), () => m.close(3n));
+    await step((t += 1n), () => m.close(1n));
+    await step((t += 1n), () => m.connect(p0).withdrawBalance());
+    await step((t += 1n), () => m.sweepFees());
+    // Every lease settled and every balance withdrawn: the market holds nothing.
+    expect(await c.stablecoin.balanceOf(await m.getAddress())).to.equal(0n);
+    expect(await c.registry.freeCapacity(p0.address, H100)).to.equal(4n);
+    expect(await c.registry.freeCapacity(p1.address, H100)).to.equal(4n);
+  });
+
+  it("solvency and per-lease conservation hold after every step of an auction and dispute scenario", async function () {
+    const c = await loadCinder();
+    const [p0, p1, p2] = c.providers;
+    const [c0, c1] = c.clients;
+    for (const p of [p0, p1, p2]) await onboardProvider(c, p, { gpus: 4 });
+    const everyone = [c0, c1, p0, p1, p2];
+    const check = () => expectInvariants(c, everyone);
+    const m = c.jobMarket;
+    const step = async (t: bigint, tx: () => Tx) => {
+      await at(c, t);
+      await tx();
+      await check();
+    };
+    let t = (await now(c)) + 10n;
+    const MAXP = 4_000_003n;
+    await step(t, () => m.connect(c0).postOrder(H100, 2, 6n * HOUR + 1n, MAXP, HOUR, KIND.Lease)); // order 1
+    await step((t += 1n), () => m.connect(c1).postOrder(H100, 3, 2n * HOUR, MAXP, 600, KIND.Batch)); // order 2
+    await step((t += 1n), () => m.connect(c0).postOrder(H100, 1, HOUR, MAXP, 300, KIND.Lease)); // order 3
+    await step((t += 1n), () => m.connect(c1).postOrder(H100, 1, HOUR, MAXP, 300, KIND.Lease)); // order 4
+    await step((t += 1n), () => m.connect(p0).bid(1n, 3_900_000n));
+    await step((t += 1n), () => m.connect(p1).bid(1n, 3_500_001n));
+    await step((t += 1n), () => m.connect(p0).bid(1n, 3_400_000n)); // from its returned deposit
+    await step((t += 1n), () => m.connect(p2).bid(2n, 3_999_999n));
+    await step((t += 1n), () => m.connect(p1).bid(3n, 2_000_000n));
+    await step((t += 1n), () => m.connect(c1).cancelOrder(4n));
+    await step((t += 1n), () => c.registry.connect(c.slasher).jail(p1.address, t + DAY));
+    await step((t += 300n), () => m.connect(c.stranger).finalizeAuction(3n)); // Failed: p1 jailed
+    await step((t += 300n), () => m.connect(c.stranger).finalizeAuction(2n)); // Awarded to p2 -> lease 1 (batch)
+    await step((t += HOUR), () => m.connect(c0).finalizeAuction(1n)); // Awarded to p0 -> lease 2
+    await step((t += 1_800n), () => m.connect(p2).submitResult(1n, RESULT, "ipfs://batch"));
+    await step((t += 5n), () => m.connect(c1).dispute(1n));
+    await step((t += 1_003n), () => m.connect(p0).withdrawAccrued(2n));
+    await step((t += 1n), () => m.connect(c0).extend(2n, HOUR));
+    await step((t += 3n), () => m.connect(c.governance).resolveDispute(1n, 1_234_567n));
+    await step((t += 3n), () => m.connect(c0).cancel(2n));
+    await step((t += 2n * HOUR), () => m.close(2n));
+    for (const who of everyone) {
+      if ((await m.balanceOf(who.address)) > 0n) await step((t += 1n), () => m.connect(who).withdrawBalance());
+    }
+    await step((t += 1n), () => m.sweepFees());
+    expect(await c.stablecoin.balanceOf(await m.getAddress())).to.equal(0n);
+  });
+});
