@@ -758,17 +758,21 @@ describe("JobMarket batch jobs", function () {
     await expectInvariants(c, [client, p]);
   });
 
-  it("a late result (after the end) refunds nothing and still opens the window", async function () {
+  it("refuses a late result (at or after the end, or after a quit): the client is refunded in full at close", async function () {
     const { c, p, client, l } = await batch();
-    const t = l.end + 50n;
-    await at(c, t);
-    const tx = c.jobMarket.connect(p).submitResult(l.id, RESULT, "late");
-    await expect(tx).to.emit(c.jobMarket, "ResultSubmitted").withArgs(l.id, RESULT, "late", t + CHALLENGE);
-    await expect(tx).to.not.emit(c.jobMarket, "BalanceCredited");
-    expect((await c.jobMarket.getLease(l.id)).end).to.equal(l.end);
-    await at(c, t + CHALLENGE);
-    await expect(c.jobMarket.close(l.id)).to.emit(c.jobMarket, "LeaseClosed").withArgs(l.id, l.v, 0n);
+    await at(c, l.end + 50n);
+    await expect(c.jobMarket.connect(p).submitResult(l.id, RESULT, "late"))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketLeaseEnded")
+      .withArgs(l.id, l.end);
+    await expect(c.jobMarket.close(l.id)).to.emit(c.jobMarket, "LeaseClosed").withArgs(l.id, 0n, l.v);
     await expectInvariants(c, [client, p]);
+
+    const quitter = await batch();
+    await quitter.c.jobMarket.connect(quitter.p).quit(quitter.l.id);
+    const ended = (await quitter.c.jobMarket.getLease(quitter.l.id)).end;
+    await expect(quitter.c.jobMarket.connect(quitter.p).submitResult(quitter.l.id, RESULT, "after quit"))
+      .to.be.revertedWithCustomError(quitter.c.jobMarket, "JobMarketLeaseEnded")
+      .withArgs(quitter.l.id, ended);
   });
 
   it("submitResult reverts with JobMarketNotProvider, JobMarketWrongKind and for a zero hash", async function () {

@@ -224,8 +224,8 @@ interface IJobMarket {
     /// streamed and not been released, the client the rest. Anyone.
     function close(uint256 leaseId) external;
 
-    /// @notice A batch job's result: streaming stops now, the unstreamed rest is credited to the client, and the
-    /// challenge window opens. The provider only.
+    /// @notice A batch job's result, before the lease's end: streaming stops now, the unstreamed rest is credited to
+    /// the client, and the challenge window opens. The provider only.
     function submitResult(uint256 leaseId, bytes32 resultHash, string calldata uri) external;
 
     /// @notice Disputes a batch result within its challenge window: the escrow freezes until resolved.

@@ -194,9 +194,10 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         Result storage r = _results[leaseId];
         require(resultHash != bytes32(0), JobMarketZeroResultHash(leaseId));
         require(r.challengeEndsAt == 0, JobMarketResultAlreadySubmitted(leaseId));
-        uint256 newEnd = Math.min(lease.end, block.timestamp);
-        uint256 refund = _value(lease, lease.end) - _value(lease, newEnd);
-        lease.end = uint40(newEnd);
+        // No result by the end (or after a quit) earns nothing: close refunds the client in full.
+        require(block.timestamp < lease.end, JobMarketLeaseEnded(leaseId, lease.end));
+        uint256 refund = _value(lease, lease.end) - _value(lease, block.timestamp);
+        lease.end = uint40(block.timestamp);
         _releaseCapacity(lease);
         uint256 challengeEndsAt = block.timestamp + _params.challengeWindow;
         r.resultHash = resultHash;
