@@ -39,6 +39,8 @@ interface IPaymentChannels {
     error PaymentChannelsStillThawing(uint256 thawEndsAt, uint256 nowTime);
     error PaymentChannelsParameterOutOfBounds(string name, uint256 value, uint256 min, uint256 max);
     error PaymentChannelsNoEarnings(address provider);
+    error PaymentChannelsProviderExited(address provider);
+    error PaymentChannelsEmptyBatch();
 
     event Deposited(address indexed client, address indexed provider, uint256 amount, uint256 balance);
     event ThawRequested(address indexed client, address indexed provider, uint256 thawing, uint256 thawEndsAt);
@@ -56,10 +58,11 @@ interface IPaymentChannels {
     event SignerRevoked(address indexed client, address indexed signer, uint256 validUntil);
     event ThawPeriodSet(uint256 thawPeriod);
 
-    /// @notice Adds `amount` to the caller's channel with `provider` (a registered provider). Not while paused.
+    /// @notice Adds `amount` to the caller's channel with `provider` (registered, not exited). Not while paused.
     function deposit(address provider, uint256 amount) external;
 
-    /// @notice Starts (or adds to) a thaw of `amount`; the thaw period restarts.
+    /// @notice Starts (or adds to) a thaw of `amount`; the thaw period restarts. A thaw that redemptions outgrew
+    /// counts only what is left.
     function requestThaw(address provider, uint256 amount) external;
 
     /// @notice Stops the thaw; the amount stays in escrow.
@@ -72,7 +75,8 @@ interface IPaymentChannels {
     /// gateway, or the EOA behind a contract client).
     function authorizeSigner(address signer) external;
 
-    /// @notice Revokes `signer` after the thaw period, so vouchers it already signed can still be redeemed.
+    /// @notice Revokes `signer` after the thaw period, so vouchers it already signed can still be redeemed. A
+    /// second revocation never extends the first, and an expired signer cannot be revoked (revived) again.
     function revokeSigner(address signer) external;
 
     /// @notice Redeems a voucher: credits the provider's earnings with cumulativeAmount - redeemed, minus the fee.
@@ -97,8 +101,8 @@ interface IPaymentChannels {
     function unpause() external;
 
     function getChannel(address client, address provider) external view returns (Channel memory);
-    /// @notice What the escrow still covers once a voucher for `cumulativeAmount` is redeemed (0 if it does not
-    /// cover it): a provider stops serving when this nears zero.
+    /// @notice What the escrow still covers once a voucher for `cumulativeAmount` is redeemed, leaving out what the
+    /// client is thawing (0 if it does not cover it): a provider stops serving when this nears zero.
     function coverage(address client, address provider, uint256 cumulativeAmount) external view returns (uint256);
     /// @notice Until when `signer` may sign for `client` (0: never authorized; max: no revocation pending).
     function signerValidUntil(address client, address signer) external view returns (uint256);

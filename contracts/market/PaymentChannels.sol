@@ -7,6 +7,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IFeeRouter} from "../interfaces/IFeeRouter.sol";
 import {IPaymentChannels} from "../interfaces/IPaymentChannels.sol";
@@ -62,10 +63,9 @@ contract PaymentChannels is AccessManaged, Pausable, ReentrancyGuardTransient, E
     /// @inheritdoc IPaymentChannels
     function deposit(address provider, uint256 amount) external whenNotPaused nonReentrant {
         require(amount > 0, PaymentChannelsZeroAmount());
-        require(
-            REGISTRY.statusOf(provider) != IProviderRegistry.ProviderStatus.None,
-            PaymentChannelsUnknownProvider(provider)
-        );
+        IProviderRegistry.ProviderStatus status = REGISTRY.statusOf(provider);
+        require(status != IProviderRegistry.ProviderStatus.None, PaymentChannelsUnknownProvider(provider));
+        require(status != IProviderRegistry.ProviderStatus.Exited, PaymentChannelsProviderExited(provider));
         Channel storage ch = _channels[msg.sender][provider];
         uint256 balance = ch.balance + amount;
         // A stablecoin's supply in its smallest unit stays far below 2^128.
@@ -78,7 +78,8 @@ contract PaymentChannels is AccessManaged, Pausable, ReentrancyGuardTransient, E
     function requestThaw(address provider, uint256 amount) external {
         require(amount > 0, PaymentChannelsZeroAmount());
         Channel storage ch = _channels[msg.sender][provider];
-        uint256 thawing = ch.thawing + amount;
+        // Redemptions may have left less than was thawing: the thaw counts only what is still there.
+        uint256 thawing = Math.min(ch.thawing, ch.balance) + amount;
         require(thawing <= ch.balance, PaymentChannelsInsufficientBalance(ch.balance, thawing));
         uint256 thawEndsAt = block.timestamp + _thawPeriod;
         ch.thawing = uint128(thawing);
@@ -118,8 +119,10 @@ contract PaymentChannels is AccessManaged, Pausable, ReentrancyGuardTransient, E
 
     /// @inheritdoc IPaymentChannels
     function revokeSigner(address signer) external {
-        require(_signers[msg.sender][signer] != 0, PaymentChannelsUnauthorizedSigner(msg.sender, signer));
-        uint256 validUntil = block.timestamp + _thawPeriod;
+        uint256 current = _signers[msg.sender][signer];
+        require(current > block.timestamp, PaymentChannelsUnauthorizedSigner(msg.sender, signer));
+        // A revocation only ever shortens a signer's validity: revoking again neither extends nor revives it.
+        uint256 validUntil = Math.min(current, block.timestamp + _thawPeriod);
         _signers[msg.sender][signer] = uint40(validUntil);
         emit SignerRevoked(msg.sender, signer, validUntil);
     }
@@ -139,6 +142,7 @@ contract PaymentChannels is AccessManaged, Pausable, ReentrancyGuardTransient, E
         require(
             vouchers.length == signatures.length, PaymentChannelsLengthMismatch(vouchers.length, signatures.length)
         );
+        require(vouchers.length > 0, PaymentChannelsEmptyBatch());
         uint256 gross;
         for (uint256 i = 0; i < vouchers.length; ++i) {
             require(vouchers[i].provider == provider, PaymentChannelsWrongProvider(provider, vouchers[i].provider));
@@ -199,7 +203,9 @@ contract PaymentChannels is AccessManaged, Pausable, ReentrancyGuardTransient, E
     function coverage(address client, address provider, uint256 cumulativeAmount) external view returns (uint256) {
         Channel storage ch = _channels[client][provider];
         uint256 owed = cumulativeAmount > ch.redeemed ? cumulativeAmount - ch.redeemed : 0;
-        return ch.balance > owed ? ch.balance - owed : 0;
+        // What the client is thawing may leave once the thaw ends: it covers nothing new.
+        uint256 firm = ch.balance - Math.min(ch.thawing, ch.balance);
+        return firm > owed ? firm - owed : 0;
     }
 
     /// @inheritdoc IPaymentChannels

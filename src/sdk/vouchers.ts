@@ -116,12 +116,20 @@ export type VerifyVoucherParameters = ChannelDomainParameters & {
 
 /** Whether `signature` is `signer`'s signature of the voucher (off-chain check, before serving requests). */
 export async function verifyVoucher(parameters: VerifyVoucherParameters): Promise<boolean> {
-  return verifyTypedData({
-    address: parameters.signer,
-    domain: voucherDomain(parameters),
-    types: voucherTypes,
-    primaryType: "Voucher",
-    message: validateVoucher(parameters.voucher),
-    signature: parameters.signature,
-  });
+  if (!isAddress(parameters.signer)) throw new VoucherError("signer", `not an address: ${String(parameters.signer)}`);
+  const message = validateVoucher(parameters.voucher);
+  try {
+    return await verifyTypedData({
+      address: parameters.signer,
+      domain: voucherDomain(parameters),
+      types: voucherTypes,
+      primaryType: "Voucher",
+      message,
+      signature: parameters.signature,
+    });
+  } catch (error) {
+    // viem throws on a signature it cannot parse (wrong length, bad r/s/v): name the field, keep the cause short.
+    const reason = error instanceof Error ? (error as { shortMessage?: string }).shortMessage ?? error.message : String(error);
+    throw new VoucherError("signature", `malformed signature (${reason})`);
+  }
 }
