@@ -141,6 +141,14 @@ await measure("PaymentChannels.redeemBatch", channels.redeemBatch(p3.address, ba
 figures["PaymentChannels.redeemBatch.perChannel"] = Math.round(figures["PaymentChannels.redeemBatch"] / batch.length);
 await measure("PaymentChannels.withdrawEarnings", channels.withdrawEarnings(p3.address));
 
+// --- buy-and-burn through the real Uniswap V2 pool (steady state: the epoch's spend and the totals written) ---
+const burner = c.buybackBurner;
+await c.stablecoin.faucet(await burner.getAddress(), 5_000n * USD);
+await burner.observe();
+await time.increase(1_800);
+await burner.execute(1_000n * USD, 0n, 2n ** 40n);
+await measure("BuybackBurner.execute", burner.execute(1_000n * USD, 0n, 2n ** 40n));
+
 // --- report ---
 const names = Object.keys(figures);
 let failed = 0;

@@ -22,6 +22,7 @@ export const TARGETS: Record<string, Target> = {
   "PaymentChannels.redeem": { kind: "max", gas: 90_000 },
   "PaymentChannels.redeemBatch.perChannel": { kind: "max", gas: 40_000 },
   "PaymentChannels.gasPerRequest": { kind: "max", gas: 100 },
+  "BuybackBurner.execute": { kind: "max", gas: 220_000 },
 };
 
 /** Whether `name`'s figure meets its target (true when it has none). */

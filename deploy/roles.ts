@@ -83,6 +83,9 @@ export const FUNCTION_ROLES = {
     GOVERNANCE: ["setThawPeriod(uint40)"],
     GUARDIAN: ["pause()", "unpause()"],
   },
+  BuybackBurner: {
+    GOVERNANCE: ["setParams((uint128,uint40,uint40,uint16))"],
+  },
 } as const satisfies Record<string, Partial<Record<RoleName, readonly string[]>>>;
 
 export type ManagedContract = keyof typeof FUNCTION_ROLES;

@@ -39,6 +39,7 @@ function managedContracts(c: Cinder): Record<ManagedContract, BaseContract> {
     RevenueLedger: c.revenueLedger,
     JobMarket: c.jobMarket,
     PaymentChannels: c.paymentChannels,
+    BuybackBurner: c.buybackBurner,
   };
 }
 

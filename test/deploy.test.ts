@@ -29,6 +29,7 @@ describe("Deployment (Ignition module deploy/Cinder.ts)", function () {
       RevenueLedger: c.revenueLedger,
       JobMarket: c.jobMarket,
       PaymentChannels: c.paymentChannels,
+      BuybackBurner: c.buybackBurner,
     } as const;
     for (const [name, roles] of Object.entries(FUNCTION_ROLES)) {
       const target = targets[name as keyof typeof targets];

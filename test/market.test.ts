@@ -682,9 +682,9 @@ describe("JobMarket.sweepFees", function () {
     await expect(d)
       .to.emit(c.feeRouter, "FeesDistributed")
       .withArgs(await c.stablecoin.getAddress(), toBuyback, toTreasury);
-    // On a local network buyback and treasury are both the deployer.
-    expect(buyback).to.equal(treasury);
-    await usdDeltas(c, d, [c.feeRouter, buyback], [-fees, fees]);
+    // The buyback share goes to the BuybackBurner, the rest to the treasury.
+    expect(buyback).to.equal(await c.buybackBurner.getAddress());
+    await usdDeltas(c, d, [c.feeRouter, buyback, treasury], [-fees, toBuyback, toTreasury]);
   });
 });
 

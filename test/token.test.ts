@@ -82,8 +82,12 @@ describe("CinderToken genesis", function () {
   it("mints the genesis supply to the treasury once, at deployment", async function () {
     const c = await loadCinder();
     expect(await c.token.totalSupply()).to.equal(GENESIS_SUPPLY);
-    // The treasury (the deployer on the local network) funded the fixture's accounts from the genesis supply.
-    expect(await c.token.balanceOf(c.deployer.address)).to.equal(GENESIS_SUPPLY - FUNDED_ACCOUNTS * STARTING_BALANCE);
+    // The treasury (the deployer on the local network) seeded the Uniswap pool with 1,000,000 CNDR and funded the
+    // fixture's accounts from the genesis supply.
+    const poolSeed = 1_000_000n * 10n ** 18n;
+    expect(await c.token.balanceOf(c.deployer.address)).to.equal(
+      GENESIS_SUPPLY - poolSeed - FUNDED_ACCOUNTS * STARTING_BALANCE,
+    );
     expect(await c.token.balanceOf(c.stranger.address)).to.equal(STARTING_BALANCE);
     expect(await c.token.mintedInCurrentWindow()).to.equal(0n);
   });

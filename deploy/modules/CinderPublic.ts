@@ -1,8 +1,21 @@
 /**
  * Ignition module for public networks: the whole protocol, settled in an existing stablecoin whose address is the
- * `settlementAsset` parameter (e.g. USDC). See `protocol.ts` for the order and the other parameters.
+ * `settlementAsset` parameter (e.g. USDC), buying back through the network's Uniswap V2 (`uniswapFactory`,
+ * `uniswapRouter`). CNDR is deployed by this module, so its pair with the stablecoin cannot exist before: the
+ * module creates it on the factory. Seeding it is a treasury decision, outside this module. See `protocol.ts` for
+ * the order and the other parameters.
  */
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import { UNISWAP_ARTIFACTS } from "../uniswap.js";
 import { buildProtocol } from "./protocol.js";
 
-export default buildModule("Cinder", (m) => buildProtocol(m, m.getParameter<string>("settlementAsset")));
+export default buildModule("Cinder", (m) => {
+  const asset = m.getParameter<string>("settlementAsset");
+  return buildProtocol(m, asset, (token) => {
+    const factory = m.contractAt("UniswapV2Factory", UNISWAP_ARTIFACTS.factory, m.getParameter<string>("uniswapFactory"));
+    const router = m.contractAt("UniswapV2Router02", UNISWAP_ARTIFACTS.router, m.getParameter<string>("uniswapRouter"));
+    const created = m.call(factory, "createPair", [token, asset], { id: "Uniswap_createPair" });
+    const pairAddress = m.readEventArgument(created, "PairCreated", "pair", { id: "Uniswap_pairAddress" });
+    return { router, pair: m.contractAt("UniswapV2Pair", UNISWAP_ARTIFACTS.pair, pairAddress) };
+  });
+});

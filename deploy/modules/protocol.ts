@@ -3,15 +3,16 @@
  * stablecoin) or `CinderPublic.ts` (any EVM network, with the settlement asset from parameters).
  *
  * Order: AccessManager (deployer as temporary admin) -> CNDR -> Timelock -> Governor -> ProviderRegistry ->
- * StakingVault -> RevenueLedger, FeeRouter, JobMarket, PaymentChannels; then the one-time wiring (registry -> vault, model classes) while the deployer is still admin,
+ * StakingVault -> the DEX (from the caller) and the BuybackBurner -> RevenueLedger, FeeRouter, JobMarket,
+ * PaymentChannels; then the one-time wiring (registry -> vault, model classes) while the deployer is still admin,
  * then the function -> role map from `roles.ts`, role grants, and finally the handover: the timelock becomes the
  * AccessManager's only admin and the deployer renounces every power it held.
  *
  * Parameters (per network, see `deploy/parameters/*.json`; defaults suit a local network):
  * treasury, guardian, genesisSupply, maxSupply, mintWindow, maxMintPerWindow, votingDelay, votingPeriod,
  * minVotingPeriod, proposalThreshold, quorumPercent, timelockDelay, timelockDelayFloor, commissionIncreaseDelay,
- * unbondingPeriod, exposureTail, delegationCapMultiple, minDelegation, epochLength, feeBps, buybackShareBps, buyback,
- * feeChangeDelay, minLeaseDuration, cancelNotice, challengeWindow, minBidWindow, maxBidWindow, minBidStepBps, minLeaseValue,
+ * unbondingPeriod, exposureTail, delegationCapMultiple, minDelegation, epochLength, feeBps, buybackShareBps,
+ * feeChangeDelay, buybackMaxPerEpoch, twapMinWindow, twapMaxAge, buybackMaxSlippageBps, minLeaseDuration, cancelNotice, challengeWindow, minBidWindow, maxBidWindow, minBidStepBps, minLeaseValue,
  * bidDeposit, channelThawPeriod (amounts in the settlement asset's smallest unit).
  */
 import type {
@@ -27,7 +28,21 @@ const TIMELOCK_PROPOSER_ROLE = keccak256(toBytes("PROPOSER_ROLE"));
 const TIMELOCK_CANCELLER_ROLE = keccak256(toBytes("CANCELLER_ROLE"));
 const TIMELOCK_ADMIN_ROLE = `0x${"00".repeat(32)}` as const;
 
-export function buildProtocol(m: IgnitionModuleBuilder, asset: ContractFuture<string> | string | ModuleParameterRuntimeValue<string>) {
+/** The Uniswap V2 router and CNDR/stablecoin pair the buyback trades through. */
+export interface Dex {
+  router: ContractFuture<string>;
+  pair: ContractFuture<string>;
+}
+
+/**
+ * @param asset The settlement stablecoin.
+ * @param dex Called once CNDR and the timelock exist: returns (or deploys) the router and the CNDR/asset pair.
+ */
+export function buildProtocol(
+  m: IgnitionModuleBuilder,
+  asset: ContractFuture<string> | ModuleParameterRuntimeValue<string>,
+  dex: (token: ContractFuture<string>, timelock: ContractFuture<string>) => Dex,
+) {
   const deployer = m.getAccount(0);
 
   const treasury = m.getParameter("treasury", deployer);
@@ -83,16 +98,27 @@ export function buildProtocol(m: IgnitionModuleBuilder, asset: ContractFuture<st
     },
   ]);
 
-  // --- markets ---
-  const revenueLedger = m.contract("RevenueLedger", [manager, m.getParameter("epochLength", 3_600n)]);
+  // --- buy-and-burn, then markets ---
+  const epochLength = m.getParameter("epochLength", 3_600n);
+  const { router, pair } = dex(token, timelock);
+  const buybackBurner = m.contract("BuybackBurner", [
+    manager,
+    { asset, token, router, pair },
+    epochLength,
+    {
+      maxPerEpoch: m.getParameter("buybackMaxPerEpoch", 10_000n * 1_000_000n),
+      minWindow: m.getParameter("twapMinWindow", 1_800n),
+      maxAge: m.getParameter("twapMaxAge", 21_600n),
+      maxSlippageBps: m.getParameter("buybackMaxSlippageBps", 300n),
+    },
+  ]);
+  const revenueLedger = m.contract("RevenueLedger", [manager, epochLength]);
   const feeRouter = m.contract("FeeRouter", [
     manager,
     {
       feeBps: m.getParameter("feeBps", 100n),
       buybackShareBps: m.getParameter("buybackShareBps", 5_000n),
-      // Until the BuybackBurner exists (emissions issue) the buyback share goes to the `buyback` parameter
-      // (on local networks the deployer, which is also the default treasury).
-      buyback: m.getParameter("buyback", deployer),
+      buyback: buybackBurner,
       treasury,
     },
     // Fee and fee-address changes wait this long after governance's own timelock (7 days in all in production).
@@ -142,6 +168,7 @@ export function buildProtocol(m: IgnitionModuleBuilder, asset: ContractFuture<st
     RevenueLedger: revenueLedger,
     JobMarket: jobMarket,
     PaymentChannels: paymentChannels,
+    BuybackBurner: buybackBurner,
   } as const;
   const mapping = [];
   for (const [contractName, roles] of Object.entries(FUNCTION_ROLES) as [
@@ -184,5 +211,17 @@ export function buildProtocol(m: IgnitionModuleBuilder, asset: ContractFuture<st
     after: [grantProposer, grantCanceller],
   });
 
-  return { manager, token, timelock, governor, registry, vault, feeRouter, revenueLedger, jobMarket, paymentChannels };
+  return {
+    manager,
+    token,
+    timelock,
+    governor,
+    registry,
+    vault,
+    feeRouter,
+    revenueLedger,
+    jobMarket,
+    paymentChannels,
+    buybackBurner,
+  };
 }

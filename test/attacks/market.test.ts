@@ -71,7 +71,9 @@ async function deployHooked() {
         settlementAsset: hookAddress,
         guardian: c.guardian.address,
         treasury: c.deployer.address,
-        buyback: c.deployer.address,
+        // The local Uniswap V2 creates this deployment's CNDR/HookStablecoin pair.
+        uniswapFactory: await c.uniswapFactory.getAddress(),
+        uniswapRouter: await c.uniswapRouter.getAddress(),
       },
     },
     displayUi: false,

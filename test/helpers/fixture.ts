@@ -13,7 +13,10 @@ import type { NetworkConnection } from "hardhat/types/network";
 import CinderModule from "../../deploy/modules/Cinder.js";
 import { MODEL_CLASSES, modelClassId } from "../../deploy/config.js";
 import { ROLES } from "../../deploy/roles.js";
+import { Contract } from "ethers";
+import { UNISWAP_ARTIFACTS } from "../../deploy/uniswap.js";
 import {
+  BuybackBurner__factory,
   CinderAccessManager__factory,
   CinderGovernor__factory,
   CinderTimelock__factory,
@@ -67,6 +70,10 @@ async function deployCinder(connection: Connection) {
   const revenueLedger = RevenueLedger__factory.connect(await at(deployed.revenueLedger), deployer);
   const jobMarket = JobMarket__factory.connect(await at(deployed.jobMarket), deployer);
   const paymentChannels = PaymentChannels__factory.connect(await at(deployed.paymentChannels), deployer);
+  const buybackBurner = BuybackBurner__factory.connect(await at(deployed.buybackBurner), deployer);
+  const uniswapRouter = new Contract(await at(deployed.uniswapRouter), UNISWAP_ARTIFACTS.router.abi, deployer);
+  const uniswapFactory = new Contract(await at(deployed.uniswapFactory), UNISWAP_ARTIFACTS.factory.abi, deployer);
+  const uniswapPair = new Contract(await buybackBurner.PAIR(), UNISWAP_ARTIFACTS.pair.abi, deployer);
 
   // The job market's hooks (capacity, exposure) accept only the wired market: tests call them as the market.
   const marketAddress = await jobMarket.getAddress();
@@ -114,6 +121,10 @@ async function deployCinder(connection: Connection) {
     revenueLedger,
     jobMarket,
     paymentChannels,
+    buybackBurner,
+    uniswapRouter,
+    uniswapFactory,
+    uniswapPair,
     deployer,
     guardian,
     governance,
