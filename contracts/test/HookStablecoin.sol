@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+// Test-only attacker token: it must make arbitrary calls and bubble up their revert data verbatim.
+// solhint-disable avoid-low-level-calls, no-inline-assembly
+
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 
 /// @title HookStablecoin
