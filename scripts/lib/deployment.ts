@@ -1,0 +1,66 @@
+/**
+ * Where a Cinder deployment lives: the addresses Ignition recorded for a chain (`deploy/deployments/chain-<id>/
+ * deployed_addresses.json`), by contract. Scripts and tools read them here instead of hard-coding addresses.
+ */
+import { existsSync, readFileSync } from "node:fs";
+
+/** The contracts of a deployment, by the names scripts use. */
+export interface CinderAddresses {
+  manager: string;
+  token: string;
+  timelock: string;
+  governor: string;
+  registry: string;
+  vault: string;
+  feeRouter: string;
+  revenueLedger: string;
+  jobMarket: string;
+  paymentChannels: string;
+  buybackBurner: string;
+  /** Local networks only. */
+  stablecoin?: string;
+  uniswapRouter?: string;
+}
+
+const FUTURES: Record<keyof CinderAddresses, string> = {
+  manager: "Cinder#CinderAccessManager",
+  token: "Cinder#CinderToken",
+  timelock: "Cinder#CinderTimelock",
+  governor: "Cinder#CinderGovernor",
+  registry: "Cinder#ProviderRegistry",
+  vault: "Cinder#StakingVault",
+  feeRouter: "Cinder#FeeRouter",
+  revenueLedger: "Cinder#RevenueLedger",
+  jobMarket: "Cinder#JobMarket",
+  paymentChannels: "Cinder#PaymentChannels",
+  buybackBurner: "Cinder#BuybackBurner",
+  stablecoin: "Cinder#TestStablecoin",
+  uniswapRouter: "Cinder#UniswapV2Router02",
+};
+const OPTIONAL = new Set<keyof CinderAddresses>(["stablecoin", "uniswapRouter"]);
+
+/** A deployment could not be found or is incomplete; the message says which file and what is missing. */
+export class DeploymentError extends Error {
+  override readonly name = "DeploymentError";
+}
+
+/** Reads the addresses Ignition recorded for `chainId`. */
+export function loadDeployment(chainId: bigint | number, root = "deploy/deployments"): CinderAddresses {
+  const file = `${root}/chain-${chainId}/deployed_addresses.json`;
+  if (!existsSync(file)) {
+    throw new DeploymentError(
+      `no Cinder deployment for chain ${chainId}: ${file} does not exist (deploy first, e.g. ` +
+        "`npx hardhat run scripts/deploy-local.ts --network localhost`)",
+    );
+  }
+  const recorded = JSON.parse(readFileSync(file, "utf8")) as Record<string, string>;
+  const addresses: Partial<CinderAddresses> = {};
+  for (const [name, future] of Object.entries(FUTURES) as [keyof CinderAddresses, string][]) {
+    const address = recorded[future];
+    if (address === undefined && !OPTIONAL.has(name)) {
+      throw new DeploymentError(`${file} has no ${future}: the deployment is incomplete or from another module`);
+    }
+    if (address !== undefined) addresses[name] = address;
+  }
+  return addresses as CinderAddresses;
+}
