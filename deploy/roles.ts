@@ -65,7 +65,7 @@ export const FUNCTION_ROLES = {
       "setMinDelegation(uint128)",
     ],
     GUARDIAN: ["pause()", "unpause()"],
-    REWARDER: ["notifyReward(address,uint256)"],
+    REWARDER: ["notifyReward(address,uint256)", "streamReward(address,uint256,uint40)"],
     SLASHER: ["slash(address,uint256,address)", "holdForSlash(address)", "releaseSlashHold(address)"],
   },
   FeeRouter: {

@@ -16,6 +16,21 @@ pragma solidity ^0.8.24;
 /// starts), and a class priced below 1/MIN_ENTRY_PRICE_INVERSE CNDR per share is retired before anyone deposits into
 /// it, so newcomers always join at a fresh price and cannot inherit a dust price that a later slash would wipe.
 interface IStakingVault {
+    /// @notice A pool's reward stream: `amount` vests linearly over [start, start + duration]; what vested is split
+    /// between the provider's self-stake and the delegators by their active stake at each moment.
+    /// @param amount The stream's total (after commission).
+    /// @param released What has vested and been distributed.
+    /// @param start When the stream began (a new stream restarts with the unvested rest added).
+    /// @param duration How long it vests.
+    /// @param accruedUntil Up to when vesting has been distributed.
+    struct RewardStream {
+        uint128 amount;
+        uint128 released;
+        uint40 start;
+        uint40 duration;
+        uint40 accruedUntil;
+    }
+
     /// @notice What a retired pending class still held, claimed pro rata by its holders.
     struct RetiredClass {
         uint128 assets;
@@ -96,6 +111,8 @@ interface IStakingVault {
     error StakingVaultNothingToClaim(address provider, address account);
     /// @notice A release of a slash hold that was never placed.
     error StakingVaultNoSlashHold(address provider);
+    /// @notice A stream duration of zero or above MAX_STREAM_DURATION.
+    error StakingVaultInvalidStreamDuration(uint256 duration, uint256 max);
     /// @notice A governance parameter outside its hard bounds.
     error StakingVaultParameterOutOfBounds(string name, uint256 value, uint256 min, uint256 max);
     /// @notice An address argument is zero.
@@ -113,6 +130,10 @@ interface IStakingVault {
     event WithdrawClaimed(address indexed provider, address indexed account, uint256 assets);
     event RewardNotified(
         address indexed provider, uint256 amount, uint256 commission, uint256 toDelegators, uint256 rewardPerShare
+    );
+    /// @notice A reward stream started (or restarted with the previous stream's unvested rest added).
+    event RewardStreamed(
+        address indexed provider, uint256 amount, uint256 commission, uint256 streamAmount, uint256 duration
     );
     event RewardsClaimed(address indexed provider, address indexed account, address indexed to, uint256 amount);
     event Slashed(
@@ -165,6 +186,12 @@ interface IStakingVault {
     /// Rewarder role (the EmissionController); pulls `amount` CNDR from the caller.
     function notifyReward(address provider, uint256 amount) external;
 
+    /// @notice Funds a pool's rewards as a stream: the provider's commission at once, the rest vesting linearly over
+    /// `duration` and shared, as it vests, by the active stake of each moment, so stake that arrives just before
+    /// the funding captures only what vests while it is there. Merges with a running stream (its unvested rest is
+    /// added and the stream restarts). Rewarder role (the EmissionController); pulls `amount` CNDR from the caller.
+    function streamReward(address provider, uint256 amount, uint40 duration) external;
+
     /// @notice Slashes up to `amount` from a pool and sends it to `recipient`. Slasher role.
     /// @return slashed What was taken: min(amount, the pool's total), never zero if the pool holds anything.
     function slash(address provider, uint256 amount, address recipient) external returns (uint256 slashed);
@@ -192,6 +219,7 @@ interface IStakingVault {
 
     function getPool(address provider) external view returns (Pool memory);
     function getDelegation(address provider, address account) external view returns (Delegation memory);
+    function getRewardStream(address provider) external view returns (RewardStream memory);
     /// @notice The provider's active stake: self-stake plus delegated active assets.
     function activeStake(address provider) external view returns (uint256);
     /// @notice The stake that backs new work: self-stake plus delegated active assets up to delegationCapMultiple x

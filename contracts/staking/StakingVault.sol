@@ -31,6 +31,8 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
     /// @notice A class priced below 1/MIN_ENTRY_PRICE_INVERSE CNDR per share is retired before a deposit into it,
     /// so a deposit mints at most amount x 1e6 shares: the shares of all CNDR ever minted stay below 2^128.
     uint256 public constant MIN_ENTRY_PRICE_INVERSE = 1e6;
+    /// @notice The longest a reward stream may vest.
+    uint256 public constant MAX_STREAM_DURATION = 30 days;
     uint256 public constant MIN_UNBONDING_PERIOD = 1 days;
     uint256 public constant MAX_UNBONDING_PERIOD = 60 days;
     uint256 public constant MAX_EXPOSURE_TAIL = 59 days;
@@ -56,6 +58,7 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
     mapping(address provider => mapping(address account => Delegation)) private _delegations;
     mapping(address provider => mapping(uint32 generation => uint256 rewardPerShare)) private _retiredIndex;
     mapping(address provider => mapping(uint32 generation => RetiredClass)) private _retiredPending;
+    mapping(address provider => RewardStream) private _streams;
 
     /// @notice Initial parameters, each within its bounds.
     struct InitParams {
@@ -92,6 +95,7 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
             StakingVaultProviderNotAllowed(msg.sender, uint8(status))
         );
         Pool storage pool = _pools[msg.sender];
+        _accrue(pool, _streams[msg.sender]);
         uint256 selfActive = pool.selfActive + amount;
         pool.selfActive = selfActive.toUint128();
         TOKEN.safeTransferFrom(msg.sender, address(this), amount);
@@ -107,6 +111,7 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
             status == IProviderRegistry.ProviderStatus.Active, StakingVaultProviderNotAllowed(provider, uint8(status))
         );
         Pool storage pool = _pools[provider];
+        _accrue(pool, _streams[provider]);
         uint256 delegatedAssets = pool.delegatedAssets;
         // Pending withdrawals count: they stay slashable, so they are exposure the self-stake must cover.
         uint256 delegatedAfter = delegatedAssets + pool.pendingAssets + amount;
@@ -133,6 +138,7 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
     function requestWithdraw(address provider, uint256 amount) external nonReentrant returns (uint256 unlockAt) {
         require(amount > 0, StakingVaultZeroAmount());
         Pool storage pool = _pools[provider];
+        _accrue(pool, _streams[provider]);
         uint256 unlockNew = _unlockTime(pool);
         if (msg.sender == provider) {
             uint256 selfActive = pool.selfActive;
@@ -209,6 +215,7 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
     /// @inheritdoc IStakingVault
     function claimRewards(address provider) external nonReentrant returns (uint256 amount) {
         Pool storage pool = _pools[provider];
+        _accrue(pool, _streams[provider]);
         address to = msg.sender;
         if (msg.sender == provider) {
             amount = pool.providerRewards;
@@ -233,28 +240,40 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
     /// @inheritdoc IStakingVault
     function notifyReward(address provider, uint256 amount) external restricted nonReentrant {
         require(amount > 0, StakingVaultZeroAmount());
-        IProviderRegistry.ProviderStatus status = REGISTRY.statusOf(provider);
-        require(
-            status != IProviderRegistry.ProviderStatus.None, StakingVaultProviderNotAllowed(provider, uint8(status))
-        );
+        _requireKnownProvider(provider);
         Pool storage pool = _pools[provider];
         // Commission rounds down, in the stakers' favour.
         uint256 commission = (amount * REGISTRY.commissionOf(provider)) / _MAX_BPS;
-        uint256 rest = amount - commission;
-        uint256 delegatedAssets = pool.delegatedAssets;
-        uint256 delegatedShares = pool.delegatedShares;
-        uint256 toDelegators;
-        uint256 index = pool.rewardPerShare;
-        if (delegatedShares > 0 && delegatedAssets > 0) {
-            toDelegators = Math.mulDiv(rest, delegatedAssets, delegatedAssets + pool.selfActive);
-            // Rounds down: the index never promises more than was funded; the dust stays in totalRewardsOwed.
-            index += Math.mulDiv(toDelegators, REWARD_PRECISION, delegatedShares);
-            pool.rewardPerShare = index;
-        }
-        pool.providerRewards = (uint256(pool.providerRewards) + amount - toDelegators).toUint96();
+        pool.providerRewards = (uint256(pool.providerRewards) + commission).toUint96();
+        (uint256 toDelegators, uint256 index) = _distribute(pool, amount - commission);
         _totalRewardsOwed += amount;
         TOKEN.safeTransferFrom(msg.sender, address(this), amount);
         emit RewardNotified(provider, amount, commission, toDelegators, index);
+    }
+
+    /// @inheritdoc IStakingVault
+    function streamReward(address provider, uint256 amount, uint40 duration) external restricted nonReentrant {
+        require(amount > 0, StakingVaultZeroAmount());
+        require(
+            duration > 0 && duration <= MAX_STREAM_DURATION,
+            StakingVaultInvalidStreamDuration(duration, MAX_STREAM_DURATION)
+        );
+        _requireKnownProvider(provider);
+        Pool storage pool = _pools[provider];
+        RewardStream storage stream = _streams[provider];
+        _accrue(pool, stream);
+        uint256 commission = (amount * REGISTRY.commissionOf(provider)) / _MAX_BPS;
+        pool.providerRewards = (uint256(pool.providerRewards) + commission).toUint96();
+        // After _accrue, amount - released is what the running stream has not vested yet: it joins the new one.
+        uint256 streamAmount = uint256(stream.amount) - stream.released + amount - commission;
+        stream.amount = streamAmount.toUint128();
+        stream.released = 0;
+        stream.start = uint40(block.timestamp);
+        stream.duration = duration;
+        stream.accruedUntil = uint40(block.timestamp);
+        _totalRewardsOwed += amount;
+        TOKEN.safeTransferFrom(msg.sender, address(this), amount);
+        emit RewardStreamed(provider, amount, commission, streamAmount, duration);
     }
 
     /// @inheritdoc IStakingVault
@@ -267,6 +286,7 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
         require(amount > 0, StakingVaultZeroAmount());
         require(recipient != address(0), StakingVaultZeroAddress("recipient"));
         Pool storage pool = _pools[provider];
+        _accrue(pool, _streams[provider]);
         (uint256 fromSelfActive, uint256 fromSelfPending, uint256 fromDelegated, uint256 fromPending) = ShareMath
             .splitSlash(amount, pool.selfActive, pool.selfPending, pool.delegatedAssets, pool.pendingAssets);
         // Cannot underflow: splitSlash takes no more than each tranche holds.
@@ -414,10 +434,19 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
     /// @inheritdoc IStakingVault
     function claimableRewards(address provider, address account) external view returns (uint256) {
         Pool storage pool = _pools[provider];
-        if (account == provider) return pool.providerRewards;
+        (uint256 vested,) = _vested(_streams[provider]);
+        (uint256 toDelegators, uint256 indexDelta) = _split(pool, vested);
+        if (account == provider) return pool.providerRewards + vested - toDelegators;
         Delegation storage d = _delegations[provider][account];
-        uint256 index = d.generation == pool.generation ? pool.rewardPerShare : _retiredIndex[provider][d.generation];
+        uint256 index = d.generation == pool.generation
+            ? pool.rewardPerShare + indexDelta
+            : _retiredIndex[provider][d.generation];
         return d.rewards + Math.mulDiv(d.shares, index - d.rewardPerSharePaid, REWARD_PRECISION);
+    }
+
+    /// @inheritdoc IStakingVault
+    function getRewardStream(address provider) external view returns (RewardStream memory) {
+        return _streams[provider];
     }
 
     /// @inheritdoc IStakingVault
@@ -519,6 +548,54 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
         require(minted > 0, StakingVaultZeroShares(assets));
         pool.pendingAssets = (pendingAssets + assets).toUint128();
         pool.pendingShares = (pendingShares + minted).toUint128();
+    }
+
+    /// @dev Distributes what a pool's stream vested since the last accrual, at the stakes in force until now.
+    function _accrue(Pool storage pool, RewardStream storage stream) private {
+        (uint256 delta, uint256 until) = _vested(stream);
+        if (until == 0) return;
+        stream.released += uint128(delta);
+        stream.accruedUntil = uint40(until);
+        if (delta > 0) _distribute(pool, delta);
+    }
+
+    /// @dev What a stream vested since its last accrual and up to when (0, 0 when nothing is left to accrue).
+    function _vested(RewardStream storage stream) private view returns (uint256 delta, uint256 until) {
+        uint256 start = stream.start;
+        uint256 end = start + stream.duration;
+        uint256 from = stream.accruedUntil;
+        if (from >= end || block.timestamp <= from) return (0, 0);
+        until = Math.min(block.timestamp, end);
+        uint256 amount = stream.amount;
+        // Rounds down until the end, where the whole amount has vested: nothing is lost to rounding.
+        uint256 vested = until == end ? amount : Math.mulDiv(amount, until - start, stream.duration);
+        delta = vested - stream.released;
+    }
+
+    /// @dev Splits `rest` between the self-stake and the delegators by their active stake now.
+    function _split(Pool storage pool, uint256 rest) private view returns (uint256 toDelegators, uint256 indexDelta) {
+        uint256 delegatedAssets = pool.delegatedAssets;
+        uint256 delegatedShares = pool.delegatedShares;
+        if (rest == 0 || delegatedShares == 0 || delegatedAssets == 0) return (0, 0);
+        toDelegators = Math.mulDiv(rest, delegatedAssets, delegatedAssets + pool.selfActive);
+        // Rounds down: the index never promises more than was funded; the dust stays in totalRewardsOwed.
+        indexDelta = Math.mulDiv(toDelegators, REWARD_PRECISION, delegatedShares);
+    }
+
+    /// @dev Credits `rest` to the pool: the delegators' part through the index, the self-stake's to the provider.
+    function _distribute(Pool storage pool, uint256 rest) private returns (uint256 toDelegators, uint256 index) {
+        uint256 indexDelta;
+        (toDelegators, indexDelta) = _split(pool, rest);
+        index = pool.rewardPerShare + indexDelta;
+        if (indexDelta > 0) pool.rewardPerShare = index;
+        pool.providerRewards = (uint256(pool.providerRewards) + rest - toDelegators).toUint96();
+    }
+
+    function _requireKnownProvider(address provider) private view {
+        IProviderRegistry.ProviderStatus status = REGISTRY.statusOf(provider);
+        require(
+            status != IProviderRegistry.ProviderStatus.None, StakingVaultProviderNotAllowed(provider, uint8(status))
+        );
     }
 
     /// @dev Whether a share class is priced below the entry price (assets reaching zero under live shares included).

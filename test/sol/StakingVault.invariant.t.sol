@@ -189,6 +189,20 @@ contract StakingVaultHandler is Test {
         _doNotify(_provider(providerSeed), bound(amount, 1, MAX_REWARD));
     }
 
+    /// @notice Funds a reward stream (merging with a running one) that vests over up to a day.
+    function streamReward(uint256 providerSeed, uint256 amount, uint256 duration) external {
+        ++calls;
+        address p = _provider(providerSeed);
+        amount = bound(amount, 1, MAX_REWARD);
+        uint256 before = token.balanceOf(address(this));
+        try vault.streamReward(p, amount, uint40(bound(duration, 1, 1 days))) {
+            ghostRewardsNotified += before - token.balanceOf(address(this));
+            ++effectiveCalls;
+        } catch (bytes memory reason) {
+            _unexpected("streamReward", reason);
+        }
+    }
+
     /// @param accountSeed Picks a delegator, or the provider itself (its rewards go to its payout address).
     function claimRewards(uint256 accountSeed, uint256 providerSeed) external {
         ++calls;
@@ -400,8 +414,9 @@ contract StakingVaultInvariantTest is StakingVaultFixture {
         slasherSelectors[1] = IStakingVault.holdForSlash.selector;
         slasherSelectors[2] = IStakingVault.releaseSlashHold.selector;
         manager.setTargetFunctionRole(address(vault), slasherSelectors, slasherRole);
-        bytes4[] memory rewarderSelectors = new bytes4[](1);
+        bytes4[] memory rewarderSelectors = new bytes4[](2);
         rewarderSelectors[0] = IStakingVault.notifyReward.selector;
+        rewarderSelectors[1] = IStakingVault.streamReward.selector;
         manager.setTargetFunctionRole(address(vault), rewarderSelectors, rewarderRole);
         manager.grantRole(slasherRole, address(handler), 0);
         manager.grantRole(rewarderRole, address(handler), 0);
@@ -409,7 +424,7 @@ contract StakingVaultInvariantTest is StakingVaultFixture {
         token.transfer(address(handler), GENESIS / 2);
         handler.seed(GENESIS / 20);
 
-        bytes4[] memory selectors = new bytes4[](13);
+        bytes4[] memory selectors = new bytes4[](14);
         selectors[0] = StakingVaultHandler.stake.selector;
         selectors[1] = StakingVaultHandler.delegate.selector;
         selectors[2] = StakingVaultHandler.requestWithdraw.selector;
@@ -423,6 +438,7 @@ contract StakingVaultInvariantTest is StakingVaultFixture {
         selectors[10] = StakingVaultHandler.releaseSlashHold.selector;
         selectors[11] = StakingVaultHandler.setCommission.selector;
         selectors[12] = StakingVaultHandler.warp.selector;
+        selectors[13] = StakingVaultHandler.streamReward.selector;
         targetContract(address(handler));
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
     }
