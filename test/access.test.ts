@@ -9,7 +9,7 @@ import { expect } from "chai";
 import { BaseContract, type ErrorFragment, type FunctionFragment, Interface, type ParamType } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { FUNCTION_ROLES, ROLES, type ManagedContract, type RoleName } from "../deploy/roles.js";
-import { connectCinder, H100, ONE, onboardProvider, type Cinder } from "./helpers/fixture.js";
+import { connectCinder, H100, managedContracts, ONE, onboardProvider, type Cinder } from "./helpers/fixture.js";
 
 const { loadCinder } = await connectCinder();
 
@@ -27,20 +27,6 @@ function show(o: Outcome): string {
   if (o.kind === "success") return "success";
   if (o.kind === "unknown") return `undecoded revert (${o.detail})`;
   return `${o.name}(${o.args.map(String).join(", ")})`;
-}
-
-/** Every contract roles.ts maps, as the fixture deployed it. */
-function managedContracts(c: Cinder): Record<ManagedContract, BaseContract> {
-  return {
-    CinderToken: c.token,
-    ProviderRegistry: c.registry,
-    StakingVault: c.vault,
-    FeeRouter: c.feeRouter,
-    RevenueLedger: c.revenueLedger,
-    JobMarket: c.jobMarket,
-    PaymentChannels: c.paymentChannels,
-    BuybackBurner: c.buybackBurner,
-  };
 }
 
 function managedEntries(c: Cinder): [ManagedContract, BaseContract][] {

@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import type { Interface } from "ethers";
 import { toFunctionSelector } from "viem";
-import { FUNCTION_ROLES, ROLES, type RoleName } from "../deploy/roles.js";
+import { FUNCTION_ROLES, ROLES, type ManagedContract, type RoleName } from "../deploy/roles.js";
 import { MODEL_CLASSES, modelClassId } from "../deploy/config.js";
-import { connectCinder } from "./helpers/fixture.js";
+import { connectCinder, managedContracts } from "./helpers/fixture.js";
 
 const { loadCinder } = await connectCinder();
 
@@ -21,18 +21,9 @@ describe("Deployment (Ignition module deploy/Cinder.ts)", function () {
 
   it("maps every restricted function to the role roles.ts names", async function () {
     const c = await loadCinder();
-    const targets = {
-      CinderToken: c.token,
-      ProviderRegistry: c.registry,
-      StakingVault: c.vault,
-      FeeRouter: c.feeRouter,
-      RevenueLedger: c.revenueLedger,
-      JobMarket: c.jobMarket,
-      PaymentChannels: c.paymentChannels,
-      BuybackBurner: c.buybackBurner,
-    } as const;
+    const targets = managedContracts(c);
     for (const [name, roles] of Object.entries(FUNCTION_ROLES)) {
-      const target = targets[name as keyof typeof targets];
+      const target = targets[name as ManagedContract];
       const iface: Interface = target.interface;
       for (const [role, signatures] of Object.entries(roles) as [RoleName, readonly string[]][]) {
         for (const signature of signatures) {

@@ -12,9 +12,10 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types"
 import type { NetworkConnection } from "hardhat/types/network";
 import CinderModule from "../../deploy/modules/Cinder.js";
 import { MODEL_CLASSES, modelClassId } from "../../deploy/config.js";
-import { ROLES } from "../../deploy/roles.js";
-import { Contract } from "ethers";
+import { ROLES, type ManagedContract } from "../../deploy/roles.js";
+import { type BaseContract, Contract } from "ethers";
 import { UNISWAP_ARTIFACTS } from "../../deploy/uniswap.js";
+import type { CinderAddresses } from "../../scripts/lib/deployment.js";
 import {
   BuybackBurner__factory,
   CinderAccessManager__factory,
@@ -140,6 +141,40 @@ async function deployCinder(connection: Connection) {
 }
 
 export type Cinder = Awaited<ReturnType<typeof deployCinder>>;
+
+/** The deployment's addresses in the shape scripts read them from Ignition's journal. */
+export async function deploymentAddresses(c: Cinder): Promise<CinderAddresses> {
+  const a = (x: { getAddress(): Promise<string> }) => x.getAddress();
+  return {
+    manager: await a(c.manager),
+    token: await a(c.token),
+    timelock: await a(c.timelock),
+    governor: await a(c.governor),
+    registry: await a(c.registry),
+    vault: await a(c.vault),
+    feeRouter: await a(c.feeRouter),
+    revenueLedger: await a(c.revenueLedger),
+    jobMarket: await a(c.jobMarket),
+    paymentChannels: await a(c.paymentChannels),
+    buybackBurner: await a(c.buybackBurner),
+    stablecoin: await a(c.stablecoin),
+    uniswapRouter: await a(c.uniswapRouter),
+  };
+}
+
+/** Every contract `deploy/roles.ts` maps, as the fixture deployed it. */
+export function managedContracts(c: Cinder): Record<ManagedContract, BaseContract> {
+  return {
+    CinderToken: c.token,
+    ProviderRegistry: c.registry,
+    StakingVault: c.vault,
+    FeeRouter: c.feeRouter,
+    RevenueLedger: c.revenueLedger,
+    JobMarket: c.jobMarket,
+    PaymentChannels: c.paymentChannels,
+    BuybackBurner: c.buybackBurner,
+  };
+}
 
 /** Opens (or reuses) the in-process network and returns a snapshot-backed loader of the deployed protocol. */
 export async function connectCinder() {

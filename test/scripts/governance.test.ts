@@ -1,5 +1,4 @@
 import { expect } from "chai";
-import type { CinderAddresses } from "../../scripts/lib/deployment.js";
 import {
   execute,
   GovernanceError,
@@ -10,7 +9,7 @@ import {
   validateProposal,
   vote,
 } from "../../scripts/lib/governance.js";
-import { connectCinder, type Cinder } from "../helpers/fixture.js";
+import { connectCinder, deploymentAddresses } from "../helpers/fixture.js";
 
 const { loadCinder } = await connectCinder();
 
@@ -30,27 +29,10 @@ const spec = {
   actions: [{ contract: "vault" as const, function: "setUnbondingPeriod", args: [(21n * DAY).toString()] }],
 };
 
-async function addressesOf(c: Cinder): Promise<CinderAddresses> {
-  const a = (x: { getAddress(): Promise<string> }) => x.getAddress();
-  return {
-    manager: await a(c.manager),
-    token: await a(c.token),
-    timelock: await a(c.timelock),
-    governor: await a(c.governor),
-    registry: await a(c.registry),
-    vault: await a(c.vault),
-    feeRouter: await a(c.feeRouter),
-    revenueLedger: await a(c.revenueLedger),
-    jobMarket: await a(c.jobMarket),
-    paymentChannels: await a(c.paymentChannels),
-    buybackBurner: await a(c.buybackBurner),
-  };
-}
-
 describe("scripts: governance steps (propose, vote, queue, execute)", function () {
   it("changes a bounded parameter end to end through the Governor and the Timelock", async function () {
     const c = await loadCinder();
-    const addresses = await addressesOf(c);
+    const addresses = await deploymentAddresses(c);
     await c.token.connect(c.deployer).delegate(c.deployer.address);
     const { time } = c.networkHelpers;
 
@@ -70,7 +52,7 @@ describe("scripts: governance steps (propose, vote, queue, execute)", function (
 
   it("refuses steps out of order, naming the state", async function () {
     const c = await loadCinder();
-    const addresses = await addressesOf(c);
+    const addresses = await deploymentAddresses(c);
     await expectGovernanceError(queue(spec, addresses, c.deployer), "cannot queue in state None");
     await expectGovernanceError(vote(spec, addresses, c.deployer), "voting is not open (state None)");
     await propose(spec, addresses, c.stranger); // the local proposal threshold is 0
