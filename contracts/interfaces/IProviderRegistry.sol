@@ -4,7 +4,7 @@ pragma solidity ^0.8.24;
 /// @title IProviderRegistry
 /// @notice Providers, their offers, their oracle-attested GPU inventory and its capacity.
 /// A provider is keyed by its operator address (the account that called `register`). GPU records are written
-/// only by the attestor role (the OracleHub); capacity is committed and released only by the exposure role (the
+/// only by the attestor role (the OracleHub); capacity is committed and released only by the job market wired once (the
 /// JobMarket), so one card is never sold twice at the same time.
 interface IProviderRegistry {
     /// @notice A provider's lifecycle: Active takes new work; Jailed does not, until `unjail`; Exited is final.

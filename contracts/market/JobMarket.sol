@@ -21,8 +21,8 @@ import {LeaseMath} from "../libraries/LeaseMath.sol";
 /// - The settlement asset has no transfer fee and does not rebase (amounts received equal amounts sent). Its
 ///   transfer hooks, if any, cannot reenter: every state-changing entry point is nonReentrant.
 /// - The AccessManager maps `resolveDispute` to the dispute-resolver role, setters to governance and
-///   `pause`/`unpause` to the guardian; this contract holds the exposure role on the registry and the vault and
-///   the revenue role on the recorder.
+///   `pause`/`unpause` to the guardian. The registry (`setJobMarket`), and through it the vault, and the revenue
+///   recorder (`wireRecorders`) accept this contract's hook calls, wired once at deployment.
 /// Invariant (DESIGN.md 1, 2): the asset held >= sum over open leases of (value - released) + open orders' escrow
 /// and deposits + credited balances + collected fees; per lease, value at award + top-ups = released + refunds +
 /// still held.
