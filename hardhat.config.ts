@@ -60,10 +60,11 @@ export default defineConfig({
       chainType: "l1",
       allowUnlimitedContractSize: false,
     },
+    // A `hardhat node` on this machine (CINDER_NODE_URL overrides the default port, e.g. for integration tests).
     localhost: {
       type: "http",
       chainType: "l1",
-      url: "http://127.0.0.1:8545",
+      url: process.env.CINDER_NODE_URL ?? "http://127.0.0.1:8545",
     },
     // Template for a public network. Secrets come from the environment or the
     // Hardhat keystore (`npx hardhat keystore set CINDER_DEPLOYER_KEY`); nothing is committed.

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { network } from "hardhat";
 import CinderModule from "../deploy/modules/Cinder.js";
+import { deploymentId } from "./lib/deployment.js";
 
 const connection = await network.getOrCreate();
 const parametersFile = `deploy/parameters/${connection.networkName === "localhost" ? "localhost" : "hardhat"}.json`;
@@ -14,7 +15,8 @@ const { ignition, ethers } = connection;
 // A `hardhat node` forgets everything when it restarts, but Ignition's journal for its chain id stays on disk:
 // if the journal's contracts have no code on this chain, it belongs to an earlier node and is discarded.
 const { chainId: journalChain } = await ethers.provider.getNetwork();
-const journalDir = `deploy/deployments/chain-${journalChain}`;
+const id = deploymentId(journalChain);
+const journalDir = `deploy/deployments/${id}`;
 const addressesFile = `${journalDir}/deployed_addresses.json`;
 if (existsSync(addressesFile)) {
   const recorded = Object.values(JSON.parse(readFileSync(addressesFile, "utf8")) as Record<string, string>);
@@ -25,7 +27,12 @@ if (existsSync(addressesFile)) {
   }
 }
 
-const deployed = await ignition.deploy(CinderModule, { parameters: parametersFile, displayUi: false });
+const deployed = await ignition.deploy(CinderModule, {
+  parameters: parametersFile,
+  displayUi: false,
+  // The in-process network keeps no journal; a node's journal is deploy/deployments/<id>.
+  ...(connection.networkName === "localhost" ? { deploymentId: id } : {}),
+});
 const { chainId } = await ethers.provider.getNetwork();
 
 console.log(`Cinder deployed on ${connection.networkName} (chain ${chainId}) with ${parametersFile}`);

@@ -44,9 +44,17 @@ export class DeploymentError extends Error {
   override readonly name = "DeploymentError";
 }
 
+/**
+ * The Ignition deployment id for a chain: Ignition's default `chain-<id>`, or CINDER_DEPLOYMENT_ID when set (so a
+ * test or a second local deployment keeps its own journal).
+ */
+export function deploymentId(chainId: bigint | number): string {
+  return process.env.CINDER_DEPLOYMENT_ID ?? `chain-${chainId}`;
+}
+
 /** Reads the addresses Ignition recorded for `chainId`. */
 export function loadDeployment(chainId: bigint | number, root = "deploy/deployments"): CinderAddresses {
-  const file = `${root}/chain-${chainId}/deployed_addresses.json`;
+  const file = `${root}/${deploymentId(chainId)}/deployed_addresses.json`;
   if (!existsSync(file)) {
     throw new DeploymentError(
       `no Cinder deployment for chain ${chainId}: ${file} does not exist (deploy first, e.g. ` +

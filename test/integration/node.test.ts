@@ -1,0 +1,140 @@
+/**
+ * Integration: the npm scripts against a real `hardhat node`, as an operator runs them. Starts a node on its own
+ * port with its own Ignition deployment id (so a developer's local journal is never touched), deploys with
+ * `deploy:local`, runs a parameter change through `gov:*`, and a buy-and-burn through `buyback`.
+ */
+import { expect } from "chai";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { promisify } from "node:util";
+import { Contract, JsonRpcProvider } from "ethers";
+
+const run = promisify(execFile);
+const PORT = 18_545 + (process.pid % 1_000);
+const URL = `http://127.0.0.1:${PORT}`;
+const ID = `integration-${PORT}`;
+const JOURNAL = `deploy/deployments/${ID}`;
+const ENV = { ...process.env, CI: "true", CINDER_NODE_URL: URL, CINDER_DEPLOYMENT_ID: ID };
+const DAY = 86_400n;
+
+async function rpc(method: string, params: unknown[] = []): Promise<unknown> {
+  const response = await fetch(URL, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  return ((await response.json()) as { result: unknown }).result;
+}
+
+async function advance(seconds: number) {
+  await rpc("evm_increaseTime", [seconds]);
+  await rpc("evm_mine");
+}
+
+/** Runs an npm script against the node; resolves with its stdout, rejects with its output on failure. */
+async function npmRun(script: string, env: Record<string, string> = {}): Promise<string> {
+  try {
+    const { stdout } = await run("npm", ["run", "--silent", script, "--", "--network", "localhost"], {
+      env: { ...ENV, ...env },
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return stdout;
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`npm run ${script} failed:\n${e.stdout ?? ""}\n${e.stderr ?? e.message}`);
+  }
+}
+
+function addresses(): Record<string, string> {
+  return JSON.parse(readFileSync(`${JOURNAL}/deployed_addresses.json`, "utf8")) as Record<string, string>;
+}
+
+describe("Integration: npm scripts against a hardhat node", function () {
+  this.timeout(300_000);
+  let node: ChildProcess | undefined;
+
+  before(async function () {
+    rmSync(JOURNAL, { recursive: true, force: true });
+    node = spawn("npx", ["hardhat", "node", "--hostname", "127.0.0.1", "--port", String(PORT)], {
+      env: ENV,
+      detached: true,
+      stdio: "ignore",
+    });
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      try {
+        if ((await rpc("eth_chainId")) !== undefined) break;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`hardhat node did not start on ${URL} within 90 s`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  });
+
+  after(function () {
+    if (node?.pid !== undefined) {
+      try {
+        process.kill(-node.pid, "SIGTERM");
+      } catch {
+        // already gone
+      }
+    }
+    rmSync(JOURNAL, { recursive: true, force: true });
+  });
+
+  it("deploy:local deploys and wires the whole protocol on the node and records it in its own journal", async function () {
+    const out = await npmRun("deploy:local");
+    expect(out).to.match(/Cinder deployed on localhost \(chain 31337\)/);
+    expect(out).to.match(/buybackBurner\s+0x[0-9a-fA-F]{40}/);
+    expect(existsSync(`${JOURNAL}/deployed_addresses.json`)).to.equal(true);
+    expect(addresses()["Cinder#UniswapV2Router02"]).to.match(/^0x/);
+  });
+
+  it("gov:delegate, propose, vote, queue and execute change a parameter through the Governor and the Timelock", async function () {
+    const env = { CINDER_PROPOSAL: "proposals/example-unbonding.json" };
+    expect(await npmRun("gov:delegate", env)).to.match(/now has [0-9.]+ votes/);
+    expect(await npmRun("gov:propose", env)).to.match(/state\s+Pending/);
+    await advance(5);
+    expect(await npmRun("gov:vote", env)).to.match(/state\s+Active/);
+    await advance(301);
+    expect(await npmRun("gov:queue", env)).to.match(/state\s+Queued/);
+    await advance(61);
+    expect(await npmRun("gov:execute", env)).to.match(/state\s+Executed/);
+    const provider = new JsonRpcProvider(URL);
+    const vault = new Contract(
+      addresses()["Cinder#StakingVault"],
+      ["function unbondingPeriod() view returns (uint40)"],
+      provider,
+    );
+    expect(await vault.getFunction("unbondingPeriod")()).to.equal(21n * DAY);
+    provider.destroy();
+  });
+
+  it("buyback waits for a TWAP window, then buys and burns CNDR", async function () {
+    const provider = new JsonRpcProvider(URL);
+    const signer = await provider.getSigner(0);
+    const recorded = addresses();
+    const burner = recorded["Cinder#BuybackBurner"];
+    const stablecoin = new Contract(recorded["Cinder#TestStablecoin"], ["function faucet(address,uint256)"], signer);
+    await (await stablecoin.getFunction("faucet")(burner, 1_000_000_000n)).wait();
+    expect(await npmRun("buyback")).to.match(/no buyback yet: the TWAP window is shorter than 1800 s/);
+    await advance(1_801);
+    expect(await npmRun("buyback")).to.match(/burned\s+[0-9.]+ CNDR/);
+    const token = new Contract(recorded["Cinder#CinderToken"], ["function totalSupply() view returns (uint256)"], provider);
+    expect(await token.getFunction("totalSupply")()).to.be.lt(100_000_000n * 10n ** 18n);
+    provider.destroy();
+  });
+
+  it("a governance step refused on the wrong network names the problem instead of failing with a stack trace", async function () {
+    const failure = await run("npm", ["run", "--silent", "gov:propose"], {
+      env: { ...ENV, CINDER_PROPOSAL: "proposals/example-unbonding.json" },
+    }).then(
+      () => undefined,
+      (e: { stderr: string; code: number }) => e,
+    );
+    expect(failure, "gov:propose on the in-process network must fail").to.not.equal(undefined);
+    expect(failure!.stderr).to.include("governance steps need a persistent network");
+    expect(failure!.stderr).to.not.match(/\n\s+at /);
+  });
+});
