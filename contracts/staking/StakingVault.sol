@@ -144,13 +144,13 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
             uint256 selfActive = pool.selfActive;
             require(amount <= selfActive, StakingVaultInsufficientStake(selfActive, amount));
             // A pending self-withdrawal slashed to zero leaves a stale unlock time behind: it does not merge.
-            uint256 previousUnlock = pool.selfPending == 0 ? 0 : pool.selfUnlockAt;
+            uint256 previousSelfUnlock = pool.selfPending == 0 ? 0 : pool.selfUnlockAt;
             // Cannot overflow or underflow: checked just above; selfPending + amount <= total stake < 2^128.
             unchecked {
                 pool.selfActive = uint128(selfActive - amount);
                 pool.selfPending += uint128(amount);
             }
-            unlockAt = Math.max(previousUnlock, unlockNew);
+            unlockAt = Math.max(previousSelfUnlock, unlockNew);
             pool.selfUnlockAt = uint40(unlockAt);
             emit WithdrawRequested(provider, msg.sender, amount, 0, unlockAt);
             return unlockAt;
