@@ -23,6 +23,8 @@ function artifacts(dir: string): { name: string; size: number }[] {
 
 describe("Contract sizes", function () {
   it("keeps every deployable contract under the 24 KiB limit (EIP-170)", function () {
+    // Coverage runs read instrumented artifacts, which are larger than what is deployed: sizes mean nothing there.
+    if (process.env.CINDER_COVERAGE === "1") this.skip();
     const all = artifacts("artifacts/contracts");
     expect(all.map((a) => a.name)).to.include.members(["StakingVault", "JobMarket", "CinderGovernor", "BuybackBurner"]);
     for (const { name, size } of all) expect(size, `${name} is ${size} bytes`).to.be.at.most(LIMIT);
