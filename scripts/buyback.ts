@@ -26,7 +26,8 @@ async function burnerAddress(): Promise<string> {
   const burner = await deployed.buybackBurner.getAddress();
   await (await deployed.stablecoin.getFunction("faucet")(burner, 1_000_000_000n)).wait();
   await (await deployed.buybackBurner.getFunction("observe")()).wait();
-  await connection.networkHelpers.time.increase(1_800);
+  const { minWindow } = (await deployed.buybackBurner.getFunction("params")()) as { minWindow: bigint };
+  await connection.networkHelpers.time.increase(minWindow);
   return burner;
 }
 

@@ -114,12 +114,9 @@ contract BuybackBurner is AccessManaged, ReentrancyGuardTransient, IBuybackBurne
         uint256 amountOutMin = Math.max(minOut, boundOut);
         observe();
 
-        address[] memory path = new address[](2);
-        path[0] = address(ASSET);
-        path[1] = address(TOKEN);
         ASSET.forceApprove(address(ROUTER), amountIn);
         uint256[] memory amounts =
-            ROUTER.swapExactTokensForTokens(amountIn, amountOutMin, path, address(this), block.timestamp);
+            ROUTER.swapExactTokensForTokens(amountIn, amountOutMin, _path(), address(this), block.timestamp);
         uint256 cndrOut = amounts[1];
 
         // Every CNDR held is burned, what any donor sent included: none ever sits here.
@@ -138,10 +135,7 @@ contract BuybackBurner is AccessManaged, ReentrancyGuardTransient, IBuybackBurne
     /// @inheritdoc IBuybackBurner
     function quote(uint256 amountIn) external view returns (uint256 twapOut, uint256 spotOut, uint256 window) {
         (twapOut, window) = _twapQuote(amountIn);
-        address[] memory path = new address[](2);
-        path[0] = address(ASSET);
-        path[1] = address(TOKEN);
-        spotOut = amountIn == 0 ? 0 : ROUTER.getAmountsOut(amountIn, path)[1];
+        spotOut = amountIn == 0 ? 0 : ROUTER.getAmountsOut(amountIn, _path())[1];
     }
 
     /// @inheritdoc IBuybackBurner
@@ -185,6 +179,13 @@ contract BuybackBurner is AccessManaged, ReentrancyGuardTransient, IBuybackBurne
         require(window <= p.maxAge, BuybackBurnerTwapStale(window, p.maxAge));
         uint256 cumulative = UniswapV2Twap.currentCumulative(PAIR, _ASSET_IS_TOKEN0);
         twapOut = UniswapV2Twap.quote(start.cumulative, cumulative, window, amountIn);
+    }
+
+    /// @dev The swap route: the stablecoin straight to CNDR through PAIR.
+    function _path() private view returns (address[] memory path) {
+        path = new address[](2);
+        path[0] = address(ASSET);
+        path[1] = address(TOKEN);
     }
 
     function _setParams(Params memory p) private {

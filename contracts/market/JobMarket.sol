@@ -320,7 +320,7 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
             require(block.timestamp >= order.bidDeadline, JobMarketBiddingOpen(orderId, order.bidDeadline));
         }
         address client = order.client;
-        uint256 escrow = LeaseMath.value(order.maxPricePerGpuHour, order.gpuCount, order.duration);
+        uint256 escrow = _escrowOf(order);
         uint256 refund = escrow;
         OrderStatus outcome;
         if (bidder == address(0)) {
@@ -352,7 +352,7 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         require(order.status == OrderStatus.Open, JobMarketInvalidOrderStatus(orderId, order.status));
         require(order.bestBidder == address(0), JobMarketOrderHasBids(orderId));
         order.status = OrderStatus.Cancelled;
-        uint256 refund = LeaseMath.value(order.maxPricePerGpuHour, order.gpuCount, order.duration);
+        uint256 refund = _escrowOf(order);
         ASSET.safeTransfer(msg.sender, refund);
         emit OrderCancelled(orderId, refund);
     }
@@ -511,6 +511,11 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         REVENUE.recordRevenue(provider, gross, fee);
         emit PaymentReleased(leaseId, provider, gross, fee);
         return gross - fee;
+    }
+
+    /// @dev What an open order holds in escrow: its whole duration at the maximum price.
+    function _escrowOf(Order storage order) private view returns (uint256) {
+        return LeaseMath.value(order.maxPricePerGpuHour, order.gpuCount, order.duration);
     }
 
     function _releaseCapacity(Lease storage lease) private {
