@@ -71,8 +71,8 @@ export const FUNCTION_ROLES = {
   FeeRouter: {
     GOVERNANCE: ["proposeFeeConfig((uint16,uint16,address,address))", "cancelFeeConfigChange()"],
   },
-  RevenueLedger: {
-    GOVERNANCE: ["wireRecorders(address,address)"],
+  EmissionController: {
+    GOVERNANCE: ["wireRecorders(address,address)", "setParams((uint128,uint16,uint40))"],
   },
   JobMarket: {
     GOVERNANCE: ["setParams((uint40,uint40,uint40,uint40,uint40,uint16,uint128,uint128))"],

@@ -208,7 +208,7 @@ class Book {
     await expect(tx).to.emit(pc, "Redeemed").withArgs(client, provider, cumulativeAmount, gross);
     await expect(tx).to.emit(pc, "PaymentReleased").withArgs(provider, gross, fee, net);
     await expect(tx)
-      .to.emit(c.revenueLedger, "RevenueRecorded")
+      .to.emit(c.emissions, "RevenueRecorded")
       .withArgs(provider, ts / EPOCH, gross, fee);
     // Redemption moves no tokens: it credits earnings and fees inside the contract (pull payments).
     await usdDeltas(c, tx, [pc, client, provider, await c.registry.payoutOf(provider)], [0n, 0n, 0n, 0n]);
@@ -253,7 +253,7 @@ class Book {
     }
     await expect(tx).to.emit(pc, "PaymentReleased").withArgs(provider, gross, fee, net);
     await expect(tx)
-      .to.emit(c.revenueLedger, "RevenueRecorded")
+      .to.emit(c.emissions, "RevenueRecorded")
       .withArgs(provider, ts / EPOCH, gross, fee);
     const receipt = await tx.wait();
     const released = receipt!.logs.filter((l) => l.topics[0] === pc.interface.getEvent("PaymentReleased").topicHash);
@@ -791,16 +791,16 @@ describe("PaymentChannels.redeem", function () {
     const gross = 12_345_678n;
     expect(feeOf(gross)).to.equal(123_457n);
     expect(await c.feeRouter.feeFor(gross)).to.equal(123_457n);
-    const epoch = await c.revenueLedger.currentEpoch();
-    const [gross0, fees0] = await c.revenueLedger.epochTotals(epoch);
+    const epoch = await c.emissions.currentEpoch();
+    const [gross0, fees0] = await c.emissions.epochTotals(epoch);
     const r = await book.redeem(p0, a.address, p0.address, gross, await book.sign(keys[0], p0.address, gross));
     expect(r.ts / EPOCH).to.equal(epoch);
     expect(r.fee).to.equal(123_457n);
     expect(r.net).to.equal(gross - 123_457n);
     expect(await pc.earningsOf(p0.address)).to.equal(gross - 123_457n);
     expect(await pc.collectedFees()).to.equal(123_457n);
-    expect(await c.revenueLedger.providerRevenue(epoch, p0.address)).to.equal(gross);
-    const [gross1, fees1] = await c.revenueLedger.epochTotals(epoch);
+    expect(await c.emissions.providerRevenue(epoch, p0.address)).to.equal(gross);
+    const [gross1, fees1] = await c.emissions.epochTotals(epoch);
     expect(gross1 - gross0).to.equal(gross);
     expect(fees1 - fees0).to.equal(123_457n);
     expect((await pc.getChannel(a.address, p0.address)).balance).to.equal(100n * USD - gross);

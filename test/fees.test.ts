@@ -81,17 +81,17 @@ describe("FeeRouter.proposeFeeConfig / applyFeeConfig", function () {
   });
 });
 
-describe("RevenueLedger and TestStablecoin edges", function () {
+describe("EmissionController recorders and TestStablecoin edges", function () {
   it("knows its two recorders and cannot be rewired", async function () {
     const c = await loadCinder();
-    expect(await c.revenueLedger.isRecorder(await c.jobMarket.getAddress())).to.equal(true);
-    expect(await c.revenueLedger.isRecorder(await c.paymentChannels.getAddress())).to.equal(true);
-    expect(await c.revenueLedger.isRecorder(c.stranger.address)).to.equal(false);
+    expect(await c.emissions.isRecorder(await c.jobMarket.getAddress())).to.equal(true);
+    expect(await c.emissions.isRecorder(await c.paymentChannels.getAddress())).to.equal(true);
+    expect(await c.emissions.isRecorder(c.stranger.address)).to.equal(false);
     await expect(
-      c.revenueLedger.connect(c.governance).wireRecorders(c.stranger.address, c.stranger.address),
-    ).to.be.revertedWithCustomError(c.revenueLedger, "RevenueLedgerAlreadyWired");
-    await expect(c.revenueLedger.connect(c.stranger).recordRevenue(c.stranger.address, 1n, 0n))
-      .to.be.revertedWithCustomError(c.revenueLedger, "RevenueLedgerNotRecorder")
+      c.emissions.connect(c.governance).wireRecorders(c.stranger.address, c.stranger.address),
+    ).to.be.revertedWithCustomError(c.emissions, "EmissionAlreadyWired");
+    await expect(c.emissions.connect(c.stranger).recordRevenue(c.stranger.address, 1n, 0n))
+      .to.be.revertedWithCustomError(c.emissions, "EmissionNotRecorder")
       .withArgs(c.stranger.address);
   });
 

@@ -348,12 +348,12 @@ describe("JobMarket.withdrawAccrued", function () {
     const tx = c.jobMarket.connect(p).withdrawAccrued(l.id);
     await expect(tx).to.emit(c.jobMarket, "PaymentReleased").withArgs(l.id, p.address, gross1, fee1);
     const epoch = t1 / HOUR;
-    await expect(tx).to.emit(c.revenueLedger, "RevenueRecorded").withArgs(p.address, epoch, gross1, fee1);
+    await expect(tx).to.emit(c.emissions, "RevenueRecorded").withArgs(p.address, epoch, gross1, fee1);
     await usdDeltas(c, tx, [payout, p, c.jobMarket], [gross1 - fee1, 0n, -(gross1 - fee1)]);
     expect((await c.jobMarket.getLease(l.id)).released).to.equal(gross1);
     expect(await c.jobMarket.collectedFees()).to.equal(fee1);
-    expect(await c.revenueLedger.epochTotals(epoch)).to.deep.equal([gross1, fee1]);
-    expect(await c.revenueLedger.providerRevenue(epoch, p.address)).to.equal(gross1);
+    expect(await c.emissions.epochTotals(epoch)).to.deep.equal([gross1, fee1]);
+    expect(await c.emissions.providerRevenue(epoch, p.address)).to.equal(gross1);
     expect(await c.jobMarket.withdrawable(l.id)).to.equal(0n);
 
     // A second withdrawal pays only the newly streamed part.
@@ -366,7 +366,7 @@ describe("JobMarket.withdrawAccrued", function () {
     await usdDeltas(c, tx2, [payout, c.jobMarket], [gross2 - fee2, -(gross2 - fee2)]);
     expect((await c.jobMarket.getLease(l.id)).released).to.equal(gross1 + gross2);
     expect(await c.jobMarket.collectedFees()).to.equal(fee1 + fee2);
-    expect(await c.revenueLedger.providerRevenue(t2 / HOUR, p.address)).to.equal(
+    expect(await c.emissions.providerRevenue(t2 / HOUR, p.address)).to.equal(
       t2 / HOUR === epoch ? gross1 + gross2 : gross2,
     );
     await expectInvariants(c, [client, p, payout]);
@@ -742,14 +742,14 @@ describe("JobMarket batch jobs", function () {
       .to.be.revertedWithCustomError(c.jobMarket, "JobMarketNothingToWithdraw")
       .withArgs(l.id);
     // No revenue counted before the result is final.
-    expect((await c.revenueLedger.epochTotals(ts / HOUR))[0]).to.equal(0n);
+    expect((await c.emissions.epochTotals(ts / HOUR))[0]).to.equal(0n);
     await mineAt(c, ts + CHALLENGE);
     expect(await c.jobMarket.withdrawable(l.id)).to.equal(earned);
     const tw = ts + CHALLENGE + 1n;
     await at(c, tw);
     const tx = c.jobMarket.connect(p).withdrawAccrued(l.id);
     await expect(tx).to.emit(c.jobMarket, "PaymentReleased").withArgs(l.id, p.address, earned, feeOf(earned));
-    await expect(tx).to.emit(c.revenueLedger, "RevenueRecorded").withArgs(p.address, tw / HOUR, earned, feeOf(earned));
+    await expect(tx).to.emit(c.emissions, "RevenueRecorded").withArgs(p.address, tw / HOUR, earned, feeOf(earned));
     await usdDeltas(c, tx, [p, c.jobMarket], [earned - feeOf(earned), -(earned - feeOf(earned))]);
     // close then settles nothing and does not release capacity again.
     const close = c.jobMarket.close(l.id);
@@ -884,7 +884,7 @@ describe("JobMarket batch jobs", function () {
       .to.emit(c.jobMarket, "PaymentReleased")
       .withArgs(l.id, p.address, toProvider, feeOf(toProvider));
     await expect(tx)
-      .to.emit(c.revenueLedger, "RevenueRecorded")
+      .to.emit(c.emissions, "RevenueRecorded")
       .withArgs(p.address, tr / HOUR, toProvider, feeOf(toProvider));
     await usdDeltas(c, tx, [client, p, c.jobMarket], [0n, 0n, 0n]);
     expect(await c.jobMarket.balanceOf(p.address)).to.equal(toProvider - feeOf(toProvider));

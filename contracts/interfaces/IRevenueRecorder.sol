@@ -2,8 +2,7 @@
 pragma solidity ^0.8.24;
 
 /// @title IRevenueRecorder
-/// @notice Where payment contracts record each provider's revenue as it is released. The EmissionController
-/// implements it (emissions issue); until then the deployment wires the RevenueLedger.
+/// @notice Where payment contracts record each provider's revenue as it is released: the EmissionController.
 /// @dev Callers record only final revenue: amounts actually released to the provider (after any challenge window),
 /// never escrow that may still be refunded or credited back, so revenue is net of refunds and credits.
 interface IRevenueRecorder {

@@ -3,8 +3,9 @@
  * stablecoin) or `CinderPublic.ts` (any EVM network, with the settlement asset from parameters).
  *
  * Order: AccessManager (deployer as temporary admin) -> CNDR -> Timelock -> Governor -> ProviderRegistry ->
- * StakingVault -> the DEX (from the caller) and the BuybackBurner -> RevenueLedger, FeeRouter, JobMarket,
- * PaymentChannels; then the one-time wiring (registry -> vault, model classes) while the deployer is still admin,
+ * StakingVault -> the DEX (from the caller) and the BuybackBurner -> EmissionController, FeeRouter, JobMarket,
+ * PaymentChannels; then the one-time wiring (registry -> vault and market, emission recorders, model classes) while
+ * the deployer is still admin,
  * then the function -> role map from `roles.ts`, role grants, and finally the handover: the timelock becomes the
  * AccessManager's only admin and the deployer renounces every power it held.
  *
@@ -12,7 +13,8 @@
  * treasury, guardian, genesisSupply, maxSupply, mintWindow, maxMintPerWindow, votingDelay, votingPeriod,
  * minVotingPeriod, proposalThreshold, quorumPercent, timelockDelay, timelockDelayFloor, commissionIncreaseDelay,
  * unbondingPeriod, exposureTail, delegationCapMultiple, minDelegation, epochLength, feeBps, buybackShareBps,
- * feeChangeDelay, buybackMaxPerEpoch, twapMinWindow, twapMaxAge, buybackMaxSlippageBps, minLeaseDuration, cancelNotice, challengeWindow, minBidWindow, maxBidWindow, minBidStepBps, minLeaseValue,
+ * feeChangeDelay, emissionInitialEpochCap, emissionInitialRateWad, emissionDecayBps, emissionDecayInterval,
+ * emissionLongTwapEpochs, emissionFloorPrice, emissionGuardRatioBps, buybackMaxPerEpoch, twapMinWindow, twapMaxAge, buybackMaxSlippageBps, minLeaseDuration, cancelNotice, challengeWindow, minBidWindow, maxBidWindow, minBidStepBps, minLeaseValue,
  * bidDeposit, channelThawPeriod (amounts in the settlement asset's smallest unit).
  */
 import type {
@@ -101,18 +103,38 @@ export function buildProtocol(
   // --- buy-and-burn, then markets ---
   const epochLength = m.getParameter("epochLength", 3_600n);
   const { router, pair } = dex(token, timelock);
+  const twapMinWindow = m.getParameter("twapMinWindow", 1_800n);
   const buybackBurner = m.contract("BuybackBurner", [
     manager,
     { asset, token, router, pair },
     epochLength,
     {
       maxPerEpoch: m.getParameter("buybackMaxPerEpoch", 10_000n * 1_000_000n),
-      minWindow: m.getParameter("twapMinWindow", 1_800n),
+      minWindow: twapMinWindow,
       maxAge: m.getParameter("twapMaxAge", 21_600n),
       maxSlippageBps: m.getParameter("buybackMaxSlippageBps", 300n),
     },
   ]);
-  const revenueLedger = m.contract("RevenueLedger", [manager, epochLength]);
+  // Schedule: 20,000 CNDR per epoch at most and 0.016 CNDR per dollar of revenue (1.6e10 wei per 1e-6 dollar,
+  // x 1e18), both falling 5% every 720 epochs (30 days of 1-hour epochs); the long TWAP spans 24 epochs.
+  const emissionController = m.contract("EmissionController", [
+    manager,
+    { token, vault, pair, asset },
+    {
+      epochLength,
+      initialEpochCap: m.getParameter("emissionInitialEpochCap", 20_000n * 10n ** 18n),
+      initialRateWad: m.getParameter("emissionInitialRateWad", 16n * 10n ** 27n),
+      decayBps: m.getParameter("emissionDecayBps", 500n),
+      decayInterval: m.getParameter("emissionDecayInterval", 720n),
+      longTwapEpochs: m.getParameter("emissionLongTwapEpochs", 24n),
+    },
+    {
+      // A floor of 0.01 dollar per CNDR (10,000 units of a 6-decimal stablecoin per whole CNDR).
+      floorPrice: m.getParameter("emissionFloorPrice", 10_000n),
+      guardRatioBps: m.getParameter("emissionGuardRatioBps", 9_000n),
+      minTwapWindow: twapMinWindow,
+    },
+  ]);
   const feeRouter = m.contract("FeeRouter", [
     manager,
     {
@@ -126,7 +148,7 @@ export function buildProtocol(
   ]);
   const jobMarket = m.contract("JobMarket", [
     manager,
-    { asset, registry, vault, feeRouter, revenue: revenueLedger },
+    { asset, registry, vault, feeRouter, revenue: emissionController },
     {
       minLeaseDuration: m.getParameter("minLeaseDuration", 3_600n),
       cancelNotice: m.getParameter("cancelNotice", 3_600n),
@@ -143,7 +165,7 @@ export function buildProtocol(
     asset,
     registry,
     feeRouter,
-    revenueLedger,
+    emissionController,
     m.getParameter("channelThawPeriod", 2n * 86_400n),
   ]);
 
@@ -151,7 +173,7 @@ export function buildProtocol(
   const wiring = [
     m.call(registry, "setStakingVault", [vault], { id: "Registry_setStakingVault" }),
     m.call(registry, "setJobMarket", [jobMarket], { id: "Registry_setJobMarket" }),
-    m.call(revenueLedger, "wireRecorders", [jobMarket, paymentChannels], { id: "Ledger_wireRecorders" }),
+    m.call(emissionController, "wireRecorders", [jobMarket, paymentChannels], { id: "Emissions_wireRecorders" }),
     ...MODEL_CLASSES.map((mc) =>
       m.call(registry, "setModelClass", [modelClassId(mc.name), mc.stakePerGpu, true], {
         id: `Registry_modelClass_${mc.name.replace(/[^A-Za-z0-9]/g, "_")}`,
@@ -165,7 +187,7 @@ export function buildProtocol(
     ProviderRegistry: registry,
     StakingVault: vault,
     FeeRouter: feeRouter,
-    RevenueLedger: revenueLedger,
+    EmissionController: emissionController,
     JobMarket: jobMarket,
     PaymentChannels: paymentChannels,
     BuybackBurner: buybackBurner,
@@ -197,6 +219,9 @@ export function buildProtocol(
     // Governance can pause and unpause too (it can always re-grant the guardian anyway).
     m.call(manager, "grantRole", [ROLES.GUARDIAN, timelock, 0n], { id: "Manager_grant_guardian_timelock" }),
     m.call(manager, "grantRole", [ROLES.ADMIN, timelock, 0n], { id: "Manager_grant_admin_timelock" }),
+    // The EmissionController mints each epoch's budget and streams it into the pools.
+    m.call(manager, "grantRole", [ROLES.MINTER, emissionController, 0n], { id: "Manager_grant_minter_emissions" }),
+    m.call(manager, "grantRole", [ROLES.REWARDER, emissionController, 0n], { id: "Manager_grant_rewarder_emissions" }),
     // Governance resolves disputed batch jobs until the SlashingManager's dispute path exists (SLA issue).
     m.call(manager, "grantRole", [ROLES.DISPUTE_RESOLVER, timelock, 0n], { id: "Manager_grant_disputes_timelock" }),
   ];
@@ -219,7 +244,7 @@ export function buildProtocol(
     registry,
     vault,
     feeRouter,
-    revenueLedger,
+    emissionController,
     jobMarket,
     paymentChannels,
     buybackBurner,

@@ -13,7 +13,7 @@ export interface CinderAddresses {
   registry: string;
   vault: string;
   feeRouter: string;
-  revenueLedger: string;
+  emissionController: string;
   jobMarket: string;
   paymentChannels: string;
   buybackBurner: string;
@@ -30,7 +30,7 @@ const FUTURES: Record<keyof CinderAddresses, string> = {
   registry: "Cinder#ProviderRegistry",
   vault: "Cinder#StakingVault",
   feeRouter: "Cinder#FeeRouter",
-  revenueLedger: "Cinder#RevenueLedger",
+  emissionController: "Cinder#EmissionController",
   jobMarket: "Cinder#JobMarket",
   paymentChannels: "Cinder#PaymentChannels",
   buybackBurner: "Cinder#BuybackBurner",

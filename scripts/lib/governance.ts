@@ -21,7 +21,7 @@ import {
   JobMarket__factory,
   PaymentChannels__factory,
   ProviderRegistry__factory,
-  RevenueLedger__factory,
+  EmissionController__factory,
   StakingVault__factory,
 } from "../../types/ethers-contracts/index.js";
 import type { CinderAddresses } from "./deployment.js";
@@ -32,7 +32,7 @@ const INTERFACES: Partial<Record<keyof CinderAddresses, Interface>> = {
   registry: ProviderRegistry__factory.createInterface(),
   vault: StakingVault__factory.createInterface(),
   feeRouter: FeeRouter__factory.createInterface(),
-  revenueLedger: RevenueLedger__factory.createInterface(),
+  emissionController: EmissionController__factory.createInterface(),
   jobMarket: JobMarket__factory.createInterface(),
   paymentChannels: PaymentChannels__factory.createInterface(),
   buybackBurner: BuybackBurner__factory.createInterface(),

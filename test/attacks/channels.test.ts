@@ -111,7 +111,7 @@ describe("Attack: voucher replay", function () {
       await c.stablecoin.getAddress(),
       await c.registry.getAddress(),
       await c.feeRouter.getAddress(),
-      await c.revenueLedger.getAddress(),
+      await c.emissions.getAddress(),
       THAW,
     );
     await other.waitForDeployment();
@@ -140,7 +140,7 @@ describe("Attack: voucher replay", function () {
       .to.emit(pc, "Redeemed")
       .withArgs(a.address, p.address, 20n * USD, 20n * USD);
     await expect(other.redeem(voucher, forOther))
-      .to.be.revertedWithCustomError(c.revenueLedger, "RevenueLedgerNotRecorder")
+      .to.be.revertedWithCustomError(c.emissions, "EmissionNotRecorder")
       .withArgs(otherAddress);
     expect((await other.getChannel(a.address, p.address)).balance).to.equal(50n * USD);
   });

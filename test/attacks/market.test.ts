@@ -436,7 +436,7 @@ describe("JobMarket attack: a client leasing from its own provider", function ()
     expect(await m.collectedFees()).to.equal(fees);
     // The ledger records the fee paid against the revenue, so emissions can price the wash (emissions issue).
     let recordedFees = 0n;
-    for (let e = start / HOUR; e <= (start + HOUR) / HOUR; e++) recordedFees += (await c.revenueLedger.epochTotals(e))[1];
+    for (let e = start / HOUR; e <= (start + HOUR) / HOUR; e++) recordedFees += (await c.emissions.epochTotals(e))[1];
     expect(recordedFees).to.equal(fees);
   });
 

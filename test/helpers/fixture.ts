@@ -26,7 +26,7 @@ import {
   JobMarket__factory,
   PaymentChannels__factory,
   ProviderRegistry__factory,
-  RevenueLedger__factory,
+  EmissionController__factory,
   StakingVault__factory,
   TestStablecoin__factory,
 } from "../../types/ethers-contracts/index.js";
@@ -68,7 +68,7 @@ async function deployCinder(connection: Connection) {
   const vault = StakingVault__factory.connect(await at(deployed.vault), deployer);
   const stablecoin = TestStablecoin__factory.connect(await at(deployed.stablecoin), deployer);
   const feeRouter = FeeRouter__factory.connect(await at(deployed.feeRouter), deployer);
-  const revenueLedger = RevenueLedger__factory.connect(await at(deployed.revenueLedger), deployer);
+  const emissions = EmissionController__factory.connect(await at(deployed.emissionController), deployer);
   const jobMarket = JobMarket__factory.connect(await at(deployed.jobMarket), deployer);
   const paymentChannels = PaymentChannels__factory.connect(await at(deployed.paymentChannels), deployer);
   const buybackBurner = BuybackBurner__factory.connect(await at(deployed.buybackBurner), deployer);
@@ -119,7 +119,7 @@ async function deployCinder(connection: Connection) {
     vault,
     stablecoin,
     feeRouter,
-    revenueLedger,
+    emissions,
     jobMarket,
     paymentChannels,
     buybackBurner,
@@ -153,7 +153,7 @@ export async function deploymentAddresses(c: Cinder): Promise<CinderAddresses> {
     registry: await a(c.registry),
     vault: await a(c.vault),
     feeRouter: await a(c.feeRouter),
-    revenueLedger: await a(c.revenueLedger),
+    emissionController: await a(c.emissions),
     jobMarket: await a(c.jobMarket),
     paymentChannels: await a(c.paymentChannels),
     buybackBurner: await a(c.buybackBurner),
@@ -169,7 +169,7 @@ export function managedContracts(c: Cinder): Record<ManagedContract, BaseContrac
     ProviderRegistry: c.registry,
     StakingVault: c.vault,
     FeeRouter: c.feeRouter,
-    RevenueLedger: c.revenueLedger,
+    EmissionController: c.emissions,
     JobMarket: c.jobMarket,
     PaymentChannels: c.paymentChannels,
     BuybackBurner: c.buybackBurner,

@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {ICinderToken} from "../interfaces/ICinderToken.sol";
+import {IEmissionController} from "../interfaces/IEmissionController.sol";
+import {IStakingVault} from "../interfaces/IStakingVault.sol";
+import {IUniswapV2Pair} from "../interfaces/external/IUniswapV2.sol";
+import {EmissionMath} from "../libraries/EmissionMath.sol";
+import {UniswapV2Twap} from "../libraries/UniswapV2Twap.sol";
+
+/// @title EmissionController
+/// @notice Records final revenue per epoch and provider, closes epochs into a bounded CNDR budget, and streams each
+/// provider's share into its StakingVault pool.
+/// @dev Assumptions:
+/// - Only the wired JobMarket and PaymentChannels record, and only final revenue (after any challenge window, net
+///   of refunds and credits): see IRevenueRecorder.
+/// - PAIR is the Uniswap V2 CNDR/asset pair. Its cumulative price is sampled once per epoch, on the epoch's first
+///   revenue record, `observe()` or close, so an epoch with revenue always has a TWAP start inside it. The epoch
+///   TWAP runs from that sample to the close; the long TWAP from the sample LONG_TWAP_EPOCHS - 1 epochs earlier
+///   (when there is one). The guard prices CNDR at the highest of the two and the governance floor: a price pushed
+///   down cannot raise the mint, and one pushed up only lowers it.
+/// - No fresh TWAP: a TWAP window below `minTwapWindow` makes the close revert until it is long enough (never a
+///   guess); a pool without reserves gives no price at all, and then nothing is minted (Bound.NoPrice).
+/// - This contract holds the MINTER role on CNDR and the REWARDER role on the vault, and CNDR has no transfer hooks.
+contract EmissionController is AccessManaged, ReentrancyGuardTransient, IEmissionController {
+    using SafeCast for uint256;
+    using SafeERC20 for IERC20;
+
+    uint256 public constant MAX_GUARD_RATIO_BPS = 9_500;
+    uint256 public constant MIN_MIN_TWAP_WINDOW = 1 minutes;
+    uint256 public constant MAX_FLOOR_PRICE = 1e30;
+    uint256 public constant MAX_LONG_TWAP_EPOCHS = 8_760;
+
+    ICinderToken public immutable TOKEN;
+    IStakingVault public immutable VAULT;
+    IUniswapV2Pair public immutable PAIR;
+    /// @inheritdoc IEmissionController
+    uint256 public immutable EPOCH_LENGTH;
+    /// @inheritdoc IEmissionController
+    uint256 public immutable GENESIS_EPOCH;
+    uint256 public immutable INITIAL_EPOCH_CAP;
+    uint256 public immutable INITIAL_RATE_WAD;
+    uint256 public immutable DECAY_BPS;
+    uint256 public immutable DECAY_INTERVAL;
+    uint256 public immutable LONG_TWAP_EPOCHS;
+    /// @dev Whether CNDR is the pair's token0 (then price0 is asset per CNDR).
+    bool private immutable _TOKEN_IS_TOKEN0;
+
+    /// @dev One slot: 2^96 smallest units is 7.9e22 dollars of a 6-decimal stablecoin per epoch.
+    struct EpochState {
+        uint96 revenue;
+        uint96 fees;
+        uint40 observedAt;
+        bool closed;
+        Bound bound;
+    }
+
+    struct EpochResult {
+        uint128 budget;
+        uint128 price;
+    }
+
+    struct ProviderEpoch {
+        uint128 revenue;
+        bool settled;
+    }
+
+    Params private _params;
+    bool private _wired;
+    mapping(address account => bool) private _recorders;
+    mapping(uint256 epoch => EpochState) private _epochs;
+    mapping(uint256 epoch => EpochResult) private _results;
+    mapping(uint256 epoch => uint256) private _cumulative;
+    mapping(uint256 epoch => mapping(address provider => ProviderEpoch)) private _providerEpochs;
+    uint256 private _totalMinted;
+    uint256 private _totalSettled;
+
+    /// @notice The contracts this controller uses, fixed at deployment.
+    struct Wiring {
+        ICinderToken token;
+        IStakingVault vault;
+        IUniswapV2Pair pair;
+        address asset;
+    }
+
+    constructor(address authority, Wiring memory wiring, Schedule memory schedule_, Params memory initialParams)
+        AccessManaged(authority)
+    {
+        require(address(wiring.token) != address(0), EmissionZeroAddress("token"));
+        require(address(wiring.vault) != address(0), EmissionZeroAddress("vault"));
+        require(wiring.asset != address(0), EmissionZeroAddress("asset"));
+        address token0 = wiring.pair.token0();
+        address token1 = wiring.pair.token1();
+        bool tokenIsToken0 = token0 == address(wiring.token);
+        require(
+            (tokenIsToken0 && token1 == wiring.asset) || (token0 == wiring.asset && token1 == address(wiring.token)),
+            EmissionPairMismatch(token0, token1)
+        );
+        _checkBounds("epochLength", schedule_.epochLength, 1, 30 days);
+        // The token's window cap must never bind in steady state: it is a backstop for catch-up closes only.
+        _checkBounds("initialEpochCap", schedule_.initialEpochCap, 0, wiring.token.MAX_MINT_PER_WINDOW());
+        _checkBounds("initialRateWad", schedule_.initialRateWad, 0, 1e42);
+        _checkBounds("decayBps", schedule_.decayBps, 0, EmissionMath.MAX_BPS - 1);
+        _checkBounds("decayInterval", schedule_.decayInterval, 1, type(uint64).max);
+        _checkBounds("longTwapEpochs", schedule_.longTwapEpochs, 1, MAX_LONG_TWAP_EPOCHS);
+        TOKEN = wiring.token;
+        VAULT = wiring.vault;
+        PAIR = wiring.pair;
+        _TOKEN_IS_TOKEN0 = tokenIsToken0;
+        EPOCH_LENGTH = schedule_.epochLength;
+        GENESIS_EPOCH = block.timestamp / schedule_.epochLength;
+        INITIAL_EPOCH_CAP = schedule_.initialEpochCap;
+        INITIAL_RATE_WAD = schedule_.initialRateWad;
+        DECAY_BPS = schedule_.decayBps;
+        DECAY_INTERVAL = schedule_.decayInterval;
+        LONG_TWAP_EPOCHS = schedule_.longTwapEpochs;
+        _setParams(initialParams);
+        IERC20(address(wiring.token)).forceApprove(address(wiring.vault), type(uint256).max);
+    }
+
+    /// @inheritdoc IEmissionController
+    function wireRecorders(address jobMarket, address paymentChannels) external restricted {
+        require(!_wired, EmissionAlreadyWired());
+        require(jobMarket != address(0), EmissionZeroAddress("jobMarket"));
+        require(paymentChannels != address(0), EmissionZeroAddress("paymentChannels"));
+        _wired = true;
+        _recorders[jobMarket] = true;
+        _recorders[paymentChannels] = true;
+        emit RecordersWired(jobMarket, paymentChannels);
+    }
+
+    /// @notice Records revenue released to a provider. The wired payment contracts only.
+    /// @dev The epoch's first record samples the pair (about 30,000 gas once per epoch); later ones only add.
+    function recordRevenue(address provider, uint256 gross, uint256 fee) external {
+        require(_recorders[msg.sender], EmissionNotRecorder(msg.sender));
+        uint256 epoch = block.timestamp / EPOCH_LENGTH;
+        EpochState storage state = _epochs[epoch];
+        if (state.observedAt == 0) _observe(epoch, state);
+        state.revenue = (uint256(state.revenue) + gross).toUint96();
+        state.fees = (uint256(state.fees) + fee).toUint96();
+        ProviderEpoch storage pe = _providerEpochs[epoch][provider];
+        pe.revenue = (uint256(pe.revenue) + gross).toUint128();
+        emit RevenueRecorded(provider, epoch, gross, fee);
+    }
+
+    /// @inheritdoc IEmissionController
+    function observe() external {
+        uint256 epoch = block.timestamp / EPOCH_LENGTH;
+        EpochState storage state = _epochs[epoch];
+        if (state.observedAt == 0) _observe(epoch, state);
+    }
+
+    /// @inheritdoc IEmissionController
+    function closeEpoch() external nonReentrant returns (uint256 budget) {
+        return _close(block.timestamp / EPOCH_LENGTH - 1);
+    }
+
+    /// @inheritdoc IEmissionController
+    function closeEpochAt(uint256 epoch) external nonReentrant returns (uint256 budget) {
+        return _close(epoch);
+    }
+
+    /// @inheritdoc IEmissionController
+    function settle(address provider, uint256 epoch) external nonReentrant returns (uint256 reward) {
+        require(_epochs[epoch].closed, EmissionEpochNotClosed(epoch));
+        ProviderEpoch storage pe = _providerEpochs[epoch][provider];
+        require(pe.revenue > 0 && !pe.settled, EmissionNothingToSettle(provider, epoch));
+        return _settle(provider, epoch, pe);
+    }
+
+    /// @inheritdoc IEmissionController
+    function settleMany(address[] calldata providers, uint256 epoch) external nonReentrant returns (uint256 total) {
+        require(_epochs[epoch].closed, EmissionEpochNotClosed(epoch));
+        for (uint256 i; i < providers.length; ++i) {
+            ProviderEpoch storage pe = _providerEpochs[epoch][providers[i]];
+            if (pe.revenue > 0 && !pe.settled) total += _settle(providers[i], epoch, pe);
+        }
+    }
+
+    /// @inheritdoc IEmissionController
+    function setParams(Params calldata newParams) external restricted {
+        _setParams(newParams);
+    }
+
+    /// @inheritdoc IEmissionController
+    function currentEpoch() external view returns (uint256) {
+        return block.timestamp / EPOCH_LENGTH;
+    }
+
+    /// @inheritdoc IEmissionController
+    function epochTotals(uint256 epoch) external view returns (uint256 gross, uint256 fees) {
+        EpochState storage state = _epochs[epoch];
+        return (state.revenue, state.fees);
+    }
+
+    /// @inheritdoc IEmissionController
+    function providerRevenue(uint256 epoch, address provider) external view returns (uint256) {
+        return _providerEpochs[epoch][provider].revenue;
+    }
+
+    /// @inheritdoc IEmissionController
+    function pendingReward(address provider, uint256 epoch) external view returns (uint256) {
+        ProviderEpoch storage pe = _providerEpochs[epoch][provider];
+        if (!_epochs[epoch].closed || pe.settled) return 0;
+        return _shareOf(epoch, pe.revenue);
+    }
+
+    /// @inheritdoc IEmissionController
+    function isSettled(address provider, uint256 epoch) external view returns (bool) {
+        return _providerEpochs[epoch][provider].settled;
+    }
+
+    /// @inheritdoc IEmissionController
+    function epochInfo(uint256 epoch) external view returns (EpochInfo memory info) {
+        EpochState storage state = _epochs[epoch];
+        EpochResult storage result = _results[epoch];
+        info = EpochInfo({
+            revenue: state.revenue,
+            fees: state.fees,
+            observedAt: state.observedAt,
+            closed: state.closed,
+            bound: state.bound,
+            budget: result.budget,
+            price: result.price
+        });
+    }
+
+    /// @inheritdoc IEmissionController
+    function scheduleAt(uint256 epoch) public view returns (uint256 cap, uint256 rateWad) {
+        uint256 periods = epoch > GENESIS_EPOCH ? (epoch - GENESIS_EPOCH) / DECAY_INTERVAL : 0;
+        return EmissionMath.scheduled(
+            INITIAL_EPOCH_CAP, INITIAL_RATE_WAD, EmissionMath.decayFactor(DECAY_BPS, periods)
+        );
+    }
+
+    /// @inheritdoc IEmissionController
+    function schedule() external view returns (Schedule memory) {
+        return Schedule({
+            epochLength: EPOCH_LENGTH,
+            initialEpochCap: INITIAL_EPOCH_CAP,
+            initialRateWad: INITIAL_RATE_WAD,
+            decayBps: DECAY_BPS,
+            decayInterval: DECAY_INTERVAL,
+            longTwapEpochs: LONG_TWAP_EPOCHS
+        });
+    }
+
+    /// @inheritdoc IEmissionController
+    function params() external view returns (Params memory) {
+        return _params;
+    }
+
+    /// @inheritdoc IEmissionController
+    function isRecorder(address account) external view returns (bool) {
+        return _recorders[account];
+    }
+
+    /// @inheritdoc IEmissionController
+    function totals() external view returns (uint256 minted, uint256 settled) {
+        return (_totalMinted, _totalSettled);
+    }
+
+    function _close(uint256 epoch) private returns (uint256 budget) {
+        uint256 nowEpoch = block.timestamp / EPOCH_LENGTH;
+        require(
+            epoch < nowEpoch && epoch >= GENESIS_EPOCH, EmissionEpochNotClosable(epoch, nowEpoch, GENESIS_EPOCH)
+        );
+        EpochState storage state = _epochs[epoch];
+        require(!state.closed, EmissionEpochAlreadyClosed(epoch));
+        state.closed = true;
+        // The close starts the current epoch's TWAP if nothing has yet.
+        EpochState storage current = _epochs[nowEpoch];
+        if (current.observedAt == 0) _observe(nowEpoch, current);
+
+        uint256 revenue = state.revenue;
+        (uint256 cap, uint256 rateWad) = scheduleAt(epoch);
+        uint256 byRate = Math.mulDiv(revenue, rateWad, EmissionMath.WAD);
+        uint256 byGuard;
+        uint256 priceQ112;
+        Bound bound;
+        if (revenue == 0) {
+            bound = Bound.NoRevenue;
+        } else {
+            priceQ112 = _guardPrice(epoch, state.observedAt);
+            if (priceQ112 == 0) {
+                bound = Bound.NoPrice;
+            } else {
+                byGuard = EmissionMath.guardMax(state.fees, _params.guardRatioBps, priceQ112);
+                (budget, bound) = _least(cap, byRate, byGuard);
+                uint256 room = Math.min(
+                    TOKEN.MAX_SUPPLY() - IERC20(address(TOKEN)).totalSupply(),
+                    TOKEN.MAX_MINT_PER_WINDOW() - TOKEN.mintedInCurrentWindow()
+                );
+                if (budget > room) (budget, bound) = (room, Bound.TokenLimit);
+            }
+        }
+        state.bound = bound;
+        uint256 price = EmissionMath.q112ToWhole(priceQ112);
+        _results[epoch] = EpochResult({budget: budget.toUint128(), price: price.toUint128()});
+        if (budget > 0) {
+            _totalMinted += budget;
+            TOKEN.mint(address(this), budget);
+        }
+        emit EpochClosed(epoch, revenue, state.fees, budget, bound, cap, byRate, byGuard, price);
+    }
+
+    /// @dev The highest of the epoch TWAP, the long TWAP and the floor, as UQ112x112 asset units per CNDR wei;
+    /// 0 when the pair gives no price (no reserves over the window). Reverts while the epoch window is too short.
+    function _guardPrice(uint256 epoch, uint256 observedAt) private view returns (uint256 priceQ112) {
+        uint256 cumulativeNow = UniswapV2Twap.currentCumulative(PAIR, _TOKEN_IS_TOKEN0);
+        uint256 window = block.timestamp - observedAt;
+        uint256 minWindow = _params.minTwapWindow;
+        require(window >= minWindow, EmissionTwapTooYoung(epoch, window, minWindow));
+        priceQ112 = _average(_cumulative[epoch], cumulativeNow, window);
+        if (priceQ112 == 0) return 0;
+        // The long TWAP ends at the previous epoch's sample, so nothing done during the closed epoch moves it.
+        if (epoch > LONG_TWAP_EPOCHS) {
+            uint256 longStart = epoch - 1 - LONG_TWAP_EPOCHS;
+            uint256 startAt = _epochs[longStart].observedAt;
+            uint256 endAt = _epochs[epoch - 1].observedAt;
+            if (startAt != 0 && endAt > startAt) {
+                uint256 longPrice = _average(_cumulative[longStart], _cumulative[epoch - 1], endAt - startAt);
+                priceQ112 = Math.max(priceQ112, longPrice);
+            }
+        }
+        priceQ112 = Math.max(priceQ112, EmissionMath.wholeToQ112(_params.floorPrice));
+    }
+
+    /// @dev Streams a provider's share of a closed epoch into its pool, once.
+    function _settle(address provider, uint256 epoch, ProviderEpoch storage pe) private returns (uint256 reward) {
+        pe.settled = true;
+        reward = _shareOf(epoch, pe.revenue);
+        emit EmissionSettled(provider, epoch, pe.revenue, reward);
+        if (reward == 0) return 0;
+        _totalSettled += reward;
+        VAULT.streamReward(provider, reward, uint40(EPOCH_LENGTH));
+    }
+
+    /// @dev `revenue`'s share of the epoch budget, rounded down: the shares never sum past the budget, and the
+    /// dust stays here (counted in totals().minted - totals().settled).
+    function _shareOf(uint256 epoch, uint256 revenue) private view returns (uint256) {
+        uint256 total = _epochs[epoch].revenue;
+        return total == 0 ? 0 : Math.mulDiv(revenue, _results[epoch].budget, total);
+    }
+
+    function _observe(uint256 epoch, EpochState storage state) private {
+        uint256 cumulative = UniswapV2Twap.currentCumulative(PAIR, _TOKEN_IS_TOKEN0);
+        state.observedAt = uint40(block.timestamp);
+        _cumulative[epoch] = cumulative;
+        emit PriceObserved(epoch, cumulative, block.timestamp);
+    }
+
+    function _setParams(Params memory p) private {
+        _checkBounds("floorPrice", p.floorPrice, 0, MAX_FLOOR_PRICE);
+        _checkBounds("guardRatioBps", p.guardRatioBps, 0, MAX_GUARD_RATIO_BPS);
+        _checkBounds("minTwapWindow", p.minTwapWindow, MIN_MIN_TWAP_WINDOW, EPOCH_LENGTH);
+        _params = p;
+        emit ParamsSet(p);
+    }
+
+    /// @dev The least of the three bounds, and which it was (ties go to the earlier one).
+    function _least(uint256 cap, uint256 byRate, uint256 byGuard) private pure returns (uint256 least, Bound bound) {
+        (least, bound) = (cap, Bound.EpochCap);
+        if (byRate < least) (least, bound) = (byRate, Bound.RevenueRate);
+        if (byGuard < least) (least, bound) = (byGuard, Bound.WashGuard);
+    }
+
+    /// @dev The average of a wrapping cumulative price over `elapsed` > 0 seconds (UniswapV2OracleLibrary).
+    function _average(uint256 cumulativeStart, uint256 cumulativeEnd, uint256 elapsed)
+        private
+        pure
+        returns (uint256)
+    {
+        unchecked {
+            return (cumulativeEnd - cumulativeStart) / elapsed;
+        }
+    }
+
+    function _checkBounds(string memory name, uint256 value, uint256 min, uint256 max) private pure {
+        require(value >= min && value <= max, EmissionParameterOutOfBounds(name, value, min, max));
+    }
+}
