@@ -1,13 +1,16 @@
 /**
  * Integration: the npm scripts against a real `hardhat node`, as an operator runs them. Starts a node on its own
  * port with its own Ignition deployment id (so a developer's local journal is never touched), deploys with
- * `deploy:local`, runs a parameter change through `gov:*`, and a buy-and-burn through `buyback`.
+ * `deploy:local`, runs a parameter change through `gov:*`, a buy-and-burn through `buyback`, and an emission
+ * epoch through `epoch:close`.
  */
 import { expect } from "chai";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { promisify } from "node:util";
 import { Contract, JsonRpcProvider } from "ethers";
+import { mnemonicToAccount } from "viem/accounts";
+import { signVoucher } from "../../src/sdk/vouchers.js";
 
 const run = promisify(execFile);
 const PORT = 18_545 + (process.pid % 1_000);
@@ -123,6 +126,42 @@ describe("Integration: npm scripts against a hardhat node", function () {
     expect(await npmRun("buyback")).to.match(/burned\s+[0-9.]+ CNDR/);
     const token = new Contract(recorded["Cinder#CinderToken"], ["function totalSupply() view returns (uint256)"], provider);
     expect(await token.getFunction("totalSupply")()).to.be.lt(100_000_000n * 10n ** 18n);
+    provider.destroy();
+  });
+
+  it("epoch:close closes a paid epoch on the node and streams the provider's emission into its pool", async function () {
+    const provider = new JsonRpcProvider(URL);
+    const recorded = addresses();
+    const [providerSigner, client] = [await provider.getSigner(5), await provider.getSigner(16)];
+    const registry = new Contract(recorded["Cinder#ProviderRegistry"], ["function register(string,address)"], providerSigner);
+    await (await registry.getFunction("register")("ipfs://integration", providerSigner.address)).wait();
+    const channelsAddress = recorded["Cinder#PaymentChannels"];
+    const stablecoin = new Contract(recorded["Cinder#TestStablecoin"], ["function faucet(address,uint256)", "function approve(address,uint256)"], client);
+    const amount = 5_000n * 1_000_000n;
+    await (await stablecoin.getFunction("faucet")(client.address, amount)).wait();
+    await (await stablecoin.getFunction("approve")(channelsAddress, amount)).wait();
+    const channels = new Contract(
+      channelsAddress,
+      ["function deposit(address,uint256)", "function redeem((address,address,uint128),bytes)"],
+      client,
+    );
+    await (await channels.getFunction("deposit")(providerSigner.address, amount)).wait();
+    const { chainId } = await provider.getNetwork();
+    const voucher = { client: client.address as `0x${string}`, provider: providerSigner.address as `0x${string}`, cumulativeAmount: amount };
+    const signature = await signVoucher({
+      account: mnemonicToAccount("test test test test test test test test test test test junk", { addressIndex: 16 }),
+      channels: channelsAddress as `0x${string}`,
+      chainId,
+      voucher,
+    });
+    await (await (channels.connect(providerSigner) as Contract).getFunction("redeem")([voucher.client, voucher.provider, amount], signature)).wait();
+    const latest = BigInt((await provider.getBlock("latest"))!.timestamp);
+    await advance(Number(((latest / 3_600n + 1n) * 3_600n + 1_800n) - latest));
+    const out = await npmRun("epoch:close");
+    expect(out).to.match(/revenue\s+5000\.0 \(fees 50\.0\)/);
+    expect(out).to.match(/budget\s+80\.0 CNDR\s+bound: RevenueRate/);
+    expect(out).to.include(`provider  ${providerSigner.address}  revenue 5000.0  reward 80.0 CNDR`);
+    expect(await npmRun("epoch:close")).to.match(/was already closed/);
     provider.destroy();
   });
 
