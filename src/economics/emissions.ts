@@ -150,11 +150,17 @@ export class PairModel {
     return (this.reserveAsset << 112n) / this.reserveCndr;
   }
 
-  /** Swaps `amountIn` at time `t` and returns the output (getAmountOut, then the pair's _update). */
-  swap(t: bigint, amountIn: bigint, assetIn: boolean): bigint {
+  /** What swapping `amountIn` would return now (v2-periphery getAmountOut), without trading. */
+  quoteOut(amountIn: bigint, assetIn: boolean): bigint {
+    if (amountIn === 0n) return 0n;
     const [reserveIn, reserveOut] = assetIn ? [this.reserveAsset, this.reserveCndr] : [this.reserveCndr, this.reserveAsset];
     const inWithFee = amountIn * 997n;
-    const out = (inWithFee * reserveOut) / (reserveIn * 1_000n + inWithFee);
+    return (inWithFee * reserveOut) / (reserveIn * 1_000n + inWithFee);
+  }
+
+  /** Swaps `amountIn` at time `t` and returns the output (getAmountOut, then the pair's _update). */
+  swap(t: bigint, amountIn: bigint, assetIn: boolean): bigint {
+    const out = this.quoteOut(amountIn, assetIn);
     this.cumulative = this.cumulativeAt(t);
     this.lastUpdate = t;
     if (assetIn) {
