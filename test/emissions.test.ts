@@ -203,6 +203,23 @@ describe("EmissionController.closeEpoch", function () {
     expect(ev.bound).to.equal("RevenueRate");
   });
 
+  it("clips a catch-up close to the token's window cap (TokenLimit) rather than revert", async function () {
+    const { c, p0, payer } = await setup();
+    // Six epochs at the 20,000 CNDR cap each, left open, then closed within one 1-hour mint window (100,000).
+    const epochs: bigint[] = [];
+    for (let i = 0; i < 6; i++) {
+      const { epoch, t } = await nextEpochStart(c, 60n);
+      await payer.pay(p0, 1_500_000n * USD, { redeemAt: t });
+      epochs.push(epoch);
+    }
+    await c.networkHelpers.time.increaseTo((epochs[5]! + 1n) * HOUR + 1_860n);
+    const results = [];
+    for (const e of epochs) results.push(await closedEvent(c, await c.emissions.closeEpochAt(e)));
+    expect(results.map((r) => r.bound)).to.deep.equal(["EpochCap", "EpochCap", "EpochCap", "EpochCap", "EpochCap", "TokenLimit"]);
+    expect(results[5]!.budget).to.equal(0n);
+    expect(await c.token.mintedInCurrentWindow()).to.equal(100_000n * ONE);
+  });
+
   it("catches up on a missed epoch after later ones closed, at that epoch's own schedule", async function () {
     const { c, p0, payer } = await setup();
     const first = await epochWithRevenue(c, payer, [[p0, 1_000n * USD]]);

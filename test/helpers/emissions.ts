@@ -78,6 +78,8 @@ export async function swap(c: Cinder, who: HardhatEthersSigner, amountIn: bigint
   await c.token.connect(who).approve(router, c.ethers.MaxUint256);
   await c.stablecoin.connect(who).approve(router, c.ethers.MaxUint256);
   if (!sellCndr) await c.stablecoin.faucet(who.address, amountIn);
+  const cndrBalance = await c.token.balanceOf(who.address);
+  if (sellCndr && cndrBalance < amountIn) await c.token.connect(c.deployer).transfer(who.address, amountIn - cndrBalance);
   const path = sellCndr ? [cndr, usd] : [usd, cndr];
   const deadline = (await now(c)) + 3_600n;
   return (c.uniswapRouter.connect(who) as Contract).getFunction("swapExactTokensForTokens")(
