@@ -141,6 +141,33 @@ await measure("PaymentChannels.redeemBatch", channels.redeemBatch(p3.address, ba
 figures["PaymentChannels.redeemBatch.perChannel"] = Math.round(figures["PaymentChannels.redeemBatch"] / batch.length);
 await measure("PaymentChannels.withdrawEarnings", channels.withdrawEarnings(p3.address));
 
+/**
+ * The gas a release spends in its call to the revenue recorder (the CALL itself included): from the transaction's
+ * opcode trace, the gas left before the CALL to the EmissionController less the gas left after it returned.
+ */
+async function recorderOverhead(tx: Promise<ContractTransactionResponse>): Promise<number> {
+  const receipt = await (await tx).wait();
+  const trace = (await c.ethers.provider.send("debug_traceTransaction", [receipt!.hash, { disableStorage: true, disableMemory: true, disableStack: false }])) as {
+    structLogs: { op: string; gas: number; depth: number; stack?: string[] }[];
+  };
+  const target = (await c.emissions.getAddress()).toLowerCase().slice(2);
+  const logs = trace.structLogs;
+  for (let i = 0; i < logs.length; i++) {
+    const log = logs[i]!;
+    if (log.op !== "CALL" || log.stack === undefined) continue;
+    const to = log.stack[log.stack.length - 2]!.replace(/^0x/, "").padStart(40, "0").slice(-40);
+    if (to !== target) continue;
+    const after = logs.slice(i + 1).find((l) => l.depth === log.depth)!;
+    return log.gas - after.gas;
+  }
+  throw new Error("no call to the EmissionController in the trace");
+}
+// Steady state: the epoch and the provider's revenue slot already written by the redemptions above.
+const nextCumulative = PER_REQUEST * 1_002n;
+figures["EmissionController.recordRevenue"] = await recorderOverhead(
+  channels.redeem({ client: singleClient, provider: p3.address, cumulativeAmount: nextCumulative }, await sign(single, nextCumulative)),
+);
+
 // --- buy-and-burn through the real Uniswap V2 pool (steady state: the epoch's spend and the totals written) ---
 const burner = c.buybackBurner;
 await c.stablecoin.faucet(await burner.getAddress(), 5_000n * USD);
@@ -148,6 +175,42 @@ await burner.observe();
 await time.increase(1_800);
 await burner.execute(1_000n * USD, 0n, 2n ** 40n);
 await measure("BuybackBurner.execute", burner.execute(1_000n * USD, 0n, 2n ** 40n));
+
+// --- emissions (steady state: the previous epoch closed, the next one already sampled by its first record) ---
+const emissions = c.emissions;
+const recorderAddress = await market.getAddress();
+await c.networkHelpers.impersonateAccount(recorderAddress);
+await c.networkHelpers.setBalance(recorderAddress, 10n ** 20n);
+const recorder = await c.ethers.getSigner(recorderAddress);
+const record = (provider: string, gross: bigint) => emissions.connect(recorder).recordRevenue(provider, gross, gross / 100n);
+const EPOCH = await emissions.EPOCH_LENGTH();
+/** Moves to `offset` seconds into the next epoch. */
+async function nextEpoch(offset: bigint): Promise<bigint> {
+  const epoch = BigInt(await time.latest()) / EPOCH + 1n;
+  await time.setNextBlockTimestamp(epoch * EPOCH + offset);
+  return epoch;
+}
+const e0 = await nextEpoch(60n);
+await record(p1.address, 1_000n * USD);
+await record(p2.address, 1_000n * USD);
+await measure("EmissionController.recordRevenue.direct", record(p1.address, 1_000n * USD));
+const e1 = await nextEpoch(60n);
+await record(p1.address, 1_000n * USD);
+await time.setNextBlockTimestamp(e1 * EPOCH + 1_860n);
+await emissions.closeEpochAt(e0);
+await emissions.settle(p1.address, e0);
+await record(p2.address, 2_000n * USD);
+const e2 = await nextEpoch(60n);
+await record(p1.address, 1_000n * USD);
+await time.setNextBlockTimestamp(e2 * EPOCH + 1_860n);
+await measure("EmissionController.closeEpoch", emissions.closeEpochAt(e1));
+await measure("EmissionController.settle", emissions.settle(p1.address, e1));
+// The same close after 1,000 providers earned revenue in the epoch: a close never loops over providers.
+for (let i = 0; i < 1_000; i++) await record(Wallet.createRandom().address, 1_000n * USD);
+const e3 = await nextEpoch(60n);
+await record(p1.address, 1_000n * USD);
+await time.setNextBlockTimestamp(e3 * EPOCH + 1_860n);
+await measure("EmissionController.closeEpoch.with1000Providers", emissions.closeEpochAt(e2));
 
 // --- report ---
 const names = Object.keys(figures);

@@ -23,6 +23,9 @@ export const TARGETS: Record<string, Target> = {
   "PaymentChannels.redeemBatch.perChannel": { kind: "max", gas: 40_000 },
   "PaymentChannels.gasPerRequest": { kind: "max", gas: 100 },
   "BuybackBurner.execute": { kind: "max", gas: 220_000 },
+  "EmissionController.closeEpoch": { kind: "max", gas: 150_000 },
+  "EmissionController.closeEpoch.with1000Providers": { kind: "within", of: "EmissionController.closeEpoch", percent: 2 },
+  "EmissionController.recordRevenue": { kind: "max", gas: 30_000 },
 };
 
 /** Whether `name`'s figure meets its target (true when it has none). */

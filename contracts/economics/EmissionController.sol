@@ -49,21 +49,38 @@ contract EmissionController is AccessManaged, ReentrancyGuardTransient, IEmissio
     uint256 public immutable DECAY_BPS;
     uint256 public immutable DECAY_INTERVAL;
     uint256 public immutable LONG_TWAP_EPOCHS;
+    /// @dev CNDR's hard supply cap and per-window mint cap, read once.
+    uint256 private immutable _MAX_SUPPLY;
+    uint256 private immutable _MAX_MINT_PER_WINDOW;
     /// @dev Whether CNDR is the pair's token0 (then price0 is asset per CNDR).
     bool private immutable _TOKEN_IS_TOKEN0;
 
-    /// @dev One slot: 2^96 smallest units is 7.9e22 dollars of a 6-decimal stablecoin per epoch.
+    /// @dev One slot, the only one the hot path reads and writes: 2^96 smallest units is 7.9e22 dollars of a
+    /// 6-decimal stablecoin per epoch.
     struct EpochState {
         uint96 revenue;
         uint96 fees;
-        uint40 observedAt;
+        bool observed;
         bool closed;
         Bound bound;
     }
 
+    /// @dev One slot, written first by the epoch's price sample (so the close updates it instead of creating it):
+    /// 2^112 wei is 5e15 CNDR, far above any epoch cap; 2^104 units per CNDR is far above MAX_FLOOR_PRICE.
     struct EpochResult {
-        uint128 budget;
-        uint128 price;
+        uint40 observedAt;
+        uint112 budget;
+        uint104 price;
+    }
+
+    /// @dev An epoch close's figures (see the EpochClosed event).
+    struct Close {
+        uint256 budget;
+        uint256 cap;
+        uint256 byRate;
+        uint256 byGuard;
+        uint256 price;
+        Bound bound;
     }
 
     struct ProviderEpoch {
@@ -120,6 +137,8 @@ contract EmissionController is AccessManaged, ReentrancyGuardTransient, IEmissio
         DECAY_BPS = schedule_.decayBps;
         DECAY_INTERVAL = schedule_.decayInterval;
         LONG_TWAP_EPOCHS = schedule_.longTwapEpochs;
+        _MAX_SUPPLY = wiring.token.MAX_SUPPLY();
+        _MAX_MINT_PER_WINDOW = wiring.token.MAX_MINT_PER_WINDOW();
         _setParams(initialParams);
         IERC20(address(wiring.token)).forceApprove(address(wiring.vault), type(uint256).max);
     }
@@ -141,7 +160,7 @@ contract EmissionController is AccessManaged, ReentrancyGuardTransient, IEmissio
         require(_recorders[msg.sender], EmissionNotRecorder(msg.sender));
         uint256 epoch = block.timestamp / EPOCH_LENGTH;
         EpochState storage state = _epochs[epoch];
-        if (state.observedAt == 0) _observe(epoch, state);
+        if (!state.observed) _observe(epoch, state);
         state.revenue = (uint256(state.revenue) + gross).toUint96();
         state.fees = (uint256(state.fees) + fee).toUint96();
         ProviderEpoch storage pe = _providerEpochs[epoch][provider];
@@ -153,7 +172,7 @@ contract EmissionController is AccessManaged, ReentrancyGuardTransient, IEmissio
     function observe() external {
         uint256 epoch = block.timestamp / EPOCH_LENGTH;
         EpochState storage state = _epochs[epoch];
-        if (state.observedAt == 0) _observe(epoch, state);
+        if (!state.observed) _observe(epoch, state);
     }
 
     /// @inheritdoc IEmissionController
@@ -223,7 +242,7 @@ contract EmissionController is AccessManaged, ReentrancyGuardTransient, IEmissio
         info = EpochInfo({
             revenue: state.revenue,
             fees: state.fees,
-            observedAt: state.observedAt,
+            observedAt: result.observedAt,
             closed: state.closed,
             bound: state.bound,
             budget: result.budget,
@@ -266,7 +285,7 @@ contract EmissionController is AccessManaged, ReentrancyGuardTransient, IEmissio
         return (_totalMinted, _totalSettled);
     }
 
-    function _close(uint256 epoch) private returns (uint256 budget) {
+    function _close(uint256 epoch) private returns (uint256) {
         uint256 nowEpoch = block.timestamp / EPOCH_LENGTH;
         require(
             epoch < nowEpoch && epoch >= GENESIS_EPOCH, EmissionEpochNotClosable(epoch, nowEpoch, GENESIS_EPOCH)
@@ -276,38 +295,44 @@ contract EmissionController is AccessManaged, ReentrancyGuardTransient, IEmissio
         state.closed = true;
         // The close starts the current epoch's TWAP if nothing has yet.
         EpochState storage current = _epochs[nowEpoch];
-        if (current.observedAt == 0) _observe(nowEpoch, current);
+        if (!current.observed) _observe(nowEpoch, current);
 
-        uint256 revenue = state.revenue;
-        (uint256 cap, uint256 rateWad) = scheduleAt(epoch);
-        uint256 byRate = Math.mulDiv(revenue, rateWad, EmissionMath.WAD);
-        uint256 byGuard;
-        uint256 priceQ112;
-        Bound bound;
+        Close memory c = _compute(epoch, state.revenue, state.fees);
+        state.bound = c.bound;
+        EpochResult storage result = _results[epoch];
+        result.budget = c.budget.toUint112();
+        // A price beyond uint104 (1e31 units per CNDR) is stored clamped; the event carries it exactly.
+        result.price = uint104(Math.min(c.price, type(uint104).max));
+        if (c.budget > 0) {
+            _totalMinted += c.budget;
+            TOKEN.mint(address(this), c.budget);
+        }
+        emit EpochClosed(epoch, state.revenue, state.fees, c.budget, c.bound, c.cap, c.byRate, c.byGuard, c.price);
+        return c.budget;
+    }
+
+    /// @dev The three bounds of a close, the least of them within what the token lets mint, and the price used.
+    function _compute(uint256 epoch, uint256 revenue, uint256 fees) private view returns (Close memory c) {
+        uint256 rateWad;
+        (c.cap, rateWad) = scheduleAt(epoch);
+        c.byRate = Math.mulDiv(revenue, rateWad, EmissionMath.WAD);
         if (revenue == 0) {
-            bound = Bound.NoRevenue;
-        } else {
-            priceQ112 = _guardPrice(epoch, state.observedAt);
-            if (priceQ112 == 0) {
-                bound = Bound.NoPrice;
-            } else {
-                byGuard = EmissionMath.guardMax(state.fees, _params.guardRatioBps, priceQ112);
-                (budget, bound) = _least(cap, byRate, byGuard);
-                uint256 room = Math.min(
-                    TOKEN.MAX_SUPPLY() - IERC20(address(TOKEN)).totalSupply(),
-                    TOKEN.MAX_MINT_PER_WINDOW() - TOKEN.mintedInCurrentWindow()
-                );
-                if (budget > room) (budget, bound) = (room, Bound.TokenLimit);
-            }
+            c.bound = Bound.NoRevenue;
+            return c;
         }
-        state.bound = bound;
-        uint256 price = EmissionMath.q112ToWhole(priceQ112);
-        _results[epoch] = EpochResult({budget: budget.toUint128(), price: price.toUint128()});
-        if (budget > 0) {
-            _totalMinted += budget;
-            TOKEN.mint(address(this), budget);
+        uint256 priceQ112 = _guardPrice(epoch, _results[epoch].observedAt);
+        if (priceQ112 == 0) {
+            c.bound = Bound.NoPrice;
+            return c;
         }
-        emit EpochClosed(epoch, revenue, state.fees, budget, bound, cap, byRate, byGuard, price);
+        c.price = EmissionMath.q112ToWhole(priceQ112);
+        c.byGuard = EmissionMath.guardMax(fees, _params.guardRatioBps, priceQ112);
+        (c.budget, c.bound) = _least(c.cap, c.byRate, c.byGuard);
+        uint256 room = Math.min(
+            _MAX_SUPPLY - IERC20(address(TOKEN)).totalSupply(),
+            _MAX_MINT_PER_WINDOW - TOKEN.mintedInCurrentWindow()
+        );
+        if (c.budget > room) (c.budget, c.bound) = (room, Bound.TokenLimit);
     }
 
     /// @dev The highest of the epoch TWAP, the long TWAP and the floor, as UQ112x112 asset units per CNDR wei;
@@ -322,8 +347,8 @@ contract EmissionController is AccessManaged, ReentrancyGuardTransient, IEmissio
         // The long TWAP ends at the previous epoch's sample, so nothing done during the closed epoch moves it.
         if (epoch > LONG_TWAP_EPOCHS) {
             uint256 longStart = epoch - 1 - LONG_TWAP_EPOCHS;
-            uint256 startAt = _epochs[longStart].observedAt;
-            uint256 endAt = _epochs[epoch - 1].observedAt;
+            uint256 startAt = _results[longStart].observedAt;
+            uint256 endAt = _results[epoch - 1].observedAt;
             if (startAt != 0 && endAt > startAt) {
                 uint256 longPrice = _average(_cumulative[longStart], _cumulative[epoch - 1], endAt - startAt);
                 priceQ112 = Math.max(priceQ112, longPrice);
@@ -351,7 +376,8 @@ contract EmissionController is AccessManaged, ReentrancyGuardTransient, IEmissio
 
     function _observe(uint256 epoch, EpochState storage state) private {
         uint256 cumulative = UniswapV2Twap.currentCumulative(PAIR, _TOKEN_IS_TOKEN0);
-        state.observedAt = uint40(block.timestamp);
+        state.observed = true;
+        _results[epoch].observedAt = uint40(block.timestamp);
         _cumulative[epoch] = cumulative;
         emit PriceObserved(epoch, cumulative, block.timestamp);
     }
