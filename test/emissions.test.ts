@@ -14,11 +14,10 @@ import {
   DEFAULT_PARAMS,
   DEFAULT_SCHEDULE,
   feeFor,
-  Q112,
   scheduleAt,
   shareOf,
-  WAD,
 } from "../src/economics/emissions.js";
+import { EmissionController__factory, TestStablecoin__factory } from "../types/ethers-contracts/index.js";
 import { connectCinder, onboardProvider, ONE, USD, type Cinder } from "./helpers/fixture.js";
 import { at, closedEvent, HOUR, nextEpochStart, now, Payer, reserves, swap } from "./helpers/emissions.js";
 
@@ -385,4 +384,84 @@ describe("Emission attacks", function () {
   });
 });
 
-export { Q112, WAD };
+
+describe("EmissionController construction and a pool without a price", function () {
+  async function parts(c: Cinder) {
+    const wiring = {
+      token: await c.token.getAddress(),
+      vault: await c.vault.getAddress(),
+      pair: await c.uniswapPair.getAddress(),
+      asset: await c.stablecoin.getAddress(),
+    };
+    const schedule = { ...DEFAULT_SCHEDULE };
+    return { wiring, schedule, factory: new EmissionController__factory(c.deployer) };
+  }
+
+  it("refuses zero addresses, a pair of other tokens and a schedule out of bounds, naming each", async function () {
+    const c = await loadCinder();
+    const { wiring, schedule, factory } = await parts(c);
+    const manager = await c.manager.getAddress();
+    const zero = c.ethers.ZeroAddress;
+    for (const name of ["token", "vault", "asset"] as const) {
+      await expect(factory.deploy(manager, { ...wiring, [name]: zero }, schedule, DEFAULT_PARAMS))
+        .to.be.revertedWithCustomError(factory, "EmissionZeroAddress")
+        .withArgs(name);
+    }
+    const [token0, token1] = [await c.uniswapPair.getFunction("token0")(), await c.uniswapPair.getFunction("token1")()];
+    await expect(factory.deploy(manager, { ...wiring, asset: c.stranger.address }, schedule, DEFAULT_PARAMS))
+      .to.be.revertedWithCustomError(factory, "EmissionPairMismatch")
+      .withArgs(token0, token1);
+    const maxMint = await c.token.MAX_MINT_PER_WINDOW();
+    for (const [name, bad, lo, hi] of [
+      ["epochLength", 0n, 1n, 30n * 86_400n],
+      ["initialEpochCap", maxMint + 1n, 0n, maxMint],
+      ["initialRateWad", 10n ** 42n + 1n, 0n, 10n ** 42n],
+      ["decayBps", 10_000n, 0n, 9_999n],
+      ["decayInterval", 0n, 1n, 2n ** 64n - 1n],
+      ["longTwapEpochs", 0n, 1n, 8_760n],
+    ] as const) {
+      await expect(factory.deploy(manager, wiring, { ...schedule, [name]: bad }, DEFAULT_PARAMS))
+        .to.be.revertedWithCustomError(factory, "EmissionParameterOutOfBounds")
+        .withArgs(name, bad, lo, hi);
+    }
+    await expect(factory.deploy(manager, wiring, schedule, { ...DEFAULT_PARAMS, guardRatioBps: 9_600n }))
+      .to.be.revertedWithCustomError(factory, "EmissionParameterOutOfBounds")
+      .withArgs("guardRatioBps", 9_600n, 0n, 9_500n);
+  });
+
+  it("mints nothing for an epoch whose pool has no reserves (NoPrice), and wires its recorders once", async function () {
+    const c = await loadCinder();
+    const { wiring, schedule, factory } = await parts(c);
+    // A fresh CNDR pair against a new stablecoin, created by the real factory and never funded.
+    const usd2 = await new TestStablecoin__factory(c.deployer).deploy();
+    await c.uniswapFactory.getFunction("createPair")(wiring.token, await usd2.getAddress());
+    const pair = (await c.uniswapFactory.getFunction("getPair")(wiring.token, await usd2.getAddress())) as string;
+    const controller = await factory.deploy(
+      await c.manager.getAddress(),
+      { ...wiring, pair, asset: await usd2.getAddress() },
+      schedule,
+      DEFAULT_PARAMS,
+    );
+    // Unmapped functions default to the AccessManager's admin: the timelock.
+    await expect(controller.connect(c.stranger).wireRecorders(c.stranger.address, c.stranger.address))
+      .to.be.revertedWithCustomError(controller, "AccessManagedUnauthorized")
+      .withArgs(c.stranger.address);
+    await expect(controller.connect(c.governance).wireRecorders(c.ethers.ZeroAddress, c.stranger.address))
+      .to.be.revertedWithCustomError(controller, "EmissionZeroAddress")
+      .withArgs("jobMarket");
+    await expect(controller.connect(c.governance).wireRecorders(c.stranger.address, c.ethers.ZeroAddress))
+      .to.be.revertedWithCustomError(controller, "EmissionZeroAddress")
+      .withArgs("paymentChannels");
+    await controller.connect(c.governance).wireRecorders(c.stranger.address, c.clients[0]!.address);
+    await expect(controller.connect(c.governance).wireRecorders(c.stranger.address, c.stranger.address))
+      .to.be.revertedWithCustomError(controller, "EmissionAlreadyWired");
+    const { epoch, t } = await nextEpochStart(c, 60n);
+    await at(c, t);
+    await controller.connect(c.stranger).recordRevenue(c.providers[0]!.address, 1_000n * USD, 10n * USD);
+    await c.networkHelpers.time.increaseTo((epoch + 1n) * HOUR + 1_800n);
+    const tx = await controller.closeEpochAt(epoch);
+    await expect(tx).to.emit(controller, "EpochClosed").withArgs(epoch, 1_000n * USD, 10n * USD, 0n, 5n, 20_000n * ONE, 16n * ONE, 0n, 0n);
+    expect((await controller.epochInfo(epoch)).bound).to.equal(5n); // NoPrice
+    expect(await controller.totals()).to.deep.equal([0n, 0n]);
+  });
+});
