@@ -1,0 +1,189 @@
+/**
+ * What an oracle node reads from and writes to the chain: the oracle set and epochs from `OracleHub`, providers
+ * (and where their agents listen) from `ProviderRegistry` events, leases from `JobMarket` events and state, and the
+ * epoch report submission. Events are followed incrementally from the last block read.
+ */
+import {
+  type Address,
+  type Hex,
+  type PublicClient,
+  type WalletClient,
+  type Account,
+  type Chain,
+  type Transport,
+  getAddress,
+  BaseError,
+  ContractFunctionRevertedError,
+} from "viem";
+import { jobMarketAbi, oracleHubAbi, providerRegistryAbi } from "../../sdk/abis.js";
+import type { EpochReport } from "./report.js";
+import type { LeaseView } from "./uptime.js";
+
+/** The current oracle set as the hub holds it. */
+export interface OracleSetView {
+  readonly signers: readonly Address[];
+  readonly threshold: number;
+  readonly version: number;
+  readonly configDigest: Hex;
+}
+
+/** A provider the node follows, with its agent's URL when its metadata names one. */
+export interface ProviderView {
+  readonly provider: Address;
+  readonly agentUrl: string | null;
+}
+
+/**
+ * The agent URL in a provider's metadata URI: a `data:application/json` URI (plain or base64) or an http(s) URL
+ * serving JSON, with an `agent` field holding the agent's base URL. Null when there is none.
+ */
+export async function resolveAgentUrl(metadataURI: string, fetchImpl: typeof fetch = fetch, timeoutMs = 3_000): Promise<string | null> {
+  let text: string | undefined;
+  const data = /^data:application\/json(;base64)?,(.*)$/s.exec(metadataURI);
+  if (data !== null) text = data[1] ? Buffer.from(data[2], "base64").toString("utf8") : decodeURIComponent(data[2]);
+  else if (/^https?:\/\//.test(metadataURI)) {
+    try {
+      const response = await fetchImpl(metadataURI, { signal: AbortSignal.timeout(timeoutMs) });
+      if (!response.ok) return null;
+      text = await response.text();
+    } catch {
+      return null;
+    }
+  }
+  if (text === undefined) return null;
+  try {
+    const agent = (JSON.parse(text) as { agent?: unknown }).agent;
+    return typeof agent === "string" && /^https?:\/\//.test(agent) ? agent.replace(/\/+$/, "") : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface ChainParameters {
+  readonly publicClient: PublicClient;
+  readonly walletClient: WalletClient<Transport, Chain | undefined, Account>;
+  readonly oracleHub: Address;
+  readonly registry: Address;
+  readonly jobMarket: Address;
+  readonly fromBlock?: bigint;
+  readonly fetch?: typeof fetch;
+}
+
+/** The chain as one oracle node sees it. */
+export class ChainView {
+  readonly #p: ChainParameters;
+  #nextBlock: bigint;
+  readonly #providers = new Map<Address, ProviderView>();
+  readonly #leaseIds = new Set<bigint>();
+  #epochLength: number | undefined;
+
+  constructor(parameters: ChainParameters) {
+    this.#p = parameters;
+    this.#nextBlock = parameters.fromBlock ?? 0n;
+  }
+
+  get oracleHub(): Address {
+    return this.#p.oracleHub;
+  }
+
+  async chainId(): Promise<number> {
+    return this.#p.publicClient.getChainId();
+  }
+
+  async epochLength(): Promise<number> {
+    this.#epochLength ??= Number(await this.#p.publicClient.readContract({ address: this.#p.oracleHub, abi: oracleHubAbi, functionName: "EPOCH_LENGTH" }));
+    return this.#epochLength;
+  }
+
+  async lateWindowEpochs(): Promise<number> {
+    return Number(await this.#p.publicClient.readContract({ address: this.#p.oracleHub, abi: oracleHubAbi, functionName: "LATE_WINDOW_EPOCHS" }));
+  }
+
+  async oracleSet(): Promise<OracleSetView> {
+    const [[signers, threshold, version], configDigest] = await Promise.all([
+      this.#p.publicClient.readContract({ address: this.#p.oracleHub, abi: oracleHubAbi, functionName: "oracleSet" }),
+      this.#p.publicClient.readContract({ address: this.#p.oracleHub, abi: oracleHubAbi, functionName: "configDigest" }),
+    ]);
+    return { signers: signers.map((s) => getAddress(s)), threshold: Number(threshold), version: Number(version), configDigest };
+  }
+
+  async hasReport(epoch: number): Promise<boolean> {
+    return this.#p.publicClient.readContract({ address: this.#p.oracleHub, abi: oracleHubAbi, functionName: "hasReport", args: [BigInt(epoch)] });
+  }
+
+  async epochRoot(epoch: number): Promise<Hex> {
+    return this.#p.publicClient.readContract({ address: this.#p.oracleHub, abi: oracleHubAbi, functionName: "epochRoot", args: [BigInt(epoch)] });
+  }
+
+  /** Reads new registry and market events since the last call. */
+  async refresh(): Promise<void> {
+    const latest = await this.#p.publicClient.getBlockNumber();
+    if (latest < this.#nextBlock) return;
+    const range = { fromBlock: this.#nextBlock, toBlock: latest } as const;
+    const [registered, updated, created] = await Promise.all([
+      this.#p.publicClient.getContractEvents({ address: this.#p.registry, abi: providerRegistryAbi, eventName: "ProviderRegistered", ...range }),
+      this.#p.publicClient.getContractEvents({ address: this.#p.registry, abi: providerRegistryAbi, eventName: "MetadataUpdated", ...range }),
+      this.#p.publicClient.getContractEvents({ address: this.#p.jobMarket, abi: jobMarketAbi, eventName: "LeaseCreated", ...range }),
+    ]);
+    const metadata = [...registered, ...updated].sort((a, b) => Number(a.blockNumber - b.blockNumber) || a.logIndex - b.logIndex);
+    for (const log of metadata) {
+      const provider = getAddress(log.args.provider!);
+      this.#providers.set(provider, { provider, agentUrl: await resolveAgentUrl(log.args.metadataURI!, this.#p.fetch) });
+    }
+    for (const log of created) this.#leaseIds.add(log.args.leaseId!);
+    this.#nextBlock = latest + 1n;
+  }
+
+  /** Providers that registered, with their agent URLs. */
+  providers(): ProviderView[] {
+    return [...this.#providers.values()];
+  }
+
+  /** Every lease (kind Lease) the market created whose current term overlaps [fromSeconds, toSeconds). */
+  async leasesOverlapping(fromSeconds: number, toSeconds: number): Promise<LeaseView[]> {
+    const leases: LeaseView[] = [];
+    for (const leaseId of this.#leaseIds) {
+      const lease = await this.#p.publicClient.readContract({ address: this.#p.jobMarket, abi: jobMarketAbi, functionName: "getLease", args: [leaseId] });
+      const start = Number(lease.start);
+      const end = Number(lease.end);
+      if (lease.kind !== 0 || end <= fromSeconds || start >= toSeconds) continue;
+      leases.push({ leaseId, provider: getAddress(lease.provider), gpuCount: Number(lease.gpuCount), start, end });
+    }
+    return leases.sort((a, b) => (a.leaseId < b.leaseId ? -1 : 1));
+  }
+
+  /** Latest block timestamp in seconds. */
+  async chainTime(): Promise<number> {
+    return Number((await this.#p.publicClient.getBlock()).timestamp);
+  }
+
+  /**
+   * Submits a quorum-signed report and waits for it. Returns the transaction hash, or null when the hub already
+   * holds a report for the epoch (someone else's submission won the race).
+   */
+  async submitEpochReport(report: EpochReport, signatures: readonly Hex[]): Promise<Hex | null> {
+    const args = [
+      { configDigest: report.configDigest, epoch: BigInt(report.epoch), root: report.root, leafCount: report.leafCount, contentHash: report.contentHash },
+      [...signatures],
+    ] as const;
+    try {
+      const { request } = await this.#p.publicClient.simulateContract({
+        address: this.#p.oracleHub,
+        abi: oracleHubAbi,
+        functionName: "submitEpochReport",
+        args,
+        account: this.#p.walletClient.account,
+      });
+      const hash = await this.#p.walletClient.writeContract(request);
+      const receipt = await this.#p.publicClient.waitForTransactionReceipt({ hash });
+      if (receipt.status !== "success") throw new Error(`submitEpochReport ${hash} reverted`);
+      return hash;
+    } catch (error) {
+      if (error instanceof BaseError) {
+        const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
+        if (revert instanceof ContractFunctionRevertedError && revert.data?.errorName === "OracleHubEpochAlreadyReported") return null;
+      }
+      throw error;
+    }
+  }
+}

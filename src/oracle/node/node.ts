@@ -1,0 +1,570 @@
+/**
+ * An oracle node: an independent verifier that measures provider uptime and co-signs the epoch's report.
+ *
+ * Each node follows providers and leases from chain events, sends heartbeats to each provider's agent at random
+ * times (recording every probe in its embedded database at once), and when an epoch has ended:
+ * 1. builds its own observations (`observeEpoch`), signs them once as a bundle and shares it with its peers;
+ * 2. if it is the epoch's leader (the set member at `(epoch + attempt) % n`, the attempt advancing every
+ *    `leaderTimeoutMs`, so a silent or byzantine leader is replaced), it derives the leaves from the bundles it
+ *    holds (per-lease medians, `deriveLeaves`), builds the tree and the canonical leaf file, and asks every peer to
+ *    co-sign the report, sending the bundles it used;
+ * 3. a co-signer re-derives the same leaves from those signed bundles (its own must be among them), checks root,
+ *    leaf count and content hash, and signs, at most one report per epoch, ever (`NodeStore.recordSignature`);
+ * 4. with a quorum of signatures the leader submits, unless the hub already holds the epoch's report.
+ * Every node serves the leaf files and Merkle proofs it holds, its bundles, `/metrics` and `/health`.
+ *
+ * @example
+ * ```ts
+ * const node = new OracleNode({ account, chain, store, heartbeat: agentHeartbeat(chainId), peers, settings });
+ * await node.start(); // serves on settings.listen; node.url
+ * await node.stop();
+ * ```
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { randomBytes } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { type Address, type Hex, type LocalAccount, bytesToHex, getAddress, isAddress } from "viem";
+import { type ObservationBundle, deriveLeaves, signBundle, verifyBundle } from "../aggregate.js";
+import { LeafError, buildTree, contentHash, parseLeafFile, serializeLeafFile, type LeafTree } from "../leaves.js";
+import type { ChainView, OracleSetView } from "./chain.js";
+import type { PeerConfig } from "./config.js";
+import { type Logger, silentLogger } from "./log.js";
+import { Metrics } from "./metrics.js";
+import { type EpochReport, epochReportDigest, recoverEpochReportSigner, signEpochReport } from "./report.js";
+import { AlreadySignedError, type NodeStore } from "./store.js";
+import { observeEpoch } from "./uptime.js";
+import { WireError, bundleFromJson, bundleFromWire, bundleToJson, reportFromWire } from "./wire.js";
+
+/** The outcome of one heartbeat to a provider's agent. A dead provider is data, not an exception. */
+export interface HeartbeatOutcome {
+  readonly ok: boolean;
+  /** GPUs the agent reported healthy (0 when not ok). */
+  readonly healthyGpus: number;
+  /** Why it failed, or "" when ok. */
+  readonly reason: string;
+}
+
+/** Sends one heartbeat to `provider`'s agent at `agentUrl` and checks the signed answer. */
+export type Heartbeat = (provider: Address, agentUrl: string, nonce: Hex) => Promise<HeartbeatOutcome>;
+
+export interface NodeSettings {
+  readonly listen: { readonly host: string; readonly port: number };
+  readonly heartbeat: { readonly meanIntervalMs: number };
+  readonly epoch: { readonly settleDelayMs: number; readonly leaderTimeoutMs: number; readonly setupGraceSeconds: number };
+  readonly minObservers?: number;
+  readonly pollIntervalMs: number;
+}
+
+export interface OracleNodeParameters {
+  /** The node's signing key (an oracle set member). */
+  readonly account: Pick<LocalAccount, "address" | "signTypedData">;
+  readonly chain: ChainView;
+  readonly store: NodeStore;
+  readonly heartbeat: Heartbeat;
+  readonly peers: readonly PeerConfig[];
+  readonly settings: NodeSettings;
+  readonly log?: Logger;
+  /** Wall clock in ms (default Date.now); epochs are `floor(now / 1000 / epochLength)`. */
+  readonly now?: () => number;
+  readonly random?: () => number;
+  readonly fetch?: typeof fetch;
+}
+
+/** A request to co-sign: the report and the signed bundles it was derived from. */
+interface Proposal {
+  readonly report: EpochReport;
+  readonly bundles: readonly ObservationBundle[];
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+const MAX_BODY = 32 * 1024 * 1024;
+
+export class OracleNode {
+  readonly address: Address;
+  readonly metrics = new Metrics();
+  readonly #p: OracleNodeParameters;
+  readonly #log: Logger;
+  readonly #now: () => number;
+  readonly #random: () => number;
+  readonly #fetch: typeof fetch;
+  #server: Server | undefined;
+  #timers = new Set<NodeJS.Timeout>();
+  #running = false;
+  #chainId = 0;
+  #epochLength = 0;
+  #lateWindow = 0;
+  #set: OracleSetView | undefined;
+  #nextProbe = new Map<Address, number>();
+  #busy = false;
+  readonly #done = new Set<number>();
+  readonly #m;
+
+  constructor(parameters: OracleNodeParameters) {
+    this.#p = parameters;
+    this.address = getAddress(parameters.account.address);
+    this.#log = (parameters.log ?? silentLogger).child({ node: this.address });
+    this.#now = parameters.now ?? Date.now;
+    this.#random = parameters.random ?? Math.random;
+    this.#fetch = parameters.fetch ?? fetch;
+    const m = this.metrics;
+    this.#m = {
+      heartbeats: m.counter("cinder_oracle_heartbeats_total", "Heartbeats sent to provider agents, by result", ["result"]),
+      bundlesReceived: m.counter("cinder_oracle_bundles_received_total", "Observation bundles received from peers, by result", ["result"]),
+      reportsSigned: m.counter("cinder_oracle_reports_signed_total", "Epoch reports this node signed"),
+      reportsSubmitted: m.counter("cinder_oracle_reports_submitted_total", "Epoch reports this node submitted on chain"),
+      signRefused: m.counter("cinder_oracle_sign_refused_total", "Co-sign requests refused, by reason", ["reason"]),
+      providers: m.gauge("cinder_oracle_providers", "Providers followed"),
+      lastReported: m.gauge("cinder_oracle_last_reported_epoch", "Latest epoch with a report on chain that this node saw"),
+      epoch: m.gauge("cinder_oracle_current_epoch", "Current epoch"),
+    };
+  }
+
+  /** The base URL the node serves on (after `start`). */
+  get url(): string {
+    const address = this.#server?.address() as AddressInfo | null | undefined;
+    if (!address) throw new Error("the oracle node is not started");
+    return `http://${address.address}:${address.port}`;
+  }
+
+  async start(): Promise<void> {
+    this.#chainId = await this.#p.chain.chainId();
+    this.#epochLength = await this.#p.chain.epochLength();
+    this.#lateWindow = await this.#p.chain.lateWindowEpochs();
+    this.#set = await this.#p.chain.oracleSet();
+    if (!this.#set.signers.includes(this.address)) {
+      this.#log.warn("this node's key is not in the oracle set: it observes and serves, but its signatures will not count", {
+        set: this.#set.signers,
+      });
+    }
+    this.#server = createServer((req, res) => void this.#handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      this.#server!.once("error", reject);
+      this.#server!.listen(this.#p.settings.listen.port, this.#p.settings.listen.host, () => resolve());
+    });
+    this.#running = true;
+    this.#log.info("oracle node started", { url: this.url, epochLength: this.#epochLength, threshold: this.#set.threshold });
+    this.#loop("poll", this.#p.settings.pollIntervalMs, () => this.#poll());
+    this.#loop("probe", Math.min(250, this.#p.settings.heartbeat.meanIntervalMs / 4), () => this.#probeDue());
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
+    this.#server?.closeAllConnections?.();
+  }
+
+  /** The epoch containing `ms`. */
+  epochAt(ms: number): number {
+    return Math.floor(ms / 1000 / this.#epochLength);
+  }
+
+  #loop(name: string, everyMs: number, step: () => Promise<void>): void {
+    const run = async () => {
+      if (!this.#running) return;
+      try {
+        await step();
+      } catch (error) {
+        this.#log.error(`${name} step failed`, { error });
+      }
+      if (!this.#running) return;
+      const timer = setTimeout(run, everyMs);
+      this.#timers.add(timer);
+    };
+    const timer = setTimeout(run, 0);
+    this.#timers.add(timer);
+  }
+
+  // --- heartbeats ---
+
+  async #probeDue(): Promise<void> {
+    const now = this.#now();
+    const due = this.#p.chain.providers().filter((p) => p.agentUrl !== null && (this.#nextProbe.get(p.provider) ?? 0) <= now);
+    await Promise.all(
+      due.map(async ({ provider, agentUrl }) => {
+        // Random times: the next probe comes after 0.5x to 1.5x the mean interval, so a provider cannot predict it.
+        this.#nextProbe.set(provider, now + this.#p.settings.heartbeat.meanIntervalMs * (0.5 + this.#random()));
+        const atMs = this.#now();
+        let outcome: HeartbeatOutcome;
+        try {
+          outcome = await this.#p.heartbeat(provider, agentUrl!, bytesToHex(randomBytes(32)));
+        } catch (error) {
+          outcome = { ok: false, healthyGpus: 0, reason: `error: ${(error as Error).message}` };
+        }
+        this.#p.store.recordProbe({ provider, atMs, ok: outcome.ok, healthyGpus: outcome.ok ? outcome.healthyGpus : 0, reason: outcome.reason });
+        this.#m.heartbeats.inc({ result: outcome.ok ? "ok" : outcome.reason.split(":")[0] || "failed" });
+      }),
+    );
+  }
+
+  // --- epochs ---
+
+  async #poll(): Promise<void> {
+    if (this.#busy) return;
+    this.#busy = true;
+    try {
+      await this.#p.chain.refresh();
+      this.#set = await this.#p.chain.oracleSet();
+      this.#m.providers.set(this.#p.chain.providers().length);
+      const now = this.#now();
+      const current = this.epochAt(now);
+      this.#m.epoch.set(current);
+      const oldest = Math.max(0, current - this.#lateWindow);
+      for (let epoch = current - 1; epoch >= oldest && epoch >= 0; epoch--) {
+        if (this.#done.has(epoch)) break;
+        const endMs = (epoch + 1) * this.#epochLength * 1000;
+        if (now < endMs + this.#p.settings.epoch.settleDelayMs) continue;
+        await this.#processEpoch(epoch, now - endMs - this.#p.settings.epoch.settleDelayMs);
+      }
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  async #processEpoch(epoch: number, sinceSettledMs: number): Promise<void> {
+    if (await this.#p.chain.hasReport(epoch)) {
+      await this.#adoptReported(epoch);
+      return;
+    }
+    const own = await this.#ownBundle(epoch);
+    if (own === undefined) return;
+    await this.#share(own);
+    const set = this.#set!;
+    const attempt = Math.floor(sinceSettledMs / this.#p.settings.epoch.leaderTimeoutMs);
+    const leader = set.signers[(epoch + attempt) % set.signers.length];
+    if (leader === this.address) await this.#lead(epoch, attempt);
+  }
+
+  /** The epoch's report is on chain: keep its leaf file (ours if it matches, else a peer's that hashes to the root). */
+  async #adoptReported(epoch: number): Promise<void> {
+    const root = await this.#p.chain.epochRoot(epoch);
+    const held = this.#p.store.leafFile(epoch);
+    if (held !== undefined && rootOf(held) === root) {
+      this.#markDone(epoch);
+      return;
+    }
+    for (const peer of this.#peers()) {
+      try {
+        const response = await this.#fetch(`${peer.url}/v1/epochs/${epoch}/leaves`, { signal: AbortSignal.timeout(5_000) });
+        if (!response.ok) continue;
+        const json = await response.text();
+        if (rootOf(json) === root) {
+          this.#p.store.recordLeafFile(epoch, json);
+          this.#markDone(epoch);
+          return;
+        }
+      } catch {
+        // try the next peer
+      }
+    }
+  }
+
+  #markDone(epoch: number): void {
+    this.#done.add(epoch);
+    this.#m.lastReported.set(Math.max(epoch, this.#m.lastReported.get()));
+  }
+
+  /** The node's own signed bundle for the epoch: built once from its persisted probes, then always the same. */
+  async #ownBundle(epoch: number): Promise<ObservationBundle | undefined> {
+    const held = this.#p.store.ownBundle(epoch);
+    if (held !== undefined) return bundleFromJson(held);
+    const set = this.#set!;
+    if (!set.signers.includes(this.address)) return undefined;
+    const from = epoch * this.#epochLength;
+    const to = from + this.#epochLength;
+    const observations = observeEpoch({
+      node: this.address,
+      epoch,
+      epochLength: this.#epochLength,
+      probes: this.#p.store.probesBetween(from * 1000, to * 1000),
+      leases: await this.#p.chain.leasesOverlapping(from, to),
+      setupGraceSeconds: this.#p.settings.epoch.setupGraceSeconds,
+    });
+    const bundle = await signBundle({ signer: this.#p.account, chainId: this.#chainId, oracleHub: this.#p.chain.oracleHub, configDigest: set.configDigest, epoch, observations });
+    const kept = bundleFromJson(this.#p.store.keepOwnBundle(epoch, bundleToJson(bundle)));
+    this.#p.store.recordBundle(epoch, kept.node, kept.signature, bundleToJson(kept));
+    this.#log.info("bundle signed", { epoch, observations: kept.observations.length });
+    return kept;
+  }
+
+  #peers(): readonly PeerConfig[] {
+    return this.#p.peers.filter((peer) => peer.address !== this.address);
+  }
+
+  async #post(url: string, body: unknown, timeoutMs = 10_000): Promise<Response> {
+    return this.#fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: typeof body === "string" ? body : JSON.stringify(body, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  }
+
+  async #share(bundle: ObservationBundle): Promise<void> {
+    const json = bundleToJson(bundle);
+    await Promise.all(
+      this.#peers().map(async (peer) => {
+        try {
+          await this.#post(`${peer.url}/v1/bundles`, json);
+        } catch {
+          // the peer is down; it pulls bundles when it leads, and we retry on the next poll
+        }
+      }),
+    );
+  }
+
+  async #verifyParams(epoch: number) {
+    const set = this.#set!;
+    return { chainId: this.#chainId, oracleHub: this.#p.chain.oracleHub, oracleSet: set.signers, configDigest: set.configDigest, epoch };
+  }
+
+  #minObservers(): number {
+    const set = this.#set!;
+    return this.#p.settings.minObservers ?? Math.floor((set.signers.length - 1) / 3) + 1;
+  }
+
+  /** Leaves, tree and leaf file from a set of bundles, as every honest node derives them. */
+  async #derive(epoch: number, bundles: readonly ObservationBundle[]) {
+    const { leaves, diagnostics } = await deriveLeaves(bundles, { ...(await this.#verifyParams(epoch)), minObservers: this.#minObservers() });
+    if (leaves.length === 0) return { tree: undefined, leafFile: undefined, diagnostics };
+    const tree = buildTree(leaves);
+    const leafFile = serializeLeafFile({ chainId: this.#chainId, oracleHub: this.#p.chain.oracleHub, epoch, tree });
+    return { tree, leafFile, diagnostics };
+  }
+
+  async #collectBundles(epoch: number): Promise<ObservationBundle[]> {
+    await Promise.all(
+      this.#peers().map(async (peer) => {
+        try {
+          const response = await this.#fetch(`${peer.url}/v1/epochs/${epoch}/bundles`, { signal: AbortSignal.timeout(5_000) });
+          if (!response.ok) return;
+          for (const raw of (await response.json()) as unknown[]) await this.#acceptBundle(raw);
+        } catch {
+          // unreachable peer: its bundle may still have reached us by push
+        }
+      }),
+    );
+    return this.#p.store.bundles(epoch).map((json) => bundleFromJson(json));
+  }
+
+  async #lead(epoch: number, attempt: number): Promise<void> {
+    if (this.#p.store.submission(epoch) !== undefined) return;
+    const set = this.#set!;
+    let proposal: Proposal;
+    const signed = this.#p.store.signedReport(epoch);
+    if (signed !== undefined) {
+      proposal = proposalFromJson(signed.reportJson);
+      if (proposal.report.configDigest !== set.configDigest) return;
+    } else {
+      const bundles = await this.#collectBundles(epoch);
+      const { tree, leafFile, diagnostics } = await this.#derive(epoch, bundles);
+      if (diagnostics.nodes.length < set.threshold) {
+        this.#log.info("waiting for bundles", { epoch, have: diagnostics.nodes.length, need: set.threshold });
+        return;
+      }
+      if (tree === undefined || leafFile === undefined) {
+        this.#log.info("nothing to report", { epoch });
+        this.#markDone(epoch);
+        return;
+      }
+      const used = new Set(diagnostics.nodes.map((n) => n.toLowerCase()));
+      const report: EpochReport = { configDigest: set.configDigest, epoch, root: tree.root, leafCount: tree.leafCount, contentHash: contentHash(leafFile) };
+      proposal = { report, bundles: bundles.filter((b) => used.has(b.node.toLowerCase())) };
+      await this.#sign(proposal, leafFile);
+    }
+    const own = this.#p.store.signedReport(epoch)!;
+    const signatures = new Map<Address, Hex>([[this.address, own.signature]]);
+    const body = proposalToJson(proposal);
+    await Promise.all(
+      this.#peers().map(async (peer) => {
+        try {
+          const response = await this.#post(`${peer.url}/v1/epochs/${epoch}/sign`, body);
+          if (!response.ok) return;
+          const { signature } = (await response.json()) as { signature?: Hex };
+          if (typeof signature !== "string") return;
+          const signer = await recoverEpochReportSigner({ chainId: this.#chainId, oracleHub: this.#p.chain.oracleHub, report: proposal.report, signature });
+          if (signer !== null && signer === peer.address && set.signers.includes(signer)) signatures.set(signer, signature);
+          else this.#log.warn("peer returned an invalid signature", { epoch, peer: peer.address });
+        } catch {
+          // peer down: the quorum may still form without it
+        }
+      }),
+    );
+    if (signatures.size < set.threshold) {
+      this.#log.info("below quorum", { epoch, attempt, signatures: signatures.size, threshold: set.threshold });
+      return;
+    }
+    if (await this.#p.chain.hasReport(epoch)) return;
+    const ordered = set.signers.filter((s) => signatures.has(s)).slice(0, set.threshold).map((s) => signatures.get(s)!);
+    const tx = await this.#p.chain.submitEpochReport(proposal.report, ordered);
+    if (tx === null) return;
+    this.#p.store.recordSubmission(epoch, tx);
+    this.#m.reportsSubmitted.inc();
+    this.#log.info("epoch report submitted", { epoch, tx, root: proposal.report.root, leafCount: proposal.report.leafCount });
+  }
+
+  /** Signs a proposal's report once, with its leaf file; throws AlreadySignedError for a second, different one. */
+  async #sign(proposal: Proposal, leafFile: string): Promise<Hex> {
+    const domain = { chainId: this.#chainId, oracleHub: this.#p.chain.oracleHub };
+    const digest = epochReportDigest({ ...domain, report: proposal.report });
+    const held = this.#p.store.signedReport(proposal.report.epoch);
+    if (held !== undefined) {
+      if (held.digest !== digest) throw new AlreadySignedError(proposal.report.epoch, held.digest, digest);
+      return held.signature;
+    }
+    const signature = await signEpochReport({ ...domain, signer: this.#p.account, report: proposal.report });
+    const kept = this.#p.store.recordSignature({ epoch: proposal.report.epoch, digest, reportJson: proposalToJson(proposal), signature }, leafFile);
+    if (kept.signature === signature) this.#m.reportsSigned.inc();
+    return kept.signature;
+  }
+
+  // --- co-signing ---
+
+  async #acceptBundle(raw: unknown): Promise<ObservationBundle> {
+    const bundle = bundleFromWire(raw);
+    const current = this.epochAt(this.#now());
+    if (bundle.epoch >= current) throw new HttpError(400, "EPOCH_NOT_ENDED", `epoch ${bundle.epoch} has not ended (current ${current})`, "bundle.epoch");
+    const verified = await verifyBundle(bundle, await this.#verifyParams(bundle.epoch));
+    this.#p.store.recordBundle(verified.epoch, verified.node, verified.signature, bundleToJson(verified));
+    this.#m.bundlesReceived.inc({ result: "accepted" });
+    return verified;
+  }
+
+  async #coSign(epoch: number, raw: unknown): Promise<Hex> {
+    const proposal = proposalFromWire(raw);
+    const set = this.#set!;
+    const refuse = (code: string, message: string, field?: string): never => {
+      this.#m.signRefused.inc({ reason: code });
+      throw new HttpError(409, code, message, field);
+    };
+    if (proposal.report.epoch !== epoch) refuse("EPOCH_MISMATCH", `report is for epoch ${proposal.report.epoch}, path says ${epoch}`, "report.epoch");
+    if (epoch >= this.epochAt(this.#now())) refuse("EPOCH_NOT_ENDED", `epoch ${epoch} has not ended`, "report.epoch");
+    if (proposal.report.configDigest !== set.configDigest) refuse("CONFIG_DIGEST_MISMATCH", `report digest ${proposal.report.configDigest} is not the current ${set.configDigest}`, "report.configDigest");
+    const own = await this.#ownBundle(epoch);
+    if (own !== undefined && !proposal.bundles.some((b) => b.signature === own.signature)) {
+      refuse("OWN_BUNDLE_OMITTED", `the proposal leaves out this node's bundle for epoch ${epoch}`, "bundles");
+    }
+    const { tree, leafFile, diagnostics } = await this.#derive(epoch, proposal.bundles);
+    if (diagnostics.nodes.length < set.threshold) refuse("TOO_FEW_BUNDLES", `${diagnostics.nodes.length} valid bundles, need ${set.threshold}`, "bundles");
+    if (tree === undefined || leafFile === undefined) return refuse("EMPTY", "the bundles give no leaves", "bundles");
+    const derived = { root: tree.root, leafCount: tree.leafCount, contentHash: contentHash(leafFile) };
+    for (const key of ["root", "leafCount", "contentHash"] as const) {
+      if (derived[key] !== proposal.report[key]) refuse("LEAVES_MISMATCH", `re-derived ${key} ${derived[key]} differs from the proposal's ${proposal.report[key]}`, `report.${key}`);
+    }
+    try {
+      return await this.#sign(proposal, leafFile);
+    } catch (error) {
+      if (error instanceof AlreadySignedError) return refuse("ALREADY_SIGNED", error.message, "report");
+      throw error;
+    }
+  }
+
+  // --- HTTP ---
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const send = (status: number, body: unknown, type = "application/json") => {
+      res.writeHead(status, { "content-type": type });
+      res.end(typeof body === "string" ? body : JSON.stringify(body, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)));
+    };
+    try {
+      const url = new URL(req.url ?? "/", "http://node");
+      const path = url.pathname;
+      let m: RegExpExecArray | null;
+      if (req.method === "GET" && path === "/health") return send(200, { ok: true, node: this.address, epoch: this.epochAt(this.#now()) });
+      if (req.method === "GET" && path === "/metrics") return send(200, this.metrics.render(), "text/plain; version=0.0.4");
+      if (req.method === "POST" && path === "/v1/bundles") {
+        const bundle = await this.#acceptBundle(await readJson(req));
+        return send(202, { accepted: true, node: bundle.node, epoch: bundle.epoch });
+      }
+      if ((m = /^\/v1\/epochs\/(\d+)\/(bundles|sign|leaves|proof)$/.exec(path)) !== null) {
+        const epoch = Number(m[1]);
+        if (!Number.isSafeInteger(epoch)) throw new HttpError(400, "MALFORMED", `epoch ${m[1]} is too large`, "epoch");
+        if (req.method === "GET" && m[2] === "bundles") return send(200, this.#p.store.bundles(epoch).map((json) => JSON.parse(json) as unknown));
+        if (req.method === "POST" && m[2] === "sign") return send(200, { signature: await this.#coSign(epoch, await readJson(req)) });
+        const file = this.#p.store.leafFile(epoch);
+        if (req.method === "GET" && m[2] === "leaves") {
+          if (file === undefined) throw new HttpError(404, "NO_LEAF_FILE", `this node holds no leaf file for epoch ${epoch}`);
+          return send(200, file);
+        }
+        if (req.method === "GET" && m[2] === "proof") {
+          if (file === undefined) throw new HttpError(404, "NO_LEAF_FILE", `this node holds no leaf file for epoch ${epoch}`);
+          return send(200, proofFor(parseLeafFile(file).tree, url.searchParams));
+        }
+      }
+      throw new HttpError(404, "NOT_FOUND", `no route ${req.method} ${path}`);
+    } catch (error) {
+      if (error instanceof HttpError) return send(error.status, { error: { code: error.code, field: error.field, message: error.message } });
+      if (error instanceof WireError) return send(400, { error: { code: "MALFORMED", field: error.field, message: error.message } });
+      if (error instanceof LeafError) return send(400, { error: { code: error.code, field: error.field, message: error.message } });
+      this.#log.error("request failed", { error, url: req.url });
+      return send(500, { error: { code: "INTERNAL", message: (error as Error).message } });
+    }
+  }
+}
+
+function rootOf(leafFile: string): Hex | undefined {
+  try {
+    return parseLeafFile(leafFile).tree.root;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `{ epoch, root, leaf, leafHash, proof }` for `?leaseId=N` or `?provider=0x..`. */
+function proofFor(tree: LeafTree, query: URLSearchParams) {
+  const leaseId = query.get("leaseId");
+  const provider = query.get("provider");
+  let index: number;
+  if (leaseId !== null) {
+    if (!/^(0|[1-9][0-9]*)$/.test(leaseId)) throw new HttpError(400, "MALFORMED", `leaseId must be a decimal integer, got ${leaseId}`, "leaseId");
+    index = tree.leaves.findIndex((leaf) => leaf.kind === "uptime" && leaf.leaseId === BigInt(leaseId));
+  } else if (provider !== null) {
+    if (!isAddress(provider, { strict: false })) throw new HttpError(400, "MALFORMED", `provider must be an address, got ${provider}`, "provider");
+    index = tree.leaves.findIndex((leaf) => leaf.kind === "heartbeat" && leaf.provider.toLowerCase() === provider.toLowerCase());
+  } else {
+    throw new HttpError(400, "MALFORMED", "give leaseId or provider", "query");
+  }
+  if (index < 0) throw new HttpError(404, "NOT_IN_TREE", `no leaf for ${leaseId !== null ? `lease ${leaseId}` : `provider ${provider}`} in this epoch`);
+  return { epoch: tree.leaves[index].epoch, root: tree.root, leaf: tree.leaves[index], leafHash: tree.leafHash(index), proof: tree.proof(index) };
+}
+
+function proposalToJson(proposal: Proposal): string {
+  return JSON.stringify({ report: proposal.report, bundles: proposal.bundles.map((b) => JSON.parse(bundleToJson(b)) as unknown) });
+}
+
+function proposalFromWire(raw: unknown): Proposal {
+  if (typeof raw !== "object" || raw === null) throw new WireError("(body)", "must be an object");
+  const { report, bundles } = raw as { report?: unknown; bundles?: unknown };
+  if (!Array.isArray(bundles)) throw new WireError("bundles", "must be an array");
+  return { report: reportFromWire(report), bundles: bundles.map((b, i) => bundleFromWire(b, `bundles[${i}]`)) };
+}
+
+function proposalFromJson(json: string): Proposal {
+  return proposalFromWire(JSON.parse(json));
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new HttpError(413, "TOO_LARGE", `body exceeds ${MAX_BODY} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch {
+    throw new HttpError(400, "MALFORMED", "body is not JSON", "(body)");
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * The oracle node's embedded database (Node 22's built-in `node:sqlite`, synchronous, so every write is on disk
+ * before the next step runs): heartbeat probes as they happen, bundles received from peers, the node's own bundle
+ * per epoch, the one epoch report it signed per epoch, and the leaf files it serves.
+ *
+ * Crash safety: a node killed mid-epoch loses no probe (each is committed when recorded) and, restarted, builds the
+ * same bundle and signs no second report for an epoch (`recordSignature` refuses a different one, atomically).
+ *
+ * @example
+ * ```ts
+ * const store = openStore("/var/lib/cinder-oracle/node.db");
+ * store.recordProbe({ provider, atMs: Date.now(), ok: true, healthyGpus: 8 });
+ * ```
+ */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import type { DatabaseSync as DatabaseSyncType } from "node:sqlite";
+import { createRequire } from "node:module";
+import type { Address, Hex } from "viem";
+
+// `node:sqlite` prints an ExperimentalWarning when first loaded; load it lazily so importing this module is quiet
+// until a store is opened, and keep the warning out of an operator's logs.
+const require = createRequire(import.meta.url);
+function loadSqlite(): typeof import("node:sqlite") {
+  const emit = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const text = typeof warning === "string" ? warning : warning.message;
+    if (text.includes("SQLite")) return;
+    (emit as (...args: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
+  try {
+    return require("node:sqlite") as typeof import("node:sqlite");
+  } finally {
+    process.emitWarning = emit;
+  }
+}
+
+/** One heartbeat sent to a provider's agent and its outcome. */
+export interface Probe {
+  readonly provider: Address;
+  /** When it was sent (ms since the Unix epoch). */
+  readonly atMs: number;
+  /** The agent answered in time with a valid signature. */
+  readonly ok: boolean;
+  /** GPUs the agent reported healthy (0 when not ok). */
+  readonly healthyGpus: number;
+  /** Why it failed ("timeout", "unreachable", ...), or "" when ok. */
+  readonly reason?: string;
+}
+
+/** The report a node signed for an epoch. */
+export interface SignedReport {
+  readonly epoch: number;
+  /** The EIP-712 digest of the report. */
+  readonly digest: Hex;
+  /** The report as JSON (see wire.ts). */
+  readonly reportJson: string;
+  readonly signature: Hex;
+}
+
+/** Thrown when the node is asked to sign a second, different report for an epoch it already signed. */
+export class AlreadySignedError extends Error {
+  override readonly name = "AlreadySignedError";
+  constructor(
+    readonly epoch: number,
+    readonly signedDigest: Hex,
+    readonly askedDigest: Hex,
+  ) {
+    super(`epoch ${epoch}: already signed report ${signedDigest}; refusing to sign a different one (${askedDigest})`);
+  }
+}
+
+export class NodeStore {
+  readonly #db: DatabaseSyncType;
+
+  constructor(db: DatabaseSyncType) {
+    this.#db = db;
+    db.exec(`
+      PRAGMA journal_mode = WAL;
+      PRAGMA synchronous = FULL;
+      CREATE TABLE IF NOT EXISTS probes (provider TEXT NOT NULL, at_ms INTEGER NOT NULL, ok INTEGER NOT NULL,
+        healthy INTEGER NOT NULL, reason TEXT NOT NULL, PRIMARY KEY (provider, at_ms));
+      CREATE TABLE IF NOT EXISTS bundles (epoch INTEGER NOT NULL, node TEXT NOT NULL, signature TEXT NOT NULL,
+        json TEXT NOT NULL, PRIMARY KEY (epoch, node, signature));
+      CREATE TABLE IF NOT EXISTS own_bundles (epoch INTEGER PRIMARY KEY, json TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS signed (epoch INTEGER PRIMARY KEY, digest TEXT NOT NULL, report TEXT NOT NULL,
+        signature TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS leaf_files (epoch INTEGER PRIMARY KEY, json TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS submitted (epoch INTEGER PRIMARY KEY, tx TEXT NOT NULL);
+    `);
+  }
+
+  recordProbe(probe: Probe): void {
+    this.#db
+      .prepare("INSERT OR REPLACE INTO probes (provider, at_ms, ok, healthy, reason) VALUES (?, ?, ?, ?, ?)")
+      .run(probe.provider.toLowerCase(), probe.atMs, probe.ok ? 1 : 0, probe.healthyGpus, probe.reason ?? "");
+  }
+
+  /** Probes sent in [fromMs, toMs), oldest first. */
+  probesBetween(fromMs: number, toMs: number): Probe[] {
+    const rows = this.#db
+      .prepare("SELECT provider, at_ms, ok, healthy, reason FROM probes WHERE at_ms >= ? AND at_ms < ? ORDER BY at_ms, provider")
+      .all(fromMs, toMs) as { provider: string; at_ms: number; ok: number; healthy: number; reason: string }[];
+    return rows.map((r) => ({ provider: r.provider as Address, atMs: r.at_ms, ok: r.ok === 1, healthyGpus: r.healthy, reason: r.reason }));
+  }
+
+  /** Stores a peer's (or the node's own) bundle JSON; a copy already held is ignored. */
+  recordBundle(epoch: number, node: Address, signature: Hex, json: string): void {
+    this.#db.prepare("INSERT OR IGNORE INTO bundles (epoch, node, signature, json) VALUES (?, ?, ?, ?)").run(epoch, node.toLowerCase(), signature, json);
+  }
+
+  /** Every bundle JSON held for an epoch (all copies, equivocations included), ordered by node. */
+  bundles(epoch: number): string[] {
+    const rows = this.#db.prepare("SELECT json FROM bundles WHERE epoch = ? ORDER BY node, signature").all(epoch) as { json: string }[];
+    return rows.map((r) => r.json);
+  }
+
+  /** The node's own bundle for an epoch, as first built. */
+  ownBundle(epoch: number): string | undefined {
+    const row = this.#db.prepare("SELECT json FROM own_bundles WHERE epoch = ?").get(epoch) as { json: string } | undefined;
+    return row?.json;
+  }
+
+  /** Keeps the node's own bundle; returns the one kept (an earlier one wins, so a restart never signs a second). */
+  keepOwnBundle(epoch: number, json: string): string {
+    this.#db.prepare("INSERT OR IGNORE INTO own_bundles (epoch, json) VALUES (?, ?)").run(epoch, json);
+    return this.ownBundle(epoch)!;
+  }
+
+  signedReport(epoch: number): SignedReport | undefined {
+    const row = this.#db.prepare("SELECT digest, report, signature FROM signed WHERE epoch = ?").get(epoch) as
+      | { digest: string; report: string; signature: string }
+      | undefined;
+    return row && { epoch, digest: row.digest as Hex, reportJson: row.report, signature: row.signature as Hex };
+  }
+
+  /**
+   * Records the node's signature of an epoch's report, with the leaf file it commits to. Idempotent for the same
+   * digest; throws `AlreadySignedError` for a different one. The check and the write are one transaction.
+   */
+  recordSignature(report: SignedReport, leafFile: string): SignedReport {
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      const existing = this.signedReport(report.epoch);
+      if (existing !== undefined) {
+        this.#db.exec("COMMIT");
+        if (existing.digest !== report.digest) throw new AlreadySignedError(report.epoch, existing.digest, report.digest);
+        return existing;
+      }
+      this.#db.prepare("INSERT INTO signed (epoch, digest, report, signature) VALUES (?, ?, ?, ?)").run(report.epoch, report.digest, report.reportJson, report.signature);
+      this.#db.prepare("INSERT OR REPLACE INTO leaf_files (epoch, json) VALUES (?, ?)").run(report.epoch, leafFile);
+      this.#db.exec("COMMIT");
+      return report;
+    } catch (error) {
+      if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  /** Stores a leaf file the node serves (its own signed one, or one fetched for a report already on chain). */
+  recordLeafFile(epoch: number, json: string): void {
+    this.#db.prepare("INSERT OR IGNORE INTO leaf_files (epoch, json) VALUES (?, ?)").run(epoch, json);
+  }
+
+  leafFile(epoch: number): string | undefined {
+    const row = this.#db.prepare("SELECT json FROM leaf_files WHERE epoch = ?").get(epoch) as { json: string } | undefined;
+    return row?.json;
+  }
+
+  /** Epochs with a leaf file, ascending. */
+  leafFileEpochs(): number[] {
+    return (this.#db.prepare("SELECT epoch FROM leaf_files ORDER BY epoch").all() as { epoch: number }[]).map((r) => r.epoch);
+  }
+
+  recordSubmission(epoch: number, tx: Hex): void {
+    this.#db.prepare("INSERT OR IGNORE INTO submitted (epoch, tx) VALUES (?, ?)").run(epoch, tx);
+  }
+
+  submission(epoch: number): Hex | undefined {
+    const row = this.#db.prepare("SELECT tx FROM submitted WHERE epoch = ?").get(epoch) as { tx: string } | undefined;
+    return row?.tx as Hex | undefined;
+  }
+
+  close(): void {
+    if (this.#db.isOpen) this.#db.close();
+  }
+}
+
+/** Opens (creating if needed) the store at `path`; ":memory:" for a throwaway one. */
+export function openStore(path: string): NodeStore {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const { DatabaseSync } = loadSqlite();
+  return new NodeStore(new DatabaseSync(path));
+}
