@@ -1,6 +1,6 @@
 /**
  * `npm run deploy:local`: deploys and wires the whole protocol on the in-process Hardhat network with the local
- * parameters, then prints every address. `--network localhost` (through `hardhat run --network localhost`) deploys
+ * parameters (or the file CINDER_PARAMETERS names), then prints every address. `--network localhost` (through `hardhat run --network localhost`) deploys
  * to a running `hardhat node` instead, with `deploy/parameters/localhost.json`.
  */
 import { existsSync, readFileSync, rmSync } from "node:fs";
@@ -9,7 +9,13 @@ import CinderModule from "../deploy/modules/Cinder.js";
 import { deploymentId } from "./lib/deployment.js";
 
 const connection = await network.getOrCreate();
-const parametersFile = `deploy/parameters/${connection.networkName === "localhost" ? "localhost" : "hardhat"}.json`;
+// CINDER_PARAMETERS names another parameters file (an integration test's short epochs, say).
+const parametersFile =
+  process.env.CINDER_PARAMETERS ?? `deploy/parameters/${connection.networkName === "localhost" ? "localhost" : "hardhat"}.json`;
+if (!existsSync(parametersFile)) {
+  console.error(`deploy:local: parameters file ${parametersFile} does not exist (check CINDER_PARAMETERS)`);
+  process.exit(1);
+}
 const { ignition, ethers } = connection;
 
 // A `hardhat node` forgets everything when it restarts, but Ignition's journal for its chain id stays on disk:

@@ -107,6 +107,8 @@ export class OracleNode {
   #nextProbe = new Map<Address, number>();
   #busy = false;
   readonly #done = new Set<number>();
+  /** Peers that accepted this node's bundle, per epoch (so a bundle is pushed once to each). */
+  readonly #sharedTo = new Map<number, Set<Address>>();
   readonly #m;
 
   constructor(parameters: OracleNodeParameters) {
@@ -222,7 +224,7 @@ export class OracleNode {
       this.#m.epoch.set(current);
       const oldest = Math.max(0, current - this.#lateWindow);
       for (let epoch = current - 1; epoch >= oldest && epoch >= 0; epoch--) {
-        if (this.#done.has(epoch)) break;
+        if (this.#done.has(epoch)) continue;
         const endMs = (epoch + 1) * this.#epochLength * 1000;
         if (now < endMs + this.#p.settings.epoch.settleDelayMs) continue;
         await this.#processEpoch(epoch, now - endMs - this.#p.settings.epoch.settleDelayMs);
@@ -239,6 +241,11 @@ export class OracleNode {
     }
     const own = await this.#ownBundle(epoch);
     if (own === undefined) return;
+    if (own.observations.length === 0) {
+      // This node saw no provider in the epoch (it was not running, or nobody was followed): nothing to add.
+      this.#markDone(epoch);
+      return;
+    }
     await this.#share(own);
     const set = this.#set!;
     const attempt = Math.floor(sinceSettledMs / this.#p.settings.epoch.leaderTimeoutMs);
@@ -251,7 +258,7 @@ export class OracleNode {
     const root = await this.#p.chain.epochRoot(epoch);
     const held = this.#p.store.leafFile(epoch);
     if (held !== undefined && rootOf(held) === root) {
-      this.#markDone(epoch);
+      this.#markDone(epoch, true);
       return;
     }
     for (const peer of this.#peers()) {
@@ -261,7 +268,7 @@ export class OracleNode {
         const json = await response.text();
         if (rootOf(json) === root) {
           this.#p.store.recordLeafFile(epoch, json);
-          this.#markDone(epoch);
+          this.#markDone(epoch, true);
           return;
         }
       } catch {
@@ -270,9 +277,9 @@ export class OracleNode {
     }
   }
 
-  #markDone(epoch: number): void {
+  #markDone(epoch: number, reported = false): void {
     this.#done.add(epoch);
-    this.#m.lastReported.set(Math.max(epoch, this.#m.lastReported.get()));
+    if (reported) this.#m.lastReported.set(Math.max(epoch, this.#m.lastReported.get()));
   }
 
   /** The node's own signed bundle for the epoch: built once from its persisted probes, then always the same. */
@@ -313,10 +320,13 @@ export class OracleNode {
 
   async #share(bundle: ObservationBundle): Promise<void> {
     const json = bundleToJson(bundle);
+    const sent = this.#sharedTo.get(bundle.epoch) ?? new Set<Address>();
+    this.#sharedTo.set(bundle.epoch, sent);
     await Promise.all(
-      this.#peers().map(async (peer) => {
+      this.#peers().filter((peer) => !sent.has(peer.address)).map(async (peer) => {
         try {
-          await this.#post(`${peer.url}/v1/bundles`, json);
+          const response = await this.#post(`${peer.url}/v1/bundles`, json);
+          if (response.status === 202) sent.add(peer.address);
         } catch {
           // the peer is down; it pulls bundles when it leads, and we retry on the next poll
         }
@@ -384,7 +394,11 @@ export class OracleNode {
       await this.#sign(proposal, leafFile);
     }
     const own = this.#p.store.signedReport(epoch)!;
-    const signatures = new Map<Address, Hex>([[this.address, own.signature]]);
+    const signatures = new Map<Address, Hex>();
+    const domain = { chainId: this.#chainId, oracleHub: this.#p.chain.oracleHub };
+    if ((await recoverEpochReportSigner({ ...domain, report: proposal.report, signature: own.signature })) === this.address) {
+      signatures.set(this.address, own.signature);
+    }
     const body = proposalToJson(proposal);
     await Promise.all(
       this.#peers().map(async (peer) => {

@@ -1,0 +1,328 @@
+/**
+ * Integration: the oracle against a real `hardhat node`. Deploys the protocol with 20-second epochs and an oracle
+ * set of four nodes, onboards three providers whose GPUs are attested through the hub (quorum-signed
+ * `GpuAttestation`s), leases one GPU of each, and runs three simulated provider agents and four oracle nodes: three
+ * honest (one of them a separate process, for the crash test) and one byzantine that signs garbage.
+ *
+ * 1. Provider 3's agent goes down in the middle of an epoch: the epoch's report reaches the hub, its root is the
+ *    root of the leaf file the nodes serve, leases 1 and 2 were up the whole epoch, lease 3 only part of it, and
+ *    every uptime leaf verifies on chain with the proof a node serves.
+ * 2. The out-of-process node is killed (SIGKILL) in the middle of an epoch and restarted on the same database: the
+ *    epoch's report still results, the restarted node's bundle holds the probes from before the kill, and it signed
+ *    exactly the report that is on chain.
+ */
+import { expect } from "chai";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import {
+  type Address,
+  type Hex,
+  createPublicClient,
+  createWalletClient,
+  encodeFunctionData,
+  http,
+  keccak256,
+  maxUint256,
+  parseEther,
+  toHex,
+} from "viem";
+import { mnemonicToAccount } from "viem/accounts";
+import { hardhat } from "viem/chains";
+import { modelClassId } from "../../deploy/config.js";
+import { cinderTokenAbi, jobMarketAbi, oracleHubAbi, providerRegistryAbi, stakingVaultAbi, testStablecoinAbi } from "../../src/sdk/abis.js";
+import { createAgent } from "../../src/oracle/agent/server.js";
+import { SimulatedBackend } from "../../src/oracle/gpu/simulated.js";
+import { CpuExecutor } from "../../src/oracle/challenge/executors.js";
+import { parseLeafFile, verifyProof } from "../../src/oracle/leaves.js";
+import { ChainView } from "../../src/oracle/node/chain.js";
+import { agentHeartbeat } from "../../src/oracle/node/heartbeat.js";
+import { OracleNode } from "../../src/oracle/node/node.js";
+import { openStore } from "../../src/oracle/node/store.js";
+import { bundleFromWire } from "../../src/oracle/node/wire.js";
+
+const run = promisify(execFile);
+const PORT = 19_545 + (process.pid % 1_000);
+const URL = `http://127.0.0.1:${PORT}`;
+const ID = `oracle-integration-${PORT}`;
+const JOURNAL = `deploy/deployments/${ID}`;
+const EPOCH = 20;
+const MNEMONIC = "test test test test test test test test test test test junk";
+const account = (i: number) => mnemonicToAccount(MNEMONIC, { addressIndex: i });
+const deployer = account(0);
+const providers = [account(6), account(7), account(8)];
+const client = account(16);
+const oracleKeys = [10, 11, 12, 13].map((i) => account(i));
+const NODE_PORT = (i: number) => PORT + 100 + i;
+const H100 = modelClassId("H100-80GB");
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const publicClient = createPublicClient({ chain: hardhat, transport: http(URL) });
+const wallet = (a: ReturnType<typeof account>) => createWalletClient({ account: a, chain: hardhat, transport: http(URL) });
+
+async function send(a: ReturnType<typeof account>, to: Address, data: Hex): Promise<void> {
+  const hash = await wallet(a).sendTransaction({ to, data });
+  const receipt = await publicClient.waitForTransactionReceipt({ hash });
+  expect(receipt.status, `tx to ${to}`).to.equal("success");
+}
+
+async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+/** Sleeps until `offset` seconds into the next epoch that starts at least `minAhead` seconds from now. */
+async function untilEpochOffset(offset: number, minAhead = 0): Promise<number> {
+  const now = Date.now() / 1000 + minAhead;
+  const epoch = Math.ceil(now / EPOCH);
+  await sleep(Math.max(0, (epoch * EPOCH + offset - Date.now() / 1000) * 1000));
+  return epoch;
+}
+
+describe("Integration: oracle nodes, provider agents and the OracleHub on a hardhat node", function () {
+  this.timeout(600_000);
+  let chainNode: ChildProcess | undefined;
+  let external: ChildProcess | undefined;
+  const agents: { url: string; close(): Promise<void> }[] = [];
+  const nodes: OracleNode[] = [];
+  const dir = mkdtempSync(join(tmpdir(), "cinder-oracle-it-"));
+  let addresses: Record<string, Address>;
+  const leaseIds: bigint[] = [];
+  let externalConfig: string;
+
+  const startExternal = () => {
+    external = spawn(process.execPath, ["--import", "tsx", "src/oracle/node/main.ts", "--config", externalConfig], {
+      env: { ...process.env, CINDER_ORACLE_KEY: toHex(oracleKeys[2].getHdKey().privateKey!) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let err = "";
+    external.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()));
+    external.on("exit", (code, signal) => {
+      if (code !== 0 && signal === null) console.error(`external oracle node exited with ${code}:\n${err}`);
+    });
+  };
+
+  before(async function () {
+    rmSync(JOURNAL, { recursive: true, force: true });
+    chainNode = spawn("npx", ["hardhat", "node", "--hostname", "127.0.0.1", "--port", String(PORT)], { detached: true, stdio: "ignore", env: { ...process.env, CI: "true" } });
+    await waitFor("the hardhat node", 90_000, async () => (await publicClient.getChainId()) === 31337);
+
+    const parameters = JSON.parse(readFileSync("deploy/parameters/localhost.json", "utf8")) as { Cinder: Record<string, unknown> };
+    Object.assign(parameters.Cinder, { epochLength: `${EPOCH}n`, oracleSigners: oracleKeys.map((k) => k.address) });
+    const parametersFile = join(dir, "parameters.json");
+    writeFileSync(parametersFile, JSON.stringify(parameters));
+    await run("npm", ["run", "--silent", "deploy:local", "--", "--network", "localhost"], {
+      env: { ...process.env, CI: "true", CINDER_NODE_URL: URL, CINDER_DEPLOYMENT_ID: ID, CINDER_PARAMETERS: parametersFile },
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    const recorded = JSON.parse(readFileSync(`${JOURNAL}/deployed_addresses.json`, "utf8")) as Record<string, Address>;
+    addresses = {
+      token: recorded["Cinder#CinderToken"],
+      registry: recorded["Cinder#ProviderRegistry"],
+      vault: recorded["Cinder#StakingVault"],
+      jobMarket: recorded["Cinder#JobMarket"],
+      stablecoin: recorded["Cinder#TestStablecoin"],
+      hub: recorded["Cinder#OracleHub"],
+    };
+
+    // Agents first: a provider's metadata names its agent's URL.
+    for (const [i, provider] of providers.entries()) {
+      agents.push(
+        await createAgent({ account: provider, backend: SimulatedBackend.fromRecording("h100"), executor: new CpuExecutor(), chainId: 31337, host: "127.0.0.1", port: 0 }),
+      );
+      const metadata = `data:application/json,${encodeURIComponent(JSON.stringify({ name: `provider-${i + 1}`, agent: agents[i].url }))}`;
+      await send(provider, addresses.registry, encodeFunctionData({ abi: providerRegistryAbi, functionName: "register", args: [metadata, provider.address] }));
+    }
+
+    // GPU attestations through the hub, signed by three of the four oracle keys.
+    const [, , version] = await publicClient.readContract({ address: addresses.hub, abi: oracleHubAbi, functionName: "oracleSet" });
+    expect(version).to.equal(1);
+    const configDigest = await publicClient.readContract({ address: addresses.hub, abi: oracleHubAbi, functionName: "configDigest" });
+    const now = Number((await publicClient.getBlock()).timestamp);
+    for (const provider of providers) {
+      const attestation = {
+        configDigest,
+        provider: provider.address,
+        gpuId: keccak256(toHex(`gpu-of-${provider.address}`)),
+        modelClass: H100,
+        memoryMiB: 81_559,
+        tier: 1,
+        evidenceHash: keccak256(toHex("challenge transcript")),
+        expiresAt: now + 14 * 86_400,
+      };
+      const domain = { name: "CinderOracle", version: "1", chainId: 31337, verifyingContract: addresses.hub } as const;
+      const types = {
+        GpuAttestation: [
+          { name: "configDigest", type: "bytes32" },
+          { name: "provider", type: "address" },
+          { name: "gpuId", type: "bytes32" },
+          { name: "modelClass", type: "bytes32" },
+          { name: "memoryMiB", type: "uint32" },
+          { name: "tier", type: "uint8" },
+          { name: "evidenceHash", type: "bytes32" },
+          { name: "expiresAt", type: "uint40" },
+        ],
+      } as const;
+      const signatures = await Promise.all(oracleKeys.slice(0, 3).map((k) => k.signTypedData({ domain, types, primaryType: "GpuAttestation", message: attestation })));
+      await send(deployer, addresses.hub, encodeFunctionData({ abi: oracleHubAbi, functionName: "submitGpuAttestation", args: [attestation, signatures] }));
+      // Stake what the attested GPU needs, and publish an offer.
+      const required = await publicClient.readContract({ address: addresses.registry, abi: providerRegistryAbi, functionName: "requiredStake", args: [provider.address] });
+      expect(required > 0n).to.equal(true);
+      await send(deployer, addresses.token, encodeFunctionData({ abi: cinderTokenAbi, functionName: "transfer", args: [provider.address, required] }));
+      await send(provider, addresses.token, encodeFunctionData({ abi: cinderTokenAbi, functionName: "approve", args: [addresses.vault, maxUint256] }));
+      await send(provider, addresses.vault, encodeFunctionData({ abi: stakingVaultAbi, functionName: "stake", args: [required] }));
+      await send(provider, addresses.registry, encodeFunctionData({ abi: providerRegistryAbi, functionName: "setOffer", args: [H100, 2_000_000n] }));
+    }
+
+    // The client leases one GPU of each provider for two hours.
+    await send(client, addresses.stablecoin, encodeFunctionData({ abi: testStablecoinAbi, functionName: "faucet", args: [client.address, 1_000_000_000n] }));
+    await send(client, addresses.stablecoin, encodeFunctionData({ abi: testStablecoinAbi, functionName: "approve", args: [addresses.jobMarket, maxUint256] }));
+    for (const provider of providers) {
+      await send(client, addresses.jobMarket, encodeFunctionData({ abi: jobMarketAbi, functionName: "createDirectLease", args: [provider.address, H100, 1, 7_200, 2_000_000, 0] }));
+      leaseIds.push((await publicClient.readContract({ address: addresses.jobMarket, abi: jobMarketAbi, functionName: "leaseCount" })) - 1n);
+    }
+    // Block timestamps may run ahead of the wall clock after a burst of transactions: let the clock catch up.
+    const chainTime = Number((await publicClient.getBlock()).timestamp);
+    await sleep(Math.max(0, chainTime * 1000 - Date.now() + 1_000));
+
+    const settings = {
+      listen: { host: "127.0.0.1", port: 0 },
+      heartbeat: { meanIntervalMs: 700 },
+      epoch: { settleDelayMs: 1_500, leaderTimeoutMs: 6_000, setupGraceSeconds: 0 },
+      pollIntervalMs: 400,
+    };
+    const peers = oracleKeys.map((k, i) => ({ address: k.address, url: `http://127.0.0.1:${NODE_PORT(i)}` }));
+    for (const [i, key] of oracleKeys.entries()) {
+      if (i === 2) continue; // the out-of-process node
+      // The byzantine node (#3) signs garbage: every signature it makes is random bytes.
+      const signer =
+        i === 3 ? { address: key.address, signTypedData: async () => keccak256(toHex(`garbage-${Math.random()}`)).padEnd(132, "7") as Hex } : key;
+      const node = new OracleNode({
+        account: signer,
+        chain: new ChainView({ publicClient, walletClient: wallet(key), oracleHub: addresses.hub, registry: addresses.registry, jobMarket: addresses.jobMarket }),
+        store: openStore(join(dir, `node-${i}.db`)),
+        heartbeat: agentHeartbeat({ chainId: 31337, timeoutMs: 1_500 }),
+        peers,
+        settings: { ...settings, listen: { host: "127.0.0.1", port: NODE_PORT(i) } },
+      });
+      await node.start();
+      nodes.push(node);
+    }
+    externalConfig = join(dir, "node-2.json");
+    writeFileSync(
+      externalConfig,
+      JSON.stringify({
+        rpcUrl: URL,
+        contracts: { oracleHub: addresses.hub, registry: addresses.registry, jobMarket: addresses.jobMarket },
+        listen: { host: "127.0.0.1", port: NODE_PORT(2) },
+        peers: peers.map((p) => ({ ...p, address: p.address })),
+        databasePath: join(dir, "node-2.db"),
+        heartbeat: { meanIntervalMs: 700, timeoutMs: 1_500 },
+        epoch: settings.epoch,
+        pollIntervalMs: 400,
+        logLevel: "warn",
+      }),
+    );
+    startExternal();
+    await waitFor("the out-of-process node", 60_000, async () => (await fetch(`http://127.0.0.1:${NODE_PORT(2)}/health`)).ok);
+  });
+
+  after(async function () {
+    for (const node of nodes) await node.stop();
+    for (const agent of agents) await agent.close().catch(() => {});
+    external?.kill("SIGKILL");
+    if (chainNode?.pid !== undefined) {
+      try {
+        process.kill(-chainNode.pid, "SIGTERM");
+      } catch {
+        // already gone
+      }
+    }
+    rmSync(JOURNAL, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function leafFileOf(epoch: number, nodePort: number) {
+    const response = await fetch(`http://127.0.0.1:${nodePort}/v1/epochs/${epoch}/leaves`);
+    return response.ok ? response.text() : undefined;
+  }
+
+  it("reports an epoch in which one provider went down: the root and the uptime leaves are on chain", async () => {
+    // A full epoch with everyone up first, so every node follows every provider and lease.
+    const epoch = await untilEpochOffset(EPOCH / 2, 2);
+    await agents[2].close();
+    const root = await waitFor(`epoch ${epoch}'s report on chain`, 90_000, async () => {
+      const has = await publicClient.readContract({ address: addresses.hub, abi: oracleHubAbi, functionName: "hasReport", args: [BigInt(epoch)] });
+      return has ? publicClient.readContract({ address: addresses.hub, abi: oracleHubAbi, functionName: "epochRoot", args: [BigInt(epoch)] }) : undefined;
+    });
+    const file = await waitFor("a leaf file served", 20_000, () => leafFileOf(epoch, NODE_PORT(0)));
+    const { tree } = parseLeafFile(file);
+    expect(tree.root).to.equal(root);
+
+    const uptime = (leaseId: bigint) => tree.leaves.find((l) => l.kind === "uptime" && l.leaseId === leaseId);
+    expect(uptime(leaseIds[0])).to.include({ secondsUp: EPOCH, secondsObserved: EPOCH });
+    expect(uptime(leaseIds[1])).to.include({ secondsUp: EPOCH, secondsObserved: EPOCH });
+    const down = uptime(leaseIds[2]);
+    expect(down, "lease 3 has a leaf").to.not.equal(undefined);
+    expect(down!.kind === "uptime" && down!.secondsObserved).to.equal(EPOCH);
+    expect(down!.kind === "uptime" && down!.secondsUp).to.be.within(4, 16);
+
+    for (const leaseId of leaseIds) {
+      const response = await fetch(`http://127.0.0.1:${NODE_PORT(1)}/v1/epochs/${epoch}/proof?leaseId=${leaseId}`);
+      expect(response.status).to.equal(200);
+      const { leaf, proof } = (await response.json()) as { leaf: { secondsUp: number; secondsObserved: number }; proof: Hex[] };
+      const ok = await publicClient.readContract({
+        address: addresses.hub,
+        abi: oracleHubAbi,
+        functionName: "verifyUptime",
+        args: [leaseId, BigInt(epoch), leaf.secondsUp, leaf.secondsObserved, proof],
+      });
+      expect(ok, `lease ${leaseId} verifies on chain`).to.equal(true);
+      expect(verifyProof(root, { kind: "uptime", leaseId, epoch, ...leaf }, proof)).to.equal(true);
+      // a forged value does not verify
+      const forged = await publicClient.readContract({
+        address: addresses.hub,
+        abi: oracleHubAbi,
+        functionName: "verifyUptime",
+        args: [leaseId, BigInt(epoch), leaf.secondsObserved, leaf.secondsObserved, proof],
+      });
+      if (leaf.secondsUp !== leaf.secondsObserved) expect(forged).to.equal(false);
+    }
+
+    // The byzantine node's bundle was rejected by the honest nodes, and the report was sent once.
+    const bundles = (await (await fetch(`http://127.0.0.1:${NODE_PORT(0)}/v1/epochs/${epoch}/bundles`)).json()) as unknown[];
+    expect(bundles.map((b) => bundleFromWire(b).node)).to.not.include(oracleKeys[3].address);
+    const submitted = nodes.reduce((sum, node) => sum + Number(/cinder_oracle_reports_submitted_total (\d+)/.exec(node.metrics.render())![1]), 0);
+    expect(submitted).to.be.at.most(1);
+    const metrics = await (await fetch(`http://127.0.0.1:${NODE_PORT(0)}/metrics`)).text();
+    expect(metrics).to.match(/cinder_oracle_heartbeats_total\{result="ok"\} \d+/);
+  });
+
+  it("a node killed mid-epoch and restarted loses no observation and signs the report that lands", async () => {
+    const epoch = await untilEpochOffset(8, 1);
+    external!.kill("SIGKILL");
+    await sleep(3_000);
+    startExternal();
+    await waitFor("the restarted node", 60_000, async () => (await fetch(`http://127.0.0.1:${NODE_PORT(2)}/health`)).ok);
+    const root = await waitFor(`epoch ${epoch}'s report on chain`, 90_000, async () => {
+      const has = await publicClient.readContract({ address: addresses.hub, abi: oracleHubAbi, functionName: "hasReport", args: [BigInt(epoch)] });
+      return has ? publicClient.readContract({ address: addresses.hub, abi: oracleHubAbi, functionName: "epochRoot", args: [BigInt(epoch)] }) : undefined;
+    });
+    // The restarted node serves the epoch's leaf file, and it hashes to the root on chain.
+    const file = await waitFor("the restarted node's leaf file", 30_000, () => leafFileOf(epoch, NODE_PORT(2)));
+    expect(parseLeafFile(file).tree.root).to.equal(root);
+    // Its own bundle counts heartbeats from before the kill: more than the ~12 s after the restart could give.
+    const bundles = (await (await fetch(`http://127.0.0.1:${NODE_PORT(2)}/v1/epochs/${epoch}/bundles`)).json()) as unknown[];
+    const own = bundles.map((b) => bundleFromWire(b)).find((b) => b.node === oracleKeys[2].address);
+    expect(own, "the restarted node's own bundle").to.not.equal(undefined);
+    const probes = openStore(join(dir, "node-2.db")).probesBetween(epoch * EPOCH * 1000, epoch * EPOCH * 1000 + 8_000);
+    expect(probes.length, "probes recorded before the kill survive").to.be.above(0);
+  });
+});
