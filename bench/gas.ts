@@ -9,6 +9,8 @@ import { type ContractTransactionResponse, Wallet, keccak256, toUtf8Bytes } from
 import { privateKeyToAccount } from "viem/accounts";
 import type { Hex } from "viem";
 import { signVoucher } from "../src/sdk/vouchers.js";
+import { buildTree, type Leaf } from "../src/oracle/leaves.js";
+import { signReport } from "../test/helpers/oracle.js";
 import { A100, connectCinder, H100, onboardProvider, ONE, USD } from "../test/helpers/fixture.js";
 import { describeTarget, meetsTarget } from "./targets.js";
 
@@ -211,6 +213,77 @@ const e3 = await nextEpoch(60n);
 await record(p1.address, 1_000n * USD);
 await time.setNextBlockTimestamp(e3 * EPOCH + 1_860n);
 await measure("EmissionController.closeEpoch.with1000Providers", emissions.closeEpochAt(e2));
+
+// --- oracle hub: epoch reports at 3 and 5 signatures, 1 and 100,000 leaves (steady state: earlier epochs reported) ---
+const hub = c.oracleHub;
+const oracleDomain = { chainId, hub: await hub.getAddress() };
+const ORACLE_EPOCH = await hub.EPOCH_LENGTH();
+const tag = (label: string) => keccak256(toUtf8Bytes(label));
+/** Moves into the next epoch and signs the report of the one just ended with `nodes`. */
+async function epochReportTx(nodes: typeof c.oracleSigners, leafCount: bigint, root = tag("root")) {
+  const epoch = BigInt(await time.latest()) / ORACLE_EPOCH + 1n;
+  await time.setNextBlockTimestamp(epoch * ORACLE_EPOCH + 30n);
+  await c.networkHelpers.mine();
+  const report = { configDigest: await hub.configDigest(), epoch: epoch - 1n, root: tag(`${root}-${epoch}`), leafCount, contentHash: tag(`file-${epoch}`) };
+  return hub.submitEpochReport(report, await signReport(nodes, oracleDomain, "EpochReport", { ...report }));
+}
+const nodes4 = c.oracleSigners;
+await (await epochReportTx(nodes4.slice(0, 3), 10n)).wait(); // the hub's state slot written
+await measure("OracleHub.submitEpochReport.sigs3", epochReportTx(nodes4.slice(0, 3), 10n));
+await measure("OracleHub.submitEpochReport.leaves1", epochReportTx(nodes4.slice(0, 3), 1n));
+await measure("OracleHub.submitEpochReport.leaves100000", epochReportTx(nodes4.slice(0, 3), 100_000n));
+
+// A 17-deep proof of a 100,000-leaf tree: a transaction sent to the view (receipt gasUsed, 21,000 base and the
+// proof's calldata included), the cost an SLA settlement pays per leaf it proves, plus its own call overhead.
+const oracleLeaves: Leaf[] = Array.from({ length: 100_000 }, (_, i) => ({
+  kind: "uptime" as const,
+  leaseId: BigInt(i + 1),
+  epoch: 0,
+  secondsUp: 3_600 - (i % 100),
+  secondsObserved: 3_600,
+}));
+{
+  const epoch = BigInt(await time.latest()) / ORACLE_EPOCH + 1n;
+  await time.setNextBlockTimestamp(epoch * ORACLE_EPOCH + 30n);
+  await c.networkHelpers.mine();
+  const tree = buildTree(oracleLeaves.map((l) => ({ ...l, epoch: Number(epoch - 1n) })));
+  const report = { configDigest: await hub.configDigest(), epoch: epoch - 1n, root: tree.root, leafCount: BigInt(tree.leafCount), contentHash: tag("tree") };
+  await (await hub.submitEpochReport(report, await signReport(nodes4.slice(0, 3), oracleDomain, "EpochReport", { ...report }))).wait();
+  const proof = tree.proof(0);
+  if (proof.length !== 17) throw new Error(`expected a 17-deep proof, got ${proof.length}`);
+  if (!(await hub.verifyLeaf(epoch - 1n, tree.leafHash(0), proof))) throw new Error("verifyLeaf rejected a valid proof");
+  await measure("OracleHub.verifyLeaf.depth17", hub.verifyLeaf.send(epoch - 1n, tree.leafHash(0), proof));
+}
+
+// A GPU attestation into the registry (steady state: the provider already has attested GPUs of the class).
+{
+  const now = BigInt(await time.latest());
+  const attest = async (gpuId: string) => {
+    const a = {
+      configDigest: await hub.configDigest(),
+      provider: p3.address,
+      gpuId,
+      modelClass: H100,
+      memoryMiB: 81_559n,
+      tier: 1n,
+      evidenceHash: tag("evidence"),
+      expiresAt: now + 7n * 86_400n,
+    };
+    return hub.submitGpuAttestation(a, await signReport(nodes4.slice(0, 3), oracleDomain, "GpuAttestation", { ...a }));
+  };
+  await (await attest(tag("bench-gpu-1"))).wait();
+  await measure("OracleHub.submitGpuAttestation.sigs3", attest(tag("bench-gpu-2")));
+}
+
+// Five signatures need a larger set: 7 nodes (f = 2, threshold 5), applied through governance's delayed change.
+{
+  const wallets7 = Array.from({ length: 7 }, (_, i) => new Wallet(tag(`bench-oracle-${i}`), c.ethers.provider));
+  await (await hub.connect(c.governance).proposeOracleSet(wallets7.map((w) => w.address))).wait();
+  await time.increase(Number(await hub.SET_CHANGE_DELAY()));
+  await (await hub.applyOracleSet()).wait();
+  await (await epochReportTx(wallets7.slice(0, 5), 10n)).wait();
+  await measure("OracleHub.submitEpochReport.sigs5", epochReportTx(wallets7.slice(0, 5), 10n));
+}
 
 // --- report ---
 const names = Object.keys(figures);

@@ -25,3 +25,14 @@ export const MODEL_CLASSES: readonly ModelClassConfig[] = [
   { name: "L40S-48GB", stakePerGpu: parseEther("60") },
   { name: "RTX4090-24GB", stakePerGpu: parseEther("40") },
 ];
+
+/**
+ * The local oracle set: Hardhat's default accounts #10..#13 (the "test test ... junk" mnemonic), 4 signers, f = 1,
+ * threshold 3. Tests sign reports with these accounts; a public network passes its own `oracleSigners`.
+ */
+export const LOCAL_ORACLE_SIGNERS: readonly `0x${string}`[] = [
+  "0xBcd4042DE499D14e55001CcbB24a551F3b954096",
+  "0x71bE63f3384f5fb98995898A86B02Fb2426c5788",
+  "0xFABB0ac9d68B0B445fB7357272Ff202C5651694a",
+  "0x1CBd3b2770909D4e10f157cABC84C7264073C9Ec",
+];

@@ -86,6 +86,10 @@ export const FUNCTION_ROLES = {
   BuybackBurner: {
     GOVERNANCE: ["setParams((uint128,uint40,uint40,uint16))"],
   },
+  // Report submission is open to anyone and never pausable; only oracle-set changes are governance's.
+  OracleHub: {
+    GOVERNANCE: ["proposeOracleSet(address[])", "cancelOracleSet()"],
+  },
 } as const satisfies Record<string, Partial<Record<RoleName, readonly string[]>>>;
 
 export type ManagedContract = keyof typeof FUNCTION_ROLES;

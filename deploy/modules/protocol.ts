@@ -4,7 +4,8 @@
  *
  * Order: AccessManager (deployer as temporary admin) -> CNDR -> Timelock -> Governor -> ProviderRegistry ->
  * StakingVault -> the DEX (from the caller) and the BuybackBurner -> EmissionController, FeeRouter, JobMarket,
- * PaymentChannels; then the one-time wiring (registry -> vault and market, emission recorders, model classes) while
+ * PaymentChannels -> OracleHub (the attestor: it writes oracle-signed GPU attestations into the registry); then the
+ * one-time wiring (registry -> vault and market, emission recorders, model classes) while
  * the deployer is still admin,
  * then the function -> role map from `roles.ts`, role grants, and finally the handover: the timelock becomes the
  * AccessManager's only admin and the deployer renounces every power it held.
@@ -15,7 +16,9 @@
  * unbondingPeriod, exposureTail, delegationCapMultiple, minDelegation, epochLength, feeBps, buybackShareBps,
  * feeChangeDelay, emissionInitialEpochCap, emissionInitialRateWad, emissionDecayBps, emissionDecayInterval,
  * emissionLongTwapEpochs, emissionFloorPrice, emissionGuardRatioBps, buybackMaxPerEpoch, twapMinWindow, twapMaxAge, buybackMaxSlippageBps, minLeaseDuration, cancelNotice, challengeWindow, minBidWindow, maxBidWindow, minBidStepBps, minLeaseValue,
- * bidDeposit, channelThawPeriod (amounts in the settlement asset's smallest unit).
+ * bidDeposit, channelThawPeriod, oracleSigners (default: Hardhat accounts #10..#13, see `LOCAL_ORACLE_SIGNERS`),
+ * oracleSetChangeDelay (60 s locally; 7 days on public networks), oracleLateWindowEpochs (24),
+ * oracleSilenceEpochs (3) (amounts in the settlement asset's smallest unit).
  */
 import type {
   ContractFuture,
@@ -23,7 +26,7 @@ import type {
   ModuleParameterRuntimeValue,
 } from "@nomicfoundation/ignition-core";
 import { keccak256, toBytes, toFunctionSelector, zeroAddress } from "viem";
-import { MODEL_CLASSES, modelClassId } from "../config.js";
+import { LOCAL_ORACLE_SIGNERS, MODEL_CLASSES, modelClassId } from "../config.js";
 import { FUNCTION_ROLES, ROLE_LABELS, ROLES, type RoleName } from "../roles.js";
 
 const TIMELOCK_PROPOSER_ROLE = keccak256(toBytes("PROPOSER_ROLE"));
@@ -169,6 +172,20 @@ export function buildProtocol(
     m.getParameter("channelThawPeriod", 2n * 86_400n),
   ]);
 
+  // --- oracle: verifies the quorum's signed reports; epochs are the EmissionController's ---
+  const oracleHub = m.contract("OracleHub", [
+    manager,
+    registry,
+    m.getParameter<string[]>("oracleSigners", [...LOCAL_ORACLE_SIGNERS]),
+    {
+      epochLength,
+      // Oracle-set changes wait this long after governance's own timelock (DESIGN: 7 days on public networks).
+      setChangeDelay: m.getParameter("oracleSetChangeDelay", 60n),
+      lateWindowEpochs: m.getParameter("oracleLateWindowEpochs", 24n),
+      silenceEpochs: m.getParameter("oracleSilenceEpochs", 3n),
+    },
+  ]);
+
   // One-time wiring, while the deployer is the AccessManager's admin (unmapped functions default to ADMIN).
   const wiring = [
     m.call(registry, "setStakingVault", [vault], { id: "Registry_setStakingVault" }),
@@ -191,6 +208,7 @@ export function buildProtocol(
     JobMarket: jobMarket,
     PaymentChannels: paymentChannels,
     BuybackBurner: buybackBurner,
+    OracleHub: oracleHub,
   } as const;
   const mapping = [];
   for (const [contractName, roles] of Object.entries(FUNCTION_ROLES) as [
@@ -222,6 +240,8 @@ export function buildProtocol(
     // The EmissionController mints each epoch's budget and streams it into the pools.
     m.call(manager, "grantRole", [ROLES.MINTER, emissionController, 0n], { id: "Manager_grant_minter_emissions" }),
     m.call(manager, "grantRole", [ROLES.REWARDER, emissionController, 0n], { id: "Manager_grant_rewarder_emissions" }),
+    // The OracleHub writes oracle-verified GPU attestations into the registry.
+    m.call(manager, "grantRole", [ROLES.ATTESTOR, oracleHub, 0n], { id: "Manager_grant_attestor_oracleHub" }),
     // Governance resolves disputed batch jobs until the SlashingManager's dispute path exists (SLA issue).
     m.call(manager, "grantRole", [ROLES.DISPUTE_RESOLVER, timelock, 0n], { id: "Manager_grant_disputes_timelock" }),
   ];
@@ -248,5 +268,6 @@ export function buildProtocol(
     jobMarket,
     paymentChannels,
     buybackBurner,
+    oracleHub,
   };
 }

@@ -17,6 +17,7 @@ export interface CinderAddresses {
   jobMarket: string;
   paymentChannels: string;
   buybackBurner: string;
+  oracleHub: string;
   /** Local networks only. */
   stablecoin?: string;
   uniswapRouter?: string;
@@ -34,6 +35,7 @@ const FUTURES: Record<keyof CinderAddresses, string> = {
   jobMarket: "Cinder#JobMarket",
   paymentChannels: "Cinder#PaymentChannels",
   buybackBurner: "Cinder#BuybackBurner",
+  oracleHub: "Cinder#OracleHub",
   stablecoin: "Cinder#TestStablecoin",
   uniswapRouter: "Cinder#UniswapV2Router02",
 };

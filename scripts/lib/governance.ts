@@ -19,6 +19,7 @@ import {
   CinderToken__factory,
   FeeRouter__factory,
   JobMarket__factory,
+  OracleHub__factory,
   PaymentChannels__factory,
   ProviderRegistry__factory,
   EmissionController__factory,
@@ -36,6 +37,7 @@ const INTERFACES: Partial<Record<keyof CinderAddresses, Interface>> = {
   jobMarket: JobMarket__factory.createInterface(),
   paymentChannels: PaymentChannels__factory.createInterface(),
   buybackBurner: BuybackBurner__factory.createInterface(),
+  oracleHub: OracleHub__factory.createInterface(),
   governor: CinderGovernor__factory.createInterface(),
   timelock: CinderTimelock__factory.createInterface(),
 };

@@ -24,6 +24,7 @@ import {
   CinderToken__factory,
   FeeRouter__factory,
   JobMarket__factory,
+  OracleHub__factory,
   PaymentChannels__factory,
   ProviderRegistry__factory,
   EmissionController__factory,
@@ -72,6 +73,9 @@ async function deployCinder(connection: Connection) {
   const jobMarket = JobMarket__factory.connect(await at(deployed.jobMarket), deployer);
   const paymentChannels = PaymentChannels__factory.connect(await at(deployed.paymentChannels), deployer);
   const buybackBurner = BuybackBurner__factory.connect(await at(deployed.buybackBurner), deployer);
+  const oracleHub = OracleHub__factory.connect(await at(deployed.oracleHub), deployer);
+  // The local oracle set (deploy/config.ts LOCAL_ORACLE_SIGNERS): accounts #10..#13, which sign reports in tests.
+  const oracleSigners = signers.slice(10, 14);
   const uniswapRouter = new Contract(await at(deployed.uniswapRouter), UNISWAP_ARTIFACTS.router.abi, deployer);
   const uniswapFactory = new Contract(await at(deployed.uniswapFactory), UNISWAP_ARTIFACTS.factory.abi, deployer);
   const uniswapPair = new Contract(await buybackBurner.PAIR(), UNISWAP_ARTIFACTS.pair.abi, deployer);
@@ -123,6 +127,8 @@ async function deployCinder(connection: Connection) {
     jobMarket,
     paymentChannels,
     buybackBurner,
+    oracleHub,
+    oracleSigners,
     uniswapRouter,
     uniswapFactory,
     uniswapPair,
@@ -157,6 +163,7 @@ export async function deploymentAddresses(c: Cinder): Promise<CinderAddresses> {
     jobMarket: await a(c.jobMarket),
     paymentChannels: await a(c.paymentChannels),
     buybackBurner: await a(c.buybackBurner),
+    oracleHub: await a(c.oracleHub),
     stablecoin: await a(c.stablecoin),
     uniswapRouter: await a(c.uniswapRouter),
   };
@@ -173,6 +180,7 @@ export function managedContracts(c: Cinder): Record<ManagedContract, BaseContrac
     JobMarket: c.jobMarket,
     PaymentChannels: c.paymentChannels,
     BuybackBurner: c.buybackBurner,
+    OracleHub: c.oracleHub,
   };
 }
 
