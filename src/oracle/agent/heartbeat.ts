@@ -256,12 +256,14 @@ export function verifyHeartbeat(response: unknown, expected: VerifyHeartbeatPara
   return shared.verify(response, expected);
 }
 
+const HEX_PATTERNS = { 20: /^0x[0-9a-fA-F]{40}$/, 32: /^0x[0-9a-fA-F]{64}$/, 65: /^0x[0-9a-fA-F]{130}$/ } as const;
+
 /** `response` as a `HeartbeatResponse`, or what is wrong with its shape (naming the field). */
 export function heartbeatShape(response: unknown): HeartbeatResponse | string {
   if (typeof response !== "object" || response === null || Array.isArray(response)) return "the response is not a JSON object";
   const record = response as Record<string, unknown>;
-  const hex = (field: string, bytes: number): string | null =>
-    typeof record[field] === "string" && new RegExp(`^0x[0-9a-fA-F]{${2 * bytes}}$`).test(record[field]) ? null : `${field} must be ${bytes} bytes of 0x-hex`;
+  const hex = (field: string, bytes: 20 | 32 | 65): string | null =>
+    typeof record[field] === "string" && HEX_PATTERNS[bytes].test(record[field]) ? null : `${field} must be ${bytes} bytes of 0x-hex`;
   const problem = hex("provider", 20) ?? hex("nonce", 32) ?? hex("gpusHash", 32) ?? hex("signature", 65);
   if (problem !== null) return problem;
   const timestamp = record.timestamp;
