@@ -127,7 +127,7 @@ describe("challenge memory", () => {
       expect(verdict).to.include({ passed: true, reason: "passed" });
       expect(verdict.detail).to.equal("64 of 64 steps checked over 57 chunks");
       // chai's closeTo is overridden for integers by the ethers matchers, so compare floats directly.
-      expect(Math.abs(verdict.timings.walkMs - 64 * READ_MS)).to.be.lessThan(1e-9);
+      expect(Math.abs(verdict.timings.walkMs! - 64 * READ_MS)).to.be.lessThan(1e-9);
     });
 
     it("that kept half the fill and regenerates the rest misses the deadline", async () => {
