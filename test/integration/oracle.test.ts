@@ -1,7 +1,8 @@
 /**
- * Integration: the oracle against a real `hardhat node`. Deploys the protocol with 20-second epochs and an oracle
- * set of four nodes, onboards three providers whose GPUs are attested through the hub (quorum-signed
- * `GpuAttestation`s), leases one GPU of each, and runs three simulated provider agents and four oracle nodes: three
+ * Integration: the oracle against a real `hardhat node`. Deploys the protocol with 60-second epochs and an oracle
+ * set of four nodes; three providers register with simulated H100 agents, the nodes challenge each agent (matrix
+ * product and memory, at test sizes) and attest its GPU through the hub with a quorum of signatures; the providers
+ * stake and publish offers and a client leases one GPU of each, and runs three simulated provider agents and four oracle nodes: three
  * honest (one of them a separate process, for the crash test) and one byzantine that signs garbage.
  *
  * 1. Provider 3's agent goes down in the middle of an epoch: the epoch's report reaches the hub, its root is the
@@ -13,7 +14,7 @@
  */
 import { expect } from "chai";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -38,9 +39,12 @@ import { SimulatedBackend } from "../../src/oracle/gpu/simulated.js";
 import { CpuExecutor } from "../../src/oracle/challenge/executors.js";
 import { parseLeafFile, verifyProof } from "../../src/oracle/leaves.js";
 import { ChainView } from "../../src/oracle/node/chain.js";
+import { AgentClient } from "../../src/oracle/agent/client.js";
+import { type ChallengeSettings, evidenceHashOf, gpuIdOf } from "../../src/oracle/node/attest.js";
 import { agentHeartbeat } from "../../src/oracle/node/heartbeat.js";
 import { OracleNode } from "../../src/oracle/node/node.js";
-import { openStore } from "../../src/oracle/node/store.js";
+import { createLogger } from "../../src/oracle/node/log.js";
+import { type NodeStore, openStore } from "../../src/oracle/node/store.js";
 import { bundleFromWire } from "../../src/oracle/node/wire.js";
 
 const run = promisify(execFile);
@@ -48,7 +52,8 @@ const PORT = 19_545 + (process.pid % 1_000);
 const URL = `http://127.0.0.1:${PORT}`;
 const ID = `oracle-integration-${PORT}`;
 const JOURNAL = `deploy/deployments/${ID}`;
-const EPOCH = 20;
+// The shortest epoch the emission and buyback TWAP bounds allow (their minimum window is 60 s, at most an epoch).
+const EPOCH = 60;
 const MNEMONIC = "test test test test test test test test test test test junk";
 const account = (i: number) => mnemonicToAccount(MNEMONIC, { addressIndex: i });
 const deployer = account(0);
@@ -57,6 +62,10 @@ const client = account(16);
 const oracleKeys = [10, 11, 12, 13].map((i) => account(i));
 const NODE_PORT = (i: number) => PORT + 100 + i;
 const H100 = modelClassId("H100-80GB");
+// The nodes' JSON logs, for a failed run (test-results/ is CI's log folder).
+const LOG = "test-results/oracle-integration.log";
+mkdirSync("test-results", { recursive: true });
+writeFileSync(LOG, "");
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const publicClient = createPublicClient({ chain: hardhat, transport: http(URL) });
@@ -92,6 +101,7 @@ describe("Integration: oracle nodes, provider agents and the OracleHub on a hard
   let external: ChildProcess | undefined;
   const agents: { url: string; close(): Promise<void> }[] = [];
   const nodes: OracleNode[] = [];
+  const stores: NodeStore[] = [];
   const dir = mkdtempSync(join(tmpdir(), "cinder-oracle-it-"));
   let addresses: Record<string, Address>;
   const leaseIds: bigint[] = [];
@@ -102,6 +112,7 @@ describe("Integration: oracle nodes, provider agents and the OracleHub on a hard
       env: { ...process.env, CINDER_ORACLE_KEY: toHex(oracleKeys[2].getHdKey().privateKey!) },
       stdio: ["ignore", "pipe", "pipe"],
     });
+    external.stdout!.on("data", (chunk: Buffer) => appendFileSync(LOG, chunk));
     let err = "";
     external.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()));
     external.on("exit", (code, signal) => {
@@ -113,9 +124,11 @@ describe("Integration: oracle nodes, provider agents and the OracleHub on a hard
     rmSync(JOURNAL, { recursive: true, force: true });
     chainNode = spawn("npx", ["hardhat", "node", "--hostname", "127.0.0.1", "--port", String(PORT)], { detached: true, stdio: "ignore", env: { ...process.env, CI: "true" } });
     await waitFor("the hardhat node", 90_000, async () => (await publicClient.getChainId()) === 31337);
+    // Blocks every second, as on a live chain: the hub reads epochs from block timestamps.
+    await publicClient.request({ method: "evm_setIntervalMining" as "eth_chainId", params: [1_000] as unknown as undefined });
 
     const parameters = JSON.parse(readFileSync("deploy/parameters/localhost.json", "utf8")) as { Cinder: Record<string, unknown> };
-    Object.assign(parameters.Cinder, { epochLength: `${EPOCH}n`, oracleSigners: oracleKeys.map((k) => k.address) });
+    Object.assign(parameters.Cinder, { epochLength: `${EPOCH}n`, twapMinWindow: "60n", oracleSigners: oracleKeys.map((k) => k.address) });
     const parametersFile = join(dir, "parameters.json");
     writeFileSync(parametersFile, JSON.stringify(parameters));
     await run("npm", ["run", "--silent", "deploy:local", "--", "--network", "localhost"], {
@@ -135,63 +148,29 @@ describe("Integration: oracle nodes, provider agents and the OracleHub on a hard
     // Agents first: a provider's metadata names its agent's URL.
     for (const [i, provider] of providers.entries()) {
       agents.push(
-        await createAgent({ account: provider, backend: SimulatedBackend.fromRecording("h100"), executor: new CpuExecutor(), chainId: 31337, host: "127.0.0.1", port: 0 }),
+        await createAgent({
+          account: provider,
+          backend: SimulatedBackend.fromRecording("h100"),
+          executor: new CpuExecutor(),
+          chainId: 31337,
+          host: "127.0.0.1",
+          port: 0,
+          maxMatmulN: 64,
+          maxMemoryFillBytes: 64 * 1024,
+        }),
       );
       const metadata = `data:application/json,${encodeURIComponent(JSON.stringify({ name: `provider-${i + 1}`, agent: agents[i].url }))}`;
       await send(provider, addresses.registry, encodeFunctionData({ abi: providerRegistryAbi, functionName: "register", args: [metadata, provider.address] }));
     }
 
-    // GPU attestations through the hub, signed by three of the four oracle keys.
-    const [, , version] = await publicClient.readContract({ address: addresses.hub, abi: oracleHubAbi, functionName: "oracleSet" });
-    expect(version).to.equal(1);
-    const configDigest = await publicClient.readContract({ address: addresses.hub, abi: oracleHubAbi, functionName: "configDigest" });
-    const now = Number((await publicClient.getBlock()).timestamp);
-    for (const provider of providers) {
-      const attestation = {
-        configDigest,
-        provider: provider.address,
-        gpuId: keccak256(toHex(`gpu-of-${provider.address}`)),
-        modelClass: H100,
-        memoryMiB: 81_559,
-        tier: 1,
-        evidenceHash: keccak256(toHex("challenge transcript")),
-        expiresAt: now + 14 * 86_400,
-      };
-      const domain = { name: "CinderOracle", version: "1", chainId: 31337, verifyingContract: addresses.hub } as const;
-      const types = {
-        GpuAttestation: [
-          { name: "configDigest", type: "bytes32" },
-          { name: "provider", type: "address" },
-          { name: "gpuId", type: "bytes32" },
-          { name: "modelClass", type: "bytes32" },
-          { name: "memoryMiB", type: "uint32" },
-          { name: "tier", type: "uint8" },
-          { name: "evidenceHash", type: "bytes32" },
-          { name: "expiresAt", type: "uint40" },
-        ],
-      } as const;
-      const signatures = await Promise.all(oracleKeys.slice(0, 3).map((k) => k.signTypedData({ domain, types, primaryType: "GpuAttestation", message: attestation })));
-      await send(deployer, addresses.hub, encodeFunctionData({ abi: oracleHubAbi, functionName: "submitGpuAttestation", args: [attestation, signatures] }));
-      // Stake what the attested GPU needs, and publish an offer.
-      const required = await publicClient.readContract({ address: addresses.registry, abi: providerRegistryAbi, functionName: "requiredStake", args: [provider.address] });
-      expect(required > 0n).to.equal(true);
-      await send(deployer, addresses.token, encodeFunctionData({ abi: cinderTokenAbi, functionName: "transfer", args: [provider.address, required] }));
-      await send(provider, addresses.token, encodeFunctionData({ abi: cinderTokenAbi, functionName: "approve", args: [addresses.vault, maxUint256] }));
-      await send(provider, addresses.vault, encodeFunctionData({ abi: stakingVaultAbi, functionName: "stake", args: [required] }));
-      await send(provider, addresses.registry, encodeFunctionData({ abi: providerRegistryAbi, functionName: "setOffer", args: [H100, 2_000_000n] }));
-    }
-
-    // The client leases one GPU of each provider for two hours.
-    await send(client, addresses.stablecoin, encodeFunctionData({ abi: testStablecoinAbi, functionName: "faucet", args: [client.address, 1_000_000_000n] }));
-    await send(client, addresses.stablecoin, encodeFunctionData({ abi: testStablecoinAbi, functionName: "approve", args: [addresses.jobMarket, maxUint256] }));
-    for (const provider of providers) {
-      await send(client, addresses.jobMarket, encodeFunctionData({ abi: jobMarketAbi, functionName: "createDirectLease", args: [provider.address, H100, 1, 7_200, 2_000_000, 0] }));
-      leaseIds.push((await publicClient.readContract({ address: addresses.jobMarket, abi: jobMarketAbi, functionName: "leaseCount" })) - 1n);
-    }
-    // Block timestamps may run ahead of the wall clock after a burst of transactions: let the clock catch up.
-    const chainTime = Number((await publicClient.getBlock()).timestamp);
-    await sleep(Math.max(0, chainTime * 1000 - Date.now() + 1_000));
-
+    // Small challenges the CPU executor answers in milliseconds (the real classes' sizes need a GPU).
+    const challenges: ChallengeSettings = {
+      roundSeconds: 3_600,
+      validitySeconds: 14 * 86_400,
+      classNames: { H100: "H100-80GB" },
+      matmul: { n: 32, openings: 4, commitDeadlineMs: 20_000, responseDeadlineMs: 20_000 },
+      memory: { claimedBytes: 64 * 1024, fillFraction: 1, chunkBytes: 4096, steps: 64, checks: 8, walkDeadlineMs: 20_000 },
+    };
     const settings = {
       listen: { host: "127.0.0.1", port: 0 },
       heartbeat: { meanIntervalMs: 700 },
@@ -207,10 +186,12 @@ describe("Integration: oracle nodes, provider agents and the OracleHub on a hard
       const node = new OracleNode({
         account: signer,
         chain: new ChainView({ publicClient, walletClient: wallet(key), oracleHub: addresses.hub, registry: addresses.registry, jobMarket: addresses.jobMarket }),
-        store: openStore(join(dir, `node-${i}.db`)),
+        store: stores[stores.push(openStore(join(dir, `node-${i}.db`))) - 1],
         heartbeat: agentHeartbeat({ chainId: 31337, timeoutMs: 1_500 }),
         peers,
         settings: { ...settings, listen: { host: "127.0.0.1", port: NODE_PORT(i) } },
+        challenges: { settings: challenges, client: (provider, agentUrl) => new AgentClient(agentUrl, { expectedProvider: provider, chainId: 31337, timeoutMs: 1_500 }) },
+        log: createLogger({ test: `node-${i}` }, { level: "debug", write: (line) => appendFileSync(LOG, `${line}\n`) }),
       });
       await node.start();
       nodes.push(node);
@@ -227,11 +208,42 @@ describe("Integration: oracle nodes, provider agents and the OracleHub on a hard
         heartbeat: { meanIntervalMs: 700, timeoutMs: 1_500 },
         epoch: settings.epoch,
         pollIntervalMs: 400,
-        logLevel: "warn",
+        logLevel: "debug",
+        challenges,
       }),
     );
     startExternal();
     await waitFor("the out-of-process node", 60_000, async () => (await fetch(`http://127.0.0.1:${NODE_PORT(2)}/health`)).ok);
+    // The oracle nodes challenge each provider's agent and attest its GPUs through the hub (a quorum of three).
+    for (const provider of providers) {
+      await waitFor(`an oracle-attested GPU of ${provider.address}`, 120_000, async () => {
+        const capacity = await publicClient.readContract({ address: addresses.registry, abi: providerRegistryAbi, functionName: "getCapacity", args: [provider.address, H100] });
+        return capacity.attested >= 1;
+      });
+      const [card] = await SimulatedBackend.fromRecording("h100").listGpus();
+      const gpu = await publicClient.readContract({ address: addresses.registry, abi: providerRegistryAbi, functionName: "getGpu", args: [provider.address, gpuIdOf(card.uuid)] });
+      expect(gpu).to.include({ modelClass: H100, tier: 1, memoryMiB: card.memoryTotalMiB, evidenceHash: evidenceHashOf(card) });
+      // Stake what the attested GPU needs, and publish an offer.
+      const required = await publicClient.readContract({ address: addresses.registry, abi: providerRegistryAbi, functionName: "requiredStake", args: [provider.address] });
+      expect(required > 0n).to.equal(true);
+      await send(deployer, addresses.token, encodeFunctionData({ abi: cinderTokenAbi, functionName: "transfer", args: [provider.address, required] }));
+      await send(provider, addresses.token, encodeFunctionData({ abi: cinderTokenAbi, functionName: "approve", args: [addresses.vault, maxUint256] }));
+      await send(provider, addresses.vault, encodeFunctionData({ abi: stakingVaultAbi, functionName: "stake", args: [required] }));
+      await send(provider, addresses.registry, encodeFunctionData({ abi: providerRegistryAbi, functionName: "setOffer", args: [H100, 2_000_000n] }));
+    }
+
+    // The client leases one GPU of each provider for two hours.
+    await send(client, addresses.stablecoin, encodeFunctionData({ abi: testStablecoinAbi, functionName: "faucet", args: [client.address, 1_000_000_000n] }));
+    await send(client, addresses.stablecoin, encodeFunctionData({ abi: testStablecoinAbi, functionName: "approve", args: [addresses.jobMarket, maxUint256] }));
+    for (const provider of providers) {
+      await send(client, addresses.jobMarket, encodeFunctionData({ abi: jobMarketAbi, functionName: "createDirectLease", args: [provider.address, H100, 1, 7_200, 2_000_000, 0] }));
+      // Lease ids count from 1: the newest lease's id is the count.
+      leaseIds.push(await publicClient.readContract({ address: addresses.jobMarket, abi: jobMarketAbi, functionName: "leaseCount" }));
+    }
+    // Block timestamps may run ahead of the wall clock after a burst of transactions: let the clock catch up.
+    const chainTime = Number((await publicClient.getBlock()).timestamp);
+    await sleep(Math.max(0, chainTime * 1000 - Date.now() + 1_000));
+
   });
 
   after(async function () {
@@ -272,11 +284,14 @@ describe("Integration: oracle nodes, provider agents and the OracleHub on a hard
     const down = uptime(leaseIds[2]);
     expect(down, "lease 3 has a leaf").to.not.equal(undefined);
     expect(down!.kind === "uptime" && down!.secondsObserved).to.equal(EPOCH);
-    expect(down!.kind === "uptime" && down!.secondsUp).to.be.within(4, 16);
+    expect(down!.kind === "uptime" && down!.secondsUp).to.be.within(EPOCH * 0.2, EPOCH * 0.8);
 
     for (const leaseId of leaseIds) {
-      const response = await fetch(`http://127.0.0.1:${NODE_PORT(1)}/v1/epochs/${epoch}/proof?leaseId=${leaseId}`);
-      expect(response.status).to.equal(200);
+      // Any node serves it once it holds the leaf file (a node that did not co-sign fetches it from a peer).
+      const response = await waitFor(`node 1's proof of lease ${leaseId}`, 20_000, async () => {
+        const r = await fetch(`http://127.0.0.1:${NODE_PORT(1)}/v1/epochs/${epoch}/proof?leaseId=${leaseId}`);
+        return r.status === 200 ? r : undefined;
+      });
       const { leaf, proof } = (await response.json()) as { leaf: { secondsUp: number; secondsObserved: number }; proof: Hex[] };
       const ok = await publicClient.readContract({
         address: addresses.hub,
@@ -285,7 +300,7 @@ describe("Integration: oracle nodes, provider agents and the OracleHub on a hard
         args: [leaseId, BigInt(epoch), leaf.secondsUp, leaf.secondsObserved, proof],
       });
       expect(ok, `lease ${leaseId} verifies on chain`).to.equal(true);
-      expect(verifyProof(root, { kind: "uptime", leaseId, epoch, ...leaf }, proof)).to.equal(true);
+      expect(verifyProof(root, { ...leaf, kind: "uptime", leaseId, epoch }, proof)).to.equal(true);
       // a forged value does not verify
       const forged = await publicClient.readContract({
         address: addresses.hub,
@@ -299,14 +314,14 @@ describe("Integration: oracle nodes, provider agents and the OracleHub on a hard
     // The byzantine node's bundle was rejected by the honest nodes, and the report was sent once.
     const bundles = (await (await fetch(`http://127.0.0.1:${NODE_PORT(0)}/v1/epochs/${epoch}/bundles`)).json()) as unknown[];
     expect(bundles.map((b) => bundleFromWire(b).node)).to.not.include(oracleKeys[3].address);
-    const submitted = nodes.reduce((sum, node) => sum + Number(/cinder_oracle_reports_submitted_total (\d+)/.exec(node.metrics.render())![1]), 0);
-    expect(submitted).to.be.at.most(1);
+    const submissions = [...stores, openStore(join(dir, "node-2.db"))].filter((store) => store.submission(epoch) !== undefined);
+    expect(submissions, "nodes that sent the epoch's report").to.have.length(1);
     const metrics = await (await fetch(`http://127.0.0.1:${NODE_PORT(0)}/metrics`)).text();
     expect(metrics).to.match(/cinder_oracle_heartbeats_total\{result="ok"\} \d+/);
   });
 
   it("a node killed mid-epoch and restarted loses no observation and signs the report that lands", async () => {
-    const epoch = await untilEpochOffset(8, 1);
+    const epoch = await untilEpochOffset(20, 1);
     external!.kill("SIGKILL");
     await sleep(3_000);
     startExternal();
@@ -318,11 +333,11 @@ describe("Integration: oracle nodes, provider agents and the OracleHub on a hard
     // The restarted node serves the epoch's leaf file, and it hashes to the root on chain.
     const file = await waitFor("the restarted node's leaf file", 30_000, () => leafFileOf(epoch, NODE_PORT(2)));
     expect(parseLeafFile(file).tree.root).to.equal(root);
-    // Its own bundle counts heartbeats from before the kill: more than the ~12 s after the restart could give.
+    // Its own bundle is there, and the probes it recorded before the kill survived the restart.
     const bundles = (await (await fetch(`http://127.0.0.1:${NODE_PORT(2)}/v1/epochs/${epoch}/bundles`)).json()) as unknown[];
     const own = bundles.map((b) => bundleFromWire(b)).find((b) => b.node === oracleKeys[2].address);
     expect(own, "the restarted node's own bundle").to.not.equal(undefined);
-    const probes = openStore(join(dir, "node-2.db")).probesBetween(epoch * EPOCH * 1000, epoch * EPOCH * 1000 + 8_000);
+    const probes = openStore(join(dir, "node-2.db")).probesBetween(epoch * EPOCH * 1000, epoch * EPOCH * 1000 + 20_000);
     expect(probes.length, "probes recorded before the kill survive").to.be.above(0);
   });
 });

@@ -16,6 +16,7 @@ import {
   ContractFunctionRevertedError,
 } from "viem";
 import { jobMarketAbi, oracleHubAbi, providerRegistryAbi } from "../../sdk/abis.js";
+import type { GpuAttestation } from "./attest.js";
 import type { EpochReport } from "./report.js";
 import type { LeaseView } from "./uptime.js";
 
@@ -68,6 +69,24 @@ export interface ChainParameters {
   readonly fromBlock?: bigint;
   readonly fetch?: typeof fetch;
 }
+
+/** What an oracle node needs of the chain (`ChainView` on a real one; tests may give an in-memory one). */
+export type NodeChain = Pick<
+  ChainView,
+  | "oracleHub"
+  | "chainId"
+  | "epochLength"
+  | "lateWindowEpochs"
+  | "oracleSet"
+  | "hasReport"
+  | "epochRoot"
+  | "refresh"
+  | "providers"
+  | "leasesOverlapping"
+  | "isAccepted"
+  | "submitGpuAttestation"
+  | "submitEpochReport"
+>;
 
 /** The chain as one oracle node sees it. */
 export class ChainView {
@@ -157,6 +176,37 @@ export class ChainView {
     return Number((await this.#p.publicClient.getBlock()).timestamp);
   }
 
+  async isAccepted(reportId: Hex): Promise<boolean> {
+    return this.#p.publicClient.readContract({ address: this.#p.oracleHub, abi: oracleHubAbi, functionName: "isAccepted", args: [reportId] });
+  }
+
+  /** Submits a quorum-signed GPU attestation; null when the hub already accepted it. */
+  async submitGpuAttestation(attestation: GpuAttestation, signatures: readonly Hex[]): Promise<Hex | null> {
+    return this.#write("submitGpuAttestation", [attestation, [...signatures]] as const, "OracleHubReportAlreadyAccepted");
+  }
+
+  async #write(functionName: "submitGpuAttestation" | "submitEpochReport", args: readonly unknown[], alreadyDone: string): Promise<Hex | null> {
+    try {
+      const { request } = await this.#p.publicClient.simulateContract({
+        address: this.#p.oracleHub,
+        abi: oracleHubAbi,
+        functionName,
+        args: args as never,
+        account: this.#p.walletClient.account,
+      });
+      const hash = await this.#p.walletClient.writeContract(request);
+      const receipt = await this.#p.publicClient.waitForTransactionReceipt({ hash });
+      if (receipt.status !== "success") throw new Error(`${functionName} ${hash} reverted`);
+      return hash;
+    } catch (error) {
+      if (error instanceof BaseError) {
+        const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
+        if (revert instanceof ContractFunctionRevertedError && revert.data?.errorName === alreadyDone) return null;
+      }
+      throw error;
+    }
+  }
+
   /**
    * Submits a quorum-signed report and waits for it. Returns the transaction hash, or null when the hub already
    * holds a report for the epoch (someone else's submission won the race).
@@ -166,24 +216,6 @@ export class ChainView {
       { configDigest: report.configDigest, epoch: BigInt(report.epoch), root: report.root, leafCount: report.leafCount, contentHash: report.contentHash },
       [...signatures],
     ] as const;
-    try {
-      const { request } = await this.#p.publicClient.simulateContract({
-        address: this.#p.oracleHub,
-        abi: oracleHubAbi,
-        functionName: "submitEpochReport",
-        args,
-        account: this.#p.walletClient.account,
-      });
-      const hash = await this.#p.walletClient.writeContract(request);
-      const receipt = await this.#p.publicClient.waitForTransactionReceipt({ hash });
-      if (receipt.status !== "success") throw new Error(`submitEpochReport ${hash} reverted`);
-      return hash;
-    } catch (error) {
-      if (error instanceof BaseError) {
-        const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
-        if (revert instanceof ContractFunctionRevertedError && revert.data?.errorName === "OracleHubEpochAlreadyReported") return null;
-      }
-      throw error;
-    }
+    return this.#write("submitEpochReport", args, "OracleHubEpochAlreadyReported");
   }
 }

@@ -18,6 +18,7 @@
  * ```
  */
 import { type Address, type Hex, getAddress, isAddress } from "viem";
+import type { ChallengeSettings } from "./attest.js";
 import type { LogLevel } from "./log.js";
 
 export interface PeerConfig {
@@ -40,6 +41,8 @@ export interface NodeConfig {
   readonly logLevel: LogLevel;
   /** Chain block to start following events from (default 0). */
   readonly fromBlock: bigint;
+  /** GPU challenges and attestations; absent: the node only measures uptime. */
+  readonly challenges?: ChallengeSettings;
 }
 
 /** A configuration value is missing or wrong; `field` is its path, e.g. `peers[1].url`. */
@@ -94,7 +97,7 @@ const KEY = /^0x[0-9a-fA-F]{64}$/;
  */
 export function parseNodeConfig(raw: unknown, env: Record<string, string | undefined> = process.env): NodeConfig {
   const c = obj(raw, "(root)");
-  const known = new Set(["rpcUrl", "contracts", "privateKey", "listen", "peers", "databasePath", "heartbeat", "epoch", "minObservers", "pollIntervalMs", "logLevel", "fromBlock"]);
+  const known = new Set(["rpcUrl", "contracts", "privateKey", "listen", "peers", "databasePath", "heartbeat", "epoch", "minObservers", "pollIntervalMs", "logLevel", "fromBlock", "challenges"]);
   for (const k of Object.keys(c)) if (!known.has(k)) throw new ConfigError(k, `is not a known setting (known: ${[...known].join(", ")})`);
   const contracts = obj(c.contracts, "contracts");
   const listen = obj(c.listen ?? {}, "listen");
@@ -125,6 +128,28 @@ export function parseNodeConfig(raw: unknown, env: Record<string, string | undef
       throw new ConfigError("fromBlock", `must be a block number, got ${JSON.stringify(c.fromBlock)}`);
     }
   }
+  let challenges: ChallengeSettings | undefined;
+  if (c.challenges !== undefined) {
+    const ch = obj(c.challenges, "challenges");
+    const names = obj(ch.classNames ?? { H200: "H200-141GB", H100: "H100-80GB", A100: "A100-80GB", L40S: "L40S-48GB", RTX4090: "RTX4090-24GB" }, "challenges.classNames");
+    for (const [k, v] of Object.entries(names)) {
+      if (!["H200", "H100", "A100", "L40S", "RTX4090"].includes(k)) throw new ConfigError(`challenges.classNames.${k}`, "is not a model class (H200, H100, A100, L40S, RTX4090)");
+      if (typeof v !== "string" || v === "") throw new ConfigError(`challenges.classNames.${k}`, "must be the registry's model-class name, e.g. \"H100-80GB\"");
+    }
+    const numbers = (value: unknown, field: string): Record<string, number> | undefined => {
+      if (value === undefined) return undefined;
+      const o = obj(value, field);
+      for (const [k, v] of Object.entries(o)) if (typeof v !== "number" || !(v > 0)) throw new ConfigError(`${field}.${k}`, `must be a positive number, got ${JSON.stringify(v)}`);
+      return o as Record<string, number>;
+    };
+    challenges = {
+      roundSeconds: int(ch.roundSeconds, "challenges.roundSeconds", 60, 30 * 86_400, 86_400),
+      validitySeconds: int(ch.validitySeconds, "challenges.validitySeconds", 60, 365 * 86_400, 7 * 86_400),
+      classNames: names as ChallengeSettings["classNames"],
+      matmul: numbers(ch.matmul, "challenges.matmul"),
+      memory: ch.memory === false ? false : numbers(ch.memory, "challenges.memory"),
+    };
+  }
   const heartbeatTimeout = int(heartbeat.timeoutMs, "heartbeat.timeoutMs", 50, 60_000, 3_000);
   return {
     rpcUrl: url(c.rpcUrl, "rpcUrl"),
@@ -150,5 +175,6 @@ export function parseNodeConfig(raw: unknown, env: Record<string, string | undef
     pollIntervalMs: int(c.pollIntervalMs, "pollIntervalMs", 50, 600_000, 5_000),
     logLevel,
     fromBlock,
+    challenges,
   };
 }

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createPublicClient, createWalletClient, defineChain, http, webSocket } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { AgentClient } from "../agent/client.js";
 import { ChainView } from "./chain.js";
 import { ConfigError, parseNodeConfig } from "./config.js";
 import { agentHeartbeat } from "./heartbeat.js";
@@ -74,6 +75,10 @@ async function main(): Promise<void> {
     peers: config.peers,
     settings: config,
     log,
+    challenges:
+      config.challenges === undefined
+        ? undefined
+        : { settings: config.challenges, client: (provider, agentUrl) => new AgentClient(agentUrl, { expectedProvider: provider, chainId, timeoutMs: config.heartbeat.timeoutMs }) },
   });
   try {
     await node.start();

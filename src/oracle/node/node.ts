@@ -26,11 +26,13 @@ import type { AddressInfo } from "node:net";
 import { type Address, type Hex, type LocalAccount, bytesToHex, getAddress, isAddress } from "viem";
 import { type ObservationBundle, deriveLeaves, signBundle, verifyBundle } from "../aggregate.js";
 import { LeafError, buildTree, contentHash, parseLeafFile, serializeLeafFile, type LeafTree } from "../leaves.js";
-import type { ChainView, OracleSetView } from "./chain.js";
+import type { NodeChain, OracleSetView } from "./chain.js";
 import type { PeerConfig } from "./config.js";
 import { type Logger, silentLogger } from "./log.js";
 import { Metrics } from "./metrics.js";
 import { type EpochReport, epochReportDigest, recoverEpochReportSigner, signEpochReport } from "./report.js";
+import type { AgentClient } from "../agent/client.js";
+import { type ChallengeSettings, type GpuAttestation, attestationDigest, attestationSigner, challengeProvider, signAttestation } from "./attest.js";
 import { AlreadySignedError, type NodeStore } from "./store.js";
 import { observeEpoch } from "./uptime.js";
 import { WireError, bundleFromJson, bundleFromWire, bundleToJson, reportFromWire } from "./wire.js";
@@ -58,7 +60,7 @@ export interface NodeSettings {
 export interface OracleNodeParameters {
   /** The node's signing key (an oracle set member). */
   readonly account: Pick<LocalAccount, "address" | "signTypedData">;
-  readonly chain: ChainView;
+  readonly chain: NodeChain;
   readonly store: NodeStore;
   readonly heartbeat: Heartbeat;
   readonly peers: readonly PeerConfig[];
@@ -68,6 +70,11 @@ export interface OracleNodeParameters {
   readonly now?: () => number;
   readonly random?: () => number;
   readonly fetch?: typeof fetch;
+  /**
+   * GPU challenges and quorum attestations (see attest.ts); without it the node only measures uptime.
+   * `client` makes the agent client for a provider.
+   */
+  readonly challenges?: { readonly settings: ChallengeSettings; readonly client: (provider: Address, agentUrl: string) => AgentClient };
 }
 
 /** A request to co-sign: the report and the signed bundles it was derived from. */
@@ -109,6 +116,8 @@ export class OracleNode {
   readonly #done = new Set<number>();
   /** Peers that accepted this node's bundle, per epoch (so a bundle is pushed once to each). */
   readonly #sharedTo = new Map<number, Set<Address>>();
+  /** When a deferred challenge of a provider may run again (ms). */
+  readonly #retryAt = new Map<Address, number>();
   readonly #m;
 
   constructor(parameters: OracleNodeParameters) {
@@ -128,6 +137,8 @@ export class OracleNode {
       providers: m.gauge("cinder_oracle_providers", "Providers followed"),
       lastReported: m.gauge("cinder_oracle_last_reported_epoch", "Latest epoch with a report on chain that this node saw"),
       epoch: m.gauge("cinder_oracle_current_epoch", "Current epoch"),
+      challenges: m.counter("cinder_oracle_challenges_total", "GPU challenges of provider agents, by result", ["result"]),
+      attestationsSubmitted: m.counter("cinder_oracle_attestations_submitted_total", "GPU attestations this node submitted on chain"),
     };
   }
 
@@ -157,6 +168,7 @@ export class OracleNode {
     this.#log.info("oracle node started", { url: this.url, epochLength: this.#epochLength, threshold: this.#set.threshold });
     this.#loop("poll", this.#p.settings.pollIntervalMs, () => this.#poll());
     this.#loop("probe", Math.min(250, this.#p.settings.heartbeat.meanIntervalMs / 4), () => this.#probeDue());
+    if (this.#p.challenges !== undefined) this.#loop("attest", this.#p.settings.pollIntervalMs, () => this.#attest());
   }
 
   async stop(): Promise<void> {
@@ -443,6 +455,90 @@ export class OracleNode {
     return kept.signature;
   }
 
+  // --- GPU challenges and attestations ---
+
+  async #attest(): Promise<void> {
+    const { settings, client } = this.#p.challenges!;
+    const set = this.#set;
+    if (set === undefined || !set.signers.includes(this.address)) return;
+    const nowS = Math.floor(this.#now() / 1000);
+    const round = Math.floor(nowS / settings.roundSeconds);
+    const domain = { chainId: this.#chainId, oracleHub: this.#p.chain.oracleHub };
+    for (const { provider, agentUrl } of this.#p.chain.providers()) {
+      if (agentUrl === null || this.#p.store.challenged(provider, round) !== undefined) continue;
+      if ((this.#retryAt.get(provider) ?? 0) > this.#now()) continue;
+      const leased = (await this.#p.chain.leasesOverlapping(nowS, nowS + 1)).some((lease) => lease.provider === provider);
+      const outcome = await challengeProvider({ client: client(provider, agentUrl), provider, configDigest: set.configDigest, now: nowS, leased, settings });
+      if (outcome.transient) {
+        // Busy with another node's challenge, or unreachable: retry at a random time, not in lockstep with the others.
+        this.#retryAt.set(provider, this.#now() + this.#p.settings.pollIntervalMs * (2 + 8 * this.#random()));
+        this.#m.challenges.inc({ result: "retry" });
+        this.#log.debug("challenge deferred", { provider, round, detail: outcome.detail });
+        continue;
+      }
+      this.#p.store.recordChallenge(provider, round, outcome.passed, outcome.detail);
+      this.#m.challenges.inc({ result: outcome.passed ? "passed" : "failed" });
+      this.#log.info(outcome.passed ? "provider passed its challenges" : "provider failed a challenge", { provider, round, detail: outcome.detail });
+      for (const attestation of outcome.attestations) {
+        const signature = await signAttestation(this.#p.account, domain, attestation);
+        try {
+          await this.#acceptAttestation({ attestation, signature });
+        } catch (error) {
+          this.#log.error("own attestation signature rejected", { provider, error: (error as Error).message });
+          continue;
+        }
+        await Promise.all(
+          this.#peers().map((peer) => this.#post(`${peer.url}/v1/attestations`, { attestation, signature }).catch(() => undefined)),
+        );
+      }
+    }
+    await this.#submitAttestations();
+  }
+
+  /** Keeps a member's signature of a current-set attestation; returns its digest. */
+  async #acceptAttestation(raw: unknown): Promise<Hex> {
+    const { attestation, signature } = attestationFromWire(raw);
+    const set = this.#set!;
+    if (attestation.configDigest !== set.configDigest) {
+      throw new HttpError(409, "CONFIG_DIGEST_MISMATCH", `attestation digest ${attestation.configDigest} is not the current ${set.configDigest}`, "attestation.configDigest");
+    }
+    const domain = { chainId: this.#chainId, oracleHub: this.#p.chain.oracleHub };
+    const signer = await attestationSigner(domain, attestation, signature);
+    if (signer === null || !set.signers.includes(signer)) {
+      throw new HttpError(400, "SIGNER_NOT_IN_SET", `the signature recovers to ${signer ?? "nothing"}, not an oracle set member`, "signature");
+    }
+    const digest = attestationDigest(domain, attestation);
+    this.#p.store.recordAttestationSignature(digest, signer, signature, JSON.stringify(attestation));
+    return digest;
+  }
+
+  async #submitAttestations(): Promise<void> {
+    const set = this.#set!;
+    for (const [digest, { json, signatures }] of this.#p.store.attestationSignatures()) {
+      const attestation = JSON.parse(json) as GpuAttestation;
+      if (attestation.configDigest !== set.configDigest || attestation.expiresAt <= this.#now() / 1000) {
+        this.#p.store.dropAttestation(digest);
+        continue;
+      }
+      const ordered = set.signers.filter((s) => signatures.has(s.toLowerCase() as Address)).map((s) => signatures.get(s.toLowerCase() as Address)!);
+      if (ordered.length < set.threshold) continue;
+      if (await this.#p.chain.isAccepted(digest)) {
+        this.#p.store.dropAttestation(digest);
+        continue;
+      }
+      try {
+        const tx = await this.#p.chain.submitGpuAttestation(attestation, ordered.slice(0, set.threshold));
+        if (tx !== null) {
+          this.#m.attestationsSubmitted.inc();
+          this.#log.info("GPU attestation submitted", { provider: attestation.provider, gpuId: attestation.gpuId, tx });
+        }
+        this.#p.store.dropAttestation(digest);
+      } catch (error) {
+        this.#log.warn("GPU attestation not accepted", { provider: attestation.provider, gpuId: attestation.gpuId, error: (error as Error).message.split("\n")[0] });
+      }
+    }
+  }
+
   // --- co-signing ---
 
   async #acceptBundle(raw: unknown): Promise<ObservationBundle> {
@@ -500,6 +596,10 @@ export class OracleNode {
       if (req.method === "POST" && path === "/v1/bundles") {
         const bundle = await this.#acceptBundle(await readJson(req));
         return send(202, { accepted: true, node: bundle.node, epoch: bundle.epoch });
+      }
+      if (req.method === "POST" && path === "/v1/attestations") {
+        if (this.#p.challenges === undefined) throw new HttpError(404, "NOT_FOUND", "this node does not attest GPUs");
+        return send(202, { accepted: true, digest: await this.#acceptAttestation(await readJson(req)) });
       }
       if ((m = /^\/v1\/epochs\/(\d+)\/(bundles|sign|leaves|proof)$/.exec(path)) !== null) {
         const epoch = Number(m[1]);
@@ -581,4 +681,35 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   } catch {
     throw new HttpError(400, "MALFORMED", "body is not JSON", "(body)");
   }
+}
+
+const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
+
+function attestationFromWire(raw: unknown): { attestation: GpuAttestation; signature: Hex } {
+  if (typeof raw !== "object" || raw === null) throw new WireError("(body)", "must be an object");
+  const { attestation, signature } = raw as { attestation?: Record<string, unknown>; signature?: unknown };
+  if (typeof attestation !== "object" || attestation === null) throw new WireError("attestation", "must be an object");
+  for (const key of ["configDigest", "gpuId", "modelClass", "evidenceHash"] as const) {
+    if (typeof attestation[key] !== "string" || !BYTES32.test(attestation[key] as string)) throw new WireError(`attestation.${key}`, "must be 32 bytes of hex");
+  }
+  if (typeof attestation.provider !== "string" || !isAddress(attestation.provider, { strict: false })) throw new WireError("attestation.provider", "must be an address");
+  for (const [key, max] of [["memoryMiB", 2 ** 32 - 1], ["tier", 255], ["expiresAt", 2 ** 40 - 1]] as const) {
+    const value = attestation[key];
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > max) throw new WireError(`attestation.${key}`, `must be an integer in [0, ${max}]`);
+  }
+  if (typeof signature !== "string" || !/^0x[0-9a-fA-F]{130}$/.test(signature)) throw new WireError("signature", "must be 65 bytes of hex");
+  const a = attestation as unknown as GpuAttestation;
+  return {
+    attestation: {
+      configDigest: a.configDigest,
+      provider: getAddress(a.provider),
+      gpuId: a.gpuId,
+      modelClass: a.modelClass,
+      memoryMiB: a.memoryMiB,
+      tier: a.tier,
+      evidenceHash: a.evidenceHash,
+      expiresAt: a.expiresAt,
+    },
+    signature: signature as Hex,
+  };
 }

@@ -87,6 +87,10 @@ export class NodeStore {
         signature TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS leaf_files (epoch INTEGER PRIMARY KEY, json TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS submitted (epoch INTEGER PRIMARY KEY, tx TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS attestation_signatures (digest TEXT NOT NULL, signer TEXT NOT NULL, signature TEXT NOT NULL,
+        json TEXT NOT NULL, PRIMARY KEY (digest, signer));
+      CREATE TABLE IF NOT EXISTS challenged (provider TEXT NOT NULL, round INTEGER NOT NULL, passed INTEGER NOT NULL,
+        detail TEXT NOT NULL, PRIMARY KEY (provider, round));
     `);
   }
 
@@ -179,6 +183,47 @@ export class NodeStore {
   submission(epoch: number): Hex | undefined {
     const row = this.#db.prepare("SELECT tx FROM submitted WHERE epoch = ?").get(epoch) as { tx: string } | undefined;
     return row?.tx as Hex | undefined;
+  }
+
+  /** Keeps a node's signature of a GPU attestation (the attestation as JSON). */
+  recordAttestationSignature(digest: Hex, signer: Address, signature: Hex, json: string): void {
+    this.#db
+      .prepare("INSERT OR IGNORE INTO attestation_signatures (digest, signer, signature, json) VALUES (?, ?, ?, ?)")
+      .run(digest, signer.toLowerCase(), signature, json);
+  }
+
+  /** Attestations with their signatures, by digest. */
+  attestationSignatures(): Map<Hex, { json: string; signatures: Map<Address, Hex> }> {
+    const rows = this.#db.prepare("SELECT digest, signer, signature, json FROM attestation_signatures ORDER BY digest, signer").all() as {
+      digest: string;
+      signer: string;
+      signature: string;
+      json: string;
+    }[];
+    const out = new Map<Hex, { json: string; signatures: Map<Address, Hex> }>();
+    for (const r of rows) {
+      const entry = out.get(r.digest as Hex) ?? { json: r.json, signatures: new Map<Address, Hex>() };
+      entry.signatures.set(r.signer as Address, r.signature as Hex);
+      out.set(r.digest as Hex, entry);
+    }
+    return out;
+  }
+
+  /** Forgets an attestation once the hub holds it. */
+  dropAttestation(digest: Hex): void {
+    this.#db.prepare("DELETE FROM attestation_signatures WHERE digest = ?").run(digest);
+  }
+
+  /** Records that this node challenged `provider` in `round` (once per round, also across restarts). */
+  recordChallenge(provider: Address, round: number, passed: boolean, detail: string): void {
+    this.#db.prepare("INSERT OR REPLACE INTO challenged (provider, round, passed, detail) VALUES (?, ?, ?, ?)").run(provider.toLowerCase(), round, passed ? 1 : 0, detail);
+  }
+
+  challenged(provider: Address, round: number): { passed: boolean; detail: string } | undefined {
+    const row = this.#db.prepare("SELECT passed, detail FROM challenged WHERE provider = ? AND round = ?").get(provider.toLowerCase(), round) as
+      | { passed: number; detail: string }
+      | undefined;
+    return row && { passed: row.passed === 1, detail: row.detail };
   }
 
   close(): void {

@@ -1,0 +1,172 @@
+/**
+ * GPU attestation by the oracle quorum (tier 1, challenge-verified): each node, on its own, challenges every
+ * provider's agent once per attestation round — the seeded int8 matrix product (`Verifier`, Freivalds), and the
+ * memory challenge when the provider has no running lease (DESIGN: it would disturb the client's workload) — and
+ * for each GPU of the class the challenge proved it signs a `GpuAttestation`. Nodes gossip their signatures; a node
+ * holding a quorum of identical attestations submits them to the `OracleHub`, which writes the registry's inventory.
+ *
+ * Every field of the attestation is derived so that independent nodes sign the same bytes:
+ * - `gpuId` = keccak256("cinder/gpu/v1:" + uuid) (tier 1 binds no identity: a renter can read a card's uuid);
+ * - `modelClass` = the registry id of the class's configured name (e.g. "H100" -> keccak256("H100-80GB"));
+ * - `evidenceHash` = keccak256 of the GPU's inventory record (uuid, serial, name, PCI bus id, memory, VBIOS);
+ * - `expiresAt` = end of the current round + `validitySeconds`, rounds being `roundSeconds` of chain time.
+ *
+ * Limits: the agent runs one executor, so one passing challenge proves the host can do the class's work within
+ * the class's deadline, not that each listed card can; pinning a challenge to one card (CUDA_VISIBLE_DEVICES per
+ * challenge) is the next step. Tier 2 (confidential computing, `src/oracle/cc`) is what binds a card's identity.
+ */
+import { type Address, type Hex, type LocalAccount, hashTypedData, keccak256, recoverTypedDataAddress, toBytes } from "viem";
+import { oracleDomain } from "../aggregate.js";
+import type { AgentClient } from "../agent/client.js";
+import type { ModelClass } from "../challenge/classes.js";
+import { MemoryVerifier, type MemoryParameters } from "../challenge/memory.js";
+import { type MatmulParameters, Verifier } from "../challenge/protocol.js";
+import type { GpuInfo } from "../gpu/backend.js";
+
+/** The hub's `GpuAttestation` as nodes sign it. */
+export interface GpuAttestation {
+  readonly configDigest: Hex;
+  readonly provider: Address;
+  readonly gpuId: Hex;
+  readonly modelClass: Hex;
+  readonly memoryMiB: number;
+  readonly tier: number;
+  readonly evidenceHash: Hex;
+  readonly expiresAt: number;
+}
+
+export const gpuAttestationTypes = {
+  GpuAttestation: [
+    { name: "configDigest", type: "bytes32" },
+    { name: "provider", type: "address" },
+    { name: "gpuId", type: "bytes32" },
+    { name: "modelClass", type: "bytes32" },
+    { name: "memoryMiB", type: "uint32" },
+    { name: "tier", type: "uint8" },
+    { name: "evidenceHash", type: "bytes32" },
+    { name: "expiresAt", type: "uint40" },
+  ],
+} as const;
+
+const message = (a: GpuAttestation) => ({ ...a, expiresAt: a.expiresAt });
+
+export interface AttestationDomain {
+  readonly chainId: number;
+  readonly oracleHub: Address;
+}
+
+/** The attestation's EIP-712 digest: its report id on the hub. */
+export function attestationDigest(domain: AttestationDomain, attestation: GpuAttestation): Hex {
+  return hashTypedData({ domain: oracleDomain(domain), types: gpuAttestationTypes, primaryType: "GpuAttestation", message: message(attestation) });
+}
+
+export async function signAttestation(signer: Pick<LocalAccount, "signTypedData">, domain: AttestationDomain, attestation: GpuAttestation): Promise<Hex> {
+  return signer.signTypedData({ domain: oracleDomain(domain), types: gpuAttestationTypes, primaryType: "GpuAttestation", message: message(attestation) });
+}
+
+/** The signer of an attestation signature, or null when it is malformed. */
+export async function attestationSigner(domain: AttestationDomain, attestation: GpuAttestation, signature: Hex): Promise<Address | null> {
+  try {
+    return await recoverTypedDataAddress({ domain: oracleDomain(domain), types: gpuAttestationTypes, primaryType: "GpuAttestation", message: message(attestation), signature });
+  } catch {
+    return null;
+  }
+}
+
+/** `gpuId` of a card: keccak256("cinder/gpu/v1:" + uuid). */
+export const gpuIdOf = (uuid: string): Hex => keccak256(toBytes(`cinder/gpu/v1:${uuid}`));
+
+/** `evidenceHash` of a card's inventory record. */
+export function evidenceHashOf(gpu: GpuInfo): Hex {
+  const record = [gpu.uuid, gpu.serial, gpu.name, gpu.pciBusId, gpu.memoryTotalMiB, gpu.vbiosVersion];
+  return keccak256(toBytes(JSON.stringify(record)));
+}
+
+/** What a node's challenge settings say; the overrides shrink the work for tests and CPU-only hosts. */
+export interface ChallengeSettings {
+  /** Chain-time length of an attestation round (each node challenges each provider once per round). */
+  readonly roundSeconds: number;
+  /** How long past its round an attestation stays valid. */
+  readonly validitySeconds: number;
+  /** Registry model-class names by challenge class, e.g. { H100: "H100-80GB" }. */
+  readonly classNames: Readonly<Partial<Record<ModelClass, string>>>;
+  readonly matmul?: Partial<MatmulParameters>;
+  /** Memory challenge parameter overrides, or false to skip it. */
+  readonly memory?: Partial<MemoryParameters> | false;
+}
+
+/** The outcome of challenging one provider in one round. */
+export interface ChallengeOutcome {
+  readonly passed: boolean;
+  /**
+   * The challenge could not run (agent unreachable, or busy with another node's challenge: the memory challenge
+   * takes the card, so an agent holds one at a time): try again later in the round rather than count a failure.
+   */
+  readonly transient?: boolean;
+  /** What failed, or a summary. */
+  readonly detail: string;
+  /** The attestations this node signs (empty when it failed). */
+  readonly attestations: readonly GpuAttestation[];
+}
+
+export interface ChallengeProviderParameters {
+  readonly client: AgentClient;
+  readonly provider: Address;
+  readonly configDigest: Hex;
+  /** Chain time now, seconds. */
+  readonly now: number;
+  /** Whether the provider has a running lease (then the memory challenge is skipped). */
+  readonly leased: boolean;
+  readonly settings: ChallengeSettings;
+}
+
+/**
+ * Challenges a provider's agent and returns what this node attests. Per model class the agent lists, one matrix
+ * challenge (and one memory challenge when not leased) must pass; each card of a passing class is attested.
+ */
+export async function challengeProvider({ client, provider, configDigest, now, leased, settings }: ChallengeProviderParameters): Promise<ChallengeOutcome> {
+  const inventory = await client.inventory();
+  if (!inventory.ok) {
+    const transient = inventory.reason === "unreachable" || inventory.reason === "timeout";
+    return { passed: false, transient, detail: `inventory: ${inventory.reason}: ${inventory.detail}`, attestations: [] };
+  }
+  const busy = (detail: string) => /unknown-challenge|HTTP 503/.test(detail);
+  const byClass = new Map<ModelClass, GpuInfo[]>();
+  for (const gpu of inventory.gpus) {
+    if (gpu.modelClass === null || settings.classNames[gpu.modelClass] === undefined) continue;
+    byClass.set(gpu.modelClass, [...(byClass.get(gpu.modelClass) ?? []), gpu]);
+  }
+  if (byClass.size === 0) return { passed: false, detail: "the agent lists no GPU of a known model class", attestations: [] };
+  const round = Math.floor(now / settings.roundSeconds);
+  const expiresAt = (round + 1) * settings.roundSeconds + settings.validitySeconds;
+  const attestations: GpuAttestation[] = [];
+  const details: string[] = [];
+  for (const [modelClass, gpus] of byClass) {
+    const verdict = await client.runMatmulChallenge(new Verifier({ modelClass, parameters: settings.matmul }));
+    if (!verdict.passed) {
+      return { passed: false, transient: busy(verdict.detail), detail: `${modelClass} matrix challenge: ${verdict.reason}: ${verdict.detail}`, attestations: [] };
+    }
+    details.push(`${modelClass} matmul ${verdict.timings.commitMs.toFixed(0)} ms`);
+    if (!leased && settings.memory !== false) {
+      const memory = await client.runMemoryChallenge(new MemoryVerifier({ modelClass, parameters: settings.memory }));
+      if (!memory.passed) {
+        return { passed: false, transient: busy(memory.detail), detail: `${modelClass} memory challenge: ${memory.reason}: ${memory.detail}`, attestations: [] };
+      }
+      details.push(`${modelClass} memory passed`);
+    }
+    const classId = keccak256(toBytes(settings.classNames[modelClass]!));
+    for (const gpu of gpus) {
+      attestations.push({
+        configDigest,
+        provider,
+        gpuId: gpuIdOf(gpu.uuid),
+        modelClass: classId,
+        memoryMiB: gpu.memoryTotalMiB ?? 0,
+        tier: 1,
+        evidenceHash: evidenceHashOf(gpu),
+        expiresAt,
+      });
+    }
+  }
+  return { passed: true, detail: details.join(", "), attestations };
+}
