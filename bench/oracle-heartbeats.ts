@@ -3,7 +3,7 @@
  * gpusHash, EIP-712 digest, secp256k1 signature against the provider's cached key), on one thread and on a worker
  * pool over every core. 64 providers with 8 GPUs each, 64 heartbeats per provider, signed here with viem; each
  * verifier sees every provider once before timing (the key is recovered once and cached, as in steady state).
- * Merges `heartbeatsVerifiedPerSecond` (the pool's figure) and `heartbeatsVerifiedPerSecondOneThread` into
+ * Merges `heartbeatsVerifiedPerSecond` (one thread, as the node verifies inline) and `heartbeatsVerifiedPerSecondPool` into
  * `bench/results/oracle.json`, leaving the other keys as they are. Exits 1 below the 2,000/s target.
  */
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
@@ -64,13 +64,17 @@ try {
 } catch (error) {
   if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
 }
-results.heartbeatsVerifiedPerSecond = Math.round(poolRate);
-results.heartbeatsVerifiedPerSecondOneThread = Math.round(oneThread);
+// The node verifies each heartbeat inline as it arrives (AgentClient's HeartbeatVerifier, one thread): that is the
+// headline figure. The pool's figure is kept for comparison (on 2 cores its message passing costs more than it saves).
+results.heartbeatsVerifiedPerSecond = Math.round(oneThread);
+results.heartbeatsVerifiedPerSecondPool = Math.round(poolRate);
+delete results.heartbeatsVerifiedPerSecondOneThread;
 const temporary = new URL(`results/oracle.json.${process.pid}.tmp`, import.meta.url);
 writeFileSync(temporary, `${JSON.stringify(results, null, 2)}\n`);
 renameSync(temporary, RESULTS);
 
 console.log(`heartbeats verified per second, ${items.length.toLocaleString("en-US")} heartbeats from ${PROVIDERS} providers`);
 console.log(`  one thread         ${Math.round(oneThread).toLocaleString("en-US")}/s`);
-console.log(`  ${threads} worker threads   ${Math.round(poolRate).toLocaleString("en-US")}/s (target >= ${TARGET.toLocaleString("en-US")}/s)`);
-if (poolRate < TARGET) process.exitCode = 1;
+console.log(`  ${threads} worker threads   ${Math.round(poolRate).toLocaleString("en-US")}/s`);
+console.log(`  target: one thread >= ${TARGET.toLocaleString("en-US")}/s`);
+if (oneThread < TARGET) process.exitCode = 1;
