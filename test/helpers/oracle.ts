@@ -3,41 +3,10 @@
  * signing with test signers, and signature mangling for the negative tests (a malleable twin, a short signature).
  */
 import { type Signer, Signature, TypedDataEncoder, AbiCoder, keccak256 } from "ethers";
+import { ORACLE_REPORT_TYPES } from "../../src/oracle/types.js";
 
-export const ORACLE_TYPES = {
-  EpochReport: [
-    { name: "configDigest", type: "bytes32" },
-    { name: "epoch", type: "uint64" },
-    { name: "root", type: "bytes32" },
-    { name: "leafCount", type: "uint32" },
-    { name: "contentHash", type: "bytes32" },
-  ],
-  GpuAttestation: [
-    { name: "configDigest", type: "bytes32" },
-    { name: "provider", type: "address" },
-    { name: "gpuId", type: "bytes32" },
-    { name: "modelClass", type: "bytes32" },
-    { name: "memoryMiB", type: "uint32" },
-    { name: "tier", type: "uint8" },
-    { name: "evidenceHash", type: "bytes32" },
-    { name: "expiresAt", type: "uint40" },
-  ],
-  FaultReport: [
-    { name: "configDigest", type: "bytes32" },
-    { name: "provider", type: "address" },
-    { name: "faultType", type: "uint8" },
-    { name: "subject", type: "bytes32" },
-    { name: "epoch", type: "uint64" },
-    { name: "evidenceHash", type: "bytes32" },
-  ],
-  JobVerdict: [
-    { name: "configDigest", type: "bytes32" },
-    { name: "leaseId", type: "uint256" },
-    { name: "resultHash", type: "bytes32" },
-    { name: "outcome", type: "uint8" },
-    { name: "toProvider", type: "uint256" },
-  ],
-} as const;
+/** The hub's EIP-712 report types (one definition, in src/oracle/types.ts). */
+export const ORACLE_TYPES = ORACLE_REPORT_TYPES;
 
 export type ReportKind = keyof typeof ORACLE_TYPES;
 

@@ -17,6 +17,7 @@
  */
 import { type Address, type Hex, type LocalAccount, hashTypedData, keccak256, recoverTypedDataAddress, toBytes } from "viem";
 import { oracleDomain } from "../aggregate.js";
+import { ORACLE_REPORT_TYPES } from "../types.js";
 import type { AgentClient } from "../agent/client.js";
 import type { ModelClass } from "../challenge/classes.js";
 import { MemoryVerifier, type MemoryParameters } from "../challenge/memory.js";
@@ -35,18 +36,7 @@ export interface GpuAttestation {
   readonly expiresAt: number;
 }
 
-export const gpuAttestationTypes = {
-  GpuAttestation: [
-    { name: "configDigest", type: "bytes32" },
-    { name: "provider", type: "address" },
-    { name: "gpuId", type: "bytes32" },
-    { name: "modelClass", type: "bytes32" },
-    { name: "memoryMiB", type: "uint32" },
-    { name: "tier", type: "uint8" },
-    { name: "evidenceHash", type: "bytes32" },
-    { name: "expiresAt", type: "uint40" },
-  ],
-} as const;
+export const gpuAttestationTypes = { GpuAttestation: ORACLE_REPORT_TYPES.GpuAttestation } as const;
 
 const message = (a: GpuAttestation) => ({ ...a, expiresAt: a.expiresAt });
 

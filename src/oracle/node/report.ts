@@ -12,6 +12,7 @@
  */
 import { type Address, type Hex, type LocalAccount, hashTypedData, recoverTypedDataAddress } from "viem";
 import { type OracleDomainParameters, oracleDomain } from "../aggregate.js";
+import { ORACLE_REPORT_TYPES } from "../types.js";
 
 /** An epoch report: the Merkle root of the epoch's leaves, how many, and the content hash of the leaf file. */
 export interface EpochReport {
@@ -22,15 +23,7 @@ export interface EpochReport {
   readonly contentHash: Hex;
 }
 
-export const epochReportTypes = {
-  EpochReport: [
-    { name: "configDigest", type: "bytes32" },
-    { name: "epoch", type: "uint64" },
-    { name: "root", type: "bytes32" },
-    { name: "leafCount", type: "uint32" },
-    { name: "contentHash", type: "bytes32" },
-  ],
-} as const;
+export const epochReportTypes = { EpochReport: ORACLE_REPORT_TYPES.EpochReport } as const;
 
 const message = (report: EpochReport) => ({
   configDigest: report.configDigest,
