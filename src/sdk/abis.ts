@@ -9912,6 +9912,17 @@ export const jobMarketAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "current",
+        "type": "address"
+      }
+    ],
+    "name": "JobMarketSlaBondManagerAlreadySet",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "bytes32",
         "name": "modelClass",
         "type": "bytes32"
@@ -10570,6 +10581,19 @@ export const jobMarketAbi = [
       {
         "indexed": false,
         "internalType": "address",
+        "name": "slaBondManager",
+        "type": "address"
+      }
+    ],
+    "name": "SlaBondManagerSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": false,
+        "internalType": "address",
         "name": "account",
         "type": "address"
       }
@@ -11055,6 +11079,16 @@ export const jobMarketAbi = [
             "type": "uint8"
           },
           {
+            "internalType": "uint8",
+            "name": "slaTier",
+            "type": "uint8"
+          },
+          {
+            "internalType": "uint8",
+            "name": "slaBondPercent",
+            "type": "uint8"
+          },
+          {
             "internalType": "uint128",
             "name": "released",
             "type": "uint128"
@@ -11444,6 +11478,32 @@ export const jobMarketAbi = [
     "name": "setParams",
     "outputs": [],
     "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "slaBondManager_",
+        "type": "address"
+      }
+    ],
+    "name": "setSlaBondManager",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "slaBondManager",
+    "outputs": [
+      {
+        "internalType": "address",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
     "type": "function"
   },
   {
