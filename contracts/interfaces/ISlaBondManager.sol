@@ -16,6 +16,8 @@ pragma solidity ^0.8.24;
 ///
 /// Credits: the tier's schedule (below target / below mid / below low) times the lease's charge, its value from
 /// start to end; paid from the locked bond and capped at the lock, so a settlement never reverts for lack of funds.
+/// A lease keeps the tier and bond percent it was awarded under (recorded in the JobMarket's lease); the schedule
+/// applied is the tier's at settlement (governance changes go through the timelock).
 /// The stream the JobMarket holds is not drawn on (see `SlaBondManager`).
 interface ISlaBondManager {
     /// @notice An SLA tier (one storage slot). Uptimes are in parts per million of the observed time.
