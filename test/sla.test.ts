@@ -541,3 +541,45 @@ describe("SlaBondManager governance", function () {
   });
 });
 
+
+describe("SlaBondManager attacks", function () {
+  it("a provider cannot dodge a breach by quitting: the served part's lock still pays the credit", async function () {
+    const s = await setupOnce();
+    const { c } = s;
+    const sla = c.slaBondManager;
+    const client = s.clients[0]; // Standard, 10%
+    const l = await leaseAt(s, client, s.epoch * EPOCH, 10n);
+    // A bad first epoch (50% up), then the provider quits early in the second.
+    await toEpoch(s, s.epoch + 1n, 0n);
+    const bad = uptime(l.id, s.epoch, 1_800);
+    const p0 = proofOf(await report(s, s.epoch, [bad]), bad);
+    await c.networkHelpers.time.setNextBlockTimestamp((s.epoch + 1n) * EPOCH + 600n);
+    await c.jobMarket.connect(s.provider).quit(l.id);
+    const served = value(1n, EPOCH + 600n);
+    const lock = lockOf(10n, served);
+    expect((await sla.bondOf(s.provider.address)).locked).to.equal(lock);
+    await toEpoch(s, s.epoch + 2n);
+    const last = uptime(l.id, s.epoch + 1n, 600, 600);
+    const p1 = proofOf(await report(s, s.epoch + 1n, [last]), last);
+    // 2,400 up of 4,200 observed: 100% of the served charge, capped at the served part's lock.
+    await expect(sla.settle(l.id, [p0, p1]))
+      .to.emit(sla, "SlaSettled")
+      .withArgs(l.id, s.provider.address, client.address, SLA_TIER.Standard, 2_400n, 4_200n, served, lock, lock);
+  });
+
+  it("an extension the provider's free bond cannot back is refused with both numbers", async function () {
+    const s = await setupOnce();
+    const { c } = s;
+    const sla = c.slaBondManager;
+    const small = c.providers[2];
+    await onboardProvider(c, small, { gpus: 2, bond: 3n * USD });
+    await c.registry.connect(small).setOffer(H100, PRICE);
+    const l = await leaseAt(s, s.clients[0], s.epoch * EPOCH + 100n, 10n, small); // locks 2 USD of 3
+    await expect(c.jobMarket.connect(s.clients[0]).extend(l.id, 10n * HOUR))
+      .to.be.revertedWithCustomError(sla, "SlaBondManagerInsufficientFreeBond")
+      .withArgs(small.address, USD, 2n * USD);
+    await expect(c.jobMarket.connect(s.clients[0]).extend(l.id, 5n * HOUR))
+      .to.emit(sla, "BondLockChanged")
+      .withArgs(l.id, small.address, 2n * USD, 3n * USD);
+  });
+});
