@@ -275,6 +275,63 @@ const oracleLeaves: Leaf[] = Array.from({ length: 100_000 }, (_, i) => ({
   await measure("OracleHub.submitGpuAttestation.sigs3", attest(tag("bench-gpu-2")));
 }
 
+// --- SLA bonds and settlement (steady state: the provider's bond and the client's SLA balance already written) ---
+// Each epoch's report holds 2^17 leaves (other leases' uptime leaves fill it up), so every proof is 17 deep.
+{
+  const sla = c.slaBondManager;
+  await c.vault.connect(p3).stake(400n * ONE); // the two GPUs attested above need their stake
+  await sla.connect(p3).deposit(USD);
+  await measure("SlaBondManager.deposit", sla.connect(p3).deposit(USD));
+  await measure("SlaBondManager.withdrawBond", sla.connect(p3).withdrawBond(USD));
+  const L = ORACLE_EPOCH;
+  const filler = (epoch: bigint, count: number): Leaf[] =>
+    Array.from({ length: count }, (_, i) => ({
+      kind: "uptime" as const,
+      leaseId: BigInt(10_000_000 + i),
+      epoch: Number(epoch),
+      secondsUp: 3_600 - (i % 100),
+      secondsObserved: 3_600,
+    }));
+  const up = (leaseId: bigint, epoch: bigint): Leaf => ({ kind: "uptime", leaseId, epoch: Number(epoch), secondsUp: 3_500, secondsObserved: 3_600 });
+  const proofs = new Map<bigint, { epoch: bigint; secondsUp: number; secondsObserved: number; proof: string[] }[]>();
+  /** Reports `epoch` with the leases' breached uptime leaves (3,500 of 3,600 seconds) and keeps their proofs. */
+  const reportEpoch = async (epoch: bigint, leaseIds: bigint[]) => {
+    const own = leaseIds.map((id) => up(id, epoch));
+    const tree = buildTree([...filler(epoch, 2 ** 17 - own.length), ...own]);
+    const report = { configDigest: await hub.configDigest(), epoch, root: tree.root, leafCount: BigInt(tree.leafCount), contentHash: tag(`sla-${epoch}`) };
+    await (await hub.submitEpochReport(report, await signReport(nodes4.slice(0, 3), oracleDomain, "EpochReport", { ...report }))).wait();
+    for (const leaf of own) {
+      if (leaf.kind !== "uptime") continue;
+      const proof = tree.proof(leaf);
+      if (proof.length !== 17) throw new Error(`expected a 17-deep proof, got ${proof.length}`);
+      proofs.set(leaf.leaseId, [...(proofs.get(leaf.leaseId) ?? []), { epoch, secondsUp: leaf.secondsUp, secondsObserved: leaf.secondsObserved, proof }]);
+    }
+  };
+  // A: a warm-up 1-epoch lease; B: the measured 1-epoch lease; C: the measured 24-epoch lease.
+  const e0 = BigInt(await time.latest()) / L + 1n;
+  await time.setNextBlockTimestamp(e0 * L);
+  await market.connect(client1).createDirectLease(p3.address, H100, 1, HOUR, PRICE, LEASE);
+  const a = await market.leaseCount();
+  await time.setNextBlockTimestamp((e0 + 1n) * L);
+  await market.connect(client1).createDirectLease(p3.address, H100, 1, HOUR, PRICE, LEASE);
+  const b = await market.leaseCount();
+  await reportEpoch(e0, [a]);
+  await time.setNextBlockTimestamp((e0 + 2n) * L);
+  await market.connect(client1).createDirectLease(p3.address, H100, 1, 24n * HOUR, PRICE, LEASE);
+  const cLease = await market.leaseCount();
+  await reportEpoch(e0 + 1n, [b]);
+  for (let k = 2n; k < 26n; k++) {
+    await time.setNextBlockTimestamp((e0 + k + 1n) * L + 5n);
+    await reportEpoch(e0 + k, [cLease]);
+  }
+  await (await sla.settle(a, proofs.get(a)!)).wait(); // the client's SLA balance is written
+  await measure("SlaBondManager.settle.epochs1", sla.settle(b, proofs.get(b)!));
+  if (proofs.get(cLease)!.length !== 24) throw new Error("expected 24 epochs of proofs");
+  await measure("SlaBondManager.settle.epochs24", sla.settle(cLease, proofs.get(cLease)!));
+  figures["SlaBondManager.settle.epochs24.perEpoch"] = Math.round(figures["SlaBondManager.settle.epochs24"] / 24);
+  if ((await sla.balanceOf(client1.address)) === 0n) throw new Error("the settlements paid no credit");
+}
+
 // Five signatures need a larger set: 7 nodes (f = 2, threshold 5), applied through governance's delayed change.
 {
   const wallets7 = Array.from({ length: 7 }, (_, i) => new Wallet(tag(`bench-oracle-${i}`), c.ethers.provider));

@@ -29,6 +29,9 @@ export const TARGETS: Record<string, Target> = {
   "OracleHub.submitEpochReport.sigs5": { kind: "max", gas: 95_000 },
   // The leaf count is a uint32 in the report: 100,000 leaves cost what 1 does, but for a calldata byte or two.
   "OracleHub.submitEpochReport.leaves100000": { kind: "within", of: "OracleHub.submitEpochReport.leaves1", percent: 0.1 },
+  // One settlement of one lease at proof depth 17: over 24 epochs (total / 24), and over a single epoch.
+  "SlaBondManager.settle.epochs24.perEpoch": { kind: "max", gas: 30_000 },
+  "SlaBondManager.settle.epochs1": { kind: "max", gas: 110_000 },
 };
 
 /** Whether `name`'s figure meets its target (true when it has none). */

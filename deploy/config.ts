@@ -36,3 +36,30 @@ export const LOCAL_ORACLE_SIGNERS: readonly `0x${string}`[] = [
   "0xFABB0ac9d68B0B445fB7357272Ff202C5651694a",
   "0x1CBd3b2770909D4e10f157cABC84C7264073C9Ec",
 ];
+
+/** An SLA tier as `ISlaBondManager.Tier` takes it (uptimes in parts per million, credits in basis points). */
+export interface SlaTierConfig {
+  name: string;
+  targetPpm: number;
+  midPpm: number;
+  lowPpm: number;
+  creditBps: number;
+  midCreditBps: number;
+  lowCreditBps: number;
+  /** Bond locked at award, in percent of the lease value. */
+  bondPercent: number;
+}
+
+/**
+ * The SLA tiers deployed, by id (0 is every client's default). Each pays 10% of the charge below its target, 25%
+ * below 99% and 100% below 95% (a cloud SLA's shape); Standard's target is 99%, so its 10% band is empty. The bond
+ * ratio grows with the tier, since a higher target breaches (and pays) more often.
+ */
+export const SLA_TIERS: readonly SlaTierConfig[] = [
+  { name: "Standard", targetPpm: 990_000, midPpm: 990_000, lowPpm: 950_000, creditBps: 1_000, midCreditBps: 2_500, lowCreditBps: 10_000, bondPercent: 10 },
+  { name: "Pro", targetPpm: 999_000, midPpm: 990_000, lowPpm: 950_000, creditBps: 1_000, midCreditBps: 2_500, lowCreditBps: 10_000, bondPercent: 20 },
+  { name: "Enterprise", targetPpm: 999_500, midPpm: 990_000, lowPpm: 950_000, creditBps: 1_000, midCreditBps: 2_500, lowCreditBps: 10_000, bondPercent: 30 },
+];
+
+/** Tier ids as the SlaBondManager numbers them. */
+export const SLA_TIER = { Standard: 0, Pro: 1, Enterprise: 2 } as const;

@@ -3,7 +3,7 @@
  * The Ignition module applies this map; a test checks it against the contracts' ABIs, so every `restricted`
  * function is mapped and every signature here exists.
  *
- * Hooks on the job market's hot path (registry capacity, vault exposure, revenue recording) are not roles: they
+ * Hooks on the job market's hot path (registry capacity, vault exposure, revenue recording, SLA bond locks) are not roles: they
  * check addresses wired once at deployment, because an AccessManager check costs about 13,000 gas per call.
  */
 export const ROLES = {
@@ -75,7 +75,7 @@ export const FUNCTION_ROLES = {
     GOVERNANCE: ["wireRecorders(address,address)", "setParams((uint128,uint16,uint40))"],
   },
   JobMarket: {
-    GOVERNANCE: ["setParams((uint40,uint40,uint40,uint40,uint40,uint16,uint128,uint128))"],
+    GOVERNANCE: ["setParams((uint40,uint40,uint40,uint40,uint40,uint16,uint128,uint128))", "setSlaBondManager(address)"],
     GUARDIAN: ["pause()", "unpause()"],
     DISPUTE_RESOLVER: ["resolveDispute(uint256,uint256)"],
   },
@@ -89,6 +89,14 @@ export const FUNCTION_ROLES = {
   // Report submission is open to anyone and never pausable; only oracle-set changes are governance's.
   OracleHub: {
     GOVERNANCE: ["proposeOracleSet(address[])", "cancelOracleSet()"],
+  },
+  // Settlement, bonds and balances are anyone's; the lease hooks check the wired JobMarket's address.
+  SlaBondManager: {
+    GOVERNANCE: [
+      "setTier(uint8,(uint32,uint32,uint32,uint16,uint16,uint16,uint8))",
+      "setParams((uint16,uint16))",
+      "setFaultSink(address)",
+    ],
   },
 } as const satisfies Record<string, Partial<Record<RoleName, readonly string[]>>>;
 

@@ -21,6 +21,7 @@ export const SDK_CONTRACTS = {
   EmissionController: "contracts/economics/EmissionController.sol/EmissionController.json",
   BuybackBurner: "contracts/economics/BuybackBurner.sol/BuybackBurner.json",
   OracleHub: "contracts/oracle/OracleHub.sol/OracleHub.json",
+  SlaBondManager: "contracts/sla/SlaBondManager.sol/SlaBondManager.json",
   TestStablecoin: "contracts/mocks/TestStablecoin.sol/TestStablecoin.json",
 } as const;
 

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import type { Interface } from "ethers";
 import { toFunctionSelector } from "viem";
 import { FUNCTION_ROLES, ROLES, type ManagedContract, type RoleName } from "../deploy/roles.js";
-import { MODEL_CLASSES, modelClassId } from "../deploy/config.js";
+import { MODEL_CLASSES, SLA_TIERS, modelClassId } from "../deploy/config.js";
 import { connectCinder, managedContracts } from "./helpers/fixture.js";
 
 const { loadCinder } = await connectCinder();
@@ -45,5 +45,25 @@ describe("Deployment (Ignition module deploy/Cinder.ts)", function () {
       expect(m.enabled).to.equal(true);
       expect(m.stakePerGpu).to.equal(mc.stakePerGpu);
     }
+  });
+
+  it("wires the market to the SLA bond manager once, with the configured tiers and the hub's epochs", async function () {
+    const c = await loadCinder();
+    const sla = await c.slaBondManager.getAddress();
+    expect(await c.jobMarket.slaBondManager()).to.equal(sla);
+    expect(await c.slaBondManager.JOB_MARKET()).to.equal(await c.jobMarket.getAddress());
+    expect(await c.slaBondManager.ORACLE_HUB()).to.equal(await c.oracleHub.getAddress());
+    expect(await c.slaBondManager.ASSET()).to.equal(await c.stablecoin.getAddress());
+    expect(await c.slaBondManager.EPOCH_LENGTH()).to.equal(await c.oracleHub.EPOCH_LENGTH());
+    expect(await c.slaBondManager.LATE_WINDOW_EPOCHS()).to.equal(await c.oracleHub.LATE_WINDOW_EPOCHS());
+    for (const [id, tier] of SLA_TIERS.entries()) {
+      const t = await c.slaBondManager.getTier(id);
+      expect([t.targetPpm, t.midPpm, t.lowPpm, t.creditBps, t.midCreditBps, t.lowCreditBps, t.bondPercent]).to.deep.equal(
+        [tier.targetPpm, tier.midPpm, tier.lowPpm, tier.creditBps, tier.midCreditBps, tier.lowCreditBps, tier.bondPercent].map(BigInt),
+      );
+    }
+    await expect(c.jobMarket.connect(c.governance).setSlaBondManager(c.stranger.address))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketSlaBondManagerAlreadySet")
+      .withArgs(sla);
   });
 });

@@ -47,6 +47,8 @@ interface IJobMarket {
     /// @param cancelled The client cancelled (no further extension).
     /// @param capacityReleased The lease's GPUs went back to the provider's free capacity.
     /// @param modelClassIndex The registry's index of the leased model class.
+    /// @param slaTier The SLA tier the lease was awarded under (the client's tier in the SlaBondManager).
+    /// @param slaBondPercent Its bond lock in percent of the lease value (0: no SLA bond, e.g. a batch job).
     /// @param released Paid out to the provider so far, fee included.
     struct Lease {
         address client;
@@ -60,6 +62,8 @@ interface IJobMarket {
         bool cancelled;
         bool capacityReleased;
         uint8 modelClassIndex;
+        uint8 slaTier;
+        uint8 slaBondPercent;
         uint128 released;
     }
 
@@ -143,6 +147,7 @@ interface IJobMarket {
     error JobMarketNoBids(uint256 orderId);
     error JobMarketOrderHasBids(uint256 orderId);
     error JobMarketNoBalance(address account);
+    error JobMarketSlaBondManagerAlreadySet(address current);
 
     // --- events ---
 
@@ -193,6 +198,7 @@ interface IJobMarket {
     event BalanceWithdrawn(address indexed account, uint256 amount);
     event FeesSwept(uint256 amount);
     event ParamsSet(Params params);
+    event SlaBondManagerSet(address slaBondManager);
 
     // --- direct orders and leases ---
 
@@ -271,6 +277,10 @@ interface IJobMarket {
     // --- governance ---
 
     function setParams(Params calldata params) external;
+    /// @notice Wires the SlaBondManager, once: from then on a lease's award locks the provider's SLA bond (an award
+    /// reverts, an auction fails, if the bond's free part is short), extend and cancel move the lock with the value,
+    /// and quit pays the exit penalty from it. Batch jobs carry no SLA bond. Governance (deployment wiring).
+    function setSlaBondManager(address slaBondManager) external;
     function pause() external;
     function unpause() external;
 
@@ -289,5 +299,6 @@ interface IJobMarket {
     function collectedFees() external view returns (uint256);
     function params() external view returns (Params memory);
     function leaseCount() external view returns (uint256);
+    function slaBondManager() external view returns (address);
     function orderCount() external view returns (uint256);
 }

@@ -11,6 +11,7 @@ import {IFeeRouter} from "../interfaces/IFeeRouter.sol";
 import {IJobMarket} from "../interfaces/IJobMarket.sol";
 import {IProviderRegistry} from "../interfaces/IProviderRegistry.sol";
 import {IRevenueRecorder} from "../interfaces/IRevenueRecorder.sol";
+import {ISlaBondManager} from "../interfaces/ISlaBondManager.sol";
 import {IStakingVault} from "../interfaces/IStakingVault.sol";
 import {LeaseMath} from "../libraries/LeaseMath.sol";
 
@@ -49,7 +50,9 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
     IRevenueRecorder public immutable REVENUE;
 
     Params private _params;
-    uint256 private _leaseCount;
+    /// @dev One slot: the award reads the SLA bond manager where it counts the lease.
+    uint96 private _leaseCount;
+    ISlaBondManager private _sla;
     uint256 private _orderCount;
     uint256 private _collectedFees;
     mapping(uint256 leaseId => Lease) private _leases;
@@ -104,7 +107,8 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         uint40 price = uint40(offer.pricePerGpuHour);
         uint256 value = _checkTerms(price, gpuCount, duration);
         _requireEligible(provider, modelClass);
-        leaseId = _award(msg.sender, provider, modelClass, gpuCount, price, duration, kind, 0);
+        (, uint16 sla) = _lockBond(provider, msg.sender, value, kind, true);
+        leaseId = _award(msg.sender, provider, modelClass, gpuCount, price, duration, kind, 0, sla);
         ASSET.safeTransferFrom(msg.sender, address(this), value);
     }
 
@@ -132,7 +136,10 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
             extraDuration > 0 && total <= MAX_LEASE_DURATION,
             JobMarketDurationOutOfBounds(total, lease.end - lease.start + 1, MAX_LEASE_DURATION)
         );
-        uint256 topUp = _value(lease, newEnd) - _value(lease, lease.end);
+        uint256 oldValue = _value(lease, lease.end);
+        uint256 newValue = _value(lease, newEnd);
+        uint256 topUp = newValue - oldValue;
+        if (lease.slaBondPercent != 0) _sla.adjustLock(leaseId, lease.provider, lease.slaBondPercent, oldValue, newValue);
         // newEnd <= start + MAX_LEASE_DURATION < 2^40.
         lease.end = uint40(newEnd);
         VAULT.recordExposure(lease.provider, uint40(newEnd));
@@ -147,7 +154,10 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         require(!lease.cancelled, JobMarketAlreadyCancelled(leaseId));
         uint256 newEnd = block.timestamp + _params.cancelNotice;
         require(newEnd < lease.end, JobMarketNothingToCancel(leaseId, newEnd, lease.end));
-        uint256 refund = _value(lease, lease.end) - _value(lease, newEnd);
+        uint256 oldValue = _value(lease, lease.end);
+        uint256 newValue = _value(lease, newEnd);
+        uint256 refund = oldValue - newValue;
+        if (lease.slaBondPercent != 0) _sla.adjustLock(leaseId, lease.provider, lease.slaBondPercent, oldValue, newValue);
         lease.end = uint40(newEnd);
         lease.cancelled = true;
         _credit(lease.client, refund);
@@ -160,7 +170,12 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         require(msg.sender == lease.provider, JobMarketNotProvider(leaseId, msg.sender));
         require(lease.status == LeaseStatus.Active, JobMarketInvalidLeaseStatus(leaseId, lease.status));
         require(block.timestamp < lease.end, JobMarketLeaseEnded(leaseId, lease.end));
-        uint256 refund = _value(lease, lease.end) - _value(lease, block.timestamp);
+        uint256 oldValue = _value(lease, lease.end);
+        uint256 newValue = _value(lease, block.timestamp);
+        uint256 refund = oldValue - newValue;
+        if (lease.slaBondPercent != 0) {
+            _sla.penalizeExit(leaseId, msg.sender, lease.client, lease.slaBondPercent, oldValue, newValue);
+        }
         lease.end = uint40(block.timestamp);
         _releaseCapacity(lease);
         _credit(lease.client, refund);
@@ -330,15 +345,19 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
             // the client gets its escrow and the bidder its deposit back.
             outcome = OrderStatus.Failed;
             _credit(bidder, _orderBidDeposit[orderId]);
-        } else if (_isEligible(bidder, order.modelClass, order.gpuCount)) {
-            outcome = OrderStatus.Awarded;
-            leaseId = _award(client, bidder, order.modelClass, order.gpuCount, order.bestPrice, order.duration, order.kind, orderId);
-            refund = escrow - LeaseMath.value(order.bestPrice, order.gpuCount, order.duration);
-            _credit(bidder, _orderBidDeposit[orderId]);
         } else {
-            // The best bidder can no longer serve: the order fails, and its deposit compensates the client.
-            outcome = OrderStatus.Failed;
-            refund += _orderBidDeposit[orderId];
+            uint256 awardedValue;
+            (leaseId, awardedValue) = _awardOrder(orderId, order, bidder);
+            if (leaseId != 0) {
+                outcome = OrderStatus.Awarded;
+                refund = escrow - awardedValue;
+                _credit(bidder, _orderBidDeposit[orderId]);
+            } else {
+                // The best bidder can no longer serve (eligibility or SLA bond): the order fails, and its deposit
+                // compensates the client.
+                outcome = OrderStatus.Failed;
+                refund += _orderBidDeposit[orderId];
+            }
         }
         order.status = outcome;
         if (refund > 0) _credit(client, refund);
@@ -381,6 +400,14 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
     /// @inheritdoc IJobMarket
     function setParams(Params calldata newParams) external restricted {
         _setParams(newParams);
+    }
+
+    /// @inheritdoc IJobMarket
+    function setSlaBondManager(address slaBondManager_) external restricted {
+        require(address(_sla) == address(0), JobMarketSlaBondManagerAlreadySet(address(_sla)));
+        require(slaBondManager_ != address(0), JobMarketZeroAddress("slaBondManager"));
+        _sla = ISlaBondManager(slaBondManager_);
+        emit SlaBondManagerSet(slaBondManager_);
     }
 
     /// @inheritdoc IJobMarket
@@ -451,6 +478,11 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
     }
 
     /// @inheritdoc IJobMarket
+    function slaBondManager() external view returns (address) {
+        return address(_sla);
+    }
+
+    /// @inheritdoc IJobMarket
     function orderCount() external view returns (uint256) {
         return _orderCount;
     }
@@ -459,8 +491,36 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
     // Internal
     // ------------------------------------------------------------------------------------------------------------
 
+    /// @dev Awards the order's best bid if its bidder is still eligible and its SLA bond locks; returns the lease id
+    /// (0 when not awarded) and the lease's value.
+    function _awardOrder(uint256 orderId, Order storage order, address bidder)
+        private
+        returns (uint256 leaseId, uint256 value)
+    {
+        if (!_isEligible(bidder, order.modelClass, order.gpuCount)) return (0, 0);
+        value = LeaseMath.value(order.bestPrice, order.gpuCount, order.duration);
+        (bool locked, uint16 sla) = _lockBond(bidder, order.client, value, order.kind, false);
+        if (!locked) return (0, 0);
+        leaseId = _award(
+            order.client, bidder, order.modelClass, order.gpuCount, order.bestPrice, order.duration, order.kind, orderId, sla
+        );
+    }
+
+    /// @dev Locks the SLA bond of the lease about to be created (id `_leaseCount + 1`): a lease (not a batch job)
+    /// under a wired SlaBondManager. `sla` packs the tier (high byte) and the bond percent (low byte) for the lease.
+    /// With `strict` a short bond reverts in the manager; without, `locked` is false.
+    function _lockBond(address provider, address client, uint256 value, JobKind kind, bool strict)
+        private
+        returns (bool locked, uint16 sla)
+    {
+        ISlaBondManager manager = _sla;
+        if (address(manager) == address(0) || kind != JobKind.Lease) return (true, 0);
+        (bool ok, uint8 tier, uint8 bondPercent) = manager.lockBond(_leaseCount + 1, provider, client, value, strict);
+        return (ok, (uint16(tier) << 8) | bondPercent);
+    }
+
     /// @dev Creates the lease: commits the provider's capacity (the registry reverts if too few GPUs are free) and
-    /// records the stake exposure until the lease's end. The SLA bond lock joins here in the SLA issue.
+    /// records the stake exposure until the lease's end. The caller locked its SLA bond (`sla`, see `_lockBond`).
     function _award(
         address client,
         address provider,
@@ -469,7 +529,8 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         uint40 price,
         uint40 duration,
         JobKind kind,
-        uint256 orderId
+        uint256 orderId,
+        uint16 sla
     ) private returns (uint256 leaseId) {
         IProviderRegistry.ModelClass memory mc = REGISTRY.getModelClass(modelClass);
         require(mc.enabled, JobMarketUnknownModelClass(modelClass));
@@ -489,6 +550,8 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
             cancelled: false,
             capacityReleased: false,
             modelClassIndex: mc.index,
+            slaTier: uint8(sla >> 8),
+            slaBondPercent: uint8(sla),
             released: 0
         });
         emit LeaseCreated(leaseId, client, provider, modelClass, gpuCount, price, block.timestamp, end, kind, orderId);

@@ -4,8 +4,9 @@
  *
  * Order: AccessManager (deployer as temporary admin) -> CNDR -> Timelock -> Governor -> ProviderRegistry ->
  * StakingVault -> the DEX (from the caller) and the BuybackBurner -> EmissionController, FeeRouter, JobMarket,
- * PaymentChannels -> OracleHub (the attestor: it writes oracle-signed GPU attestations into the registry); then the
- * one-time wiring (registry -> vault and market, emission recorders, model classes) while
+ * PaymentChannels -> OracleHub (the attestor: it writes oracle-signed GPU attestations into the registry) ->
+ * SlaBondManager (reads the market's leases and the hub's roots); then the
+ * one-time wiring (registry -> vault and market, emission recorders, market -> SLA bonds, model classes) while
  * the deployer is still admin,
  * then the function -> role map from `roles.ts`, role grants, and finally the handover: the timelock becomes the
  * AccessManager's only admin and the deployer renounces every power it held.
@@ -18,7 +19,8 @@
  * emissionLongTwapEpochs, emissionFloorPrice, emissionGuardRatioBps, buybackMaxPerEpoch, twapMinWindow, twapMaxAge, buybackMaxSlippageBps, minLeaseDuration, cancelNotice, challengeWindow, minBidWindow, maxBidWindow, minBidStepBps, minLeaseValue,
  * bidDeposit, channelThawPeriod, oracleSigners (default: Hardhat accounts #10..#13, see `LOCAL_ORACLE_SIGNERS`),
  * oracleSetChangeDelay (60 s locally; 7 days on public networks), oracleLateWindowEpochs (24),
- * oracleSilenceEpochs (3) (amounts in the settlement asset's smallest unit).
+ * oracleSilenceEpochs (3), slaExitPenaltyBps (1,000), slaBreachFaultThreshold (3) (amounts in the settlement asset's
+ * smallest unit). The SLA tiers are `SLA_TIERS` in `deploy/config.ts`.
  */
 import type {
   ContractFuture,
@@ -26,7 +28,7 @@ import type {
   ModuleParameterRuntimeValue,
 } from "@nomicfoundation/ignition-core";
 import { keccak256, toBytes, toFunctionSelector, zeroAddress } from "viem";
-import { LOCAL_ORACLE_SIGNERS, MODEL_CLASSES, modelClassId } from "../config.js";
+import { LOCAL_ORACLE_SIGNERS, MODEL_CLASSES, SLA_TIERS, modelClassId } from "../config.js";
 import { FUNCTION_ROLES, ROLE_LABELS, ROLES, type RoleName } from "../roles.js";
 
 const TIMELOCK_PROPOSER_ROLE = keccak256(toBytes("PROPOSER_ROLE"));
@@ -186,8 +188,22 @@ export function buildProtocol(
     },
   ]);
 
+  // --- SLA bonds: locked by the market's awards, settled with the hub's uptime leaves ---
+  const slaBondManager = m.contract("SlaBondManager", [
+    manager,
+    asset,
+    jobMarket,
+    oracleHub,
+    SLA_TIERS.map(({ name: _name, ...tier }) => tier),
+    {
+      exitPenaltyBps: m.getParameter("slaExitPenaltyBps", 1_000n),
+      breachFaultThreshold: m.getParameter("slaBreachFaultThreshold", 3n),
+    },
+  ]);
+
   // One-time wiring, while the deployer is the AccessManager's admin (unmapped functions default to ADMIN).
   const wiring = [
+    m.call(jobMarket, "setSlaBondManager", [slaBondManager], { id: "Market_setSlaBondManager" }),
     m.call(registry, "setStakingVault", [vault], { id: "Registry_setStakingVault" }),
     m.call(registry, "setJobMarket", [jobMarket], { id: "Registry_setJobMarket" }),
     m.call(emissionController, "wireRecorders", [jobMarket, paymentChannels], { id: "Emissions_wireRecorders" }),
@@ -209,6 +225,7 @@ export function buildProtocol(
     PaymentChannels: paymentChannels,
     BuybackBurner: buybackBurner,
     OracleHub: oracleHub,
+    SlaBondManager: slaBondManager,
   } as const;
   const mapping = [];
   for (const [contractName, roles] of Object.entries(FUNCTION_ROLES) as [
@@ -269,5 +286,6 @@ export function buildProtocol(
     paymentChannels,
     buybackBurner,
     oracleHub,
+    slaBondManager,
   };
 }

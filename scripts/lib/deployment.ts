@@ -18,6 +18,7 @@ export interface CinderAddresses {
   paymentChannels: string;
   buybackBurner: string;
   oracleHub: string;
+  slaBondManager: string;
   /** Local networks only. */
   stablecoin?: string;
   uniswapRouter?: string;
@@ -36,6 +37,7 @@ const FUTURES: Record<keyof CinderAddresses, string> = {
   paymentChannels: "Cinder#PaymentChannels",
   buybackBurner: "Cinder#BuybackBurner",
   oracleHub: "Cinder#OracleHub",
+  slaBondManager: "Cinder#SlaBondManager",
   stablecoin: "Cinder#TestStablecoin",
   uniswapRouter: "Cinder#UniswapV2Router02",
 };

@@ -23,6 +23,7 @@ import {
   PaymentChannels__factory,
   ProviderRegistry__factory,
   EmissionController__factory,
+  SlaBondManager__factory,
   StakingVault__factory,
 } from "../../types/ethers-contracts/index.js";
 import type { CinderAddresses } from "./deployment.js";
@@ -38,6 +39,7 @@ const INTERFACES: Partial<Record<keyof CinderAddresses, Interface>> = {
   paymentChannels: PaymentChannels__factory.createInterface(),
   buybackBurner: BuybackBurner__factory.createInterface(),
   oracleHub: OracleHub__factory.createInterface(),
+  slaBondManager: SlaBondManager__factory.createInterface(),
   governor: CinderGovernor__factory.createInterface(),
   timelock: CinderTimelock__factory.createInterface(),
 };

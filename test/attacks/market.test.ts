@@ -18,6 +18,7 @@ import {
   HookStablecoin__factory,
   JobMarket__factory,
   ProviderRegistry__factory,
+  SlaBondManager__factory,
   StakingVault__factory,
 } from "../../types/ethers-contracts/index.js";
 
@@ -83,6 +84,8 @@ async function deployHooked() {
   const market = JobMarket__factory.connect(await addr(deployed.jobMarket), c.deployer);
   const registry = ProviderRegistry__factory.connect(await addr(deployed.registry), c.deployer);
   const vault = StakingVault__factory.connect(await addr(deployed.vault), c.deployer);
+  const sla = SlaBondManager__factory.connect(await addr(deployed.slaBondManager), c.deployer);
+  const slaAddress = await sla.getAddress();
   const cndr = CinderToken__factory.connect(await addr(deployed.token), c.deployer);
   const manager = CinderAccessManager__factory.connect(await addr(deployed.manager), c.deployer);
   const timelock = await addr(deployed.timelock);
@@ -116,6 +119,9 @@ async function deployHooked() {
   await hook.execute(await registry.getAddress(), registry.interface.encodeFunctionData("setOffer", [H100, PRICE]));
   await hook.faucet(hookAddress, 1_000_000n * USD);
   await hook.execute(hookAddress, hook.interface.encodeFunctionData("approve", [marketAddress, 2n ** 256n - 1n]));
+  // SLA bond, so its leases can be awarded.
+  await hook.execute(hookAddress, hook.interface.encodeFunctionData("approve", [slaAddress, 2n ** 256n - 1n]));
+  await hook.execute(slaAddress, sla.interface.encodeFunctionData("deposit", [10_000n * USD]));
 
   // An honest provider and an honest client.
   const honest = c.providers[1];
@@ -125,6 +131,9 @@ async function deployHooked() {
   await cndr.connect(honest).approve(vaultAddress, 800n * ONE);
   await vault.connect(honest).stake(800n * ONE);
   await registry.connect(honest).setOffer(H100, PRICE);
+  await hook.faucet(honest.address, 10_000n * USD);
+  await hook.connect(honest).approve(slaAddress, 2n ** 256n - 1n);
+  await sla.connect(honest).deposit(10_000n * USD);
   const client = c.clients[0];
   await hook.faucet(client.address, 1_000_000n * USD);
   await hook.connect(client).approve(marketAddress, 2n ** 256n - 1n);

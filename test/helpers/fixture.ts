@@ -28,6 +28,7 @@ import {
   PaymentChannels__factory,
   ProviderRegistry__factory,
   EmissionController__factory,
+  SlaBondManager__factory,
   StakingVault__factory,
   TestStablecoin__factory,
 } from "../../types/ethers-contracts/index.js";
@@ -43,6 +44,8 @@ export const STARTING_BALANCE = 1_000_000n * ONE;
 export const USD = 1_000_000n;
 /** Test dollars each client starts with. */
 export const CLIENT_BALANCE = 1_000_000n * USD;
+/** SLA bond `onboardProvider` deposits unless told otherwise: enough for every lease the suites create. */
+export const PROVIDER_BOND = 100_000n * USD;
 
 export type Connection = NetworkConnection<"l1">;
 
@@ -74,6 +77,7 @@ async function deployCinder(connection: Connection) {
   const paymentChannels = PaymentChannels__factory.connect(await at(deployed.paymentChannels), deployer);
   const buybackBurner = BuybackBurner__factory.connect(await at(deployed.buybackBurner), deployer);
   const oracleHub = OracleHub__factory.connect(await at(deployed.oracleHub), deployer);
+  const slaBondManager = SlaBondManager__factory.connect(await at(deployed.slaBondManager), deployer);
   // The local oracle set (deploy/config.ts LOCAL_ORACLE_SIGNERS): accounts #10..#13, which sign reports in tests.
   const oracleSigners = signers.slice(10, 14);
   const uniswapRouter = new Contract(await at(deployed.uniswapRouter), UNISWAP_ARTIFACTS.router.abi, deployer);
@@ -105,10 +109,12 @@ async function deployCinder(connection: Connection) {
   }
 
   const channelsAddress = await paymentChannels.getAddress();
+  const slaAddress = await slaBondManager.getAddress();
   for (const account of [...clients, ...providers, stranger]) {
     await stablecoin.faucet(account.address, CLIENT_BALANCE);
     await stablecoin.connect(account).approve(marketAddress, ethers.MaxUint256);
     await stablecoin.connect(account).approve(channelsAddress, ethers.MaxUint256);
+    await stablecoin.connect(account).approve(slaAddress, ethers.MaxUint256);
   }
 
   return {
@@ -128,6 +134,7 @@ async function deployCinder(connection: Connection) {
     paymentChannels,
     buybackBurner,
     oracleHub,
+    slaBondManager,
     oracleSigners,
     uniswapRouter,
     uniswapFactory,
@@ -164,6 +171,7 @@ export async function deploymentAddresses(c: Cinder): Promise<CinderAddresses> {
     paymentChannels: await a(c.paymentChannels),
     buybackBurner: await a(c.buybackBurner),
     oracleHub: await a(c.oracleHub),
+    slaBondManager: await a(c.slaBondManager),
     stablecoin: await a(c.stablecoin),
     uniswapRouter: await a(c.uniswapRouter),
   };
@@ -181,6 +189,7 @@ export function managedContracts(c: Cinder): Record<ManagedContract, BaseContrac
     PaymentChannels: c.paymentChannels,
     BuybackBurner: c.buybackBurner,
     OracleHub: c.oracleHub,
+    SlaBondManager: c.slaBondManager,
   };
 }
 
@@ -199,13 +208,13 @@ export function nextGpuId(): string {
 }
 
 /**
- * Registers `provider`, attests `gpus` GPUs of `modelClass` through the attestor role, and stakes what they need
- * (or `stake` if given). Returns the GPU ids.
+ * Registers `provider`, attests `gpus` GPUs of `modelClass` through the attestor role, stakes what they need
+ * (or `stake` if given) and deposits `bond` of SLA bond (PROVIDER_BOND by default). Returns the GPU ids.
  */
 export async function onboardProvider(
   c: Cinder,
   provider: HardhatEthersSigner,
-  opts: { gpus?: number; modelClass?: string; stake?: bigint; tier?: number; commissionBps?: number } = {},
+  opts: { gpus?: number; modelClass?: string; stake?: bigint; tier?: number; commissionBps?: number; bond?: bigint } = {},
 ): Promise<string[]> {
   const gpus = opts.gpus ?? 2;
   const modelClass = opts.modelClass ?? H100;
@@ -228,5 +237,7 @@ export async function onboardProvider(
   }
   const stake = opts.stake ?? (await c.registry.requiredStake(provider.address));
   if (stake > 0n) await c.vault.connect(provider).stake(stake);
+  const bond = opts.bond ?? PROVIDER_BOND;
+  if (bond > 0n) await c.slaBondManager.connect(provider).deposit(bond);
   return ids;
 }

@@ -33,7 +33,7 @@ import {
 import { mnemonicToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { modelClassId } from "../../deploy/config.js";
-import { cinderTokenAbi, jobMarketAbi, oracleHubAbi, providerRegistryAbi, stakingVaultAbi, testStablecoinAbi } from "../../src/sdk/abis.js";
+import { cinderTokenAbi, jobMarketAbi, oracleHubAbi, providerRegistryAbi, stakingVaultAbi, testStablecoinAbi, slaBondManagerAbi } from "../../src/sdk/abis.js";
 import { createAgent } from "../../src/oracle/agent/server.js";
 import { SimulatedBackend } from "../../src/oracle/gpu/simulated.js";
 import { CpuExecutor } from "../../src/oracle/challenge/executors.js";
@@ -143,6 +143,7 @@ describe("Integration: oracle nodes, provider agents and the OracleHub on a hard
       jobMarket: recorded["Cinder#JobMarket"],
       stablecoin: recorded["Cinder#TestStablecoin"],
       hub: recorded["Cinder#OracleHub"],
+      sla: recorded["Cinder#SlaBondManager"],
     };
 
     // Agents first: a provider's metadata names its agent's URL.
@@ -230,6 +231,10 @@ describe("Integration: oracle nodes, provider agents and the OracleHub on a hard
       await send(provider, addresses.token, encodeFunctionData({ abi: cinderTokenAbi, functionName: "approve", args: [addresses.vault, maxUint256] }));
       await send(provider, addresses.vault, encodeFunctionData({ abi: stakingVaultAbi, functionName: "stake", args: [required] }));
       await send(provider, addresses.registry, encodeFunctionData({ abi: providerRegistryAbi, functionName: "setOffer", args: [H100, 2_000_000n] }));
+      // SLA bond in the stablecoin, which an award locks.
+      await send(provider, addresses.stablecoin, encodeFunctionData({ abi: testStablecoinAbi, functionName: "faucet", args: [provider.address, 100_000_000n] }));
+      await send(provider, addresses.stablecoin, encodeFunctionData({ abi: testStablecoinAbi, functionName: "approve", args: [addresses.sla, maxUint256] }));
+      await send(provider, addresses.sla, encodeFunctionData({ abi: slaBondManagerAbi, functionName: "deposit", args: [100_000_000n] }));
     }
 
     // The client leases one GPU of each provider for two hours.

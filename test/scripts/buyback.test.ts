@@ -88,7 +88,7 @@ describe("scripts: loadDeployment", function () {
   it("reads every contract of a complete journal", function () {
     const names = [
       "CinderAccessManager", "CinderToken", "CinderTimelock", "CinderGovernor", "ProviderRegistry", "StakingVault",
-      "FeeRouter", "EmissionController", "JobMarket", "PaymentChannels", "BuybackBurner", "OracleHub",
+      "FeeRouter", "EmissionController", "JobMarket", "PaymentChannels", "BuybackBurner", "OracleHub", "SlaBondManager",
     ];
     const recorded = Object.fromEntries(names.map((n, i) => [`Cinder#${n}`, `0x${(i + 1).toString(16).padStart(40, "0")}`]));
     mkdirSync(join(root, "chain-8"), { recursive: true });

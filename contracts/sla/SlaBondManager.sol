@@ -1,0 +1,489 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IJobMarket} from "../interfaces/IJobMarket.sol";
+import {IOracleHub} from "../interfaces/IOracleHub.sol";
+import {ISlaBondManager} from "../interfaces/ISlaBondManager.sol";
+import {ISlaFaultSink} from "../interfaces/ISlaFaultSink.sol";
+import {LeaseMath} from "../libraries/LeaseMath.sol";
+import {OracleLeaves} from "../libraries/OracleLeaves.sol";
+import {SlaMath} from "../libraries/SlaMath.sol";
+
+/// @title SlaBondManager
+/// @notice Provider SLA bonds in the stablecoin, locked per lease by the JobMarket, and the credits they pay clients
+/// when the oracle's uptime leaves show a breach.
+/// @dev Assumptions:
+/// - The stablecoin has no transfer fee and does not rebase; its hooks, if any, cannot reenter (nonReentrant).
+/// - The JobMarket (immutable) calls the hooks with the lease's true values, and records the tier and bond percent
+///   this contract returns at award in the lease; batch jobs carry no SLA (their result has the challenge path).
+/// - The oracle quorum is honest above its threshold and puts one uptime leaf in each epoch report for every lease
+///   active in that epoch (`secondsObserved` 0 when it could not observe it): a reported epoch without the lease's
+///   leaf cannot be settled past, and the lock is then only released after the claim window, without credit.
+/// - OracleHub's EPOCH_LENGTH and LATE_WINDOW_EPOCHS are immutable there, so they are copied here once.
+/// - The AccessManager maps `setTier`, `setParams` and `setFaultSink` to governance.
+/// Who pays: the credit comes from the locked bond only. DESIGN's "held stream first" needs the JobMarket to hold
+/// the stream past the last reported epoch until settlement; the market releases it at close today, so the bond is
+/// the one source, and its lock is sized to the tier's worst credit it should back.
+/// Invariant (DESIGN.md 1, 2): asset held >= liabilities = sum of bond totals + sum of balances; per provider,
+/// locked <= total and locked = sum over its open leases of lockOf(bondPercent, value); deposited = withdrawn +
+/// credits + penalties + total.
+contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondManager {
+    using SafeERC20 for IERC20;
+
+    /// @notice Tier ids are below this.
+    uint8 public constant MAX_TIERS = 8;
+    /// @notice Thresholds are at least 50% uptime.
+    uint32 public constant MIN_THRESHOLD_PPM = 500_000;
+    uint16 public constant MAX_EXIT_PENALTY_BPS = 10_000;
+    uint16 public constant MAX_BREACH_FAULT_THRESHOLD = 100;
+    /// @notice Unreported epochs one call may skip: bounds a call's gas (one hub read each).
+    uint256 public constant MAX_SKIPPED_EPOCHS = 1_000;
+
+    IERC20 public immutable ASSET;
+    IJobMarket public immutable JOB_MARKET;
+    IOracleHub public immutable ORACLE_HUB;
+    /// @notice OracleHub's epoch length and late window, copied at deployment.
+    uint256 public immutable EPOCH_LENGTH;
+    uint256 public immutable LATE_WINDOW_EPOCHS;
+
+    /// @dev A settlement call's walk over the lease's epochs: the next epoch to judge, the end (exclusive), the
+    /// oldest epoch still reportable, and how many unreported epochs were skipped.
+    struct Walk {
+        uint64 next;
+        uint64 endEpoch;
+        uint64 oldest;
+        uint256 skipped;
+    }
+
+    Params private _params;
+    ISlaFaultSink private _faultSink;
+    uint256 private _liabilities;
+    mapping(uint8 tier => Tier) private _tiers;
+    mapping(address client => uint8) private _clientTiers;
+    mapping(address provider => Bond) private _bonds;
+    mapping(address account => uint256) private _balances;
+    mapping(uint256 leaseId => Settlement) private _settlements;
+
+    /// @param tiers Tiers 0.. in order (0 is every client's default, so it must be given).
+    constructor(
+        address authority,
+        IERC20 asset,
+        IJobMarket jobMarket,
+        IOracleHub oracleHub,
+        Tier[] memory tiers,
+        Params memory initialParams
+    ) AccessManaged(authority) {
+        require(address(asset) != address(0), SlaBondManagerZeroAddress("asset"));
+        require(address(jobMarket) != address(0), SlaBondManagerZeroAddress("jobMarket"));
+        require(address(oracleHub) != address(0), SlaBondManagerZeroAddress("oracleHub"));
+        require(tiers.length > 0 && tiers.length <= MAX_TIERS, SlaBondManagerParameterOutOfBounds("tiers", tiers.length, 1, MAX_TIERS));
+        ASSET = asset;
+        JOB_MARKET = jobMarket;
+        ORACLE_HUB = oracleHub;
+        EPOCH_LENGTH = oracleHub.EPOCH_LENGTH();
+        LATE_WINDOW_EPOCHS = oracleHub.LATE_WINDOW_EPOCHS();
+        for (uint256 i; i < tiers.length; ++i) {
+            // i < MAX_TIERS = 8.
+            _setTier(uint8(i), tiers[i]);
+        }
+        _setParams(initialParams);
+    }
+
+    modifier onlyJobMarket() {
+        require(msg.sender == address(JOB_MARKET), SlaBondManagerNotJobMarket(msg.sender));
+        _;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Providers and clients
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc ISlaBondManager
+    function deposit(uint256 amount) external nonReentrant {
+        require(amount > 0, SlaBondManagerZeroAmount());
+        Bond storage bond = _bonds[msg.sender];
+        uint256 total = bond.total + amount;
+        require(total <= type(uint112).max, SlaBondManagerBondTooLarge(total, type(uint112).max));
+        bond.total = uint112(total);
+        _liabilities += amount;
+        ASSET.safeTransferFrom(msg.sender, address(this), amount);
+        emit BondDeposited(msg.sender, amount, total);
+    }
+
+    /// @inheritdoc ISlaBondManager
+    function withdrawBond(uint256 amount) external nonReentrant {
+        require(amount > 0, SlaBondManagerZeroAmount());
+        Bond storage bond = _bonds[msg.sender];
+        uint256 free = bond.total - bond.locked;
+        require(amount <= free, SlaBondManagerInsufficientFreeBond(msg.sender, free, amount));
+        // amount <= free <= total < 2^112.
+        uint256 total = bond.total - amount;
+        bond.total = uint112(total);
+        _liabilities -= amount;
+        ASSET.safeTransfer(msg.sender, amount);
+        emit BondWithdrawn(msg.sender, amount, total);
+    }
+
+    /// @inheritdoc ISlaBondManager
+    function setClientTier(uint8 tier) external {
+        _requireTier(tier);
+        _clientTiers[msg.sender] = tier;
+        emit ClientTierSet(msg.sender, tier);
+    }
+
+    /// @inheritdoc ISlaBondManager
+    function withdraw() external nonReentrant returns (uint256 amount) {
+        amount = _balances[msg.sender];
+        require(amount > 0, SlaBondManagerNoBalance(msg.sender));
+        _balances[msg.sender] = 0;
+        _liabilities -= amount;
+        ASSET.safeTransfer(msg.sender, amount);
+        emit BalanceWithdrawn(msg.sender, amount);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Settlement
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc ISlaBondManager
+    function settle(uint256 leaseId, UptimeProof[] calldata proofs)
+        external
+        nonReentrant
+        returns (bool closed, uint256 credit)
+    {
+        IJobMarket.Lease memory lease = _slaLease(leaseId);
+        Settlement memory s = _settlements[leaseId];
+        require(!s.closed, SlaBondManagerAlreadyClosed(leaseId));
+        uint256 epochLength = EPOCH_LENGTH;
+        // The lease's epochs: [start / L, ceil(end / L)); the last one holds its last second.
+        Walk memory w = Walk({
+            next: s.started ? s.nextEpoch : uint64(lease.start / epochLength),
+            endEpoch: uint64((uint256(lease.end) + epochLength - 1) / epochLength),
+            oldest: _oldestReportable(),
+            skipped: 0
+        });
+        for (uint256 i; i < proofs.length; ++i) {
+            _prove(leaseId, proofs[i], s, w);
+        }
+        // After the proofs, skip what can be skipped: unreported epochs past the late window.
+        while (
+            w.next < w.endEpoch && w.next < w.oldest && w.skipped < MAX_SKIPPED_EPOCHS
+                && ORACLE_HUB.epochRoot(w.next) == 0
+        ) {
+            ++w.next;
+            ++w.skipped;
+        }
+        s.nextEpoch = w.next;
+        s.started = true;
+        if (block.timestamp >= lease.end && w.next >= w.endEpoch) {
+            s.closed = true;
+            _settlements[leaseId] = s;
+            credit = _close(leaseId, lease, s.secondsUp, s.secondsObserved);
+            return (true, credit);
+        }
+        _settlements[leaseId] = s;
+        emit SlaProgressed(leaseId, w.next, s.secondsUp, s.secondsObserved);
+    }
+
+    /// @inheritdoc ISlaBondManager
+    function release(uint256 leaseId) external nonReentrant returns (uint256 lock) {
+        IJobMarket.Lease memory lease = _slaLease(leaseId);
+        Settlement storage s = _settlements[leaseId];
+        require(!s.closed, SlaBondManagerAlreadyClosed(leaseId));
+        uint256 at = _releasableAt(lease.end);
+        require(block.timestamp >= at, SlaBondManagerClaimWindowOpen(leaseId, at));
+        s.closed = true;
+        lock = SlaMath.lockOf(lease.slaBondPercent, _value(lease));
+        // The lease's lock is part of the provider's locked total (see the contract invariant).
+        _bonds[lease.provider].locked -= uint112(lock);
+        emit BondReleased(leaseId, lease.provider, lock);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // JobMarket hooks
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc ISlaBondManager
+    function lockBond(uint256 leaseId, address provider, address client, uint256 value, bool strict)
+        external
+        onlyJobMarket
+        returns (bool locked, uint8 tier, uint8 bondPercent)
+    {
+        tier = _clientTiers[client];
+        bondPercent = _tiers[tier].bondPercent;
+        uint256 lock = SlaMath.lockOf(bondPercent, value);
+        Bond storage bond = _bonds[provider];
+        uint256 free = bond.total - bond.locked;
+        if (lock > free) {
+            require(!strict, SlaBondManagerInsufficientFreeBond(provider, free, lock));
+            return (false, tier, bondPercent);
+        }
+        // lock <= free, so locked + lock <= total < 2^112.
+        bond.locked += uint112(lock);
+        emit BondLocked(leaseId, provider, client, tier, lock);
+        return (true, tier, bondPercent);
+    }
+
+    /// @inheritdoc ISlaBondManager
+    function adjustLock(uint256 leaseId, address provider, uint8 bondPercent, uint256 oldValue, uint256 newValue)
+        external
+        onlyJobMarket
+    {
+        uint256 oldLock = SlaMath.lockOf(bondPercent, oldValue);
+        uint256 newLock = SlaMath.lockOf(bondPercent, newValue);
+        Bond storage bond = _bonds[provider];
+        if (newLock > oldLock) {
+            uint256 free = bond.total - bond.locked;
+            uint256 more = newLock - oldLock;
+            require(more <= free, SlaBondManagerInsufficientFreeBond(provider, free, more));
+            bond.locked += uint112(more);
+        } else {
+            // oldLock is part of locked.
+            bond.locked -= uint112(oldLock - newLock);
+        }
+        emit BondLockChanged(leaseId, provider, oldLock, newLock);
+    }
+
+    /// @inheritdoc ISlaBondManager
+    function penalizeExit(
+        uint256 leaseId,
+        address provider,
+        address client,
+        uint8 bondPercent,
+        uint256 oldValue,
+        uint256 newValue
+    ) external onlyJobMarket {
+        uint256 newLock = SlaMath.lockOf(bondPercent, newValue);
+        // The unserved part's lock: what stops backing the lease. The penalty comes from it only, so the served
+        // part's lock still backs its credit in full (credits draw on the bond first).
+        uint256 freed = SlaMath.lockOf(bondPercent, oldValue) - newLock;
+        uint256 penalty = Math.min((oldValue - newValue) * _params.exitPenaltyBps / SlaMath.MAX_BPS, freed);
+        Bond storage bond = _bonds[provider];
+        // freed is part of locked and penalty <= freed <= locked <= total.
+        bond.locked -= uint112(freed);
+        bond.total -= uint112(penalty);
+        _credit(client, penalty);
+        emit ExitPenalized(leaseId, provider, client, penalty, newLock);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Governance
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc ISlaBondManager
+    function setTier(uint8 tier, Tier calldata config) external restricted {
+        require(tier < MAX_TIERS, SlaBondManagerUnknownTier(tier));
+        _setTier(tier, config);
+    }
+
+    /// @inheritdoc ISlaBondManager
+    function setParams(Params calldata newParams) external restricted {
+        _setParams(newParams);
+    }
+
+    /// @inheritdoc ISlaBondManager
+    function setFaultSink(address sink) external restricted {
+        require(address(_faultSink) == address(0), SlaBondManagerFaultSinkAlreadySet(address(_faultSink)));
+        require(sink != address(0), SlaBondManagerZeroAddress("sink"));
+        _faultSink = ISlaFaultSink(sink);
+        emit FaultSinkSet(sink);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Views
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc ISlaBondManager
+    function getTier(uint8 tier) external view returns (Tier memory) {
+        return _tiers[tier];
+    }
+
+    /// @inheritdoc ISlaBondManager
+    function clientTier(address client) external view returns (uint8) {
+        return _clientTiers[client];
+    }
+
+    /// @inheritdoc ISlaBondManager
+    function bondOf(address provider) external view returns (Bond memory) {
+        return _bonds[provider];
+    }
+
+    /// @inheritdoc ISlaBondManager
+    function freeBond(address provider) external view returns (uint256) {
+        Bond storage bond = _bonds[provider];
+        return bond.total - bond.locked;
+    }
+
+    /// @inheritdoc ISlaBondManager
+    function balanceOf(address account) external view returns (uint256) {
+        return _balances[account];
+    }
+
+    /// @inheritdoc ISlaBondManager
+    function getSettlement(uint256 leaseId) external view returns (Settlement memory) {
+        return _settlements[leaseId];
+    }
+
+    /// @inheritdoc ISlaBondManager
+    function params() external view returns (Params memory) {
+        return _params;
+    }
+
+    /// @inheritdoc ISlaBondManager
+    function faultSink() external view returns (address) {
+        return address(_faultSink);
+    }
+
+    /// @inheritdoc ISlaBondManager
+    function liabilities() external view returns (uint256) {
+        return _liabilities;
+    }
+
+    /// @inheritdoc ISlaBondManager
+    function releasableAt(uint256 leaseId) external view returns (uint256) {
+        return _releasableAt(JOB_MARKET.getLease(leaseId).end);
+    }
+
+    /// @inheritdoc ISlaBondManager
+    function creditBpsFor(uint8 tier, uint256 secondsUp, uint256 secondsObserved) external view returns (uint256) {
+        return SlaMath.creditBps(_requireTier(tier), secondsUp, secondsObserved);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Internal
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @dev Checks one proof against the walk: its epoch is the next to judge or later, every epoch skipped before
+    /// it can never be reported, and the leaf is under the epoch's root; adds its seconds to `s`.
+    function _prove(uint256 leaseId, UptimeProof calldata p, Settlement memory s, Walk memory w) private view {
+        uint64 epoch = p.epoch;
+        uint64 next = w.next;
+        require(epoch >= next, SlaBondManagerEpochOutOfOrder(epoch, next));
+        require(epoch < w.endEpoch, SlaBondManagerEpochAfterLease(epoch, w.endEpoch - 1));
+        for (; next < epoch; ++next) {
+            require(ORACLE_HUB.epochRoot(next) == 0, SlaBondManagerMissingEpoch(next));
+            require(next < w.oldest, SlaBondManagerEpochStillReportable(next, w.oldest));
+            require(++w.skipped <= MAX_SKIPPED_EPOCHS, SlaBondManagerTooManySkipped(w.skipped, MAX_SKIPPED_EPOCHS));
+        }
+        bytes32 root = ORACLE_HUB.epochRoot(epoch);
+        require(root != 0, SlaBondManagerEpochNotReported(epoch));
+        uint32 up = p.secondsUp;
+        uint32 observed = p.secondsObserved;
+        require(up <= observed, SlaBondManagerUptimeAboveObserved(epoch, up, observed));
+        require(
+            MerkleProof.verifyCalldata(p.proof, root, OracleLeaves.uptime(leaseId, epoch, up, observed)),
+            SlaBondManagerInvalidProof(epoch)
+        );
+        // Sums of uint32 per epoch over fewer than 2^32 epochs stay below 2^64.
+        s.secondsUp += up;
+        s.secondsObserved += observed;
+        w.next = epoch + 1;
+    }
+
+    /// @dev Pays the credit from the lease's lock, unlocks the rest, and counts a breach.
+    function _close(uint256 leaseId, IJobMarket.Lease memory lease, uint256 up, uint256 observed)
+        private
+        returns (uint256 credit)
+    {
+        uint256 charge = _value(lease);
+        uint256 lock = SlaMath.lockOf(lease.slaBondPercent, charge);
+        uint256 bps = SlaMath.creditBps(_tiers[lease.slaTier], up, observed);
+        // Capped at the lock, so settlement never reverts for lack of bond.
+        credit = Math.min(SlaMath.credit(charge, bps), lock);
+        Bond memory bond = _bonds[lease.provider];
+        // lock is part of locked, credit <= lock <= total.
+        bond.locked -= uint112(lock);
+        bond.total -= uint112(credit);
+        address sink;
+        bool fault;
+        // Nothing observed (every epoch silent) is neither a breach nor a met SLA: the streak stays.
+        if (observed != 0) {
+            if (bps == 0) {
+                bond.breachStreak = 0;
+            } else if (++bond.breachStreak >= _params.breachFaultThreshold) {
+                fault = true;
+                sink = address(_faultSink);
+                bond.breachStreak = 0;
+            }
+        }
+        _bonds[lease.provider] = bond;
+        _credit(lease.client, credit);
+        emit SlaSettled(leaseId, lease.provider, lease.client, lease.slaTier, up, observed, charge, credit, lock);
+        if (fault) {
+            uint256 breaches = _params.breachFaultThreshold;
+            emit RepeatedBreaches(lease.provider, breaches, leaseId, sink);
+            // Effects are done; the sink is the governance-wired SlashingManager.
+            if (sink != address(0)) ISlaFaultSink(sink).onRepeatedBreaches(lease.provider, breaches, leaseId);
+        }
+    }
+
+    /// @dev The lease, if it carries an SLA bond (a lease, not a batch job, awarded while this contract was wired).
+    function _slaLease(uint256 leaseId) private view returns (IJobMarket.Lease memory lease) {
+        lease = JOB_MARKET.getLease(leaseId);
+        require(
+            lease.status != IJobMarket.LeaseStatus.None && lease.kind == IJobMarket.JobKind.Lease
+                && lease.slaBondPercent != 0,
+            SlaBondManagerNoSla(leaseId)
+        );
+    }
+
+    function _value(IJobMarket.Lease memory lease) private pure returns (uint256) {
+        return LeaseMath.value(lease.pricePerGpuHour, lease.gpuCount, lease.end - lease.start);
+    }
+
+    /// @dev The oldest epoch the hub still accepts a report for: every earlier unreported epoch stays unreported.
+    function _oldestReportable() private view returns (uint64) {
+        uint256 current = block.timestamp / EPOCH_LENGTH;
+        // LATE_WINDOW_EPOCHS <= 720 in the hub; the epoch fits a uint64 for any timestamp.
+        return uint64(current > LATE_WINDOW_EPOCHS ? current - LATE_WINDOW_EPOCHS : 0);
+    }
+
+    /// @dev The start of the epoch after the one where the lease's last epoch stops being reportable: the last
+    /// epoch e = ceil(end / L) - 1 is reportable until epoch e + LATE_WINDOW_EPOCHS ends, and one more epoch is
+    /// left for the settlement itself.
+    function _releasableAt(uint256 end) private view returns (uint256) {
+        uint256 endEpoch = (end + EPOCH_LENGTH - 1) / EPOCH_LENGTH;
+        return (endEpoch + LATE_WINDOW_EPOCHS + 1) * EPOCH_LENGTH;
+    }
+
+    function _credit(address account, uint256 amount) private {
+        if (amount == 0) return;
+        // The amount moved from a bond total to a balance: liabilities are unchanged.
+        _balances[account] += amount;
+        emit BalanceCredited(account, amount);
+    }
+
+    function _requireTier(uint8 tier) private view returns (Tier memory config) {
+        config = _tiers[tier];
+        require(tier < MAX_TIERS && config.bondPercent != 0, SlaBondManagerUnknownTier(tier));
+    }
+
+    function _setTier(uint8 tier, Tier memory t) private {
+        _checkBounds("targetPpm", t.targetPpm, MIN_THRESHOLD_PPM, SlaMath.PPM);
+        _checkBounds("midPpm", t.midPpm, MIN_THRESHOLD_PPM, t.targetPpm);
+        _checkBounds("lowPpm", t.lowPpm, MIN_THRESHOLD_PPM, t.midPpm);
+        _checkBounds("creditBps", t.creditBps, 1, SlaMath.MAX_BPS);
+        _checkBounds("midCreditBps", t.midCreditBps, t.creditBps, SlaMath.MAX_BPS);
+        _checkBounds("lowCreditBps", t.lowCreditBps, t.midCreditBps, SlaMath.MAX_BPS);
+        _checkBounds("bondPercent", t.bondPercent, 1, 100);
+        _tiers[tier] = t;
+        emit TierSet(tier, t);
+    }
+
+    function _setParams(Params memory p) private {
+        _checkBounds("exitPenaltyBps", p.exitPenaltyBps, 0, MAX_EXIT_PENALTY_BPS);
+        _checkBounds("breachFaultThreshold", p.breachFaultThreshold, 1, MAX_BREACH_FAULT_THRESHOLD);
+        _params = p;
+        emit ParamsSet(p);
+    }
+
+    function _checkBounds(string memory name, uint256 value, uint256 min, uint256 max) private pure {
+        require(value >= min && value <= max, SlaBondManagerParameterOutOfBounds(name, value, min, max));
+    }
+}
