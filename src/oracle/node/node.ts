@@ -235,6 +235,9 @@ export class OracleNode {
       const current = this.epochAt(now);
       this.#m.epoch.set(current);
       const oldest = Math.max(0, current - this.#lateWindow);
+      // Epochs past the late window can no longer be reported: forget them (bounded memory on a long-lived node).
+      for (const epoch of this.#done) if (epoch < oldest) this.#done.delete(epoch);
+      for (const epoch of this.#sharedTo.keys()) if (epoch < oldest) this.#sharedTo.delete(epoch);
       for (let epoch = current - 1; epoch >= oldest && epoch >= 0; epoch--) {
         if (this.#done.has(epoch)) continue;
         const endMs = (epoch + 1) * this.#epochLength * 1000;
