@@ -103,7 +103,7 @@ export function parseNodeConfig(raw: unknown, env: Record<string, string | undef
   const listen = obj(c.listen ?? {}, "listen");
   const heartbeat = obj(c.heartbeat ?? {}, "heartbeat");
   const epoch = obj(c.epoch ?? {}, "epoch");
-  const key = (c.privateKey ?? env.CINDER_ORACLE_KEY) as unknown;
+  const key = (c.privateKey ?? (env.CINDER_ORACLE_KEY || undefined)) as unknown;
   if (key === undefined) throw new ConfigError("privateKey", "is missing: set CINDER_ORACLE_KEY to the node's 32-byte hex signing key");
   if (typeof key !== "string" || !KEY.test(key)) throw new ConfigError("privateKey", "must be 32 bytes of hex (0x + 64 digits)");
   if (!Array.isArray(c.peers ?? [])) throw new ConfigError("peers", "must be an array");
