@@ -3,7 +3,8 @@
  * pool's withdrawals), the guardian's veto window, execution by anyone (jail, slash, bounty, burn), the rate limit
  * with its FIFO of deferred slashes (never dropped, bounded), a slash of a pool with pending withdrawals, bounty
  * exclusions (the provider, its payout, oracle members), unjail after the cooldown and a top-up, governance bounds
- * (incl. unbonding > challenge window + veto window, bounty < 1/(1+m)), and every revert by its custom error.
+ * (incl. unbonding > challenge window + veto window, bounty < 1/(1+m)), the batched burn, and every revert by its
+ * custom error.
  */
 import { expect } from "chai";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
@@ -201,8 +202,14 @@ describe("SlashingManager.execute", function () {
       .withArgs(f.id, p.address, FRAUD, bounty, c.stranger.address, FRAUD - bounty, 0n);
     await expect(tx).to.emit(c.registry, "ProviderJailed").withArgs(p.address, executableAt + JAIL);
     await expect(tx).to.emit(c.vault, "SlashHoldChanged").withArgs(p.address, 0n);
-    await expect(tx).to.changeTokenBalances(c.ethers, c.token, [c.vault, c.stranger, sm], [-FRAUD, bounty, 0n]);
+    await expect(tx).to.changeTokenBalances(c.ethers, c.token, [c.vault, c.stranger, sm], [-FRAUD, bounty, FRAUD - bounty]);
+    // The rest waits in the manager for a batched burn, which anyone may call.
+    expect(await c.token.totalSupply()).to.equal(supply);
+    const burn = sm.connect(c.clients[1]).burnSlashed();
+    await expect(burn).to.emit(sm, "SlashedBurned").withArgs(FRAUD - bounty, c.clients[1].address);
+    await expect(burn).to.changeTokenBalances(c.ethers, c.token, [sm], [-(FRAUD - bounty)]);
     expect(await c.token.totalSupply()).to.equal(supply - (FRAUD - bounty));
+    await expect(sm.burnSlashed()).to.be.revertedWithCustomError(sm, "SlashingManagerNothingToBurn");
     expect(await c.registry.statusOf(p.address)).to.equal(PROVIDER_STATUS_JAILED);
     expect((await c.vault.getPool(p.address)).selfActive).to.equal(2n * H100_STAKE_PER_GPU - FRAUD);
     const proposal = await sm.getProposal(f.id);
@@ -285,11 +292,11 @@ describe("SlashingManager.execute", function () {
       [b, p1],
       [d, p2],
     ] as const) {
-      const supply = await c.token.totalSupply();
-      await expect(c.slashingManager.execute(f.id))
+      const tx = c.slashingManager.execute(f.id);
+      await expect(tx)
         .to.emit(c.slashingManager, "SlashExecuted")
         .withArgs(f.id, p.address, FRAUD, 0n, "0x0000000000000000000000000000000000000000", FRAUD, 0n);
-      expect(await c.token.totalSupply()).to.equal(supply - FRAUD);
+      await expect(tx).to.changeTokenBalances(c.ethers, c.token, [c.slashingManager, p, c.oracleSigners[0], payout], [FRAUD, 0n, 0n, 0n]);
     }
   });
 });

@@ -10,7 +10,8 @@ import {ISlaFaultSink} from "./ISlaFaultSink.sol";
 /// window in which the guardian may veto it, then anyone executes it. Execution jails the provider and slashes
 /// up to the window's rate limit; what the limit does not allow now is deferred in a bounded FIFO queue and
 /// slashed later, never dropped. The reporter gets a fixed fraction r of what is slashed, with r < 1/(1+m) (m the
-/// vault's delegation cap multiple), so reporting one's own fault never pays; the rest is burned.
+/// vault's delegation cap multiple), so reporting one's own fault never pays; the rest is burned (in batches, by
+/// anyone, through `burnSlashed`).
 ///
 /// Fault kinds: 1 failed GPU challenge, 2 attestation mismatch, 3 duplicate GPU identity, 4 missed heartbeats (the
 /// OracleHub's FaultType values), 5 repeated SLA breaches. The amount of a fault is `slashBps(kind)` of the
@@ -113,6 +114,8 @@ interface ISlashingManager is ISlaFaultSink {
     error SlashingManagerUnbondingTooShort(uint256 unbondingPeriod, uint256 challengeWindow, uint256 vetoWindow);
     /// @notice An address argument is zero.
     error SlashingManagerZeroAddress(string name);
+    /// @notice No slashed CNDR waits to be burned.
+    error SlashingManagerNothingToBurn();
 
     // --- events ---
 
@@ -126,8 +129,8 @@ interface ISlashingManager is ISlaFaultSink {
         uint256 executableAt
     );
     event SlashVetoed(bytes32 indexed id, address indexed provider, address guardian);
-    /// @notice A slash (or one deferred part of it) was taken from the pool: `bounty` to `reporter`, `burned` burned;
-    /// `deferred` is what the rate limit left queued.
+    /// @notice A slash (or one deferred part of it) was taken from the pool: `bounty` to `reporter`, `burned` left
+    /// here for `burnSlashed`; `deferred` is what the rate limit left queued.
     event SlashExecuted(
         bytes32 indexed id,
         address indexed provider,
@@ -137,6 +140,8 @@ interface ISlashingManager is ISlaFaultSink {
         uint256 burned,
         uint256 deferred
     );
+    /// @notice `amount` of slashed CNDR held here was burned, at `caller`'s request.
+    event SlashedBurned(uint256 amount, address caller);
     event SlashDeferred(bytes32 indexed id, address indexed provider, uint256 amount, uint256 queueIndex);
     event ParamsSet(Params params);
     event SlashBpsSet(uint8 indexed kind, uint256 slashBps);
@@ -159,6 +164,10 @@ interface ISlashingManager is ISlaFaultSink {
     /// Anyone.
     /// @return slashed What was taken from the pools.
     function executeDeferred(uint256 maxCount) external returns (uint256 slashed);
+
+    /// @notice Burns every CNDR this contract holds: the non-bounty part of executed slashes. Anyone.
+    /// @return burned What was burned.
+    function burnSlashed() external returns (uint256 burned);
 
     /// @notice Vetoes a pending proposal within its veto window and releases its hold. Guardian role.
     function veto(bytes32 id) external;

@@ -6553,6 +6553,30 @@ export const providerRegistryAbi = [
         "internalType": "address",
         "name": "provider",
         "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "gpuId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "gpuStakePerGpu",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "provider",
+        "type": "address"
       }
     ],
     "name": "isActive",
@@ -18430,6 +18454,11 @@ export const slashingManagerAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "SlashingManagerNothingToBurn",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "string",
@@ -18809,6 +18838,25 @@ export const slashingManagerAbi = [
     "type": "event"
   },
   {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "SlashedBurned",
+    "type": "event"
+  },
+  {
     "inputs": [],
     "name": "JOB_MARKET",
     "outputs": [
@@ -19053,6 +19101,19 @@ export const slashingManagerAbi = [
       }
     ],
     "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "burnSlashed",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "burned",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable",
     "type": "function"
   },
   {
