@@ -12,6 +12,7 @@ import {IOracleHub} from "../interfaces/IOracleHub.sol";
 import {IProviderRegistry} from "../interfaces/IProviderRegistry.sol";
 import {ISlashingManager} from "../interfaces/ISlashingManager.sol";
 import {IStakingVault} from "../interfaces/IStakingVault.sol";
+import {SlashMath} from "../libraries/SlashMath.sol";
 
 /// @title SlashingManager
 /// @notice Proposals, veto window, rate-limited execution with a deferred FIFO queue, reporter bounty and burn.
@@ -256,9 +257,7 @@ contract SlashingManager is AccessManaged, ReentrancyGuardTransient, ISlashingMa
 
     /// @inheritdoc ISlashingManager
     function effectiveBountyBps() public view returns (uint256) {
-        // The largest r with r x (1 + m) < 10,000, rounded down, so a self-report never breaks even.
-        uint256 below = (_MAX_BPS - 1) / (1 + uint256(VAULT.delegationCapMultiple()));
-        return Math.min(_params.bountyBps, below);
+        return Math.min(_params.bountyBps, SlashMath.maxBountyBps(VAULT.delegationCapMultiple()));
     }
 
     /// @inheritdoc ISlashingManager
@@ -298,7 +297,8 @@ contract SlashingManager is AccessManaged, ReentrancyGuardTransient, ISlashingMa
         exhausted = slashed < take;
         address to = _bountyRecipient(provider, reporter);
         // Rounds down: the bounty never exceeds r x slashed; the dust is burned.
-        uint256 bounty = to == address(0) ? 0 : (slashed * effectiveBountyBps()) / _MAX_BPS;
+        uint256 bounty =
+            to == address(0) ? 0 : SlashMath.bounty(slashed, _params.bountyBps, VAULT.delegationCapMultiple());
         uint256 burned = slashed - bounty;
         if (bounty > 0) TOKEN.safeTransfer(to, bounty);
         emit SlashExecuted(id, provider, slashed, bounty, to, burned, exhausted ? 0 : deferred);
@@ -325,8 +325,7 @@ contract SlashingManager is AccessManaged, ReentrancyGuardTransient, ISlashingMa
         require(kind >= 1 && kind <= KIND_COUNT, SlashingManagerInvalidKind(kind));
         uint256 base = _perGpuStake(provider, kind, subject, checkLease);
         // Rounds up, and at least 1 wei: rounding never turns a fault into no slash.
-        amount = Math.max(1, Math.mulDiv(base, _slashBps[kind], _MAX_BPS, Math.Rounding.Ceil));
-        amount = Math.min(amount, _params.maxPerEvent);
+        amount = SlashMath.amount(base, _slashBps[kind], _params.maxPerEvent);
     }
 
     function _perGpuStake(address provider, uint8 kind, bytes32 subject, bool checkLease)
@@ -376,7 +375,7 @@ contract SlashingManager is AccessManaged, ReentrancyGuardTransient, ISlashingMa
         _bound("jailCooldown", p.jailCooldown, MIN_JAIL_COOLDOWN, MAX_JAIL_COOLDOWN);
         _bound("maxPerEvent", p.maxPerEvent, MIN_MAX_PER_EVENT, MAX_MAX_PER_EVENT);
         _bound("maxPerWindow", p.maxPerWindow, p.maxPerEvent, MAX_MAX_PER_WINDOW);
-        uint256 maxBounty = (_MAX_BPS - 1) / (1 + uint256(VAULT.delegationCapMultiple()));
+        uint256 maxBounty = SlashMath.maxBountyBps(VAULT.delegationCapMultiple());
         _bound("bountyBps", p.bountyBps, 0, maxBounty);
         uint256 unbonding = VAULT.unbondingPeriod();
         uint256 challenge = JOB_MARKET.params().challengeWindow;
