@@ -510,6 +510,15 @@ describe("SlaBondManager repeated breaches", function () {
     const proposal = await c.slashingManager.getProposal(faultId);
     expect([proposal.provider, proposal.amount, proposal.kind, proposal.status]).to.deep.equal([s.provider.address, amount, 5n, 1n]);
     expect((await c.vault.getPool(s.provider.address)).slashHolds).to.equal(1n);
+    // After the veto window anyone executes it: the provider is jailed, and with no reporter all of it is burned.
+    await c.networkHelpers.time.setNextBlockTimestamp(proposal.executableAt);
+    const executed = c.slashingManager.connect(c.stranger).execute(faultId);
+    await expect(executed)
+      .to.emit(c.slashingManager, "SlashExecuted")
+      .withArgs(faultId, s.provider.address, amount, 0n, ZeroAddress, amount, 0n);
+    await expect(executed)
+      .to.emit(c.registry, "ProviderJailed")
+      .withArgs(s.provider.address, proposal.executableAt + (await c.slashingManager.params()).jailCooldown);
     expect((await sla.bondOf(s.provider.address)).breachStreak).to.equal(0n);
   });
 });
