@@ -332,6 +332,39 @@ const oracleLeaves: Leaf[] = Array.from({ length: 100_000 }, (_, i) => ({
   if ((await sla.balanceOf(client1.address)) === 0n) throw new Error("the settlements paid no credit");
 }
 
+// --- slashing: a fault report accepted by the hub, proposed, then executed after the veto window (steady state: the
+// pool's hold slot, the limiter, the reporter's CNDR balance and the provider's jail already written by a first one) ---
+{
+  const sm = c.slashingManager;
+  const reporter = c.stranger;
+  let n = 0;
+  const fault = async () => {
+    n += 1;
+    const report = {
+      configDigest: await hub.configDigest(),
+      provider: p3.address,
+      faultType: 1n, // failed GPU challenge: all of the GPU's per-GPU stake
+      subject: tag("bench-gpu-1"),
+      epoch: await hub.currentEpoch(),
+      evidenceHash: tag(`bench-fault-${n}`),
+    };
+    await (await hub.submitFaultReport(report, await signReport(nodes4.slice(0, 3), oracleDomain, "FaultReport", { ...report }))).wait();
+    return { report, id: await hub.hashFaultReport(report) };
+  };
+  const veto = Number((await sm.params()).vetoWindow);
+  const warm = await fault();
+  await (await sm.connect(reporter).propose(warm.report)).wait();
+  await time.increase(veto);
+  await (await sm.execute(warm.id)).wait();
+  const measured = await fault();
+  await measure("SlashingManager.propose", sm.connect(reporter).propose(measured.report));
+  await time.increase(veto);
+  await measure("SlashingManager.execute", sm.execute(measured.id));
+  const vetoed = await fault();
+  await (await sm.connect(reporter).propose(vetoed.report)).wait();
+  await measure("SlashingManager.veto", sm.connect(c.guardian).veto(vetoed.id));
+}
+
 // Five signatures need a larger set: 7 nodes (f = 2, threshold 5), applied through governance's delayed change.
 {
   const wallets7 = Array.from({ length: 7 }, (_, i) => new Wallet(tag(`bench-oracle-${i}`), c.ethers.provider));

@@ -32,6 +32,8 @@ export const TARGETS: Record<string, Target> = {
   // One settlement of one lease at proof depth 17: over 24 epochs (total / 24), and over a single epoch.
   "SlaBondManager.settle.epochs24.perEpoch": { kind: "max", gas: 30_000 },
   "SlaBondManager.settle.epochs1": { kind: "max", gas: 110_000 },
+  "SlashingManager.propose": { kind: "max", gas: 120_000 },
+  "SlashingManager.execute": { kind: "max", gas: 120_000 },
 };
 
 /** Whether `name`'s figure meets its target (true when it has none). */

@@ -11,7 +11,7 @@ export const ROLES = {
   ADMIN: 0n,
   /** Governance: the timelock. Parameter setters. */
   GOVERNANCE: 1n,
-  /** Guardian multisig: pause new activity, veto a pending slash. Never moves funds. */
+  /** Guardian multisig: pause new activity, veto a pending slash (SlashingManager.veto). Never moves funds. */
   GUARDIAN: 2n,
   /** Mints CNDR emissions: the EmissionController. */
   MINTER: 10n,
@@ -97,6 +97,12 @@ export const FUNCTION_ROLES = {
       "setParams((uint16,uint16))",
       "setFaultSink(address)",
     ],
+  },
+  // Proposing (from hub-accepted fault reports) and executing after the veto window are anyone's; the
+  // repeated-breach hook checks the wired SlaBondManager's address.
+  SlashingManager: {
+    GOVERNANCE: ["setParams((uint40,uint40,uint40,uint16,uint96,uint96))", "setSlashBps(uint8,uint16)"],
+    GUARDIAN: ["veto(bytes32)"],
   },
 } as const satisfies Record<string, Partial<Record<RoleName, readonly string[]>>>;
 

@@ -22,6 +22,7 @@ export const SDK_CONTRACTS = {
   BuybackBurner: "contracts/economics/BuybackBurner.sol/BuybackBurner.json",
   OracleHub: "contracts/oracle/OracleHub.sol/OracleHub.json",
   SlaBondManager: "contracts/sla/SlaBondManager.sol/SlaBondManager.json",
+  SlashingManager: "contracts/slashing/SlashingManager.sol/SlashingManager.json",
   TestStablecoin: "contracts/mocks/TestStablecoin.sol/TestStablecoin.json",
 } as const;
 

@@ -5,12 +5,13 @@
  * its custom error, and bond solvency (DESIGN.md invariants 1 and 2) over a fixed-seed random sequence.
  */
 import { expect } from "chai";
+import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
+import { AbiCoder, keccak256, toBeHex, toUtf8Bytes, ZeroAddress } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { SLA_TIER, SLA_TIERS } from "../deploy/config.js";
 import { buildTree, type Leaf, type LeafTree } from "../src/oracle/leaves.js";
-import { connectCinder, H100, onboardProvider, PROVIDER_BOND, USD, type Cinder } from "./helpers/fixture.js";
+import { connectCinder, H100, H100_STAKE_PER_GPU, onboardProvider, PROVIDER_BOND, USD, type Cinder } from "./helpers/fixture.js";
 import { signReport } from "./helpers/oracle.js";
-import { FaultSinkRecorder__factory } from "../types/ethers-contracts/index.js";
 
 const { connection, loadCinder } = await connectCinder();
 
@@ -467,9 +468,9 @@ describe("SlaBondManager repeated breaches", function () {
     const s = await setupOnce();
     const { c } = s;
     const sla = c.slaBondManager;
-    const sink = await new FaultSinkRecorder__factory(c.deployer).deploy();
-    const sinkAddress = await sink.getAddress();
-    await expect(sla.connect(c.governance).setFaultSink(sinkAddress)).to.emit(sla, "FaultSinkSet").withArgs(sinkAddress);
+    // Deployment wired the SlashingManager as the sink, once.
+    const sinkAddress = await c.slashingManager.getAddress();
+    expect(await sla.faultSink()).to.equal(sinkAddress);
     await expect(sla.connect(c.governance).setFaultSink(c.stranger.address))
       .to.be.revertedWithCustomError(sla, "SlaBondManagerFaultSinkAlreadySet")
       .withArgs(sinkAddress);
@@ -492,10 +493,32 @@ describe("SlaBondManager repeated breaches", function () {
     await settle(2);
     await settle(3);
     expect((await sla.bondOf(s.provider.address)).breachStreak).to.equal(2n);
-    await expect(settle(4)).to.emit(sla, "RepeatedBreaches").withArgs(s.provider.address, 3n, leases[4].id, sinkAddress);
-    expect(await sink.callCount()).to.equal(1n);
-    const call = await sink.callAt(0);
-    expect([call.provider, call.breaches, call.leaseId]).to.deep.equal([s.provider.address, 3n, leases[4].id]);
+    const faultId = keccak256(
+      AbiCoder.defaultAbiCoder().encode(
+        ["bytes32", "uint256", "uint32"],
+        [keccak256(toUtf8Bytes("CinderSlaRepeatedBreaches")), leases[4].id, 1n],
+      ),
+    );
+    const fourth = settle(4);
+    await expect(fourth).to.emit(sla, "RepeatedBreaches").withArgs(s.provider.address, 3n, leases[4].id, sinkAddress);
+    // The sink turned the breaches into a kind-5 proposal (a third of the H100 per-GPU stake, rounded up), with no
+    // reporter, holding the pool's withdrawals.
+    const amount = (H100_STAKE_PER_GPU * 3_333n + 9_999n) / 10_000n;
+    await expect(fourth)
+      .to.emit(c.slashingManager, "SlashProposed")
+      .withArgs(faultId, s.provider.address, 5n, toBeHex(leases[4].id, 32), amount, ZeroAddress, anyValue);
+    const proposal = await c.slashingManager.getProposal(faultId);
+    expect([proposal.provider, proposal.amount, proposal.kind, proposal.status]).to.deep.equal([s.provider.address, amount, 5n, 1n]);
+    expect((await c.vault.getPool(s.provider.address)).slashHolds).to.equal(1n);
+    // After the veto window anyone executes it: the provider is jailed, and with no reporter all of it is burned.
+    await c.networkHelpers.time.setNextBlockTimestamp(proposal.executableAt);
+    const executed = c.slashingManager.connect(c.stranger).execute(faultId);
+    await expect(executed)
+      .to.emit(c.slashingManager, "SlashExecuted")
+      .withArgs(faultId, s.provider.address, amount, 0n, ZeroAddress, amount, 0n);
+    await expect(executed)
+      .to.emit(c.registry, "ProviderJailed")
+      .withArgs(s.provider.address, proposal.executableAt + (await c.slashingManager.params()).jailCooldown);
     expect((await sla.bondOf(s.provider.address)).breachStreak).to.equal(0n);
   });
 });
@@ -536,8 +559,8 @@ describe("SlaBondManager governance", function () {
       .to.be.revertedWithCustomError(sla, "SlaBondManagerParameterOutOfBounds")
       .withArgs("breachFaultThreshold", 0n, 1n, 100n);
     await expect(sla.setFaultSink("0x0000000000000000000000000000000000000000"))
-      .to.be.revertedWithCustomError(sla, "SlaBondManagerZeroAddress")
-      .withArgs("sink");
+      .to.be.revertedWithCustomError(sla, "SlaBondManagerFaultSinkAlreadySet")
+      .withArgs(await s.c.slashingManager.getAddress());
   });
 });
 

@@ -257,6 +257,9 @@ interface IProviderRegistry {
     /// @notice GPUs of the class not committed to leases (0 when more are committed than attested).
     function freeCapacity(address provider, bytes32 modelClass) external view returns (uint256);
     function getGpu(address provider, bytes32 gpuId) external view returns (Gpu memory);
+    /// @notice The stake per GPU of the model class of the provider's recorded GPU, or zero if it has no such GPU
+    /// (one call and two reads, for the SlashingManager's fault amounts).
+    function gpuStakePerGpu(address provider, bytes32 gpuId) external view returns (uint256);
     /// @notice The provider a live tier-2 attestation binds the GPU identity to, or zero (also once it exited).
     function gpuOwner(bytes32 gpuId) external view returns (address);
     /// @notice CNDR stake the provider needs for its attested GPUs (sum over classes of count x stakePerGpu).

@@ -378,6 +378,12 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
     }
 
     /// @inheritdoc IProviderRegistry
+    function gpuStakePerGpu(address provider, bytes32 gpuId) external view returns (uint256) {
+        bytes32 modelClass = _gpus[provider][gpuId].modelClass;
+        return modelClass == bytes32(0) ? 0 : _modelClasses[modelClass].stakePerGpu;
+    }
+
+    /// @inheritdoc IProviderRegistry
     function gpuOwner(bytes32 gpuId) public view returns (address owner) {
         owner = _ccBinding[gpuId];
         if (owner != address(0)) {

@@ -5,7 +5,8 @@
  * Order: AccessManager (deployer as temporary admin) -> CNDR -> Timelock -> Governor -> ProviderRegistry ->
  * StakingVault -> the DEX (from the caller) and the BuybackBurner -> EmissionController, FeeRouter, JobMarket,
  * PaymentChannels -> OracleHub (the attestor: it writes oracle-signed GPU attestations into the registry) ->
- * SlaBondManager (reads the market's leases and the hub's roots); then the
+ * SlaBondManager (reads the market's leases and the hub's roots) -> SlashingManager (holds SLASHER; the SLA bonds'
+ * fault sink); then the
  * one-time wiring (registry -> vault and market, emission recorders, market -> SLA bonds, model classes) while
  * the deployer is still admin,
  * then the function -> role map from `roles.ts`, role grants, and finally the handover: the timelock becomes the
@@ -20,7 +21,10 @@
  * bidDeposit, channelThawPeriod, oracleSigners (default: Hardhat accounts #10..#13, see `LOCAL_ORACLE_SIGNERS`),
  * oracleSetChangeDelay (60 s locally; 7 days on public networks), oracleLateWindowEpochs (24),
  * oracleSilenceEpochs (3), slaExitPenaltyBps (1,000), slaBreachFaultThreshold (3) (amounts in the settlement asset's
- * smallest unit). The SLA tiers are `SLA_TIERS` in `deploy/config.ts`.
+ * smallest unit), slashVetoWindow (2 days), slashRateWindow (1 day), slashJailCooldown (7 days), slashBountyBps
+ * (1,000), slashMaxPerEvent (10,000 CNDR), slashMaxPerWindow (50,000 CNDR), slashBpsByKind (failed challenge,
+ * attestation mismatch, duplicate identity: 10,000, all of the per-GPU stake; missed heartbeats and repeated SLA
+ * breaches: 3,333, a third). The SLA tiers are `SLA_TIERS` in `deploy/config.ts`.
  */
 import type {
   ContractFuture,
@@ -201,8 +205,24 @@ export function buildProtocol(
     },
   ]);
 
+  // --- slashing: proposals from hub-accepted fault reports and the SLA bonds' repeated breaches ---
+  const slashingManager = m.contract("SlashingManager", [
+    manager,
+    { token, registry, vault, oracleHub, jobMarket, slaBondManager },
+    {
+      vetoWindow: m.getParameter("slashVetoWindow", 2n * 86_400n),
+      rateWindow: m.getParameter("slashRateWindow", 86_400n),
+      jailCooldown: m.getParameter("slashJailCooldown", 7n * 86_400n),
+      bountyBps: m.getParameter("slashBountyBps", 1_000n),
+      maxPerEvent: m.getParameter("slashMaxPerEvent", 10_000n * 10n ** 18n),
+      maxPerWindow: m.getParameter("slashMaxPerWindow", 50_000n * 10n ** 18n),
+    },
+    m.getParameter<bigint[]>("slashBpsByKind", [10_000n, 10_000n, 10_000n, 3_333n, 3_333n]),
+  ]);
+
   // One-time wiring, while the deployer is the AccessManager's admin (unmapped functions default to ADMIN).
   const wiring = [
+    m.call(slaBondManager, "setFaultSink", [slashingManager], { id: "Sla_setFaultSink" }),
     m.call(jobMarket, "setSlaBondManager", [slaBondManager], { id: "Market_setSlaBondManager" }),
     m.call(registry, "setStakingVault", [vault], { id: "Registry_setStakingVault" }),
     m.call(registry, "setJobMarket", [jobMarket], { id: "Registry_setJobMarket" }),
@@ -226,6 +246,7 @@ export function buildProtocol(
     BuybackBurner: buybackBurner,
     OracleHub: oracleHub,
     SlaBondManager: slaBondManager,
+    SlashingManager: slashingManager,
   } as const;
   const mapping = [];
   for (const [contractName, roles] of Object.entries(FUNCTION_ROLES) as [
@@ -259,6 +280,8 @@ export function buildProtocol(
     m.call(manager, "grantRole", [ROLES.REWARDER, emissionController, 0n], { id: "Manager_grant_rewarder_emissions" }),
     // The OracleHub writes oracle-verified GPU attestations into the registry.
     m.call(manager, "grantRole", [ROLES.ATTESTOR, oracleHub, 0n], { id: "Manager_grant_attestor_oracleHub" }),
+    // The SlashingManager slashes stake, holds withdrawals under a pending slash and jails providers.
+    m.call(manager, "grantRole", [ROLES.SLASHER, slashingManager, 0n], { id: "Manager_grant_slasher_slashing" }),
     // Governance resolves disputed batch jobs until the SlashingManager's dispute path exists (SLA issue).
     m.call(manager, "grantRole", [ROLES.DISPUTE_RESOLVER, timelock, 0n], { id: "Manager_grant_disputes_timelock" }),
   ];
@@ -287,5 +310,6 @@ export function buildProtocol(
     buybackBurner,
     oracleHub,
     slaBondManager,
+    slashingManager,
   };
 }

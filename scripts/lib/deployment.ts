@@ -19,6 +19,7 @@ export interface CinderAddresses {
   buybackBurner: string;
   oracleHub: string;
   slaBondManager: string;
+  slashingManager: string;
   /** Local networks only. */
   stablecoin?: string;
   uniswapRouter?: string;
@@ -38,6 +39,7 @@ const FUTURES: Record<keyof CinderAddresses, string> = {
   buybackBurner: "Cinder#BuybackBurner",
   oracleHub: "Cinder#OracleHub",
   slaBondManager: "Cinder#SlaBondManager",
+  slashingManager: "Cinder#SlashingManager",
   stablecoin: "Cinder#TestStablecoin",
   uniswapRouter: "Cinder#UniswapV2Router02",
 };

@@ -24,6 +24,7 @@ import {
   ProviderRegistry__factory,
   EmissionController__factory,
   SlaBondManager__factory,
+  SlashingManager__factory,
   StakingVault__factory,
 } from "../../types/ethers-contracts/index.js";
 import type { CinderAddresses } from "./deployment.js";
@@ -40,6 +41,7 @@ const INTERFACES: Partial<Record<keyof CinderAddresses, Interface>> = {
   buybackBurner: BuybackBurner__factory.createInterface(),
   oracleHub: OracleHub__factory.createInterface(),
   slaBondManager: SlaBondManager__factory.createInterface(),
+  slashingManager: SlashingManager__factory.createInterface(),
   governor: CinderGovernor__factory.createInterface(),
   timelock: CinderTimelock__factory.createInterface(),
 };

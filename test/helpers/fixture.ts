@@ -29,6 +29,7 @@ import {
   ProviderRegistry__factory,
   EmissionController__factory,
   SlaBondManager__factory,
+  SlashingManager__factory,
   StakingVault__factory,
   TestStablecoin__factory,
 } from "../../types/ethers-contracts/index.js";
@@ -78,6 +79,7 @@ async function deployCinder(connection: Connection) {
   const buybackBurner = BuybackBurner__factory.connect(await at(deployed.buybackBurner), deployer);
   const oracleHub = OracleHub__factory.connect(await at(deployed.oracleHub), deployer);
   const slaBondManager = SlaBondManager__factory.connect(await at(deployed.slaBondManager), deployer);
+  const slashingManager = SlashingManager__factory.connect(await at(deployed.slashingManager), deployer);
   // The local oracle set (deploy/config.ts LOCAL_ORACLE_SIGNERS): accounts #10..#13, which sign reports in tests.
   const oracleSigners = signers.slice(10, 14);
   const uniswapRouter = new Contract(await at(deployed.uniswapRouter), UNISWAP_ARTIFACTS.router.abi, deployer);
@@ -135,6 +137,7 @@ async function deployCinder(connection: Connection) {
     buybackBurner,
     oracleHub,
     slaBondManager,
+    slashingManager,
     oracleSigners,
     uniswapRouter,
     uniswapFactory,
@@ -172,6 +175,7 @@ export async function deploymentAddresses(c: Cinder): Promise<CinderAddresses> {
     buybackBurner: await a(c.buybackBurner),
     oracleHub: await a(c.oracleHub),
     slaBondManager: await a(c.slaBondManager),
+    slashingManager: await a(c.slashingManager),
     stablecoin: await a(c.stablecoin),
     uniswapRouter: await a(c.uniswapRouter),
   };
@@ -190,6 +194,7 @@ export function managedContracts(c: Cinder): Record<ManagedContract, BaseContrac
     BuybackBurner: c.buybackBurner,
     OracleHub: c.oracleHub,
     SlaBondManager: c.slaBondManager,
+    SlashingManager: c.slashingManager,
   };
 }
 

@@ -89,12 +89,14 @@ describe("scripts: loadDeployment", function () {
     const names = [
       "CinderAccessManager", "CinderToken", "CinderTimelock", "CinderGovernor", "ProviderRegistry", "StakingVault",
       "FeeRouter", "EmissionController", "JobMarket", "PaymentChannels", "BuybackBurner", "OracleHub", "SlaBondManager",
+      "SlashingManager",
     ];
     const recorded = Object.fromEntries(names.map((n, i) => [`Cinder#${n}`, `0x${(i + 1).toString(16).padStart(40, "0")}`]));
     mkdirSync(join(root, "chain-8"), { recursive: true });
     writeFileSync(join(root, "chain-8", "deployed_addresses.json"), JSON.stringify(recorded));
     const addresses = loadDeployment(8n, root);
     expect(addresses.buybackBurner).to.equal(recorded["Cinder#BuybackBurner"]);
+    expect(addresses.slashingManager).to.equal(recorded["Cinder#SlashingManager"]);
     expect(addresses.stablecoin).to.equal(undefined);
   });
 });

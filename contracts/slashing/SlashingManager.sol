@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {ERC20Burnable} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Burnable.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IJobMarket} from "../interfaces/IJobMarket.sol";
+import {IOracleHub} from "../interfaces/IOracleHub.sol";
+import {IProviderRegistry} from "../interfaces/IProviderRegistry.sol";
+import {ISlashingManager} from "../interfaces/ISlashingManager.sol";
+import {IStakingVault} from "../interfaces/IStakingVault.sol";
+import {SlashMath} from "../libraries/SlashMath.sol";
+
+/// @title SlashingManager
+/// @notice Proposals, veto window, rate-limited execution with a deferred FIFO queue, reporter bounty and burn.
+/// @dev Assumptions:
+/// - It holds the SLASHER role (vault `slash`, `holdForSlash`, `releaseSlashHold`; registry `jail`), and the
+///   AccessManager maps `veto` to the guardian and `setParams`, `setSlashBps` to governance.
+/// - The token is CNDR: a plain ERC20Burnable without transfer hooks or fees, so a bounty transfer to any
+///   reporter cannot fail or re-enter, and `burn` destroys exactly what this contract holds of a slash.
+/// - The OracleHub's quorum is honest above its threshold: an accepted fault report is a fact.
+/// - The vault's `slash` takes min(amount, pool total) and never more; a result below the amount asked means the
+///   pool is empty, so the proposal is finished (nothing more can be taken from it).
+/// - The vault and market setters do not read this contract back: the unbonding > challenge + veto bound is
+///   checked here when the veto window is set (and the vault's own tail bound keeps unbonding above its tail).
+/// Burning: bounties are paid at execution; the rest stays here until anyone calls `burnSlashed`, which burns all
+/// this contract holds (it holds CNDR for nothing else). Batching the burns pays CNDR's supply checkpoint once per
+/// batch instead of once per slash (about 39,000 gas of an execution).
+/// Rounding: a fault's amount rounds up (never zero); the bounty rounds down, so the burn takes the dust.
+contract SlashingManager is AccessManaged, ReentrancyGuardTransient, ISlashingManager {
+    using SafeERC20 for IERC20;
+
+    uint8 public constant KIND_COUNT = 5;
+    uint8 public constant KIND_REPEATED_SLA_BREACHES = 5;
+    uint256 public constant MAX_QUEUE = 64;
+    uint256 public constant MIN_VETO_WINDOW = 1 hours;
+    uint256 public constant MAX_VETO_WINDOW = 14 days;
+    uint256 public constant MIN_RATE_WINDOW = 1 hours;
+    uint256 public constant MAX_RATE_WINDOW = 30 days;
+    uint256 public constant MIN_JAIL_COOLDOWN = 1 hours;
+    uint256 public constant MAX_JAIL_COOLDOWN = 365 days;
+    uint256 public constant MIN_MAX_PER_EVENT = 1e18;
+    uint256 public constant MAX_MAX_PER_EVENT = 1e27;
+    uint256 public constant MAX_MAX_PER_WINDOW = 1e28;
+    uint256 private constant _MAX_BPS = 10_000;
+    bytes32 private constant _SLA_FAULT_TAG = keccak256("CinderSlaRepeatedBreaches");
+
+    IERC20 public immutable TOKEN;
+    IProviderRegistry public immutable REGISTRY;
+    IStakingVault public immutable VAULT;
+    IOracleHub public immutable ORACLE_HUB;
+    IJobMarket public immutable JOB_MARKET;
+    address public immutable SLA_BOND_MANAGER;
+
+    Params private _params;
+    Limiter private _limiter;
+    mapping(uint8 kind => uint16) private _slashBps;
+    mapping(bytes32 id => Proposal) private _proposals;
+    mapping(uint256 index => bytes32 id) private _queue;
+
+    /// @param slashBpsByKind The slash of kinds 1..5 in order, in bps of the per-GPU stake.
+    constructor(address manager, Contracts memory c, Params memory p, uint16[] memory slashBpsByKind)
+        AccessManaged(manager)
+    {
+        require(c.token != address(0), SlashingManagerZeroAddress("token"));
+        require(c.registry != address(0), SlashingManagerZeroAddress("registry"));
+        require(c.vault != address(0), SlashingManagerZeroAddress("vault"));
+        require(c.oracleHub != address(0), SlashingManagerZeroAddress("oracleHub"));
+        require(c.jobMarket != address(0), SlashingManagerZeroAddress("jobMarket"));
+        require(c.slaBondManager != address(0), SlashingManagerZeroAddress("slaBondManager"));
+        TOKEN = IERC20(c.token);
+        REGISTRY = IProviderRegistry(c.registry);
+        VAULT = IStakingVault(c.vault);
+        ORACLE_HUB = IOracleHub(c.oracleHub);
+        JOB_MARKET = IJobMarket(c.jobMarket);
+        SLA_BOND_MANAGER = c.slaBondManager;
+        require(
+            slashBpsByKind.length == KIND_COUNT,
+            SlashingManagerParameterOutOfBounds("slashBpsByKind.length", slashBpsByKind.length, KIND_COUNT, KIND_COUNT)
+        );
+        for (uint256 i = 0; i < KIND_COUNT; ++i) {
+            _setSlashBps(uint8(i + 1), slashBpsByKind[i]);
+        }
+        _setParams(p);
+        _limiter.windowStart = uint40(block.timestamp);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Faults
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc ISlashingManager
+    function propose(IOracleHub.FaultReport calldata report) external returns (bytes32 id) {
+        id = ORACLE_HUB.hashFaultReport(report);
+        require(ORACLE_HUB.isAccepted(id), SlashingManagerReportNotAccepted(id));
+        uint256 amount = _faultAmount(report.provider, report.faultType, report.subject, true);
+        _open(id, report.provider, report.faultType, report.subject, amount, msg.sender);
+    }
+
+    /// @notice Proposes a repeated-SLA-breach fault (kind 5) against `provider`, about `leaseId`; no reporter, so
+    /// the whole slash is burned. Only the wired SlaBondManager.
+    /// @dev Never reverts for the wired caller (settlement must not be blocked by slashing): the lease is the
+    /// settled one, so its provider and model class exist.
+    function onRepeatedBreaches(address provider, uint256, uint256 leaseId) external {
+        require(msg.sender == SLA_BOND_MANAGER, SlashingManagerNotSlaBondManager(msg.sender));
+        uint32 n = _limiter.slaFaults + 1;
+        _limiter.slaFaults = n;
+        bytes32 id = keccak256(abi.encode(_SLA_FAULT_TAG, leaseId, n));
+        bytes32 subject = bytes32(leaseId);
+        uint256 amount = _faultAmount(provider, KIND_REPEATED_SLA_BREACHES, subject, false);
+        _open(id, provider, KIND_REPEATED_SLA_BREACHES, subject, amount, address(0));
+    }
+
+    /// @inheritdoc ISlashingManager
+    function execute(bytes32 id) external nonReentrant returns (uint256 slashed) {
+        Proposal memory p = _proposals[id];
+        require(p.status == Status.Pending, SlashingManagerInvalidStatus(id, p.status));
+        require(
+            block.timestamp >= p.executableAt, SlashingManagerVetoWindowOpen(id, p.executableAt, block.timestamp)
+        );
+        IProviderRegistry.ProviderStatus status = REGISTRY.statusOf(p.provider);
+        if (status == IProviderRegistry.ProviderStatus.Active || status == IProviderRegistry.ProviderStatus.Jailed) {
+            REGISTRY.jail(p.provider, uint40(block.timestamp + _params.jailCooldown));
+        }
+        Limiter memory lim = _rolled();
+        uint256 room = _room(lim);
+        // FIFO: anything already queued goes first, so a new proposal takes nothing while the queue is non-empty.
+        uint256 take = lim.queueHead == lim.queueTail ? Math.min(p.amount, room) : 0;
+        uint256 rest = p.amount - take;
+        if (take > 0) {
+            bool exhausted;
+            (slashed, exhausted) = _step(id, p.provider, p.reporter, take, rest);
+            lim.usedInWindow += uint96(slashed);
+            if (exhausted) rest = 0;
+        }
+        if (rest == 0) {
+            _proposals[id].status = Status.Executed;
+            _proposals[id].amount = 0;
+            VAULT.releaseSlashHold(p.provider);
+        } else {
+            uint256 length = lim.queueTail - lim.queueHead;
+            require(length < MAX_QUEUE, SlashingManagerQueueFull(length, MAX_QUEUE));
+            // Cannot truncate: rest <= p.amount, a uint96.
+            _proposals[id].amount = uint96(rest);
+            _proposals[id].status = Status.Deferred;
+            _queue[lim.queueTail] = id;
+            emit SlashDeferred(id, p.provider, rest, lim.queueTail);
+            ++lim.queueTail;
+        }
+        _limiter = lim;
+    }
+
+    /// @inheritdoc ISlashingManager
+    function executeDeferred(uint256 maxCount) external nonReentrant returns (uint256 slashed) {
+        Limiter memory lim = _rolled();
+        uint256 room = _room(lim);
+        require(
+            lim.queueHead < lim.queueTail && room > 0 && maxCount > 0,
+            SlashingManagerNothingDeferred(lim.queueTail - lim.queueHead, room)
+        );
+        // Bounded: at most maxCount iterations, and the queue holds at most MAX_QUEUE entries.
+        for (uint256 i = 0; i < maxCount && lim.queueHead < lim.queueTail && room > 0; ++i) {
+            bytes32 id = _queue[lim.queueHead];
+            Proposal storage p = _proposals[id];
+            uint256 remaining = p.amount;
+            uint256 take = Math.min(remaining, room);
+            (uint256 got, bool exhausted) = _step(id, p.provider, p.reporter, take, remaining - take);
+            slashed += got;
+            room -= got;
+            lim.usedInWindow += uint96(got);
+            if (exhausted || take == remaining) {
+                p.amount = 0;
+                p.status = Status.Executed;
+                delete _queue[lim.queueHead];
+                ++lim.queueHead;
+                VAULT.releaseSlashHold(p.provider);
+            } else {
+                // The window is full (room was below the remaining amount): the rest waits for the next window.
+                p.amount = uint96(remaining - take);
+                room = 0;
+            }
+        }
+        _limiter = lim;
+    }
+
+    /// @inheritdoc ISlashingManager
+    function burnSlashed() external nonReentrant returns (uint256 burned) {
+        burned = TOKEN.balanceOf(address(this));
+        require(burned > 0, SlashingManagerNothingToBurn());
+        ERC20Burnable(address(TOKEN)).burn(burned);
+        emit SlashedBurned(burned, msg.sender);
+    }
+
+    /// @inheritdoc ISlashingManager
+    function veto(bytes32 id) external restricted {
+        Proposal storage p = _proposals[id];
+        require(p.status == Status.Pending, SlashingManagerInvalidStatus(id, p.status));
+        require(
+            block.timestamp < p.executableAt, SlashingManagerVetoWindowClosed(id, p.executableAt, block.timestamp)
+        );
+        p.status = Status.Vetoed;
+        address provider = p.provider;
+        VAULT.releaseSlashHold(provider);
+        emit SlashVetoed(id, provider, msg.sender);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Governance
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc ISlashingManager
+    function setParams(Params calldata p) external restricted {
+        _setParams(p);
+    }
+
+    /// @inheritdoc ISlashingManager
+    function setSlashBps(uint8 kind, uint16 bps) external restricted {
+        _setSlashBps(kind, bps);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Views
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc ISlashingManager
+    function getProposal(bytes32 id) external view returns (Proposal memory) {
+        return _proposals[id];
+    }
+
+    /// @inheritdoc ISlashingManager
+    function params() external view returns (Params memory) {
+        return _params;
+    }
+
+    /// @inheritdoc ISlashingManager
+    function limiter() external view returns (Limiter memory) {
+        return _limiter;
+    }
+
+    /// @inheritdoc ISlashingManager
+    function slashBps(uint8 kind) external view returns (uint16) {
+        return _slashBps[kind];
+    }
+
+    /// @inheritdoc ISlashingManager
+    function queuedAt(uint256 index) external view returns (bytes32) {
+        return _queue[index];
+    }
+
+    /// @inheritdoc ISlashingManager
+    function windowRoom() external view returns (uint256) {
+        return _room(_rolled());
+    }
+
+    /// @inheritdoc ISlashingManager
+    function effectiveBountyBps() public view returns (uint256) {
+        return Math.min(_params.bountyBps, SlashMath.maxBountyBps(VAULT.delegationCapMultiple()));
+    }
+
+    /// @inheritdoc ISlashingManager
+    function faultAmount(address provider, uint8 kind, bytes32 subject) external view returns (uint256) {
+        return _faultAmount(provider, kind, subject, true);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Internal
+    // ------------------------------------------------------------------------------------------------------------
+
+    function _open(bytes32 id, address provider, uint8 kind, bytes32 subject, uint256 amount, address reporter)
+        private
+    {
+        Proposal storage p = _proposals[id];
+        require(p.status == Status.None, SlashingManagerAlreadyProposed(id, p.status));
+        uint256 executableAt = block.timestamp + _params.vetoWindow;
+        p.provider = provider;
+        // Cannot truncate: amount <= maxPerEvent <= MAX_MAX_PER_EVENT < 2^96.
+        p.amount = uint96(amount);
+        p.reporter = reporter;
+        p.executableAt = uint40(executableAt);
+        p.kind = kind;
+        p.status = Status.Pending;
+        VAULT.holdForSlash(provider);
+        emit SlashProposed(id, provider, kind, subject, amount, reporter, executableAt);
+    }
+
+    /// @dev Slashes `take` from the pool into this contract, pays the bounty and burns the rest.
+    /// @return slashed What the vault took (below `take` only when the pool ran dry).
+    /// @return exhausted Whether the pool ran dry.
+    function _step(bytes32 id, address provider, address reporter, uint256 take, uint256 deferred)
+        private
+        returns (uint256 slashed, bool exhausted)
+    {
+        slashed = VAULT.slash(provider, take, address(this));
+        exhausted = slashed < take;
+        address to = _bountyRecipient(provider, reporter);
+        // Rounds down: the bounty never exceeds r x slashed; the dust is burned.
+        uint256 bounty =
+            to == address(0) ? 0 : SlashMath.bounty(slashed, _params.bountyBps, VAULT.delegationCapMultiple());
+        uint256 burned = slashed - bounty;
+        if (bounty > 0) TOKEN.safeTransfer(to, bounty);
+        emit SlashExecuted(id, provider, slashed, bounty, to, burned, exhausted ? 0 : deferred);
+    }
+
+    /// @dev Zero (no bounty) for the provider itself, its payout address, or a member of the current oracle set.
+    function _bountyRecipient(address provider, address reporter) private view returns (address) {
+        if (reporter == address(0) || reporter == provider || reporter == REGISTRY.payoutOf(provider)) {
+            return address(0);
+        }
+        (address[] memory signers,,) = ORACLE_HUB.oracleSet();
+        // Bounded: the oracle set holds at most 31 signers.
+        for (uint256 i = 0; i < signers.length; ++i) {
+            if (signers[i] == reporter) return address(0);
+        }
+        return reporter;
+    }
+
+    function _faultAmount(address provider, uint8 kind, bytes32 subject, bool checkLease)
+        private
+        view
+        returns (uint256 amount)
+    {
+        require(kind >= 1 && kind <= KIND_COUNT, SlashingManagerInvalidKind(kind));
+        uint256 base = _perGpuStake(provider, kind, subject, checkLease);
+        // Rounds up, and at least 1 wei: rounding never turns a fault into no slash.
+        amount = SlashMath.amount(base, _slashBps[kind], _params.maxPerEvent);
+    }
+
+    function _perGpuStake(address provider, uint8 kind, bytes32 subject, bool checkLease)
+        private
+        view
+        returns (uint256)
+    {
+        if (kind <= uint8(IOracleHub.FaultType.DuplicateGpuIdentity)) {
+            uint256 stake = REGISTRY.gpuStakePerGpu(provider, subject);
+            return stake == 0 ? _highestStakePerGpu() : stake;
+        }
+        IJobMarket.Lease memory lease = JOB_MARKET.getLease(uint256(subject));
+        if (checkLease) {
+            require(
+                lease.provider == provider && provider != address(0),
+                SlashingManagerSubjectMismatch(subject, provider, lease.provider)
+            );
+        }
+        return REGISTRY.getModelClass(REGISTRY.modelClassAt(lease.modelClassIndex)).stakePerGpu;
+    }
+
+    function _highestStakePerGpu() private view returns (uint256 highest) {
+        bytes32[] memory ids = REGISTRY.modelClassIds();
+        // Bounded: the registry holds at most MAX_MODEL_CLASSES (32) classes.
+        for (uint256 i = 0; i < ids.length; ++i) {
+            highest = Math.max(highest, REGISTRY.getModelClass(ids[i]).stakePerGpu);
+        }
+    }
+
+    /// @dev The limiter with its window restarted if the current one has ended.
+    function _rolled() private view returns (Limiter memory lim) {
+        lim = _limiter;
+        if (block.timestamp >= uint256(lim.windowStart) + _params.rateWindow) {
+            lim.windowStart = uint40(block.timestamp);
+            lim.usedInWindow = 0;
+        }
+    }
+
+    function _room(Limiter memory lim) private view returns (uint256) {
+        uint256 max = _params.maxPerWindow;
+        return lim.usedInWindow >= max ? 0 : max - lim.usedInWindow;
+    }
+
+    function _setParams(Params memory p) private {
+        _bound("vetoWindow", p.vetoWindow, MIN_VETO_WINDOW, MAX_VETO_WINDOW);
+        _bound("rateWindow", p.rateWindow, MIN_RATE_WINDOW, MAX_RATE_WINDOW);
+        _bound("jailCooldown", p.jailCooldown, MIN_JAIL_COOLDOWN, MAX_JAIL_COOLDOWN);
+        _bound("maxPerEvent", p.maxPerEvent, MIN_MAX_PER_EVENT, MAX_MAX_PER_EVENT);
+        _bound("maxPerWindow", p.maxPerWindow, p.maxPerEvent, MAX_MAX_PER_WINDOW);
+        uint256 maxBounty = SlashMath.maxBountyBps(VAULT.delegationCapMultiple());
+        _bound("bountyBps", p.bountyBps, 0, maxBounty);
+        uint256 unbonding = VAULT.unbondingPeriod();
+        uint256 challenge = JOB_MARKET.params().challengeWindow;
+        require(
+            unbonding > challenge + p.vetoWindow,
+            SlashingManagerUnbondingTooShort(unbonding, challenge, p.vetoWindow)
+        );
+        _params = p;
+        emit ParamsSet(p);
+    }
+
+    function _setSlashBps(uint8 kind, uint16 bps) private {
+        require(kind >= 1 && kind <= KIND_COUNT, SlashingManagerInvalidKind(kind));
+        _bound("slashBps", bps, 1, _MAX_BPS);
+        _slashBps[kind] = bps;
+        emit SlashBpsSet(kind, bps);
+    }
+
+    function _bound(string memory name, uint256 value, uint256 min, uint256 max) private pure {
+        require(value >= min && value <= max, SlashingManagerParameterOutOfBounds(name, value, min, max));
+    }
+}

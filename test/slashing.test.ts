@@ -1,0 +1,435 @@
+/**
+ * SlashingManager: proposals from hub-accepted fault reports (amounts in bps of the per-GPU stake, the hold on the
+ * pool's withdrawals), the guardian's veto window, execution by anyone (jail, slash, bounty, burn), the rate limit
+ * with its FIFO of deferred slashes (never dropped, bounded), a slash of a pool with pending withdrawals, bounty
+ * exclusions (the provider, its payout, oracle members), unjail after the cooldown and a top-up, governance bounds
+ * (incl. unbonding > challenge window + veto window, bounty < 1/(1+m)), the batched burn, and every revert by its
+ * custom error.
+ */
+import { expect } from "chai";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import { ZeroHash } from "ethers";
+import { connectCinder, H100, H100_STAKE_PER_GPU, ONE, onboardProvider, USD, type Cinder } from "./helpers/fixture.js";
+import { FAULT, type FaultReport, signReport } from "./helpers/oracle.js";
+
+const { loadCinder } = await connectCinder();
+
+const DAY = 86_400n;
+const VETO = 2n * DAY;
+const JAIL = 7n * DAY;
+const STATUS = { None: 0n, Pending: 1n, Deferred: 2n, Executed: 3n, Vetoed: 4n } as const;
+const PROVIDER_STATUS_JAILED = 2n;
+const FRAUD = H100_STAKE_PER_GPU; // 10,000 bps of the per-GPU stake
+const DOWNTIME = (H100_STAKE_PER_GPU * 3_333n + 9_999n) / 10_000n; // 3,333 bps, rounded up
+const BOUNTY_BPS = 1_000n;
+const DEFAULT_PARAMS = {
+  vetoWindow: VETO,
+  rateWindow: DAY,
+  jailCooldown: JAIL,
+  bountyBps: BOUNTY_BPS,
+  maxPerEvent: 10_000n * ONE,
+  maxPerWindow: 50_000n * ONE,
+};
+
+async function now(c: Cinder): Promise<bigint> {
+  return BigInt(await c.networkHelpers.time.latest());
+}
+
+let evidence = 0n;
+/** Signs `fault` with a quorum of the local oracle set, submits it to the hub and returns the report and its id. */
+async function acceptFault(
+  c: Cinder,
+  provider: string,
+  faultType: bigint,
+  subject: string,
+): Promise<{ report: FaultReport; id: string }> {
+  evidence += 1n;
+  const report: FaultReport = {
+    configDigest: await c.oracleHub.configDigest(),
+    provider,
+    faultType,
+    subject,
+    epoch: await c.oracleHub.currentEpoch(),
+    evidenceHash: `0x${evidence.toString(16).padStart(64, "0")}`,
+  };
+  const domain = { chainId: (await c.ethers.provider.getNetwork()).chainId, hub: await c.oracleHub.getAddress() };
+  const signatures = await signReport(c.oracleSigners.slice(0, 3), domain, "FaultReport", { ...report });
+  await c.oracleHub.submitFaultReport(report, signatures);
+  return { report, id: await c.oracleHub.hashFaultReport(report) };
+}
+
+/** A provider onboarded with two H100s, and an accepted failed-challenge report about its first GPU. */
+async function withFault(c: Cinder, p: HardhatEthersSigner, opts: { stake?: bigint } = {}) {
+  const gpus = await onboardProvider(c, p, { stake: opts.stake });
+  const fault = await acceptFault(c, p.address, FAULT.FailedGpuChallenge, gpus[0]);
+  return { gpus, ...fault };
+}
+
+async function proposed(c: Cinder, p: HardhatEthersSigner, reporter: HardhatEthersSigner, opts: { stake?: bigint } = {}) {
+  const f = await withFault(c, p, opts);
+  await c.slashingManager.connect(reporter).propose(f.report);
+  return f;
+}
+
+describe("SlashingManager.propose", function () {
+  it("proposes a hub-accepted fault at its bps of the per-GPU stake and holds the pool's withdrawals", async function () {
+    const c = await loadCinder();
+    const p = c.providers[0];
+    const f = await withFault(c, p);
+    const sm = c.slashingManager;
+    const tx = sm.connect(c.stranger).propose(f.report);
+    await expect(tx)
+      .to.emit(sm, "SlashProposed")
+      .withArgs(f.id, p.address, FAULT.FailedGpuChallenge, f.gpus[0], FRAUD, c.stranger.address, (await now(c)) + 1n + VETO);
+    await expect(tx).to.emit(c.vault, "SlashHoldChanged").withArgs(p.address, 1n);
+    const proposal = await sm.getProposal(f.id);
+    expect([proposal.provider, proposal.amount, proposal.reporter, proposal.kind, proposal.status]).to.deep.equal([
+      p.address,
+      FRAUD,
+      c.stranger.address,
+      FAULT.FailedGpuChallenge,
+      STATUS.Pending,
+    ]);
+    await expect(sm.propose(f.report))
+      .to.be.revertedWithCustomError(sm, "SlashingManagerAlreadyProposed")
+      .withArgs(f.id, STATUS.Pending);
+  });
+
+  it("rejects a report the hub has not accepted, a lease subject of another provider, and an invalid kind", async function () {
+    const c = await loadCinder();
+    const sm = c.slashingManager;
+    const [p0, p1] = c.providers;
+    const f = await withFault(c, p0);
+    const unaccepted = { ...f.report, evidenceHash: `0x${"ee".repeat(32)}` };
+    const unacceptedId = await c.oracleHub.hashFaultReport(unaccepted);
+    await expect(sm.propose(unaccepted))
+      .to.be.revertedWithCustomError(sm, "SlashingManagerReportNotAccepted")
+      .withArgs(unacceptedId);
+    // A missed-heartbeats fault names a lease of the provider; lease 0 does not exist (its provider is zero).
+    await onboardProvider(c, p1);
+    const heartbeat = await acceptFault(c, p1.address, FAULT.MissedHeartbeats, ZeroHash);
+    await expect(sm.propose(heartbeat.report))
+      .to.be.revertedWithCustomError(sm, "SlashingManagerSubjectMismatch")
+      .withArgs(ZeroHash, p1.address, "0x0000000000000000000000000000000000000000");
+    await expect(sm.faultAmount(p0.address, 6, f.gpus[0]))
+      .to.be.revertedWithCustomError(sm, "SlashingManagerInvalidKind")
+      .withArgs(6n);
+  });
+
+  it("charges a missed-heartbeats fault a third of the lease's per-GPU stake, rounded up", async function () {
+    const c = await loadCinder();
+    const p = c.providers[0];
+    await onboardProvider(c, p);
+    await c.registry.connect(p).setOffer(H100, 2n * USD);
+    await c.jobMarket.connect(c.clients[0]).createDirectLease(p.address, H100, 1, 3_600, 2n * USD, 0);
+    const leaseId = await c.jobMarket.leaseCount();
+    const subject = `0x${leaseId.toString(16).padStart(64, "0")}`;
+    expect(await c.slashingManager.faultAmount(p.address, 4, subject)).to.equal(DOWNTIME);
+    const f = await acceptFault(c, p.address, FAULT.MissedHeartbeats, subject);
+    await expect(c.slashingManager.connect(c.stranger).propose(f.report))
+      .to.emit(c.slashingManager, "SlashProposed")
+      .withArgs(f.id, p.address, FAULT.MissedHeartbeats, subject, DOWNTIME, c.stranger.address, (await now(c)) + 1n + VETO);
+  });
+
+  it("charges a GPU no longer recorded at the highest per-GPU stake of any model class", async function () {
+    const c = await loadCinder();
+    const p = c.providers[0];
+    await onboardProvider(c, p);
+    const unknownGpu = `0x${"77".repeat(32)}`;
+    // H200-141GB: 300 CNDR per GPU, the highest class deployed.
+    expect(await c.slashingManager.faultAmount(p.address, 1, unknownGpu)).to.equal(300n * ONE);
+  });
+
+  it("refuses the repeated-breach hook to anyone but the wired SlaBondManager", async function () {
+    const c = await loadCinder();
+    await expect(c.slashingManager.connect(c.stranger).onRepeatedBreaches(c.providers[0].address, 3, 1))
+      .to.be.revertedWithCustomError(c.slashingManager, "SlashingManagerNotSlaBondManager")
+      .withArgs(c.stranger.address);
+  });
+});
+
+describe("SlashingManager.veto", function () {
+  it("lets the guardian veto within the window: the hold is released and the slash can never execute", async function () {
+    const c = await loadCinder();
+    const p = c.providers[0];
+    const f = await proposed(c, p, c.stranger);
+    const sm = c.slashingManager;
+    await expect(sm.connect(c.stranger).veto(f.id))
+      .to.be.revertedWithCustomError(sm, "AccessManagedUnauthorized")
+      .withArgs(c.stranger.address);
+    const tx = sm.connect(c.guardian).veto(f.id);
+    await expect(tx).to.emit(sm, "SlashVetoed").withArgs(f.id, p.address, c.guardian.address);
+    await expect(tx).to.emit(c.vault, "SlashHoldChanged").withArgs(p.address, 0n);
+    expect((await sm.getProposal(f.id)).status).to.equal(STATUS.Vetoed);
+    await c.networkHelpers.time.increase(VETO);
+    await expect(sm.execute(f.id)).to.be.revertedWithCustomError(sm, "SlashingManagerInvalidStatus").withArgs(f.id, STATUS.Vetoed);
+    await expect(sm.connect(c.guardian).veto(f.id))
+      .to.be.revertedWithCustomError(sm, "SlashingManagerInvalidStatus")
+      .withArgs(f.id, STATUS.Vetoed);
+    // The fault cannot be proposed again: one report, one slash decision.
+    await expect(sm.propose(f.report)).to.be.revertedWithCustomError(sm, "SlashingManagerAlreadyProposed").withArgs(f.id, STATUS.Vetoed);
+    expect((await c.vault.getPool(p.address)).selfActive).to.equal(2n * H100_STAKE_PER_GPU);
+  });
+
+  it("refuses a veto once the window has ended", async function () {
+    const c = await loadCinder();
+    const f = await proposed(c, c.providers[0], c.stranger);
+    const executableAt = (await c.slashingManager.getProposal(f.id)).executableAt;
+    await c.networkHelpers.time.setNextBlockTimestamp(executableAt);
+    await expect(c.slashingManager.connect(c.guardian).veto(f.id))
+      .to.be.revertedWithCustomError(c.slashingManager, "SlashingManagerVetoWindowClosed")
+      .withArgs(f.id, executableAt, executableAt);
+  });
+});
+
+describe("SlashingManager.execute", function () {
+  it("waits out the veto window, then jails, slashes, pays the reporter's bounty and burns the rest, once", async function () {
+    const c = await loadCinder();
+    const p = c.providers[0];
+    const f = await proposed(c, p, c.stranger);
+    const sm = c.slashingManager;
+    const executableAt = (await sm.getProposal(f.id)).executableAt;
+    await c.networkHelpers.time.setNextBlockTimestamp(executableAt - 1n);
+    await expect(sm.execute(f.id))
+      .to.be.revertedWithCustomError(sm, "SlashingManagerVetoWindowOpen")
+      .withArgs(f.id, executableAt, executableAt - 1n);
+    const supply = await c.token.totalSupply();
+    const bounty = (FRAUD * BOUNTY_BPS) / 10_000n;
+    await c.networkHelpers.time.setNextBlockTimestamp(executableAt);
+    const tx = sm.connect(c.clients[0]).execute(f.id);
+    await expect(tx)
+      .to.emit(sm, "SlashExecuted")
+      .withArgs(f.id, p.address, FRAUD, bounty, c.stranger.address, FRAUD - bounty, 0n);
+    await expect(tx).to.emit(c.registry, "ProviderJailed").withArgs(p.address, executableAt + JAIL);
+    await expect(tx).to.emit(c.vault, "SlashHoldChanged").withArgs(p.address, 0n);
+    await expect(tx).to.changeTokenBalances(c.ethers, c.token, [c.vault, c.stranger, sm], [-FRAUD, bounty, FRAUD - bounty]);
+    // The rest waits in the manager for a batched burn, which anyone may call.
+    expect(await c.token.totalSupply()).to.equal(supply);
+    const burn = sm.connect(c.clients[1]).burnSlashed();
+    await expect(burn).to.emit(sm, "SlashedBurned").withArgs(FRAUD - bounty, c.clients[1].address);
+    await expect(burn).to.changeTokenBalances(c.ethers, c.token, [sm], [-(FRAUD - bounty)]);
+    expect(await c.token.totalSupply()).to.equal(supply - (FRAUD - bounty));
+    await expect(sm.burnSlashed()).to.be.revertedWithCustomError(sm, "SlashingManagerNothingToBurn");
+    expect(await c.registry.statusOf(p.address)).to.equal(PROVIDER_STATUS_JAILED);
+    expect((await c.vault.getPool(p.address)).selfActive).to.equal(2n * H100_STAKE_PER_GPU - FRAUD);
+    const proposal = await sm.getProposal(f.id);
+    expect([proposal.status, proposal.amount]).to.deep.equal([STATUS.Executed, 0n]);
+    await expect(sm.execute(f.id)).to.be.revertedWithCustomError(sm, "SlashingManagerInvalidStatus").withArgs(f.id, STATUS.Executed);
+    await expect(sm.execute(ZeroHash)).to.be.revertedWithCustomError(sm, "SlashingManagerInvalidStatus").withArgs(ZeroHash, STATUS.None);
+  });
+
+  it("keeps a jailed provider from winning leases until the cooldown has passed and its stake is topped up", async function () {
+    const c = await loadCinder();
+    const p = c.providers[0];
+    const f = await proposed(c, p, c.stranger);
+    await c.registry.connect(p).setOffer(H100, 2n * USD);
+    const executableAt = (await c.slashingManager.getProposal(f.id)).executableAt;
+    await c.networkHelpers.time.setNextBlockTimestamp(executableAt);
+    await c.slashingManager.execute(f.id);
+    const lease = () => c.jobMarket.connect(c.clients[0]).createDirectLease(p.address, H100, 1, 3_600, 2n * USD, 0);
+    await expect(lease()).to.be.revertedWithCustomError(c.jobMarket, "JobMarketProviderNotActive").withArgs(p.address);
+    const until = executableAt + JAIL;
+    await c.networkHelpers.time.setNextBlockTimestamp(until - 1n);
+    await expect(c.registry.connect(p).unjail())
+      .to.be.revertedWithCustomError(c.registry, "ProviderRegistryStillJailed")
+      .withArgs(p.address, until, until - 1n);
+    const required = 2n * H100_STAKE_PER_GPU;
+    await c.networkHelpers.time.setNextBlockTimestamp(until);
+    await expect(c.registry.connect(p).unjail())
+      .to.be.revertedWithCustomError(c.registry, "ProviderRegistryInsufficientStake")
+      .withArgs(p.address, required - FRAUD, required);
+    await c.vault.connect(p).stake(FRAUD);
+    await expect(c.registry.connect(p).unjail()).to.emit(c.registry, "ProviderUnjailed").withArgs(p.address);
+    await expect(lease()).to.emit(c.jobMarket, "LeaseCreated");
+  });
+
+  it("slashes a pool with pending withdrawals: self-stake first, then active and pending delegators pro rata", async function () {
+    const c = await loadCinder();
+    const p = c.providers[0];
+    const [active, leaving] = c.delegators;
+    const SELF = 100n * ONE;
+    const f = await withFault(c, p, { stake: SELF });
+    await c.vault.connect(active).delegate(p.address, 200n * ONE);
+    await c.vault.connect(leaving).delegate(p.address, 200n * ONE);
+    await c.vault.connect(leaving).requestWithdraw(p.address, 2n ** 256n - 1n);
+    await c.slashingManager.connect(c.stranger).propose(f.report);
+    // While the slash is pending, no withdrawal of the pool can be claimed, even after its unbonding.
+    const [, unlockAt] = await c.vault.pendingWithdrawal(p.address, leaving.address);
+    await c.networkHelpers.time.increaseTo(unlockAt);
+    await expect(c.vault.connect(leaving).claimWithdraw(p.address))
+      .to.be.revertedWithCustomError(c.vault, "StakingVaultSlashPending")
+      .withArgs(p.address, 1n);
+    const tx = c.slashingManager.execute(f.id);
+    // 200 CNDR: 100 from the provider's own stake, the other 100 split 50/50 over active and pending delegators.
+    await expect(tx)
+      .to.emit(c.vault, "Slashed")
+      .withArgs(p.address, FRAUD, FRAUD, SELF, 50n * ONE, 50n * ONE, await c.slashingManager.getAddress());
+    const [pending] = await c.vault.pendingWithdrawal(p.address, leaving.address);
+    expect(pending).to.be.closeTo(150n * ONE, 1n);
+    expect(await c.vault.delegatedBalance(p.address, active.address)).to.be.closeTo(150n * ONE, 1n);
+    // The hold is released with the execution: the leaving delegator claims what is left of its withdrawal.
+    await expect(c.vault.connect(leaving).claimWithdraw(p.address)).to.changeTokenBalances(
+      c.ethers,
+      c.token,
+      [leaving],
+      [pending],
+    );
+  });
+
+  it("pays no bounty to the provider, its payout address or an oracle member: all of it is burned", async function () {
+    const c = await loadCinder();
+    const [p0, p1, p2] = c.providers;
+    const payout = c.clients[2];
+    const oracle = c.oracleSigners[0];
+    const a = await proposed(c, p0, p0);
+    const b = await withFault(c, p1);
+    await c.registry.connect(p1).setPayout(payout.address);
+    await c.slashingManager.connect(payout).propose(b.report);
+    const d = await proposed(c, p2, oracle);
+    await c.networkHelpers.time.increase(VETO);
+    for (const [f, p] of [
+      [a, p0],
+      [b, p1],
+      [d, p2],
+    ] as const) {
+      const tx = c.slashingManager.execute(f.id);
+      await expect(tx)
+        .to.emit(c.slashingManager, "SlashExecuted")
+        .withArgs(f.id, p.address, FRAUD, 0n, "0x0000000000000000000000000000000000000000", FRAUD, 0n);
+      await expect(tx).to.changeTokenBalances(c.ethers, c.token, [c.slashingManager, p, c.oracleSigners[0], payout], [FRAUD, 0n, 0n, 0n]);
+    }
+  });
+});
+
+describe("SlashingManager rate limit", function () {
+  it("defers what the window does not allow, FIFO, and executes it in a later window, never dropping it", async function () {
+    const c = await loadCinder();
+    const sm = c.slashingManager;
+    await sm.connect(c.governance).setParams({ ...DEFAULT_PARAMS, maxPerEvent: FRAUD, maxPerWindow: 300n * ONE });
+    const [p0, p1, p2] = c.providers;
+    const f0 = await proposed(c, p0, c.stranger);
+    const f1 = await proposed(c, p1, c.stranger);
+    const f2 = await proposed(c, p2, c.stranger);
+    await c.networkHelpers.time.increase(VETO);
+    await sm.execute(f0.id);
+    expect(await sm.windowRoom()).to.equal(100n * ONE);
+    // The second fault gets the 100 CNDR left in the window; its other 100 are queued.
+    const partial = sm.execute(f1.id);
+    await expect(partial).to.emit(sm, "SlashDeferred").withArgs(f1.id, p1.address, 100n * ONE, 0n);
+    await expect(partial)
+      .to.emit(sm, "SlashExecuted")
+      .withArgs(f1.id, p1.address, 100n * ONE, 10n * ONE, c.stranger.address, 90n * ONE, 100n * ONE);
+    // The third takes nothing (the window is full) and queues behind the second; its provider is jailed anyway.
+    const queued = sm.execute(f2.id);
+    await expect(queued).to.emit(sm, "SlashDeferred").withArgs(f2.id, p2.address, FRAUD, 1n);
+    await expect(queued).to.not.emit(c.vault, "Slashed");
+    expect(await c.registry.statusOf(p2.address)).to.equal(PROVIDER_STATUS_JAILED);
+    expect((await sm.getProposal(f1.id)).status).to.equal(STATUS.Deferred);
+    expect((await c.vault.getPool(p1.address)).slashHolds).to.equal(1n);
+    expect([await sm.queuedAt(0), await sm.queuedAt(1)]).to.deep.equal([f1.id, f2.id]);
+    await expect(sm.executeDeferred(10))
+      .to.be.revertedWithCustomError(sm, "SlashingManagerNothingDeferred")
+      .withArgs(2n, 0n);
+    // The next window: the queue drains in order, and each hold is released with its slash.
+    await c.networkHelpers.time.increase(DAY);
+    const drain = sm.connect(c.clients[0]).executeDeferred(10);
+    await expect(drain).to.changeTokenBalances(c.ethers, c.token, [c.vault, c.stranger], [-300n * ONE, 30n * ONE]);
+    await expect(drain).to.emit(c.vault, "SlashHoldChanged").withArgs(p1.address, 0n);
+    await expect(drain).to.emit(c.vault, "SlashHoldChanged").withArgs(p2.address, 0n);
+    expect((await sm.getProposal(f1.id)).status).to.equal(STATUS.Executed);
+    expect((await sm.getProposal(f2.id)).status).to.equal(STATUS.Executed);
+    const lim = await sm.limiter();
+    expect([lim.queueHead, lim.queueTail, lim.usedInWindow]).to.deep.equal([2n, 2n, 300n * ONE]);
+    await expect(sm.executeDeferred(10))
+      .to.be.revertedWithCustomError(sm, "SlashingManagerNothingDeferred")
+      .withArgs(0n, 0n);
+  });
+
+  it("caps one event at maxPerEvent and the queue at MAX_QUEUE, leaving a refused proposal pending", async function () {
+    const c = await loadCinder();
+    const sm = c.slashingManager;
+    const cap = ONE;
+    await sm.connect(c.governance).setParams({ ...DEFAULT_PARAMS, maxPerEvent: cap, maxPerWindow: cap });
+    const p = c.providers[0];
+    const gpus = await onboardProvider(c, p);
+    const max = await sm.MAX_QUEUE();
+    const ids: string[] = [];
+    for (let i = 0n; i <= max; i++) {
+      const f = await acceptFault(c, p.address, FAULT.AttestationMismatch, gpus[0]);
+      await sm.propose(f.report);
+      ids.push(f.id);
+    }
+    expect((await sm.getProposal(ids[0])).amount).to.equal(cap);
+    await c.networkHelpers.time.increase(VETO);
+    // The first takes the window's whole room; each of the next `max` is queued.
+    await sm.execute(ids[0]);
+    for (let i = 1; i <= Number(max); i++) await sm.execute(ids[i]);
+    expect((await c.vault.getPool(p.address)).slashHolds).to.equal(max);
+    const last = ids[Number(max)];
+    const refused = await acceptFault(c, p.address, FAULT.AttestationMismatch, gpus[1]);
+    await sm.propose(refused.report);
+    await c.networkHelpers.time.increase(VETO);
+    await expect(sm.execute(refused.id)).to.be.revertedWithCustomError(sm, "SlashingManagerQueueFull").withArgs(max, max);
+    expect((await sm.getProposal(refused.id)).status).to.equal(STATUS.Pending);
+    expect((await sm.getProposal(last)).status).to.equal(STATUS.Deferred);
+    // A bounded drain: one per window at this cap.
+    await expect(sm.executeDeferred(max))
+      .to.emit(sm, "SlashExecuted")
+      .withArgs(ids[1], p.address, cap, cap / 10n, c.deployer.address, cap - cap / 10n, 0n);
+  });
+});
+
+describe("SlashingManager governance", function () {
+  it("sets parameters and kind amounts within hard bounds, rejecting the rest with the failing value", async function () {
+    const c = await loadCinder();
+    const sm = c.slashingManager.connect(c.governance);
+    const bound = "SlashingManagerParameterOutOfBounds";
+    const ok = { ...DEFAULT_PARAMS };
+    await expect(sm.setParams({ ...ok, bountyBps: 1_500n })).to.emit(sm, "ParamsSet");
+    expect((await sm.params()).bountyBps).to.equal(1_500n);
+    // m = 5: r x 6 < 10,000, so at most 1,666 bps.
+    const bad: [Partial<typeof ok>, string, bigint, bigint, bigint][] = [
+      [{ vetoWindow: 3_599n }, "vetoWindow", 3_599n, 3_600n, 14n * DAY],
+      [{ vetoWindow: 14n * DAY + 1n }, "vetoWindow", 14n * DAY + 1n, 3_600n, 14n * DAY],
+      [{ rateWindow: 3_599n }, "rateWindow", 3_599n, 3_600n, 30n * DAY],
+      [{ jailCooldown: 366n * DAY }, "jailCooldown", 366n * DAY, 3_600n, 365n * DAY],
+      [{ maxPerEvent: ONE - 1n }, "maxPerEvent", ONE - 1n, ONE, 10n ** 27n],
+      [{ maxPerWindow: ok.maxPerEvent - 1n }, "maxPerWindow", ok.maxPerEvent - 1n, ok.maxPerEvent, 10n ** 28n],
+      [{ bountyBps: 1_667n }, "bountyBps", 1_667n, 0n, 1_666n],
+    ];
+    for (const [change, name, v, min, max] of bad) {
+      await expect(sm.setParams({ ...ok, ...change }), name).to.be.revertedWithCustomError(sm, bound).withArgs(name, v, min, max);
+    }
+    // Unbonding (14 days) must outlast the market's challenge window (1 day) plus the veto window.
+    await expect(sm.setParams({ ...ok, vetoWindow: 13n * DAY }))
+      .to.be.revertedWithCustomError(sm, "SlashingManagerUnbondingTooShort")
+      .withArgs(14n * DAY, DAY, 13n * DAY);
+    await expect(sm.setParams({ ...ok, vetoWindow: 13n * DAY - 1n })).to.emit(sm, "ParamsSet");
+    await expect(sm.setSlashBps(4, 5_000)).to.emit(sm, "SlashBpsSet").withArgs(4n, 5_000n);
+    expect(await sm.slashBps(4)).to.equal(5_000n);
+    await expect(sm.setSlashBps(0, 5_000)).to.be.revertedWithCustomError(sm, "SlashingManagerInvalidKind").withArgs(0n);
+    await expect(sm.setSlashBps(6, 5_000)).to.be.revertedWithCustomError(sm, "SlashingManagerInvalidKind").withArgs(6n);
+    await expect(sm.setSlashBps(1, 0)).to.be.revertedWithCustomError(sm, bound).withArgs("slashBps", 0n, 1n, 10_000n);
+    await expect(sm.setSlashBps(1, 10_001)).to.be.revertedWithCustomError(sm, bound).withArgs("slashBps", 10_001n, 1n, 10_000n);
+    await expect(c.slashingManager.connect(c.stranger).setParams(ok))
+      .to.be.revertedWithCustomError(sm, "AccessManagedUnauthorized")
+      .withArgs(c.stranger.address);
+  });
+
+  it("keeps the applied bounty below 1/(1+m) when governance later raises the vault's delegation cap multiple", async function () {
+    const c = await loadCinder();
+    const sm = c.slashingManager;
+    await sm.connect(c.governance).setParams({ ...DEFAULT_PARAMS, bountyBps: 1_666n });
+    expect(await sm.effectiveBountyBps()).to.equal(1_666n);
+    await c.vault.connect(c.governance).setDelegationCapMultiple(20);
+    // 9,999 / 21 = 476: 476 x 21 = 9,996 < 10,000.
+    expect(await sm.effectiveBountyBps()).to.equal(476n);
+    const p = c.providers[0];
+    const f = await proposed(c, p, c.stranger);
+    await c.networkHelpers.time.increase(VETO);
+    const bounty = (FRAUD * 476n) / 10_000n;
+    await expect(sm.execute(f.id))
+      .to.emit(sm, "SlashExecuted")
+      .withArgs(f.id, p.address, FRAUD, bounty, c.stranger.address, FRAUD - bounty, 0n);
+  });
+});
