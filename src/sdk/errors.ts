@@ -154,6 +154,8 @@ export const cinderErrorsAbi: readonly CinderErrorAbiItem[] = (() => {
   return [...seen.values()];
 })();
 
+const CINDER_ERROR_SELECTORS: ReadonlySet<string> = new Set(cinderErrorsAbi.map(selectorOf));
+
 /** A revert decoded into a named Cinder custom error with its arguments. */
 export class CinderContractError<N extends CinderErrorName = CinderErrorName> extends CinderError {
   override name = "CinderContractError" as const;
@@ -223,7 +225,7 @@ export function decodeCinderError(error: unknown, context: DecodeCinderErrorPara
 export function decodeRevertData(data: Hex, context: DecodeCinderErrorParameters = {}, cause?: unknown): CinderContractError | undefined {
   if (data.length < 10) return undefined;
   const selector = data.slice(0, 10).toLowerCase();
-  if (!cinderErrorsAbi.some((item) => selectorOf(item) === selector)) return undefined;
+  if (!CINDER_ERROR_SELECTORS.has(selector)) return undefined;
   try {
     const { errorName, args } = decodeErrorResult({ abi: cinderErrorsAbi as unknown as Abi, data });
     return new CinderContractError(
