@@ -25,7 +25,9 @@ Network and key (every command):
 
 Commands (USD amounts in dollars, CNDR in tokens, durations in hours):
   status                                         providers, GPUs and tiers, leases, SLA state, epoch, supply and burn
-  node [--port 8545] [--providers 3] [--gpus 2]  a local hardhat node, deployed and seeded; runs until Ctrl-C
+  node [--port 8545] [--providers 3] [--gpus 2] [--no-oracles]
+                                                 a local hardhat node, deployed and seeded, with simulated provider
+                                                 agents and 4 oracle nodes on the next ports; runs until Ctrl-C
   balances [--account <addr>]
 
   provider register --metadata <uri> [--payout <addr>]
@@ -94,6 +96,7 @@ const OPTIONS = {
   tier: { type: "string" },
   port: { type: "string" },
   providers: { type: "string" },
+  "no-oracles": { type: "boolean" },
 } as const;
 
 class UsageError extends Error {}
@@ -128,6 +131,7 @@ async function main(argv: string[]): Promise<number> {
       providers: Number(integerOption(values, "providers", { optional: true }) ?? 3n),
       gpus: Number(integerOption(values, "gpus", { optional: true }) ?? 2n),
       deploymentId: globals.deployment,
+      oracles: values["no-oracles"] !== true,
     });
     return 0;
   }

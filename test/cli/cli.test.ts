@@ -1,6 +1,6 @@
 /**
  * The `cinder` CLI as a real process (through its bin shim, as an integrator runs it): `cinder node` starts a
- * seeded local network, then leases, channels, vouchers, keeper steps and `status` run against it, text and
+ * seeded local network with its oracle nodes, then leases, channels, vouchers, keeper steps and `status` run against it, text and
  * `--json`; bad input (an unknown command or network, a malformed address, an insufficient balance, a missing or
  * malformed key, a revert) gets a clear message naming what was wrong and a non-zero exit, never a stack trace.
  */
@@ -36,6 +36,8 @@ const at = ["--rpc", URL, "--deployment", ID];
 
 interface Summary {
   url: string;
+  oracleNodes: string[];
+  agents: string[];
   deploymentId: string;
   addresses: Record<string, string>;
   providers: { address: string; gpus: number; privateKey: string }[];
@@ -85,6 +87,21 @@ describe("CLI: cinder as a process", function () {
     expect(summary.providers[0].gpus).to.equal(2);
     expect(summary.clients).to.have.length(3);
     expect(summary.addresses.uniswapRouter).to.match(/^0x[0-9a-fA-F]{40}$/);
+  });
+
+  it("cinder node runs the four local oracle nodes, following the seeded provider and heartbeating its simulated agent", async function () {
+    expect(summary.oracleNodes).to.deep.equal([1, 2, 3, 4].map((k) => `http://127.0.0.1:${PORT + k}`));
+    expect(summary.agents).to.have.length(1);
+    for (const url of summary.oracleNodes) expect(((await (await fetch(`${url}/health`)).json()) as { ok: boolean }).ok).to.equal(true);
+    let metrics = "";
+    for (let i = 0; i < 60 && !/cinder_oracle_heartbeats_total\{result="ok"\} [1-9]/.test(metrics); i++) {
+      metrics = await (await fetch(`${summary.oracleNodes[0]}/metrics`)).text();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(metrics).to.include("cinder_oracle_providers 1");
+    expect(metrics).to.match(/cinder_oracle_heartbeats_total\{result="ok"\} [1-9]/);
+    const leaves = await fetch(`${summary.oracleNodes[0]}/v1/epochs/1/leaves`);
+    expect(leaves.status).to.equal(404); // the leaf API answers; no report for an epoch before the deployment
   });
 
   it("cinder status shows the providers, GPUs, tiers, epoch and supply, as text and as JSON", async function () {
