@@ -22,6 +22,7 @@ import {
   cinderTokenAbi,
   createCinderClient,
   isCinderContractError,
+  JobKind,
   loadDeployment,
   testStablecoinAbi,
 } from "../../src/sdk/index.js";
@@ -262,13 +263,45 @@ describe("SDK end to end on a hardhat node", function () {
     expect(supply.totalBurned).to.equal(bought.burned);
   });
 
+  it("the provider collects a lease's stream, its channel earnings and free bond; anyone closes the ended leases", async function () {
+    const prov = clientFor(6);
+    const keeper = clientFor(15);
+    const auctionLease = 2n;
+    const before = await stable(provider);
+    const { result: net } = await prov.provider.withdrawAccrued({ leaseId: auctionLease });
+    expect(net).to.equal(2_500_000n - 25_000n); // the whole hour streamed, 1% fee taken
+    const { result: earnings } = await prov.provider.withdrawEarnings();
+    expect(earnings).to.equal(9_900_000n);
+    const bondBefore = (await prov.read.provider({ provider })).bond.total;
+    await prov.provider.withdrawBond({ amount: 1_000n * USD });
+    expect(bondBefore - (await prov.read.provider({ provider })).bond.total).to.equal(1_000n * USD);
+    expect((await stable(provider)) - before).to.equal(net + earnings + 1_000n * USD);
+    for (const leaseId of [1n, 2n]) await keeper.leases.close({ leaseId });
+    expect((await keeper.read.lease({ leaseId: 1n })).statusName).to.equal("Closed");
+    const again = await keeper.leases.close({ leaseId: 1n }).catch((e: unknown) => e);
+    expect(isCinderContractError(again, "JobMarketInvalidLeaseStatus")).to.equal(true);
+  });
+
+  it("a batch job: the provider submits its result and the client disputes it within the challenge window", async function () {
+    const client = clientFor(16);
+    const prov = clientFor(6);
+    const { leaseId } = await client.leases.createDirect({ provider, modelClass: "H100-80GB", gpuCount: 1, duration: HOUR, maxPricePerGpuHour: 2n * USD, kind: JobKind.Batch });
+    await prov.provider.submitResult({ leaseId, resultHash: `0x${"ab".repeat(32)}`, uri: "ipfs://result" });
+    await client.leases.dispute({ leaseId });
+    expect((await client.read.lease({ leaseId })).statusName).to.equal("Disputed");
+    const twice = await client.leases.dispute({ leaseId }).catch((e: unknown) => e);
+    expect(twice).to.be.instanceOf(CinderContractError);
+    const badHash = await prov.provider.submitResult({ leaseId, resultHash: "0x12" as `0x${string}`, uri: "" }).catch((e: unknown) => e);
+    expect((badHash as CinderConfigError).field).to.equal("resultHash");
+  });
+
   it("gathers the network status: providers with GPUs, leases with SLA state, tiers, epoch and supply", async function () {
     const status = await clientFor(15).read.status();
     expect(status.chainId).to.equal(31_337);
     expect(status.providers.map((p) => [p.address, p.gpus.length])).to.deep.equal([[provider, 3]]);
-    expect(status.leases.length).to.equal(3);
+    expect(status.leases.map((l) => l.statusName)).to.deep.equal(["Closed", "Closed", "Active", "Disputed"]);
     expect(status.tiers.map((t) => t.id)).to.deep.equal([0, 1, 2]);
-    expect(status.leases.at(-1)!.settlement.started).to.equal(true);
+    expect(status.leases[2].settlement.started).to.equal(true);
     expect(status.supply.totalBurned > 0n).to.equal(true);
   });
 });
