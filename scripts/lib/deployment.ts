@@ -3,6 +3,7 @@
  * deployed_addresses.json`), by contract. Scripts and tools read them here instead of hard-coding addresses.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { CINDER_DEPLOYMENT_FUTURES } from "../../src/sdk/deployment.js";
 
 /** The contracts of a deployment, by the names scripts use. */
 export interface CinderAddresses {
@@ -25,24 +26,8 @@ export interface CinderAddresses {
   uniswapRouter?: string;
 }
 
-const FUTURES: Record<keyof CinderAddresses, string> = {
-  manager: "Cinder#CinderAccessManager",
-  token: "Cinder#CinderToken",
-  timelock: "Cinder#CinderTimelock",
-  governor: "Cinder#CinderGovernor",
-  registry: "Cinder#ProviderRegistry",
-  vault: "Cinder#StakingVault",
-  feeRouter: "Cinder#FeeRouter",
-  emissionController: "Cinder#EmissionController",
-  jobMarket: "Cinder#JobMarket",
-  paymentChannels: "Cinder#PaymentChannels",
-  buybackBurner: "Cinder#BuybackBurner",
-  oracleHub: "Cinder#OracleHub",
-  slaBondManager: "Cinder#SlaBondManager",
-  slashingManager: "Cinder#SlashingManager",
-  stablecoin: "Cinder#TestStablecoin",
-  uniswapRouter: "Cinder#UniswapV2Router02",
-};
+// One list of Ignition future ids, shared with the SDK's loader (src/sdk/deployment.ts).
+const FUTURES: Record<keyof CinderAddresses, string> = CINDER_DEPLOYMENT_FUTURES;
 const OPTIONAL = new Set<keyof CinderAddresses>(["stablecoin", "uniswapRouter"]);
 
 /** A deployment could not be found or is incomplete; the message says which file and what is missing. */

@@ -17,6 +17,7 @@
  */
 import type { Hex } from "viem";
 import type { LeafFile } from "../oracle/leaves.js";
+import { CinderError } from "./errors.js";
 
 /** One epoch's uptime leaf of a lease with its Merkle proof: `ISlaBondManager.UptimeProof`. */
 export interface UptimeProof {
@@ -27,14 +28,14 @@ export interface UptimeProof {
 }
 
 /** A settlement cannot be built from the files; `field` names what was wrong. */
-export class SlaProofError extends Error {
-  override readonly name = "SlaProofError";
+export class SlaProofError extends CinderError {
+  override name = "SlaProofError" as const;
   constructor(
     readonly code: "BAD_RANGE" | "DUPLICATE_EPOCH" | "MISSING_LEAF",
     readonly field: string,
-    readonly shortMessage: string,
+    message: string,
   ) {
-    super(`${field}: ${shortMessage}`);
+    super(`${field}: ${message}`);
   }
 }
 

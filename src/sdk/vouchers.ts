@@ -20,6 +20,7 @@ import {
   isAddress,
   verifyTypedData,
 } from "viem";
+import { CinderError } from "./errors.js";
 
 /** What a client signs: it owes `provider` `cumulativeAmount` in total over the channel's life. */
 export interface Voucher {
@@ -40,8 +41,8 @@ export const voucherTypes = {
 const MAX_UINT128 = (1n << 128n) - 1n;
 
 /** A voucher or its channel is malformed; `field` names what was wrong. */
-export class VoucherError extends Error {
-  override readonly name = "VoucherError";
+export class VoucherError extends CinderError {
+  override name = "VoucherError" as const;
   constructor(
     readonly field: string,
     message: string,

@@ -1,0 +1,205 @@
+/**
+ * A local Cinder network for development and tests: start a `hardhat node` on a port, deploy the protocol with
+ * `npm run deploy:local` into its own Ignition journal, and seed providers with simulated GPUs (attested through
+ * OracleHub by the local oracle set's keys), stake, SLA bond and offers, all through the SDK.
+ *
+ * @example
+ * ```ts
+ * const node = await startHardhatNode({ port: 18_600 });
+ * const addresses = await deployLocal({ url: node.url, deploymentId: "dev-18600" });
+ * await seedProvider({ url: node.url, addresses, key: localKey(6), gpus: 2 });
+ * await node.stop();
+ * ```
+ */
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { promisify } from "node:util";
+import { type Address, type Hex, bytesToHex, createPublicClient, createWalletClient, http, keccak256, parseEther, toBytes } from "viem";
+import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
+import { hardhat } from "viem/chains";
+import { cinderTokenAbi, oracleHubAbi, testStablecoinAbi } from "../sdk/abis.js";
+import { createCinderClient } from "../sdk/client.js";
+import { type CinderAddresses, loadDeployment } from "../sdk/deployment.js";
+import { CinderError } from "../sdk/errors.js";
+import { type ModelClass, resolveModelClass } from "../sdk/models.js";
+
+const run = promisify(execFile);
+
+/** Hardhat's default mnemonic: the local accounts. */
+export const LOCAL_MNEMONIC = "test test test test test test test test test test test junk";
+/** The local oracle set: accounts #10..#13 (deploy/config.ts LOCAL_ORACLE_SIGNERS), threshold 3. */
+export const LOCAL_ORACLE_ACCOUNTS = [10, 11, 12, 13] as const;
+
+/** The private key of local account `i`. */
+export function localKey(i: number): Hex {
+  const key = mnemonicToAccount(LOCAL_MNEMONIC, { addressIndex: i }).getHdKey().privateKey;
+  if (key === null) throw new CinderError(`no private key for local account ${i}`);
+  return bytesToHex(key);
+}
+
+/** A running `hardhat node`. */
+export interface HardhatNode {
+  url: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
+  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+  return ((await response.json()) as { result: unknown }).result;
+}
+
+/** Parameters of {@link startHardhatNode}. */
+export interface StartHardhatNodeParameters {
+  port: number;
+  /** Milliseconds to wait for the node to answer (default 120,000). */
+  timeoutMs?: number;
+  /** Working directory (the repository root). */
+  cwd?: string;
+}
+
+/** Starts `npx hardhat node` on 127.0.0.1:`port` in its own process group and waits until it answers. */
+export async function startHardhatNode({ port, timeoutMs = 120_000, cwd }: StartHardhatNodeParameters): Promise<HardhatNode> {
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn("npx", ["hardhat", "node", "--hostname", "127.0.0.1", "--port", String(port)], {
+    cwd,
+    env: { ...process.env, CI: "true" },
+    detached: true,
+    stdio: "ignore",
+  });
+  let exited = false;
+  child.once("exit", () => {
+    exited = true;
+  });
+  const stop = async () => {
+    if (child.pid === undefined || exited) return;
+    const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {
+      return;
+    }
+    await Promise.race([gone, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+  };
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (exited) throw new CinderError(`hardhat node exited before answering on ${url} (is port ${port} in use?)`);
+    try {
+      if ((await rpc(url, "eth_chainId")) !== undefined) return { url, process: child, stop };
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new CinderError(`hardhat node did not answer on ${url} within ${timeoutMs / 1000} s`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/** Parameters of {@link deployLocal}. */
+export interface DeployLocalParameters {
+  url: string;
+  /** The Ignition deployment id (its journal is deploy/deployments/<id>). */
+  deploymentId: string;
+  cwd?: string;
+  /** A parameters file (default deploy/parameters/localhost.json). */
+  parametersFile?: string;
+}
+
+/** Deploys the protocol on the node with `npm run deploy:local -- --network localhost` and returns its addresses. */
+export async function deployLocal({ url, deploymentId, cwd, parametersFile }: DeployLocalParameters): Promise<CinderAddresses> {
+  const env: NodeJS.ProcessEnv = { ...process.env, CI: "true", CINDER_NODE_URL: url, CINDER_DEPLOYMENT_ID: deploymentId };
+  if (parametersFile !== undefined) env.CINDER_PARAMETERS = parametersFile;
+  try {
+    await run("npm", ["run", "--silent", "deploy:local", "--", "--network", "localhost"], { cwd, env, maxBuffer: 16 * 1024 * 1024 });
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string; message: string };
+    throw new CinderError("deploy:local failed", { details: `${e.stdout ?? ""}\n${e.stderr ?? e.message}` });
+  }
+  return loadDeployment({ chainId: 31_337, deploymentId, root: cwd === undefined ? "deploy/deployments" : `${cwd}/deploy/deployments` });
+}
+
+/** Parameters of {@link seedProvider}. */
+export interface SeedProviderParameters {
+  url: string;
+  addresses: CinderAddresses;
+  /** The provider's key. */
+  key: Hex;
+  gpus?: number;
+  modelClass?: ModelClass;
+  /** Memory per simulated GPU in MiB (default 81,559, an H100 80GB). */
+  memoryMiB?: number;
+  /** Price per GPU-hour (default 2 USD). */
+  pricePerGpuHour?: bigint;
+  /** SLA bond in the stablecoin (default 100,000 USD). */
+  bond?: bigint;
+  metadataURI?: string;
+}
+
+/** What {@link seedProvider} set up. */
+export interface SeedProviderReturnType {
+  provider: Address;
+  gpuIds: Hex[];
+  stake: bigint;
+}
+
+/**
+ * Registers a provider, attests `gpus` simulated GPUs through OracleHub (signed by the local oracle set), funds it
+ * from the local deployer (CNDR) and the test stablecoin's faucet, stakes what the GPUs need, deposits an SLA bond
+ * and publishes an offer.
+ */
+export async function seedProvider(parameters: SeedProviderParameters): Promise<SeedProviderReturnType> {
+  const { url, addresses } = parameters;
+  const gpus = parameters.gpus ?? 2;
+  const modelClass = resolveModelClass(parameters.modelClass ?? "H100-80GB");
+  const bond = parameters.bond ?? 100_000n * 10n ** 6n;
+  const publicClient = createPublicClient({ chain: hardhat, transport: http(url) });
+  const account = privateKeyToAccount(parameters.key);
+  const walletClient = createWalletClient({ chain: hardhat, transport: http(url), account });
+  const cinder = createCinderClient({ publicClient, walletClient, addresses });
+  const deployer = createWalletClient({ chain: hardhat, transport: http(url), account: privateKeyToAccount(localKey(0)) });
+
+  await cinder.provider.register({ metadataURI: parameters.metadataURI ?? `ipfs://cinder-local/${account.address}` });
+  const chainId = await publicClient.getChainId();
+  const configDigest = await publicClient.readContract({ address: addresses.oracleHub, abi: oracleHubAbi, functionName: "configDigest" });
+  const now = (await publicClient.getBlock()).timestamp;
+  const gpuIds: Hex[] = [];
+  for (let i = 0; i < gpus; i++) {
+    const gpuId = keccak256(toBytes(`simulated-gpu:${account.address}:${i}:${bytesToHex(randomBytes(8))}`));
+    gpuIds.push(gpuId);
+    const report = {
+      configDigest,
+      provider: account.address,
+      gpuId,
+      modelClass,
+      memoryMiB: parameters.memoryMiB ?? 81_559,
+      tier: 1,
+      evidenceHash: keccak256(toBytes(`simulated-evidence:${gpuId}`)),
+      expiresAt: Number(now + 30n * 86_400n),
+    };
+    const signatures = await Promise.all(
+      LOCAL_ORACLE_ACCOUNTS.slice(0, 3).map((i) => cinder.keeper.signReport({ kind: "GpuAttestation", report, signer: privateKeyToAccount(localKey(i)), chainId })),
+    );
+    await cinder.keeper.submitReport({ kind: "GpuAttestation", report, signatures });
+  }
+  const { requiredStake } = await cinder.read.provider({ provider: account.address });
+  const stake = requiredStake > 0n ? requiredStake : parseEther("1");
+  const fund = async (hash: Hex) => publicClient.waitForTransactionReceipt({ hash });
+  await fund(await deployer.writeContract({ address: addresses.token, abi: cinderTokenAbi, functionName: "transfer", args: [account.address, stake] }));
+  if (addresses.stablecoin !== undefined) {
+    await fund(await walletClient.writeContract({ address: addresses.stablecoin, abi: testStablecoinAbi, functionName: "faucet", args: [account.address, bond] }));
+  }
+  await cinder.provider.stake({ amount: stake });
+  if (bond > 0n) await cinder.provider.depositBond({ amount: bond });
+  await cinder.provider.setOffer({ modelClass, pricePerGpuHour: parameters.pricePerGpuHour ?? 2_000_000n });
+  return { provider: account.address, gpuIds, stake };
+}
+
+/** Mints test stablecoin to `to` from the local faucet (local networks only). */
+export async function faucet({ url, addresses, to, amount }: { url: string; addresses: CinderAddresses; to: Address; amount: bigint }): Promise<void> {
+  if (addresses.stablecoin === undefined) throw new CinderError("this deployment has no test stablecoin faucet");
+  const walletClient = createWalletClient({ chain: hardhat, transport: http(url), account: privateKeyToAccount(localKey(0)) });
+  const publicClient = createPublicClient({ chain: hardhat, transport: http(url) });
+  await publicClient.waitForTransactionReceipt({ hash: await walletClient.writeContract({ address: addresses.stablecoin, abi: testStablecoinAbi, functionName: "faucet", args: [to, amount] }) });
+}

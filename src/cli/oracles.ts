@@ -1,0 +1,108 @@
+/**
+ * The local oracle for `cinder node`: a simulated provider agent per provider (an H100 recording answering
+ * heartbeats, signed with the provider's key) and the four local oracle set members (accounts #10..#13) as
+ * in-process oracle nodes. The nodes follow the chain's leases, send heartbeats to the agents, sign and gossip their
+ * observations, submit each epoch's report to OracleHub with a quorum of signatures, and serve the leaf files and
+ * proofs over HTTP (`GET /v1/epochs/<e>/leaves`), which `cinder keeper settle-sla --oracle <url>` fetches.
+ */
+import { appendFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Address, type PublicClient, createPublicClient, createWalletClient, http } from "viem";
+import { type LocalAccount, privateKeyToAccount } from "viem/accounts";
+import { hardhat } from "viem/chains";
+import { type Agent, createAgent } from "../oracle/agent/server.js";
+import { CpuExecutor } from "../oracle/challenge/executors.js";
+import { SimulatedBackend } from "../oracle/gpu/simulated.js";
+import { ChainView } from "../oracle/node/chain.js";
+import { agentHeartbeat } from "../oracle/node/heartbeat.js";
+import { createLogger } from "../oracle/node/log.js";
+import { OracleNode } from "../oracle/node/node.js";
+import { openStore } from "../oracle/node/store.js";
+import type { CinderAddresses } from "../sdk/deployment.js";
+import { LOCAL_ORACLE_ACCOUNTS, localKey } from "./local.js";
+
+/** Simulated agents, one per provider key; each provider's metadata must name its agent's URL. */
+export async function startAgents(providers: readonly LocalAccount[]): Promise<Agent[]> {
+  const agents: Agent[] = [];
+  for (const account of providers) {
+    agents.push(
+      await createAgent({
+        account,
+        backend: SimulatedBackend.fromRecording("h100"),
+        executor: new CpuExecutor(),
+        chainId: 31_337,
+        host: "127.0.0.1",
+        port: 0,
+        maxMatmulN: 64,
+        maxMemoryFillBytes: 64 * 1024,
+      }),
+    );
+  }
+  return agents;
+}
+
+/** The metadata URI that names a provider's agent (what the oracle nodes read from the registry). */
+export function agentMetadata(name: string, agentUrl: string): string {
+  return `data:application/json,${encodeURIComponent(JSON.stringify({ name, agent: agentUrl }))}`;
+}
+
+/** Parameters of {@link startOracleNodes}. */
+export interface StartOracleNodesParameters {
+  url: string;
+  addresses: CinderAddresses;
+  /** The first node listens here, the others on the next ports. */
+  basePort: number;
+}
+
+/** Running oracle nodes. */
+export interface LocalOracles {
+  urls: string[];
+  addresses: Address[];
+  logFile: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the four local oracle set members as oracle nodes (uptime and reports; GPUs are attested at seeding). */
+export async function startOracleNodes({ url, addresses, basePort }: StartOracleNodesParameters): Promise<LocalOracles> {
+  const dir = mkdtempSync(join(tmpdir(), "cinder-node-oracles-"));
+  const logFile = join(dir, "oracle.log");
+  const publicClient = createPublicClient({ chain: hardhat, transport: http(url) }) as PublicClient;
+  const keys = LOCAL_ORACLE_ACCOUNTS.map((i) => privateKeyToAccount(localKey(i)));
+  const peers = keys.map((k, i) => ({ address: k.address, url: `http://127.0.0.1:${basePort + i}` }));
+  const nodes: OracleNode[] = [];
+  const stores = keys.map((_, i) => openStore(join(dir, `node-${i}.db`)));
+  for (const [i, key] of keys.entries()) {
+    const node = new OracleNode({
+      account: key,
+      chain: new ChainView({
+        publicClient,
+        walletClient: createWalletClient({ chain: hardhat, transport: http(url), account: key }),
+        oracleHub: addresses.oracleHub,
+        registry: addresses.registry,
+        jobMarket: addresses.jobMarket,
+      }),
+      store: stores[i],
+      heartbeat: agentHeartbeat({ chainId: 31_337, timeoutMs: 2_000 }),
+      peers,
+      settings: {
+        listen: { host: "127.0.0.1", port: basePort + i },
+        heartbeat: { meanIntervalMs: 5_000 },
+        epoch: { settleDelayMs: 5_000, leaderTimeoutMs: 20_000, setupGraceSeconds: 0 },
+        pollIntervalMs: 1_000,
+      },
+      log: createLogger({ node: `oracle-${i}` }, { level: "info", write: (line) => appendFileSync(logFile, `${line}\n`) }),
+    });
+    await node.start();
+    nodes.push(node);
+  }
+  return {
+    urls: peers.map((p) => p.url),
+    addresses: keys.map((k) => k.address),
+    logFile,
+    async stop() {
+      for (const node of nodes) await node.stop();
+      for (const store of stores) store.close();
+    },
+  };
+}
