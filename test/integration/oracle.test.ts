@@ -27,7 +27,6 @@ import {
   http,
   keccak256,
   maxUint256,
-  parseEther,
   toHex,
 } from "viem";
 import { mnemonicToAccount } from "viem/accounts";

@@ -38,8 +38,6 @@ export interface GpuAttestation {
 
 export const gpuAttestationTypes = { GpuAttestation: ORACLE_REPORT_TYPES.GpuAttestation } as const;
 
-const message = (a: GpuAttestation) => ({ ...a, expiresAt: a.expiresAt });
-
 export interface AttestationDomain {
   readonly chainId: number;
   readonly oracleHub: Address;
@@ -47,17 +45,17 @@ export interface AttestationDomain {
 
 /** The attestation's EIP-712 digest: its report id on the hub. */
 export function attestationDigest(domain: AttestationDomain, attestation: GpuAttestation): Hex {
-  return hashTypedData({ domain: oracleDomain(domain), types: gpuAttestationTypes, primaryType: "GpuAttestation", message: message(attestation) });
+  return hashTypedData({ domain: oracleDomain(domain), types: gpuAttestationTypes, primaryType: "GpuAttestation", message: attestation });
 }
 
 export async function signAttestation(signer: Pick<LocalAccount, "signTypedData">, domain: AttestationDomain, attestation: GpuAttestation): Promise<Hex> {
-  return signer.signTypedData({ domain: oracleDomain(domain), types: gpuAttestationTypes, primaryType: "GpuAttestation", message: message(attestation) });
+  return signer.signTypedData({ domain: oracleDomain(domain), types: gpuAttestationTypes, primaryType: "GpuAttestation", message: attestation });
 }
 
 /** The signer of an attestation signature, or null when it is malformed. */
 export async function attestationSigner(domain: AttestationDomain, attestation: GpuAttestation, signature: Hex): Promise<Address | null> {
   try {
-    return await recoverTypedDataAddress({ domain: oracleDomain(domain), types: gpuAttestationTypes, primaryType: "GpuAttestation", message: message(attestation), signature });
+    return await recoverTypedDataAddress({ domain: oracleDomain(domain), types: gpuAttestationTypes, primaryType: "GpuAttestation", message: attestation, signature });
   } catch {
     return null;
   }

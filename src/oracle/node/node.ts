@@ -349,7 +349,7 @@ export class OracleNode {
     );
   }
 
-  async #verifyParams(epoch: number) {
+  #verifyParams(epoch: number) {
     const set = this.#set!;
     return { chainId: this.#chainId, oracleHub: this.#p.chain.oracleHub, oracleSet: set.signers, configDigest: set.configDigest, epoch };
   }
@@ -361,7 +361,7 @@ export class OracleNode {
 
   /** Leaves, tree and leaf file from a set of bundles, as every honest node derives them. */
   async #derive(epoch: number, bundles: readonly ObservationBundle[]) {
-    const { leaves, diagnostics } = await deriveLeaves(bundles, { ...(await this.#verifyParams(epoch)), minObservers: this.#minObservers() });
+    const { leaves, diagnostics } = await deriveLeaves(bundles, { ...this.#verifyParams(epoch), minObservers: this.#minObservers() });
     if (leaves.length === 0) return { tree: undefined, leafFile: undefined, diagnostics };
     const tree = buildTree(leaves);
     const leafFile = serializeLeafFile({ chainId: this.#chainId, oracleHub: this.#p.chain.oracleHub, epoch, tree });
@@ -467,11 +467,14 @@ export class OracleNode {
     const nowS = Math.floor(this.#now() / 1000);
     const round = Math.floor(nowS / settings.roundSeconds);
     const domain = { chainId: this.#chainId, oracleHub: this.#p.chain.oracleHub };
-    for (const { provider, agentUrl } of this.#p.chain.providers()) {
-      if (agentUrl === null || this.#p.store.challenged(provider, round) !== undefined) continue;
-      if ((this.#retryAt.get(provider) ?? 0) > this.#now()) continue;
-      const leased = (await this.#p.chain.leasesOverlapping(nowS, nowS + 1)).some((lease) => lease.provider === provider);
-      const outcome = await challengeProvider({ client: client(provider, agentUrl), provider, configDigest: set.configDigest, now: nowS, leased, settings });
+    const due = this.#p.chain
+      .providers()
+      .filter(({ provider, agentUrl }) => agentUrl !== null && this.#p.store.challenged(provider, round) === undefined && (this.#retryAt.get(provider) ?? 0) <= this.#now());
+    // One read of the running leases per step, not one per provider.
+    const leasedProviders = due.length === 0 ? new Set<Address>() : new Set((await this.#p.chain.leasesOverlapping(nowS, nowS + 1)).map((lease) => lease.provider));
+    for (const { provider, agentUrl } of due) {
+      const leased = leasedProviders.has(provider);
+      const outcome = await challengeProvider({ client: client(provider, agentUrl!), provider, configDigest: set.configDigest, now: nowS, leased, settings });
       if (outcome.transient) {
         // Busy with another node's challenge, or unreachable: retry at a random time, not in lockstep with the others.
         this.#retryAt.set(provider, this.#now() + this.#p.settings.pollIntervalMs * (2 + 8 * this.#random()));
@@ -548,7 +551,7 @@ export class OracleNode {
     const bundle = bundleFromWire(raw);
     const current = this.epochAt(this.#now());
     if (bundle.epoch >= current) throw new HttpError(400, "EPOCH_NOT_ENDED", `epoch ${bundle.epoch} has not ended (current ${current})`, "bundle.epoch");
-    const verified = await verifyBundle(bundle, await this.#verifyParams(bundle.epoch));
+    const verified = await verifyBundle(bundle, this.#verifyParams(bundle.epoch));
     this.#p.store.recordBundle(verified.epoch, verified.node, verified.signature, bundleToJson(verified));
     this.#m.bundlesReceived.inc({ result: "accepted" });
     return verified;
