@@ -11,6 +11,10 @@
  * 2. The out-of-process node is killed (SIGKILL) in the middle of an epoch and restarted on the same database: the
  *    epoch's report still results, the restarted node's bundle holds the probes from before the kill, and it signed
  *    exactly the report that is on chain.
+ * 3. The SLA: provider 3 also held two short (5-minute) leases, which ran while its agent was down. Once the
+ *    nodes reported their epochs, a keeper settles each with the proofs the nodes' leaf API serves (through the
+ *    SDK): the client is credited and withdraws its credit in the stablecoin; the second breach in a row raises a
+ *    fault with the SlashingManager, which after the veto window anyone executes: provider 3 is slashed and jailed.
  */
 import { expect } from "chai";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
@@ -27,12 +31,22 @@ import {
   http,
   keccak256,
   maxUint256,
+  parseEventLogs,
   toHex,
 } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { modelClassId } from "../../deploy/config.js";
-import { cinderTokenAbi, jobMarketAbi, oracleHubAbi, providerRegistryAbi, stakingVaultAbi, testStablecoinAbi, slaBondManagerAbi } from "../../src/sdk/abis.js";
+import {
+  cinderTokenAbi,
+  jobMarketAbi,
+  oracleHubAbi,
+  providerRegistryAbi,
+  slaBondManagerAbi,
+  slashingManagerAbi,
+  stakingVaultAbi,
+  testStablecoinAbi,
+} from "../../src/sdk/abis.js";
 import { createAgent } from "../../src/oracle/agent/server.js";
 import { SimulatedBackend } from "../../src/oracle/gpu/simulated.js";
 import { CpuExecutor } from "../../src/oracle/challenge/executors.js";
@@ -42,6 +56,8 @@ import { AgentClient } from "../../src/oracle/agent/client.js";
 import { type ChallengeSettings, evidenceHashOf, gpuIdOf } from "../../src/oracle/node/attest.js";
 import { agentHeartbeat } from "../../src/oracle/node/heartbeat.js";
 import { OracleNode } from "../../src/oracle/node/node.js";
+import { createCinderClient } from "../../src/sdk/index.js";
+import { loadDeployment } from "../../src/sdk/deployment.js";
 import { createLogger } from "../../src/oracle/node/log.js";
 import { type NodeStore, openStore } from "../../src/oracle/node/store.js";
 import { bundleFromWire } from "../../src/oracle/node/wire.js";
@@ -61,6 +77,8 @@ const client = account(16);
 const oracleKeys = [10, 11, 12, 13].map((i) => account(i));
 const NODE_PORT = (i: number) => PORT + 100 + i;
 const H100 = modelClassId("H100-80GB");
+// Provider 3's two short leases: 5 minutes, JobMarket's lower bound on a lease's duration.
+const SHORT_LEASE = 300;
 // The nodes' JSON logs, for a failed run (test-results/ is CI's log folder).
 const LOG = "test-results/oracle-integration.log";
 mkdirSync("test-results", { recursive: true });
@@ -127,7 +145,15 @@ describe("Integration: oracle nodes, provider agents and the OracleHub on a hard
     await publicClient.request({ method: "evm_setIntervalMining" as "eth_chainId", params: [1_000] as unknown as undefined });
 
     const parameters = JSON.parse(readFileSync("deploy/parameters/localhost.json", "utf8")) as { Cinder: Record<string, unknown> };
-    Object.assign(parameters.Cinder, { epochLength: `${EPOCH}n`, twapMinWindow: "60n", oracleSigners: oracleKeys.map((k) => k.address) });
+    Object.assign(parameters.Cinder, {
+      epochLength: `${EPOCH}n`,
+      twapMinWindow: "60n",
+      oracleSigners: oracleKeys.map((k) => k.address),
+      // Short leases (the shortest the bound allows) and a fault after two breaches in a row, for the SLA story.
+      minLeaseDuration: `${SHORT_LEASE}n`,
+      minLeaseValue: "100000n",
+      slaBreachFaultThreshold: "2n",
+    });
     const parametersFile = join(dir, "parameters.json");
     writeFileSync(parametersFile, JSON.stringify(parameters));
     await run("npm", ["run", "--silent", "deploy:local", "--", "--network", "localhost"], {
@@ -143,6 +169,7 @@ describe("Integration: oracle nodes, provider agents and the OracleHub on a hard
       stablecoin: recorded["Cinder#TestStablecoin"],
       hub: recorded["Cinder#OracleHub"],
       sla: recorded["Cinder#SlaBondManager"],
+      slashing: recorded["Cinder#SlashingManager"],
     };
 
     // Agents first: a provider's metadata names its agent's URL.
@@ -216,9 +243,10 @@ describe("Integration: oracle nodes, provider agents and the OracleHub on a hard
     await waitFor("the out-of-process node", 60_000, async () => (await fetch(`http://127.0.0.1:${NODE_PORT(2)}/health`)).ok);
     // The oracle nodes challenge each provider's agent and attest its GPUs through the hub (a quorum of three).
     for (const provider of providers) {
-      await waitFor(`an oracle-attested GPU of ${provider.address}`, 120_000, async () => {
+      // Both H100s of the host (each card's attestation is its own transaction, in no fixed order).
+      await waitFor(`the oracle-attested GPUs of ${provider.address}`, 120_000, async () => {
         const capacity = await publicClient.readContract({ address: addresses.registry, abi: providerRegistryAbi, functionName: "getCapacity", args: [provider.address, H100] });
-        return capacity.attested >= 1;
+        return capacity.attested >= 2;
       });
       const [card] = await SimulatedBackend.fromRecording("h100").listGpus();
       const gpu = await publicClient.readContract({ address: addresses.registry, abi: providerRegistryAbi, functionName: "getGpu", args: [provider.address, gpuIdOf(card.uuid)] });
@@ -236,11 +264,12 @@ describe("Integration: oracle nodes, provider agents and the OracleHub on a hard
       await send(provider, addresses.sla, encodeFunctionData({ abi: slaBondManagerAbi, functionName: "deposit", args: [100_000_000n] }));
     }
 
-    // The client leases one GPU of each provider for two hours.
+    // The client leases one GPU of providers 1 and 2 for two hours, and two 5-minute leases of one GPU each of
+    // provider 3 (its host has two H100s).
     await send(client, addresses.stablecoin, encodeFunctionData({ abi: testStablecoinAbi, functionName: "faucet", args: [client.address, 1_000_000_000n] }));
     await send(client, addresses.stablecoin, encodeFunctionData({ abi: testStablecoinAbi, functionName: "approve", args: [addresses.jobMarket, maxUint256] }));
-    for (const provider of providers) {
-      await send(client, addresses.jobMarket, encodeFunctionData({ abi: jobMarketAbi, functionName: "createDirectLease", args: [provider.address, H100, 1, 7_200, 2_000_000, 0] }));
+    for (const [provider, duration] of [[providers[0], 7_200], [providers[1], 7_200], [providers[2], SHORT_LEASE], [providers[2], SHORT_LEASE]] as const) {
+      await send(client, addresses.jobMarket, encodeFunctionData({ abi: jobMarketAbi, functionName: "createDirectLease", args: [provider.address, H100, 1, duration, 2_000_000, 0] }));
       // Lease ids count from 1: the newest lease's id is the count.
       leaseIds.push(await publicClient.readContract({ address: addresses.jobMarket, abi: jobMarketAbi, functionName: "leaseCount" }));
     }
@@ -343,5 +372,67 @@ describe("Integration: oracle nodes, provider agents and the OracleHub on a hard
     expect(own, "the restarted node's own bundle").to.not.equal(undefined);
     const probes = openStore(join(dir, "node-2.db")).probesBetween(epoch * EPOCH * 1000, epoch * EPOCH * 1000 + 20_000);
     expect(probes.length, "probes recorded before the kill survive").to.be.above(0);
+  });
+  it("SLA: the client of a provider that went down is credited, and repeated breaches get it slashed and jailed", async () => {
+    const deployment = loadDeployment({ chainId: 31337, deploymentId: ID });
+    const keeper = createCinderClient({ publicClient, walletClient: wallet(account(17)), addresses: deployment });
+    const asClient = createCinderClient({ publicClient, walletClient: wallet(client), addresses: deployment });
+    const offline = providers[2];
+    const short = leaseIds.slice(2);
+    // Both short leases ended and every epoch of their term is reported (provider 3's agent has been down since
+    // the first test, so the nodes reported it down).
+    for (const leaseId of short) {
+      const lease = await publicClient.readContract({ address: addresses.jobMarket, abi: jobMarketAbi, functionName: "getLease", args: [leaseId] });
+      const last = BigInt(Math.ceil(lease.end / EPOCH) - 1);
+      await waitFor(`the report of lease ${leaseId}'s last epoch ${last}`, 6 * EPOCH * 1000, async () =>
+        publicClient.readContract({ address: addresses.hub, abi: oracleHubAbi, functionName: "hasReport", args: [last] }),
+      );
+    }
+    const nodeUrls = [0, 1, 2].map((i) => `http://127.0.0.1:${NODE_PORT(i)}`);
+    const stakeBefore = await publicClient.readContract({ address: addresses.vault, abi: stakingVaultAbi, functionName: "totalStake", args: [offline.address] });
+
+    // First lease: a breach, the client is credited in the stablecoin.
+    const creditBefore = await publicClient.readContract({ address: addresses.sla, abi: slaBondManagerAbi, functionName: "balanceOf", args: [client.address] });
+    const first = await keeper.keeper.settleSla({ leaseId: short[0], nodes: nodeUrls });
+    expect(first.closed, "lease 3 settled in one call").to.equal(true);
+    const up = first.proofs.reduce((sum, p) => sum + p.secondsUp, 0);
+    const observed = first.proofs.reduce((sum, p) => sum + p.secondsObserved, 0);
+    expect(first.proofs.length, "an uptime proof per reported epoch of the term").to.be.at.least(SHORT_LEASE / EPOCH);
+    expect(up / observed, "lease 3's uptime over its term").to.be.below(0.95);
+    const value = await publicClient.readContract({ address: addresses.jobMarket, abi: jobMarketAbi, functionName: "leaseValue", args: [short[0]] });
+    expect(first.credit > 0n && first.credit <= value, `credit ${first.credit} of a ${value} lease`).to.equal(true);
+    const creditAfter = await publicClient.readContract({ address: addresses.sla, abi: slaBondManagerAbi, functionName: "balanceOf", args: [client.address] });
+    expect(creditAfter - creditBefore).to.equal(first.credit);
+    const walletBefore = await publicClient.readContract({ address: addresses.stablecoin, abi: testStablecoinAbi, functionName: "balanceOf", args: [client.address] });
+    await asClient.leases.withdrawSlaCredits();
+    const walletAfter = await publicClient.readContract({ address: addresses.stablecoin, abi: testStablecoinAbi, functionName: "balanceOf", args: [client.address] });
+    expect(walletAfter - walletBefore, "the credit reached the client's wallet").to.equal(creditAfter);
+
+    // Second lease: the second breach in a row raises a repeated-breach fault with the SlashingManager.
+    const second = await keeper.keeper.settleSla({ leaseId: short[1], nodes: nodeUrls });
+    expect(second.closed).to.equal(true);
+    expect(second.credit > 0n).to.equal(true);
+    const receipt = await publicClient.getTransactionReceipt({ hash: second.hash });
+    const [proposed] = parseEventLogs({ abi: slashingManagerAbi, eventName: "SlashProposed", logs: receipt.logs });
+    expect(proposed, "a slash proposal from the repeated breaches").to.not.equal(undefined);
+    expect(proposed.args.provider).to.equal(offline.address);
+    expect(proposed.args.kind, "kind 5: repeated SLA breaches").to.equal(5);
+    expect(proposed.args.amount > 0n).to.equal(true);
+
+    // After the guardian's veto window anyone executes it: provider 3 is slashed and jailed.
+    const now = (await publicClient.getBlock()).timestamp;
+    const wait = Number(proposed.args.executableAt - now) + 1;
+    await publicClient.request({ method: "evm_increaseTime" as "eth_chainId", params: [wait] as unknown as undefined });
+    await publicClient.request({ method: "evm_mine" as "eth_chainId", params: [] as unknown as undefined });
+    await send(account(17), addresses.slashing, encodeFunctionData({ abi: slashingManagerAbi, functionName: "execute", args: [proposed.args.id] }));
+    const status = await publicClient.readContract({ address: addresses.registry, abi: providerRegistryAbi, functionName: "statusOf", args: [offline.address] });
+    expect(status, "provider 3 is jailed (ProviderStatus.Jailed)").to.equal(2);
+    const stakeAfter = await publicClient.readContract({ address: addresses.vault, abi: stakingVaultAbi, functionName: "totalStake", args: [offline.address] });
+    expect(stakeBefore - stakeAfter, "provider 3's stake was slashed by the proposal's amount").to.equal(proposed.args.amount);
+    // A jailed provider cannot win a lease.
+    const refused = await publicClient
+      .simulateContract({ account: client, address: addresses.jobMarket, abi: jobMarketAbi, functionName: "createDirectLease", args: [offline.address, H100, 1, SHORT_LEASE, 2_000_000, 0] })
+      .then(() => "accepted", (error: Error) => error.message);
+    expect(refused).to.match(/JobMarketProviderNotActive/);
   });
 });
