@@ -95,6 +95,7 @@ export class ChainView {
   readonly #providers = new Map<Address, ProviderView>();
   readonly #leaseIds = new Set<bigint>();
   #epochLength: number | undefined;
+  #lateWindowEpochs: number | undefined;
 
   constructor(parameters: ChainParameters) {
     this.#p = parameters;
@@ -158,17 +159,39 @@ export class ChainView {
     return [...this.#providers.values()];
   }
 
-  /** Every lease (kind Lease) the market created whose current term overlaps [fromSeconds, toSeconds). */
+  /**
+   * Every lease (kind Lease) the market created whose current term overlaps [fromSeconds, toSeconds). A lease that
+   * ended before the oldest epoch the hub still accepts a report for is dropped from the followed set for good
+   * (an ended lease cannot be extended), so the reads per call stay bounded by the leases of the late window
+   * rather than growing with every lease ever created; batch jobs are dropped at once.
+   */
   async leasesOverlapping(fromSeconds: number, toSeconds: number): Promise<LeaseView[]> {
+    const [epochLength, lateWindow, now] = await Promise.all([this.epochLength(), this.#lateWindow(), this.chainTime()]);
+    // One epoch more than the window: the epoch being reported may be the oldest accepted one.
+    const horizon = (Math.floor(now / epochLength) - lateWindow - 1) * epochLength;
     const leases: LeaseView[] = [];
     for (const leaseId of this.#leaseIds) {
       const lease = await this.#p.publicClient.readContract({ address: this.#p.jobMarket, abi: jobMarketAbi, functionName: "getLease", args: [leaseId] });
       const start = Number(lease.start);
       const end = Number(lease.end);
-      if (lease.kind !== 0 || end <= fromSeconds || start >= toSeconds) continue;
+      if (lease.kind !== 0 || (end <= now && end < horizon)) {
+        this.#leaseIds.delete(leaseId);
+        continue;
+      }
+      if (end <= fromSeconds || start >= toSeconds) continue;
       leases.push({ leaseId, provider: getAddress(lease.provider), gpuCount: Number(lease.gpuCount), start, end });
     }
     return leases.sort((a, b) => (a.leaseId < b.leaseId ? -1 : 1));
+  }
+
+  /** How many leases the view still follows (ended leases leave once past the late window). */
+  get followedLeases(): number {
+    return this.#leaseIds.size;
+  }
+
+  async #lateWindow(): Promise<number> {
+    this.#lateWindowEpochs ??= await this.lateWindowEpochs();
+    return this.#lateWindowEpochs;
   }
 
   /** Latest block timestamp in seconds. */
