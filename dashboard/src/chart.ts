@@ -42,7 +42,7 @@ export interface ChartParameters {
 }
 
 const COLORS = ["#f76707", "#1c7ed6", "#2f9e44", "#ae3ec9", "#f59f00", "#868e96"];
-const MARGIN = { left: 64, right: 16, top: 34, bottom: 40 };
+const MARGIN = { left: 64, right: 30, top: 34, bottom: 40 };
 
 /** Escapes text for SVG/HTML content and attributes. */
 export function escapeXml(text: string): string {
@@ -66,8 +66,10 @@ export function niceTicks(min: number, max: number, count = 4): number[] {
   const power = 10 ** Math.floor(Math.log10(raw));
   const unit = raw / power;
   const step = (unit <= 1 ? 1 : unit <= 2 ? 2 : unit <= 5 ? 5 : 10) * power;
+  const first = Math.floor(min / step + 1e-9);
+  const last = Math.ceil(max / step - 1e-9);
   const ticks: number[] = [];
-  for (let t = Math.floor(min / step) * step; t <= max + step * 1e-9; t += step) ticks.push(Number(t.toPrecision(12)));
+  for (let k = first; k <= last; k++) ticks.push(Number((k * step).toPrecision(12)));
   return ticks;
 }
 

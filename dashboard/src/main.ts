@@ -3,8 +3,8 @@
  * network through the SDK, re-renders when a watched event arrives, and, with an injected EIP-1193 wallet, offers
  * the SDK's provider and client actions with decoded revert errors.
  */
-import { type Address, type Chain, type EIP1193Provider, createWalletClient, custom, getAddress, isAddress, type PublicClient } from "viem";
-import { type CinderClient, CinderContractError, CinderError, MODEL_CLASS_NAMES, createCinderClient } from "../../src/sdk/index.js";
+import { type AbiEvent, type Address, type Chain, type EIP1193Provider, createWalletClient, custom, getAddress, isAddress, type PublicClient } from "viem";
+import { CINDER_EVENT_ABIS, type CinderClient, CinderContractError, CinderError, MODEL_CLASS_NAMES, createCinderClient } from "../../src/sdk/index.js";
 import { barChart, escapeXml as esc, lineChart } from "./chart.js";
 import { type DashboardConfig, connect, loadEconomics, loadLease, loadOverview, loadProvider, parseConfig } from "./data.js";
 import {
@@ -37,6 +37,17 @@ interface App {
   writer?: CinderClient;
   account?: Address;
   feed: string[];
+  /** The last action's outcome, shown on the page it was taken on (kept across live re-renders). */
+  tx?: { state: string; html: string; hash: string };
+}
+
+function setTx(app: App, state: string, html: string): void {
+  app.tx = { state, html, hash: location.hash };
+  const box = document.querySelector<HTMLElement>("#tx-status");
+  if (box !== null) {
+    box.dataset.state = state;
+    box.innerHTML = html;
+  }
 }
 
 const $ = <T extends Element = HTMLElement>(selector: string): T => {
@@ -227,16 +238,16 @@ async function economicsPage(app: App): Promise<string> {
   const d = await loadEconomics(app.cinder);
   const closed = d.rows.filter((r) => r.closed);
   const x = (e: bigint) => Number(e);
-  const revenue = barChart({ id: "revenue", title: "Revenue per epoch", yUnit: "USD", xLabel: "epoch", series: [{ name: "revenue", points: closed.map((r) => ({ x: x(r.epoch), y: toNumber(r.revenue, USD_DECIMALS) })) }] });
+  const revenue = barChart({ id: "revenue", width: 430, title: "Revenue per epoch", yUnit: "USD", xLabel: "epoch", series: [{ name: "revenue", points: closed.map((r) => ({ x: x(r.epoch), y: toNumber(r.revenue, USD_DECIMALS) })) }] });
   const budget = barChart({
-    id: "budget",
+    id: "budget", width: 430,
     title: "Emission budget per epoch",
     yUnit: "CNDR",
     xLabel: "epoch",
     series: [{ name: "budget", points: closed.map((r) => ({ x: x(r.epoch), y: toNumber(r.budget, CNDR_DECIMALS), label: r.boundName })) }],
   });
   const burn = barChart({
-    id: "burn",
+    id: "burn", width: 430,
     title: "Buyback and burn per epoch",
     yUnit: "CNDR burned",
     xLabel: "epoch",
@@ -245,7 +256,7 @@ async function economicsPage(app: App): Promise<string> {
   let actualNet = 0n;
   const actual = closed.map((r) => ({ x: x(r.epoch), y: toNumber((actualNet += r.budget - r.burned), CNDR_DECIMALS) }));
   const sim = lineChart({
-    id: "projection",
+    id: "projection", width: 430,
     title: "Net supply change: actual and the simulator's projection",
     yUnit: "CNDR",
     series: [
@@ -363,22 +374,18 @@ function bindActions(app: App): void {
       event.preventDefault();
       const id = form.dataset.action ?? "";
       const handler = ACTIONS[id];
-      const status = document.querySelector<HTMLElement>("#tx-status");
-      if (handler === undefined || status === null) return;
+      if (handler === undefined) return;
       const button = form.querySelector("button");
       if (button !== null) button.disabled = true;
-      status.dataset.state = "pending";
-      status.innerHTML = `<div class="pending">sending ${esc(id)}… confirm in your wallet</div>`;
+      setTx(app, "pending", `<div class="pending">sending ${esc(id)}… confirm in your wallet</div>`);
       handler(app, new FormData(form)).then(
         (message) => {
-          status.dataset.state = "ok";
-          status.innerHTML = `<div class="ok" data-action-done="${esc(id)}">${message}</div>`;
+          setTx(app, "ok", `<div class="ok" data-action-done="${esc(id)}">${message}</div>`);
           if (button !== null) button.disabled = false;
-          scheduleRefresh(app, 0, true);
+          scheduleRefresh(app, 0);
         },
         (error: unknown) => {
-          status.dataset.state = "error";
-          status.innerHTML = renderError(error);
+          setTx(app, "error", renderError(error));
           if (button !== null) button.disabled = false;
         },
       );
@@ -406,19 +413,16 @@ async function connectWallet(app: App): Promise<void> {
 
 let rendering = 0;
 let timer: ReturnType<typeof setTimeout> | undefined;
-let dirtyWhileRendering = false;
 
-function scheduleRefresh(app: App, delay = 250, keepStatus = false): void {
+function scheduleRefresh(app: App, delay = 250): void {
   if (timer !== undefined) clearTimeout(timer);
-  timer = setTimeout(() => void render(app, keepStatus), delay);
+  timer = setTimeout(() => void render(app), delay);
 }
 
-async function render(app: App, keepStatus = false): Promise<void> {
+async function render(app: App): Promise<void> {
   const id = ++rendering;
   const main = $("#page");
   const hash = location.hash || "#/";
-  const status = keepStatus ? document.querySelector("#tx-status")?.innerHTML : undefined;
-  const statusState = keepStatus ? (document.querySelector<HTMLElement>("#tx-status")?.dataset.state ?? "") : "";
   for (const a of document.querySelectorAll<HTMLAnchorElement>("nav a")) a.classList.toggle("current", hash.startsWith(a.getAttribute("href") ?? "-") && (a.getAttribute("href") !== "#/" || hash === "#/"));
   let html: string;
   try {
@@ -437,63 +441,72 @@ async function render(app: App, keepStatus = false): Promise<void> {
   }
   if (id !== rendering) return; // a newer render started
   const focused = document.activeElement instanceof HTMLInputElement ? document.activeElement.name : undefined;
+  // What the user typed survives a live re-render of the same page.
+  const typed = new Map<string, string>();
+  if (main.dataset.hash === hash) {
+    for (const input of main.querySelectorAll<HTMLInputElement | HTMLSelectElement>("form.action input, form.action select")) {
+      typed.set(`${input.closest("form")?.dataset.action ?? ""}:${input.name}`, input.value);
+    }
+  }
   main.innerHTML = html;
+  main.dataset.hash = hash;
+  for (const input of main.querySelectorAll<HTMLInputElement | HTMLSelectElement>("form.action input, form.action select")) {
+    const value = typed.get(`${input.closest("form")?.dataset.action ?? ""}:${input.name}`);
+    if (value !== undefined) input.value = value;
+  }
   main.dataset.renderedAt = String(Date.now());
   main.dataset.page = hash.split("/")[1] || "overview";
   const txStatus = document.querySelector<HTMLElement>("#tx-status");
-  if (status !== undefined && txStatus !== null) {
-    txStatus.innerHTML = status;
-    txStatus.dataset.state = statusState;
+  if (app.tx !== undefined && app.tx.hash === location.hash && txStatus !== null) {
+    txStatus.innerHTML = app.tx.html;
+    txStatus.dataset.state = app.tx.state;
   }
   bindActions(app);
   if (focused !== undefined) document.querySelector<HTMLInputElement>(`input[name="${focused}"]`)?.focus();
-  if (dirtyWhileRendering) {
-    dirtyWhileRendering = false;
-    scheduleRefresh(app);
-  }
 }
 
 function renderFeed(app: App): void {
   $("#feed-list").innerHTML = app.feed.map((f) => `<li>${esc(f)}</li>`).join("");
 }
 
-/** The events that change what a page shows; each new log re-renders the current page. */
-const WATCHED = [
-  ["registry", "ProviderRegistered"],
-  ["registry", "GpuAttested"],
-  ["jobMarket", "LeaseCreated"],
-  ["jobMarket", "LeaseClosed"],
-  ["jobMarket", "PaymentReleased"],
-  ["vault", "Staked"],
-  ["vault", "Delegated"],
-  ["emissionController", "EpochClosed"],
-  ["buybackBurner", "BuybackExecuted"],
-  ["oracleHub", "EpochReported"],
-  ["slaBondManager", "SlaSettled"],
-  ["slaBondManager", "BondDeposited"],
-  ["slaBondManager", "BondWithdrawn"],
-  ["slashingManager", "SlashProposed"],
-  ["slashingManager", "SlashExecuted"],
-] as const;
-
+/**
+ * Watches every event of every Cinder contract with one filter (the SDK's ABIs, decoded by viem on the SDK's public
+ * client); each batch of new logs is listed in the feed and re-renders the current page.
+ */
 function watch(app: App): void {
-  for (const [contract, eventName] of WATCHED) {
-    app.cinder.watch({
-      contract,
-      eventName,
-      pollingInterval: app.config.pollingInterval,
-      onLogs: (logs: readonly { blockNumber: bigint | null }[]) => {
-        for (const log of logs) app.feed.unshift(`block ${log.blockNumber ?? "?"}: ${contract}.${eventName}`);
-        app.feed.length = Math.min(app.feed.length, 30);
-        renderFeed(app);
-        dirtyWhileRendering = true;
-        scheduleRefresh(app, 250, true);
-      },
-      onError: (error: Error) => {
-        $("#live").textContent = `live updates interrupted: ${describe(error).title}`;
-      },
-    } as never);
+  const byAddress = new Map<string, string>();
+  const abi: AbiEvent[] = [];
+  const seen = new Set<string>();
+  for (const [name, contractAbi] of Object.entries(CINDER_EVENT_ABIS)) {
+    const address = (app.config.addresses as unknown as Record<string, Address | undefined>)[name];
+    if (address === undefined) continue;
+    byAddress.set(address.toLowerCase(), name);
+    for (const item of contractAbi as readonly { type: string }[]) {
+      if (item.type !== "event") continue;
+      const event = item as AbiEvent;
+      const signature = `${event.name}(${event.inputs.map((i) => `${i.type}${i.indexed === true ? " indexed" : ""}`).join(",")})`;
+      if (!seen.has(signature)) abi.push(event);
+      seen.add(signature);
+    }
   }
+  app.publicClient.watchContractEvent({
+    address: [...byAddress.keys()] as Address[],
+    abi,
+    strict: false,
+    pollingInterval: app.config.pollingInterval,
+    onLogs: (logs) => {
+      for (const log of logs) {
+        const eventName = (log as { eventName?: string }).eventName ?? "event";
+        app.feed.unshift(`block ${log.blockNumber ?? "?"}: ${byAddress.get(log.address.toLowerCase()) ?? log.address}.${eventName}`);
+      }
+      app.feed.length = Math.min(app.feed.length, 30);
+      renderFeed(app);
+      scheduleRefresh(app, 250);
+    },
+    onError: (error: Error) => {
+      $("#live").textContent = `live updates interrupted: ${describe(error).title}`;
+    },
+  });
 }
 
 async function boot(): Promise<void> {

@@ -31,7 +31,7 @@ export function formatAmount(value: bigint, decimals: number, digits = 2): strin
 /** A stablecoin amount, e.g. "1,234.5 USD". */
 export const formatUsd = (value: bigint, digits = 2): string => `${formatAmount(value, USD_DECIMALS, digits)} USD`;
 /** A CNDR amount, e.g. "600 CNDR". */
-export const formatCndr = (value: bigint, digits = 2): string => `${formatAmount(value, CNDR_DECIMALS, digits)} CNDR`;
+export const formatCndr = (value: bigint, digits = 4): string => `${formatAmount(value, CNDR_DECIMALS, digits)} CNDR`;
 /** A bigint in `decimals` units as a float (for chart coordinates only, never for displayed numbers). */
 export const toNumber = (value: bigint, decimals: number): number => Number(value) / 10 ** decimals;
 /** Parts per million as a percentage with 2 decimals, e.g. 990000 -> "99.00%". */
