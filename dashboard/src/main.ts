@@ -257,7 +257,7 @@ async function economicsPage(app: App): Promise<string> {
   const actual = closed.map((r) => ({ x: x(r.epoch), y: toNumber((actualNet += r.budget - r.burned), CNDR_DECIMALS) }));
   const sim = lineChart({
     id: "projection", width: 430,
-    title: "Net supply change: actual and the simulator's projection",
+    title: "Net supply change: actual vs simulator",
     yUnit: "CNDR",
     series: [
       { name: "actual (emitted − burned)", points: actual },
