@@ -17,6 +17,7 @@ import {
   formatPpm,
   formatUsd,
   leaseProgress,
+  metadataLabel,
   parseDecimal,
   toNumber,
 } from "./shape.js";
@@ -172,7 +173,7 @@ async function providerPage(app: App, provider: Address): Promise<string> {
       </div>`;
   return `
     <h1>Provider <span class="mono">${esc(info.address)}</span></h1>
-    <p class="sub"><span class="badge ${info.status.toLowerCase()}">${esc(info.status)}</span> · payout <span class="mono">${esc(short(info.record.payout))}</span> · commission ${info.record.commissionBps / 100}% · ${esc(info.record.metadataURI)}</p>
+    <p class="sub"><span class="badge ${info.status.toLowerCase()}">${esc(info.status)}</span> · payout <span class="mono">${esc(short(info.record.payout))}</span> · commission ${info.record.commissionBps / 100}% · ${esc(metadataLabel(info.record.metadataURI))}</p>
     <div class="stats">
       ${stat("Self stake", formatCndr(p.stake.self), "self-stake")}
       ${stat("Delegated", formatCndr(p.stake.delegated), "delegated")}

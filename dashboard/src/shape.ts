@@ -381,3 +381,22 @@ export function parseDecimal(input: string, decimals: number, field: string, { p
   if (positive && value === 0n) throw new RangeError(`${field}: must be positive`);
   return value;
 }
+
+/**
+ * A provider's metadata URI as a short label: a `data:application/json` URI (what `cinder node` publishes) shows its
+ * `name` and `agent` fields; any other URI is shown as it is.
+ */
+export function metadataLabel(uri: string): string {
+  const m = /^data:application\/json(;charset=[^,;]+)?(;base64)?,(.*)$/s.exec(uri);
+  if (m === null) return uri;
+  try {
+    const text = m[2] === undefined ? decodeURIComponent(m[3]) : atob(m[3]);
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== "object" || parsed === null) return uri;
+    const { name, agent } = parsed as { name?: unknown; agent?: unknown };
+    const parts = [typeof name === "string" ? name : undefined, typeof agent === "string" ? `agent ${agent}` : undefined].filter((p) => p !== undefined);
+    return parts.length === 0 ? uri : parts.join(" · ");
+  } catch {
+    return uri;
+  }
+}

@@ -17,6 +17,7 @@ import {
   formatUsd,
   gpuMatrix,
   leaseProgress,
+  metadataLabel,
   parseDecimal,
   projection,
   stakeSplit,
@@ -46,6 +47,15 @@ describe("dashboard shape: formatting and parsing", function () {
     expect(() => parseDecimal("1e3", 6, "USD")).to.throw(RangeError, "not an amount");
     expect(() => parseDecimal("0", 6, "USD")).to.throw(RangeError, "USD: must be positive");
     expect(parseDecimal("0", 6, "USD", { positive: false })).to.equal(0n);
+  });
+
+  it("labels a provider's metadata: a JSON data URI by its name and agent, anything else as it is", function () {
+    const json = JSON.stringify({ name: "provider-6", agent: "http://127.0.0.1:35247" });
+    expect(metadataLabel(`data:application/json,${encodeURIComponent(json)}`)).to.equal("provider-6 · agent http://127.0.0.1:35247");
+    expect(metadataLabel(`data:application/json;base64,${Buffer.from(json).toString("base64")}`)).to.equal("provider-6 · agent http://127.0.0.1:35247");
+    expect(metadataLabel("ipfs://cinder/h100")).to.equal("ipfs://cinder/h100");
+    expect(metadataLabel("data:application/json,%7Bnot json")).to.equal("data:application/json,%7Bnot json");
+    expect(metadataLabel("data:application/json,%5B1%5D")).to.equal("data:application/json,%5B1%5D");
   });
 
   it("formats durations as their two largest units", function () {
