@@ -9,6 +9,7 @@ import { CinderConfigError } from "../sdk/errors.js";
 import { MODEL_CLASS_NAMES, modelClassName, resolveModelClass } from "../sdk/models.js";
 import type { Voucher } from "../sdk/vouchers.js";
 import { type GlobalOptions, type Session, addressOption, amountOption, hoursOption, integerOption, openSession, required } from "./config.js";
+import { runDashboard } from "./dashboard.js";
 import { runNode } from "./node.js";
 import { type Output, createOutput, describeError } from "./output.js";
 
@@ -28,6 +29,9 @@ Commands (USD amounts in dollars, CNDR in tokens, durations in hours):
   node [--port 8545] [--providers 3] [--gpus 2] [--no-oracles]
                                                  a local hardhat node, deployed and seeded, with simulated provider
                                                  agents and 4 oracle nodes on the next ports; runs until Ctrl-C
+  dashboard [--port 8600] [--host 127.0.0.1] [--oracle <url>[,<url>...]]
+                                                 the network dashboard (npm run dashboard:build first) against
+                                                 --rpc (default the local node; its oracle nodes on the next ports)
   balances [--account <addr>]
 
   provider register --metadata <uri> [--payout <addr>]
@@ -97,6 +101,7 @@ const OPTIONS = {
   port: { type: "string" },
   providers: { type: "string" },
   "no-oracles": { type: "boolean" },
+  host: { type: "string" },
 } as const;
 
 class UsageError extends Error {}
@@ -132,6 +137,15 @@ async function main(argv: string[]): Promise<number> {
       gpus: Number(integerOption(values, "gpus", { optional: true }) ?? 2n),
       deploymentId: globals.deployment,
       oracles: values["no-oracles"] !== true,
+    });
+    return 0;
+  }
+  if (command === "dashboard") {
+    const oracle = typeof values.oracle === "string" ? values.oracle.split(",").map((u) => u.trim()).filter((u) => u !== "") : undefined;
+    await runDashboard(out, globals, {
+      port: Number(integerOption(values, "port", { optional: true }) ?? 8_600n),
+      host: typeof values.host === "string" ? values.host : "127.0.0.1",
+      oracles: oracle,
     });
     return 0;
   }
