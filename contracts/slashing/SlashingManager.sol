@@ -21,8 +21,9 @@ import {SlashMath} from "../libraries/SlashMath.sol";
 ///   `setSlashBps` to governance.
 /// - The token is CNDR: a plain ERC20Burnable without transfer hooks or fees, kept by the vault.
 /// - The OracleHub's quorum is honest above its threshold: an accepted fault report is a fact.
-/// - The vault's `slash` takes min(amount, pool total) and never more; a result below the amount asked means the
-///   pool is empty, so the proposal is finished (nothing more can be taken from it).
+/// - The vault's `executeSlash` takes min(amount, pool total) and never more, and caps the bounty below 1/(1+m);
+///   a result below the amount asked means the pool is empty, so the proposal is finished (nothing more can be
+///   taken from it).
 /// - The vault and market setters do not read this contract back: the unbonding > challenge + veto bound is
 ///   checked here when the veto window is set (and the vault's own tail bound keeps unbonding above its tail).
 /// Custody: an execution moves no CNDR. The vault keeps what it slashes: the bounty is credited here to the reporter
@@ -55,14 +56,15 @@ contract SlashingManager is AccessManaged, ReentrancyGuardTransient, ISlashingMa
     address public immutable SLA_BOND_MANAGER;
 
     /// @dev The parameters as stored: everything `execute` reads (rate window, jail cooldown, bounty rate, window
-    /// cap) in the first slot, maxPerEvent (read by proposals) in the second.
+    /// cap) in the first slot, everything a proposal reads (veto window, maxPerEvent) in the second.
     struct StoredParams {
-        uint40 vetoWindow;
         uint40 rateWindow;
         uint40 jailCooldown;
         uint16 bountyBps;
         uint96 maxPerWindow;
+        // 192 bits so far: maxPerEvent starts the second slot, and the veto window joins it.
         uint96 maxPerEvent;
+        uint40 vetoWindow;
     }
 
     StoredParams private _params;
@@ -418,11 +420,11 @@ contract SlashingManager is AccessManaged, ReentrancyGuardTransient, ISlashingMa
             SlashingManagerUnbondingTooShort(unbonding, challenge, p.vetoWindow)
         );
         _params = StoredParams({
-            vetoWindow: p.vetoWindow,
             rateWindow: p.rateWindow,
             jailCooldown: p.jailCooldown,
             bountyBps: p.bountyBps,
             maxPerWindow: p.maxPerWindow,
+            vetoWindow: p.vetoWindow,
             maxPerEvent: p.maxPerEvent
         });
         emit ParamsSet(p);
