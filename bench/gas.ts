@@ -333,7 +333,8 @@ const oracleLeaves: Leaf[] = Array.from({ length: 100_000 }, (_, i) => ({
 }
 
 // --- slashing: a fault report accepted by the hub, proposed, then executed after the veto window (steady state: the
-// pool's hold slot, the limiter, the reporter's CNDR balance and the provider's jail already written by a first one) ---
+// pool's hold slot, the limiter, the reporter's bounty credit, the vault's slashed-CNDR counters and the provider's jail
+// already written by a first one) ---
 {
   const sm = c.slashingManager;
   const reporter = c.stranger;

@@ -4,7 +4,10 @@
  * function is mapped and every signature here exists.
  *
  * Hooks on the job market's hot path (registry capacity, vault exposure, revenue recording, SLA bond locks) are not roles: they
- * check addresses wired once at deployment, because an AccessManager check costs about 13,000 gas per call.
+ * check addresses wired once at deployment, because an AccessManager check costs about 13,000 gas per call. The same holds
+ * for the SlashingManager's execute path: the vault's `executeSlash` (and its bounty payments and burns) accept only the
+ * SlashingManager wired in the registry, and the registry's `jail` lets it through without the AccessManager (other
+ * callers still need SLASHER).
  */
 export const ROLES = {
   /** AccessManager.ADMIN_ROLE: the timelock after deployment. */
@@ -17,7 +20,8 @@ export const ROLES = {
   MINTER: 10n,
   /** Funds pool rewards: the EmissionController. */
   REWARDER: 11n,
-  /** Slashes stake and jails providers: the SlashingManager. */
+  /** Slashes stake, holds withdrawals under a pending slash and jails providers: the SlashingManager (whose execute
+   * path uses the registry's wiring instead). */
   SLASHER: 12n,
   /** Writes oracle-verified GPU attestations: the OracleHub. */
   ATTESTOR: 14n,
@@ -59,6 +63,7 @@ export const FUNCTION_ROLES = {
       "setCommissionIncreaseDelay(uint40)",
       "setStakingVault(address)",
       "setJobMarket(address)",
+      "setSlashingManager(address)",
     ],
     GUARDIAN: ["pause()", "unpause()"],
     SLASHER: ["jail(address,uint40)"],

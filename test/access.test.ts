@@ -368,6 +368,7 @@ describe("Invariant 7: governance setters stay within bounds", function () {
       // Wired once at deployment; their bound is "only once", checked below.
       "ProviderRegistry.setStakingVault(address)",
       "ProviderRegistry.setJobMarket(address)",
+      "ProviderRegistry.setSlashingManager(address)",
       "StakingVault.setUnbondingPeriod(uint40)",
       "StakingVault.setExposureTail(uint40)",
       "StakingVault.setDelegationCapMultiple(uint16)",
@@ -386,6 +387,9 @@ describe("Invariant 7: governance setters stay within bounds", function () {
     await expect(c.registry.connect(c.governance).setJobMarket(c.stranger.address))
       .to.be.revertedWithCustomError(c.registry, "ProviderRegistryMarketAlreadySet")
       .withArgs(await c.jobMarket.getAddress());
+    await expect(c.registry.connect(c.governance).setSlashingManager(c.stranger.address))
+      .to.be.revertedWithCustomError(c.registry, "ProviderRegistrySlashingManagerAlreadySet")
+      .withArgs(await c.slashingManager.getAddress());
   });
 });
 

@@ -2,15 +2,17 @@
  * SlashingManager: proposals from hub-accepted fault reports (amounts in bps of the per-GPU stake, the hold on the
  * pool's withdrawals), the guardian's veto window, execution by anyone (jail, slash, bounty, burn), the rate limit
  * with its FIFO of deferred slashes (never dropped, bounded), a slash of a pool with pending withdrawals, bounty
- * exclusions (the provider, its payout, oracle members), unjail after the cooldown and a top-up, governance bounds
- * (incl. unbonding > challenge window + veto window, bounty < 1/(1+m)), the batched burn, and every revert by its
- * custom error.
+ * exclusions (the provider, its payout, oracle members), bounties as pull payments (only the reporter withdraws
+ * its own; an execution moves no CNDR), the execute path's wiring (registry `jail` and vault `executeSlash` check
+ * the wired manager, not a role), unjail after the cooldown and a top-up, governance bounds (incl. unbonding >
+ * challenge window + veto window, bounty < 1/(1+m)), the batched burn, and every revert by its custom error.
  */
 import { expect } from "chai";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { ZeroHash } from "ethers";
+import { ZeroAddress, ZeroHash } from "ethers";
 import { connectCinder, H100, H100_STAKE_PER_GPU, ONE, onboardProvider, USD, type Cinder } from "./helpers/fixture.js";
 import { FAULT, type FaultReport, signReport } from "./helpers/oracle.js";
+import { ProviderRegistry__factory } from "../types/ethers-contracts/index.js";
 
 const { loadCinder } = await connectCinder();
 
@@ -202,14 +204,32 @@ describe("SlashingManager.execute", function () {
       .withArgs(f.id, p.address, FRAUD, bounty, c.stranger.address, FRAUD - bounty, 0n);
     await expect(tx).to.emit(c.registry, "ProviderJailed").withArgs(p.address, executableAt + JAIL);
     await expect(tx).to.emit(c.vault, "SlashHoldChanged").withArgs(p.address, 0n);
-    await expect(tx).to.changeTokenBalances(c.ethers, c.token, [c.vault, c.stranger, sm], [-FRAUD, bounty, FRAUD - bounty]);
-    // The rest waits in the manager for a batched burn, which anyone may call.
+    await expect(tx)
+      .to.emit(c.vault, "Slashed")
+      .withArgs(p.address, FRAUD, FRAUD, FRAUD, 0n, 0n, await c.vault.getAddress());
+    // No CNDR moves: the vault keeps the slash, the bounty is credited to the reporter (a pull payment).
+    await expect(tx).to.changeTokenBalances(c.ethers, c.token, [c.vault, c.stranger, sm], [0n, 0n, 0n]);
+    expect(await sm.bountyOf(c.stranger.address)).to.equal(bounty);
+    expect(await c.vault.slashedHeld()).to.deep.equal([FRAUD - bounty, bounty]);
+    // The rest waits in the vault for a batched burn, which anyone may call; it never burns the bounty.
     expect(await c.token.totalSupply()).to.equal(supply);
     const burn = sm.connect(c.clients[1]).burnSlashed();
     await expect(burn).to.emit(sm, "SlashedBurned").withArgs(FRAUD - bounty, c.clients[1].address);
-    await expect(burn).to.changeTokenBalances(c.ethers, c.token, [sm], [-(FRAUD - bounty)]);
+    await expect(burn).to.emit(c.vault, "SlashedCndrBurned").withArgs(FRAUD - bounty);
+    await expect(burn).to.changeTokenBalances(c.ethers, c.token, [c.vault, sm], [-(FRAUD - bounty), 0n]);
     expect(await c.token.totalSupply()).to.equal(supply - (FRAUD - bounty));
+    expect(await c.vault.slashedHeld()).to.deep.equal([0n, bounty]);
     await expect(sm.burnSlashed()).to.be.revertedWithCustomError(sm, "SlashingManagerNothingToBurn");
+    // The reporter withdraws its bounty, once.
+    const claim = sm.connect(c.stranger).claimBounty();
+    await expect(claim).to.emit(sm, "BountyClaimed").withArgs(c.stranger.address, bounty);
+    await expect(claim).to.emit(c.vault, "SlashBountyPaid").withArgs(c.stranger.address, bounty);
+    await expect(claim).to.changeTokenBalances(c.ethers, c.token, [c.vault, c.stranger], [-bounty, bounty]);
+    expect(await sm.bountyOf(c.stranger.address)).to.equal(0n);
+    expect(await c.vault.slashedHeld()).to.deep.equal([0n, 0n]);
+    await expect(sm.connect(c.stranger).claimBounty())
+      .to.be.revertedWithCustomError(sm, "SlashingManagerNothingToClaim")
+      .withArgs(c.stranger.address);
     expect(await c.registry.statusOf(p.address)).to.equal(PROVIDER_STATUS_JAILED);
     expect((await c.vault.getPool(p.address)).selfActive).to.equal(2n * H100_STAKE_PER_GPU - FRAUD);
     const proposal = await sm.getProposal(f.id);
@@ -263,7 +283,7 @@ describe("SlashingManager.execute", function () {
     // 200 CNDR: 100 from the provider's own stake, the other 100 split 50/50 over active and pending delegators.
     await expect(tx)
       .to.emit(c.vault, "Slashed")
-      .withArgs(p.address, FRAUD, FRAUD, SELF, 50n * ONE, 50n * ONE, await c.slashingManager.getAddress());
+      .withArgs(p.address, FRAUD, FRAUD, SELF, 50n * ONE, 50n * ONE, await c.vault.getAddress());
     const [pending] = await c.vault.pendingWithdrawal(p.address, leaving.address);
     expect(pending).to.be.closeTo(150n * ONE, 1n);
     expect(await c.vault.delegatedBalance(p.address, active.address)).to.be.closeTo(150n * ONE, 1n);
@@ -293,11 +313,143 @@ describe("SlashingManager.execute", function () {
       [d, p2],
     ] as const) {
       const tx = c.slashingManager.execute(f.id);
+      const [toBurn] = await c.vault.slashedHeld();
       await expect(tx)
         .to.emit(c.slashingManager, "SlashExecuted")
         .withArgs(f.id, p.address, FRAUD, 0n, "0x0000000000000000000000000000000000000000", FRAUD, 0n);
-      await expect(tx).to.changeTokenBalances(c.ethers, c.token, [c.slashingManager, p, c.oracleSigners[0], payout], [FRAUD, 0n, 0n, 0n]);
+      await expect(tx).to.changeTokenBalances(c.ethers, c.token, [c.vault, p, oracle, payout], [0n, 0n, 0n, 0n]);
+      expect(await c.vault.slashedHeld()).to.deep.equal([toBurn + FRAUD, 0n]);
     }
+    for (const who of [p0, p1, p2, payout, oracle]) expect(await c.slashingManager.bountyOf(who.address)).to.equal(0n);
+  });
+
+  it("credits bounties as pull payments: only each reporter withdraws its own, and a reporter that never claims blocks nothing", async function () {
+    const c = await loadCinder();
+    const sm = c.slashingManager;
+    const [p0, p1] = c.providers;
+    const [r0, r1] = [c.clients[0], c.clients[1]];
+    const a = await proposed(c, p0, r0);
+    const b = await proposed(c, p1, r1);
+    await c.networkHelpers.time.increase(VETO);
+    const bounty = (FRAUD * BOUNTY_BPS) / 10_000n;
+    // Executions credit the reporters without touching their accounts.
+    const before = [await c.token.balanceOf(r0.address), await c.token.balanceOf(r1.address)];
+    await sm.connect(c.stranger).execute(a.id);
+    await sm.connect(c.stranger).execute(b.id);
+    expect([await c.token.balanceOf(r0.address), await c.token.balanceOf(r1.address)]).to.deep.equal(before);
+    expect([await sm.bountyOf(r0.address), await sm.bountyOf(r1.address)]).to.deep.equal([bounty, bounty]);
+    // Nobody claims another's bounty: a claim pays the caller's own credit, and a stranger has none.
+    await expect(sm.connect(c.stranger).claimBounty())
+      .to.be.revertedWithCustomError(sm, "SlashingManagerNothingToClaim")
+      .withArgs(c.stranger.address);
+    await expect(sm.connect(r0).claimBounty()).to.changeTokenBalances(c.ethers, c.token, [r0, r1, c.vault], [bounty, 0n, -bounty]);
+    // r1 never claims: the burn takes only the non-bounty part, and r1's credit stays whole and claimable.
+    await expect(sm.burnSlashed()).to.changeTokenBalances(c.ethers, c.token, [c.vault], [-2n * (FRAUD - bounty)]);
+    expect(await sm.bountyOf(r1.address)).to.equal(bounty);
+    expect(await c.vault.slashedHeld()).to.deep.equal([0n, bounty]);
+    await expect(sm.connect(r1).claimBounty()).to.changeTokenBalances(c.ethers, c.token, [r1, c.vault], [bounty, -bounty]);
+  });
+
+  it("finishes a proposal whose pool runs dry although the rate limit deferred a rest, releasing its hold", async function () {
+    const c = await loadCinder();
+    const sm = c.slashingManager;
+    await sm.connect(c.governance).setParams({ ...DEFAULT_PARAMS, maxPerEvent: FRAUD, maxPerWindow: 300n * ONE });
+    const [p0, p1] = c.providers;
+    const f0 = await proposed(c, p0, c.stranger);
+    // p1 staked 50 CNDR only: the window's 100 CNDR of room is more than its pool holds.
+    const f1 = await proposed(c, p1, c.stranger, { stake: 50n * ONE });
+    await c.networkHelpers.time.increase(VETO);
+    await sm.execute(f0.id);
+    const tx = sm.execute(f1.id);
+    await expect(tx)
+      .to.emit(sm, "SlashExecuted")
+      .withArgs(f1.id, p1.address, 50n * ONE, 5n * ONE, c.stranger.address, 45n * ONE, 0n);
+    await expect(tx).to.emit(c.vault, "SlashHoldChanged").withArgs(p1.address, 0n);
+    await expect(tx).to.not.emit(sm, "SlashDeferred");
+    const proposal = await sm.getProposal(f1.id);
+    expect([proposal.status, proposal.amount]).to.deep.equal([STATUS.Executed, 0n]);
+    expect((await c.vault.getPool(p1.address)).slashHolds).to.equal(0n);
+    expect((await sm.limiter()).queueTail).to.equal(0n);
+  });
+});
+
+describe("SlashingManager wiring", function () {
+  it("jails and slashes through the registry's wiring, without the slasher role on the execute path", async function () {
+    const c = await loadCinder();
+    const sm = c.slashingManager;
+    const smAddress = await sm.getAddress();
+    expect(await c.registry.slashingManager()).to.equal(smAddress);
+    const p = c.providers[0];
+    const f = await proposed(c, p, c.stranger);
+    // Governance revokes the manager's role: holds and vetoes need it, execution does not.
+    await c.manager.connect(c.governance).revokeRole(12n, smAddress);
+    await c.networkHelpers.time.increase(VETO);
+    const tx = sm.execute(f.id);
+    await expect(tx).to.emit(c.registry, "ProviderJailed");
+    await expect(tx).to.emit(c.vault, "Slashed");
+    await expect(tx).to.emit(c.vault, "SlashHoldChanged").withArgs(p.address, 0n);
+    // Other callers of jail still need the role.
+    await expect(c.registry.connect(c.stranger).jail(p.address, 1n))
+      .to.be.revertedWithCustomError(c.registry, "AccessManagedUnauthorized")
+      .withArgs(c.stranger.address);
+    await expect(c.registry.connect(c.slasher).jail(p.address, 1n)).to.emit(c.registry, "ProviderJailed");
+  });
+
+  it("refuses the vault's slashing-manager hooks to everyone but the wired manager", async function () {
+    const c = await loadCinder();
+    const p = c.providers[0];
+    await onboardProvider(c, p);
+    for (const caller of [c.stranger, c.governance, c.guardian, c.slasher, c.exposure]) {
+      await expect(c.vault.connect(caller).executeSlash(p.address, ONE, 0n, false))
+        .to.be.revertedWithCustomError(c.vault, "StakingVaultNotSlashingManager")
+        .withArgs(caller.address);
+      await expect(c.vault.connect(caller).payBounty(caller.address, 1n))
+        .to.be.revertedWithCustomError(c.vault, "StakingVaultNotSlashingManager")
+        .withArgs(caller.address);
+      await expect(c.vault.connect(caller).burnSlashed())
+        .to.be.revertedWithCustomError(c.vault, "StakingVaultNotSlashingManager")
+        .withArgs(caller.address);
+    }
+    // As the manager: no zero slash, no payment beyond the bounties held, a release only of a placed hold.
+    const smAddress = await c.slashingManager.getAddress();
+    await c.networkHelpers.impersonateAccount(smAddress);
+    await c.networkHelpers.setBalance(smAddress, 10n ** 18n);
+    const manager = await c.ethers.getSigner(smAddress);
+    await expect(c.vault.connect(manager).executeSlash(p.address, 0n, 0n, false)).to.be.revertedWithCustomError(
+      c.vault,
+      "StakingVaultZeroAmount",
+    );
+    await expect(c.vault.connect(manager).executeSlash(p.address, ONE, 0n, true))
+      .to.be.revertedWithCustomError(c.vault, "StakingVaultNoSlashHold")
+      .withArgs(p.address);
+    // A bounty rate above 1/(1+m) is capped by the vault (m = 5: 1,666 bps).
+    await expect(c.vault.connect(manager).executeSlash(p.address, 100n * ONE, 10_000n, false)).to.changeTokenBalances(
+      c.ethers,
+      c.token,
+      [c.vault],
+      [0n],
+    );
+    const capped = (100n * ONE * 1_666n) / 10_000n;
+    expect(await c.vault.slashedHeld()).to.deep.equal([100n * ONE - capped, capped]);
+    await expect(c.vault.connect(manager).payBounty(c.stranger.address, capped + 1n))
+      .to.be.revertedWithCustomError(c.vault, "StakingVaultInsufficientBounties")
+      .withArgs(capped, capped + 1n);
+    expect(await c.vault.connect(manager).burnSlashed.staticCall()).to.equal(100n * ONE - capped);
+  });
+
+  it("wires the registry's slashing manager once, never to zero", async function () {
+    const c = await loadCinder();
+    const sm = await c.slashingManager.getAddress();
+    await expect(c.registry.connect(c.governance).setSlashingManager(c.stranger.address))
+      .to.be.revertedWithCustomError(c.registry, "ProviderRegistrySlashingManagerAlreadySet")
+      .withArgs(sm);
+    const fresh = await new ProviderRegistry__factory(c.deployer).deploy(await c.manager.getAddress(), DAY);
+    expect(await fresh.slashingManager()).to.equal(ZeroAddress);
+    await expect(fresh.connect(c.governance).setSlashingManager(ZeroAddress))
+      .to.be.revertedWithCustomError(fresh, "ProviderRegistryZeroAddress")
+      .withArgs("slashingManager");
+    await expect(fresh.connect(c.governance).setSlashingManager(sm)).to.emit(fresh, "SlashingManagerSet").withArgs(sm);
+    expect(await fresh.slashingManager()).to.equal(sm);
   });
 });
 
@@ -333,7 +485,9 @@ describe("SlashingManager rate limit", function () {
     // The next window: the queue drains in order, and each hold is released with its slash.
     await c.networkHelpers.time.increase(DAY);
     const drain = sm.connect(c.clients[0]).executeDeferred(10);
-    await expect(drain).to.changeTokenBalances(c.ethers, c.token, [c.vault, c.stranger], [-300n * ONE, 30n * ONE]);
+    const credited = await sm.bountyOf(c.stranger.address);
+    await expect(drain).to.changeTokenBalances(c.ethers, c.token, [c.vault, c.stranger], [0n, 0n]);
+    expect((await sm.bountyOf(c.stranger.address)) - credited).to.equal(30n * ONE);
     await expect(drain).to.emit(c.vault, "SlashHoldChanged").withArgs(p1.address, 0n);
     await expect(drain).to.emit(c.vault, "SlashHoldChanged").withArgs(p2.address, 0n);
     expect((await sm.getProposal(f1.id)).status).to.equal(STATUS.Executed);

@@ -136,6 +136,8 @@ interface IProviderRegistry {
     error ProviderRegistryVaultAlreadySet(address vault);
     /// @notice The job market is already wired.
     error ProviderRegistryMarketAlreadySet(address market);
+    /// @notice The slashing manager is already wired.
+    error ProviderRegistrySlashingManagerAlreadySet(address slashingManager);
     /// @notice Only the job market commits and releases capacity.
     error ProviderRegistryNotMarket(address caller);
 
@@ -167,6 +169,7 @@ interface IProviderRegistry {
     event CommissionIncreaseDelaySet(uint256 delay);
     event StakingVaultSet(address vault);
     event JobMarketSet(address market);
+    event SlashingManagerSet(address slashingManager);
 
     // --- provider actions ---
 
@@ -200,7 +203,8 @@ interface IProviderRegistry {
 
     // --- protocol roles ---
 
-    /// @notice Jails a provider until `until` (or later if already jailed longer). Slasher role.
+    /// @notice Jails a provider until `until` (or later if already jailed longer). The wired SlashingManager
+    /// (checked by address: `execute` is its hot path), or any holder of the slasher role.
     function jail(address provider, uint40 until) external;
 
     /// @notice Records an oracle-verified attestation. Attestor role.
@@ -233,6 +237,10 @@ interface IProviderRegistry {
     /// @notice Wires the job market, once. Governance (the deployment). The market's capacity and exposure hooks
     /// are on its hot path, so they check this address instead of an AccessManager role (~13,000 gas each).
     function setJobMarket(address market) external;
+
+    /// @notice Wires the SlashingManager, once. Governance (the deployment). Its hot path (`execute`) jails here
+    /// and slashes in the vault, and both check this address instead of an AccessManager role.
+    function setSlashingManager(address slashingManager) external;
 
     /// @notice Pauses new activity (registration, offers). Guardian.
     function pause() external;
@@ -273,4 +281,6 @@ interface IProviderRegistry {
     function commissionIncreaseDelay() external view returns (uint40);
     function stakingVault() external view returns (address);
     function jobMarket() external view returns (address);
+    /// @notice The wired SlashingManager (zero until wired).
+    function slashingManager() external view returns (address);
 }

@@ -10,8 +10,9 @@ import {ISlaFaultSink} from "./ISlaFaultSink.sol";
 /// window in which the guardian may veto it, then anyone executes it. Execution jails the provider and slashes
 /// up to the window's rate limit; what the limit does not allow now is deferred in a bounded FIFO queue and
 /// slashed later, never dropped. The reporter gets a fixed fraction r of what is slashed, with r < 1/(1+m) (m the
-/// vault's delegation cap multiple), so reporting one's own fault never pays; the rest is burned (in batches, by
-/// anyone, through `burnSlashed`).
+/// vault's delegation cap multiple), so reporting one's own fault never pays, credited as a pull payment
+/// (`claimBounty`); the rest is burned (in batches, by anyone, through `burnSlashed`). The vault keeps the slashed
+/// CNDR until it is claimed or burned.
 ///
 /// Fault kinds: 1 failed GPU challenge, 2 attestation mismatch, 3 duplicate GPU identity, 4 missed heartbeats (the
 /// OracleHub's FaultType values), 5 repeated SLA breaches, 6 job fraud (a lost job dispute). The amount of a fault is `slashBps(kind)` of the
@@ -116,6 +117,8 @@ interface ISlashingManager is ISlaFaultSink {
     error SlashingManagerZeroAddress(string name);
     /// @notice No slashed CNDR waits to be burned.
     error SlashingManagerNothingToBurn();
+    /// @notice The caller has no bounty to claim.
+    error SlashingManagerNothingToClaim(address reporter);
 
     // --- events ---
 
@@ -129,8 +132,8 @@ interface ISlashingManager is ISlaFaultSink {
         uint256 executableAt
     );
     event SlashVetoed(bytes32 indexed id, address indexed provider, address guardian);
-    /// @notice A slash (or one deferred part of it) was taken from the pool: `bounty` to `reporter`, `burned` left
-    /// here for `burnSlashed`; `deferred` is what the rate limit left queued.
+    /// @notice A slash (or one deferred part of it) was taken from the pool: `bounty` credited to `reporter` (zero
+    /// address: none), `burned` kept in the vault for `burnSlashed`; `deferred` is what the rate limit left queued.
     event SlashExecuted(
         bytes32 indexed id,
         address indexed provider,
@@ -140,8 +143,10 @@ interface ISlashingManager is ISlaFaultSink {
         uint256 burned,
         uint256 deferred
     );
-    /// @notice `amount` of slashed CNDR held here was burned, at `caller`'s request.
+    /// @notice `amount` of slashed CNDR held by the vault was burned, at `caller`'s request.
     event SlashedBurned(uint256 amount, address caller);
+    /// @notice `reporter` withdrew `amount` of its credited bounties.
+    event BountyClaimed(address indexed reporter, uint256 amount);
     event SlashDeferred(bytes32 indexed id, address indexed provider, uint256 amount, uint256 queueIndex);
     event ParamsSet(Params params);
     event SlashBpsSet(uint8 indexed kind, uint256 slashBps);
@@ -174,9 +179,15 @@ interface ISlashingManager is ISlaFaultSink {
     /// @return slashed What was taken from the pools.
     function executeDeferred(uint256 maxCount) external returns (uint256 slashed);
 
-    /// @notice Burns every CNDR this contract holds: the non-bounty part of executed slashes. Anyone.
+    /// @notice Burns the slashed CNDR the vault keeps that is not a bounty: the non-bounty part of executed
+    /// slashes. Anyone.
     /// @return burned What was burned.
     function burnSlashed() external returns (uint256 burned);
+
+    /// @notice Pays the caller every bounty credited to it (from the CNDR the vault keeps). Only the reporter
+    /// itself withdraws its bounties; an execution only credits them, so no reporter can block one.
+    /// @return amount What was paid.
+    function claimBounty() external returns (uint256 amount);
 
     /// @notice Vetoes a pending proposal within its veto window and releases its hold. Guardian role.
     function veto(bytes32 id) external;
@@ -198,6 +209,8 @@ interface ISlashingManager is ISlaFaultSink {
     function slashBps(uint8 kind) external view returns (uint16);
     /// @notice The proposal id at `index` of the deferred queue.
     function queuedAt(uint256 index) external view returns (bytes32);
+    /// @notice Bounties credited to `reporter` and not yet claimed.
+    function bountyOf(address reporter) external view returns (uint256);
     /// @notice What the rate window allows to slash now.
     function windowRoom() external view returns (uint256);
     /// @notice The reporter's fraction applied now: min(bountyBps, the largest bps below 1/(1+m)).

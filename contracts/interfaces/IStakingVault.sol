@@ -119,6 +119,10 @@ interface IStakingVault {
     error StakingVaultZeroAddress(string name);
     /// @notice Only the job market wired in the registry records exposure.
     error StakingVaultNotMarket(address caller);
+    /// @notice Only the SlashingManager wired in the registry executes slashes it keeps here, pays bounties and burns.
+    error StakingVaultNotSlashingManager(address caller);
+    /// @notice A bounty payment above the bounties the vault holds.
+    error StakingVaultInsufficientBounties(uint256 held, uint256 amount);
 
     // --- events ---
 
@@ -151,6 +155,10 @@ interface IStakingVault {
     event ShareClassRetired(address indexed provider, bool pendingClass, uint32 newGeneration, uint256 remainder);
     event ExposureRecorded(address indexed provider, uint256 exposureUntil);
     event SlashHoldChanged(address indexed provider, uint256 holds);
+    /// @notice `amount` of the bounties held here was paid to `to` (a reporter's claim through the SlashingManager).
+    event SlashBountyPaid(address indexed to, uint256 amount);
+    /// @notice `amount` of slashed CNDR held here was burned (the SlashingManager's batched burn).
+    event SlashedCndrBurned(uint256 amount);
     event UnbondingPeriodSet(uint256 period);
     event ExposureTailSet(uint256 tail);
     event DelegationCapMultipleSet(uint256 multiple);
@@ -202,6 +210,25 @@ interface IStakingVault {
     /// @notice Releases one pending-slash hold. Slasher role.
     function releaseSlashHold(address provider) external;
 
+    /// @notice The SlashingManager's execution hook: slashes up to `amount` from a pool like `slash`, but keeps the
+    /// CNDR here (no transfer): the reporter's bounty, `bountyBps` of what was slashed capped below 1/(1 + m) and
+    /// rounded down, joins the bounties held for the manager's pull payments, and the rest waits for its batched
+    /// burn. Releases one slash hold when `releaseHold`. Only the SlashingManager wired in the registry (a
+    /// hot-path hook: an address check instead of an AccessManager role).
+    /// @param bountyBps The manager's bounty rate, 0 when the slash has no eligible reporter.
+    /// @return slashed What was taken: min(amount, the pool's total), never zero if the pool holds anything.
+    /// @return bounty The part of `slashed` held for the reporter.
+    function executeSlash(address provider, uint256 amount, uint256 bountyBps, bool releaseHold)
+        external
+        returns (uint256 slashed, uint256 bounty);
+
+    /// @notice Pays `amount` of the bounties held here to `to`. Only the wired SlashingManager (a reporter's claim).
+    function payBounty(address to, uint256 amount) external;
+
+    /// @notice Burns all the slashed CNDR held here that is not a bounty. Only the wired SlashingManager.
+    /// @return burned What was burned (zero when nothing waits).
+    function burnSlashed() external returns (uint256 burned);
+
     /// @notice Extends the end of the exposure the pool backs (a lease's end). Only the job market wired in the
     /// registry (a hot-path hook: an address check instead of an AccessManager role).
     function recordExposure(address provider, uint40 until) external;
@@ -246,6 +273,9 @@ interface IStakingVault {
     function totalRewardsOwed() external view returns (uint256);
     /// @notice Assets of retired pending-withdrawal classes not yet claimed, over all pools.
     function totalRetiredPending() external view returns (uint256);
+    /// @notice Slashed CNDR kept here by `executeSlash`: what waits for the batched burn, and the bounties held for
+    /// reporters' claims.
+    function slashedHeld() external view returns (uint256 toBurn, uint256 bounties);
     function unbondingPeriod() external view returns (uint40);
     function exposureTail() external view returns (uint40);
     function delegationCapMultiple() external view returns (uint16);

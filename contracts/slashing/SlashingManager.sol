@@ -3,8 +3,6 @@ pragma solidity ^0.8.24;
 
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {ERC20Burnable} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Burnable.sol";
-import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IJobMarket} from "../interfaces/IJobMarket.sol";
@@ -17,23 +15,25 @@ import {SlashMath} from "../libraries/SlashMath.sol";
 /// @title SlashingManager
 /// @notice Proposals, veto window, rate-limited execution with a deferred FIFO queue, reporter bounty and burn.
 /// @dev Assumptions:
-/// - It holds the SLASHER role (vault `slash`, `holdForSlash`, `releaseSlashHold`; registry `jail`), and the
-///   AccessManager maps `veto` to the guardian, `setParams`, `setSlashBps` to governance and `onDisputeLost` to
-///   the dispute-resolver role (the DisputeManager, deployed after this contract, so a role and not an immutable).
-/// - The token is CNDR: a plain ERC20Burnable without transfer hooks or fees, so a bounty transfer to any
-///   reporter cannot fail or re-enter, and `burn` destroys exactly what this contract holds of a slash.
+/// - It holds the SLASHER role (vault `holdForSlash`, `releaseSlashHold`), and it is the SlashingManager wired in
+///   the registry (`setSlashingManager`), so its hot path skips the AccessManager: registry `jail` and vault
+///   `executeSlash` check that address. The AccessManager maps `veto` to the guardian, `setParams`,
+///   `setSlashBps` to governance and `onDisputeLost` to the dispute-resolver role (the DisputeManager, deployed
+///   after this contract, so a role and not an immutable).
+/// - The token is CNDR: a plain ERC20Burnable without transfer hooks or fees, kept by the vault.
 /// - The OracleHub's quorum is honest above its threshold: an accepted fault report is a fact.
-/// - The vault's `slash` takes min(amount, pool total) and never more; a result below the amount asked means the
-///   pool is empty, so the proposal is finished (nothing more can be taken from it).
+/// - The vault's `executeSlash` takes min(amount, pool total) and never more, and caps the bounty below 1/(1+m);
+///   a result below the amount asked means the pool is empty, so the proposal is finished (nothing more can be
+///   taken from it).
 /// - The vault and market setters do not read this contract back: the unbonding > challenge + veto bound is
 ///   checked here when the veto window is set (and the vault's own tail bound keeps unbonding above its tail).
-/// Burning: bounties are paid at execution; the rest stays here until anyone calls `burnSlashed`, which burns all
-/// this contract holds (it holds CNDR for nothing else). Batching the burns pays CNDR's supply checkpoint once per
-/// batch instead of once per slash (about 39,000 gas of an execution).
+/// Custody: an execution moves no CNDR. The vault keeps what it slashes: the bounty is credited here to the reporter
+/// (a pull payment, `claimBounty`, so no reporter can block an execution) and held by the vault; the rest waits in
+/// the vault until anyone calls `burnSlashed`. Batching the burns pays CNDR's supply checkpoint once per batch
+/// instead of once per slash (about 39,000 gas of an execution), and keeping the CNDR in the vault saves two
+/// token transfers (about 30,000 gas) per execution.
 /// Rounding: a fault's amount rounds up (never zero); the bounty rounds down, so the burn takes the dust.
 contract SlashingManager is AccessManaged, ReentrancyGuardTransient, ISlashingManager {
-    using SafeERC20 for IERC20;
-
     uint8 public constant KIND_COUNT = 6;
     uint8 public constant KIND_REPEATED_SLA_BREACHES = 5;
     uint8 public constant KIND_JOB_FRAUD = 6;
@@ -58,11 +58,24 @@ contract SlashingManager is AccessManaged, ReentrancyGuardTransient, ISlashingMa
     IJobMarket public immutable JOB_MARKET;
     address public immutable SLA_BOND_MANAGER;
 
-    Params private _params;
+    /// @dev The parameters as stored: everything `execute` reads (rate window, jail cooldown, bounty rate, window
+    /// cap) in the first slot, everything a proposal reads (veto window, maxPerEvent) in the second.
+    struct StoredParams {
+        uint40 rateWindow;
+        uint40 jailCooldown;
+        uint16 bountyBps;
+        uint96 maxPerWindow;
+        // 192 bits so far: maxPerEvent starts the second slot, and the veto window joins it.
+        uint96 maxPerEvent;
+        uint40 vetoWindow;
+    }
+
+    StoredParams private _params;
     Limiter private _limiter;
     mapping(uint8 kind => uint16) private _slashBps;
     mapping(bytes32 id => Proposal) private _proposals;
     mapping(uint256 index => bytes32 id) private _queue;
+    mapping(address reporter => uint256) private _bounties;
 
     /// @param slashBpsByKind The slash of kinds 1..6 in order, in bps of the per-GPU stake.
     constructor(address manager, Contracts memory c, Params memory p, uint16[] memory slashBpsByKind)
@@ -153,9 +166,9 @@ contract SlashingManager is AccessManaged, ReentrancyGuardTransient, ISlashingMa
             if (exhausted) rest = 0;
         }
         if (rest == 0) {
+            // The hold was released with the slash (_step). The stored amount is left as it was: an executed
+            // proposal has nothing left to slash, which `getProposal` reports (one storage write saved).
             _proposals[id].status = Status.Executed;
-            _proposals[id].amount = 0;
-            VAULT.releaseSlashHold(p.provider);
         } else {
             uint256 length = lim.queueTail - lim.queueHead;
             require(length < MAX_QUEUE, SlashingManagerQueueFull(length, MAX_QUEUE));
@@ -192,7 +205,6 @@ contract SlashingManager is AccessManaged, ReentrancyGuardTransient, ISlashingMa
                 p.status = Status.Executed;
                 delete _queue[lim.queueHead];
                 ++lim.queueHead;
-                VAULT.releaseSlashHold(p.provider);
             } else {
                 // The window is full (room was below the remaining amount): the rest waits for the next window.
                 p.amount = uint96(remaining - take);
@@ -204,10 +216,18 @@ contract SlashingManager is AccessManaged, ReentrancyGuardTransient, ISlashingMa
 
     /// @inheritdoc ISlashingManager
     function burnSlashed() external nonReentrant returns (uint256 burned) {
-        burned = TOKEN.balanceOf(address(this));
+        burned = VAULT.burnSlashed();
         require(burned > 0, SlashingManagerNothingToBurn());
-        ERC20Burnable(address(TOKEN)).burn(burned);
         emit SlashedBurned(burned, msg.sender);
+    }
+
+    /// @inheritdoc ISlashingManager
+    function claimBounty() external nonReentrant returns (uint256 amount) {
+        amount = _bounties[msg.sender];
+        require(amount > 0, SlashingManagerNothingToClaim(msg.sender));
+        _bounties[msg.sender] = 0;
+        VAULT.payBounty(msg.sender, amount);
+        emit BountyClaimed(msg.sender, amount);
     }
 
     /// @inheritdoc ISlashingManager
@@ -242,13 +262,23 @@ contract SlashingManager is AccessManaged, ReentrancyGuardTransient, ISlashingMa
     // ------------------------------------------------------------------------------------------------------------
 
     /// @inheritdoc ISlashingManager
-    function getProposal(bytes32 id) external view returns (Proposal memory) {
-        return _proposals[id];
+    function getProposal(bytes32 id) external view returns (Proposal memory p) {
+        p = _proposals[id];
+        // Nothing is left to slash once executed (`execute` leaves the stored amount as it was).
+        if (p.status == Status.Executed) p.amount = 0;
     }
 
     /// @inheritdoc ISlashingManager
     function params() external view returns (Params memory) {
-        return _params;
+        StoredParams memory q = _params;
+        return Params({
+            vetoWindow: q.vetoWindow,
+            rateWindow: q.rateWindow,
+            jailCooldown: q.jailCooldown,
+            bountyBps: q.bountyBps,
+            maxPerEvent: q.maxPerEvent,
+            maxPerWindow: q.maxPerWindow
+        });
     }
 
     /// @inheritdoc ISlashingManager
@@ -264,6 +294,11 @@ contract SlashingManager is AccessManaged, ReentrancyGuardTransient, ISlashingMa
     /// @inheritdoc ISlashingManager
     function queuedAt(uint256 index) external view returns (bytes32) {
         return _queue[index];
+    }
+
+    /// @inheritdoc ISlashingManager
+    function bountyOf(address reporter) external view returns (uint256) {
+        return _bounties[reporter];
     }
 
     /// @inheritdoc ISlashingManager
@@ -302,22 +337,23 @@ contract SlashingManager is AccessManaged, ReentrancyGuardTransient, ISlashingMa
         emit SlashProposed(id, provider, kind, subject, amount, reporter, executableAt);
     }
 
-    /// @dev Slashes `take` from the pool into this contract, pays the bounty and burns the rest.
+    /// @dev Slashes `take` from the pool in one vault call, which keeps the CNDR, splits off the bounty (at
+    /// min(bountyBps, the largest rate below 1/(1+m)), rounded down: the dust is burned) and, when nothing is
+    /// deferred, releases the proposal's hold. Credits the bounty to the reporter (a pull payment).
     /// @return slashed What the vault took (below `take` only when the pool ran dry).
-    /// @return exhausted Whether the pool ran dry.
+    /// @return exhausted Whether the pool ran dry (the proposal is finished, and its hold released).
     function _step(bytes32 id, address provider, address reporter, uint256 take, uint256 deferred)
         private
         returns (uint256 slashed, bool exhausted)
     {
-        slashed = VAULT.slash(provider, take, address(this));
-        exhausted = slashed < take;
         address to = _bountyRecipient(provider, reporter);
-        // Rounds down: the bounty never exceeds r x slashed; the dust is burned.
-        uint256 bounty =
-            to == address(0) ? 0 : SlashMath.bounty(slashed, _params.bountyBps, VAULT.delegationCapMultiple());
-        uint256 burned = slashed - bounty;
-        if (bounty > 0) TOKEN.safeTransfer(to, bounty);
-        emit SlashExecuted(id, provider, slashed, bounty, to, burned, exhausted ? 0 : deferred);
+        uint256 bounty;
+        (slashed, bounty) = VAULT.executeSlash(provider, take, to == address(0) ? 0 : _params.bountyBps, deferred == 0);
+        exhausted = slashed < take;
+        // The pool ran dry with a rest still to defer: nothing more can be taken, so the hold goes now.
+        if (exhausted && deferred > 0) VAULT.releaseSlashHold(provider);
+        if (bounty > 0) _bounties[to] += bounty;
+        emit SlashExecuted(id, provider, slashed, bounty, to, slashed - bounty, exhausted ? 0 : deferred);
     }
 
     /// @dev Zero (no bounty) for the provider itself, its payout address, or a member of the current oracle set.
@@ -399,7 +435,14 @@ contract SlashingManager is AccessManaged, ReentrancyGuardTransient, ISlashingMa
             unbonding > challenge + p.vetoWindow,
             SlashingManagerUnbondingTooShort(unbonding, challenge, p.vetoWindow)
         );
-        _params = p;
+        _params = StoredParams({
+            rateWindow: p.rateWindow,
+            jailCooldown: p.jailCooldown,
+            bountyBps: p.bountyBps,
+            maxPerWindow: p.maxPerWindow,
+            vetoWindow: p.vetoWindow,
+            maxPerEvent: p.maxPerEvent
+        });
         emit ParamsSet(p);
     }
 

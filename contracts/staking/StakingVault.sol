@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {ERC20Burnable} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Burnable.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
@@ -11,17 +12,20 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {IProviderRegistry} from "../interfaces/IProviderRegistry.sol";
 import {IStakingVault} from "../interfaces/IStakingVault.sol";
 import {ShareMath} from "../libraries/ShareMath.sol";
+import {SlashMath} from "../libraries/SlashMath.sol";
 
 /// @title StakingVault
 /// @notice CNDR stake and delegation, one share-accounted pool per provider.
 /// @dev Assumptions:
-/// - CNDR is the CinderToken: no transfer fee, no callbacks.
+/// - CNDR is the CinderToken: no transfer fee, no callbacks, and ERC20Burnable (`burnSlashed` burns from here).
 /// - The AccessManager maps `slash`/`holdForSlash`/`releaseSlashHold` to the slasher role, `notifyReward` to the
 ///   rewarder role, setters to governance and `pause`/`unpause` to the guardian. `recordExposure` is the job
-///   market's alone (the one the registry has wired), because it sits on the market's hot path.
+///   market's alone (the one the registry has wired), because it sits on the market's hot path; likewise
+///   `executeSlash`, `payBounty` and `burnSlashed` are the SlashingManager's alone (the one the registry has
+///   wired), because `executeSlash` sits on the manager's `execute`.
 /// Invariant (DESIGN.md 3): CNDR held = sum over pools of (selfActive + selfPending + delegatedAssets +
-/// pendingAssets) + totalRewardsOwed + totalRetiredPending; it falls only by `slash`, `claimWithdraw` and
-/// `claimRewards`.
+/// pendingAssets) + totalRewardsOwed + totalRetiredPending + slashedHeld (to burn + bounties); it falls only by
+/// `slash`, `claimWithdraw`, `claimRewards`, `payBounty` and `burnSlashed`.
 contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, IStakingVault {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
@@ -53,6 +57,9 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
     uint128 private _minDelegation;
     uint256 private _totalRewardsOwed;
     uint256 private _totalRetiredPending;
+    // One slot, written once per execution: slashed CNDR kept here for the batched burn, and reporters' bounties.
+    uint128 private _slashedToBurn;
+    uint128 private _bountiesHeld;
 
     mapping(address provider => Pool) private _pools;
     mapping(address provider => mapping(address account => Delegation)) private _delegations;
@@ -285,22 +292,48 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
     {
         require(amount > 0, StakingVaultZeroAmount());
         require(recipient != address(0), StakingVaultZeroAddress("recipient"));
-        Pool storage pool = _pools[provider];
-        _accrue(pool, _streams[provider]);
-        (uint256 fromSelfActive, uint256 fromSelfPending, uint256 fromDelegated, uint256 fromPending) = ShareMath
-            .splitSlash(amount, pool.selfActive, pool.selfPending, pool.delegatedAssets, pool.pendingAssets);
-        // Cannot underflow: splitSlash takes no more than each tranche holds.
-        unchecked {
-            pool.selfActive -= uint128(fromSelfActive);
-            pool.selfPending -= uint128(fromSelfPending);
-            pool.delegatedAssets -= uint128(fromDelegated);
-            pool.pendingAssets -= uint128(fromPending);
-        }
-        if (pool.delegatedAssets == 0 && pool.delegatedShares > 0) _retireActive(provider, pool);
-        if (pool.pendingAssets == 0 && pool.pendingShares > 0) _retirePending(provider, pool);
-        slashed = fromSelfActive + fromSelfPending + fromDelegated + fromPending;
+        slashed = _slash(provider, amount, recipient);
         if (slashed > 0) TOKEN.safeTransfer(recipient, slashed);
-        emit Slashed(provider, amount, slashed, fromSelfActive + fromSelfPending, fromDelegated, fromPending, recipient);
+    }
+
+    /// @inheritdoc IStakingVault
+    function executeSlash(address provider, uint256 amount, uint256 bountyBps, bool releaseHold)
+        external
+        nonReentrant
+        returns (uint256 slashed, uint256 bounty)
+    {
+        _requireSlashingManager();
+        require(amount > 0, StakingVaultZeroAmount());
+        slashed = _slash(provider, amount, address(this));
+        // Rounds down, and below 1/(1 + m) at the multiple in force now: the dust is burned.
+        bounty = SlashMath.bounty(slashed, bountyBps, _delegationCapMultiple);
+        // Cannot truncate: both stay below the vault's CNDR, which is below CNDR's supply cap (< 2^128).
+        _slashedToBurn += uint128(slashed - bounty);
+        _bountiesHeld += uint128(bounty);
+        if (releaseHold) _releaseSlashHold(provider);
+    }
+
+    /// @inheritdoc IStakingVault
+    function payBounty(address to, uint256 amount) external nonReentrant {
+        _requireSlashingManager();
+        uint256 held = _bountiesHeld;
+        require(amount <= held, StakingVaultInsufficientBounties(held, amount));
+        // Cannot underflow: checked just above.
+        unchecked {
+            _bountiesHeld = uint128(held - amount);
+        }
+        TOKEN.safeTransfer(to, amount);
+        emit SlashBountyPaid(to, amount);
+    }
+
+    /// @inheritdoc IStakingVault
+    function burnSlashed() external nonReentrant returns (uint256 burned) {
+        _requireSlashingManager();
+        burned = _slashedToBurn;
+        if (burned == 0) return 0;
+        _slashedToBurn = 0;
+        ERC20Burnable(address(TOKEN)).burn(burned);
+        emit SlashedCndrBurned(burned);
     }
 
     /// @inheritdoc IStakingVault
@@ -312,10 +345,7 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
 
     /// @inheritdoc IStakingVault
     function releaseSlashHold(address provider) external restricted {
-        uint16 holds = _pools[provider].slashHolds;
-        require(holds > 0, StakingVaultNoSlashHold(provider));
-        _pools[provider].slashHolds = holds - 1;
-        emit SlashHoldChanged(provider, holds - 1);
+        _releaseSlashHold(provider);
     }
 
     /// @inheritdoc IStakingVault
@@ -468,6 +498,11 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
     }
 
     /// @inheritdoc IStakingVault
+    function slashedHeld() external view returns (uint256 toBurn, uint256 bounties) {
+        return (_slashedToBurn, _bountiesHeld);
+    }
+
+    /// @inheritdoc IStakingVault
     function unbondingPeriod() external view returns (uint40) {
         return _unbondingPeriod;
     }
@@ -589,6 +624,37 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
         index = pool.rewardPerShare + indexDelta;
         if (indexDelta > 0) pool.rewardPerShare = index;
         pool.providerRewards = (uint256(pool.providerRewards) + rest - toDelegators).toUint96();
+    }
+
+    /// @dev Slashes up to `amount` from `provider`'s pool: self-stake first (active, then pending), then active and
+    /// pending delegators pro rata (ShareMath.splitSlash); retires a delegated class slashed to zero. Moves no CNDR.
+    function _slash(address provider, uint256 amount, address recipient) private returns (uint256 slashed) {
+        Pool storage pool = _pools[provider];
+        _accrue(pool, _streams[provider]);
+        (uint256 fromSelfActive, uint256 fromSelfPending, uint256 fromDelegated, uint256 fromPending) = ShareMath
+            .splitSlash(amount, pool.selfActive, pool.selfPending, pool.delegatedAssets, pool.pendingAssets);
+        // Cannot underflow: splitSlash takes no more than each tranche holds.
+        unchecked {
+            pool.selfActive -= uint128(fromSelfActive);
+            pool.selfPending -= uint128(fromSelfPending);
+            pool.delegatedAssets -= uint128(fromDelegated);
+            pool.pendingAssets -= uint128(fromPending);
+        }
+        if (pool.delegatedAssets == 0 && pool.delegatedShares > 0) _retireActive(provider, pool);
+        if (pool.pendingAssets == 0 && pool.pendingShares > 0) _retirePending(provider, pool);
+        slashed = fromSelfActive + fromSelfPending + fromDelegated + fromPending;
+        emit Slashed(provider, amount, slashed, fromSelfActive + fromSelfPending, fromDelegated, fromPending, recipient);
+    }
+
+    function _releaseSlashHold(address provider) private {
+        uint16 holds = _pools[provider].slashHolds;
+        require(holds > 0, StakingVaultNoSlashHold(provider));
+        _pools[provider].slashHolds = holds - 1;
+        emit SlashHoldChanged(provider, holds - 1);
+    }
+
+    function _requireSlashingManager() private view {
+        require(msg.sender == REGISTRY.slashingManager(), StakingVaultNotSlashingManager(msg.sender));
     }
 
     function _requireKnownProvider(address provider) private view {

@@ -248,6 +248,7 @@ export function buildProtocol(
     m.call(jobMarket, "setSlaBondManager", [slaBondManager], { id: "Market_setSlaBondManager" }),
     m.call(registry, "setStakingVault", [vault], { id: "Registry_setStakingVault" }),
     m.call(registry, "setJobMarket", [jobMarket], { id: "Registry_setJobMarket" }),
+    m.call(registry, "setSlashingManager", [slashingManager], { id: "Registry_setSlashingManager" }),
     m.call(emissionController, "wireRecorders", [jobMarket, paymentChannels], { id: "Emissions_wireRecorders" }),
     ...MODEL_CLASSES.map((mc) =>
       m.call(registry, "setModelClass", [modelClassId(mc.name), mc.stakePerGpu, true], {
@@ -303,7 +304,8 @@ export function buildProtocol(
     m.call(manager, "grantRole", [ROLES.REWARDER, emissionController, 0n], { id: "Manager_grant_rewarder_emissions" }),
     // The OracleHub writes oracle-verified GPU attestations into the registry.
     m.call(manager, "grantRole", [ROLES.ATTESTOR, oracleHub, 0n], { id: "Manager_grant_attestor_oracleHub" }),
-    // The SlashingManager slashes stake, holds withdrawals under a pending slash and jails providers.
+    // The SlashingManager holds withdrawals under a pending slash and releases them after a veto (its execute path
+    // jails and slashes through the registry's wiring instead, see Registry_setSlashingManager).
     m.call(manager, "grantRole", [ROLES.SLASHER, slashingManager, 0n], { id: "Manager_grant_slasher_slashing" }),
     // The DisputeManager freezes and settles disputed escrow and proposes the job-fraud slash of a lost dispute.
     m.call(manager, "grantRole", [ROLES.DISPUTE_RESOLVER, disputeManager, 0n], { id: "Manager_grant_disputes" }),

@@ -5556,6 +5556,17 @@ export const providerRegistryAbi = [
     "inputs": [
       {
         "internalType": "address",
+        "name": "slashingManager",
+        "type": "address"
+      }
+    ],
+    "name": "ProviderRegistrySlashingManagerAlreadySet",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
         "name": "provider",
         "type": "address"
       },
@@ -6038,6 +6049,19 @@ export const providerRegistryAbi = [
       }
     ],
     "name": "ProviderUnjailed",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "slashingManager",
+        "type": "address"
+      }
+    ],
+    "name": "SlashingManagerSet",
     "type": "event"
   },
   {
@@ -6974,6 +6998,19 @@ export const providerRegistryAbi = [
     "inputs": [
       {
         "internalType": "address",
+        "name": "slashingManager_",
+        "type": "address"
+      }
+    ],
+    "name": "setSlashingManager",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
         "name": "vault",
         "type": "address"
       }
@@ -6981,6 +7018,19 @@ export const providerRegistryAbi = [
     "name": "setStakingVault",
     "outputs": [],
     "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "slashingManager",
+    "outputs": [
+      {
+        "internalType": "address",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
     "type": "function"
   },
   {
@@ -7210,6 +7260,22 @@ export const stakingVaultAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "held",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "StakingVaultInsufficientBounties",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "available",
         "type": "uint256"
       },
@@ -7258,6 +7324,17 @@ export const stakingVaultAbi = [
       }
     ],
     "name": "StakingVaultNotMarket",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "StakingVaultNotSlashingManager",
     "type": "error"
   },
   {
@@ -7661,6 +7738,25 @@ export const stakingVaultAbi = [
       {
         "indexed": true,
         "internalType": "address",
+        "name": "to",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "SlashBountyPaid",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
         "name": "provider",
         "type": "address"
       },
@@ -7721,6 +7817,19 @@ export const stakingVaultAbi = [
       }
     ],
     "name": "Slashed",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "SlashedCndrBurned",
     "type": "event"
   },
   {
@@ -8025,6 +8134,19 @@ export const stakingVaultAbi = [
     "type": "function"
   },
   {
+    "inputs": [],
+    "name": "burnSlashed",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "burned",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
     "inputs": [
       {
         "internalType": "address",
@@ -8183,6 +8305,45 @@ export const stakingVaultAbi = [
       }
     ],
     "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "provider",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "bountyBps",
+        "type": "uint256"
+      },
+      {
+        "internalType": "bool",
+        "name": "releaseHold",
+        "type": "bool"
+      }
+    ],
+    "name": "executeSlash",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "slashed",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "bounty",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable",
     "type": "function"
   },
   {
@@ -8491,6 +8652,24 @@ export const stakingVaultAbi = [
     "inputs": [
       {
         "internalType": "address",
+        "name": "to",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "payBounty",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
         "name": "provider",
         "type": "address"
       },
@@ -8663,6 +8842,24 @@ export const stakingVaultAbi = [
       }
     ],
     "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "slashedHeld",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "toBurn",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "bounties",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
     "type": "function"
   },
   {
@@ -18380,17 +18577,6 @@ export const slashingManagerAbi = [
   {
     "inputs": [
       {
-        "internalType": "address",
-        "name": "token",
-        "type": "address"
-      }
-    ],
-    "name": "SafeERC20FailedOperation",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
         "internalType": "bytes32",
         "name": "id",
         "type": "bytes32"
@@ -18461,6 +18647,17 @@ export const slashingManagerAbi = [
   {
     "inputs": [],
     "name": "SlashingManagerNothingToBurn",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "reporter",
+        "type": "address"
+      }
+    ],
+    "name": "SlashingManagerNothingToClaim",
     "type": "error"
   },
   {
@@ -18622,6 +18819,25 @@ export const slashingManagerAbi = [
       }
     ],
     "name": "AuthorityUpdated",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "reporter",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "BountyClaimed",
     "type": "event"
   },
   {
@@ -19122,12 +19338,44 @@ export const slashingManagerAbi = [
     "type": "function"
   },
   {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "reporter",
+        "type": "address"
+      }
+    ],
+    "name": "bountyOf",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [],
     "name": "burnSlashed",
     "outputs": [
       {
         "internalType": "uint256",
         "name": "burned",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "claimBounty",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "amount",
         "type": "uint256"
       }
     ],
@@ -19258,7 +19506,7 @@ export const slashingManagerAbi = [
           }
         ],
         "internalType": "struct ISlashingManager.Proposal",
-        "name": "",
+        "name": "p",
         "type": "tuple"
       }
     ],

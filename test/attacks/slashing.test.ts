@@ -50,6 +50,7 @@ describe("SlashingManager attacks", function () {
     const selfBefore = (await c.vault.getPool(p.address)).selfActive;
     const gainBefore = await c.token.balanceOf(accomplice.address);
     await c.slashingManager.execute(id);
+    await c.slashingManager.connect(accomplice).claimBounty();
     const selfLoss = selfBefore - (await c.vault.getPool(p.address)).selfActive;
     const gain = (await c.token.balanceOf(accomplice.address)) - gainBefore;
     // The whole 200 CNDR fault: the provider's 40 go first; the bounty is 1,666 bps of 200 = 33.32.

@@ -32,6 +32,7 @@ contract StakingVaultHandler is Test {
     address[N_PROVIDERS] internal _providers;
     address[N_DELEGATORS] internal _delegators;
     address public immutable sink;
+    address public immutable bountySink;
 
     // --- ghost totals (token flows across the vault's boundary) ---
     uint256 public ghostStakedIn;
@@ -39,6 +40,8 @@ contract StakingVaultHandler is Test {
     uint256 public ghostSlashedOut;
     uint256 public ghostRewardsNotified;
     uint256 public ghostRewardsClaimed;
+    uint256 public ghostBountiesOut;
+    uint256 public ghostBurned;
 
     // --- campaign bookkeeping ---
     uint256 public calls;
@@ -60,6 +63,7 @@ contract StakingVaultHandler is Test {
         registry = registry_;
         minDelegation = vault_.minDelegation();
         sink = makeAddr("slash-sink");
+        bountySink = makeAddr("bounty-sink");
         for (uint256 i = 0; i < N_PROVIDERS; ++i) {
             _providers[i] = makeAddr(string.concat("provider-", vm.toString(i)));
         }
@@ -250,6 +254,73 @@ contract StakingVaultHandler is Test {
         }
     }
 
+    /// @notice The SlashingManager's hook (this handler is the registry's wired manager): slashes a random amount,
+    /// keeps it in the vault with a bounty split off at a random rate (up to beyond the vault's cap), and releases a
+    /// hold when one is placed and `release` says so.
+    function executeSlash(uint256 providerSeed, uint256 amount, uint256 bountyBps, bool release) external {
+        ++calls;
+        address p = _provider(providerSeed);
+        uint256 total = vault.totalStake(p);
+        amount = bound(amount, 1, total + total / 2 + 1e18);
+        bountyBps = bound(bountyBps, 0, 10_000);
+        uint16 holds = vault.getPool(p).slashHolds;
+        release = release && holds > 0;
+        uint256 balanceBefore = token.balanceOf(address(vault));
+        (uint256 toBurnBefore, uint256 bountiesBefore) = vault.slashedHeld();
+        try vault.executeSlash(p, amount, bountyBps, release) returns (uint256 slashed, uint256 bounty) {
+            ++slashCount;
+            if (slashed < Math.min(amount, total) || slashed > total || (total > 0 && slashed == 0)) {
+                ++slashViolations;
+            }
+            // r < 1/(1 + m) whatever rate was asked.
+            if (slashed > 0 && bounty * (1 + uint256(vault.delegationCapMultiple())) >= slashed) {
+                _mismatch("executeSlash bounty at or above 1/(1+m)");
+            }
+            if (token.balanceOf(address(vault)) != balanceBefore) _mismatch("executeSlash moved CNDR");
+            (uint256 toBurn, uint256 bounties) = vault.slashedHeld();
+            if (toBurn != toBurnBefore + slashed - bounty || bounties != bountiesBefore + bounty) {
+                _mismatch("executeSlash held other than slashed");
+            }
+            if (vault.totalStake(p) != total - slashed) _mismatch("executeSlash moved the pool by other than slashed");
+            if (vault.getPool(p).slashHolds != (release ? holds - 1 : holds)) _mismatch("executeSlash hold count");
+            ++effectiveCalls;
+        } catch (bytes memory reason) {
+            _unexpected("executeSlash", reason);
+        }
+    }
+
+    /// @notice Pays part of the bounties held (a reporter's claim through the manager).
+    function payBounty(uint256 amount) external {
+        ++calls;
+        (, uint256 bounties) = vault.slashedHeld();
+        if (bounties == 0) return;
+        amount = bound(amount, 1, bounties);
+        uint256 before = token.balanceOf(bountySink);
+        try vault.payBounty(bountySink, amount) {
+            uint256 received = token.balanceOf(bountySink) - before;
+            ghostBountiesOut += received;
+            if (received != amount) _mismatch("payBounty paid other than asked");
+            ++effectiveCalls;
+        } catch (bytes memory reason) {
+            _unexpected("payBounty", reason);
+        }
+    }
+
+    /// @notice Burns the slashed CNDR held for the burn (the manager's batched burn).
+    function burnSlashed() external {
+        ++calls;
+        (uint256 toBurn,) = vault.slashedHeld();
+        uint256 supply = token.totalSupply();
+        try vault.burnSlashed() returns (uint256 burned) {
+            uint256 destroyed = supply - token.totalSupply();
+            ghostBurned += destroyed;
+            if (burned != toBurn || destroyed != burned) _mismatch("burnSlashed burned other than held");
+            ++effectiveCalls;
+        } catch (bytes memory reason) {
+            _unexpected("burnSlashed", reason);
+        }
+    }
+
     function holdForSlash(uint256 providerSeed) external {
         ++calls;
         for (uint256 k = 0; k < N_PROVIDERS; ++k) {
@@ -420,11 +491,13 @@ contract StakingVaultInvariantTest is StakingVaultFixture {
         manager.setTargetFunctionRole(address(vault), rewarderSelectors, rewarderRole);
         manager.grantRole(slasherRole, address(handler), 0);
         manager.grantRole(rewarderRole, address(handler), 0);
+        // The handler is also the registry's wired SlashingManager (executeSlash, payBounty, burnSlashed).
+        registry.setSlashingManager(address(handler));
 
         token.transfer(address(handler), GENESIS / 2);
         handler.seed(GENESIS / 20);
 
-        bytes4[] memory selectors = new bytes4[](14);
+        bytes4[] memory selectors = new bytes4[](17);
         selectors[0] = StakingVaultHandler.stake.selector;
         selectors[1] = StakingVaultHandler.delegate.selector;
         selectors[2] = StakingVaultHandler.requestWithdraw.selector;
@@ -439,12 +512,15 @@ contract StakingVaultInvariantTest is StakingVaultFixture {
         selectors[11] = StakingVaultHandler.setCommission.selector;
         selectors[12] = StakingVaultHandler.warp.selector;
         selectors[13] = StakingVaultHandler.streamReward.selector;
+        selectors[14] = StakingVaultHandler.executeSlash.selector;
+        selectors[15] = StakingVaultHandler.payBounty.selector;
+        selectors[16] = StakingVaultHandler.burnSlashed.selector;
         targetContract(address(handler));
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
     }
 
     /// @notice (a) DESIGN invariant 3: the vault's CNDR is exactly the pools' four tranches plus unclaimed rewards plus
-    /// unclaimed withdrawals of retired pending classes.
+    /// unclaimed withdrawals of retired pending classes plus the slashed CNDR kept for the burn and the bounties.
     function invariant_balanceEqualsPoolsPlusRewardsOwed() public view {
         address[3] memory ps = handler.providers();
         uint256 pools;
@@ -452,18 +528,20 @@ contract StakingVaultInvariantTest is StakingVaultFixture {
             IStakingVault.Pool memory pool = vault.getPool(ps[i]);
             pools += uint256(pool.selfActive) + pool.selfPending + pool.delegatedAssets + pool.pendingAssets;
         }
+        (uint256 toBurn, uint256 bounties) = vault.slashedHeld();
         assertEq(
             token.balanceOf(address(vault)),
-            pools + vault.totalRewardsOwed() + vault.totalRetiredPending(),
-            "vault CNDR != pools + owed + retired"
+            pools + vault.totalRewardsOwed() + vault.totalRetiredPending() + toBurn + bounties,
+            "vault CNDR != pools + owed + retired + slashed held"
         );
     }
 
     /// @notice (b) Conservation: the vault's CNDR moves only by stake in, rewards in, and recorded withdrawals,
-    /// slashes and reward claims out.
+    /// slashes, reward claims, bounty payments and burns out.
     function invariant_conservationOfFlows() public view {
         uint256 inflow = handler.ghostStakedIn() + handler.ghostRewardsNotified();
-        uint256 outflow = handler.ghostWithdrawnOut() + handler.ghostSlashedOut() + handler.ghostRewardsClaimed();
+        uint256 outflow = handler.ghostWithdrawnOut() + handler.ghostSlashedOut() + handler.ghostRewardsClaimed()
+            + handler.ghostBountiesOut() + handler.ghostBurned();
         assertEq(token.balanceOf(address(vault)) + outflow, inflow, "vault CNDR != in - out");
     }
 
