@@ -336,7 +336,10 @@ describe("DisputeManager.submitVerdict and resolve", function () {
     const exec = sm.connect(c.stranger).execute(slashId);
     await expect(exec).to.emit(sm, "SlashExecuted").withArgs(slashId, p.address, FRAUD, bounty, client.address, FRAUD - bounty, 0n);
     await expect(exec).to.emit(c.registry, "ProviderJailed");
-    await expect(exec).to.changeTokenBalances(c.ethers, c.token, [client, c.vault], [bounty, -FRAUD]);
+    // The vault keeps the slashed CNDR (the burn is batched); the bounty is credited to the client, who claims it.
+    await expect(exec).to.changeTokenBalances(c.ethers, c.token, [client, c.vault], [0n, 0n]);
+    expect(await sm.bountyOf(client.address)).to.equal(bounty);
+    await expect(sm.connect(client).claimBounty()).to.changeTokenBalances(c.ethers, c.token, [client, c.vault], [bounty, -bounty]);
     expect(await c.registry.statusOf(p.address)).to.equal(PROVIDER_JAILED);
     expect((await c.vault.getPool(p.address)).slashHolds).to.equal(0n);
     await expect(dm.connect(client).withdraw()).to.changeTokenBalances(c.ethers, c.stablecoin, [dm, client], [-deposit, deposit]);

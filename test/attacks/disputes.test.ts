@@ -225,6 +225,7 @@ describe("DisputeManager attack: a provider disputing its own job as a sybil cli
     const cndrBefore = await c.token.balanceOf(sybil.address);
     const proposal = (await c.slashingManager.queryFilter(c.slashingManager.filters.SlashProposed()))[0];
     await c.slashingManager.execute(proposal.args.id);
+    await c.slashingManager.connect(sybil).claimBounty();
     const selfLoss = selfBefore - (await c.vault.getPool(p.address)).selfActive;
     const gain = (await c.token.balanceOf(sybil.address)) - cndrBefore;
     // The whole per-GPU stake (200 CNDR) is slashed: the provider's 40 go first; the bounty is 1,666 bps of 200.
