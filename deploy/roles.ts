@@ -21,8 +21,17 @@ export const ROLES = {
   SLASHER: 12n,
   /** Writes oracle-verified GPU attestations: the OracleHub. */
   ATTESTOR: 14n,
-  /** Settles disputed batch jobs: governance until the SlashingManager's dispute path (SLA issue). */
+  /**
+   * The dispute path: freezes and settles disputed batch jobs (JobMarket) and proposes a lost dispute's job-fraud
+   * slash (SlashingManager). The DisputeManager only.
+   */
   DISPUTE_RESOLVER: 16n,
+  /**
+   * Decides a job dispute when the oracle quorum abstains or stays silent, before a deadline (DisputeManager
+   * `arbitrate`). Set by governance (the timelock by default); a new grant waits the AccessManager's grant delay
+   * (the long governance-change delay, 7 days on public networks).
+   */
+  ARBITRATOR: 17n,
 } as const;
 
 export type RoleName = keyof typeof ROLES;
@@ -36,6 +45,7 @@ export const ROLE_LABELS: Record<Exclude<RoleName, "ADMIN">, string> = {
   SLASHER: "SLASHER",
   ATTESTOR: "ATTESTOR",
   DISPUTE_RESOLVER: "DISPUTE_RESOLVER",
+  ARBITRATOR: "ARBITRATOR",
 };
 
 /** Contract name -> role -> restricted function signatures. */
@@ -77,7 +87,7 @@ export const FUNCTION_ROLES = {
   JobMarket: {
     GOVERNANCE: ["setParams((uint40,uint40,uint40,uint40,uint40,uint16,uint128,uint128))", "setSlaBondManager(address)"],
     GUARDIAN: ["pause()", "unpause()"],
-    DISPUTE_RESOLVER: ["resolveDispute(uint256,uint256)"],
+    DISPUTE_RESOLVER: ["dispute(uint256,address)", "resolveDispute(uint256,uint256)"],
   },
   PaymentChannels: {
     GOVERNANCE: ["setThawPeriod(uint40)"],
@@ -99,10 +109,17 @@ export const FUNCTION_ROLES = {
     ],
   },
   // Proposing (from hub-accepted fault reports) and executing after the veto window are anyone's; the
-  // repeated-breach hook checks the wired SlaBondManager's address.
+  // repeated-breach hook checks the wired SlaBondManager's address (deployed before it); the lost-dispute hook is
+  // the DisputeManager's role (deployed after it, so it cannot be an immutable address).
   SlashingManager: {
     GOVERNANCE: ["setParams((uint40,uint40,uint40,uint16,uint96,uint96))", "setSlashBps(uint8,uint16)"],
     GUARDIAN: ["veto(bytes32)"],
+    DISPUTE_RESOLVER: ["onDisputeLost(address,uint256,address)"],
+  },
+  // Specs, disputes, verdicts, expiry and withdrawals are anyone's (each checks its own caller).
+  DisputeManager: {
+    GOVERNANCE: ["setParams((uint96,uint16,uint40,uint40))"],
+    ARBITRATOR: ["arbitrate(uint256,uint8,uint256)"],
   },
 } as const satisfies Record<string, Partial<Record<RoleName, readonly string[]>>>;
 

@@ -23,6 +23,7 @@ export const SDK_CONTRACTS = {
   OracleHub: "contracts/oracle/OracleHub.sol/OracleHub.json",
   SlaBondManager: "contracts/sla/SlaBondManager.sol/SlaBondManager.json",
   SlashingManager: "contracts/slashing/SlashingManager.sol/SlashingManager.json",
+  DisputeManager: "contracts/disputes/DisputeManager.sol/DisputeManager.json",
   TestStablecoin: "contracts/mocks/TestStablecoin.sol/TestStablecoin.json",
 } as const;
 

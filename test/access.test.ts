@@ -139,14 +139,16 @@ async function grantMinter(c: Cinder): Promise<HardhatEthersSigner> {
 /** Who is meant to hold each role: the named accounts of the fixture and the roles the deployment intends. */
 function intendedHolders(c: Cinder, minter: HardhatEthersSigner) {
   const holders: { name: string; signer: HardhatEthersSigner; roles: AssignableRole[] }[] = [
-    // The timelock is governance, may pause too, and resolves disputes until the SLA issue's dispute path.
-    { name: "governance", signer: c.governance, roles: ["GOVERNANCE", "GUARDIAN", "DISPUTE_RESOLVER"] },
+    // The timelock is governance, may pause too, and is the default arbitrator of abstained disputes.
+    { name: "governance", signer: c.governance, roles: ["GOVERNANCE", "GUARDIAN", "ARBITRATOR"] },
     { name: "guardian", signer: c.guardian, roles: ["GUARDIAN"] },
     { name: "minter", signer: minter, roles: ["MINTER"] },
     { name: "rewarder", signer: c.rewarder, roles: ["REWARDER"] },
     { name: "slasher", signer: c.slasher, roles: ["SLASHER"] },
     // The job market's hooks are gated by its wired address, not by a role.
     { name: "job market", signer: c.exposure, roles: [] },
+    // The dispute path: market dispute/resolveDispute and the SlashingManager's lost-dispute hook.
+    { name: "dispute manager", signer: c.disputeResolver, roles: ["DISPUTE_RESOLVER"] },
     { name: "attestor", signer: c.attestor, roles: ["ATTESTOR"] },
   ];
   return holders;

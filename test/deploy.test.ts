@@ -67,3 +67,36 @@ describe("Deployment (Ignition module deploy/Cinder.ts)", function () {
       .withArgs(sla);
   });
 });
+
+describe("Deployment: the dispute path", function () {
+  it("wires the DisputeManager and gives it DISPUTE_RESOLVER in place of the timelock", async function () {
+    const c = await loadCinder();
+    const dm = await c.disputeManager.getAddress();
+    const timelock = await c.timelock.getAddress();
+    expect(await c.disputeManager.JOB_MARKET()).to.equal(await c.jobMarket.getAddress());
+    expect(await c.disputeManager.ORACLE_HUB()).to.equal(await c.oracleHub.getAddress());
+    expect(await c.disputeManager.SLASHING_MANAGER()).to.equal(await c.slashingManager.getAddress());
+    expect(await c.disputeManager.VAULT()).to.equal(await c.vault.getAddress());
+    expect(await c.disputeManager.ASSET()).to.equal(await c.stablecoin.getAddress());
+    expect(await c.manager.hasRole(ROLES.DISPUTE_RESOLVER, dm)).to.deep.equal([true, 0n]);
+    expect((await c.manager.hasRole(ROLES.DISPUTE_RESOLVER, timelock))[0]).to.equal(false);
+    expect(await c.slashingManager.slashBps(6)).to.equal(10_000n);
+    // Unbonding (14 days) outlasts challenge (1) + verdict (2) + 2 x arbitration (3) + veto (2) days.
+    expect(await c.disputeManager.disputeSpan()).to.equal(11n * 86_400n);
+  });
+
+  it("makes the timelock the arbitrator and delays any later arbitrator by the long governance-change delay", async function () {
+    const c = await loadCinder();
+    const timelock = await c.timelock.getAddress();
+    expect(await c.manager.hasRole(ROLES.ARBITRATOR, timelock)).to.deep.equal([true, 0n]);
+    // AccessManager applies a grant-delay change after its 5-day minimum setback.
+    await c.networkHelpers.time.increase(5 * 86_400 + 1);
+    const delay = await c.oracleHub.SET_CHANGE_DELAY();
+    expect(await c.manager.getRoleGrantDelay(ROLES.ARBITRATOR)).to.equal(delay);
+    await c.manager.connect(c.governance).grantRole(ROLES.ARBITRATOR, c.stranger.address, 0);
+    const [member] = await c.manager.hasRole(ROLES.ARBITRATOR, c.stranger.address);
+    expect(member, "a new arbitrator is not one before the grant delay").to.equal(false);
+    await c.networkHelpers.time.increase(delay);
+    expect((await c.manager.hasRole(ROLES.ARBITRATOR, c.stranger.address))[0]).to.equal(true);
+  });
+});

@@ -64,6 +64,20 @@ interface IDisputeManager {
         uint40 arbitrationWindow;
     }
 
+    /// @notice The contracts a DisputeManager is wired to at deployment (immutable).
+    /// @param asset The settlement stablecoin (the JobMarket's asset): deposits are paid and credited in it.
+    /// @param jobMarket Freezes and settles the disputed escrow (`dispute`, `resolveDispute`).
+    /// @param oracleHub Verifies and records the quorum's job verdicts.
+    /// @param slashingManager Receives the job-fraud proposal of a lost dispute (`onDisputeLost`).
+    /// @param vault Its unbonding period bounds the dispute's windows.
+    struct Contracts {
+        address asset;
+        address jobMarket;
+        address oracleHub;
+        address slashingManager;
+        address vault;
+    }
+
     // --- errors ---
 
     error DisputeManagerZeroAddress(string name);
@@ -91,6 +105,10 @@ interface IDisputeManager {
     /// @notice The dispute cannot expire before its arbitration deadline.
     error DisputeManagerNotExpired(uint256 leaseId, uint256 arbitrationDeadline, uint256 nowTime);
     error DisputeManagerNoBalance(address account);
+    /// @notice The vault's unbonding period must outlast the longest span from a result to its slash proposal's
+    /// execution: challengeWindow + verdictWindow + 2 x arbitrationWindow (an abstention just before the deadline
+    /// extends it by one window) + the SlashingManager's vetoWindow.
+    error DisputeManagerUnbondingTooShort(uint256 unbondingPeriod, uint256 disputeSpan);
 
     // --- events ---
 
@@ -147,15 +165,23 @@ interface IDisputeManager {
     /// @notice Withdraws the caller's credited deposits.
     function withdraw() external returns (uint256 amount);
 
-    /// @notice Governance.
+    /// @notice Sets the parameters, each within its hard bounds, and checks that the vault's unbonding period
+    /// outlasts the dispute span (see `DisputeManagerUnbondingTooShort`), reading the vault, the JobMarket and the
+    /// SlashingManager now. Governance.
     function setParams(Params calldata params) external;
 
     // --- views ---
 
+    /// @notice The lease's dispute (all zero when none).
     function getDispute(uint256 leaseId) external view returns (Dispute memory);
+    /// @notice The spec hash the client posted for the lease (zero when none).
     function jobSpecHash(uint256 leaseId) external view returns (bytes32);
     /// @notice The deposit a dispute of `leaseId` needs now.
     function depositFor(uint256 leaseId) external view returns (uint256);
+    /// @notice Deposits credited to `account`, waiting for `withdraw`.
     function balanceOf(address account) external view returns (uint256);
     function params() external view returns (Params memory);
+    /// @notice The longest span from a result to the execution of its dispute's slash, with the current
+    /// parameters of this contract, the JobMarket and the SlashingManager (see `DisputeManagerUnbondingTooShort`).
+    function disputeSpan() external view returns (uint256);
 }

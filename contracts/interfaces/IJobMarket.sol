@@ -234,11 +234,13 @@ interface IJobMarket {
     /// the client, and the challenge window opens. The provider only.
     function submitResult(uint256 leaseId, bytes32 resultHash, string calldata uri) external;
 
-    /// @notice Disputes a batch result within its challenge window: the escrow freezes until resolved.
-    function dispute(uint256 leaseId) external;
+    /// @notice Freezes a batch lease's escrow until resolved: `client` (the lease's client, who paid the
+    /// DisputeManager's deposit) disputes its result within the challenge window. Dispute-resolver role (the
+    /// DisputeManager); clients dispute through `DisputeManager.open`.
+    function dispute(uint256 leaseId, address client) external;
 
     /// @notice Settles a disputed lease: `toProvider` to the provider (fee taken), the rest to the client.
-    /// Dispute-resolver role (the SlashingManager's dispute path).
+    /// Dispute-resolver role (the DisputeManager).
     function resolveDispute(uint256 leaseId, uint256 toProvider) external;
 
     // --- open orders ---

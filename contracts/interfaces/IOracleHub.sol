@@ -29,13 +29,17 @@ interface IOracleHub {
         MissedHeartbeats
     }
 
-    /// @notice A job verdict's outcome (0 is invalid; a quorum that abstains signs nothing).
+    /// @notice A job verdict's outcome (0 is invalid). A quorum that cannot decide (a non-deterministic workload
+    /// whose samples are inconclusive, a spec it cannot run) signs `Abstained`, which hands the dispute to the
+    /// arbitrator at once; a quorum that signs nothing leaves it to the arbitrator after the verdict window.
     enum Outcome {
         Invalid,
         /// The provider's result stands.
         ProviderUpheld,
         /// The client's dispute stands.
-        ClientUpheld
+        ClientUpheld,
+        /// The quorum abstains: the arbitrator decides.
+        Abstained
     }
 
     /// @notice An epoch's report: the Merkle root of its leaves.
@@ -84,7 +88,7 @@ interface IOracleHub {
 
     /// @notice The quorum's verdict on a disputed job.
     /// EIP-712: `JobVerdict(bytes32 configDigest,uint256 leaseId,bytes32 resultHash,uint8 outcome,uint256 toProvider)`.
-    /// @param outcome An `Outcome` from 1 to 2.
+    /// @param outcome An `Outcome` from 1 to 3 (3: the quorum abstains; `toProvider` is then ignored).
     /// @param toProvider What the provider should receive of the disputed amount (applied by the dispute path).
     struct JobVerdict {
         bytes32 configDigest;
@@ -137,7 +141,7 @@ interface IOracleHub {
     error OracleHubReportAlreadyAccepted(bytes32 reportId);
     /// @notice A fault type outside 1..4.
     error OracleHubInvalidFaultType(uint8 faultType);
-    /// @notice A verdict outcome outside 1..2.
+    /// @notice A verdict outcome outside 1..3.
     error OracleHubInvalidOutcome(uint8 outcome);
 
     // --- errors: oracle set and parameters ---
@@ -222,7 +226,8 @@ interface IOracleHub {
     /// @notice Accepts a fault report once per report id. Anyone.
     function submitFaultReport(FaultReport calldata report, bytes[] calldata signatures) external;
 
-    /// @notice Accepts a job verdict once per report id. Anyone.
+    /// @notice Accepts a job verdict (outcome 1 to 3: provider upheld, client upheld, abstained) once per report id.
+    /// Anyone. The DisputeManager applies it by its id.
     function submitJobVerdict(JobVerdict calldata verdict, bytes[] calldata signatures) external;
 
     // --- oracle set ---

@@ -14,11 +14,11 @@ import {ISlaFaultSink} from "./ISlaFaultSink.sol";
 /// anyone, through `burnSlashed`).
 ///
 /// Fault kinds: 1 failed GPU challenge, 2 attestation mismatch, 3 duplicate GPU identity, 4 missed heartbeats (the
-/// OracleHub's FaultType values), 5 repeated SLA breaches. The amount of a fault is `slashBps(kind)` of the
+/// OracleHub's FaultType values), 5 repeated SLA breaches, 6 job fraud (a lost job dispute). The amount of a fault is `slashBps(kind)` of the
 /// per-GPU stake of the model class the fault is about, rounded up, capped by `maxPerEvent`.
 /// Subjects: kinds 1-3 name a GPU id (its class is read from the registry; a GPU no longer recorded is charged at
 /// the highest per-GPU stake of any model class), kind 4 names a lease id (as bytes32) of the provider, kind 5 the
-/// lease whose settlement completed the breach streak.
+/// lease whose settlement completed the breach streak, kind 6 the disputed lease.
 interface ISlashingManager is ISlaFaultSink {
     /// @notice A proposal's lifecycle: Pending waits out its veto window; Deferred was executed but still has an
     /// amount queued behind the rate limit; Executed and Vetoed are final.
@@ -35,7 +35,7 @@ interface ISlashingManager is ISlaFaultSink {
     /// @param amount CNDR still to slash (the whole amount until execution; the deferred rest after).
     /// @param reporter Receives the bounty (zero: none, everything is burned).
     /// @param executableAt End of the veto window: the earliest execution.
-    /// @param kind The fault kind (1-5).
+    /// @param kind The fault kind (1-6).
     /// @param status Lifecycle status.
     struct Proposal {
         address provider;
@@ -100,7 +100,7 @@ interface ISlashingManager is ISlaFaultSink {
     error SlashingManagerVetoWindowClosed(bytes32 id, uint256 executableAt, uint256 nowTime);
     /// @notice The deferred queue is full; the proposal stays pending and may be executed once the queue drains.
     error SlashingManagerQueueFull(uint256 length, uint256 max);
-    /// @notice A fault kind outside 1-5.
+    /// @notice A fault kind outside 1-6.
     error SlashingManagerInvalidKind(uint256 kind);
     /// @notice A fault report's lease subject is not a lease of the reported provider.
     error SlashingManagerSubjectMismatch(bytes32 subject, address provider, address leaseProvider);
@@ -154,6 +154,15 @@ interface ISlashingManager is ISlaFaultSink {
     /// the kind's convention above. Proposal id = the hub's report id, so one report is slashed once.
     /// @return id The proposal id (the report id).
     function propose(IOracleHub.FaultReport calldata report) external returns (bytes32 id);
+
+    /// @notice Proposes a job-fraud fault (kind 6) against `provider` about the disputed `leaseId`, with `reporter`
+    /// (the client who won the dispute) as the bounty's recipient. Dispute-resolver role (the DisputeManager).
+    /// @dev Assumptions: the caller decided the dispute (quorum verdict or arbitrator) and calls once per lease, with
+    /// the lease's own provider (checked against the JobMarket). The bounty rules exclude the provider's own
+    /// addresses and oracle members, and r < 1/(1+m), so a provider disputing its own job as a sybil client loses
+    /// more than the bounty it gets back.
+    /// @return id The proposal id: keccak256(abi.encode(keccak256("CinderJobFraud"), leaseId)).
+    function onDisputeLost(address provider, uint256 leaseId, address reporter) external returns (bytes32 id);
 
     /// @notice Executes a proposal whose veto window ended: jails the provider and slashes up to the rate limit's
     /// room, deferring the rest to the queue (behind anything already queued). Anyone.

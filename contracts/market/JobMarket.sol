@@ -21,7 +21,7 @@ import {LeaseMath} from "../libraries/LeaseMath.sol";
 /// @dev Assumptions:
 /// - The settlement asset has no transfer fee and does not rebase (amounts received equal amounts sent). Its
 ///   transfer hooks, if any, cannot reenter: every state-changing entry point is nonReentrant.
-/// - The AccessManager maps `resolveDispute` to the dispute-resolver role, setters to governance and
+/// - The AccessManager maps `dispute` and `resolveDispute` to the dispute-resolver role (the DisputeManager), setters to governance and
 ///   `pause`/`unpause` to the guardian. The registry (`setJobMarket`), and through it the vault, and the revenue
 ///   recorder (`wireRecorders`) accept this contract's hook calls, wired once at deployment.
 /// Invariant (DESIGN.md 1, 2): the asset held >= sum over open leases of (value - released) + open orders' escrow
@@ -222,14 +222,15 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
     }
 
     /// @inheritdoc IJobMarket
-    function dispute(uint256 leaseId) external {
+    function dispute(uint256 leaseId, address client) external restricted {
         Lease storage lease = _leases[leaseId];
-        _requireClientOfActive(leaseId, lease);
+        require(client == lease.client, JobMarketNotClient(leaseId, client));
+        require(lease.status == LeaseStatus.Active, JobMarketInvalidLeaseStatus(leaseId, lease.status));
         uint40 challengeEndsAt = _results[leaseId].challengeEndsAt;
         require(challengeEndsAt != 0, JobMarketNoResult(leaseId));
         require(block.timestamp < challengeEndsAt, JobMarketChallengeWindowClosed(leaseId, challengeEndsAt));
         lease.status = LeaseStatus.Disputed;
-        emit ResultDisputed(leaseId, msg.sender);
+        emit ResultDisputed(leaseId, client);
     }
 
     /// @inheritdoc IJobMarket

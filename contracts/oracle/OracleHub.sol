@@ -167,7 +167,7 @@ contract OracleHub is AccessManaged, EIP712, IOracleHub {
     function submitJobVerdict(JobVerdict calldata verdict, bytes[] calldata signatures) external {
         uint8 outcome = verdict.outcome;
         require(
-            outcome > uint8(Outcome.Invalid) && outcome <= uint8(Outcome.ClientUpheld),
+            outcome > uint8(Outcome.Invalid) && outcome <= uint8(Outcome.Abstained),
             OracleHubInvalidOutcome(outcome)
         );
         bytes32 id = hashJobVerdict(verdict);

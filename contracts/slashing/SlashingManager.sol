@@ -18,7 +18,8 @@ import {SlashMath} from "../libraries/SlashMath.sol";
 /// @notice Proposals, veto window, rate-limited execution with a deferred FIFO queue, reporter bounty and burn.
 /// @dev Assumptions:
 /// - It holds the SLASHER role (vault `slash`, `holdForSlash`, `releaseSlashHold`; registry `jail`), and the
-///   AccessManager maps `veto` to the guardian and `setParams`, `setSlashBps` to governance.
+///   AccessManager maps `veto` to the guardian, `setParams`, `setSlashBps` to governance and `onDisputeLost` to
+///   the dispute-resolver role (the DisputeManager, deployed after this contract, so a role and not an immutable).
 /// - The token is CNDR: a plain ERC20Burnable without transfer hooks or fees, so a bounty transfer to any
 ///   reporter cannot fail or re-enter, and `burn` destroys exactly what this contract holds of a slash.
 /// - The OracleHub's quorum is honest above its threshold: an accepted fault report is a fact.
@@ -33,8 +34,9 @@ import {SlashMath} from "../libraries/SlashMath.sol";
 contract SlashingManager is AccessManaged, ReentrancyGuardTransient, ISlashingManager {
     using SafeERC20 for IERC20;
 
-    uint8 public constant KIND_COUNT = 5;
+    uint8 public constant KIND_COUNT = 6;
     uint8 public constant KIND_REPEATED_SLA_BREACHES = 5;
+    uint8 public constant KIND_JOB_FRAUD = 6;
     uint256 public constant MAX_QUEUE = 64;
     uint256 public constant MIN_VETO_WINDOW = 1 hours;
     uint256 public constant MAX_VETO_WINDOW = 14 days;
@@ -47,6 +49,7 @@ contract SlashingManager is AccessManaged, ReentrancyGuardTransient, ISlashingMa
     uint256 public constant MAX_MAX_PER_WINDOW = 1e28;
     uint256 private constant _MAX_BPS = 10_000;
     bytes32 private constant _SLA_FAULT_TAG = keccak256("CinderSlaRepeatedBreaches");
+    bytes32 private constant _JOB_FRAUD_TAG = keccak256("CinderJobFraud");
 
     IERC20 public immutable TOKEN;
     IProviderRegistry public immutable REGISTRY;
@@ -61,7 +64,7 @@ contract SlashingManager is AccessManaged, ReentrancyGuardTransient, ISlashingMa
     mapping(bytes32 id => Proposal) private _proposals;
     mapping(uint256 index => bytes32 id) private _queue;
 
-    /// @param slashBpsByKind The slash of kinds 1..5 in order, in bps of the per-GPU stake.
+    /// @param slashBpsByKind The slash of kinds 1..6 in order, in bps of the per-GPU stake.
     constructor(address manager, Contracts memory c, Params memory p, uint16[] memory slashBpsByKind)
         AccessManaged(manager)
     {
@@ -112,6 +115,19 @@ contract SlashingManager is AccessManaged, ReentrancyGuardTransient, ISlashingMa
         bytes32 subject = bytes32(leaseId);
         uint256 amount = _faultAmount(provider, KIND_REPEATED_SLA_BREACHES, subject, false);
         _open(id, provider, KIND_REPEATED_SLA_BREACHES, subject, amount, address(0));
+    }
+
+    /// @inheritdoc ISlashingManager
+    function onDisputeLost(address provider, uint256 leaseId, address reporter)
+        external
+        restricted
+        returns (bytes32 id)
+    {
+        // One dispute per lease (the DisputeManager and the JobMarket's Disputed status see to it): one id per lease.
+        id = keccak256(abi.encode(_JOB_FRAUD_TAG, leaseId));
+        bytes32 subject = bytes32(leaseId);
+        uint256 amount = _faultAmount(provider, KIND_JOB_FRAUD, subject, true);
+        _open(id, provider, KIND_JOB_FRAUD, subject, amount, reporter);
     }
 
     /// @inheritdoc ISlashingManager

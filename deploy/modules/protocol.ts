@@ -6,7 +6,8 @@
  * StakingVault -> the DEX (from the caller) and the BuybackBurner -> EmissionController, FeeRouter, JobMarket,
  * PaymentChannels -> OracleHub (the attestor: it writes oracle-signed GPU attestations into the registry) ->
  * SlaBondManager (reads the market's leases and the hub's roots) -> SlashingManager (holds SLASHER; the SLA bonds'
- * fault sink); then the
+ * fault sink) -> DisputeManager (holds DISPUTE_RESOLVER: freezes and settles disputed escrow, proposes job-fraud
+ * slashes); then the
  * one-time wiring (registry -> vault and market, emission recorders, market -> SLA bonds, model classes) while
  * the deployer is still admin,
  * then the function -> role map from `roles.ts`, role grants, and finally the handover: the timelock becomes the
@@ -24,7 +25,10 @@
  * smallest unit), slashVetoWindow (2 days), slashRateWindow (1 day), slashJailCooldown (7 days), slashBountyBps
  * (1,000), slashMaxPerEvent (10,000 CNDR), slashMaxPerWindow (50,000 CNDR), slashBpsByKind (failed challenge,
  * attestation mismatch, duplicate identity: 10,000, all of the per-GPU stake; missed heartbeats and repeated SLA
- * breaches: 3,333, a third). The SLA tiers are `SLA_TIERS` in `deploy/config.ts`.
+ * breaches: 3,333, a third; job fraud (a lost dispute): 10,000), disputeMinDeposit (10 USD), disputeDepositBps
+ * (500: 5% of the disputed escrow), disputeVerdictWindow (2 days), disputeArbitrationWindow (3 days); the
+ * ARBITRATOR role goes to `opts.arbitrator` (CinderPublic: the required `arbitrator` parameter) or the timelock,
+ * and any later grant of it waits `oracleSetChangeDelay`, the long governance-change delay. The SLA tiers are `SLA_TIERS` in `deploy/config.ts`.
  */
 import type {
   ContractFuture,
@@ -48,11 +52,13 @@ export interface Dex {
 /**
  * @param asset The settlement stablecoin.
  * @param dex Called once CNDR and the timelock exist: returns (or deploys) the router and the CNDR/asset pair.
+ * @param opts.arbitrator Who holds ARBITRATOR from the start (default: the timelock).
  */
 export function buildProtocol(
   m: IgnitionModuleBuilder,
   asset: ContractFuture<string> | ModuleParameterRuntimeValue<string>,
   dex: (token: ContractFuture<string>, timelock: ContractFuture<string>) => Dex,
+  opts: { arbitrator?: ModuleParameterRuntimeValue<string> } = {},
 ) {
   const deployer = m.getAccount(0);
 
@@ -179,6 +185,8 @@ export function buildProtocol(
   ]);
 
   // --- oracle: verifies the quorum's signed reports; epochs are the EmissionController's ---
+  // The long governance-change delay: oracle-set changes and new arbitrators wait it.
+  const oracleSetChangeDelay = m.getParameter("oracleSetChangeDelay", 60n);
   const oracleHub = m.contract("OracleHub", [
     manager,
     registry,
@@ -186,7 +194,7 @@ export function buildProtocol(
     {
       epochLength,
       // Oracle-set changes wait this long after governance's own timelock (DESIGN: 7 days on public networks).
-      setChangeDelay: m.getParameter("oracleSetChangeDelay", 60n),
+      setChangeDelay: oracleSetChangeDelay,
       lateWindowEpochs: m.getParameter("oracleLateWindowEpochs", 24n),
       silenceEpochs: m.getParameter("oracleSilenceEpochs", 3n),
     },
@@ -217,8 +225,22 @@ export function buildProtocol(
       maxPerEvent: m.getParameter("slashMaxPerEvent", 10_000n * 10n ** 18n),
       maxPerWindow: m.getParameter("slashMaxPerWindow", 50_000n * 10n ** 18n),
     },
-    m.getParameter<bigint[]>("slashBpsByKind", [10_000n, 10_000n, 10_000n, 3_333n, 3_333n]),
+    m.getParameter<bigint[]>("slashBpsByKind", [10_000n, 10_000n, 10_000n, 3_333n, 3_333n, 10_000n]),
   ]);
+
+  // --- disputes: the client's deposit, the quorum's verdict or the arbitrator, then escrow, deposit and stake ---
+  const disputeManager = m.contract("DisputeManager", [
+    manager,
+    { asset, jobMarket, oracleHub, slashingManager, vault },
+    {
+      minDeposit: m.getParameter("disputeMinDeposit", 10_000_000n),
+      depositBps: m.getParameter("disputeDepositBps", 500n),
+      verdictWindow: m.getParameter("disputeVerdictWindow", 2n * 86_400n),
+      arbitrationWindow: m.getParameter("disputeArbitrationWindow", 3n * 86_400n),
+    },
+  ]);
+  // Ignition parameters cannot default to a future: the caller passes the arbitrator, or it is the timelock.
+  const arbitrator = opts.arbitrator ?? timelock;
 
   // One-time wiring, while the deployer is the AccessManager's admin (unmapped functions default to ADMIN).
   const wiring = [
@@ -247,6 +269,7 @@ export function buildProtocol(
     OracleHub: oracleHub,
     SlaBondManager: slaBondManager,
     SlashingManager: slashingManager,
+    DisputeManager: disputeManager,
   } as const;
   const mapping = [];
   for (const [contractName, roles] of Object.entries(FUNCTION_ROLES) as [
@@ -282,9 +305,21 @@ export function buildProtocol(
     m.call(manager, "grantRole", [ROLES.ATTESTOR, oracleHub, 0n], { id: "Manager_grant_attestor_oracleHub" }),
     // The SlashingManager slashes stake, holds withdrawals under a pending slash and jails providers.
     m.call(manager, "grantRole", [ROLES.SLASHER, slashingManager, 0n], { id: "Manager_grant_slasher_slashing" }),
-    // Governance resolves disputed batch jobs until the SlashingManager's dispute path exists (SLA issue).
-    m.call(manager, "grantRole", [ROLES.DISPUTE_RESOLVER, timelock, 0n], { id: "Manager_grant_disputes_timelock" }),
+    // The DisputeManager freezes and settles disputed escrow and proposes the job-fraud slash of a lost dispute.
+    m.call(manager, "grantRole", [ROLES.DISPUTE_RESOLVER, disputeManager, 0n], { id: "Manager_grant_disputes" }),
   ];
+  // The arbitrator decides abstained disputes. Granted before the grant delay is set, so the first arbitrator acts at
+  // once; any later grant waits the long governance-change delay, so participants see a new arbitrator coming.
+  const grantArbitrator = m.call(manager, "grantRole", [ROLES.ARBITRATOR, arbitrator, 0n], {
+    id: "Manager_grant_arbitrator",
+  });
+  grants.push(
+    grantArbitrator,
+    m.call(manager, "setGrantDelay", [ROLES.ARBITRATOR, oracleSetChangeDelay], {
+      id: "Manager_grantDelay_arbitrator",
+      after: [grantArbitrator],
+    }),
+  );
 
   // --- handover: the deployer keeps nothing ---
   m.call(manager, "renounceRole", [ROLES.ADMIN, deployer], {
@@ -311,5 +346,6 @@ export function buildProtocol(
     oracleHub,
     slaBondManager,
     slashingManager,
+    disputeManager,
   };
 }

@@ -21,6 +21,7 @@ export interface CinderAddresses {
   oracleHub: string;
   slaBondManager: string;
   slashingManager: string;
+  disputeManager: string;
   /** Local networks only. */
   stablecoin?: string;
   uniswapRouter?: string;

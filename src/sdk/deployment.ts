@@ -30,6 +30,7 @@ export interface CinderAddresses {
   oracleHub: Address;
   slaBondManager: Address;
   slashingManager: Address;
+  disputeManager: Address;
   /** The test stablecoin (local networks only; elsewhere the settlement asset is `JobMarket.ASSET()`). */
   stablecoin?: Address;
   /** The Uniswap V2 router Ignition deployed (local networks only). */
@@ -52,6 +53,7 @@ export const CINDER_DEPLOYMENT_FUTURES = {
   oracleHub: "Cinder#OracleHub",
   slaBondManager: "Cinder#SlaBondManager",
   slashingManager: "Cinder#SlashingManager",
+  disputeManager: "Cinder#DisputeManager",
   stablecoin: "Cinder#TestStablecoin",
   uniswapRouter: "Cinder#UniswapV2Router02",
 } as const satisfies Record<keyof CinderAddresses, string>;

@@ -22,6 +22,7 @@ import {
   CinderGovernor__factory,
   CinderTimelock__factory,
   CinderToken__factory,
+  DisputeManager__factory,
   FeeRouter__factory,
   JobMarket__factory,
   OracleHub__factory,
@@ -80,6 +81,7 @@ async function deployCinder(connection: Connection) {
   const oracleHub = OracleHub__factory.connect(await at(deployed.oracleHub), deployer);
   const slaBondManager = SlaBondManager__factory.connect(await at(deployed.slaBondManager), deployer);
   const slashingManager = SlashingManager__factory.connect(await at(deployed.slashingManager), deployer);
+  const disputeManager = DisputeManager__factory.connect(await at(deployed.disputeManager), deployer);
   // The local oracle set (deploy/config.ts LOCAL_ORACLE_SIGNERS): accounts #10..#13, which sign reports in tests.
   const oracleSigners = signers.slice(10, 14);
   const uniswapRouter = new Contract(await at(deployed.uniswapRouter), UNISWAP_ARTIFACTS.router.abi, deployer);
@@ -91,6 +93,13 @@ async function deployCinder(connection: Connection) {
   await networkHelpers.impersonateAccount(marketAddress);
   await networkHelpers.setBalance(marketAddress, 10n ** 20n);
   const exposure = await ethers.getSigner(marketAddress);
+
+  // The DisputeManager holds DISPUTE_RESOLVER (market `dispute`/`resolveDispute`, SlashingManager `onDisputeLost`):
+  // tests call those as it.
+  const disputesAddress = await disputeManager.getAddress();
+  await networkHelpers.impersonateAccount(disputesAddress);
+  await networkHelpers.setBalance(disputesAddress, 10n ** 20n);
+  const disputeResolver = await ethers.getSigner(disputesAddress);
 
   // The timelock is governance: tests act as it directly where a full proposal is not the point.
   const timelockAddress = await timelock.getAddress();
@@ -117,6 +126,7 @@ async function deployCinder(connection: Connection) {
     await stablecoin.connect(account).approve(marketAddress, ethers.MaxUint256);
     await stablecoin.connect(account).approve(channelsAddress, ethers.MaxUint256);
     await stablecoin.connect(account).approve(slaAddress, ethers.MaxUint256);
+    await stablecoin.connect(account).approve(disputesAddress, ethers.MaxUint256);
   }
 
   return {
@@ -138,6 +148,7 @@ async function deployCinder(connection: Connection) {
     oracleHub,
     slaBondManager,
     slashingManager,
+    disputeManager,
     oracleSigners,
     uniswapRouter,
     uniswapFactory,
@@ -148,6 +159,7 @@ async function deployCinder(connection: Connection) {
     slasher,
     rewarder,
     exposure,
+    disputeResolver,
     attestor,
     providers,
     delegators,
@@ -176,6 +188,7 @@ export async function deploymentAddresses(c: Cinder): Promise<CinderAddresses> {
     oracleHub: await a(c.oracleHub),
     slaBondManager: await a(c.slaBondManager),
     slashingManager: await a(c.slashingManager),
+    disputeManager: await a(c.disputeManager),
     stablecoin: await a(c.stablecoin),
     uniswapRouter: await a(c.uniswapRouter),
   };
@@ -195,6 +208,7 @@ export function managedContracts(c: Cinder): Record<ManagedContract, BaseContrac
     OracleHub: c.oracleHub,
     SlaBondManager: c.slaBondManager,
     SlashingManager: c.slashingManager,
+    DisputeManager: c.disputeManager,
   };
 }
 

@@ -89,7 +89,7 @@ describe("scripts: loadDeployment", function () {
     const names = [
       "CinderAccessManager", "CinderToken", "CinderTimelock", "CinderGovernor", "ProviderRegistry", "StakingVault",
       "FeeRouter", "EmissionController", "JobMarket", "PaymentChannels", "BuybackBurner", "OracleHub", "SlaBondManager",
-      "SlashingManager",
+      "SlashingManager", "DisputeManager",
     ];
     const recorded = Object.fromEntries(names.map((n, i) => [`Cinder#${n}`, `0x${(i + 1).toString(16).padStart(40, "0")}`]));
     mkdirSync(join(root, "chain-8"), { recursive: true });
@@ -97,6 +97,7 @@ describe("scripts: loadDeployment", function () {
     const addresses = loadDeployment(8n, root);
     expect(addresses.buybackBurner).to.equal(recorded["Cinder#BuybackBurner"]);
     expect(addresses.slashingManager).to.equal(recorded["Cinder#SlashingManager"]);
+    expect(addresses.disputeManager).to.equal(recorded["Cinder#DisputeManager"]);
     expect(addresses.stablecoin).to.equal(undefined);
   });
 });

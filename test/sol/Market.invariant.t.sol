@@ -897,8 +897,8 @@ contract MarketHandler is Test {
             if (id == 0) id = _openLease(leaseSeed, IJobMarket.JobKind.Batch);
             if (id == 0 || !_submit(id, keccak256(abi.encode(leaseSeed)))) return 0;
         }
-        vm.prank(market.getLease(id).client);
-        try market.dispute(id) {
+        // The handler holds the dispute-resolver role (the DisputeManager's, which disputes for the client).
+        try market.dispute(id, market.getLease(id).client) {
             ++disputes;
             ++effectiveCalls;
         } catch (bytes memory reason) {
@@ -1272,8 +1272,9 @@ contract MarketInvariantTest is MarketFixture {
             market, channels, usd, registry, providers, payouts, clients, clientKeys, hotSigner, hotSignerKey
         );
         // Narrow wiring: the handler holds only the dispute-resolver role (as deploy/roles.ts maps it).
-        bytes4[] memory resolverSelectors = new bytes4[](1);
+        bytes4[] memory resolverSelectors = new bytes4[](2);
         resolverSelectors[0] = IJobMarket.resolveDispute.selector;
+        resolverSelectors[1] = IJobMarket.dispute.selector;
         manager.setTargetFunctionRole(address(market), resolverSelectors, DISPUTE_RESOLVER_ROLE);
         manager.grantRole(DISPUTE_RESOLVER_ROLE, address(handler), 0);
         handler.seed();
