@@ -36,7 +36,7 @@ import { runJob } from "../../src/oracle/workloads/run.js";
 import { type JobSpec, serializeJobSpec } from "../../src/oracle/workloads/spec.js";
 
 const run = promisify(execFile);
-const PORT = 21_545 + (process.pid % 1_000);
+const PORT = 23_545 + (process.pid % 1_000);
 const URL = `http://127.0.0.1:${PORT}`;
 const ID = `disputes-integration-${PORT}`;
 const JOURNAL = `deploy/deployments/${ID}`;

@@ -8,7 +8,7 @@ import { expect } from "chai";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Address, type Hex, keccak256, maxUint256, recoverTypedDataAddress, toHex } from "viem";
+import { type Address, type Hex, getAddress, keccak256, maxUint256, recoverTypedDataAddress, toHex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { oracleDomain } from "../../../src/oracle/aggregate.js";
 import type { NodeChain, OracleSetView } from "../../../src/oracle/node/chain.js";
@@ -69,14 +69,14 @@ function disputeChain(cases: DisputeCase[]) {
   return { chain, submitted, status };
 }
 
-function makeNode(i: number, store: NodeStore, chain: DisputeChain, peers: { address: Address; url: string }[], port = 0) {
+function makeNode(i: number, store: NodeStore, chain: DisputeChain, peers: { address: Address; url: string }[]) {
   return new OracleNode({
     account: keys[i],
     chain: nodeChain(),
     store,
     heartbeat: async () => ({ ok: true, healthyGpus: 1, reason: "" }),
     peers,
-    settings: { listen: { host: "127.0.0.1", port }, heartbeat: { meanIntervalMs: 600_000 }, epoch: { settleDelayMs: 0, leaderTimeoutMs: 600_000, setupGraceSeconds: 0 }, pollIntervalMs: 100 },
+    settings: { listen: { host: "127.0.0.1", port: 0 }, heartbeat: { meanIntervalMs: 600_000 }, epoch: { settleDelayMs: 0, leaderTimeoutMs: 600_000, setupGraceSeconds: 0 }, pollIntervalMs: 100 },
     verdicts: { chain, settings: { ...DEFAULT_VERDICT_SETTINGS, leaderTimeoutMs: 600 } },
   });
 }
@@ -110,11 +110,9 @@ describe("OracleNode: job verdicts", function () {
       { leaseId: 8n, resultHash: keccak256(honestHash), resultUri: null, spec },
     ]);
     const stores = [0, 1, 2].map(() => openStore(":memory:"));
-    // Peers need URLs before start: bind each node first on a port of its own, then tell the others.
-    const ports = [0, 1, 2].map((i) => 24_000 + (process.pid % 2_000) * 4 + i);
-    const peers = [0, 1, 2].map((i) => ({ address: keys[i].address, url: `http://127.0.0.1:${ports[i]}` }));
-    peers.push({ address: keys[3].address, url: "http://127.0.0.1:9" }); // the byzantine serves nothing
-    const nodes = [0, 1, 2].map((i) => makeNode(i, stores[i], chain, peers, ports[i]));
+    // The nodes read their peer list on every step: fill it in once each listens on a port of its own.
+    const peers: { address: Address; url: string }[] = [];
+    const nodes = [0, 1, 2].map((i) => makeNode(i, stores[i], chain, peers));
     // The byzantine member signs the contrary verdicts and pushes them before and after the honest nodes judge.
     const contrary: JobVerdict[] = [
       { configDigest: DIGEST, leaseId: 7n, resultHash: honestHash, outcome: OUTCOME.ClientUpheld, toProvider: 0n },
@@ -122,6 +120,7 @@ describe("OracleNode: job verdicts", function () {
     ];
     try {
       await Promise.all(nodes.map((n) => n.start()));
+      peers.push(...nodes.map((n, i) => ({ address: keys[i].address, url: n.url })), { address: keys[3].address, url: "http://127.0.0.1:9" }); // the byzantine serves nothing
       await until("all three nodes signed both verdicts", 20_000, () => stores.every((s) => s.ownVerdict(7n, honestHash) && s.ownVerdict(8n, keccak256(honestHash))));
       for (const v of contrary) {
         const signature = await signVerdict(keys[3], DOMAIN, v);
@@ -218,5 +217,44 @@ describe("OracleNode: job verdicts", function () {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("oracle node: verdict configuration and wire form", () => {
+  const base = {
+    rpcUrl: "http://127.0.0.1:8545",
+    contracts: { oracleHub: HUB, registry: HUB, jobMarket: HUB },
+    databasePath: ":memory:",
+    privateKey: `0x${"ab".repeat(32)}`,
+  };
+  const DM = "0x00000000000000000000000000000000000000d1";
+
+  it("fills the verdict defaults and keeps the dispute manager's address", async () => {
+    const { parseNodeConfig } = await import("../../../src/oracle/node/config.js");
+    const config = parseNodeConfig({ ...base, contracts: { ...base.contracts, disputeManager: DM }, verdicts: { sampleSize: 16 } });
+    expect(config.verdicts).to.deep.equal({ ...DEFAULT_VERDICT_SETTINGS, sampleSize: 16 });
+    expect(config.contracts.disputeManager).to.equal(getAddress(DM));
+    expect(parseNodeConfig(base).verdicts).to.equal(undefined);
+  });
+
+  const cases: [string, Record<string, unknown>, string][] = [
+    ["verdicts without a dispute manager", { verdicts: {} }, "contracts.disputeManager is required when verdicts is set"],
+    ["a sample size of zero", { contracts: { ...base.contracts, disputeManager: DM }, verdicts: { sampleSize: 0 } }, "verdicts.sampleSize must be an integer in [1, 256], got 0"],
+    ["an unknown verdict setting", { contracts: { ...base.contracts, disputeManager: DM }, verdicts: { samples: 3 } }, "verdicts.samples is not a known setting"],
+    ["a bad dispute manager", { contracts: { ...base.contracts, disputeManager: "0x12" } }, "contracts.disputeManager must be a 20-byte hex address"],
+  ];
+  for (const [what, extra, message] of cases) {
+    it(`rejects ${what}, naming the field`, async () => {
+      const { ConfigError, parseNodeConfig } = await import("../../../src/oracle/node/config.js");
+      expect(() => parseNodeConfig({ ...base, ...extra })).to.throw(ConfigError, message);
+    });
+  }
+
+  it("round-trips a verdict through its wire form and names a malformed field", async () => {
+    const { verdictFromWire } = await import("../../../src/oracle/node/wire.js");
+    const verdict: JobVerdict = { configDigest: DIGEST, leaseId: 2n ** 200n, resultHash: honestHash, outcome: OUTCOME.ProviderUpheld, toProvider: maxUint256 };
+    expect(verdictFromWire(JSON.parse(JSON.stringify(verdictToWire(verdict))))).to.deep.equal(verdict);
+    expect(() => verdictFromWire({ ...verdictToWire(verdict), leaseId: 5 })).to.throw("verdict.leaseId: must be a decimal uint256 string");
+    expect(() => verdictFromWire({ ...verdictToWire(verdict), toProvider: (2n ** 256n).toString() })).to.throw("verdict.toProvider");
   });
 });
