@@ -18,8 +18,12 @@
  * Every field is a function of the chain and of the documents the URIs serve (`toProvider` is 2^256 - 1 or 0), so
  * honest nodes sign identical bytes. A document that cannot be fetched is retried on later steps until
  * `retryWindowMs` after the node first saw the dispute, then judged as unavailable (see judge.ts); that window
- * restarts with the process (the signature, once made, does not). Limit: a verdict signed under one oracle set is
- * dead after a set change, and the node does not re-sign under the new one (at most once); the arbitrator decides.
+ * restarts with the process (the signature, once made, does not).
+ *
+ * Limits: a verdict signed under one oracle set is dead after a set change, and the node does not re-sign under the
+ * new one (at most once); the arbitrator decides. Re-execution runs on the node's event loop (the CPU reference,
+ * O(n^3) per product: ~2 s at the spec limit n = 1024, times the sample size for a batch), so a large job delays the
+ * node's other steps and HTTP answers meanwhile; a worker thread (or the GPU executors of challenge/) is the next step.
  *
  * @example
  * ```ts
@@ -147,6 +151,8 @@ export class VerdictDesk {
   readonly #firstSeen = new Map<string, number>();
   /** Peers that took this node's signature of a digest (accepted, or refused as contrary: no point resending). */
   readonly #sentTo = new Map<Hex, Set<Address>>();
+  /** Disputes this node never judged that are no longer open: not read again (bounded work per step). */
+  readonly #finished = new Set<bigint>();
   readonly #m;
 
   constructor(parameters: VerdictDeskParameters) {
@@ -169,9 +175,12 @@ export class VerdictDesk {
     await this.#p.chain.refreshDisputes();
     const member = set.signers.includes(this.#p.account.address);
     for (const dispute of this.#p.chain.disputes()) {
-      if (this.#p.store.ownVerdict(dispute.leaseId, dispute.resultHash) !== undefined) continue;
+      if (this.#finished.has(dispute.leaseId) || this.#p.store.ownVerdict(dispute.leaseId, dispute.resultHash) !== undefined) continue;
       const status = await this.#p.chain.disputeStatus(dispute.leaseId);
-      if (status !== DISPUTE_STATUS.Open && status !== DISPUTE_STATUS.Abstained) continue;
+      if (status !== DISPUTE_STATUS.Open && status !== DISPUTE_STATUS.Abstained) {
+        this.#finished.add(dispute.leaseId);
+        continue;
+      }
       if (!member) continue;
       await this.#judgeAndSign(dispute, domain, set);
     }
@@ -209,6 +218,7 @@ export class VerdictDesk {
     const signature = await signVerdict(this.#p.account, domain, verdict);
     // Recorded before it leaves the node; if a verdict is already held (a concurrent step), this one is dropped unsent.
     const kept = this.#p.store.recordOwnVerdict({ leaseId: verdict.leaseId, resultHash: verdict.resultHash, digest, verdictJson: verdictToJson(verdict), signature, signedAtMs: now, reason: judgement.reason });
+    this.#firstSeen.delete(key);
     if (kept.digest !== digest) return;
     this.#p.store.recordVerdictSignature(digest, this.#p.account.address, signature);
     this.#m.signed.inc({ outcome: OUTCOME_NAME[verdict.outcome] });
