@@ -819,7 +819,7 @@ describe("JobMarket batch jobs", function () {
     await at(c, t);
     await c.jobMarket.connect(p).submitResult(l.id, RESULT, "r");
     await at(c, t + CHALLENGE - 1n);
-    await expect(c.jobMarket.connect(client).dispute(l.id))
+    await expect(c.jobMarket.connect(c.disputeResolver).dispute(l.id, client.address))
       .to.emit(c.jobMarket, "ResultDisputed")
       .withArgs(l.id, client.address);
     expect((await c.jobMarket.getLease(l.id)).status).to.equal(LS.Disputed);
@@ -831,25 +831,31 @@ describe("JobMarket batch jobs", function () {
     await expect(c.jobMarket.close(l.id))
       .to.be.revertedWithCustomError(c.jobMarket, "JobMarketInvalidLeaseStatus")
       .withArgs(l.id, LS.Disputed);
-    await expect(c.jobMarket.connect(client).dispute(l.id))
+    await expect(c.jobMarket.connect(c.disputeResolver).dispute(l.id, client.address))
       .to.be.revertedWithCustomError(c.jobMarket, "JobMarketInvalidLeaseStatus")
       .withArgs(l.id, LS.Disputed);
     await expectInvariants(c, [client, p]);
   });
 
-  it("dispute reverts with JobMarketNotClient, JobMarketNoResult and JobMarketChallengeWindowClosed", async function () {
+  it("dispute (dispute resolver only) reverts with JobMarketNotClient, JobMarketNoResult and JobMarketChallengeWindowClosed", async function () {
     const { c, p, client, l } = await batch();
-    await expect(c.jobMarket.connect(client).dispute(l.id))
+    await expect(c.jobMarket.connect(c.disputeResolver).dispute(l.id, client.address))
       .to.be.revertedWithCustomError(c.jobMarket, "JobMarketNoResult")
       .withArgs(l.id);
     const t = l.start + HOUR;
     await at(c, t);
     await c.jobMarket.connect(p).submitResult(l.id, RESULT, "r");
-    await expect(c.jobMarket.connect(c.stranger).dispute(l.id))
+    await expect(c.jobMarket.connect(c.disputeResolver).dispute(l.id, c.stranger.address))
       .to.be.revertedWithCustomError(c.jobMarket, "JobMarketNotClient")
       .withArgs(l.id, c.stranger.address);
+    // Clients dispute through the DisputeManager (with a deposit): the market's entry point is its role only.
+    for (const caller of [client, c.stranger, c.governance]) {
+      await expect(c.jobMarket.connect(caller).dispute(l.id, client.address))
+        .to.be.revertedWithCustomError(c.jobMarket, "AccessManagedUnauthorized")
+        .withArgs(caller.address);
+    }
     await at(c, t + CHALLENGE);
-    await expect(c.jobMarket.connect(client).dispute(l.id))
+    await expect(c.jobMarket.connect(c.disputeResolver).dispute(l.id, client.address))
       .to.be.revertedWithCustomError(c.jobMarket, "JobMarketChallengeWindowClosed")
       .withArgs(l.id, t + CHALLENGE);
   });
@@ -859,7 +865,7 @@ describe("JobMarket batch jobs", function () {
     const t = l.start + 5n * HOUR + 1n;
     await at(c, t);
     await c.jobMarket.connect(p).submitResult(l.id, RESULT, "r");
-    await c.jobMarket.connect(client).dispute(l.id);
+    await c.jobMarket.connect(c.disputeResolver).dispute(l.id, client.address);
     const held = value(PRICE, 2n, t - l.start);
     const refundAtResult = l.v - held;
 
@@ -869,7 +875,7 @@ describe("JobMarket batch jobs", function () {
     await expect(c.jobMarket.connect(c.guardian).resolveDispute(l.id, 1n))
       .to.be.revertedWithCustomError(c.jobMarket, "AccessManagedUnauthorized")
       .withArgs(c.guardian.address);
-    await expect(c.jobMarket.connect(c.governance).resolveDispute(l.id, held + 1n))
+    await expect(c.jobMarket.connect(c.disputeResolver).resolveDispute(l.id, held + 1n))
       .to.be.revertedWithCustomError(c.jobMarket, "JobMarketPayoutAboveEscrow")
       .withArgs(l.id, held + 1n, held);
 
@@ -877,7 +883,7 @@ describe("JobMarket batch jobs", function () {
     const toClient = held - toProvider;
     const tr = t + 600n;
     await at(c, tr);
-    const tx = c.jobMarket.connect(c.governance).resolveDispute(l.id, toProvider);
+    const tx = c.jobMarket.connect(c.disputeResolver).resolveDispute(l.id, toProvider);
     await expect(tx).to.emit(c.jobMarket, "DisputeResolved").withArgs(l.id, toProvider, toClient);
     await expect(tx).to.emit(c.jobMarket, "LeaseClosed").withArgs(l.id, toProvider, toClient);
     await expect(tx)
@@ -892,22 +898,22 @@ describe("JobMarket batch jobs", function () {
     expect((await c.jobMarket.getLease(l.id)).status).to.equal(LS.Closed);
     await expectInvariants(c, [client, p]);
 
-    await expect(c.jobMarket.connect(c.governance).resolveDispute(l.id, 0n))
+    await expect(c.jobMarket.connect(c.disputeResolver).resolveDispute(l.id, 0n))
       .to.be.revertedWithCustomError(c.jobMarket, "JobMarketInvalidLeaseStatus")
       .withArgs(l.id, LS.Closed);
   });
 
   it("resolveDispute with nothing to the provider refunds the whole held escrow and releases no fee", async function () {
     const { c, p, client, l } = await batch();
-    await expect(c.jobMarket.connect(c.governance).resolveDispute(l.id, 0n))
+    await expect(c.jobMarket.connect(c.disputeResolver).resolveDispute(l.id, 0n))
       .to.be.revertedWithCustomError(c.jobMarket, "JobMarketInvalidLeaseStatus")
       .withArgs(l.id, LS.Active);
     const t = l.start + HOUR;
     await at(c, t);
     await c.jobMarket.connect(p).submitResult(l.id, RESULT, "r");
-    await c.jobMarket.connect(client).dispute(l.id);
+    await c.jobMarket.connect(c.disputeResolver).dispute(l.id, client.address);
     const held = value(PRICE, 2n, HOUR);
-    const tx = c.jobMarket.connect(c.governance).resolveDispute(l.id, 0n);
+    const tx = c.jobMarket.connect(c.disputeResolver).resolveDispute(l.id, 0n);
     await expect(tx).to.emit(c.jobMarket, "DisputeResolved").withArgs(l.id, 0n, held);
     await expect(tx).to.not.emit(c.jobMarket, "PaymentReleased");
     expect(await c.jobMarket.balanceOf(client.address)).to.equal(l.v);
@@ -1341,12 +1347,12 @@ describe("JobMarket governance", function () {
     const batchJob = await lease(c, client, p, { gpus: 1n, kind: KIND.Batch });
     await c.jobMarket.connect(client).postOrder(H100, 1, HOUR, PRICE, 600, KIND.Lease);
     await c.jobMarket.connect(p).submitResult(batchJob.id, RESULT, "r");
-    await c.jobMarket.connect(client).dispute(batchJob.id);
+    await c.jobMarket.connect(c.disputeResolver).dispute(batchJob.id, client.address);
     await c.jobMarket.connect(c.guardian).pause();
     await expect(c.jobMarket.connect(client).cancel(a.id)).to.emit(c.jobMarket, "LeaseCancelled");
     await expect(c.jobMarket.connect(p).quit(b.id)).to.emit(c.jobMarket, "LeaseQuit");
     await expect(c.jobMarket.connect(client).cancelOrder(1n)).to.emit(c.jobMarket, "OrderCancelled");
-    await expect(c.jobMarket.connect(c.governance).resolveDispute(batchJob.id, 0n)).to.emit(
+    await expect(c.jobMarket.connect(c.disputeResolver).resolveDispute(batchJob.id, 0n)).to.emit(
       c.jobMarket,
       "DisputeResolved",
     );
@@ -1441,10 +1447,10 @@ describe("JobMarket invariants (DESIGN.md 1, 2)", function () {
     await step((t += 300n), () => m.connect(c.stranger).finalizeAuction(2n)); // Awarded to p2 -> lease 1 (batch)
     await step((t += HOUR), () => m.connect(c0).finalizeAuction(1n)); // Awarded to p0 -> lease 2
     await step((t += 1_800n), () => m.connect(p2).submitResult(1n, RESULT, "ipfs://batch"));
-    await step((t += 5n), () => m.connect(c1).dispute(1n));
+    await step((t += 5n), () => m.connect(c.disputeResolver).dispute(1n, c1.address));
     await step((t += 1_003n), () => m.connect(p0).withdrawAccrued(2n));
     await step((t += 1n), () => m.connect(c0).extend(2n, HOUR));
-    await step((t += 3n), () => m.connect(c.governance).resolveDispute(1n, 1_234_567n));
+    await step((t += 3n), () => m.connect(c.disputeResolver).resolveDispute(1n, 1_234_567n));
     await step((t += 3n), () => m.connect(c0).cancel(2n));
     await step((t += 2n * HOUR), () => m.close(2n));
     for (const who of everyone) {

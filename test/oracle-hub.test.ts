@@ -374,7 +374,8 @@ describe("OracleHub.submitFaultReport and submitJobVerdict", function () {
         .to.be.revertedWithCustomError(x.hub, "OracleHubReportAlreadyAccepted")
         .withArgs(id);
     }
-    for (const outcome of [0n, 3n]) {
+    // 3 (Abstained) is accepted above; 0 and anything past 3 are not.
+    for (const outcome of [0n, 4n]) {
       const v = verdict(x, { outcome });
       await expect(x.hub.submitJobVerdict(v, await signReport(x.nodes, x.domain, "JobVerdict", { ...v })))
         .to.be.revertedWithCustomError(x.hub, "OracleHubInvalidOutcome")

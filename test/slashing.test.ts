@@ -111,9 +111,9 @@ describe("SlashingManager.propose", function () {
     await expect(sm.propose(heartbeat.report))
       .to.be.revertedWithCustomError(sm, "SlashingManagerSubjectMismatch")
       .withArgs(ZeroHash, p1.address, "0x0000000000000000000000000000000000000000");
-    await expect(sm.faultAmount(p0.address, 6, f.gpus[0]))
+    await expect(sm.faultAmount(p0.address, 7, f.gpus[0]))
       .to.be.revertedWithCustomError(sm, "SlashingManagerInvalidKind")
-      .withArgs(6n);
+      .withArgs(7n);
   });
 
   it("charges a missed-heartbeats fault a third of the lease's per-GPU stake, rounded up", async function () {
@@ -408,7 +408,8 @@ describe("SlashingManager governance", function () {
     await expect(sm.setSlashBps(4, 5_000)).to.emit(sm, "SlashBpsSet").withArgs(4n, 5_000n);
     expect(await sm.slashBps(4)).to.equal(5_000n);
     await expect(sm.setSlashBps(0, 5_000)).to.be.revertedWithCustomError(sm, "SlashingManagerInvalidKind").withArgs(0n);
-    await expect(sm.setSlashBps(6, 5_000)).to.be.revertedWithCustomError(sm, "SlashingManagerInvalidKind").withArgs(6n);
+    await expect(sm.setSlashBps(6, 5_000)).to.emit(sm, "SlashBpsSet").withArgs(6n, 5_000n);
+    await expect(sm.setSlashBps(7, 5_000)).to.be.revertedWithCustomError(sm, "SlashingManagerInvalidKind").withArgs(7n);
     await expect(sm.setSlashBps(1, 0)).to.be.revertedWithCustomError(sm, bound).withArgs("slashBps", 0n, 1n, 10_000n);
     await expect(sm.setSlashBps(1, 10_001)).to.be.revertedWithCustomError(sm, bound).withArgs("slashBps", 10_001n, 1n, 10_000n);
     await expect(c.slashingManager.connect(c.stranger).setParams(ok))

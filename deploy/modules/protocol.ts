@@ -313,18 +313,15 @@ export function buildProtocol(
   const grantArbitrator = m.call(manager, "grantRole", [ROLES.ARBITRATOR, arbitrator, 0n], {
     id: "Manager_grant_arbitrator",
   });
-  grants.push(
-    grantArbitrator,
-    m.call(manager, "setGrantDelay", [ROLES.ARBITRATOR, oracleSetChangeDelay], {
-      id: "Manager_grantDelay_arbitrator",
-      after: [grantArbitrator],
-    }),
-  );
+  const arbitratorDelay = m.call(manager, "setGrantDelay", [ROLES.ARBITRATOR, oracleSetChangeDelay], {
+    id: "Manager_grantDelay_arbitrator",
+    after: [grantArbitrator],
+  });
 
   // --- handover: the deployer keeps nothing ---
   m.call(manager, "renounceRole", [ROLES.ADMIN, deployer], {
     id: "Manager_renounce_admin",
-    after: [...wiring, ...mapping, ...labels, ...grants],
+    after: [...wiring, ...mapping, ...labels, ...grants, grantArbitrator, arbitratorDelay],
   });
   m.call(timelock, "renounceRole", [TIMELOCK_ADMIN_ROLE, deployer], {
     id: "Timelock_renounce_admin",

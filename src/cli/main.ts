@@ -53,7 +53,7 @@ Commands (USD amounts in dollars, CNDR in tokens, durations in hours):
   lease finalize --order <id>
   lease extend --lease <id> --hours <h>
   lease cancel --lease <id>
-  lease dispute --lease <id>
+  lease dispute --lease <id>                     dispute a batch result (pays the DisputeManager's deposit)
   lease close --lease <id>
   lease show --lease <id>
   lease withdraw                                 withdraw credited refunds
@@ -302,12 +302,16 @@ async function run(out: Output, s: Session, command: string, sub: string | undef
       const r = await out.spin("extending", () => s.writer().leases.extend({ leaseId, extraDuration }));
       return out.result({ leaseId, topUp: r.topUp, hash: r.hash }, () => [`lease ${leaseId} extended by ${Number(extraDuration) / 3600} h for ${usd(r.topUp)}`, tx(r.hash)]);
     }
+    case "lease dispute": {
+      const leaseId = integerOption(v, "lease")!;
+      const r = await out.spin(`disputing lease ${leaseId} (approving the deposit if needed)`, () => s.writer().leases.dispute({ leaseId }));
+      return out.result({ leaseId, deposit: r.deposit, hash: r.hash }, () => [`lease ${leaseId}: disputed, ${usd(r.deposit)} deposit`, tx(r.hash)]);
+    }
     case "lease cancel":
-    case "lease dispute":
     case "lease close": {
       const leaseId = integerOption(v, "lease")!;
       const w = s.writer();
-      const action = { "lease cancel": w.leases.cancel, "lease dispute": w.leases.dispute, "lease close": w.leases.close }[key];
+      const action = { "lease cancel": w.leases.cancel, "lease close": w.leases.close }[key];
       const r = await out.spin(`${sub} lease ${leaseId}`, () => action({ leaseId }));
       return out.result({ leaseId, hash: r.hash }, () => [`lease ${leaseId}: ${sub} done`, tx(r.hash)]);
     }

@@ -19,6 +19,7 @@ import type { Account, Chain, PublicClient, Transport, WalletClient } from "viem
 import * as channels from "./channels.js";
 import { type CinderContext, createCinderContext } from "./context.js";
 import * as delegator from "./delegator.js";
+import * as disputes from "./disputes.js";
 import { type CinderAddresses, loadDeployment } from "./deployment.js";
 import { CinderConfigError } from "./errors.js";
 import * as events from "./events.js";
@@ -85,10 +86,20 @@ export function createCinderClient(parameters: CreateCinderClientParameters) {
       extend: bind(ctx, leases.extendLease),
       cancel: bind(ctx, leases.cancelLease),
       close: bind(ctx, leases.closeLease),
-      dispute: bind(ctx, leases.disputeLease),
+      dispute: bind(ctx, disputes.openDispute),
       withdrawBalance: () => leases.withdrawBalance(ctx),
       setTier: bind(ctx, leases.setClientTier),
       withdrawSlaCredits: () => leases.withdrawSlaCredits(ctx),
+    },
+    disputes: {
+      postJobSpec: bind(ctx, disputes.postJobSpec),
+      open: bind(ctx, disputes.openDispute),
+      submitVerdict: bind(ctx, disputes.submitVerdict),
+      resolve: bind(ctx, disputes.resolveDispute),
+      arbitrate: bind(ctx, disputes.arbitrateDispute),
+      expire: bind(ctx, disputes.expireDispute),
+      withdrawDeposit: () => disputes.withdrawDisputeDeposit(ctx),
+      get: bind(ctx, disputes.getDispute),
     },
     channels: {
       deposit: bind(ctx, channels.depositToChannel),

@@ -29,6 +29,7 @@ import {
   cinderGovernorAbi,
   cinderTimelockAbi,
   cinderTokenAbi,
+  disputeManagerAbi,
   emissionControllerAbi,
   feeRouterAbi,
   jobMarketAbi,
@@ -36,6 +37,7 @@ import {
   paymentChannelsAbi,
   providerRegistryAbi,
   slaBondManagerAbi,
+  slashingManagerAbi,
   stakingVaultAbi,
   testStablecoinAbi,
 } from "./abis.js";
@@ -125,6 +127,8 @@ const CINDER_ABIS = [
   buybackBurnerAbi,
   oracleHubAbi,
   slaBondManagerAbi,
+  slashingManagerAbi,
+  disputeManagerAbi,
   testStablecoinAbi,
 ] as const;
 

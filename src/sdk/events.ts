@@ -14,6 +14,7 @@ import type { Address, BlockNumber, ContractEventName, GetContractEventsReturnTy
 import {
   buybackBurnerAbi,
   cinderTokenAbi,
+  disputeManagerAbi,
   emissionControllerAbi,
   jobMarketAbi,
   oracleHubAbi,
@@ -36,6 +37,7 @@ export const CINDER_EVENT_ABIS = {
   buybackBurner: buybackBurnerAbi,
   oracleHub: oracleHubAbi,
   slaBondManager: slaBondManagerAbi,
+  disputeManager: disputeManagerAbi,
 } as const;
 /** A contract whose events can be watched. */
 export type CinderEventContract = keyof typeof CINDER_EVENT_ABIS;

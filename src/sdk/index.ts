@@ -16,6 +16,7 @@ export * from "./client.js";
 export * from "./context.js";
 export { claimRewards, delegate, type ClaimRewardsParameters, type ClaimRewardsReturnType, type DelegateParameters, type DelegateReturnType } from "./delegator.js";
 export * from "./deployment.js";
+export * from "./disputes.js";
 export * from "./errors.js";
 export * from "./events.js";
 export * from "./keeper.js";

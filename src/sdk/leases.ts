@@ -1,6 +1,6 @@
 /**
  * Client actions on the JobMarket: lease GPUs directly from an offer or by reverse auction, extend, cancel,
- * dispute a batch result, withdraw credited balances; and the provider's side of an auction (bid) and of a batch
+ * withdraw credited balances (a batch result is disputed through the DisputeManager: `disputes.ts`); and the provider's side of an auction (bid) and of a batch
  * job (submit a result). Escrow is checked against the sender's balance and approved before each call.
  *
  * @example
@@ -170,7 +170,7 @@ export async function extendLease(ctx: CinderContext, { leaseId, extraDuration }
   return { ...written, topUp };
 }
 
-/** Parameters of {@link cancelLease}, {@link closeLease}, {@link disputeLease} and {@link quitLease}. */
+/** Parameters of {@link cancelLease}, {@link closeLease} and {@link quitLease} (disputes: `disputes.ts`). */
 export interface LeaseIdParameters {
   leaseId: bigint;
 }
@@ -184,10 +184,6 @@ export async function cancelLease(ctx: CinderContext, { leaseId }: LeaseIdParame
 /** Anyone closes an ended lease: the rest goes to the provider, leftovers to the client, the GPUs are freed. */
 export async function closeLease(ctx: CinderContext, { leaseId }: LeaseIdParameters): Promise<LeaseCallReturnType> {
   return writeContract(ctx, { contract: "JobMarket", address: ctx.addresses.jobMarket, abi: jobMarketAbi, functionName: "close", args: [checkAmount(leaseId, "leaseId")] });
-}
-/** The client disputes a batch job's result within its challenge window (the escrow freezes). */
-export async function disputeLease(ctx: CinderContext, { leaseId }: LeaseIdParameters): Promise<LeaseCallReturnType> {
-  return writeContract(ctx, { contract: "JobMarket", address: ctx.addresses.jobMarket, abi: jobMarketAbi, functionName: "dispute", args: [checkAmount(leaseId, "leaseId")] });
 }
 /** The provider quits a lease early (the client is credited the rest; the exit penalty comes from the bond). */
 export async function quitLease(ctx: CinderContext, { leaseId }: LeaseIdParameters): Promise<LeaseCallReturnType> {

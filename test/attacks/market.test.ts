@@ -75,6 +75,8 @@ async function deployHooked() {
         // The local Uniswap V2 creates this deployment's CNDR/HookStablecoin pair.
         uniswapFactory: await c.uniswapFactory.getAddress(),
         uniswapRouter: await c.uniswapRouter.getAddress(),
+        // Public deployments name their arbitrator (here any account: no dispute is arbitrated in this suite).
+        arbitrator: c.stranger.address,
       },
     },
     displayUi: false,
@@ -488,7 +490,11 @@ describe("JobMarket attack: griefing refunds and payouts (invariant 8)", functio
     await expect(m.quit(1n)).to.be.revertedWithCustomError(c.jobMarket, "JobMarketNotProvider").withArgs(1n, s);
     await expect(m.cancel(1n)).to.be.revertedWithCustomError(c.jobMarket, "JobMarketNotClient").withArgs(1n, s);
     await expect(m.extend(1n, HOUR)).to.be.revertedWithCustomError(c.jobMarket, "JobMarketNotClient").withArgs(1n, s);
-    await expect(m.dispute(1n)).to.be.revertedWithCustomError(c.jobMarket, "JobMarketNotClient").withArgs(1n, s);
+    // Disputes go through the DisputeManager: the market refuses a direct call, and the manager checks the client.
+    await expect(m.dispute(1n, s)).to.be.revertedWithCustomError(c.jobMarket, "AccessManagedUnauthorized").withArgs(s);
+    await expect(c.disputeManager.connect(c.stranger).open(1n))
+      .to.be.revertedWithCustomError(c.disputeManager, "DisputeManagerNotClient")
+      .withArgs(1n, s, client.address);
     await expect(m.close(1n))
       .to.be.revertedWithCustomError(c.jobMarket, "JobMarketLeaseNotEnded")
       .withArgs(1n, t + 10n * HOUR);

@@ -48,7 +48,7 @@ export interface JobVerdict {
 
 /** Fault types and verdict outcomes as `IOracleHub` numbers them. */
 export const FAULT = { FailedGpuChallenge: 1n, AttestationMismatch: 2n, DuplicateGpuIdentity: 3n, MissedHeartbeats: 4n } as const;
-export const OUTCOME = { ProviderUpheld: 1n, ClientUpheld: 2n } as const;
+export const OUTCOME = { ProviderUpheld: 1n, ClientUpheld: 2n, Abstained: 3n } as const;
 
 export interface OracleDomain {
   chainId: bigint;

@@ -21,9 +21,11 @@ import {
   CinderOracleError,
   cinderTokenAbi,
   createCinderClient,
+  DisputeOutcome,
   isCinderContractError,
   JobKind,
   loadDeployment,
+  oracleHubAbi,
   testStablecoinAbi,
 } from "../../src/sdk/index.js";
 
@@ -282,15 +284,26 @@ describe("SDK end to end on a hardhat node", function () {
     expect(isCinderContractError(again, "JobMarketInvalidLeaseStatus")).to.equal(true);
   });
 
-  it("a batch job: the provider submits its result and the client disputes it within the challenge window", async function () {
+  it("a batch job: the client posts its spec, the provider submits its result and the client disputes it (deposit) through the DisputeManager", async function () {
     const client = clientFor(16);
     const prov = clientFor(6);
     const { leaseId } = await client.leases.createDirect({ provider, modelClass: "H100-80GB", gpuCount: 1, duration: HOUR, maxPricePerGpuHour: 2n * USD, kind: JobKind.Batch });
+    const specHash = `0x${"5c".repeat(32)}` as const;
+    await client.disputes.postJobSpec({ leaseId, specHash, uri: "ipfs://spec" });
     await prov.provider.submitResult({ leaseId, resultHash: `0x${"ab".repeat(32)}`, uri: "ipfs://result" });
-    await client.leases.dispute({ leaseId });
+    const locked = await client.disputes.postJobSpec({ leaseId, specHash, uri: "again" }).catch((e: unknown) => e);
+    expect(isCinderContractError(locked, "DisputeManagerSpecLocked") && locked.args).to.deep.equal([leaseId]);
+    const before = await stable(addr(16));
+    const { deposit } = await client.leases.dispute({ leaseId });
+    // The local minimum deposit (10 USD) is above 5% of the escrow.
+    expect(deposit).to.equal(10n * USD);
+    expect(before - (await stable(addr(16)))).to.equal(deposit);
     expect((await client.read.lease({ leaseId })).statusName).to.equal("Disputed");
+    const d = await client.disputes.get({ leaseId });
+    expect([d.statusName, d.client, d.provider, d.deposit, d.specHash]).to.deep.equal(["Open", addr(16), provider, deposit, specHash]);
     const twice = await client.leases.dispute({ leaseId }).catch((e: unknown) => e);
     expect(twice).to.be.instanceOf(CinderContractError);
+    expect(isCinderContractError(twice, "DisputeManagerAlreadyDisputed") && twice.args).to.deep.equal([leaseId, 1]);
     const badHash = await prov.provider.submitResult({ leaseId, resultHash: "0x12" as `0x${string}`, uri: "" }).catch((e: unknown) => e);
     expect((badHash as CinderConfigError).field).to.equal("resultHash");
   });
@@ -303,6 +316,25 @@ describe("SDK end to end on a hardhat node", function () {
     expect(status.tiers.map((t) => t.id)).to.deep.equal([0, 1, 2]);
     expect(status.leases[2].settlement.started).to.equal(true);
     expect(status.supply.totalBurned > 0n).to.equal(true);
+  });
+
+  it("applies the oracle quorum's verdict on the dispute and the client withdraws its deposit", async function () {
+    const client = clientFor(16);
+    const leaseId = 4n;
+    const chainId = await publicClient.getChainId();
+    const configDigest = await publicClient.readContract({ address: addresses.oracleHub, abi: oracleHubAbi, functionName: "configDigest" });
+    const verdict = { configDigest, leaseId, resultHash: `0x${"ab".repeat(32)}` as const, outcome: DisputeOutcome.ClientUpheld, toProvider: 0n };
+    const signatures = await Promise.all([10, 11, 12].map((i) => client.keeper.signReport({ kind: "JobVerdict", report: verdict, signer: privateKeyToAccount(localKey(i)), chainId })));
+    await clientFor(15).disputes.submitVerdict({ verdict, signatures });
+    const d = await client.disputes.get({ leaseId });
+    expect([d.statusName, d.outcome]).to.deep.equal(["Resolved", DisputeOutcome.ClientUpheld]);
+    expect((await client.read.lease({ leaseId })).statusName).to.equal("Closed");
+    const before = await stable(addr(16));
+    const { amount } = await client.disputes.withdrawDeposit();
+    expect(amount).to.equal(d.deposit);
+    expect((await stable(addr(16))) - before).to.equal(d.deposit);
+    const again = await client.disputes.withdrawDeposit().catch((e: unknown) => e);
+    expect(isCinderContractError(again, "DisputeManagerNoBalance") && again.args).to.deep.equal([addr(16)]);
   });
 });
 
