@@ -64,14 +64,37 @@ export async function fetchDocument(uri: string, options: FetchDocumentOptions):
     if (!response.ok) throw new WorkloadError("unavailable", field, `${uri} answered HTTP ${response.status}`);
     const declared = Number(response.headers.get("content-length") ?? "0");
     if (declared > maxBytes) throw new WorkloadError("too-large", field, `${uri} is ${declared} bytes, the limit is ${maxBytes}`);
-    try {
-      bytes = new Uint8Array(await response.arrayBuffer());
-    } catch (error) {
-      throw new WorkloadError("unavailable", field, `reading ${uri} failed: ${(error as Error).message}`);
-    }
+    bytes = await readCapped(response, uri, field, maxBytes);
   } else {
     throw new WorkloadError("bad-uri", field, `must be an http(s) URL or a data: URI, got ${JSON.stringify(uri.slice(0, 80))}`);
   }
   if (bytes.length > maxBytes) throw new WorkloadError("too-large", field, `the document is ${bytes.length} bytes, the limit is ${maxBytes}`);
   return bytes;
+}
+
+/** Reads a body chunk by chunk, stopping at `maxBytes` (a server that streams without a length cannot exhaust memory). */
+async function readCapped(response: Response, uri: string, field: string, maxBytes: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    if (response.body === null) return new Uint8Array(0);
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      size += chunk.length;
+      if (size > maxBytes) {
+        await response.body.cancel().catch(() => undefined);
+        throw new WorkloadError("too-large", field, `${uri} sends more than ${maxBytes} bytes, the limit`);
+      }
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    if (error instanceof WorkloadError) throw error;
+    throw new WorkloadError("unavailable", field, `reading ${uri} failed: ${(error as Error).message}`);
+  }
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
 }

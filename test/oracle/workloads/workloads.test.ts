@@ -15,6 +15,17 @@ import { runJob } from "../../../src/oracle/workloads/run.js";
 import { MAX_SPEC_ITEMS, MAX_SPEC_N, parseJobSpec, serializeJobSpec, specHashOf, type JobSpec } from "../../../src/oracle/workloads/spec.js";
 
 const SEED = `0x${"ab".repeat(32)}` as Hex;
+/**
+ * Pinned vectors for SEED. `C4` is C = A x B for n = 4 as int32 little-endian, computed independently with Python's
+ * hashlib.shake_128 (prng.ts's derivation) and a schoolbook product; the rest are this code's outputs, pinned.
+ */
+const PINNED = {
+  C4: "0xef36000021c4ffffcb330000dc0b000041b4ffff725c0000f3d2ffffb9e8ffff9ae4ffff80f4ffffe20a0000ca310000e01300000e080000b403000072dbffff" as Hex,
+  single: "0x03e7324ca7d3d1b1c0dc7e4a687c969ac3f3b1caceca217fd1e95dc9407a1b1e" as Hex,
+  itemSeed1: "0xa6d4f2e094a3b761a1ab1e5a609af7264e19138e14d5f0130ab88fa60a8d6aa8" as Hex,
+  batchRoot: "0xc2827feaa2ed09a7e073457320f98f8110765da87f55f85145dc79ec3783cc60" as Hex,
+  sample: [210, 433, 439, 437],
+};
 const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 
 function fieldError(fn: () => unknown): WorkloadError {
@@ -34,6 +45,14 @@ describe("workloads: matmul-int8 result hashes", function () {
     const le = new Uint8Array(4);
     new DataView(le.buffer).setInt32(0, c, true);
     expect(matmulResultHash(SEED, 1)).to.equal(keccak256(le));
+  });
+
+  it("keeps its pinned vectors (a change to the generator or the encoding breaks every posted result)", () => {
+    expect(PINNED.single).to.equal(keccak256(PINNED.C4));
+    expect(matmulResultHash(SEED, 4)).to.equal(PINNED.single);
+    expect(itemSeed(SEED, 1)).to.equal(PINNED.itemSeed1);
+    expect(runJob({ type: "matmul-int8-batch", n: 4, items: 3, seed: SEED }).resultHash).to.equal(PINNED.batchRoot);
+    expect(sampleIndices(7n, PINNED.batchRoot, 1_000, 4)).to.deep.equal(PINNED.sample);
   });
 
   it("equals keccak256 of the challenge executor's product, and differs by seed and size", () => {
@@ -132,6 +151,13 @@ describe("workloads: documents by URI", function () {
   const served = new Map<string, string>();
   before(async () => {
     server = createServer((req, res) => {
+      if (req.url === "/stream") {
+        // Chunked, no content-length: only a capped read stops it.
+        res.writeHead(200, { "content-type": "application/json" });
+        for (let i = 0; i < 64; i++) res.write("x".repeat(1_024));
+        res.end();
+        return;
+      }
       const body = served.get(req.url ?? "");
       if (body === undefined) {
         res.writeHead(404).end("no");
@@ -150,6 +176,19 @@ describe("workloads: documents by URI", function () {
     const b64 = `data:application/json;base64,${Buffer.from(text).toString("base64")}`;
     expect(specHashOf(await fetchDocument(b64, { field: "spec" }))).to.equal(keccak256(new TextEncoder().encode(text)));
     expect(fieldError(() => decodeDataUri("data:;base64,***", "spec"))).to.include({ code: "bad-uri", field: "spec" });
+  });
+
+  it("stops reading an http document that streams past the limit, and one that declares too much", async () => {
+    served.set("/big", "x".repeat(64 * 1024));
+    for (const path of ["/stream", "/big"]) {
+      try {
+        await fetchDocument(`${base}${path}`, { field: "result", maxBytes: 1_000 });
+        expect.fail(`${path}: a document over the limit was read`);
+      } catch (error) {
+        expect(error).to.include({ code: "too-large", field: "result" });
+        expect((error as Error).message).to.match(path === "/stream" ? /sends more than 1000 bytes/ : /is 65536 bytes/);
+      }
+    }
   });
 
   it("fetches http documents byte for byte and reports 404, other schemes and size as named errors", async () => {
