@@ -365,6 +365,57 @@ const oracleLeaves: Leaf[] = Array.from({ length: 100_000 }, (_, i) => ({
   await measure("SlashingManager.veto", sm.connect(c.guardian).veto(vetoed.id));
 }
 
+// --- disputes: open (deposit), a verdict applied (ClientUpheld: refund, deposit back, job-fraud slash proposal), the
+// same through submitVerdict with the hub's 3-of-4 check, and the arbitrator after an abstention (ProviderUpheld: the
+// escrow with its fee and revenue record, the deposit to the provider). Steady state: a first dispute wrote the
+// client's deposit balance, the provider's hold slot and the market's balances. ---
+{
+  const dm = c.disputeManager;
+  const pd = c.stranger; // a fresh provider: p3 is jailed by the slashing above
+  await onboardProvider(c, pd, { gpus: 4 });
+  await c.registry.connect(pd).setOffer(H100, PRICE);
+  const BATCH = 1;
+  const job = async () => {
+    await (await market.connect(client0).createDirectLease(pd.address, H100, 1, 2n * HOUR, PRICE, BATCH)).wait();
+    const id = await market.leaseCount();
+    await (await dm.connect(client0).postJobSpec(id, tag(`bench-spec-${id}`), "ipfs://spec")).wait();
+    await (await market.connect(pd).submitResult(id, tag(`bench-result-${id}`), "ipfs://result")).wait();
+    return id;
+  };
+  const verdict = async (leaseId: bigint, outcome: bigint, toProvider = 0n) => {
+    const v = { configDigest: await hub.configDigest(), leaseId, resultHash: tag(`bench-result-${leaseId}`), outcome, toProvider };
+    return { v, sigs: await signReport(nodes4.slice(0, 3), oracleDomain, "JobVerdict", { ...v }) };
+  };
+  // Warm-up: one dispute of each outcome, so both parties' balances (market and manager) and the epoch's revenue
+  // record are written before the measured ones.
+  const warm = await job();
+  await (await dm.connect(client0).open(warm)).wait();
+  const w = await verdict(warm, 2n);
+  await (await dm.submitVerdict(w.v, w.sigs)).wait();
+  const warm2 = await job();
+  await (await dm.connect(client0).open(warm2)).wait();
+  const w2 = await verdict(warm2, 3n);
+  await (await dm.submitVerdict(w2.v, w2.sigs)).wait();
+  await (await dm.connect(c.governance).arbitrate(warm2, 1, 2n ** 96n)).wait();
+
+  const a = await job();
+  await measure("DisputeManager.open", dm.connect(client0).open(a));
+  const va = await verdict(a, 2n);
+  await (await hub.submitJobVerdict(va.v, va.sigs)).wait();
+  await measure("DisputeManager.resolve", dm.resolve(va.v));
+
+  const b = await job();
+  await (await dm.connect(client0).open(b)).wait();
+  const vb = await verdict(b, 2n);
+  await measure("DisputeManager.submitVerdict.sigs3", dm.submitVerdict(vb.v, vb.sigs));
+
+  const d = await job();
+  await (await dm.connect(client0).open(d)).wait();
+  const abstain = await verdict(d, 3n);
+  await (await dm.submitVerdict(abstain.v, abstain.sigs)).wait();
+  await measure("DisputeManager.arbitrate", dm.connect(c.governance).arbitrate(d, 1, 2n ** 96n));
+}
+
 // Five signatures need a larger set: 7 nodes (f = 2, threshold 5), applied through governance's delayed change.
 {
   const wallets7 = Array.from({ length: 7 }, (_, i) => new Wallet(tag(`bench-oracle-${i}`), c.ethers.provider));

@@ -34,6 +34,14 @@ export const TARGETS: Record<string, Target> = {
   "SlaBondManager.settle.epochs1": { kind: "max", gas: 110_000 },
   "SlashingManager.propose": { kind: "max", gas: 120_000 },
   "SlashingManager.execute": { kind: "max", gas: 120_000 },
+  // Disputes (measured 175,683 / 201,638 / 251,682 / 156,756): open writes the dispute's three slots and pulls the
+  // deposit; resolve (ClientUpheld) settles the escrow and opens the job-fraud proposal (two more slots and the hold);
+  // submitVerdict adds the hub's 3-of-4 signature check and its accepted-id slot; arbitrate (ProviderUpheld) pays the
+  // provider through the market's fee and revenue record. About 8% headroom each.
+  "DisputeManager.open": { kind: "max", gas: 190_000 },
+  "DisputeManager.resolve": { kind: "max", gas: 218_000 },
+  "DisputeManager.submitVerdict.sigs3": { kind: "max", gas: 272_000 },
+  "DisputeManager.arbitrate": { kind: "max", gas: 170_000 },
 };
 
 /** Whether `name`'s figure meets its target (true when it has none). */

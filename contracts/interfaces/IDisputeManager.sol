@@ -180,6 +180,7 @@ interface IDisputeManager {
     function depositFor(uint256 leaseId) external view returns (uint256);
     /// @notice Deposits credited to `account`, waiting for `withdraw`.
     function balanceOf(address account) external view returns (uint256);
+    /// @notice The governance parameters in force.
     function params() external view returns (Params memory);
     /// @notice The longest span from a result to the execution of its dispute's slash, with the current
     /// parameters of this contract, the JobMarket and the SlashingManager (see `DisputeManagerUnbondingTooShort`).

@@ -181,4 +181,13 @@ describe("CLI: cinder as a process", function () {
     expect(error).to.deep.include({ name: "CinderContractError", errorName: "JobMarketDurationOutOfBounds" });
     expect(error.args).to.deep.equal(["1800", "3600", "31536000"]);
   });
+
+  it("disputes through the DisputeManager: a lease the caller is not the client of reverts with the manager's error", async function () {
+    const key = { CINDER_PRIVATE_KEY: summary.clients[0].privateKey };
+    const disputed = await cinder([...at, "--json", "lease", "dispute", "--lease", "99"], key);
+    expect(disputed.code).to.equal(1);
+    const { error } = JSON.parse(disputed.stdout) as { error: { name: string; errorName: string; args: string[] } };
+    expect(error).to.deep.include({ name: "CinderContractError", errorName: "DisputeManagerNotClient" });
+    expect(error.args).to.deep.equal(["99", summary.clients[0].address, "0x0000000000000000000000000000000000000000"]);
+  });
 });
