@@ -10,6 +10,7 @@ import { MODEL_CLASS_NAMES, modelClassName, resolveModelClass } from "../sdk/mod
 import type { Voucher } from "../sdk/vouchers.js";
 import { type GlobalOptions, type Session, addressOption, amountOption, hoursOption, integerOption, openSession, required } from "./config.js";
 import { runDashboard } from "./dashboard.js";
+import { jobRunCommand, jobSpecCommand } from "./job.js";
 import { runNode } from "./node.js";
 import { type Output, createOutput, describeError } from "./output.js";
 
@@ -70,6 +71,12 @@ Commands (USD amounts in dollars, CNDR in tokens, durations in hours):
   keeper settle-sla --lease <id> --oracle <url>[,<url>...]
   keeper submit-report --report <file.json>      {kind, report, signatures}
 
+  job spec [--type matmul-int8|matmul-int8-batch] --n <n> [--items <k>] [--seed <0x..32 bytes>] [--out <file>]
+                                                 a job spec, its hash and a data: URI (offline)
+  job run --spec <uri|file> [--cheat <i,j>] [--out <file>]
+                                                 run a spec as the provider: the result hash to submit and the
+                                                 batch result document (offline; --cheat gets items wrong)
+
 Model classes: ${MODEL_CLASS_NAMES.join(", ")}`;
 
 const OPTIONS = {
@@ -102,6 +109,13 @@ const OPTIONS = {
   providers: { type: "string" },
   "no-oracles": { type: "boolean" },
   host: { type: "string" },
+  type: { type: "string" },
+  n: { type: "string" },
+  items: { type: "string" },
+  seed: { type: "string" },
+  spec: { type: "string" },
+  cheat: { type: "string" },
+  out: { type: "string" },
 } as const;
 
 class UsageError extends Error {}
@@ -147,6 +161,12 @@ async function main(argv: string[]): Promise<number> {
       host: typeof values.host === "string" ? values.host : "127.0.0.1",
       oracles: oracle,
     });
+    return 0;
+  }
+  if (command === "job") {
+    if (sub === "spec") jobSpecCommand(out, values);
+    else if (sub === "run") await jobRunCommand(out, values);
+    else throw new UsageError(`job: ${sub === undefined ? "missing subcommand" : `unknown subcommand ${JSON.stringify(sub)}`} (one of: spec, run)`);
     return 0;
   }
   const known: Record<string, readonly string[]> = {

@@ -3,7 +3,8 @@
  * heartbeats, signed with the provider's key) and the four local oracle set members (accounts #10..#13) as
  * in-process oracle nodes. The nodes follow the chain's leases, send heartbeats to the agents, sign and gossip their
  * observations, submit each epoch's report to OracleHub with a quorum of signatures, and serve the leaf files and
- * proofs over HTTP (`GET /v1/epochs/<e>/leaves`), which `cinder keeper settle-sla --oracle <url>` fetches.
+ * proofs over HTTP (`GET /v1/epochs/<e>/leaves`), which `cinder keeper settle-sla --oracle <url>` fetches. They also
+ * judge job disputes (re-executing or sampling the posted spec, see `cinder job`) and submit the quorum's verdict.
  */
 import { appendFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,6 +16,7 @@ import { type Agent, createAgent } from "../oracle/agent/server.js";
 import { CpuExecutor } from "../oracle/challenge/executors.js";
 import { SimulatedBackend } from "../oracle/gpu/simulated.js";
 import { ChainView } from "../oracle/node/chain.js";
+import { DEFAULT_VERDICT_SETTINGS } from "../oracle/node/verdict.js";
 import { agentHeartbeat } from "../oracle/node/heartbeat.js";
 import { createLogger } from "../oracle/node/log.js";
 import { OracleNode } from "../oracle/node/node.js";
@@ -73,15 +75,19 @@ export async function startOracleNodes({ url, addresses, basePort }: StartOracle
   const nodes: OracleNode[] = [];
   const stores = keys.map((_, i) => openStore(join(dir, `node-${i}.db`)));
   for (const [i, key] of keys.entries()) {
+    const chain = new ChainView({
+      publicClient,
+      walletClient: createWalletClient({ chain: hardhat, transport: http(url), account: key }),
+      oracleHub: addresses.oracleHub,
+      registry: addresses.registry,
+      jobMarket: addresses.jobMarket,
+      disputeManager: addresses.disputeManager,
+    });
     const node = new OracleNode({
       account: key,
-      chain: new ChainView({
-        publicClient,
-        walletClient: createWalletClient({ chain: hardhat, transport: http(url), account: key }),
-        oracleHub: addresses.oracleHub,
-        registry: addresses.registry,
-        jobMarket: addresses.jobMarket,
-      }),
+      chain,
+      // Job disputes: the local nodes re-execute or sample the job and co-sign the verdict (src/oracle/node/verdict.ts).
+      verdicts: { chain, settings: DEFAULT_VERDICT_SETTINGS },
       store: stores[i],
       heartbeat: agentHeartbeat({ chainId: 31_337, timeoutMs: 2_000 }),
       peers,

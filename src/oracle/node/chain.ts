@@ -1,7 +1,8 @@
 /**
  * What an oracle node reads from and writes to the chain: the oracle set and epochs from `OracleHub`, providers
  * (and where their agents listen) from `ProviderRegistry` events, leases from `JobMarket` events and state, and the
- * epoch report submission. Events are followed incrementally from the last block read.
+ * epoch report submission; with a `disputeManager`, job disputes from its events (and the results they dispute from
+ * the market's `ResultSubmitted`) and verdict submission. Events are followed incrementally from the last block read.
  */
 import {
   type Address,
@@ -15,10 +16,11 @@ import {
   BaseError,
   ContractFunctionRevertedError,
 } from "viem";
-import { jobMarketAbi, oracleHubAbi, providerRegistryAbi } from "../../sdk/abis.js";
+import { disputeManagerAbi, jobMarketAbi, oracleHubAbi, providerRegistryAbi } from "../../sdk/abis.js";
 import type { GpuAttestation } from "./attest.js";
 import type { EpochReport } from "./report.js";
 import type { LeaseView } from "./uptime.js";
+import type { DisputeCase, JobVerdict } from "./verdict.js";
 
 /** The current oracle set as the hub holds it. */
 export interface OracleSetView {
@@ -66,6 +68,8 @@ export interface ChainParameters {
   readonly oracleHub: Address;
   readonly registry: Address;
   readonly jobMarket: Address;
+  /** The DisputeManager, for nodes that judge job disputes. */
+  readonly disputeManager?: Address;
   readonly fromBlock?: bigint;
   readonly fetch?: typeof fetch;
 }
@@ -96,10 +100,16 @@ export class ChainView {
   readonly #leaseIds = new Set<bigint>();
   #epochLength: number | undefined;
   #lateWindowEpochs: number | undefined;
+  #nextDisputeBlock: bigint;
+  readonly #specs = new Map<bigint, { specHash: Hex; uri: string }>();
+  /** Result URIs by lease and result hash (a lease's result is submitted once; kept by hash all the same). */
+  readonly #results = new Map<string, string>();
+  readonly #disputes = new Map<bigint, Hex>();
 
   constructor(parameters: ChainParameters) {
     this.#p = parameters;
     this.#nextBlock = parameters.fromBlock ?? 0n;
+    this.#nextDisputeBlock = parameters.fromBlock ?? 0n;
   }
 
   get oracleHub(): Address {
@@ -192,6 +202,66 @@ export class ChainView {
   async #lateWindow(): Promise<number> {
     this.#lateWindowEpochs ??= await this.lateWindowEpochs();
     return this.#lateWindowEpochs;
+  }
+
+  #disputeManager(): Address {
+    if (this.#p.disputeManager === undefined) throw new Error("this chain view has no disputeManager address (contracts.disputeManager)");
+    return this.#p.disputeManager;
+  }
+
+  /** Reads new `JobSpecPosted`, `DisputeOpened` and `ResultSubmitted` events since the last call. */
+  async refreshDisputes(): Promise<void> {
+    const address = this.#disputeManager();
+    const latest = await this.#p.publicClient.getBlockNumber();
+    if (latest < this.#nextDisputeBlock) return;
+    const range = { fromBlock: this.#nextDisputeBlock, toBlock: latest } as const;
+    const [specs, opened, results] = await Promise.all([
+      this.#p.publicClient.getContractEvents({ address, abi: disputeManagerAbi, eventName: "JobSpecPosted", ...range }),
+      this.#p.publicClient.getContractEvents({ address, abi: disputeManagerAbi, eventName: "DisputeOpened", ...range }),
+      this.#p.publicClient.getContractEvents({ address: this.#p.jobMarket, abi: jobMarketAbi, eventName: "ResultSubmitted", ...range }),
+    ]);
+    for (const log of specs) this.#specs.set(log.args.leaseId!, { specHash: log.args.specHash!, uri: log.args.uri! });
+    for (const log of results) this.#results.set(`${log.args.leaseId!}:${log.args.resultHash!.toLowerCase()}`, log.args.uri!);
+    for (const log of opened) this.#disputes.set(log.args.leaseId!, log.args.resultHash!);
+    this.#nextDisputeBlock = latest + 1n;
+  }
+
+  /** Every dispute opened so far, with the spec and result URI seen for it. */
+  disputes(): DisputeCase[] {
+    return [...this.#disputes].map(([leaseId, resultHash]) => ({
+      leaseId,
+      resultHash,
+      resultUri: this.#results.get(`${leaseId}:${resultHash.toLowerCase()}`) ?? null,
+      spec: this.#specs.get(leaseId) ?? null,
+    }));
+  }
+
+  async disputeStatus(leaseId: bigint): Promise<number> {
+    const dispute = await this.#p.publicClient.readContract({ address: this.#disputeManager(), abi: disputeManagerAbi, functionName: "getDispute", args: [leaseId] });
+    return Number(dispute.status);
+  }
+
+  /** Submits a quorum-signed verdict through the DisputeManager; null when the dispute is no longer open for it. */
+  async submitVerdict(verdict: JobVerdict, signatures: readonly Hex[]): Promise<Hex | null> {
+    try {
+      const { request } = await this.#p.publicClient.simulateContract({
+        address: this.#disputeManager(),
+        abi: disputeManagerAbi,
+        functionName: "submitVerdict",
+        args: [verdict, [...signatures]],
+        account: this.#p.walletClient.account,
+      });
+      const hash = await this.#p.walletClient.writeContract(request);
+      const receipt = await this.#p.publicClient.waitForTransactionReceipt({ hash });
+      if (receipt.status !== "success") throw new Error(`submitVerdict ${hash} reverted`);
+      return hash;
+    } catch (error) {
+      if (error instanceof BaseError) {
+        const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
+        if (revert instanceof ContractFunctionRevertedError && revert.data?.errorName === "DisputeManagerInvalidStatus") return null;
+      }
+      throw error;
+    }
   }
 
   /** Latest block timestamp in seconds. */

@@ -13,13 +13,19 @@
  *   "heartbeat": { "meanIntervalMs": 60000, "timeoutMs": 3000 },
  *   "epoch": { "settleDelayMs": 30000, "leaderTimeoutMs": 60000, "setupGraceSeconds": 300 },
  *   "pollIntervalMs": 5000,
- *   "logLevel": "info"
+ *   "logLevel": "info",
+ *   "verdicts": { "sampleSize": 8, "fetchTimeoutMs": 5000, "retryWindowMs": 120000, "leaderTimeoutMs": 30000 }
  * }
+ * ```
+ * `verdicts` (job-dispute judging, see verdict.ts) needs `contracts.disputeManager`.
+ * ```json
+ * "contracts": { "oracleHub": "0x...", "registry": "0x...", "jobMarket": "0x...", "disputeManager": "0x..." }
  * ```
  */
 import { type Address, type Hex, getAddress, isAddress } from "viem";
 import type { ChallengeSettings } from "./attest.js";
 import type { LogLevel } from "./log.js";
+import { DEFAULT_VERDICT_SETTINGS, type VerdictSettings } from "./verdict.js";
 
 export interface PeerConfig {
   readonly address: Address;
@@ -28,7 +34,7 @@ export interface PeerConfig {
 
 export interface NodeConfig {
   readonly rpcUrl: string;
-  readonly contracts: { readonly oracleHub: Address; readonly registry: Address; readonly jobMarket: Address };
+  readonly contracts: { readonly oracleHub: Address; readonly registry: Address; readonly jobMarket: Address; readonly disputeManager?: Address };
   readonly privateKey: Hex;
   readonly listen: { readonly host: string; readonly port: number };
   readonly peers: readonly PeerConfig[];
@@ -43,6 +49,8 @@ export interface NodeConfig {
   readonly fromBlock: bigint;
   /** GPU challenges and attestations; absent: the node only measures uptime. */
   readonly challenges?: ChallengeSettings;
+  /** Job-dispute verdicts; absent: the node judges no dispute. */
+  readonly verdicts?: VerdictSettings;
 }
 
 /** A configuration value is missing or wrong; `field` is its path, e.g. `peers[1].url`. */
@@ -97,7 +105,7 @@ const KEY = /^0x[0-9a-fA-F]{64}$/;
  */
 export function parseNodeConfig(raw: unknown, env: Record<string, string | undefined> = process.env): NodeConfig {
   const c = obj(raw, "(root)");
-  const known = new Set(["rpcUrl", "contracts", "privateKey", "listen", "peers", "databasePath", "heartbeat", "epoch", "minObservers", "pollIntervalMs", "logLevel", "fromBlock", "challenges"]);
+  const known = new Set(["rpcUrl", "contracts", "privateKey", "listen", "peers", "databasePath", "heartbeat", "epoch", "minObservers", "pollIntervalMs", "logLevel", "fromBlock", "challenges", "verdicts"]);
   for (const k of Object.keys(c)) if (!known.has(k)) throw new ConfigError(k, `is not a known setting (known: ${[...known].join(", ")})`);
   const contracts = obj(c.contracts, "contracts");
   const listen = obj(c.listen ?? {}, "listen");
@@ -150,6 +158,20 @@ export function parseNodeConfig(raw: unknown, env: Record<string, string | undef
       memory: ch.memory === false ? false : numbers(ch.memory, "challenges.memory"),
     };
   }
+  let verdicts: VerdictSettings | undefined;
+  if (c.verdicts !== undefined) {
+    const v = obj(c.verdicts, "verdicts");
+    const fields = ["sampleSize", "fetchTimeoutMs", "retryWindowMs", "leaderTimeoutMs"];
+    for (const k of Object.keys(v)) if (!fields.includes(k)) throw new ConfigError(`verdicts.${k}`, `is not a known setting (known: ${fields.join(", ")})`);
+    if (contracts.disputeManager === undefined) throw new ConfigError("contracts.disputeManager", "is required when verdicts is set");
+    const d = DEFAULT_VERDICT_SETTINGS;
+    verdicts = {
+      sampleSize: int(v.sampleSize, "verdicts.sampleSize", 1, 256, d.sampleSize),
+      fetchTimeoutMs: int(v.fetchTimeoutMs, "verdicts.fetchTimeoutMs", 100, 60_000, d.fetchTimeoutMs),
+      retryWindowMs: int(v.retryWindowMs, "verdicts.retryWindowMs", 0, 86_400_000, d.retryWindowMs),
+      leaderTimeoutMs: int(v.leaderTimeoutMs, "verdicts.leaderTimeoutMs", 500, 3_600_000, d.leaderTimeoutMs),
+    };
+  }
   const heartbeatTimeout = int(heartbeat.timeoutMs, "heartbeat.timeoutMs", 50, 60_000, 3_000);
   return {
     rpcUrl: url(c.rpcUrl, "rpcUrl"),
@@ -157,6 +179,7 @@ export function parseNodeConfig(raw: unknown, env: Record<string, string | undef
       oracleHub: address(contracts.oracleHub, "contracts.oracleHub"),
       registry: address(contracts.registry, "contracts.registry"),
       jobMarket: address(contracts.jobMarket, "contracts.jobMarket"),
+      ...(contracts.disputeManager === undefined ? {} : { disputeManager: address(contracts.disputeManager, "contracts.disputeManager") }),
     },
     privateKey: key as Hex,
     listen: { host: typeof listen.host === "string" ? listen.host : "127.0.0.1", port: int(listen.port, "listen.port", 0, 65_535, 7_400) },
@@ -176,5 +199,6 @@ export function parseNodeConfig(raw: unknown, env: Record<string, string | undef
     logLevel,
     fromBlock,
     challenges,
+    verdicts,
   };
 }

@@ -17,7 +17,8 @@ import { openStore } from "./store.js";
 const USAGE = `usage: npm run oracle:node -- --config <file.json>
 
 Runs a Cinder oracle node: follows providers and leases, sends heartbeats to provider agents, signs and shares its
-observations, co-signs and submits epoch reports, and serves leaf files and proofs.
+observations, co-signs and submits epoch reports, and serves leaf files and proofs; with "verdicts" in the config it
+also judges job disputes (re-executing or sampling the job) and co-signs and submits their verdicts.
 
   --config <file>   the node's JSON configuration (see src/oracle/node/config.ts)
   --help            this text
@@ -67,9 +68,11 @@ async function main(): Promise<void> {
   const chain = defineChain({ id: chainId, name: `chain-${chainId}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [config.rpcUrl] } } });
   const publicClient = createPublicClient({ chain, transport });
   const walletClient = createWalletClient({ account, chain, transport });
+  const chainView = new ChainView({ publicClient, walletClient, ...config.contracts, fromBlock: config.fromBlock });
   const node = new OracleNode({
     account,
-    chain: new ChainView({ publicClient, walletClient, ...config.contracts, fromBlock: config.fromBlock }),
+    chain: chainView,
+    verdicts: config.verdicts === undefined ? undefined : { chain: chainView, settings: config.verdicts },
     store: openStore(config.databasePath),
     heartbeat: agentHeartbeat({ chainId, timeoutMs: config.heartbeat.timeoutMs }),
     peers: config.peers,

@@ -11,7 +11,8 @@
  * 3. a co-signer re-derives the same leaves from those signed bundles (its own must be among them), checks root,
  *    leaf count and content hash, and signs, at most one report per epoch, ever (`NodeStore.recordSignature`);
  * 4. with a quorum of signatures the leader submits, unless the hub already holds the epoch's report.
- * Every node serves the leaf files and Merkle proofs it holds, its bundles, `/metrics` and `/health`.
+ * Every node serves the leaf files and Merkle proofs it holds, its bundles, `/metrics` and `/health`. With `verdicts`
+ * it also judges job disputes and co-signs their verdicts (verdict.ts, `POST /v1/verdicts`).
  *
  * @example
  * ```ts
@@ -34,6 +35,7 @@ import { type EpochReport, epochReportDigest, recoverEpochReportSigner, signEpoc
 import type { AgentClient } from "../agent/client.js";
 import { type ChallengeSettings, type GpuAttestation, attestationDigest, attestationSigner, challengeProvider, signAttestation } from "./attest.js";
 import { AlreadySignedError, type NodeStore } from "./store.js";
+import { type DisputeChain, type VerdictSettings, VerdictDesk, VerdictRefusedError } from "./verdict.js";
 import { observeEpoch } from "./uptime.js";
 import { WireError, bundleFromJson, bundleFromWire, bundleToJson, reportFromWire } from "./wire.js";
 
@@ -75,6 +77,8 @@ export interface OracleNodeParameters {
    * `client` makes the agent client for a provider.
    */
   readonly challenges?: { readonly settings: ChallengeSettings; readonly client: (provider: Address, agentUrl: string) => AgentClient };
+  /** Job-dispute verdicts (see verdict.ts); without it the node judges no dispute. */
+  readonly verdicts?: { readonly chain: DisputeChain; readonly settings: VerdictSettings };
 }
 
 /** A request to co-sign: the report and the signed bundles it was derived from. */
@@ -119,6 +123,7 @@ export class OracleNode {
   /** When a deferred challenge of a provider may run again (ms). */
   readonly #retryAt = new Map<Address, number>();
   readonly #m;
+  readonly #verdicts: VerdictDesk | undefined;
 
   constructor(parameters: OracleNodeParameters) {
     this.#p = parameters;
@@ -140,6 +145,23 @@ export class OracleNode {
       challenges: m.counter("cinder_oracle_challenges_total", "GPU challenges of provider agents, by result", ["result"]),
       attestationsSubmitted: m.counter("cinder_oracle_attestations_submitted_total", "GPU attestations this node submitted on chain"),
     };
+    const verdicts = parameters.verdicts;
+    this.#verdicts =
+      verdicts === undefined
+        ? undefined
+        : new VerdictDesk({
+            account: parameters.account,
+            chain: verdicts.chain,
+            store: parameters.store,
+            settings: verdicts.settings,
+            log: this.#log,
+            metrics: m,
+            context: () => (this.#set === undefined ? undefined : { domain: { chainId: this.#chainId, oracleHub: parameters.chain.oracleHub }, set: this.#set }),
+            peers: () => this.#peers(),
+            post: (url, body) => this.#post(url, body),
+            now: this.#now,
+            fetch: parameters.fetch,
+          });
   }
 
   /** The base URL the node serves on (after `start`). */
@@ -169,6 +191,8 @@ export class OracleNode {
     this.#loop("poll", this.#p.settings.pollIntervalMs, () => this.#poll());
     this.#loop("probe", Math.min(250, this.#p.settings.heartbeat.meanIntervalMs / 4), () => this.#probeDue());
     if (this.#p.challenges !== undefined) this.#loop("attest", this.#p.settings.pollIntervalMs, () => this.#attest());
+    const desk = this.#verdicts;
+    if (desk !== undefined) this.#loop("verdicts", this.#p.settings.pollIntervalMs, () => desk.step());
   }
 
   async stop(): Promise<void> {
@@ -607,6 +631,10 @@ export class OracleNode {
         if (this.#p.challenges === undefined) throw new HttpError(404, "NOT_FOUND", "this node does not attest GPUs");
         return send(202, { accepted: true, digest: await this.#acceptAttestation(await readJson(req)) });
       }
+      if (req.method === "POST" && path === "/v1/verdicts") {
+        if (this.#verdicts === undefined) throw new HttpError(404, "NOT_FOUND", "this node does not judge job disputes");
+        return send(202, { accepted: true, digest: await this.#verdicts.accept(await readJson(req)) });
+      }
       if ((m = /^\/v1\/epochs\/(\d+)\/(bundles|sign|leaves|proof)$/.exec(path)) !== null) {
         const epoch = Number(m[1]);
         if (!Number.isSafeInteger(epoch)) throw new HttpError(400, "MALFORMED", `epoch ${m[1]} is too large`, "epoch");
@@ -625,6 +653,7 @@ export class OracleNode {
       throw new HttpError(404, "NOT_FOUND", `no route ${req.method} ${path}`);
     } catch (error) {
       if (error instanceof HttpError) return send(error.status, { error: { code: error.code, field: error.field, message: error.message } });
+      if (error instanceof VerdictRefusedError) return send(error.status, { error: { code: error.code, field: error.field, message: error.message } });
       if (error instanceof WireError) return send(400, { error: { code: "MALFORMED", field: error.field, message: error.message } });
       if (error instanceof LeafError) return send(400, { error: { code: error.code, field: error.field, message: error.message } });
       this.#log.error("request failed", { error, url: req.url });

@@ -1,10 +1,12 @@
 /**
  * The oracle node's embedded database (Node 22's built-in `node:sqlite`, synchronous, so every write is on disk
  * before the next step runs): heartbeat probes as they happen, bundles received from peers, the node's own bundle
- * per epoch, the one epoch report it signed per epoch, and the leaf files it serves.
+ * per epoch, the one epoch report it signed per epoch, the leaf files it serves, and the one job verdict it signed
+ * per disputed result with the peers' signatures of it.
  *
  * Crash safety: a node killed mid-epoch loses no probe (each is committed when recorded) and, restarted, builds the
- * same bundle and signs no second report for an epoch (`recordSignature` refuses a different one, atomically).
+ * same bundle and signs no second report for an epoch (`recordSignature` refuses a different one, atomically), and
+ * no second verdict for a (lease, result) (`recordOwnVerdict` keeps the first, atomically).
  *
  * @example
  * ```ts
@@ -70,6 +72,23 @@ export class AlreadySignedError extends Error {
   }
 }
 
+/** The job verdict this node signed for a disputed (lease, result): at most one, ever. */
+export interface OwnVerdict {
+  readonly leaseId: bigint;
+  readonly resultHash: Hex;
+  /** The verdict's EIP-712 digest (its report id on the hub). */
+  readonly digest: Hex;
+  /** The verdict as JSON (see wire.ts `verdictToJson`). */
+  readonly verdictJson: string;
+  readonly signature: Hex;
+  /** When it was signed (ms since the Unix epoch): the verdict's leader rotation counts from here. */
+  readonly signedAtMs: number;
+  /** The judgement's reason, for logs and operators. */
+  readonly reason: string;
+  /** The dispute is no longer open on chain (decided, expired): nothing left to gossip or submit. */
+  readonly closed: boolean;
+}
+
 export class NodeStore {
   readonly #db: DatabaseSyncType;
 
@@ -91,6 +110,12 @@ export class NodeStore {
         json TEXT NOT NULL, PRIMARY KEY (digest, signer));
       CREATE TABLE IF NOT EXISTS challenged (provider TEXT NOT NULL, round INTEGER NOT NULL, passed INTEGER NOT NULL,
         detail TEXT NOT NULL, PRIMARY KEY (provider, round));
+      CREATE TABLE IF NOT EXISTS own_verdicts (lease_id TEXT NOT NULL, result_hash TEXT NOT NULL, digest TEXT NOT NULL,
+        json TEXT NOT NULL, signature TEXT NOT NULL, signed_at_ms INTEGER NOT NULL, reason TEXT NOT NULL,
+        closed INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (lease_id, result_hash));
+      CREATE TABLE IF NOT EXISTS verdict_signatures (digest TEXT NOT NULL, signer TEXT NOT NULL, signature TEXT NOT NULL,
+        PRIMARY KEY (digest, signer));
+      CREATE TABLE IF NOT EXISTS verdict_submitted (digest TEXT PRIMARY KEY, tx TEXT NOT NULL);
     `);
   }
 
@@ -226,9 +251,92 @@ export class NodeStore {
     return row && { passed: row.passed === 1, detail: row.detail };
   }
 
+  ownVerdict(leaseId: bigint, resultHash: Hex): OwnVerdict | undefined {
+    const row = this.#db.prepare("SELECT * FROM own_verdicts WHERE lease_id = ? AND result_hash = ?").get(leaseId.toString(), resultHash.toLowerCase()) as
+      | VerdictRow
+      | undefined;
+    return row && verdictOf(row);
+  }
+
+  /** Verdicts this node signed whose disputes are not closed, oldest first. */
+  openVerdicts(): OwnVerdict[] {
+    return (this.#db.prepare("SELECT * FROM own_verdicts WHERE closed = 0 ORDER BY signed_at_ms, lease_id").all() as unknown as VerdictRow[]).map(verdictOf);
+  }
+
+  /**
+   * Records this node's signed verdict for (leaseId, resultHash) unless it holds one; returns the one kept. The check
+   * and the write are one transaction, so a node never holds two verdicts for a result, across restarts: a caller
+   * whose verdict is not the one returned must discard its signature unsent.
+   */
+  recordOwnVerdict(verdict: Omit<OwnVerdict, "closed">): OwnVerdict {
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      const existing = this.ownVerdict(verdict.leaseId, verdict.resultHash);
+      if (existing === undefined) {
+        this.#db
+          .prepare("INSERT INTO own_verdicts (lease_id, result_hash, digest, json, signature, signed_at_ms, reason) VALUES (?, ?, ?, ?, ?, ?, ?)")
+          .run(verdict.leaseId.toString(), verdict.resultHash.toLowerCase(), verdict.digest, verdict.verdictJson, verdict.signature, verdict.signedAtMs, verdict.reason);
+      }
+      this.#db.exec("COMMIT");
+      return existing ?? { ...verdict, resultHash: verdict.resultHash.toLowerCase() as Hex, closed: false };
+    } catch (error) {
+      if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  /** Marks a verdict's dispute as closed on chain. */
+  closeVerdict(leaseId: bigint, resultHash: Hex): void {
+    this.#db.prepare("UPDATE own_verdicts SET closed = 1 WHERE lease_id = ? AND result_hash = ?").run(leaseId.toString(), resultHash.toLowerCase());
+  }
+
+  /** Keeps a set member's signature of a verdict digest (this node's own included). */
+  recordVerdictSignature(digest: Hex, signer: Address, signature: Hex): void {
+    this.#db.prepare("INSERT OR IGNORE INTO verdict_signatures (digest, signer, signature) VALUES (?, ?, ?)").run(digest, signer.toLowerCase(), signature);
+  }
+
+  /** The signatures held for a verdict digest, by lowercase signer. */
+  verdictSignatures(digest: Hex): Map<Address, Hex> {
+    const rows = this.#db.prepare("SELECT signer, signature FROM verdict_signatures WHERE digest = ? ORDER BY signer").all(digest) as { signer: string; signature: string }[];
+    return new Map(rows.map((r) => [r.signer as Address, r.signature as Hex]));
+  }
+
+  recordVerdictSubmission(digest: Hex, tx: Hex): void {
+    this.#db.prepare("INSERT OR IGNORE INTO verdict_submitted (digest, tx) VALUES (?, ?)").run(digest, tx);
+  }
+
+  verdictSubmission(digest: Hex): Hex | undefined {
+    const row = this.#db.prepare("SELECT tx FROM verdict_submitted WHERE digest = ?").get(digest) as { tx: string } | undefined;
+    return row?.tx as Hex | undefined;
+  }
+
   close(): void {
     if (this.#db.isOpen) this.#db.close();
   }
+}
+
+interface VerdictRow {
+  lease_id: string;
+  result_hash: string;
+  digest: string;
+  json: string;
+  signature: string;
+  signed_at_ms: number;
+  reason: string;
+  closed: number;
+}
+
+function verdictOf(r: VerdictRow): OwnVerdict {
+  return {
+    leaseId: BigInt(r.lease_id),
+    resultHash: r.result_hash as Hex,
+    digest: r.digest as Hex,
+    verdictJson: r.json,
+    signature: r.signature as Hex,
+    signedAtMs: r.signed_at_ms,
+    reason: r.reason,
+    closed: r.closed === 1,
+  };
 }
 
 /** Opens (creating if needed) the store at `path`; ":memory:" for a throwaway one. */

@@ -88,3 +88,53 @@ export function reportFromWire(value: unknown, field = "report"): EpochReport {
     contentHash: hex(r.contentHash, `${field}.contentHash`, 32),
   };
 }
+
+/** The hub's `JobVerdict` as nodes sign it (`outcome` 1 ProviderUpheld, 2 ClientUpheld, 3 Abstained). */
+export interface JobVerdict {
+  readonly configDigest: Hex;
+  readonly leaseId: bigint;
+  readonly resultHash: Hex;
+  readonly outcome: number;
+  readonly toProvider: bigint;
+}
+
+const MAX_UINT256 = (1n << 256n) - 1n;
+
+function uint256(value: unknown, field: string): bigint {
+  if (typeof value !== "string" || !DECIMAL.test(value) || BigInt(value) > MAX_UINT256) {
+    throw new WireError(field, `must be a decimal uint256 string, got ${JSON.stringify(value)}`);
+  }
+  return BigInt(value);
+}
+
+/** The JSON form of a verdict: lease id and amount as decimal strings, hashes in lowercase. */
+export function verdictToWire(verdict: JobVerdict): Record<string, unknown> {
+  return {
+    configDigest: verdict.configDigest.toLowerCase(),
+    leaseId: verdict.leaseId.toString(),
+    resultHash: verdict.resultHash.toLowerCase(),
+    outcome: verdict.outcome,
+    toProvider: verdict.toProvider.toString(),
+  };
+}
+
+export const verdictToJson = (verdict: JobVerdict): string => JSON.stringify(verdictToWire(verdict));
+
+export function verdictFromWire(value: unknown, field = "verdict"): JobVerdict {
+  const v = record(value, field);
+  const outcome = v.outcome;
+  if (outcome !== 1 && outcome !== 2 && outcome !== 3) throw new WireError(`${field}.outcome`, `must be 1, 2 or 3, got ${JSON.stringify(outcome)}`);
+  return {
+    configDigest: hex(v.configDigest, `${field}.configDigest`, 32).toLowerCase() as Hex,
+    leaseId: uint256(v.leaseId, `${field}.leaseId`),
+    resultHash: hex(v.resultHash, `${field}.resultHash`, 32).toLowerCase() as Hex,
+    outcome,
+    toProvider: uint256(v.toProvider, `${field}.toProvider`),
+  };
+}
+
+/** A peer's signed verdict as it arrives at `POST /v1/verdicts`. */
+export function signedVerdictFromWire(value: unknown): { verdict: JobVerdict; signature: Hex } {
+  const body = record(value, "(body)");
+  return { verdict: verdictFromWire(body.verdict), signature: hex(body.signature, "signature", 65) };
+}
