@@ -20,6 +20,7 @@ import {
   paymentChannelsAbi,
   providerRegistryAbi,
   slaBondManagerAbi,
+  slashingManagerAbi,
   stakingVaultAbi,
 } from "./abis.js";
 import type { CinderContext } from "./context.js";
@@ -36,6 +37,7 @@ export const CINDER_EVENT_ABIS = {
   buybackBurner: buybackBurnerAbi,
   oracleHub: oracleHubAbi,
   slaBondManager: slaBondManagerAbi,
+  slashingManager: slashingManagerAbi,
 } as const;
 /** A contract whose events can be watched. */
 export type CinderEventContract = keyof typeof CINDER_EVENT_ABIS;

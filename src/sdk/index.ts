@@ -18,6 +18,7 @@ export { claimRewards, delegate, type ClaimRewardsParameters, type ClaimRewardsR
 export * from "./deployment.js";
 export * from "./errors.js";
 export * from "./events.js";
+export * from "./governance.js";
 export * from "./keeper.js";
 export * from "./leases.js";
 export * from "./models.js";
@@ -25,5 +26,6 @@ export * from "./oracle.js";
 export * from "./provider.js";
 export * from "./reads.js";
 export * from "./sla.js";
+export * from "./slashing.js";
 export * from "./vouchers.js";
 export type { LeafFile, Leaf, UptimeLeaf, HeartbeatLeaf } from "../oracle/leaves.js";
