@@ -35,7 +35,6 @@ import {
 import { type LocalAccount, privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import type { NetworkConnection } from "hardhat/types/network";
-import CinderModule from "../../deploy/modules/Cinder.js";
 import { type Agent, createAgent } from "../../src/oracle/agent/server.js";
 import { AgentClient } from "../../src/oracle/agent/client.js";
 import { type Observation, deriveLeaves, signBundle } from "../../src/oracle/aggregate.js";
@@ -45,6 +44,7 @@ import { buildTree, contentHash, serializeLeafFile } from "../../src/oracle/leav
 import { type ChallengeSettings, challengeProvider } from "../../src/oracle/node/attest.js";
 import { agentHeartbeat } from "../../src/oracle/node/heartbeat.js";
 import { localKey } from "../../src/cli/local.js";
+import { deployInProcess } from "./in-process.js";
 import {
   type CinderAddresses,
   type CinderClient,
@@ -155,26 +155,7 @@ export async function runDemo({ connection, log: write = () => {} }: RunDemoPara
   try {
     // 1. Deploy.
     const deployer = account(0);
-    const deployed = (await connection.ignition.deploy(CinderModule, { parameters: "deploy/parameters/hardhat.json", displayUi: false, defaultSender: deployer.address })) as unknown as Record<string, { getAddress(): Promise<string> }>;
-    const at = async (key: string) => (await deployed[key].getAddress()) as Address;
-    addresses = {
-      manager: await at("manager"),
-      token: await at("token"),
-      timelock: await at("timelock"),
-      governor: await at("governor"),
-      registry: await at("registry"),
-      vault: await at("vault"),
-      feeRouter: await at("feeRouter"),
-      emissionController: await at("emissionController"),
-      jobMarket: await at("jobMarket"),
-      paymentChannels: await at("paymentChannels"),
-      buybackBurner: await at("buybackBurner"),
-      oracleHub: await at("oracleHub"),
-      slaBondManager: await at("slaBondManager"),
-      slashingManager: await at("slashingManager"),
-      stablecoin: await at("stablecoin"),
-      uniswapRouter: await at("uniswapRouter"),
-    };
+    ({ addresses } = await deployInProcess(connection));
     const admin = clientOf(0);
     const keeper = clientOf(15);
     const supplyStart = (await keeper.read.supply()).totalSupply;

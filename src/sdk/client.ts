@@ -120,6 +120,7 @@ export function createCinderClient(parameters: CreateCinderClientParameters) {
       state: () => slashing.getSlashingState(ctx),
       faultAmount: bind(ctx, slashing.getFaultAmount),
       reportId: bind(ctx, slashing.faultReportId),
+      oracleSet: () => slashing.getOracleSet(ctx),
     },
     governance: {
       call: <const C extends governance.GovernedContract, const F extends governance.GovernedFunction<C>>(p: governance.GovernanceCallParameters<C, F>) => governance.governanceCall(ctx, p),

@@ -197,3 +197,15 @@ export interface FaultReportIdParameters {
 export async function faultReportId(ctx: CinderContext, { report }: FaultReportIdParameters): Promise<Hex> {
   return ctx.publicClient.readContract({ address: ctx.addresses.oracleHub, abi: oracleHubAbi, functionName: "hashFaultReport", args: [checkFaultReport(report)] });
 }
+
+/** The current oracle set: its signers, threshold, version and the config digest every report is signed under. */
+export async function getOracleSet(ctx: CinderContext) {
+  const pc = ctx.publicClient;
+  const [[signers, threshold, version], configDigest] = await Promise.all([
+    pc.readContract({ address: ctx.addresses.oracleHub, abi: oracleHubAbi, functionName: "oracleSet" }),
+    pc.readContract({ address: ctx.addresses.oracleHub, abi: oracleHubAbi, functionName: "configDigest" }),
+  ]);
+  return { signers, threshold, version, configDigest };
+}
+/** The return type of {@link getOracleSet}. */
+export type GetOracleSetReturnType = Awaited<ReturnType<typeof getOracleSet>>;
