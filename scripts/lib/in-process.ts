@@ -15,7 +15,7 @@ import { hardhat } from "viem/chains";
 import type { NetworkConnection } from "hardhat/types/network";
 import CinderModule from "../../deploy/modules/Cinder.js";
 import { localKey } from "../../src/cli/local.js";
-import type { CinderAddresses } from "../../src/sdk/deployment.js";
+import { type CinderAddresses, CINDER_DEPLOYMENT_FUTURES } from "../../src/sdk/deployment.js";
 
 /** The parameters file the in-process network deploys with. */
 export const IN_PROCESS_PARAMETERS = "deploy/parameters/hardhat.json";
@@ -39,24 +39,12 @@ export async function deployInProcess(connection: NetworkConnection<"l1">): Prom
     displayUi: false,
     defaultSender: privateKeyToAccount(localKey(0)).address,
   })) as unknown as Record<string, { getAddress(): Promise<string> }>;
-  const at = async (key: string) => (await deployed[key].getAddress()) as Address;
-  const addresses: CinderAddresses = {
-    manager: await at("manager"),
-    token: await at("token"),
-    timelock: await at("timelock"),
-    governor: await at("governor"),
-    registry: await at("registry"),
-    vault: await at("vault"),
-    feeRouter: await at("feeRouter"),
-    emissionController: await at("emissionController"),
-    jobMarket: await at("jobMarket"),
-    paymentChannels: await at("paymentChannels"),
-    buybackBurner: await at("buybackBurner"),
-    oracleHub: await at("oracleHub"),
-    slaBondManager: await at("slaBondManager"),
-    slashingManager: await at("slashingManager"),
-    stablecoin: await at("stablecoin"),
-    uniswapRouter: await at("uniswapRouter"),
-  };
+  // Every address the SDK's deployment list names, from the module's result of the same name.
+  const addresses = {} as Record<keyof CinderAddresses, Address>;
+  for (const name of Object.keys(CINDER_DEPLOYMENT_FUTURES) as (keyof CinderAddresses)[]) {
+    const future = deployed[name];
+    if (future === undefined) throw new Error(`the Cinder module returns no ${name} (${CINDER_DEPLOYMENT_FUTURES[name]}): update CINDER_DEPLOYMENT_FUTURES`);
+    addresses[name] = (await future.getAddress()) as Address;
+  }
   return { addresses, publicClient, transport, walletFor };
 }

@@ -155,7 +155,7 @@ export interface GetSlashProposalParameters {
 /** A slash proposal with its status by name. */
 export async function getSlashProposal(ctx: CinderContext, { id }: GetSlashProposalParameters) {
   const proposal = await ctx.publicClient.readContract({ address: ctx.addresses.slashingManager, abi: slashingManagerAbi, functionName: "getProposal", args: [checkId(id, "id")] });
-  const statusName: SlashStatusName | `Unknown(${number})` = SLASH_STATUS[proposal.status] ?? `Unknown(${proposal.status})`;
+  const statusName = (SLASH_STATUS[proposal.status] ?? `Unknown(${proposal.status})`) as SlashStatusName | `Unknown(${number})`;
   return { id, ...proposal, statusName };
 }
 /** The return type of {@link getSlashProposal}. */

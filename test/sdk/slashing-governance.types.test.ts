@@ -48,7 +48,9 @@ describe("SDK slashing and governance types", function () {
     expectTypeOf<CinderClient["slashing"]["veto"]>().parameter(0).toEqualTypeOf<{ id: Hex }>();
     expectTypeOf<CinderClient["slashing"]["unjail"]>().parameters.toEqualTypeOf<[]>();
     expectTypeOf<CinderClient["slashing"]["proposal"]>().returns.resolves.toEqualTypeOf<GetSlashProposalReturnType>();
-    expectTypeOf<GetSlashProposalReturnType["statusName"]>().toEqualTypeOf<SlashStatusName | `Unknown(${number})`>();
+    expectTypeOf<SlashStatusName>().toMatchTypeOf<GetSlashProposalReturnType["statusName"]>();
+    expectTypeOf<"Unknown(7)">().toMatchTypeOf<GetSlashProposalReturnType["statusName"]>();
+    expectTypeOf<"Slashed">().not.toMatchTypeOf<GetSlashProposalReturnType["statusName"]>();
     expectTypeOf<GetSlashProposalReturnType["amount"]>().toEqualTypeOf<bigint>();
     expectTypeOf<GetSlashProposalReturnType["provider"]>().toEqualTypeOf<Address>();
     expectTypeOf<Awaited<ReturnType<CinderClient["slashing"]["state"]>>["windowRoom"]>().toEqualTypeOf<bigint>();
