@@ -54,6 +54,7 @@ describe("npm run demo", function () {
     expect(summary.fraud.slashed).to.equal(summary.fraud.amount);
     expect(summary.fraud.bounty + summary.fraud.burned).to.equal(summary.fraud.slashed);
     expect(summary.fraud.providerStatus).to.equal("Jailed");
+    expect(summary.fraud.watched).to.deep.equal([summary.fraud.proposalId]); // seen by a SlashExecuted watcher
   });
 
   it("emits against revenue, and the buyback lowers the supply by exactly what it burned", function () {

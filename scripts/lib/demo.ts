@@ -85,7 +85,7 @@ export interface DemoSummary {
   inference: { requests: number; pricePerRequest: bigint; vouchersVerified: number; redemptions: number; paid: bigint; providerNet: bigint; gasUsed: bigint };
   oracle: { epochs: { epoch: bigint; leaves: number; root: Hex }[]; heartbeats: number };
   sla: { leaseId: bigint; provider: Address; secondsUp: number; secondsObserved: number; credit: bigint; clientReceived: bigint; healthyLeaseCredit: bigint };
-  fraud: { provider: Address; gpuId: Hex; reason: string; proposalId: Hex; amount: bigint; vetoWindow: bigint; slashed: bigint; bounty: bigint; burned: bigint; providerStatus: string };
+  fraud: { provider: Address; gpuId: Hex; reason: string; proposalId: Hex; amount: bigint; vetoWindow: bigint; slashed: bigint; bounty: bigint; burned: bigint; providerStatus: string; watched: Hex[] };
   emissions: { epochs: { epoch: bigint; revenue: bigint; fees: bigint; budget: bigint }[]; minted: bigint };
   buyback: { spent: bigint; burned: bigint; supplyBefore: bigint; supplyAfter: bigint };
   governance: { proposalId: bigint; parameter: string; before: bigint; after: bigint; state: string; votes: bigint };
@@ -374,7 +374,13 @@ export async function runDemo({ connection, log: write = () => {} }: RunDemoPara
     const { params } = await keeper.slashing.state();
     log(`fraud: cobalt failed the challenge (${failures[0].detail}); slash of ${cndr(proposal.amount)} proposed, executable after the ${Number(params.vetoWindow) / 3_600} h veto window`);
     await setTime(proposal.executableAt + 1n);
+    // An integrator watching the SlashingManager sees the execution.
+    const watched: Hex[] = [];
+    const unwatch = keeper.watch({ contract: "slashingManager", eventName: "SlashExecuted", pollingInterval: 20, onLogs: (logs) => watched.push(...logs.map((l) => l.args.id!)) });
+    await new Promise((resolve) => setTimeout(resolve, 100));
     const executed = await keeper.slashing.execute({ id: proposal.id });
+    for (let i = 0; i < 100 && watched.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    unwatch();
     const burnedSlash = await keeper.slashing.burnSlashed();
     const cobaltStatus = (await keeper.read.provider({ provider: cobalt })).status;
     log(`fraud: slashed ${cndr(executed.slashed)} (bounty ${cndr(executed.bounty)} to the reporter, ${cndr(burnedSlash.result)} burned); cobalt is ${cobaltStatus}`);
@@ -409,7 +415,7 @@ export async function runDemo({ connection, log: write = () => {} }: RunDemoPara
       inference: { requests, pricePerRequest, vouchersVerified: verified, redemptions: 1, paid: BigInt(requests) * pricePerRequest, providerNet: redeemed.result, gasUsed: redeemed.receipt.gasUsed },
       oracle: { epochs: reported, heartbeats },
       sla: { leaseId: leaseB.leaseId, provider: borealis, secondsUp, secondsObserved, credit: settledB.credit, clientReceived, healthyLeaseCredit: settledA.credit },
-      fraud: { provider: cobalt, gpuId, reason: failures[0].detail, proposalId: proposal.id, amount: proposal.amount, vetoWindow: BigInt(params.vetoWindow), slashed: executed.slashed, bounty: executed.bounty, burned: burnedSlash.result, providerStatus: cobaltStatus },
+      fraud: { provider: cobalt, gpuId, reason: failures[0].detail, proposalId: proposal.id, amount: proposal.amount, vetoWindow: BigInt(params.vetoWindow), slashed: executed.slashed, bounty: executed.bounty, burned: burnedSlash.result, providerStatus: cobaltStatus, watched },
       emissions: { epochs: closedEpochs, minted },
       buyback,
       governance: { proposalId: proposed.proposalId, parameter: "StakingVault.unbondingPeriod", before, after: changed, state, votes },

@@ -13,8 +13,11 @@
 import type { Address, BlockNumber, ContractEventName, GetContractEventsReturnType, WatchContractEventOnLogsFn } from "viem";
 import {
   buybackBurnerAbi,
+  cinderGovernorAbi,
+  cinderTimelockAbi,
   cinderTokenAbi,
   emissionControllerAbi,
+  feeRouterAbi,
   jobMarketAbi,
   oracleHubAbi,
   paymentChannelsAbi,
@@ -38,6 +41,9 @@ export const CINDER_EVENT_ABIS = {
   oracleHub: oracleHubAbi,
   slaBondManager: slaBondManagerAbi,
   slashingManager: slashingManagerAbi,
+  governor: cinderGovernorAbi,
+  timelock: cinderTimelockAbi,
+  feeRouter: feeRouterAbi,
 } as const;
 /** A contract whose events can be watched. */
 export type CinderEventContract = keyof typeof CINDER_EVENT_ABIS;

@@ -9,6 +9,7 @@ import { type Address, type Hash, type Hex, type TransactionReceipt, createPubli
 import { hardhat } from "viem/chains";
 import {
   type CinderClient,
+  type CinderEventName,
   type ExecuteSlashReturnType,
   type FaultReport,
   type GetGovernanceProposalReturnType,
@@ -61,6 +62,9 @@ describe("SDK slashing and governance types", function () {
     expectTypeOf<FaultKind>().toEqualTypeOf<1 | 2 | 3 | 4 | 5>();
     expectTypeOf<SlashStatusName>().toEqualTypeOf<"None" | "Pending" | "Deferred" | "Executed" | "Vetoed">();
     expectTypeOf(executeSlash).parameter(1).toEqualTypeOf<{ id: Hex }>();
+    expectTypeOf<"SlashExecuted" | "SlashProposed" | "SlashVetoed" | "SlashDeferred" | "SlashedBurned">().toMatchTypeOf<CinderEventName<"slashingManager">>();
+    expectTypeOf<"ProposalCreated">().toMatchTypeOf<CinderEventName<"governor">>();
+    expectTypeOf<"LeaseCreated">().not.toMatchTypeOf<CinderEventName<"slashingManager">>();
   });
 
   it("pins governance calls to the target contract's ABI, and the proposal lifecycle", function () {
