@@ -23,11 +23,13 @@ import * as disputes from "./disputes.js";
 import { type CinderAddresses, loadDeployment } from "./deployment.js";
 import { CinderConfigError } from "./errors.js";
 import * as events from "./events.js";
+import * as governance from "./governance.js";
 import * as keeper from "./keeper.js";
 import * as leases from "./leases.js";
 import * as oracle from "./oracle.js";
 import * as provider from "./provider.js";
 import * as reads from "./reads.js";
+import * as slashing from "./slashing.js";
 
 /** Parameters of {@link createCinderClient}. */
 export interface CreateCinderClientParameters {
@@ -117,6 +119,29 @@ export function createCinderClient(parameters: CreateCinderClientParameters) {
       submitReport: <K extends keeper.OracleReportKind>(p: keeper.SubmitOracleReportParameters<K>) => keeper.submitOracleReport(ctx, p),
       signReport: <K extends keeper.OracleReportKind>(p: keeper.SignOracleReportParameters<K>) => keeper.signOracleReport(ctx, p),
       fetchLeafFile: bind(ctx, oracle.fetchLeafFile),
+    },
+    slashing: {
+      propose: bind(ctx, slashing.proposeSlash),
+      execute: bind(ctx, slashing.executeSlash),
+      executeDeferred: (p?: slashing.ExecuteDeferredSlashesParameters) => slashing.executeDeferredSlashes(ctx, p),
+      burnSlashed: () => slashing.burnSlashed(ctx),
+      veto: bind(ctx, slashing.vetoSlash),
+      unjail: () => slashing.unjailProvider(ctx),
+      proposal: bind(ctx, slashing.getSlashProposal),
+      state: () => slashing.getSlashingState(ctx),
+      faultAmount: bind(ctx, slashing.getFaultAmount),
+      reportId: bind(ctx, slashing.faultReportId),
+      oracleSet: () => slashing.getOracleSet(ctx),
+    },
+    governance: {
+      call: <const C extends governance.GovernedContract, const F extends governance.GovernedFunction<C>>(p: governance.GovernanceCallParameters<C, F>) => governance.governanceCall(ctx, p),
+      delegateVotes: (p?: governance.DelegateVotesParameters) => governance.delegateVotes(ctx, p),
+      propose: bind(ctx, governance.proposeGovernance),
+      vote: bind(ctx, governance.castVote),
+      queue: bind(ctx, governance.queueGovernance),
+      execute: bind(ctx, governance.executeGovernance),
+      proposal: bind(ctx, governance.getGovernanceProposal),
+      proposalId: bind(ctx, governance.governanceProposalId),
     },
     read: {
       provider: bind(ctx, reads.getProvider),

@@ -13,9 +13,12 @@
 import type { Address, BlockNumber, ContractEventName, GetContractEventsReturnType, WatchContractEventOnLogsFn } from "viem";
 import {
   buybackBurnerAbi,
+  cinderGovernorAbi,
+  cinderTimelockAbi,
   cinderTokenAbi,
   disputeManagerAbi,
   emissionControllerAbi,
+  feeRouterAbi,
   jobMarketAbi,
   oracleHubAbi,
   paymentChannelsAbi,
@@ -40,6 +43,9 @@ export const CINDER_EVENT_ABIS = {
   slaBondManager: slaBondManagerAbi,
   slashingManager: slashingManagerAbi,
   disputeManager: disputeManagerAbi,
+  governor: cinderGovernorAbi,
+  timelock: cinderTimelockAbi,
+  feeRouter: feeRouterAbi,
 } as const;
 /** A contract whose events can be watched. */
 export type CinderEventContract = keyof typeof CINDER_EVENT_ABIS;

@@ -38,6 +38,10 @@ export async function closeEpoch(ctx: CinderContext, parameters: CloseEpochParam
   const current = now / length;
   const epoch = parameters.epoch ?? current - 1n;
   if (epoch >= current) return { status: "waiting", epoch, reason: `epoch ${epoch} has not ended`, readyAt: (epoch + 1n) * length };
+  const genesis = await pc.readContract({ address, abi: emissionControllerAbi, functionName: "GENESIS_EPOCH" });
+  if (epoch < genesis) {
+    return { status: "waiting", epoch, reason: `epoch ${epoch} precedes the controller's first epoch ${genesis}, which closes once it ends`, readyAt: (genesis + 1n) * length };
+  }
   let info = await pc.readContract({ address, abi: emissionControllerAbi, functionName: "epochInfo", args: [epoch] });
   const wasClosed = info.closed;
   let hash: Hex | undefined;

@@ -9,6 +9,7 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { readmeBlocks } from "../helpers/readme.js";
 
 const PORT = 21_545 + (process.pid % 1_000);
 const URL = `http://127.0.0.1:${PORT}`;
@@ -189,5 +190,28 @@ describe("CLI: cinder as a process", function () {
     const { error } = JSON.parse(disputed.stdout) as { error: { name: string; errorName: string; args: string[] } };
     expect(error).to.deep.include({ name: "CinderContractError", errorName: "DisputeManagerNotClient" });
     expect(error.args).to.deep.equal(["99", summary.clients[0].address, "0x0000000000000000000000000000000000000000"]);
+  });
+
+  it("runs the README's CLI lines (sh readme-test) as written, each exiting 0", async function () {
+    const lines = readmeBlocks("sh").flatMap((b) => b.code.split("\n").map((line, i) => ({ line, at: b.line + 1 + i }))).filter((l) => l.line.trim() !== "" && !l.line.startsWith("#"));
+    expect(lines.length).to.be.above(4);
+    const env = {
+      CINDER_RPC_URL: URL,
+      CINDER_DEPLOYMENT_ID: ID,
+      CINDER_PRIVATE_KEY: summary.clients[1].privateKey,
+      PROVIDER: summary.providers[0].address,
+      PROVIDER_KEY: summary.providers[0].privateKey,
+    };
+    for (const { line, at: lineNo } of lines) {
+      // `cinder` as the README means it: the package's bin (npx cinder), here through its shim.
+      const script = `cinder() { node ${BIN} "$@"; }\n${line}`;
+      const run = await new Promise<Run>((resolve) => {
+        execFile("bash", ["-c", script], { env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+          resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : 1, stdout, stderr });
+        });
+      });
+      expect(run.code, `README.md line ${lineNo}: ${line}\n${run.stderr}`).to.equal(0);
+      expect(run.stdout.trim(), `README.md line ${lineNo} printed nothing`).to.not.equal("");
+    }
   });
 });

@@ -1,0 +1,53 @@
+/**
+ * The README's tested snippets: fenced blocks opened with ```` ```ts readme-test role=<role> ```` (SDK code) or
+ * ```` ```sh readme-test ```` (CLI lines). `test/readme.test.ts` runs the ts blocks on the in-process network and
+ * `test/cli/cli.test.ts` spawns the sh lines against `cinder node`, so the README shows only code that runs.
+ */
+import { readFileSync } from "node:fs";
+
+/** One tested block of README.md. */
+export interface ReadmeBlock {
+  lang: "ts" | "sh";
+  /** Whose path it is (`role=`), "any" when not given. */
+  role: string;
+  code: string;
+  /** The 1-based line of its opening fence. */
+  line: number;
+}
+
+const OPEN = /^```(ts|sh) readme-test(?: role=([a-z-]+))?\s*$/;
+
+/** The tested blocks of one language, in README order; an unclosed fence is an error naming its line. */
+export function readmeBlocks(lang: "ts" | "sh", file = "README.md"): ReadmeBlock[] {
+  const lines = readFileSync(file, "utf8").split("\n");
+  const blocks: ReadmeBlock[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const open = OPEN.exec(lines[i]);
+    if (open === null) continue;
+    const start = i;
+    const body: string[] = [];
+    for (i++; i < lines.length && !/^```\s*$/.test(lines[i]); i++) body.push(lines[i]);
+    if (i >= lines.length) throw new Error(`${file}:${start + 1}: the readme-test block is never closed`);
+    if (open[1] === lang) blocks.push({ lang, role: open[2] ?? "any", code: body.join("\n"), line: start + 1 });
+  }
+  return blocks;
+}
+
+/**
+ * A ts block as a module: its (single-line) imports at the top, the rest in `export default async function (env)`,
+ * with each name of `env` bound as a constant, so a snippet uses `publicClient`, `walletClient`, … as given.
+ */
+export function snippetModule(block: ReadmeBlock, names: readonly string[]): string {
+  const imports: string[] = [];
+  const body: string[] = [];
+  for (const line of block.code.split("\n")) (/^import .* from ".*";$/.test(line) ? imports : body).push(line);
+  return [
+    ...imports,
+    `// README.md line ${block.line} (role ${block.role})`,
+    "export default async function (env: Record<string, unknown>): Promise<void> {",
+    `  const { ${names.join(", ")} } = env as Record<string, any>;`,
+    ...body.map((l) => `  ${l}`),
+    "}",
+    "",
+  ].join("\n");
+}
