@@ -9374,6 +9374,11 @@ export const jobMarketAbi = [
             "internalType": "contract IRevenueRecorder",
             "name": "revenue",
             "type": "address"
+          },
+          {
+            "internalType": "contract IOracleHub",
+            "name": "oracleHub",
+            "type": "address"
           }
         ],
         "internalType": "struct JobMarket.Wiring",
@@ -9797,6 +9802,17 @@ export const jobMarketAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "JobMarketNotSlaBondManager",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "leaseId",
         "type": "uint256"
@@ -9931,6 +9947,17 @@ export const jobMarketAbi = [
       }
     ],
     "name": "JobMarketSelfBid",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "leaseId",
+        "type": "uint256"
+      }
+    ],
+    "name": "JobMarketSlaAlreadySettled",
     "type": "error"
   },
   {
@@ -10783,6 +10810,19 @@ export const jobMarketAbi = [
   },
   {
     "inputs": [],
+    "name": "ORACLE_HUB",
+    "outputs": [
+      {
+        "internalType": "contract IOracleHub",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "REGISTRY",
     "outputs": [
       {
@@ -11116,6 +11156,16 @@ export const jobMarketAbi = [
             "internalType": "uint128",
             "name": "released",
             "type": "uint128"
+          },
+          {
+            "internalType": "uint120",
+            "name": "streamCredited",
+            "type": "uint120"
+          },
+          {
+            "internalType": "bool",
+            "name": "slaSettled",
+            "type": "bool"
           }
         ],
         "internalType": "struct IJobMarket.Lease",
@@ -11359,6 +11409,30 @@ export const jobMarketAbi = [
       }
     ],
     "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "leaseId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "credit",
+        "type": "uint256"
+      }
+    ],
+    "name": "payStreamCredit",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "fromStream",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable",
     "type": "function"
   },
   {
@@ -15807,6 +15881,19 @@ export const oracleHubAbi = [
   },
   {
     "inputs": [],
+    "name": "coveredUntil",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "currentEpoch",
     "outputs": [
       {
@@ -16808,6 +16895,22 @@ export const slaBondManagerAbi = [
     "inputs": [
       {
         "internalType": "address",
+        "name": "marketHub",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "oracleHub",
+        "type": "address"
+      }
+    ],
+    "name": "SlaBondManagerHubMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
         "name": "provider",
         "type": "address"
       },
@@ -17368,7 +17471,13 @@ export const slaBondManagerAbi = [
       {
         "indexed": false,
         "internalType": "uint256",
-        "name": "credit",
+        "name": "fromStream",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "fromBond",
         "type": "uint256"
       },
       {
@@ -17800,7 +17909,7 @@ export const slaBondManagerAbi = [
           }
         ],
         "internalType": "struct ISlaBondManager.Settlement",
-        "name": "",
+        "name": "s",
         "type": "tuple"
       }
     ],
