@@ -62,12 +62,21 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
     uint96 private _leaseCount;
     ISlaBondManager private _sla;
     uint256 private _orderCount;
-    uint256 private _collectedFees;
+    /// @dev One slot, read and written by every release: the fees collected, and the FeeRouter's rate cached until
+    /// the router says it may change (`feeBpsFixedUntil`), so a release reads the router only when that time passed.
+    FeeState private _fees;
     mapping(uint256 leaseId => Lease) private _leases;
     mapping(uint256 leaseId => Result) private _results;
     mapping(uint256 orderId => Order) private _orders;
     mapping(uint256 orderId => uint256) private _orderBidDeposit;
     mapping(address account => uint256) private _balances;
+
+    /// @dev See `_fees`.
+    struct FeeState {
+        uint128 collected;
+        uint16 feeBps;
+        uint40 fixedUntil;
+    }
 
     /// @notice The contracts this market calls, fixed at deployment.
     struct Wiring {
@@ -263,15 +272,18 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
     }
 
     /// @inheritdoc IJobMarket
-    function payStreamCredit(uint256 leaseId, uint256 credit) external nonReentrant returns (uint256 fromStream) {
+    /// @dev No external call and only this lease's fields and the client's balance change, so it needs no reentrancy
+    /// guard: a call from inside another entry point's token transfer finds that entry point's effects done.
+    function payStreamCredit(uint256 leaseId, uint256 credit) external returns (uint256 fromStream) {
         require(msg.sender == address(_sla), JobMarketNotSlaBondManager(msg.sender));
         Lease storage lease = _leases[leaseId];
         require(!lease.slaSettled, JobMarketSlaAlreadySettled(leaseId));
-        // Everything the lease still holds: after its end nothing more streams or is refunded.
-        fromStream = Math.min(credit, _value(lease, lease.end) - lease.released - lease.streamCredited);
-        lease.slaSettled = true;
+        // Everything the lease still holds (its stream credit is 0 until now): after its end nothing more streams
+        // or is refunded.
+        fromStream = Math.min(credit, _value(lease, lease.end) - lease.released);
         // fromStream <= the lease's value < 2^120 (price < 2^40, gpus < 2^16, duration < 2^25 seconds).
-        lease.streamCredited += uint120(fromStream);
+        lease.streamCredited = uint120(fromStream);
+        lease.slaSettled = true;
         _credit(lease.client, fromStream);
     }
 
@@ -423,8 +435,8 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
 
     /// @inheritdoc IJobMarket
     function sweepFees() external nonReentrant returns (uint256 amount) {
-        amount = _collectedFees;
-        _collectedFees = 0;
+        amount = _fees.collected;
+        _fees.collected = 0;
         if (amount > 0) ASSET.safeTransfer(address(FEE_ROUTER), amount);
         emit FeesSwept(amount);
     }
@@ -496,7 +508,7 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
 
     /// @inheritdoc IJobMarket
     function collectedFees() external view returns (uint256) {
-        return _collectedFees;
+        return _fees.collected;
     }
 
     /// @inheritdoc IJobMarket
@@ -603,8 +615,18 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
 
     /// @dev Takes the protocol fee from a release and records the provider's revenue; returns the net amount.
     function _release(uint256 leaseId, address provider, uint256 gross) private returns (uint256 net) {
-        uint256 fee = FEE_ROUTER.feeFor(gross);
-        _collectedFees += fee;
+        FeeState memory f = _fees;
+        if (block.timestamp >= f.fixedUntil) {
+            (uint16 bps, uint256 until) = FEE_ROUTER.feeBpsFixedUntil();
+            // until <= now + the router's 30-day maximum delay < 2^40.
+            (f.feeBps, f.fixedUntil) = (bps, uint40(until));
+        }
+        // The router's rounding (FeeRouter.feeFor): up, so splitting a release never avoids the fee. The rate is the
+        // router's own (cached only while it cannot change).
+        uint256 fee = Math.mulDiv(gross, f.feeBps, _MAX_BPS, Math.Rounding.Ceil);
+        // Fees are below the asset's supply (< 2^128 for any real stablecoin).
+        f.collected += uint128(fee);
+        _fees = f;
         REVENUE.recordRevenue(provider, gross, fee);
         emit PaymentReleased(leaseId, provider, gross, fee);
         return gross - fee;

@@ -65,10 +65,23 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
         uint256 skipped;
     }
 
+    /// @dev A tier as stored (one slot): its fields and, mirrored from `_params`, the breach fault threshold, so a
+    /// settlement reads the schedule and the threshold in one slot.
+    struct StoredTier {
+        uint32 targetPpm;
+        uint32 midPpm;
+        uint32 lowPpm;
+        uint16 creditBps;
+        uint16 midCreditBps;
+        uint16 lowCreditBps;
+        uint8 bondPercent;
+        uint16 breachFaultThreshold;
+    }
+
     Params private _params;
     ISlaFaultSink private _faultSink;
     uint256 private _liabilities;
-    mapping(uint8 tier => Tier) private _tiers;
+    mapping(uint8 tier => StoredTier) private _tiers;
     mapping(address client => uint8) private _clientTiers;
     mapping(address provider => Bond) private _bonds;
     mapping(address account => uint256) private _balances;
@@ -307,7 +320,7 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
 
     /// @inheritdoc ISlaBondManager
     function getTier(uint8 tier) external view returns (Tier memory) {
-        return _tiers[tier];
+        return _tierOf(_tiers[tier]);
     }
 
     /// @inheritdoc ISlaBondManager
@@ -402,13 +415,15 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
     {
         uint256 charge = _value(lease);
         uint256 lock = SlaMath.lockOf(lease.slaBondPercent, charge);
-        uint256 bps = SlaMath.creditBps(_tiers[lease.slaTier], up, observed);
+        StoredTier memory stored = _tiers[lease.slaTier];
+        uint256 bps = SlaMath.creditBps(_tierOf(stored), up, observed);
         credit = SlaMath.credit(charge, bps);
         // The stream first: the market pays at most what the lease holds and returns it.
         uint256 fromStream = JOB_MARKET.payStreamCredit(leaseId, credit);
         // Then the bond, capped at the lock, so settlement never reverts for lack of funds.
         uint256 fromBond = Math.min(credit - fromStream, lock);
-        (bool fault, address sink) = _debit(lease.provider, lock, fromBond, observed != 0, bps != 0);
+        (bool fault, address sink) =
+            _debit(lease.provider, lock, fromBond, observed != 0, bps != 0, stored.breachFaultThreshold);
         _credit(lease.client, fromBond);
         _emitSettled(leaseId, lease, up, observed, charge, fromStream, fromBond, lock);
         if (fault) _raiseFault(lease.provider, leaseId, sink);
@@ -425,7 +440,7 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
 
     /// @dev Unlocks the lease's `lock`, takes `fromBond` from the bond, and counts the settlement in the breach
     /// streak: returns whether the streak raised a fault, and the sink to raise it with.
-    function _debit(address provider, uint256 lock, uint256 fromBond, bool observed, bool breached)
+    function _debit(address provider, uint256 lock, uint256 fromBond, bool observed, bool breached, uint256 threshold)
         private
         returns (bool fault, address sink)
     {
@@ -437,7 +452,7 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
         if (observed) {
             if (!breached) {
                 bond.breachStreak = 0;
-            } else if (++bond.breachStreak >= _params.breachFaultThreshold) {
+            } else if (++bond.breachStreak >= threshold) {
                 fault = true;
                 sink = address(_faultSink);
                 bond.breachStreak = 0;
@@ -498,8 +513,20 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
         emit BalanceCredited(account, amount);
     }
 
+    function _tierOf(StoredTier memory t) private pure returns (Tier memory) {
+        return Tier({
+            targetPpm: t.targetPpm,
+            midPpm: t.midPpm,
+            lowPpm: t.lowPpm,
+            creditBps: t.creditBps,
+            midCreditBps: t.midCreditBps,
+            lowCreditBps: t.lowCreditBps,
+            bondPercent: t.bondPercent
+        });
+    }
+
     function _requireTier(uint8 tier) private view returns (Tier memory config) {
-        config = _tiers[tier];
+        config = _tierOf(_tiers[tier]);
         require(tier < MAX_TIERS && config.bondPercent != 0, SlaBondManagerUnknownTier(tier));
     }
 
@@ -511,7 +538,16 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
         _checkBounds("midCreditBps", t.midCreditBps, t.creditBps, SlaMath.MAX_BPS);
         _checkBounds("lowCreditBps", t.lowCreditBps, t.midCreditBps, SlaMath.MAX_BPS);
         _checkBounds("bondPercent", t.bondPercent, 1, 100);
-        _tiers[tier] = t;
+        _tiers[tier] = StoredTier({
+            targetPpm: t.targetPpm,
+            midPpm: t.midPpm,
+            lowPpm: t.lowPpm,
+            creditBps: t.creditBps,
+            midCreditBps: t.midCreditBps,
+            lowCreditBps: t.lowCreditBps,
+            bondPercent: t.bondPercent,
+            breachFaultThreshold: _params.breachFaultThreshold
+        });
         emit TierSet(tier, t);
     }
 
@@ -519,6 +555,11 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
         _checkBounds("exitPenaltyBps", p.exitPenaltyBps, 0, MAX_EXIT_PENALTY_BPS);
         _checkBounds("breachFaultThreshold", p.breachFaultThreshold, 1, MAX_BREACH_FAULT_THRESHOLD);
         _params = p;
+        // Mirror the threshold into every set tier's slot (MAX_TIERS slots at most: bounded).
+        for (uint8 i; i < MAX_TIERS; ++i) {
+            StoredTier storage t = _tiers[i];
+            if (t.bondPercent != 0) t.breachFaultThreshold = p.breachFaultThreshold;
+        }
         emit ParamsSet(p);
     }
 

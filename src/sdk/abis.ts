@@ -9171,6 +9171,24 @@ export const feeRouterAbi = [
   },
   {
     "inputs": [],
+    "name": "feeBpsFixedUntil",
+    "outputs": [
+      {
+        "internalType": "uint16",
+        "name": "feeBps",
+        "type": "uint16"
+      },
+      {
+        "internalType": "uint256",
+        "name": "until",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "feeConfig",
     "outputs": [
       {
