@@ -65,7 +65,9 @@ interface ISlaBondManager {
     /// @param secondsObserved Sum of proven observed seconds so far.
     /// @param started Some epochs were judged.
     /// @param closed Settled or released: the lock is gone and the lease is never judged again. (A settlement that
-    /// closes keeps this flag in the JobMarket's lease, `slaSettled`; `getSettlement` reports both.)
+    /// closes keeps this flag in the JobMarket's lease, `slaSettled`, and leaves the progress fields as its last
+    /// partial call wrote them, all 0 when it settled in one call: its `SlaSettled` event has the totals.
+    /// `getSettlement` reports `started` and `closed` from both.)
     struct Settlement {
         uint64 nextEpoch;
         uint64 secondsUp;

@@ -348,7 +348,7 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
     function getSettlement(uint256 leaseId) external view returns (Settlement memory s) {
         s = _settlements[leaseId];
         // A settlement that closed in its last call left its flag in the lease (see `settle`).
-        if (!s.closed && JOB_MARKET.getLease(leaseId).slaSettled) s.closed = true;
+        if (!s.closed && JOB_MARKET.getLease(leaseId).slaSettled) (s.started, s.closed) = (true, true);
     }
 
     /// @inheritdoc ISlaBondManager
