@@ -649,9 +649,34 @@ describe("JobMarket SLA stream hold (DESIGN: who pays SLA credits)", function ()
     expect(await sla.balanceOf(client.address)).to.equal(lock);
   });
 
-  it("the SlaBondManager refuses a hub other than the market's", async function () {
+  it("the market needs a hub, and the SlaBondManager refuses a hub other than the market's", async function () {
     const s = await setupOnce();
     const { c } = s;
+    const m = c.jobMarket;
+    const p = await m.params();
+    const params = {
+      minLeaseDuration: p.minLeaseDuration,
+      cancelNotice: p.cancelNotice,
+      challengeWindow: p.challengeWindow,
+      minBidWindow: p.minBidWindow,
+      maxBidWindow: p.maxBidWindow,
+      minBidStepBps: p.minBidStepBps,
+      minLeaseValue: p.minLeaseValue,
+      bidDeposit: p.bidDeposit,
+    };
+    const wiring = {
+      asset: await m.ASSET(),
+      registry: await m.REGISTRY(),
+      vault: await m.VAULT(),
+      feeRouter: await m.FEE_ROUTER(),
+      revenue: await m.REVENUE(),
+      oracleHub: ZeroAddress,
+    };
+    const marketFactory = await c.ethers.getContractFactory("JobMarket");
+    await expect(marketFactory.deploy(await c.manager.getAddress(), wiring, params))
+      .to.be.revertedWithCustomError(m, "JobMarketZeroAddress")
+      .withArgs("oracleHub");
+    expect(await m.ORACLE_HUB()).to.equal(await c.oracleHub.getAddress());
     const factory = await c.ethers.getContractFactory("SlaBondManager");
     const tiers = SLA_TIERS.map(({ name: _name, ...tier }) => tier);
     await expect(
@@ -744,6 +769,35 @@ describe("SlaBondManager repeated breaches", function () {
       .to.emit(c.registry, "ProviderJailed")
       .withArgs(s.provider.address, proposal.executableAt + (await c.slashingManager.params()).jailCooldown);
     expect((await sla.bondOf(s.provider.address)).breachStreak).to.equal(0n);
+  });
+});
+
+describe("SlaBondManager breach threshold changes", function () {
+  it("a new threshold applies at once to leases of every tier, the ones set before and after it", async function () {
+    const s = await setupOnce();
+    const { c } = s;
+    const sla = c.slaBondManager;
+    await sla.connect(c.governance).setParams({ exitPenaltyBps: 1_000, breachFaultThreshold: 1 });
+    const ok = { targetPpm: 999_000, midPpm: 990_000, lowPpm: 950_000, creditBps: 1_000, midCreditBps: 2_500, lowCreditBps: 10_000, bondPercent: 40 };
+    await sla.connect(c.governance).setTier(3, ok); // set after the change
+    await sla.connect(s.clients[2]).setClientTier(3);
+    const sink = await c.slashingManager.getAddress();
+    // One breached lease each, under tier 1 (Pro, set at deployment) and tier 3: each raises the fault alone.
+    const pro = await leaseAt(s, s.clients[1], s.epoch * EPOCH + 30n, 1n);
+    const custom = await leaseAt(s, s.clients[2], s.epoch * EPOCH + 31n, 1n, s.provider2);
+    await toEpoch(s, s.epoch + 1n, 40n);
+    const leaves0 = [uptime(pro.id, s.epoch, 3_000, 3_570), uptime(custom.id, s.epoch, 3_000, 3_569)];
+    const t0 = await report(s, s.epoch, leaves0);
+    await toEpoch(s, s.epoch + 2n);
+    const leaves1 = [uptime(pro.id, s.epoch + 1n, 30, 30), uptime(custom.id, s.epoch + 1n, 31, 31)];
+    const t1 = await report(s, s.epoch + 1n, leaves1);
+    await expect(sla.settle(pro.id, [proofOf(t0, leaves0[0]), proofOf(t1, leaves1[0])]))
+      .to.emit(sla, "RepeatedBreaches")
+      .withArgs(s.provider.address, 1n, pro.id, sink);
+    await expect(sla.settle(custom.id, [proofOf(t0, leaves0[1]), proofOf(t1, leaves1[1])]))
+      .to.emit(sla, "RepeatedBreaches")
+      .withArgs(s.provider2.address, 1n, custom.id, sink);
+    expect((await sla.getTier(3)).bondPercent).to.equal(40n);
   });
 });
 

@@ -25,6 +25,8 @@ import {LeaseMath} from "../libraries/LeaseMath.sol";
 /// - The AccessManager maps `resolveDispute` to the dispute-resolver role, setters to governance and
 ///   `pause`/`unpause` to the guardian. The registry (`setJobMarket`), and through it the vault, and the revenue
 ///   recorder (`wireRecorders`) accept this contract's hook calls, wired once at deployment.
+/// - The FeeRouter's `feeBpsFixedUntil` is a time before which its rate cannot change: the rate is cached until
+///   then, so every release pays the router's current rate.
 /// - The OracleHub's epochs are absolute (`timestamp / EPOCH_LENGTH`), as the SlaBondManager judges a lease's, and
 ///   its `coveredUntil` never decreases; the SlaBondManager calls `payStreamCredit` once per lease, after its end.
 /// Who pays SLA credits (DESIGN Hardening): an SLA lease's stream is withdrawable only up to the oracle's covered
