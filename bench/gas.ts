@@ -68,6 +68,26 @@ await onboardProvider(c, p2, { gpus: 2 });
 await c.vault.connect(d2).delegate(p2.address, 100n * ONE);
 await measure("StakingVault.slash", c.vault.connect(c.slasher).slash(p2.address, 50n * ONE, c.slasher.address));
 
+// The oracle hub and its epoch reports: SLA leases' streams are withdrawable up to the hub's covered time.
+const { chainId } = await c.ethers.provider.getNetwork();
+const hub = c.oracleHub;
+const oracleDomain = { chainId, hub: await hub.getAddress() };
+const ORACLE_EPOCH = await hub.EPOCH_LENGTH();
+const tag = (label: string) => keccak256(toUtf8Bytes(label));
+const nodes4 = c.oracleSigners;
+/** Signs and submits the report of `epoch` (already ended) with `nodes`; `label` names its root. */
+async function reportTx(nodes: typeof c.oracleSigners, epoch: bigint, leafCount: bigint, label: string) {
+  const report = { configDigest: await hub.configDigest(), epoch, root: tag(label), leafCount, contentHash: tag(`file-${label}`) };
+  return hub.submitEpochReport(report, await signReport(nodes, oracleDomain, "EpochReport", { ...report }));
+}
+/** Moves into the next epoch and signs the report of the one just ended with `nodes`. */
+async function epochReportTx(nodes: typeof c.oracleSigners, leafCount: bigint, root = tag("root")) {
+  const epoch = BigInt(await time.latest()) / ORACLE_EPOCH + 1n;
+  await time.setNextBlockTimestamp(epoch * ORACLE_EPOCH + 30n);
+  await c.networkHelpers.mine();
+  return reportTx(nodes, epoch - 1n, leafCount, `${root}-${epoch}`);
+}
+
 // --- leases: direct orders (steady state: the client and provider already have leases) ---
 const [client0, client1] = c.clients;
 const p3 = c.providers[3];
@@ -79,11 +99,20 @@ await c.registry.connect(p3).setOffer(H100, PRICE);
 const LEASE = 0; // JobKind.Lease
 await market.connect(client0).createDirectLease(p3.address, H100, 1, 24n * HOUR, PRICE, LEASE);
 await measure("JobMarket.createDirectLease", market.connect(client0).createDirectLease(p3.address, H100, 1, 24n * HOUR, PRICE, LEASE));
-await time.increase(3_600);
-await market.connect(p3).withdrawAccrued(1n); // the payout's balance and the epoch's revenue are written
-await time.increase(60); // same revenue epoch: steady state
-await measure("JobMarket.withdrawAccrued", market.connect(p3).withdrawAccrued(1n));
+// An SLA lease's stream is withdrawable up to the oracle's covered time: in epoch s + 2 the oracle reports s, the
+// first withdrawal takes the stream up to the end of s, the oracle reports s + 1, and the measured one takes s + 1's
+// hour, in the same revenue epoch (steady state).
+{
+  const s = BigInt(await time.latest()) / ORACLE_EPOCH;
+  await time.setNextBlockTimestamp((s + 2n) * ORACLE_EPOCH + 30n);
+  await (await reportTx(nodes4.slice(0, 3), s, 10n, "lease-epoch-0")).wait();
+  await market.connect(p3).withdrawAccrued(1n); // the payout's balance and the epoch's revenue are written
+  await (await reportTx(nodes4.slice(0, 3), s + 1n, 10n, "lease-epoch-1")).wait();
+  if ((await market.withdrawable(1n)) !== (ORACLE_EPOCH * PRICE) / 3_600n) throw new Error("expected one epoch to withdraw");
+  await measure("JobMarket.withdrawAccrued", market.connect(p3).withdrawAccrued(1n));
+}
 await time.increase(24 * 3_600);
+await (await epochReportTx(nodes4.slice(0, 3), 10n)).wait(); // the leases' last epochs are covered
 await market.close(1n);
 await measure("JobMarket.close", market.close(2n));
 
@@ -99,6 +128,7 @@ await measure("JobMarket.createDirectLease.with1000Jobs", market.connect(client0
 await c.registry.connect(p2).setOffer(H100, PRICE);
 await market.connect(client0).createDirectLease(p2.address, H100, 1, HOUR, PRICE, LEASE);
 await time.increase(3_601);
+await (await epochReportTx(nodes4.slice(0, 3), 10n)).wait(); // the lease's last epoch is covered: close pays it all
 await market.close(await market.leaseCount());
 await market.connect(client1).postOrder(H100, 1, 24n * HOUR, 3n * USD, 3_600n, LEASE);
 const order = await market.orderCount();
@@ -111,7 +141,6 @@ await measure("JobMarket.finalizeAuction", market.finalizeAuction(order));
 
 // --- payment channels ---
 const channels = c.paymentChannels;
-const { chainId } = await c.ethers.provider.getNetwork();
 const channelsAddress = (await channels.getAddress()) as Hex;
 const PER_REQUEST = 1_000n; // 0.001 USD per inference request
 const wallets = Array.from({ length: 21 }, (_, i) => keccak256(toUtf8Bytes(`bench-client-${i}`)) as Hex);
@@ -215,19 +244,6 @@ await time.setNextBlockTimestamp(e3 * EPOCH + 1_860n);
 await measure("EmissionController.closeEpoch.with1000Providers", emissions.closeEpochAt(e2));
 
 // --- oracle hub: epoch reports at 3 and 5 signatures, 1 and 100,000 leaves (steady state: earlier epochs reported) ---
-const hub = c.oracleHub;
-const oracleDomain = { chainId, hub: await hub.getAddress() };
-const ORACLE_EPOCH = await hub.EPOCH_LENGTH();
-const tag = (label: string) => keccak256(toUtf8Bytes(label));
-/** Moves into the next epoch and signs the report of the one just ended with `nodes`. */
-async function epochReportTx(nodes: typeof c.oracleSigners, leafCount: bigint, root = tag("root")) {
-  const epoch = BigInt(await time.latest()) / ORACLE_EPOCH + 1n;
-  await time.setNextBlockTimestamp(epoch * ORACLE_EPOCH + 30n);
-  await c.networkHelpers.mine();
-  const report = { configDigest: await hub.configDigest(), epoch: epoch - 1n, root: tag(`${root}-${epoch}`), leafCount, contentHash: tag(`file-${epoch}`) };
-  return hub.submitEpochReport(report, await signReport(nodes, oracleDomain, "EpochReport", { ...report }));
-}
-const nodes4 = c.oracleSigners;
 await (await epochReportTx(nodes4.slice(0, 3), 10n)).wait(); // the hub's state slot written
 await measure("OracleHub.submitEpochReport.sigs3", epochReportTx(nodes4.slice(0, 3), 10n));
 await measure("OracleHub.submitEpochReport.leaves1", epochReportTx(nodes4.slice(0, 3), 1n));

@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { connectCinder, USD } from "./helpers/fixture.js";
+import { connectCinder, H100, onboardProvider, USD } from "./helpers/fixture.js";
+import { coverUntil } from "./helpers/oracle.js";
 
 const { loadCinder } = await connectCinder();
 const DELAY = 60n; // feeChangeDelay on local networks
@@ -78,6 +79,52 @@ describe("FeeRouter.proposeFeeConfig / applyFeeConfig", function () {
     await expect(gov.proposeFeeConfig({ ...base, treasury: c.ethers.ZeroAddress }))
       .to.be.revertedWithCustomError(c.feeRouter, "FeeRouterZeroAddress")
       .withArgs("treasury");
+  });
+});
+
+describe("FeeRouter.feeBpsFixedUntil and the JobMarket's cached rate", function () {
+  it("bounds when the rate may change, and the market charges the router's rate on every release", async function () {
+    const c = await loadCinder();
+    const router = c.feeRouter;
+    const p = c.providers[0];
+    const client = c.clients[0];
+    await onboardProvider(c, p, { gpus: 2 });
+    await c.registry.connect(p).setOffer(H100, 2n * USD);
+    const { time } = c.networkHelpers;
+    // No pending change: the rate holds for the change delay at least.
+    await time.increase(1);
+    let now = BigInt(await time.latest());
+    expect(await router.feeBpsFixedUntil()).to.deep.equal([100n, now + DELAY]);
+    // A 4-hour lease from an epoch start; the oracle covers its first hour, which the provider withdraws at 1%.
+    const start = (now / 3_600n + 1n) * 3_600n;
+    await time.setNextBlockTimestamp(start);
+    await c.jobMarket.connect(client).createDirectLease(p.address, H100, 1, 4n * 3_600n, 2n * USD, 0);
+    await time.increaseTo(start + 3_600n + 1n);
+    await coverUntil(c, start + 3_600n);
+    const hour = 2n * USD;
+    await expect(c.jobMarket.connect(p).withdrawAccrued(1n)).to.emit(c.jobMarket, "PaymentReleased").withArgs(1n, p.address, hour, hour / 100n);
+    // A proposal: the rate holds until its effective time, then until it is applied (`until` = now).
+    const current = await router.feeConfig();
+    await router
+      .connect(c.governance)
+      .proposeFeeConfig({ feeBps: 250n, buybackShareBps: current.buybackShareBps, buyback: current.buyback, treasury: current.treasury });
+    const [, effectiveAt] = await router.pendingFeeConfig();
+    await time.increase(1);
+    now = BigInt(await time.latest());
+    expect(await router.feeBpsFixedUntil()).to.deep.equal([100n, effectiveAt < now + DELAY ? effectiveAt : now + DELAY]);
+    await time.increaseTo(start + 2n * 3_600n + 1n);
+    expect(await router.feeBpsFixedUntil()).to.deep.equal([100n, BigInt(await time.latest())]);
+    // Not applied yet: the second hour still pays 1%, although the market's cached time has passed.
+    await coverUntil(c, start + 2n * 3_600n);
+    await expect(c.jobMarket.connect(p).withdrawAccrued(1n)).to.emit(c.jobMarket, "PaymentReleased").withArgs(1n, p.address, hour, hour / 100n);
+    // Applied: the very next release pays 2.5%, rounded up like FeeRouter.feeFor.
+    await router.applyFeeConfig();
+    await time.increaseTo(start + 3n * 3_600n + 1n);
+    await coverUntil(c, start + 3n * 3_600n);
+    const fee = await router.feeFor(hour);
+    expect(fee).to.equal((hour * 250n) / 10_000n);
+    await expect(c.jobMarket.connect(p).withdrawAccrued(1n)).to.emit(c.jobMarket, "PaymentReleased").withArgs(1n, p.address, hour, fee);
+    expect(await c.jobMarket.collectedFees()).to.equal(2n * (hour / 100n) + fee);
   });
 });
 

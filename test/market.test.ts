@@ -6,12 +6,16 @@
  *
  * Local parameters (deploy/modules/protocol.ts): minLeaseDuration 1 h, cancelNotice 1 h, challengeWindow 1 day, bid
  * window 5 min .. 7 days, minBidStepBps 100, minLeaseValue 1 USD, bidDeposit 10 USD, fee 100 bps rounded up, buyback
- * share 50%. `onboardProvider(c, p, { gpus: 4 })` attests four H100s and stakes 4 x 200 CNDR.
+ * share 50%. `onboardProvider(c, p, { gpus: 4 })` attests four H100s and stakes 4 x 200 CNDR, and posts an SLA bond, so
+ * every lease (not batch job) carries an SLA: its stream is withdrawable up to the oracle's covered time
+ * (`coverUntil` reports the epochs a test needs; the oracle's epochs are hours here). The hold itself, the stream
+ * credit and close-then-settle are tested in test/sla.test.ts.
  */
 import { expect } from "chai";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { Addressable, ContractTransactionResponse } from "ethers";
 import { connectCinder, onboardProvider, A100, H100, ONE, USD, type Cinder } from "./helpers/fixture.js";
+import { coverUntil } from "./helpers/oracle.js";
 
 const { loadCinder } = await connectCinder();
 
@@ -61,6 +65,16 @@ async function at(c: Cinder, t: bigint) {
 async function mineAt(c: Cinder, t: bigint) {
   await c.networkHelpers.time.increaseTo(t);
 }
+/** The start of the oracle epoch after the current one (epochs are hours locally). */
+async function nextEpochStart(c: Cinder): Promise<bigint> {
+  return ((await now(c)) / HOUR + 1n) * HOUR;
+}
+/** Moves into the epoch after the one holding `t - 1` (if not there yet) and has the oracle cover `t`. */
+async function coveredAfter(c: Cinder, t: bigint) {
+  const after = ((t - 1n) / HOUR + 1n) * HOUR + 1n;
+  if ((await now(c)) < after) await mineAt(c, after);
+  await coverUntil(c, t);
+}
 async function usdDeltas(c: Cinder, tx: Tx, accounts: Account[], deltas: bigint[]) {
   await expect(tx).to.changeTokenBalances(c.ethers, c.stablecoin, accounts, deltas);
 }
@@ -95,7 +109,18 @@ async function lease(
 // ---------------------------------------------------------------------------------------------------------------
 
 /**
- * Invariant 1, exactly: the market's stablecoin = sum over open leases of (leaseValue - released) + open orders'
+ * What lease `id` still holds: an open lease's value - released - stream credit, and a closed SLA lease's uncovered
+ * tail (a closed batch job or no-SLA lease paid or refunded everything).
+ */
+async function heldBy(c: Cinder, id: bigint): Promise<bigint> {
+  const l = await c.jobMarket.getLease(id);
+  const open = l.status === LS.Active || l.status === LS.Disputed;
+  if (!open && !(l.status === LS.Closed && l.slaBondPercent !== 0n)) return 0n;
+  return (await c.jobMarket.leaseValue(id)) - l.released - l.streamCredited;
+}
+
+/**
+ * Invariant 1, exactly: the market's stablecoin = sum over leases of what they hold (`heldBy`) + open orders'
  * escrow at their maximum price + their best bid's deposit + the credited balances of `accounts` + collectedFees.
  * (Exact equality is stronger than the >= the invariant asks: no unit may be left unaccounted.)
  */
@@ -104,7 +129,7 @@ async function expectMarketSolvent(c: Cinder, accounts: Account[], bidDeposit = 
   const leases = await c.jobMarket.leaseCount();
   for (let id = 1n; id <= leases; id++) {
     const l = await c.jobMarket.getLease(id);
-    if (l.status === LS.Active || l.status === LS.Disputed) owed += (await c.jobMarket.leaseValue(id)) - l.released;
+    owed += await heldBy(c, id);
   }
   const orders = await c.jobMarket.orderCount();
   for (let id = 1n; id <= orders; id++) {
@@ -129,7 +154,8 @@ async function expectMarketSolvent(c: Cinder, accounts: Account[], bidDeposit = 
 
 /**
  * Invariant 2 for one lease, from events: value at award + top-ups = released (PaymentReleased gross) + refunds
- * (cancel, quit, result submission, close, dispute resolution) + still held.
+ * (cancel, quit, result submission, close, dispute resolution) + SLA credits paid from the stream (the
+ * SlaBondManager's SlaSettled `fromStream`) + still held.
  */
 async function expectLeaseConserved(c: Cinder, id: bigint) {
   const m = c.jobMarket;
@@ -153,10 +179,16 @@ async function expectLeaseConserved(c: Cinder, id: bigint) {
       if (parsed?.name === "BalanceCredited" && parsed.args.account === a.client) refunds += parsed.args.amount;
     }
   }
+  let streamCredits = 0n;
+  const sla = c.slaBondManager;
+  for (const e of await sla.queryFilter(sla.filters.SlaSettled(id))) streamCredits += e.args.fromStream;
   const l = await m.getLease(id);
   expect(l.released, "released matches PaymentReleased events").to.equal(released);
-  const held = l.status === LS.Closed ? 0n : (await m.leaseValue(id)) - l.released;
-  expect(funded, `lease ${id}: funded = released + refunds + held`).to.equal(released + refunds + held);
+  expect(l.streamCredited, "streamCredited matches SlaSettled events").to.equal(streamCredits);
+  const held = await heldBy(c, id);
+  expect(funded, `lease ${id}: funded = released + refunds + stream credits + held`).to.equal(
+    released + refunds + streamCredits + held,
+  );
 }
 
 /** The market's parameters as a plain object. */
@@ -323,24 +355,31 @@ describe("JobMarket.createDirectLease", function () {
 // ---------------------------------------------------------------------------------------------------------------
 
 describe("JobMarket.withdrawAccrued", function () {
-  it("accrued and withdrawable grow per second and stop at the end", async function () {
+  it("accrued grows per second and stops at the end; withdrawable follows the oracle's covered time", async function () {
     const { c, p, client } = await withOffer();
-    const l = await lease(c, client, p, { gpus: 1n, duration: 2n * HOUR });
+    const l = await lease(c, client, p, { gpus: 1n, duration: 2n * HOUR, t: await nextEpochStart(c) });
     for (const elapsed of [1n, 2n, 3n, 1_000n, 3_599n, 2n * HOUR, 2n * HOUR + 500n]) {
       await mineAt(c, l.start + elapsed);
       const want = value(PRICE, 1n, elapsed < 2n * HOUR ? elapsed : 2n * HOUR);
       expect(await c.jobMarket.accrued(l.id), `accrued at +${elapsed}s`).to.equal(want);
-      expect(await c.jobMarket.withdrawable(l.id), `withdrawable at +${elapsed}s`).to.equal(want);
+      expect(await c.jobMarket.withdrawable(l.id), `withdrawable at +${elapsed}s (nothing reported)`).to.equal(0n);
     }
     expect(await c.jobMarket.accrued(l.id)).to.equal(l.v);
+    await coverUntil(c, l.start + HOUR);
+    expect(await c.jobMarket.withdrawable(l.id)).to.equal(value(PRICE, 1n, HOUR));
+    await coverUntil(c, l.end);
+    expect(await c.jobMarket.withdrawable(l.id)).to.equal(l.v);
   });
 
   it("pays gross minus the fee (rounded up) to the payout address and records revenue in the ledger", async function () {
     const { c, p, client } = await withOffer();
     const payout = c.delegators[0];
     await c.registry.connect(p).setPayout(payout.address);
-    const l = await lease(c, client, p, { gpus: 2n });
-    const t1 = l.start + 1_001n;
+    // The lease starts 1,001 s before an epoch ends: once the oracle reports that epoch, 1,001 s are withdrawable.
+    const boundary = (await nextEpochStart(c)) + HOUR;
+    const l = await lease(c, client, p, { gpus: 2n, t: boundary - 1_001n });
+    await coveredAfter(c, boundary);
+    const t1 = (await now(c)) + 10n;
     const gross1 = value(PRICE, 2n, 1_001n);
     const fee1 = feeOf(gross1);
     expect(fee1 * 10_000n).to.be.gt(gross1 * FEE_BPS); // the fee rounded up
@@ -356,9 +395,10 @@ describe("JobMarket.withdrawAccrued", function () {
     expect(await c.emissions.providerRevenue(epoch, p.address)).to.equal(gross1);
     expect(await c.jobMarket.withdrawable(l.id)).to.equal(0n);
 
-    // A second withdrawal pays only the newly streamed part.
-    const t2 = l.start + 2n * HOUR + 17n;
-    const gross2 = value(PRICE, 2n, 2n * HOUR + 17n) - gross1;
+    // A second withdrawal pays only the newly streamed and covered part.
+    await coveredAfter(c, boundary + 2n * HOUR);
+    const t2 = (await now(c)) + 17n;
+    const gross2 = value(PRICE, 2n, 2n * HOUR + 1_001n) - gross1;
     const fee2 = feeOf(gross2);
     await at(c, t2);
     const tx2 = c.jobMarket.connect(p).withdrawAccrued(l.id);
@@ -387,24 +427,32 @@ describe("JobMarket.withdrawAccrued", function () {
   it("reverts with JobMarketNothingToWithdraw once everything streamed was released", async function () {
     const { c, p, client } = await withOffer();
     const l = await lease(c, client, p);
-    await at(c, l.end + 5n);
+    await coveredAfter(c, l.end);
     await c.jobMarket.connect(p).withdrawAccrued(l.id);
     expect((await c.jobMarket.getLease(l.id)).released).to.equal(l.v);
     await expect(c.jobMarket.connect(p).withdrawAccrued(l.id))
       .to.be.revertedWithCustomError(c.jobMarket, "JobMarketNothingToWithdraw")
       .withArgs(l.id);
-    // close then settles nothing more for the provider and nothing for the client.
+    // close then settles nothing more for the provider and nothing for the client; the closed SLA lease holds nothing.
     await expect(c.jobMarket.close(l.id)).to.emit(c.jobMarket, "LeaseClosed").withArgs(l.id, 0n, 0n);
     await expect(c.jobMarket.connect(p).withdrawAccrued(l.id))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketNothingToWithdraw")
+      .withArgs(l.id);
+    // A closed batch job (no SLA) paid or refunded everything at close: its stream is over.
+    const b = await lease(c, client, p, { kind: KIND.Batch });
+    await at(c, b.end);
+    await c.jobMarket.close(b.id);
+    await expect(c.jobMarket.connect(p).withdrawAccrued(b.id))
       .to.be.revertedWithCustomError(c.jobMarket, "JobMarketInvalidLeaseStatus")
-      .withArgs(l.id, LS.Closed);
+      .withArgs(b.id, LS.Closed);
+    expect(await c.jobMarket.withdrawable(b.id)).to.equal(0n);
   });
 
   it("keeps working while the market is paused (exits are never paused)", async function () {
     const { c, p, client } = await withOffer();
-    const l = await lease(c, client, p);
+    const l = await lease(c, client, p, { t: await nextEpochStart(c) });
     await c.jobMarket.connect(c.guardian).pause();
-    await at(c, l.start + HOUR);
+    await coveredAfter(c, l.start + HOUR);
     const gross = value(PRICE, 2n, HOUR);
     await expect(c.jobMarket.connect(p).withdrawAccrued(l.id))
       .to.emit(c.jobMarket, "PaymentReleased")
@@ -521,8 +569,8 @@ describe("JobMarket.cancel", function () {
     await usdDeltas(c, w, [client, c.jobMarket], [refund, -refund]);
     expect(await c.jobMarket.balanceOf(client.address)).to.equal(0n);
 
-    // The provider is paid up to the new end, and close settles the rest of the stream.
-    await at(c, newEnd + 100n);
+    // The provider is paid up to the new end, and close settles the rest of the stream (the oracle covered it).
+    await coveredAfter(c, newEnd);
     const gross = value(PRICE, 2n, newEnd - l.start);
     await expect(c.jobMarket.close(l.id)).to.emit(c.jobMarket, "LeaseClosed").withArgs(l.id, gross, 0n);
     await expectInvariants(c, [client, p]);
@@ -578,7 +626,8 @@ describe("JobMarket.quit", function () {
     await expect(c.jobMarket.connect(p).quit(l.id))
       .to.be.revertedWithCustomError(c.jobMarket, "JobMarketLeaseEnded")
       .withArgs(l.id, t);
-    // close pays the streamed part and does not release the capacity a second time.
+    // close pays the streamed part (the oracle covered it) and does not release the capacity a second time.
+    await coveredAfter(c, t);
     const gross = value(PRICE, 3n, t - l.start);
     const close = c.jobMarket.connect(c.stranger).close(l.id);
     await expect(close).to.emit(c.jobMarket, "LeaseClosed").withArgs(l.id, gross, 0n);
@@ -601,12 +650,13 @@ describe("JobMarket.close", function () {
     const { c, p, client } = await withOffer();
     const payout = c.delegators[1];
     await c.registry.connect(p).setPayout(payout.address);
-    const l = await lease(c, client, p, { gpus: 2n, duration: 3n * HOUR + 1n });
-    await at(c, l.start + HOUR);
+    const l = await lease(c, client, p, { gpus: 2n, duration: 3n * HOUR + 1n, t: await nextEpochStart(c) });
+    await coveredAfter(c, l.start + HOUR);
     await c.jobMarket.connect(p).withdrawAccrued(l.id);
     const released = value(PRICE, 2n, HOUR);
     const rest = l.v - released;
-    await at(c, l.end + 77n);
+    await coveredAfter(c, l.end);
+    await at(c, (await now(c)) + 77n);
     const tx = c.jobMarket.connect(c.stranger).close(l.id);
     await expect(tx).to.emit(c.jobMarket, "LeaseClosed").withArgs(l.id, rest, 0n);
     await expect(tx).to.emit(c.jobMarket, "PaymentReleased").withArgs(l.id, p.address, rest, feeOf(rest));
@@ -659,7 +709,7 @@ describe("JobMarket.sweepFees", function () {
   it("sends the collected fees to the FeeRouter, which splits them between buyback and treasury", async function () {
     const { c, p, client } = await withOffer();
     const l = await lease(c, client, p, { gpus: 4n, duration: 7n * HOUR + 3n });
-    await at(c, l.end);
+    await coveredAfter(c, l.end);
     await c.jobMarket.close(l.id);
     const fees = feeOf(l.v);
     expect(await c.jobMarket.collectedFees()).to.equal(fees);
@@ -1356,7 +1406,7 @@ describe("JobMarket governance", function () {
       c.jobMarket,
       "DisputeResolved",
     );
-    await at(c, (await now(c)) + NOTICE + 1n);
+    await coveredAfter(c, (await c.jobMarket.getLease(a.id)).end);
     await expect(c.jobMarket.close(a.id)).to.emit(c.jobMarket, "LeaseClosed");
     await expect(c.jobMarket.close(b.id)).to.emit(c.jobMarket, "LeaseClosed");
     await expect(c.jobMarket.connect(client).withdrawBalance()).to.emit(c.jobMarket, "BalanceWithdrawn");
@@ -1389,26 +1439,37 @@ describe("JobMarket invariants (DESIGN.md 1, 2)", function () {
       await tx();
       await check();
     };
-    let t = (await now(c)) + 10n;
+    /** At `at_` the oracle reports the epoch before: the SLA leases' streams up to `at_`'s epoch become withdrawable
+     * (the report's block is the next second's). */
+    const cover = async (at_: bigint) => {
+      await mineAt(c, at_);
+      await coverUntil(c, (at_ / HOUR) * HOUR);
+      await check();
+    };
+    let t = (await nextEpochStart(c)) + 10n;
     await step(t, () => m.connect(c0).createDirectLease(p0.address, H100, 2, 10n * HOUR + 7n, PRICE, KIND.Lease)); // 1
     await step((t += 13n), () => m.connect(c1).createDirectLease(p1.address, H100, 3, 5n * HOUR, 3_333_333n, KIND.Lease)); // 2
-    await step((t += 31n), () => m.connect(c2).createDirectLease(p0.address, H100, 1, 2n * HOUR, PRICE, KIND.Batch)); // 3
+    await step((t += 31n), () => m.connect(c2).createDirectLease(p0.address, H100, 1, 4n * HOUR, PRICE, KIND.Batch)); // 3
+    await cover((t += HOUR));
     await step((t += 1_001n), () => m.connect(p0).withdrawAccrued(1n));
     await step((t += 7n), () => m.connect(p1).withdrawAccrued(2n));
     await step((t += 3n), () => m.connect(c0).extend(1n, 2n * HOUR + 3n));
     await step((t += 1_237n), () => m.connect(c1).cancel(2n));
+    await cover((t += HOUR));
     await step((t += 17n), () => m.connect(p1).withdrawAccrued(2n));
     await step((t += 101n), () => m.connect(p0).submitResult(3n, RESULT, "ipfs://3"));
     await step((t += 1n), () => m.connect(c2).withdrawBalance());
     await step((t += 999n), () => m.connect(p0).withdrawAccrued(1n));
-    await step((t += 2n * HOUR), () => m.connect(c.stranger).close(2n));
+    await cover((t += 2n * HOUR));
+    await step((t += 2n), () => m.connect(c.stranger).close(2n));
     await step((t += 5n), () => m.connect(payout).withdrawBalance());
     await step((t += 3n), () => m.connect(c1).withdrawBalance());
     await step((t += 2n * HOUR + 19n), () => m.connect(p0).quit(1n));
     await step((t += 1n), () => m.connect(c0).withdrawBalance());
     await step((t += DAY), () => m.connect(p0).withdrawAccrued(3n));
     await step((t += 1n), () => m.close(3n));
-    await step((t += 1n), () => m.close(1n));
+    await cover((t += HOUR));
+    await step((t += 2n), () => m.close(1n));
     await step((t += 1n), () => m.connect(p0).withdrawBalance());
     await step((t += 1n), () => m.sweepFees());
     // Every lease settled and every balance withdrawn: the market holds nothing.
@@ -1448,11 +1509,16 @@ describe("JobMarket invariants (DESIGN.md 1, 2)", function () {
     await step((t += HOUR), () => m.connect(c0).finalizeAuction(1n)); // Awarded to p0 -> lease 2
     await step((t += 1_800n), () => m.connect(p2).submitResult(1n, RESULT, "ipfs://batch"));
     await step((t += 5n), () => m.connect(c.disputeResolver).dispute(1n, c1.address));
+    // The oracle reports the epoch before the current one: lease 2's stream up to this epoch becomes withdrawable.
+    await mineAt(c, (t += HOUR));
+    await coverUntil(c, (t / HOUR) * HOUR);
     await step((t += 1_003n), () => m.connect(p0).withdrawAccrued(2n));
     await step((t += 1n), () => m.connect(c0).extend(2n, HOUR));
     await step((t += 3n), () => m.connect(c.disputeResolver).resolveDispute(1n, 1_234_567n));
     await step((t += 3n), () => m.connect(c0).cancel(2n));
-    await step((t += 2n * HOUR), () => m.close(2n));
+    await mineAt(c, (t += 2n * HOUR));
+    await coverUntil(c, (t / HOUR) * HOUR);
+    await step((t += 2n), () => m.close(2n));
     for (const who of everyone) {
       if ((await m.balanceOf(who.address)) > 0n) await step((t += 1n), () => m.connect(who).withdrawBalance());
     }

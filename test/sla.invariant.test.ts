@@ -1,10 +1,14 @@
 /**
- * Bond solvency (DESIGN.md invariants 1 and 2) over fixed-seed random sequences of real actions: deposits,
- * withdrawals of free bond, leases under random tiers, extensions, early exits, epochs reported or left silent
- * with random uptimes, settlements, releases and client withdrawals. After every action:
+ * Bond and stream solvency (DESIGN.md invariants 1 and 2) over fixed-seed random sequences of real actions:
+ * deposits, withdrawals of free bond, leases under random tiers, early exits, epochs reported or left silent with
+ * random uptimes, the providers' stream withdrawals (held past the oracle's covered time), closes, settlements (the
+ * credit from the held stream first, then the bond), releases and client withdrawals. After every action:
  * - the manager's stablecoin balance equals its liabilities, which equal every bond total plus every balance;
  * - per provider, locked <= total, and locked equals the sum of its open leases' locks;
- * - per provider, deposited = withdrawn + credits and penalties paid + total.
+ * - per provider, deposited = withdrawn + credits paid from the bond + exit penalties + total (from the events);
+ * - the market's stablecoin equals what its leases still hold + its credited balances + its fees;
+ * - per lease, funded = released + refunds + credits paid from the stream + still held, and the stream credit is
+ *   what the settlement's event says.
  */
 import { expect } from "chai";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
@@ -12,6 +16,7 @@ import { SLA_TIERS } from "../deploy/config.js";
 import { buildTree, type Leaf, type LeafTree } from "../src/oracle/leaves.js";
 import { connectCinder, H100, onboardProvider, USD } from "./helpers/fixture.js";
 import { signReport } from "./helpers/oracle.js";
+import type { ContractTransactionResponse } from "ethers";
 
 const { loadCinder } = await connectCinder();
 
@@ -35,7 +40,11 @@ interface TrackedLease {
   id: bigint;
   provider: HardhatEthersSigner;
   client: HardhatEthersSigner;
+  /** The SLA settled or released. */
   closed: boolean;
+  funded: bigint;
+  refunds: bigint;
+  fromStream: bigint;
 }
 
 describe("SlaBondManager invariants: bond solvency under random sequences", function () {
@@ -52,6 +61,8 @@ describe("SlaBondManager invariants: bond solvency under random sequences", func
       const deposited = new Map<string, bigint>();
       const withdrawn = new Map<string, bigint>();
       const paidOut = new Map<string, bigint>();
+      /** Credits paid from each provider's bond and exit penalties, from SlaSettled and ExitPenalized. */
+      const paidByEvents = new Map<string, bigint>();
       for (const p of providers) {
         const bond = BigInt(20 + rand(40)) * USD;
         await onboardProvider(c, p, { gpus: 6, bond });
@@ -59,6 +70,7 @@ describe("SlaBondManager invariants: bond solvency under random sequences", func
         deposited.set(p.address, bond);
         withdrawn.set(p.address, 0n);
         paidOut.set(p.address, 0n);
+        paidByEvents.set(p.address, 0n);
       }
       for (const [i, client] of clients.entries()) await sla.connect(client).setClientTier(i % SLA_TIERS.length);
       const { chainId } = await c.ethers.provider.getNetwork();
@@ -66,7 +78,20 @@ describe("SlaBondManager invariants: bond solvency under random sequences", func
       const trees = new Map<bigint, LeafTree>();
       const leafOf = new Map<string, Leaf>();
       const leases: TrackedLease[] = [];
-      const done = { leases: 0, refused: 0, quits: 0, settled: 0, released: 0, credited: 0n };
+      const done = { leases: 0, refused: 0, quits: 0, settled: 0, released: 0, credited: 0n, fromStream: 0n, withdrawals: 0 };
+      const marketAddress = await market.getAddress();
+      const marketEvents = async (tx: Promise<ContractTransactionResponse>) => {
+        const receipt = await (await tx).wait();
+        return receipt!.logs.flatMap((log) => {
+          const parsed = log.address === marketAddress ? market.interface.parseLog(log) : log.address === slaAddress ? sla.interface.parseLog(log) : null;
+          return parsed === null ? [] : [parsed];
+        });
+      };
+      /** What a lease still holds (an open lease, or a closed one's uncovered tail: every lease here has an SLA). */
+      const heldBy = async (id: bigint) => {
+        const l = await market.getLease(id);
+        return (await market.leaseValue(id)) - l.released - l.streamCredited;
+      };
 
       const epochNow = async () => BigInt(await time.latest()) / EPOCH;
       const epochsOf = async (id: bigint) => {
@@ -110,15 +135,29 @@ describe("SlaBondManager invariants: bond solvency under random sequences", func
           }
           expect(b.locked, `${where}: locked = sum of open locks`).to.equal(locks);
           expect(deposited.get(p.address), `${where}: bond conservation`).to.equal(withdrawn.get(p.address)! + paidOut.get(p.address)! + b.total);
+          expect(paidByEvents.get(p.address), `${where}: bond credits and penalties = their events`).to.equal(paidOut.get(p.address));
         }
         for (const client of clients) owed += await sla.balanceOf(client.address);
         expect(await sla.liabilities(), `${where}: liabilities`).to.equal(owed);
         expect(await c.stablecoin.balanceOf(slaAddress), `${where}: solvency`).to.equal(owed);
+        // The market: what its leases hold, its credited balances and its fees, to the unit.
+        let marketOwed = await market.collectedFees();
+        for (const a of [...clients, ...providers]) marketOwed += await market.balanceOf(a.address);
+        for (const t of leases) {
+          const held = await heldBy(t.id);
+          marketOwed += held;
+          const l = await market.getLease(t.id);
+          expect(l.streamCredited, `${where}: lease ${t.id} stream credit = its event`).to.equal(t.fromStream);
+          expect(t.funded, `${where}: lease ${t.id} funded = released + refunds + stream credit + held`).to.equal(
+            l.released + t.refunds + l.streamCredited + held,
+          );
+        }
+        expect(await c.stablecoin.balanceOf(marketAddress), `${where}: market solvency`).to.equal(marketOwed);
       };
 
       await check(0, "setup");
       for (let step = 1; step <= 100; step++) {
-        const action = rand(9);
+        const action = rand(10);
         const p = providers[rand(providers.length)];
         let name = "tick";
         if (action === 0) {
@@ -155,7 +194,7 @@ describe("SlaBondManager invariants: bond solvency under random sequences", func
           if (lock <= free) {
             await tx;
             done.leases++;
-            leases.push({ id: await market.leaseCount(), provider: p, client, closed: false });
+            leases.push({ id: await market.leaseCount(), provider: p, client, closed: false, funded: PRICE * hours, refunds: 0n, fromStream: 0n });
           } else {
             await expect(tx).to.be.revertedWithCustomError(sla, "SlaBondManagerInsufficientFreeBond").withArgs(p.address, free, lock);
             done.refused++;
@@ -168,7 +207,10 @@ describe("SlaBondManager invariants: bond solvency under random sequences", func
           if (open.length > 0) {
             const t = open[rand(open.length)];
             const before = (await sla.bondOf(t.provider.address)).total;
-            await market.connect(t.provider).quit(t.id);
+            for (const e of await marketEvents(market.connect(t.provider).quit(t.id))) {
+              if (e.name === "LeaseQuit") t.refunds += e.args.refund;
+              if (e.name === "ExitPenalized") paidByEvents.set(t.provider.address, paidByEvents.get(t.provider.address)! + e.args.penalty);
+            }
             done.quits++;
             paidOut.set(t.provider.address, paidOut.get(t.provider.address)! + before - (await sla.bondOf(t.provider.address)).total);
           }
@@ -185,6 +227,7 @@ describe("SlaBondManager invariants: bond solvency under random sequences", func
             for (let e = first; e < end; e++) if (!trees.has(e) && e >= current - LATE) ready = false;
             if (!ready) continue;
             const before = (await sla.bondOf(t.provider.address)).total;
+            const heldBefore = await heldBy(t.id);
             if (rand(3) === 0 && now >= (await sla.releasableAt(t.id))) {
               await sla.release(t.id);
               done.released++;
@@ -196,7 +239,17 @@ describe("SlaBondManager invariants: bond solvency under random sequences", func
                 if (leaf === undefined || tree === undefined || leaf.kind !== "uptime") continue;
                 proofs.push({ epoch: e, secondsUp: leaf.secondsUp, secondsObserved: leaf.secondsObserved, proof: tree.proof(leaf) });
               }
-              await sla.connect(c.stranger).settle(t.id, proofs);
+              for (const e of await marketEvents(sla.connect(c.stranger).settle(t.id, proofs))) {
+                if (e.name !== "SlaSettled") continue;
+                // The stream pays first, at most what the lease held; the bond the rest, at most the lock.
+                expect(e.args.fromStream <= heldBefore, "stream part <= held").to.equal(true);
+                if (e.args.fromStream < heldBefore) expect(e.args.fromBond, "stream first").to.equal(0n);
+                expect(e.args.fromBond <= e.args.lock, "bond part <= lock").to.equal(true);
+                t.fromStream += e.args.fromStream;
+                done.fromStream += e.args.fromStream;
+                done.credited += e.args.fromStream;
+                paidByEvents.set(t.provider.address, paidByEvents.get(t.provider.address)! + e.args.fromBond);
+              }
               done.settled++;
             }
             t.closed = true;
@@ -208,6 +261,26 @@ describe("SlaBondManager invariants: bond solvency under random sequences", func
           name = "withdraw";
           const client = clients[rand(clients.length)];
           if ((await sla.balanceOf(client.address)) > 0n) await sla.connect(client).withdraw();
+          if ((await market.balanceOf(client.address)) > 0n) await market.connect(client).withdrawBalance();
+        } else if (action === 7) {
+          name = "withdrawAccrued";
+          // The provider takes each of its leases' streams up to the oracle's covered time, never more.
+          for (const t of leases.filter((x) => x.provider === p)) {
+            await time.increase(1);
+            const l = await market.getLease(t.id);
+            const covered = await c.oracleHub.coveredUntil();
+            const nowT = BigInt(await time.latest()) + 1n;
+            let until = nowT < l.end ? nowT : l.end;
+            if (covered < until) until = covered > l.start ? covered : l.start;
+            const expected = (l.pricePerGpuHour * l.gpuCount * (until - l.start)) / 3_600n - l.released - l.streamCredited;
+            await time.setNextBlockTimestamp(nowT);
+            if (expected === 0n) {
+              await expect(market.connect(p).withdrawAccrued(t.id)).to.be.revertedWithCustomError(market, "JobMarketNothingToWithdraw").withArgs(t.id);
+            } else {
+              await expect(market.connect(p).withdrawAccrued(t.id)).to.emit(market, "PaymentReleased").withArgs(t.id, p.address, expected, (expected * 100n + 9_999n) / 10_000n);
+              done.withdrawals++;
+            }
+          }
         } else {
           await tick();
           if (rand(3) === 0) await time.increase(Number(LATE * EPOCH));
@@ -218,6 +291,8 @@ describe("SlaBondManager invariants: bond solvency under random sequences", func
       expect(done.leases).to.be.greaterThan(5);
       expect(done.settled + done.released).to.be.greaterThan(2);
       expect(done.credited).to.be.greaterThan(0n);
+      expect(done.fromStream).to.be.greaterThan(0n);
+      expect(done.withdrawals).to.be.greaterThan(2);
     });
   }
 });

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {IOracleHub} from "./IOracleHub.sol";
+
 /// @title IJobMarket
 /// @notice GPU leases with escrow: direct orders against published offers and reverse-auction open orders; payment
 /// streams per second to the provider; batch jobs hold payment until their result is final.
@@ -9,6 +11,13 @@ pragma solidity ^0.8.24;
 /// derived from the lease's own fields, so cancel, quit, extend and result submission only move `end`, and the
 /// difference is refunded or topped up. Outflows a third party triggers are pull payments (credited to
 /// `balanceOf`, withdrawn by the owner).
+///
+/// SLA leases (a lease awarded with an SLA bond, `slaBondPercent != 0`) hold their stream until the oracle has
+/// covered it (DESIGN "Who pays SLA credits"): the provider withdraws only the time before `OracleHub.coveredUntil()`
+/// (epochs reported, or too old to be reported, so a silent oracle never locks the pay). `close` pays what is
+/// withdrawable then and leaves the tail in the lease, where `withdrawAccrued` still reaches it as it is covered. The
+/// SlaBondManager's settlement takes the client's credit from what the lease still holds first (`payStreamCredit`),
+/// then from the bond. Per lease: value at award + top-ups = released + refunds + streamCredited + still held.
 interface IJobMarket {
     /// @notice Lease: interactive, paid as it streams. Batch: paid once its result is final.
     enum JobKind {
@@ -16,7 +25,8 @@ interface IJobMarket {
         Batch
     }
 
-    /// @notice Active streams (or waits for a result); Disputed is frozen until resolved; Closed is settled.
+    /// @notice Active streams (or waits for a result); Disputed is frozen until resolved; Closed is settled (an SLA
+    /// lease may still hold its uncovered tail, see the contract's notice).
     enum LeaseStatus {
         None,
         Active,
@@ -50,6 +60,8 @@ interface IJobMarket {
     /// @param slaTier The SLA tier the lease was awarded under (the client's tier in the SlaBondManager).
     /// @param slaBondPercent Its bond lock in percent of the lease value (0: no SLA bond, e.g. a batch job).
     /// @param released Paid out to the provider so far, fee included.
+    /// @param streamCredited Taken from the held stream by the SLA credit and credited to the client.
+    /// @param slaSettled The SlaBondManager settled the lease's SLA (its credit is paid, once).
     struct Lease {
         address client;
         uint40 start;
@@ -65,6 +77,8 @@ interface IJobMarket {
         uint8 slaTier;
         uint8 slaBondPercent;
         uint128 released;
+        uint120 streamCredited;
+        bool slaSettled;
     }
 
     /// @notice A batch job's result.
@@ -148,6 +162,10 @@ interface IJobMarket {
     error JobMarketOrderHasBids(uint256 orderId);
     error JobMarketNoBalance(address account);
     error JobMarketSlaBondManagerAlreadySet(address current);
+    /// @notice Only the wired SlaBondManager pays a credit from a lease's stream.
+    error JobMarketNotSlaBondManager(address caller);
+    /// @notice The lease's SLA credit was already paid.
+    error JobMarketSlaAlreadySettled(uint256 leaseId);
 
     // --- events ---
 
@@ -214,7 +232,8 @@ interface IJobMarket {
     ) external returns (uint256 leaseId);
 
     /// @notice Pays the provider what has streamed and not been released (a batch job's only once its result is
-    /// final), minus the fee, to its payout address. The provider only.
+    /// final; an SLA lease's only up to `OracleHub.coveredUntil()`), minus the fee, to its payout address. Works on an
+    /// active lease, and on a closed SLA lease for the tail `close` left held. The provider only.
     function withdrawAccrued(uint256 leaseId) external returns (uint256 net);
 
     /// @notice Extends an active lease by `extraDuration`, paying for it now. The client only.
@@ -227,7 +246,8 @@ interface IJobMarket {
     function quit(uint256 leaseId) external;
 
     /// @notice After the end (and a batch job's challenge window), settles: the provider is credited what has
-    /// streamed and not been released, the client the rest. Anyone.
+    /// streamed and not been released (of an SLA lease, what is withdrawable: its uncovered tail stays held for the
+    /// SLA credit and `withdrawAccrued`), the client the rest of a batch job's escrow. Anyone.
     function close(uint256 leaseId) external;
 
     /// @notice A batch job's result, before the lease's end: streaming stops now, the unstreamed rest is credited to
@@ -242,6 +262,12 @@ interface IJobMarket {
     /// @notice Settles a disputed lease: `toProvider` to the provider (fee taken), the rest to the client.
     /// Dispute-resolver role (the DisputeManager).
     function resolveDispute(uint256 leaseId, uint256 toProvider) external;
+
+    /// @notice SLA settlement hook: pays up to `credit` of the lease's SLA credit from what the lease still holds
+    /// (no fee, no revenue) to the client's balance here, and marks its SLA settled. Returns the part paid; the
+    /// SlaBondManager takes the rest from the bond. The wired SlaBondManager only, once per lease, after the lease's
+    /// end (it checks the end; this market trusts it, as it trusts the manager's award hooks).
+    function payStreamCredit(uint256 leaseId, uint256 credit) external returns (uint256 fromStream);
 
     // --- open orders ---
 
@@ -295,12 +321,14 @@ interface IJobMarket {
     function leaseValue(uint256 leaseId) external view returns (uint256);
     /// @notice What has streamed so far.
     function accrued(uint256 leaseId) external view returns (uint256);
-    /// @notice What `withdrawAccrued` would release now (gross).
+    /// @notice What `withdrawAccrued` would release now (gross): 0 unless the lease is active, or closed with an SLA.
     function withdrawable(uint256 leaseId) external view returns (uint256);
     function balanceOf(address account) external view returns (uint256);
     function collectedFees() external view returns (uint256);
     function params() external view returns (Params memory);
     function leaseCount() external view returns (uint256);
     function slaBondManager() external view returns (address);
+    /// @notice The OracleHub whose covered time releases SLA leases' streams (immutable).
+    function ORACLE_HUB() external view returns (IOracleHub);
     function orderCount() external view returns (uint256);
 }

@@ -257,6 +257,12 @@ interface IOracleHub {
     function oldestAcceptedEpoch() external view returns (uint64);
     /// @notice The latest epoch with a report (0 when none; see `hasReport`).
     function lastReportedEpoch() external view returns (uint64);
+    /// @notice The end of the time the oracle has covered, as a timestamp: `max(lastReportedEpoch + 1,
+    /// oldestAcceptedEpoch) * EPOCH_LENGTH` (`oldestAcceptedEpoch * EPOCH_LENGTH` before any report). Every epoch
+    /// ending by then has its report, or can no longer get one (older than the late window), or is a hole below the
+    /// latest report that a late report may still fill. Never decreases. One read of the hub's state slot: the
+    /// JobMarket holds an SLA lease's stream from this time on.
+    function coveredUntil() external view returns (uint256);
     function hasReport(uint64 epoch) external view returns (bool);
     /// @notice The epoch's root (zero when unreported).
     function epochRoot(uint64 epoch) external view returns (bytes32);

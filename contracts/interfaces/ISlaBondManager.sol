@@ -4,9 +4,10 @@ pragma solidity ^0.8.24;
 /// @title ISlaBondManager
 /// @notice SLA bonds in the stablecoin and the credits they pay clients. Providers deposit bond; awarding a lease
 /// locks `bondPercent`% of the lease's value under the client's SLA tier; after the lease, anyone settles its SLA
-/// with Merkle proofs of its uptime leaves from OracleHub's epoch reports, and a breach credits the client's balance
-/// here from the locked bond. The rest of the lock unlocks, and a lock nobody settled unlocks after the lease's end
-/// plus the oracle's late-report window (one more epoch for the settlement to land).
+/// with Merkle proofs of its uptime leaves from OracleHub's epoch reports, and a breach credits the client: from the
+/// lease's held stream first (to the client's balance in the JobMarket), then from the locked bond (to the client's
+/// balance here). The rest of the lock unlocks, and a lock nobody settled unlocks after the lease's end plus the
+/// oracle's late-report window (one more epoch for the settlement to land).
 ///
 /// Judgement (DESIGN "What uptime means"): uptime = sum(secondsUp) / sum(secondsObserved) over the lease's whole
 /// term, epoch by epoch from the epoch of its start to the epoch of its last second. An epoch with no report is
@@ -15,10 +16,12 @@ pragma solidity ^0.8.24;
 /// the per-lease cursor only moves forward, so no leaf counts twice. A long lease may be settled in several calls.
 ///
 /// Credits: the tier's schedule (below target / below mid / below low) times the lease's charge, its value from
-/// start to end; paid from the locked bond and capped at the lock, so a settlement never reverts for lack of funds.
+/// start to end. DESIGN "Who pays SLA credits": the JobMarket holds an SLA lease's stream past the oracle's covered
+/// time (`OracleHub.coveredUntil`), so what the lease still holds pays first (`IJobMarket.payStreamCredit`, no fee and
+/// no revenue on it), then the lease's lock; the credit is capped at the two, so a settlement never reverts for lack
+/// of funds.
 /// A lease keeps the tier and bond percent it was awarded under (recorded in the JobMarket's lease); the schedule
 /// applied is the tier's at settlement (governance changes go through the timelock).
-/// The stream the JobMarket holds is not drawn on (see `SlaBondManager`).
 interface ISlaBondManager {
     /// @notice An SLA tier (one storage slot). Uptimes are in parts per million of the observed time.
     /// @param targetPpm The uptime target: strictly below it the client gets `creditBps` of the charge.
@@ -61,7 +64,10 @@ interface ISlaBondManager {
     /// @param secondsUp Sum of proven up seconds so far.
     /// @param secondsObserved Sum of proven observed seconds so far.
     /// @param started Some epochs were judged.
-    /// @param closed Settled or released: the lock is gone and the lease is never judged again.
+    /// @param closed Settled or released: the lock is gone and the lease is never judged again. (A settlement that
+    /// closes keeps this flag in the JobMarket's lease, `slaSettled`, and leaves the progress fields as its last
+    /// partial call wrote them, all 0 when it settled in one call: its `SlaSettled` event has the totals.
+    /// `getSettlement` reports `started` and `closed` from both.)
     struct Settlement {
         uint64 nextEpoch;
         uint64 secondsUp;
@@ -115,6 +121,8 @@ interface ISlaBondManager {
     /// @notice The unsettled lock cannot be released before the claim window ends.
     error SlaBondManagerClaimWindowOpen(uint256 leaseId, uint256 releasableAt);
     error SlaBondManagerFaultSinkAlreadySet(address sink);
+    /// @notice The JobMarket holds SLA streams against another OracleHub than the one given.
+    error SlaBondManagerHubMismatch(address marketHub, address oracleHub);
 
     // --- events ---
 
@@ -129,7 +137,9 @@ interface ISlaBondManager {
     );
     /// @notice A partial settlement judged epochs up to `nextEpoch - 1`.
     event SlaProgressed(uint256 indexed leaseId, uint64 nextEpoch, uint256 secondsUp, uint256 secondsObserved);
-    /// @notice A lease's SLA was settled: `credit` to the client from the bond, `lock - credit` unlocked.
+    /// @notice A lease's SLA was settled: the credit, `fromStream + fromBond`, went to the client: `fromStream` from the
+    /// lease's held stream (to its JobMarket balance), `fromBond` from the bond (to its balance here); `lock - fromBond`
+    /// unlocked.
     event SlaSettled(
         uint256 indexed leaseId,
         address indexed provider,
@@ -138,7 +148,8 @@ interface ISlaBondManager {
         uint256 secondsUp,
         uint256 secondsObserved,
         uint256 charge,
-        uint256 credit,
+        uint256 fromStream,
+        uint256 fromBond,
         uint256 lock
     );
     /// @notice An unsettled lock was released after its claim window.
@@ -165,7 +176,8 @@ interface ISlaBondManager {
     /// @notice The SLA tier the caller's future leases are awarded under (0, Standard, until set).
     function setClientTier(uint8 tier) external;
 
-    /// @notice Withdraws the caller's credited balance (SLA credits and exit penalties).
+    /// @notice Withdraws the caller's credited balance (SLA credits paid from bonds, and exit penalties; credits paid
+    /// from a lease's stream are in the client's JobMarket balance).
     function withdraw() external returns (uint256 amount);
 
     // --- settlement (anyone) ---
@@ -173,9 +185,10 @@ interface ISlaBondManager {
     /// @notice Judges the lease's epochs from its cursor on: each proof (strictly increasing epochs) proves one
     /// reported epoch; every epoch skipped between proofs must be unreported and past the late window. After the
     /// proofs, further such epochs are skipped (at most MAX_SKIPPED_EPOCHS per call). Once the lease has ended and
-    /// every epoch of its term is judged, it settles: the credit goes to the client's balance, the rest unlocks.
+    /// every epoch of its term is judged, it settles: the credit goes to the client, from the lease's held stream
+    /// first (its JobMarket balance), then from the lock (its balance here), capped at the two; the rest unlocks.
     /// @return closed Whether the lease was settled by this call.
-    /// @return credit The credit paid (0 unless `closed`).
+    /// @return credit The credit paid, both parts (0 unless `closed`).
     function settle(uint256 leaseId, UptimeProof[] calldata proofs) external returns (bool closed, uint256 credit);
 
     /// @notice Unlocks the bond of a lease nobody settled, once `releasableAt(leaseId)` has passed. Anyone.

@@ -44,6 +44,15 @@ contract FeeRouter is AccessManaged, IFeeRouter {
     }
 
     /// @inheritdoc IFeeRouter
+    function feeBpsFixedUntil() external view returns (uint16 feeBps, uint256 until) {
+        until = block.timestamp + CHANGE_DELAY;
+        uint256 pendingAt = _pendingEffectiveAt;
+        // A pending change may be applied from its effective time on (at once if that passed).
+        if (pendingAt != 0 && pendingAt < until) until = pendingAt < block.timestamp ? block.timestamp : pendingAt;
+        return (_config.feeBps, until);
+    }
+
+    /// @inheritdoc IFeeRouter
     function distribute(address token) external returns (uint256 toBuyback, uint256 toTreasury) {
         uint256 balance = IERC20(token).balanceOf(address(this));
         // The buyback's share rounds down; the treasury takes the remainder, so nothing is left behind.

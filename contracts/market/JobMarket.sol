@@ -9,6 +9,7 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IFeeRouter} from "../interfaces/IFeeRouter.sol";
 import {IJobMarket} from "../interfaces/IJobMarket.sol";
+import {IOracleHub} from "../interfaces/IOracleHub.sol";
 import {IProviderRegistry} from "../interfaces/IProviderRegistry.sol";
 import {IRevenueRecorder} from "../interfaces/IRevenueRecorder.sol";
 import {ISlaBondManager} from "../interfaces/ISlaBondManager.sol";
@@ -24,9 +25,16 @@ import {LeaseMath} from "../libraries/LeaseMath.sol";
 /// - The AccessManager maps `dispute` and `resolveDispute` to the dispute-resolver role (the DisputeManager), setters to governance and
 ///   `pause`/`unpause` to the guardian. The registry (`setJobMarket`), and through it the vault, and the revenue
 ///   recorder (`wireRecorders`) accept this contract's hook calls, wired once at deployment.
-/// Invariant (DESIGN.md 1, 2): the asset held >= sum over open leases of (value - released) + open orders' escrow
-/// and deposits + credited balances + collected fees; per lease, value at award + top-ups = released + refunds +
-/// still held.
+/// - The FeeRouter's `feeBpsFixedUntil` is a time before which its rate cannot change: the rate is cached until
+///   then, so every release pays the router's current rate.
+/// - The OracleHub's epochs are absolute (`timestamp / EPOCH_LENGTH`), as the SlaBondManager judges a lease's, and
+///   its `coveredUntil` never decreases; the SlaBondManager calls `payStreamCredit` once per lease, after its end.
+/// Who pays SLA credits (DESIGN Hardening): an SLA lease's stream is withdrawable only up to the oracle's covered
+/// time, so the uncovered tail stays here for the credit; the tail a closed lease still holds is released by
+/// `withdrawAccrued` once covered (at the latest the late window after the lease's end), so nothing is stuck.
+/// Invariant (DESIGN.md 1, 2): the asset held >= sum over leases of (value - released - streamCredited) + open orders'
+/// escrow and deposits + credited balances + collected fees; per lease, value at award + top-ups = released +
+/// refunds + streamCredited + still held.
 contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMarket {
     using SafeERC20 for IERC20;
 
@@ -48,18 +56,29 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
     IStakingVault public immutable VAULT;
     IFeeRouter public immutable FEE_ROUTER;
     IRevenueRecorder public immutable REVENUE;
+    /// @inheritdoc IJobMarket
+    IOracleHub public immutable ORACLE_HUB;
 
     Params private _params;
     /// @dev One slot: the award reads the SLA bond manager where it counts the lease.
     uint96 private _leaseCount;
     ISlaBondManager private _sla;
     uint256 private _orderCount;
-    uint256 private _collectedFees;
+    /// @dev One slot, read and written by every release: the fees collected, and the FeeRouter's rate cached until
+    /// the router says it may change (`feeBpsFixedUntil`), so a release reads the router only when that time passed.
+    FeeState private _fees;
     mapping(uint256 leaseId => Lease) private _leases;
     mapping(uint256 leaseId => Result) private _results;
     mapping(uint256 orderId => Order) private _orders;
     mapping(uint256 orderId => uint256) private _orderBidDeposit;
     mapping(address account => uint256) private _balances;
+
+    /// @dev See `_fees`.
+    struct FeeState {
+        uint128 collected;
+        uint16 feeBps;
+        uint40 fixedUntil;
+    }
 
     /// @notice The contracts this market calls, fixed at deployment.
     struct Wiring {
@@ -68,6 +87,7 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         IStakingVault vault;
         IFeeRouter feeRouter;
         IRevenueRecorder revenue;
+        IOracleHub oracleHub;
     }
 
     constructor(address authority, Wiring memory wiring, Params memory initialParams) AccessManaged(authority) {
@@ -76,11 +96,13 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         require(address(wiring.vault) != address(0), JobMarketZeroAddress("vault"));
         require(address(wiring.feeRouter) != address(0), JobMarketZeroAddress("feeRouter"));
         require(address(wiring.revenue) != address(0), JobMarketZeroAddress("revenue"));
+        require(address(wiring.oracleHub) != address(0), JobMarketZeroAddress("oracleHub"));
         ASSET = wiring.asset;
         REGISTRY = wiring.registry;
         VAULT = wiring.vault;
         FEE_ROUTER = wiring.feeRouter;
         REVENUE = wiring.revenue;
+        ORACLE_HUB = wiring.oracleHub;
         _setParams(initialParams);
     }
 
@@ -116,7 +138,7 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
     function withdrawAccrued(uint256 leaseId) external nonReentrant returns (uint256 net) {
         Lease storage lease = _leases[leaseId];
         require(msg.sender == lease.provider, JobMarketNotProvider(leaseId, msg.sender));
-        require(lease.status == LeaseStatus.Active, JobMarketInvalidLeaseStatus(leaseId, lease.status));
+        require(_streams(lease), JobMarketInvalidLeaseStatus(leaseId, lease.status));
         uint256 gross = _withdrawable(leaseId, lease);
         require(gross > 0, JobMarketNothingToWithdraw(leaseId));
         lease.released += uint128(gross);
@@ -187,17 +209,25 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         Lease storage lease = _leases[leaseId];
         require(lease.status == LeaseStatus.Active, JobMarketInvalidLeaseStatus(leaseId, lease.status));
         require(block.timestamp >= lease.end, JobMarketLeaseNotEnded(leaseId, lease.end));
-        uint256 held = _value(lease, lease.end) - lease.released;
-        uint256 pay = held;
+        uint256 refund;
+        uint256 pay;
         if (lease.kind == JobKind.Batch) {
+            // A batch job carries no SLA: its escrow is value - released.
+            uint256 held = _value(lease, lease.end) - lease.released;
             uint40 challengeEndsAt = _results[leaseId].challengeEndsAt;
             // No result by the end: the provider earned nothing and the client gets everything back.
-            if (challengeEndsAt == 0) pay = 0;
-            else require(block.timestamp >= challengeEndsAt, JobMarketChallengeWindowOpen(leaseId, challengeEndsAt));
+            if (challengeEndsAt != 0) {
+                require(block.timestamp >= challengeEndsAt, JobMarketChallengeWindowOpen(leaseId, challengeEndsAt));
+                pay = held;
+            }
+            refund = held - pay;
+        } else {
+            // Everything streamed (now >= end); an SLA lease's uncovered tail stays held (see the contract notice).
+            pay = _withdrawable(leaseId, lease);
         }
         lease.status = LeaseStatus.Closed;
         _releaseCapacity(lease);
-        _settle(leaseId, lease, pay, held - pay);
+        _settle(leaseId, lease, pay, refund);
     }
 
     /// @inheritdoc IJobMarket
@@ -242,6 +272,22 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         lease.status = LeaseStatus.Closed;
         _settle(leaseId, lease, toProvider, held - toProvider);
         emit DisputeResolved(leaseId, toProvider, held - toProvider);
+    }
+
+    /// @inheritdoc IJobMarket
+    /// @dev No external call and only this lease's fields and the client's balance change, so it needs no reentrancy
+    /// guard: a call from inside another entry point's token transfer finds that entry point's effects done.
+    function payStreamCredit(uint256 leaseId, uint256 credit) external returns (uint256 fromStream) {
+        require(msg.sender == address(_sla), JobMarketNotSlaBondManager(msg.sender));
+        Lease storage lease = _leases[leaseId];
+        require(!lease.slaSettled, JobMarketSlaAlreadySettled(leaseId));
+        // Everything the lease still holds (its stream credit is 0 until now): after its end nothing more streams
+        // or is refunded.
+        fromStream = Math.min(credit, _value(lease, lease.end) - lease.released);
+        // fromStream <= the lease's value < 2^120 (price < 2^40, gpus < 2^16, duration < 2^25 seconds).
+        lease.streamCredited = uint120(fromStream);
+        lease.slaSettled = true;
+        _credit(lease.client, fromStream);
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -392,8 +438,8 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
 
     /// @inheritdoc IJobMarket
     function sweepFees() external nonReentrant returns (uint256 amount) {
-        amount = _collectedFees;
-        _collectedFees = 0;
+        amount = _fees.collected;
+        _fees.collected = 0;
         if (amount > 0) ASSET.safeTransfer(address(FEE_ROUTER), amount);
         emit FeesSwept(amount);
     }
@@ -455,7 +501,7 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
     /// @inheritdoc IJobMarket
     function withdrawable(uint256 leaseId) external view returns (uint256) {
         Lease storage lease = _leases[leaseId];
-        return lease.status == LeaseStatus.Active ? _withdrawable(leaseId, lease) : 0;
+        return _streams(lease) ? _withdrawable(leaseId, lease) : 0;
     }
 
     /// @inheritdoc IJobMarket
@@ -465,7 +511,7 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
 
     /// @inheritdoc IJobMarket
     function collectedFees() external view returns (uint256) {
-        return _collectedFees;
+        return _fees.collected;
     }
 
     /// @inheritdoc IJobMarket
@@ -553,7 +599,9 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
             modelClassIndex: mc.index,
             slaTier: uint8(sla >> 8),
             slaBondPercent: uint8(sla),
-            released: 0
+            released: 0,
+            streamCredited: 0,
+            slaSettled: false
         });
         emit LeaseCreated(leaseId, client, provider, modelClass, gpuCount, price, block.timestamp, end, kind, orderId);
     }
@@ -570,8 +618,18 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
 
     /// @dev Takes the protocol fee from a release and records the provider's revenue; returns the net amount.
     function _release(uint256 leaseId, address provider, uint256 gross) private returns (uint256 net) {
-        uint256 fee = FEE_ROUTER.feeFor(gross);
-        _collectedFees += fee;
+        FeeState memory f = _fees;
+        if (block.timestamp >= f.fixedUntil) {
+            (uint16 bps, uint256 until) = FEE_ROUTER.feeBpsFixedUntil();
+            // until <= now + the router's 30-day maximum delay < 2^40.
+            (f.feeBps, f.fixedUntil) = (bps, uint40(until));
+        }
+        // The router's rounding (FeeRouter.feeFor): up, so splitting a release never avoids the fee. The rate is the
+        // router's own (cached only while it cannot change).
+        uint256 fee = Math.mulDiv(gross, f.feeBps, _MAX_BPS, Math.Rounding.Ceil);
+        // Fees are below the asset's supply (< 2^128 for any real stablecoin).
+        f.collected += uint128(fee);
+        _fees = f;
         REVENUE.recordRevenue(provider, gross, fee);
         emit PaymentReleased(leaseId, provider, gross, fee);
         return gross - fee;
@@ -594,12 +652,25 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         emit BalanceCredited(account, amount);
     }
 
+    /// @dev Whether the lease may still pay out its stream: an active lease, or a closed SLA lease's held tail (a
+    /// closed batch job or no-SLA lease paid or refunded everything at close or resolution).
+    function _streams(Lease storage lease) private view returns (bool) {
+        LeaseStatus status = lease.status;
+        return status == LeaseStatus.Active || (status == LeaseStatus.Closed && lease.slaBondPercent != 0);
+    }
+
+    /// @dev Streamed, covered (an SLA lease: before the oracle's covered time) and not yet released or credited.
+    /// Never negative: `released` was taken up to an earlier, not later, point (now, the end and the covered time only
+    /// grow, and cancel and quit move the end to now or later), and `streamCredited` only after the end is covered.
     function _withdrawable(uint256 leaseId, Lease storage lease) private view returns (uint256) {
+        uint256 until = Math.min(block.timestamp, lease.end);
         if (lease.kind == JobKind.Batch) {
             uint40 challengeEndsAt = _results[leaseId].challengeEndsAt;
             if (challengeEndsAt == 0 || block.timestamp < challengeEndsAt) return 0;
+        } else if (lease.slaBondPercent != 0) {
+            until = Math.max(Math.min(until, ORACLE_HUB.coveredUntil()), lease.start);
         }
-        return _value(lease, Math.min(block.timestamp, lease.end)) - lease.released;
+        return _value(lease, until) - lease.released - lease.streamCredited;
     }
 
     function _value(Lease storage lease, uint256 until) private view returns (uint256) {

@@ -258,6 +258,14 @@ contract OracleHub is AccessManaged, EIP712, IOracleHub {
     }
 
     /// @inheritdoc IOracleHub
+    function coveredUntil() external view returns (uint256) {
+        uint256 reported = _state.lastReportedPlusOne;
+        uint256 oldest = _oldestAccepted(currentEpoch());
+        // Epochs are below 2^64 and EPOCH_LENGTH at most 30 days: the product fits easily.
+        return (reported > oldest ? reported : oldest) * EPOCH_LENGTH;
+    }
+
+    /// @inheritdoc IOracleHub
     function hasReport(uint64 epoch) external view returns (bool) {
         return _roots[epoch] != 0;
     }

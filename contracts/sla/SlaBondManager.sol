@@ -27,12 +27,16 @@ import {SlaMath} from "../libraries/SlaMath.sol";
 ///   leaf cannot be settled past, and the lock is then only released after the claim window, without credit.
 /// - OracleHub's EPOCH_LENGTH and LATE_WINDOW_EPOCHS are immutable there, so they are copied here once.
 /// - The AccessManager maps `setTier`, `setParams` and `setFaultSink` to governance.
-/// Who pays: the credit comes from the locked bond only. DESIGN's "held stream first" needs the JobMarket to hold
-/// the stream past the last reported epoch until settlement; the market releases it at close today, so the bond is
-/// the one source, and its lock is sized to the tier's worst credit it should back.
+/// - The JobMarket reads the same OracleHub (checked at deployment) to hold an SLA lease's stream from the hub's
+///   covered time on, and its `payStreamCredit` pays from what the lease still holds and marks the lease's SLA settled
+///   (the once-only flag of a settlement that closes, kept in the lease's own slot).
+/// Who pays (DESIGN "Who pays SLA credits"): the credit comes from the lease's held stream first (paid by the market
+/// to the client's balance there), then from the lease's lock (to the client's balance here), capped at the sum, so a
+/// settlement never reverts for lack of funds. The early-exit penalty comes only from the lock of the unserved part,
+/// so the lock that backs the served part's credit is drawn on by credits first.
 /// Invariant (DESIGN.md 1, 2): asset held >= liabilities = sum of bond totals + sum of balances; per provider,
 /// locked <= total and locked = sum over its open leases of lockOf(bondPercent, value); deposited = withdrawn +
-/// credits + penalties + total.
+/// credits from the bond + penalties + total.
 contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondManager {
     using SafeERC20 for IERC20;
 
@@ -61,10 +65,23 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
         uint256 skipped;
     }
 
+    /// @dev A tier as stored (one slot): its fields and, mirrored from `_params`, the breach fault threshold, so a
+    /// settlement reads the schedule and the threshold in one slot.
+    struct StoredTier {
+        uint32 targetPpm;
+        uint32 midPpm;
+        uint32 lowPpm;
+        uint16 creditBps;
+        uint16 midCreditBps;
+        uint16 lowCreditBps;
+        uint8 bondPercent;
+        uint16 breachFaultThreshold;
+    }
+
     Params private _params;
     ISlaFaultSink private _faultSink;
     uint256 private _liabilities;
-    mapping(uint8 tier => Tier) private _tiers;
+    mapping(uint8 tier => StoredTier) private _tiers;
     mapping(address client => uint8) private _clientTiers;
     mapping(address provider => Bond) private _bonds;
     mapping(address account => uint256) private _balances;
@@ -82,6 +99,8 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
         require(address(asset) != address(0), SlaBondManagerZeroAddress("asset"));
         require(address(jobMarket) != address(0), SlaBondManagerZeroAddress("jobMarket"));
         require(address(oracleHub) != address(0), SlaBondManagerZeroAddress("oracleHub"));
+        address marketHub = address(jobMarket.ORACLE_HUB());
+        require(marketHub == address(oracleHub), SlaBondManagerHubMismatch(marketHub, address(oracleHub)));
         require(tiers.length > 0 && tiers.length <= MAX_TIERS, SlaBondManagerParameterOutOfBounds("tiers", tiers.length, 1, MAX_TIERS));
         ASSET = asset;
         JOB_MARKET = jobMarket;
@@ -159,7 +178,7 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
     {
         IJobMarket.Lease memory lease = _slaLease(leaseId);
         Settlement memory s = _settlements[leaseId];
-        require(!s.closed, SlaBondManagerAlreadyClosed(leaseId));
+        require(!s.closed && !lease.slaSettled, SlaBondManagerAlreadyClosed(leaseId));
         uint256 epochLength = EPOCH_LENGTH;
         // The lease's epochs: [start / L, ceil(end / L)); the last one holds its last second.
         Walk memory w = Walk({
@@ -179,14 +198,14 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
             ++w.next;
             ++w.skipped;
         }
-        s.nextEpoch = w.next;
-        s.started = true;
         if (block.timestamp >= lease.end && w.next >= w.endEpoch) {
-            s.closed = true;
-            _settlements[leaseId] = s;
+            // The market's hook marks the lease's SLA settled (the once-only flag), so the progress slot is left as
+            // it was: a lease settled in one call never writes it.
             credit = _close(leaseId, lease, s.secondsUp, s.secondsObserved);
             return (true, credit);
         }
+        s.nextEpoch = w.next;
+        s.started = true;
         _settlements[leaseId] = s;
         emit SlaProgressed(leaseId, w.next, s.secondsUp, s.secondsObserved);
     }
@@ -195,7 +214,7 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
     function release(uint256 leaseId) external nonReentrant returns (uint256 lock) {
         IJobMarket.Lease memory lease = _slaLease(leaseId);
         Settlement storage s = _settlements[leaseId];
-        require(!s.closed, SlaBondManagerAlreadyClosed(leaseId));
+        require(!s.closed && !lease.slaSettled, SlaBondManagerAlreadyClosed(leaseId));
         uint256 at = _releasableAt(lease.end);
         require(block.timestamp >= at, SlaBondManagerClaimWindowOpen(leaseId, at));
         s.closed = true;
@@ -301,7 +320,7 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
 
     /// @inheritdoc ISlaBondManager
     function getTier(uint8 tier) external view returns (Tier memory) {
-        return _tiers[tier];
+        return _tierOf(_tiers[tier]);
     }
 
     /// @inheritdoc ISlaBondManager
@@ -326,8 +345,10 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
     }
 
     /// @inheritdoc ISlaBondManager
-    function getSettlement(uint256 leaseId) external view returns (Settlement memory) {
-        return _settlements[leaseId];
+    function getSettlement(uint256 leaseId) external view returns (Settlement memory s) {
+        s = _settlements[leaseId];
+        // A settlement that closed in its last call left its flag in the lease (see `settle`).
+        if (!s.closed && JOB_MARKET.getLease(leaseId).slaSettled) (s.started, s.closed) = (true, true);
     }
 
     /// @inheritdoc ISlaBondManager
@@ -386,41 +407,74 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
         w.next = epoch + 1;
     }
 
-    /// @dev Pays the credit from the lease's lock, unlocks the rest, and counts a breach.
+    /// @dev Pays the credit from the lease's held stream (the market's hook, which also marks the SLA settled), the
+    /// rest from the lease's lock, unlocks what is left of the lock, and counts a breach.
     function _close(uint256 leaseId, IJobMarket.Lease memory lease, uint256 up, uint256 observed)
         private
         returns (uint256 credit)
     {
         uint256 charge = _value(lease);
         uint256 lock = SlaMath.lockOf(lease.slaBondPercent, charge);
-        uint256 bps = SlaMath.creditBps(_tiers[lease.slaTier], up, observed);
-        // Capped at the lock, so settlement never reverts for lack of bond.
-        credit = Math.min(SlaMath.credit(charge, bps), lock);
-        Bond memory bond = _bonds[lease.provider];
-        // lock is part of locked, credit <= lock <= total.
+        StoredTier memory stored = _tiers[lease.slaTier];
+        uint256 bps = SlaMath.creditBps(_tierOf(stored), up, observed);
+        credit = SlaMath.credit(charge, bps);
+        // The stream first: the market pays at most what the lease holds and returns it.
+        uint256 fromStream = JOB_MARKET.payStreamCredit(leaseId, credit);
+        // Then the bond, capped at the lock, so settlement never reverts for lack of funds.
+        uint256 fromBond = Math.min(credit - fromStream, lock);
+        (bool fault, address sink) =
+            _debit(lease.provider, lock, fromBond, observed != 0, bps != 0, stored.breachFaultThreshold);
+        _credit(lease.client, fromBond);
+        _emitSettled(leaseId, lease, up, observed, charge, fromStream, fromBond, lock);
+        if (fault) _raiseFault(lease.provider, leaseId, sink);
+        return fromStream + fromBond;
+    }
+
+    /// @dev Repeated breaches: the event, and the fault with the sink if one is wired. Effects are done by then; the
+    /// sink is the governance-wired SlashingManager.
+    function _raiseFault(address provider, uint256 leaseId, address sink) private {
+        uint256 breaches = _params.breachFaultThreshold;
+        emit RepeatedBreaches(provider, breaches, leaseId, sink);
+        if (sink != address(0)) ISlaFaultSink(sink).onRepeatedBreaches(provider, breaches, leaseId);
+    }
+
+    /// @dev Unlocks the lease's `lock`, takes `fromBond` from the bond, and counts the settlement in the breach
+    /// streak: returns whether the streak raised a fault, and the sink to raise it with.
+    function _debit(address provider, uint256 lock, uint256 fromBond, bool observed, bool breached, uint256 threshold)
+        private
+        returns (bool fault, address sink)
+    {
+        Bond memory bond = _bonds[provider];
+        // lock is part of locked, fromBond <= lock <= total.
         bond.locked -= uint112(lock);
-        bond.total -= uint112(credit);
-        address sink;
-        bool fault;
+        bond.total -= uint112(fromBond);
         // Nothing observed (every epoch silent) is neither a breach nor a met SLA: the streak stays.
-        if (observed != 0) {
-            if (bps == 0) {
+        if (observed) {
+            if (!breached) {
                 bond.breachStreak = 0;
-            } else if (++bond.breachStreak >= _params.breachFaultThreshold) {
+            } else if (++bond.breachStreak >= threshold) {
                 fault = true;
                 sink = address(_faultSink);
                 bond.breachStreak = 0;
             }
         }
-        _bonds[lease.provider] = bond;
-        _credit(lease.client, credit);
-        emit SlaSettled(leaseId, lease.provider, lease.client, lease.slaTier, up, observed, charge, credit, lock);
-        if (fault) {
-            uint256 breaches = _params.breachFaultThreshold;
-            emit RepeatedBreaches(lease.provider, breaches, leaseId, sink);
-            // Effects are done; the sink is the governance-wired SlashingManager.
-            if (sink != address(0)) ISlaFaultSink(sink).onRepeatedBreaches(lease.provider, breaches, leaseId);
-        }
+        _bonds[provider] = bond;
+    }
+
+    /// @dev Its own frame, for the stack: the settlement's event with both parts of the credit.
+    function _emitSettled(
+        uint256 leaseId,
+        IJobMarket.Lease memory lease,
+        uint256 up,
+        uint256 observed,
+        uint256 charge,
+        uint256 fromStream,
+        uint256 fromBond,
+        uint256 lock
+    ) private {
+        emit SlaSettled(
+            leaseId, lease.provider, lease.client, lease.slaTier, up, observed, charge, fromStream, fromBond, lock
+        );
     }
 
     /// @dev The lease, if it carries an SLA bond (a lease, not a batch job, awarded while this contract was wired).
@@ -459,8 +513,20 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
         emit BalanceCredited(account, amount);
     }
 
+    function _tierOf(StoredTier memory t) private pure returns (Tier memory) {
+        return Tier({
+            targetPpm: t.targetPpm,
+            midPpm: t.midPpm,
+            lowPpm: t.lowPpm,
+            creditBps: t.creditBps,
+            midCreditBps: t.midCreditBps,
+            lowCreditBps: t.lowCreditBps,
+            bondPercent: t.bondPercent
+        });
+    }
+
     function _requireTier(uint8 tier) private view returns (Tier memory config) {
-        config = _tiers[tier];
+        config = _tierOf(_tiers[tier]);
         require(tier < MAX_TIERS && config.bondPercent != 0, SlaBondManagerUnknownTier(tier));
     }
 
@@ -472,7 +538,16 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
         _checkBounds("midCreditBps", t.midCreditBps, t.creditBps, SlaMath.MAX_BPS);
         _checkBounds("lowCreditBps", t.lowCreditBps, t.midCreditBps, SlaMath.MAX_BPS);
         _checkBounds("bondPercent", t.bondPercent, 1, 100);
-        _tiers[tier] = t;
+        _tiers[tier] = StoredTier({
+            targetPpm: t.targetPpm,
+            midPpm: t.midPpm,
+            lowPpm: t.lowPpm,
+            creditBps: t.creditBps,
+            midCreditBps: t.midCreditBps,
+            lowCreditBps: t.lowCreditBps,
+            bondPercent: t.bondPercent,
+            breachFaultThreshold: _params.breachFaultThreshold
+        });
         emit TierSet(tier, t);
     }
 
@@ -480,6 +555,11 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
         _checkBounds("exitPenaltyBps", p.exitPenaltyBps, 0, MAX_EXIT_PENALTY_BPS);
         _checkBounds("breachFaultThreshold", p.breachFaultThreshold, 1, MAX_BREACH_FAULT_THRESHOLD);
         _params = p;
+        // Mirror the threshold into every set tier's slot (MAX_TIERS slots at most: bounded).
+        for (uint8 i; i < MAX_TIERS; ++i) {
+            StoredTier storage t = _tiers[i];
+            if (t.bondPercent != 0) t.breachFaultThreshold = p.breachFaultThreshold;
+        }
         emit ParamsSet(p);
     }
 

@@ -3,11 +3,11 @@
  * stablecoin) or `CinderPublic.ts` (any EVM network, with the settlement asset from parameters).
  *
  * Order: AccessManager (deployer as temporary admin) -> CNDR -> Timelock -> Governor -> ProviderRegistry ->
- * StakingVault -> the DEX (from the caller) and the BuybackBurner -> EmissionController, FeeRouter, JobMarket,
- * PaymentChannels -> OracleHub (the attestor: it writes oracle-signed GPU attestations into the registry) ->
- * SlaBondManager (reads the market's leases and the hub's roots) -> SlashingManager (holds SLASHER; the SLA bonds'
- * fault sink) -> DisputeManager (holds DISPUTE_RESOLVER: freezes and settles disputed escrow, proposes job-fraud
- * slashes); then the
+ * StakingVault -> the DEX (from the caller) and the BuybackBurner -> EmissionController, FeeRouter -> OracleHub (the
+ * attestor: it writes oracle-signed GPU attestations into the registry) -> JobMarket (holds SLA streams until the
+ * hub covers them), PaymentChannels -> SlaBondManager (reads the market's leases and the hub's roots) ->
+ * SlashingManager (holds SLASHER; the SLA bonds' fault sink) -> DisputeManager (holds DISPUTE_RESOLVER: freezes and
+ * settles disputed escrow, proposes job-fraud slashes); then the
  * one-time wiring (registry -> vault and market, emission recorders, market -> SLA bonds, model classes) while
  * the deployer is still admin,
  * then the function -> role map from `roles.ts`, role grants, and finally the handover: the timelock becomes the
@@ -161,9 +161,25 @@ export function buildProtocol(
     // Fee and fee-address changes wait this long after governance's own timelock (7 days in all in production).
     m.getParameter("feeChangeDelay", 60n),
   ]);
+  // --- oracle: verifies the quorum's signed reports; epochs are the EmissionController's ---
+  // The long governance-change delay: oracle-set changes and new arbitrators wait it.
+  const oracleSetChangeDelay = m.getParameter("oracleSetChangeDelay", 60n);
+  const oracleHub = m.contract("OracleHub", [
+    manager,
+    registry,
+    m.getParameter<string[]>("oracleSigners", [...LOCAL_ORACLE_SIGNERS]),
+    {
+      epochLength,
+      // Oracle-set changes wait this long after governance's own timelock (DESIGN: 7 days on public networks).
+      setChangeDelay: oracleSetChangeDelay,
+      lateWindowEpochs: m.getParameter("oracleLateWindowEpochs", 24n),
+      silenceEpochs: m.getParameter("oracleSilenceEpochs", 3n),
+    },
+  ]);
+
   const jobMarket = m.contract("JobMarket", [
     manager,
-    { asset, registry, vault, feeRouter, revenue: emissionController },
+    { asset, registry, vault, feeRouter, revenue: emissionController, oracleHub },
     {
       minLeaseDuration: m.getParameter("minLeaseDuration", 3_600n),
       cancelNotice: m.getParameter("cancelNotice", 3_600n),
@@ -182,22 +198,6 @@ export function buildProtocol(
     feeRouter,
     emissionController,
     m.getParameter("channelThawPeriod", 2n * 86_400n),
-  ]);
-
-  // --- oracle: verifies the quorum's signed reports; epochs are the EmissionController's ---
-  // The long governance-change delay: oracle-set changes and new arbitrators wait it.
-  const oracleSetChangeDelay = m.getParameter("oracleSetChangeDelay", 60n);
-  const oracleHub = m.contract("OracleHub", [
-    manager,
-    registry,
-    m.getParameter<string[]>("oracleSigners", [...LOCAL_ORACLE_SIGNERS]),
-    {
-      epochLength,
-      // Oracle-set changes wait this long after governance's own timelock (DESIGN: 7 days on public networks).
-      setChangeDelay: oracleSetChangeDelay,
-      lateWindowEpochs: m.getParameter("oracleLateWindowEpochs", 24n),
-      silenceEpochs: m.getParameter("oracleSilenceEpochs", 3n),
-    },
   ]);
 
   // --- SLA bonds: locked by the market's awards, settled with the hub's uptime leaves ---

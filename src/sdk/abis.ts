@@ -9368,6 +9368,24 @@ export const feeRouterAbi = [
   },
   {
     "inputs": [],
+    "name": "feeBpsFixedUntil",
+    "outputs": [
+      {
+        "internalType": "uint16",
+        "name": "feeBps",
+        "type": "uint16"
+      },
+      {
+        "internalType": "uint256",
+        "name": "until",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "feeConfig",
     "outputs": [
       {
@@ -9570,6 +9588,11 @@ export const jobMarketAbi = [
           {
             "internalType": "contract IRevenueRecorder",
             "name": "revenue",
+            "type": "address"
+          },
+          {
+            "internalType": "contract IOracleHub",
+            "name": "oracleHub",
             "type": "address"
           }
         ],
@@ -9994,6 +10017,17 @@ export const jobMarketAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "JobMarketNotSlaBondManager",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "leaseId",
         "type": "uint256"
@@ -10128,6 +10162,17 @@ export const jobMarketAbi = [
       }
     ],
     "name": "JobMarketSelfBid",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "leaseId",
+        "type": "uint256"
+      }
+    ],
+    "name": "JobMarketSlaAlreadySettled",
     "type": "error"
   },
   {
@@ -10980,6 +11025,19 @@ export const jobMarketAbi = [
   },
   {
     "inputs": [],
+    "name": "ORACLE_HUB",
+    "outputs": [
+      {
+        "internalType": "contract IOracleHub",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "REGISTRY",
     "outputs": [
       {
@@ -11318,6 +11376,16 @@ export const jobMarketAbi = [
             "internalType": "uint128",
             "name": "released",
             "type": "uint128"
+          },
+          {
+            "internalType": "uint120",
+            "name": "streamCredited",
+            "type": "uint120"
+          },
+          {
+            "internalType": "bool",
+            "name": "slaSettled",
+            "type": "bool"
           }
         ],
         "internalType": "struct IJobMarket.Lease",
@@ -11561,6 +11629,30 @@ export const jobMarketAbi = [
       }
     ],
     "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "leaseId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "credit",
+        "type": "uint256"
+      }
+    ],
+    "name": "payStreamCredit",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "fromStream",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable",
     "type": "function"
   },
   {
@@ -16009,6 +16101,19 @@ export const oracleHubAbi = [
   },
   {
     "inputs": [],
+    "name": "coveredUntil",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "currentEpoch",
     "outputs": [
       {
@@ -17010,6 +17115,22 @@ export const slaBondManagerAbi = [
     "inputs": [
       {
         "internalType": "address",
+        "name": "marketHub",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "oracleHub",
+        "type": "address"
+      }
+    ],
+    "name": "SlaBondManagerHubMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
         "name": "provider",
         "type": "address"
       },
@@ -17570,7 +17691,13 @@ export const slaBondManagerAbi = [
       {
         "indexed": false,
         "internalType": "uint256",
-        "name": "credit",
+        "name": "fromStream",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "fromBond",
         "type": "uint256"
       },
       {
@@ -18002,7 +18129,7 @@ export const slaBondManagerAbi = [
           }
         ],
         "internalType": "struct ISlaBondManager.Settlement",
-        "name": "",
+        "name": "s",
         "type": "tuple"
       }
     ],

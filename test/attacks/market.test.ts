@@ -7,16 +7,20 @@
  *     client never gets back more than did not stream);
  * (d) a client leasing from its own provider pays the full fee, however it splits withdrawals;
  * (e) griefing (DESIGN.md invariant 8): no third party, and no reverting payout, blocks another's refund or payout.
+ * Every lease here carries an SLA (the providers post bonds), so its stream is withdrawable up to the oracle's covered
+ * time: the tests have the oracle report the epochs they need (`coverUntil`; epochs are hours locally).
  */
 import { expect } from "chai";
 import CinderPublicModule from "../../deploy/modules/CinderPublic.js";
 import { ROLES } from "../../deploy/roles.js";
 import { connectCinder, nextGpuId, onboardProvider, H100, ONE, USD, type Cinder } from "../helpers/fixture.js";
+import { coverUntil, reportEpoch, type HubDeployment } from "../helpers/oracle.js";
 import {
   CinderAccessManager__factory,
   CinderToken__factory,
   HookStablecoin__factory,
   JobMarket__factory,
+  OracleHub__factory,
   ProviderRegistry__factory,
   SlaBondManager__factory,
   StakingVault__factory,
@@ -39,6 +43,16 @@ async function now(c: Cinder): Promise<bigint> {
 }
 async function at(c: Cinder, t: bigint) {
   await c.networkHelpers.time.setNextBlockTimestamp(t);
+}
+/** The start of the oracle epoch after the current one. */
+async function nextEpochStart(c: Cinder): Promise<bigint> {
+  return ((await now(c)) / HOUR + 1n) * HOUR;
+}
+/** Moves into the epoch after the one holding `t - 1` (if not there yet) and has the oracle of `d` cover `t`. */
+async function coveredAfter(c: Cinder, t: bigint, d: HubDeployment = c) {
+  const after = ((t - 1n) / HOUR + 1n) * HOUR + 1n;
+  if ((await now(c)) < after) await c.networkHelpers.time.increaseTo(after);
+  await coverUntil(d, t);
 }
 
 /** Deterministic PRNG (mulberry32) so the fuzz loop replays the same timings on every run. */
@@ -139,7 +153,13 @@ async function deployHooked() {
   const client = c.clients[0];
   await hook.faucet(client.address, 1_000_000n * USD);
   await hook.connect(client).approve(marketAddress, 2n ** 256n - 1n);
-  return { c, hook, hookAddress, market, marketAddress, registry, governance, honest, client };
+  // This deployment's own hub, signed by the same local oracle set.
+  const cover: HubDeployment = {
+    oracleHub: OracleHub__factory.connect(await addr(deployed.oracleHub), c.deployer),
+    oracleSigners: c.oracleSigners,
+    ethers: c.ethers,
+  };
+  return { c, hook, hookAddress, market, marketAddress, registry, governance, honest, client, cover };
 }
 const loadHooked = () => connection.networkHelpers.loadFixture(deployHooked);
 type Hooked = Awaited<ReturnType<typeof deployHooked>>;
@@ -190,14 +210,16 @@ describe("JobMarket attack: reentrancy through a token with transfer hooks", fun
   it("a provider re-entering withdrawAccrued (and close) from its payout transfer reverts and loses nothing", async function () {
     const h = await loadHooked();
     const { c, hook, hookAddress, market, client } = h;
-    const t = (await now(c)) + 10n;
+    const boundary = (await nextEpochStart(c)) + HOUR;
+    const t = boundary - HOUR + 10n;
     await at(c, t);
     await market.connect(client).createDirectLease(hookAddress, H100, 2, 2n * HOUR, PRICE, KIND.Lease);
     await market.connect(client).createDirectLease(hookAddress, H100, 1, HOUR, PRICE, KIND.Lease);
     const held = await hook.balanceOf(h.marketAddress);
 
     await armMarketHook(h, hookAddress, "withdrawAccrued", [1n]);
-    await at(c, t + 1_000n);
+    // The oracle reports the leases' first epoch: lease 1's stream up to `boundary` is withdrawable.
+    await coveredAfter(c, boundary, h.cover);
     await expect(asAttacker(h, "withdrawAccrued", [1n])).to.be.revertedWithCustomError(
       market,
       "ReentrancyGuardReentrantCall",
@@ -217,7 +239,7 @@ describe("JobMarket attack: reentrancy through a token with transfer hooks", fun
     await hook.setHook("0x0000000000000000000000000000000000000000", "0x0000000000000000000000000000000000000000", "0x");
     const t2 = t + HOUR + 20n;
     await at(c, t2);
-    const gross = value(PRICE, 2n, t2 - t);
+    const gross = value(PRICE, 2n, boundary - t);
     const w = asAttacker(h, "withdrawAccrued", [1n]);
     await expect(w).to.emit(market, "PaymentReleased").withArgs(1n, hookAddress, gross, feeOf(gross));
     await expect(w).to.changeTokenBalances(
@@ -226,7 +248,8 @@ describe("JobMarket attack: reentrancy through a token with transfer hooks", fun
       [hookAddress, h.marketAddress],
       [gross - feeOf(gross), -(gross - feeOf(gross))],
     );
-    const v2 = value(PRICE, 1n, HOUR);
+    // close pays lease 2's covered part; the uncovered tail stays held for its SLA.
+    const v2 = value(PRICE, 1n, boundary - (await market.getLease(2n)).start);
     await expect(market.close(2n)).to.emit(market, "LeaseClosed").withArgs(2n, v2, 0n);
   });
 
@@ -299,7 +322,7 @@ describe("JobMarket attack: direct order front-run by a price change", function 
 // ---------------------------------------------------------------------------------------------------------------
 
 describe("JobMarket attack: per-second rounding", function () {
-  it("hundreds of withdrawals at random odd-second intervals never pay more than streamed or refund more than unstreamed", async function () {
+  it("hundreds of withdrawals at random odd-second intervals never pay more than streamed and covered or refund more than unstreamed", async function () {
     this.timeout(300_000);
     const c = await loadCinder();
     const p = c.providers[0];
@@ -311,6 +334,7 @@ describe("JobMarket attack: per-second rounding", function () {
     const prices = [1_234_567n, 999_999n, 7_777_777n];
     const m = c.jobMarket;
     let steps = 0;
+    let payments = 0;
     for (const [i, price] of prices.entries()) {
       await c.registry.connect(p).setOffer(H100, price);
       const gpus = BigInt(i + 1);
@@ -327,7 +351,8 @@ describe("JobMarket attack: per-second rounding", function () {
       let refunds = 0n;
       const cancelAt = start + rand(Number(duration - NOTICE));
       let cancelled = false;
-      while (t < end + 5n) {
+      // Until the oracle covers the end: the epoch after the end's has begun and its predecessor is reported.
+      while (t < ((end - 1n) / HOUR + 1n) * HOUR + 5n) {
         t += 1n + 2n * rand(40); // odd-second steps
         if (!cancelled && t >= cancelAt) {
           await at(c, t);
@@ -341,8 +366,19 @@ describe("JobMarket attack: per-second rounding", function () {
           cancelled = true;
           continue;
         }
+        // The oracle reports each epoch as soon as it ends: the stream is withdrawable up to its end.
+        const epochStart = (t / HOUR) * HOUR;
+        if ((await c.oracleHub.coveredUntil()) < epochStart) {
+          await at(c, t);
+          await reportEpoch(c, t / HOUR - 1n);
+          t += 1n;
+        }
         await at(c, t);
-        const expected = value(price, gpus, (t < end ? t : end) - start) - gross;
+        const covered = await c.oracleHub.coveredUntil();
+        let until = t < end ? t : end;
+        if (covered < until) until = covered > start ? covered : start;
+        const expected = value(price, gpus, until - start) - gross;
+        steps += 1;
         if (expected === 0n) {
           await expect(m.connect(p).withdrawAccrued(id))
             .to.be.revertedWithCustomError(m, "JobMarketNothingToWithdraw")
@@ -355,7 +391,7 @@ describe("JobMarket attack: per-second rounding", function () {
         expect(ev.args.fee).to.equal(feeOf(expected));
         gross += ev.args.gross;
         fees += ev.args.fee;
-        steps += 1;
+        payments += 1;
         // Never more than what has streamed, never more than what was funded net of refunds.
         expect(gross).to.be.lte(value(price, gpus, (t < end ? t : end) - start));
         expect(gross + refunds).to.be.lte(funded);
@@ -369,6 +405,7 @@ describe("JobMarket attack: per-second rounding", function () {
       expect(fees).to.be.gte(feeOf(gross));
     }
     expect(steps).to.be.gte(200);
+    expect(payments).to.be.gte(6);
     // The market holds exactly the fees (every refund and payout left it or sits in a balance).
     expect(await c.stablecoin.balanceOf(await m.getAddress())).to.equal(
       (await m.collectedFees()) + (await m.balanceOf(client.address)),
@@ -394,9 +431,12 @@ describe("JobMarket attack: per-second rounding", function () {
       const refund = funded - value(price, 1n, s);
       await expect(q).to.emit(m, "LeaseQuit").withArgs(id, p.address, t + s, refund);
       await at(c, t + s + 1n);
-      await expect(m.close(id))
-        .to.emit(m, "LeaseClosed")
-        .withArgs(id, value(price, 1n, s), 0n);
+      // Nothing covered yet: close pays nothing and the lease holds its s seconds until the oracle covers them.
+      await expect(m.close(id)).to.emit(m, "LeaseClosed").withArgs(id, 0n, 0n);
+      await coveredAfter(c, t + s);
+      await expect(m.connect(p).withdrawAccrued(id))
+        .to.emit(m, "PaymentReleased")
+        .withArgs(id, p.address, value(price, 1n, s), feeOf(value(price, 1n, s)));
       // streamed + refunded = funded exactly, although each part was rounded down on its own.
       expect(value(price, 1n, s) + refund).to.equal(funded);
     }
@@ -408,46 +448,41 @@ describe("JobMarket attack: per-second rounding", function () {
 // ---------------------------------------------------------------------------------------------------------------
 
 describe("JobMarket attack: a client leasing from its own provider", function () {
-  it("pays the full fee, and splitting into tiny withdrawals only pays more (the fee rounds up)", async function () {
+  it("pays the full fee, and splitting into many withdrawals only pays more (the fee rounds up)", async function () {
     const c = await loadCinder();
     const p = c.providers[0];
     await onboardProvider(c, p, { gpus: 4 });
-    await c.registry.connect(p).setOffer(H100, PRICE);
+    // 1,000,001 units per GPU-hour: each epoch's release of 1,000,001 pays a fee of 10,001 (10,000.01 rounded up).
+    const price = 1_000_001n;
+    await c.registry.connect(p).setOffer(H100, price);
     const m = c.jobMarket;
     const start0 = await c.stablecoin.balanceOf(p.address);
-    // The provider's operator is its own client (and its own payout).
-    let t = (await now(c)) + 10n;
-    await at(c, t);
-    await m.connect(p).createDirectLease(p.address, H100, 1, HOUR, PRICE, KIND.Lease);
-    const funded = value(PRICE, 1n, HOUR);
-    const start = t;
+    // The provider's operator is its own client (and its own payout). An SLA lease releases per covered epoch, so
+    // the finest split is one withdrawal per epoch the oracle reports.
+    const start = await nextEpochStart(c);
+    const hours = 12n;
+    await at(c, start);
+    await m.connect(p).createDirectLease(p.address, H100, 1, hours * HOUR, price, KIND.Lease);
+    const funded = value(price, 1n, hours * HOUR);
     let fees = 0n;
     let gross = 0n;
-    // 120 one-second withdrawals: 694 or 695 units each, fee 7 (6.94 rounded up).
-    for (let i = 0; i < 120; i++) {
-      t += 1n;
-      await at(c, t);
+    for (let k = 1n; k <= hours; k++) {
+      await coveredAfter(c, start + k * HOUR);
       const receipt = await (await m.connect(p).withdrawAccrued(1n)).wait();
       const ev = receipt!.logs.map((l) => m.interface.parseLog(l)).find((e) => e?.name === "PaymentReleased")!;
-      expect(ev.args.fee).to.equal(7n);
+      expect(ev.args.gross).to.equal(price);
+      expect(ev.args.fee).to.equal(10_001n);
       fees += ev.args.fee;
       gross += ev.args.gross;
     }
-    expect(gross).to.equal(value(PRICE, 1n, t - start));
+    expect(gross).to.equal(funded);
     expect(fees).to.be.gt(feeOf(gross)); // more than one withdrawal of the same amount would pay
-    await at(c, start + HOUR);
-    const rest = funded - gross;
-    await expect(m.connect(p).withdrawAccrued(1n))
-      .to.emit(m, "PaymentReleased")
-      .withArgs(1n, p.address, rest, feeOf(rest));
-    fees += feeOf(rest);
-    expect(fees).to.be.gte(feeOf(funded));
     // The round trip cost the self-dealer exactly the fees, which the protocol holds.
     expect(start0 - (await c.stablecoin.balanceOf(p.address))).to.equal(fees);
     expect(await m.collectedFees()).to.equal(fees);
     // The ledger records the fee paid against the revenue, so emissions can price the wash (emissions issue).
     let recordedFees = 0n;
-    for (let e = start / HOUR; e <= (start + HOUR) / HOUR; e++) recordedFees += (await c.emissions.epochTotals(e))[1];
+    for (let e = start / HOUR; e <= (await now(c)) / HOUR; e++) recordedFees += (await c.emissions.epochTotals(e))[1];
     expect(recordedFees).to.equal(fees);
   });
 
@@ -498,7 +533,7 @@ describe("JobMarket attack: griefing refunds and payouts (invariant 8)", functio
     await expect(m.close(1n))
       .to.be.revertedWithCustomError(c.jobMarket, "JobMarketLeaseNotEnded")
       .withArgs(1n, t + 10n * HOUR);
-    await at(c, t + 10n * HOUR);
+    await coveredAfter(c, t + 10n * HOUR);
     const v = value(PRICE, 2n, 10n * HOUR);
     const close = m.close(1n);
     await expect(close).to.emit(c.jobMarket, "BalanceCredited").withArgs(p0.address, v - feeOf(v));
@@ -534,13 +569,14 @@ describe("JobMarket attack: griefing refunds and payouts (invariant 8)", functio
     const h = await loadHooked();
     const { c, hook, market, client, honest } = h;
     // Lease 1 from the honest provider, lease 2 from the attacker (whose payout is the token contract).
-    const t = (await now(c)) + 10n;
+    const boundary = (await nextEpochStart(c)) + HOUR;
+    const t = boundary - HOUR + 10n;
     await at(c, t);
     await market.connect(client).createDirectLease(honest.address, H100, 2, 10n * HOUR, PRICE, KIND.Lease);
     await market.connect(client).createDirectLease(h.hookAddress, H100, 2, 10n * HOUR, PRICE, KIND.Lease);
     // Transfers to the honest provider now revert (an unknown selector on the registry, no fallback).
     await hook.setHook(await h.registry.getAddress(), honest.address, "0xdeadbeef");
-    await at(c, t + HOUR);
+    await coveredAfter(c, boundary, h.cover);
     await expect(market.connect(honest).withdrawAccrued(1n)).to.be.revertedWithoutReason(c.ethers);
 
     // Everyone else is unaffected: the client cancels and withdraws its refunds, the other provider is paid.
@@ -548,15 +584,15 @@ describe("JobMarket attack: griefing refunds and payouts (invariant 8)", functio
     await market.connect(client).cancel(1n);
     await at(c, t + HOUR + 1n);
     await market.connect(client).cancel(2n);
-    const gross = value(PRICE, 2n, HOUR + 4n); // lease 2 started one second after lease 1
+    const gross = value(PRICE, 2n, boundary - t - 1n); // lease 2 started one second after lease 1; covered to boundary
     await at(c, t + HOUR + 5n);
     await expect(asAttacker(h, "withdrawAccrued", [2n]))
       .to.emit(market, "PaymentReleased")
       .withArgs(2n, h.hookAddress, gross, feeOf(gross));
     const refunds = 2n * (value(PRICE, 2n, 10n * HOUR) - value(PRICE, 2n, 2n * HOUR));
     await expect(market.connect(client).withdrawBalance()).to.changeTokenBalances(c.ethers, hook, [client], [refunds]);
-    // close still settles the blocked provider's lease (a credit, not a transfer).
-    await at(c, t + 3n * HOUR);
+    // close still settles the blocked provider's lease (a credit, not a transfer), once the oracle covers its end.
+    await coveredAfter(c, t + 2n * HOUR, h.cover);
     const earned = value(PRICE, 2n, 2n * HOUR);
     await expect(market.close(1n)).to.emit(market, "BalanceCredited").withArgs(honest.address, earned - feeOf(earned));
     // The provider recovers by pointing its payout elsewhere for new releases; its credited balance is its own.
@@ -572,18 +608,19 @@ describe("JobMarket attack: griefing refunds and payouts (invariant 8)", functio
   it("a client whose address reverts on receipt cannot block the provider's payout or the close", async function () {
     const h = await loadHooked();
     const { c, hook, market, honest } = h;
-    const t = (await now(c)) + 10n;
+    const boundary = (await nextEpochStart(c)) + HOUR;
+    const t = boundary - HOUR + 10n;
     await at(c, t);
     await asAttacker(h, "createDirectLease", [honest.address, H100, 2, 3n * HOUR, PRICE, KIND.Lease]);
     await hook.setHook(await h.registry.getAddress(), h.hookAddress, "0xdeadbeef");
     await at(c, t + HOUR);
     await asAttacker(h, "cancel", [1n]);
-    await at(c, t + HOUR + 10n);
-    const gross = value(PRICE, 2n, HOUR + 10n);
+    await coveredAfter(c, boundary, h.cover);
+    const gross = value(PRICE, 2n, boundary - t);
     await expect(market.connect(honest).withdrawAccrued(1n))
       .to.emit(market, "PaymentReleased")
       .withArgs(1n, honest.address, gross, feeOf(gross));
-    await at(c, t + 2n * HOUR);
+    await coveredAfter(c, t + 2n * HOUR, h.cover);
     const rest = value(PRICE, 2n, 2n * HOUR) - gross;
     await expect(market.close(1n)).to.emit(market, "LeaseClosed").withArgs(1n, rest, 0n);
     await expect(market.connect(honest).withdrawBalance()).to.changeTokenBalances(

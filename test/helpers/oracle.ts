@@ -4,6 +4,7 @@
  */
 import { type Signer, Signature, TypedDataEncoder, AbiCoder, keccak256 } from "ethers";
 import { ORACLE_REPORT_TYPES } from "../../src/oracle/types.js";
+import type { Cinder } from "./fixture.js";
 
 /** The hub's EIP-712 report types (one definition, in src/oracle/types.ts). */
 export const ORACLE_TYPES = ORACLE_REPORT_TYPES;
@@ -96,4 +97,36 @@ export function configDigestOf(chainId: bigint, hub: string, version: bigint, si
 /** 2f + 1 with f = (n - 1) / 3. */
 export function thresholdOf(n: number): bigint {
   return BigInt(2 * Math.floor((n - 1) / 3) + 1);
+}
+
+/** What `reportEpoch` and `coverUntil` need of the shared fixture's deployment. */
+export type HubDeployment = Pick<Cinder, "oracleHub" | "oracleSigners" | "ethers">;
+
+/**
+ * Reports the ended `epoch` with a placeholder root (no leaf any test proves), signed by three of the local oracle
+ * set. The hub then covers every epoch up to it (`OracleHub.coveredUntil`): an SLA lease's stream before the end of
+ * `epoch` becomes withdrawable.
+ */
+export async function reportEpoch(c: HubDeployment, epoch: bigint): Promise<void> {
+  const hub = c.oracleHub;
+  const { chainId } = await c.ethers.provider.getNetwork();
+  const tag = (label: string) => keccak256(AbiCoder.defaultAbiCoder().encode(["string", "uint64"], [label, epoch]));
+  const report = { configDigest: await hub.configDigest(), epoch, root: tag("cover-root"), leafCount: 1n, contentHash: tag("cover-file") };
+  const sigs = await signReport(c.oracleSigners.slice(0, 3), { chainId, hub: await hub.getAddress() }, "EpochReport", { ...report });
+  await (await hub.submitEpochReport(report, sigs)).wait();
+}
+
+/**
+ * Makes the hub cover time `t`: reports the epoch holding `t - 1` unless the hub covers `t` already. That epoch must
+ * have ended (the hub takes no report of the current one); the report's transaction uses the next block, so call this
+ * before setting a timestamp for the transaction under test.
+ */
+export async function coverUntil(c: HubDeployment, t: bigint): Promise<void> {
+  if ((await c.oracleHub.coveredUntil()) >= t) return;
+  const length = await c.oracleHub.EPOCH_LENGTH();
+  const epoch = (t - 1n) / length;
+  const block = await c.ethers.provider.getBlock("latest");
+  const current = BigInt(block?.timestamp ?? 0) / length;
+  if (current <= epoch) throw new Error(`coverUntil(${t}): epoch ${epoch} has not ended (current ${current})`);
+  await reportEpoch(c, epoch);
 }

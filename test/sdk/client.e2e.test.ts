@@ -223,15 +223,19 @@ describe("SDK end to end on a hardhat node", function () {
     const onlyStale = await keeper.keeper.settleSla({ leaseId, nodes: [stale] }).catch((x: unknown) => x);
     expect(onlyStale).to.be.instanceOf(CinderOracleError);
     expect((onlyStale as CinderOracleError).details).to.match(/root 0x[0-9a-f]{64} differs from the hub's/);
-    const before = await stable(addr(16));
+    const before = await client.read.balances({ account: addr(16) });
     const settled = await keeper.keeper.settleSla({ leaseId, nodes: [stale, good] });
     expect(settled.proofs.map((p) => p.epoch)).to.deep.equal([e, e + 1n]);
-    // 6,000 up of 7,080 observed (84.7%): below 95%, the Standard tier's 100% credit, capped at the 10% bond lock.
+    // 6,000 up of 7,080 observed (84.7%): below 95%, the Standard tier's 100% credit. The lease still holds its whole
+    // stream (the provider withdrew none of it), which pays first: all of the credit, to the client's market balance.
     expect(settled.closed).to.equal(true);
-    expect(settled.credit).to.equal(200_000n);
-    expect((await client.read.balances({ account: addr(16) })).slaCredit).to.equal(200_000n);
-    await client.leases.withdrawSlaCredits();
-    expect((await stable(addr(16))) - before).to.equal(200_000n);
+    expect(settled.credit).to.equal(2_000_000n);
+    const after = await client.read.balances({ account: addr(16) });
+    expect(after.marketCredit - before.marketCredit).to.equal(2_000_000n);
+    expect(after.slaCredit).to.equal(before.slaCredit);
+    const wallet = await stable(addr(16));
+    await client.leases.withdrawBalance();
+    expect((await stable(addr(16))) - wallet).to.equal(after.marketCredit);
   });
 
   it("closes the emission epoch that earned channel revenue, then reports it already closed", async function () {

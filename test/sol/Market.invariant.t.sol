@@ -6,6 +6,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {CinderAccessManager} from "../../contracts/governance/CinderAccessManager.sol";
 import {IFeeRouter} from "../../contracts/interfaces/IFeeRouter.sol";
 import {IJobMarket} from "../../contracts/interfaces/IJobMarket.sol";
+import {IOracleHub} from "../../contracts/interfaces/IOracleHub.sol";
 import {IPaymentChannels} from "../../contracts/interfaces/IPaymentChannels.sol";
 import {IProviderRegistry} from "../../contracts/interfaces/IProviderRegistry.sol";
 import {IRevenueRecorder} from "../../contracts/interfaces/IRevenueRecorder.sol";
@@ -103,7 +104,9 @@ abstract contract MarketFixture is Test {
                 registry: IProviderRegistry(address(registry)),
                 vault: IStakingVault(address(vault)),
                 feeRouter: IFeeRouter(address(feeRouter)),
-                revenue: IRevenueRecorder(address(ledger))
+                revenue: IRevenueRecorder(address(ledger)),
+                // No SlaBondManager is wired here, so no lease carries an SLA and the hub is never read.
+                oracleHub: IOracleHub(makeAddr("oracleHub"))
             }),
             IJobMarket.Params({
                 minLeaseDuration: 3_600,
