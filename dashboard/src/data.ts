@@ -131,7 +131,7 @@ export async function loadProvider(cinder: CinderClient, provider: Address, orac
     chainNow(cinder),
   ]);
   const mine = leases.filter((l) => same(l.provider, info.address));
-  const credits = settled.filter((e) => same(e.args.provider, info.address)).map((e) => ({ leaseId: e.args.leaseId, credit: e.args.credit }));
+  const credits = settled.filter((e) => same(e.args.provider, info.address)).map((e) => ({ leaseId: e.args.leaseId, credit: e.args.fromStream + e.args.fromBond }));
   const earned = earnings({
     payments: payments.filter((e) => same(e.args.provider, info.address)).map((e) => ({ gross: e.args.gross, fee: e.args.fee })),
     rewards: rewards.filter((e) => same(e.args.provider, info.address)).map((e) => ({ epoch: e.args.epoch, reward: e.args.reward })),

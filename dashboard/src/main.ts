@@ -222,10 +222,10 @@ async function leasePage(app: App, leaseId: bigint): Promise<string> {
       <div class="stats">
         ${stat("Tier", String(l.slaTier), "sla-tier")}
         ${stat("Bond locked at award", d.bondLocked === undefined ? "none" : formatUsd(d.bondLocked), "bond-locked")}
-        ${stat("SLA credit paid", s === undefined ? "not settled" : formatUsd(s.credit), "sla-credit")}
+        ${stat("SLA credit paid", s === undefined ? "not settled" : formatUsd(s.fromStream + s.fromBond), "sla-credit")}
         ${stat("Uptime judged", s === undefined ? (l.settlement.started ? `through epoch ${BigInt(l.settlement.nextEpoch) - 1n}` : "—") : formatPpm(Number((s.secondsUp * 1_000_000n) / (s.secondsObserved === 0n ? 1n : s.secondsObserved))), "sla-uptime")}
       </div>
-      ${s === undefined ? "" : `<p>settled: ${s.secondsUp} s up of ${s.secondsObserved} s observed; charge ${esc(formatUsd(s.charge))}, credit ${esc(formatUsd(s.credit))} to the client, ${esc(formatUsd(s.lock - s.credit))} of the bond unlocked</p>`}
+      ${s === undefined ? "" : `<p>settled: ${s.secondsUp} s up of ${s.secondsObserved} s observed; charge ${esc(formatUsd(s.charge))}, credit ${esc(formatUsd(s.fromStream + s.fromBond))} to the client (${esc(formatUsd(s.fromStream))} from the held stream, ${esc(formatUsd(s.fromBond))} from the bond), ${esc(formatUsd(s.lock - s.fromBond))} of the bond unlocked</p>`}
     </section>
     <div id="tx-status"></div>
     ${

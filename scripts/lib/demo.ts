@@ -323,12 +323,16 @@ export async function runDemo({ connection, log: write = () => {} }: RunDemoPara
     log(`atlas withdrew ${usd(streamed.result)} streamed from lease ${leaseA.leaseId}`);
 
     // 6. SLA: a keeper settles both leases with proofs from the nodes' leaf API.
+    // A credit is paid from the stream the market still holds first (to the client's market balance), then from
+    // the bond (to its SlaBondManager balance): the client withdraws both.
     const creditBefore = await stable(account(clientId).address);
+    const owedBefore = await client.read.balances({ account: account(clientId).address });
     const settledB = await keeper.keeper.settleSla({ leaseId: leaseB.leaseId, nodes: nodeUrls });
     const settledA = await keeper.keeper.settleSla({ leaseId: leaseA.leaseId, nodes: nodeUrls });
     const credits = await client.read.balances({ account: account(clientId).address });
+    if (credits.marketCredit > 0n) await client.leases.withdrawBalance();
     if (credits.slaCredit > 0n) await client.leases.withdrawSlaCredits();
-    const clientReceived = (await stable(account(clientId).address)) - creditBefore;
+    const clientReceived = (await stable(account(clientId).address)) - creditBefore - owedBefore.marketCredit - owedBefore.slaCredit;
     const secondsUp = settledB.proofs.reduce((s, p) => s + Number(p.secondsUp), 0);
     const secondsObserved = settledB.proofs.reduce((s, p) => s + Number(p.secondsObserved), 0);
     log(`SLA: borealis up ${secondsUp} of ${secondsObserved} s on lease ${leaseB.leaseId}: credit ${usd(settledB.credit)} to the client (atlas's lease: ${usd(settledA.credit)})`);

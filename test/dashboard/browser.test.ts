@@ -127,7 +127,7 @@ describe("dashboard in headless Chromium on a seeded hardhat node", function () 
     const mine = payments.filter((e) => e.args.provider === seed.h100);
     expect(mine.length).to.be.at.least(3);
     expect(await stat(page, "earned-net")).to.equal(formatUsd(mine.reduce((a, e) => a + e.args.gross - e.args.fee, 0n)));
-    expect(await stat(page, "credits-paid")).to.equal(formatUsd(settled[0].args.credit));
+    expect(await stat(page, "credits-paid")).to.equal(formatUsd(settled[0].args.fromStream + settled[0].args.fromBond));
     expect(await page.locator("#gpus tbody tr").count()).to.equal(gpus.length);
     expect(await page.locator("#gpus tbody").textContent()).to.contain("tier 1 (challenge-verified)");
     // Uptime per epoch, from the leaf files through the server's oracle proxy: one dot per reported epoch.
@@ -156,8 +156,13 @@ describe("dashboard in headless Chromium on a seeded hardhat node", function () 
     const page = await open(`#/lease/${seed.settledLease}`);
     const [settled] = await reader.events({ contract: "slaBondManager", eventName: "SlaSettled" });
     const lease = await reader.read.lease({ leaseId: seed.settledLease });
-    expect(settled.args.credit).to.equal(600_000n); // 90% uptime, below 95%: 100% credit, capped at the 10% bond lock of 6 USD
-    expect(await stat(page, "sla-credit")).to.equal(formatUsd(settled.args.credit));
+    // 90% uptime, below 95%: 100% of the charge, paid from the stream the market still held first, then the bond
+    // (capped at the 10% lock).
+    const credit = settled.args.fromStream + settled.args.fromBond;
+    expect(credit > 0n).to.equal(true);
+    expect(settled.args.fromBond <= settled.args.lock).to.equal(true);
+    expect(credit <= settled.args.charge).to.equal(true);
+    expect(await stat(page, "sla-credit")).to.equal(formatUsd(credit));
     expect(await stat(page, "value")).to.equal(formatUsd(lease.value));
     expect(await stat(page, "sla-uptime")).to.equal("90.00%");
     expect(await page.locator(".progress").getAttribute("data-share")).to.equal("1.0000");

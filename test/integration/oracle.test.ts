@@ -391,8 +391,14 @@ describe("Integration: oracle nodes, provider agents and the OracleHub on a hard
     const nodeUrls = [0, 1, 2].map((i) => `http://127.0.0.1:${NODE_PORT(i)}`);
     const stakeBefore = await publicClient.readContract({ address: addresses.vault, abi: stakingVaultAbi, functionName: "totalStake", args: [offline.address] });
 
-    // First lease: a breach, the client is credited in the stablecoin.
-    const creditBefore = await publicClient.readContract({ address: addresses.sla, abi: slaBondManagerAbi, functionName: "balanceOf", args: [client.address] });
+    // First lease: a breach, the client is credited in the stablecoin: from the stream the market still holds
+    // first (the provider withdrew nothing: the stream past the oracle's covered time is held anyway), then from
+    // the bond. Both are pull balances the client withdraws.
+    const balances = async () => ({
+      market: await publicClient.readContract({ address: addresses.jobMarket, abi: jobMarketAbi, functionName: "balanceOf", args: [client.address] }),
+      sla: await publicClient.readContract({ address: addresses.sla, abi: slaBondManagerAbi, functionName: "balanceOf", args: [client.address] }),
+    });
+    const before = await balances();
     const first = await keeper.keeper.settleSla({ leaseId: short[0], nodes: nodeUrls });
     expect(first.closed, "lease 3 settled in one call").to.equal(true);
     const up = first.proofs.reduce((sum, p) => sum + p.secondsUp, 0);
@@ -401,12 +407,17 @@ describe("Integration: oracle nodes, provider agents and the OracleHub on a hard
     expect(up / observed, "lease 3's uptime over its term").to.be.below(0.95);
     const value = await publicClient.readContract({ address: addresses.jobMarket, abi: jobMarketAbi, functionName: "leaseValue", args: [short[0]] });
     expect(first.credit > 0n && first.credit <= value, `credit ${first.credit} of a ${value} lease`).to.equal(true);
-    const creditAfter = await publicClient.readContract({ address: addresses.sla, abi: slaBondManagerAbi, functionName: "balanceOf", args: [client.address] });
-    expect(creditAfter - creditBefore).to.equal(first.credit);
+    const [settled] = parseEventLogs({ abi: slaBondManagerAbi, eventName: "SlaSettled", logs: (await publicClient.getTransactionReceipt({ hash: first.hash })).logs });
+    expect(settled.args.fromStream + settled.args.fromBond).to.equal(first.credit);
+    expect(settled.args.fromStream > 0n, "the held stream pays first").to.equal(true);
+    const after = await balances();
+    expect(after.market - before.market, "stream part, in the market balance").to.equal(settled.args.fromStream);
+    expect(after.sla - before.sla, "bond part, in the SLA balance").to.equal(settled.args.fromBond);
     const walletBefore = await publicClient.readContract({ address: addresses.stablecoin, abi: testStablecoinAbi, functionName: "balanceOf", args: [client.address] });
-    await asClient.leases.withdrawSlaCredits();
+    await asClient.leases.withdrawBalance();
+    if (after.sla > 0n) await asClient.leases.withdrawSlaCredits();
     const walletAfter = await publicClient.readContract({ address: addresses.stablecoin, abi: testStablecoinAbi, functionName: "balanceOf", args: [client.address] });
-    expect(walletAfter - walletBefore, "the credit reached the client's wallet").to.equal(creditAfter);
+    expect(walletAfter - walletBefore, "the credit (and any earlier refund) reached the client's wallet").to.equal(after.market + after.sla);
 
     // Second lease: the second breach in a row raises a repeated-breach fault with the SlashingManager.
     const second = await keeper.keeper.settleSla({ leaseId: short[1], nodes: nodeUrls });
