@@ -1,0 +1,47 @@
+/**
+ * `npm run coverage`: runs the Solidity tests and every mocha suite but test/integration/ (those start their own
+ * `hardhat node`, which coverage does not instrument, so they add time and no coverage) under Hardhat's coverage
+ * (CINDER_COVERAGE=1 lifts the contract size limit for the instrumented code; the size test skips itself), keeps
+ * the printed report in coverage/report.txt next to coverage/lcov.info, then runs the gate in check-coverage.ts.
+ * Exits non-zero when a test fails or a threshold is missed.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { judge, LCOV, print, REPORT } from "./check-coverage.js";
+
+function files(dir: string, suffix: string, skip: string[]): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir).sort()) {
+    const path = join(dir, entry);
+    if (skip.includes(path)) continue;
+    if (statSync(path).isDirectory()) out.push(...files(path, suffix, skip));
+    else if (entry.endsWith(suffix)) out.push(path);
+  }
+  return out;
+}
+
+const testFiles = [...files("test/sol", ".t.sol", []), ...files("test", ".test.ts", ["test/integration", "test/sol"])];
+const started = Date.now();
+const child = spawn("npx", ["hardhat", "test", "--coverage", ...testFiles], {
+  env: { ...process.env, CINDER_COVERAGE: "1" },
+  stdio: ["ignore", "pipe", "pipe"],
+});
+let output = "";
+child.stdout.on("data", (chunk: Buffer) => {
+  output += chunk.toString();
+  process.stdout.write(chunk);
+});
+child.stderr.on("data", (chunk: Buffer) => process.stderr.write(chunk));
+const status = await new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? 1)));
+mkdirSync("coverage", { recursive: true });
+writeFileSync(REPORT, output);
+console.log(`coverage run: ${testFiles.length} test files in ${Math.round((Date.now() - started) / 1000)} s (exit status ${status})`);
+if (!existsSync(LCOV)) {
+  console.error(`coverage check failed: the run wrote no ${LCOV}`);
+  process.exitCode = status !== 0 ? status : 1;
+} else {
+  const verdict = judge(readFileSync(LCOV, "utf8"), output);
+  print(verdict);
+  process.exitCode = status !== 0 ? status : verdict.failures.length === 0 ? 0 : 1;
+}
