@@ -38,7 +38,9 @@ export interface Step {
 /** A random sequence of `depth` steps drawn from `seed`. */
 export function sequence(seed: number, depth: number): Step[] {
   const r = rng(seed);
-  return Array.from({ length: depth }, () => ({ handler: r(HANDLERS.length), seed: r(2 ** 31) }));
+  // Handlers are drawn by weight: time must pass often for leases to end, epochs to close and unbonding to finish.
+  const table = HANDLERS.flatMap((h, i) => Array.from({ length: h.weight ?? 1 }, () => i));
+  return Array.from({ length: depth }, () => ({ handler: table[r(table.length)]!, seed: r(2 ** 31) }));
 }
 
 /** An invariant that failed, with where. */
@@ -141,7 +143,7 @@ interface Ctx {
   pick<T>(xs: T[]): T;
 }
 /** A handler: returns the action's name; a refused call throws and is counted by `attempt`. */
-type Handler = { name: string; run: (x: Ctx) => Promise<void> };
+type Handler = { name: string; weight?: number; run: (x: Ctx) => Promise<void> };
 
 async function now(c: Cinder): Promise<bigint> {
   return BigInt(await c.networkHelpers.time.latest());
@@ -214,6 +216,7 @@ export const HANDLERS: Handler[] = [
   },
   {
     name: "claimWithdraw",
+    weight: 2,
     run: async (x) => {
       const p = x.pick(x.w.providers);
       const who = x.r(3) === 0 ? p : x.pick(x.w.delegators);
@@ -236,6 +239,7 @@ export const HANDLERS: Handler[] = [
   },
   {
     name: "lease",
+    weight: 2,
     run: async (x) => {
       const client = x.pick(x.w.clients);
       const p = x.pick(x.w.providers);
@@ -318,6 +322,7 @@ export const HANDLERS: Handler[] = [
   },
   {
     name: "redeem",
+    weight: 2,
     run: async (x) => {
       const c = x.w.c;
       const client = x.pick(x.w.clients);
@@ -344,6 +349,7 @@ export const HANDLERS: Handler[] = [
   },
   {
     name: "reportEpoch",
+    weight: 2,
     run: async (x) => {
       const c = x.w.c;
       const E = x.w.oracleEpoch;
@@ -369,6 +375,7 @@ export const HANDLERS: Handler[] = [
   },
   {
     name: "settleSla",
+    weight: 2,
     run: async (x) => {
       const c = x.w.c;
       const E = x.w.oracleEpoch;
@@ -495,9 +502,12 @@ export const HANDLERS: Handler[] = [
   },
   {
     name: "warp",
+    weight: 5,
     run: async (x) => {
       const r = x.r(10);
-      const seconds = r < 6 ? 60 * (1 + x.r(60)) : r < 9 ? 3_600 * (1 + x.r(6)) : Number(LATE * HOUR) + 3_600;
+      // Minutes, hours, past the oracle's late window, or (rarely) past the unbonding period and its windows.
+      const unbond = Number(await x.w.c.vault.unbondingPeriod()) + Number(await x.w.c.vault.exposureTail()) + 3_600;
+      const seconds = r < 5 ? 60 * (1 + x.r(60)) : r < 8 ? 3_600 * (1 + x.r(6)) : r < 9 ? Number(LATE * HOUR) + 3_600 : unbond;
       await x.w.c.networkHelpers.time.increase(seconds);
       x.g.ok.set("warp", (x.g.ok.get("warp") ?? 0) + 1);
     },
