@@ -541,6 +541,21 @@ async function checkAccess(w: World, r: Rand): Promise<void> {
     }
     if (went) throw new InvariantViolation("7 (only governance)", -1, name, `${who === c.guardian ? "the guardian" : "a stranger"} passed`);
   }
+  // ... and governance itself stays within the hard bounds.
+  const outOfBounds: [string, () => Promise<unknown>][] = [
+    ["vault.setUnbondingPeriod(0)", () => c.vault.connect(c.governance).setUnbondingPeriod.staticCall(0)],
+    ["vault.setDelegationCapMultiple(65535)", () => c.vault.connect(c.governance).setDelegationCapMultiple.staticCall(65_535)],
+    ["market.setParams(minLeaseDuration 0)", async () => c.jobMarket.connect(c.governance).setParams.staticCall({ ...(await c.jobMarket.params()).toObject(), minLeaseDuration: 0n })],
+  ];
+  const [bound, probe] = outOfBounds[r(outOfBounds.length)]!;
+  let accepted = false;
+  try {
+    await probe();
+    accepted = true;
+  } catch {
+    // refused, as it must be
+  }
+  if (accepted) throw new InvariantViolation("7 (within bounds)", -1, bound, "governance set a value outside the hard bounds");
 }
 
 /** The checks of invariants 1, 2, 3, 5 and 6 over the whole protocol; throws an InvariantViolation. */

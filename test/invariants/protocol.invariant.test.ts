@@ -73,4 +73,30 @@ describe("Protocol invariant campaign (DESIGN.md invariants 1-8)", function () {
     expect(steps).to.equal(SEQUENCES * DEPTH);
     expect(HANDLERS.length).to.be.greaterThan(15);
   });
+
+  it("catches a planted accounting hole and shrinks the failing sequence to the two steps that show it", async function () {
+    this.timeout(0);
+    const { loadCinder } = await connectCinder();
+    const c = await loadCinder();
+    const w = await setUp(c);
+    const start = await c.networkHelpers.takeSnapshot();
+    // The hole: the conservation check forgets the treasury, which holds nothing until fees are distributed to it.
+    const treasury = await c.feeRouter.treasury();
+    expect(await c.stablecoin.balanceOf(treasury)).to.equal(0n);
+    const blind = { ...w, holders: w.holders.filter((h) => h !== treasury) };
+    const at = (name: string) => HANDLERS.findIndex((h) => h.name === name);
+    const seq = sequence(SEED, 20);
+    seq.splice(5, 0, { handler: at("redeem"), seed: 1 });
+    seq.splice(15, 0, { handler: at("buyback"), seed: 1 });
+    await start.restore();
+    const { failure } = await runSequence(blind, seq);
+    expect(failure?.invariant).to.equal("2 (conservation: stablecoin)");
+    const shortest = await shrink(blind, seq.slice(0, failure!.step + 1), failure!.invariant, () => start.restore());
+    // A fee-paying step, then the distribution to the treasury: nothing shorter shows the hole.
+    expect(shortest.length).to.equal(2);
+    expect(HANDLERS[shortest[1]!.handler]!.name).to.equal("buyback");
+    // The honest check passes the same sequence.
+    await start.restore();
+    expect((await runSequence(w, seq)).failure).to.equal(undefined);
+  });
 });
