@@ -414,6 +414,7 @@ const oracleLeaves: Leaf[] = Array.from({ length: 100_000 }, (_, i) => ({
     const emAddress = await em.getAddress();
     const rec = await s.jobMarket.getAddress(); // the fixture impersonates the market (a wired recorder)
     const me = s.providers[1].address;
+    await onboardProvider(s, s.providers[1], { gpus: 1 }); // its pool takes the settled emissions
     const E = await em.EPOCH_LENGTH();
     const recordData = (who: string) => em.interface.encodeFunctionData("recordRevenue", [who, 1_000n * USD, 10n * USD]);
     const others = (epoch: bigint, n: number) =>

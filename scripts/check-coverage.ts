@@ -51,14 +51,15 @@ export function parseLcov(text: string): FileCoverage[] {
 }
 
 /**
- * Reads the statement column of Hardhat's printed table: rows "| <path> | <line %> | <statement %> | <lines> |".
+ * Reads the statement column of Hardhat's printed table: rows "║ <path> │ <line %> │ <statement %> │ <lines> ║".
  * Paths longer than the column are shortened by Hardhat with a leading "…"; they are matched by their tail.
  */
 export function parseStatements(text: string): Map<string, number> {
   const out = new Map<string, number>();
   const plain = text.replace(/\x1B\[[0-9;]*[A-Za-z]/g, "");
   for (const row of plain.split("\n")) {
-    const cells = row.split("|").map((c) => c.trim());
+    // Hardhat draws the table with box characters on a terminal and in logs alike; "|" is accepted too.
+    const cells = row.split(/[|│║]/).map((c) => c.trim());
     if (cells.length < 5) continue;
     const [, path, lines, statements] = cells;
     if (path === undefined || !/\.sol$/.test(path) || !/^\d+(\.\d+)?$/.test(lines ?? "") || !/^\d+(\.\d+)?$/.test(statements ?? "")) continue;
@@ -107,14 +108,14 @@ export function judge(lcov: string, report: string | undefined): Verdict {
 
 export function print(v: Verdict): void {
   const width = Math.max(8, ...v.rows.map((r) => r.path.length));
-  console.log(`${"contract".padEnd(width)}  lines            statements`);
+  console.log(`${"contract".padEnd(width)}  ${"lines".padEnd(19)}statements`);
   for (const r of v.rows) {
     const lines = r.linesFound === 0 ? 100 : (r.linesHit * 100) / r.linesFound;
     const st = r.statementsPercent === undefined ? "-" : `${r.statementsPercent.toFixed(2)}%`;
-    console.log(`${r.path.padEnd(width)}  ${`${lines.toFixed(2)}% (${r.linesHit}/${r.linesFound})`.padEnd(17)}${st}`);
+    console.log(`${r.path.padEnd(width)}  ${`${lines.toFixed(2)}% (${r.linesHit}/${r.linesFound})`.padEnd(19)}${st}`);
   }
   const st = v.statementsPercent === undefined ? "-" : `${v.statementsPercent.toFixed(2)}%`;
-  console.log(`${"total".padEnd(width)}  ${`${v.linesPercent.toFixed(2)}%`.padEnd(17)}${st}`);
+  console.log(`${"total".padEnd(width)}  ${`${v.linesPercent.toFixed(2)}%`.padEnd(19)}${st}`);
   console.log(
     v.failures.length === 0
       ? `coverage check passed: lines >= ${MIN_LINES_PERCENT}%, statements >= ${MIN_STATEMENTS_PERCENT}% (branch data: none from EDR)`

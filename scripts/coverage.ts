@@ -1,7 +1,7 @@
 /**
  * `npm run coverage`: runs the Solidity tests and every mocha suite but those that drive another process
  * (test/integration/, the SDK's end-to-end and the CLI suites: a `hardhat node` or a child process is not
- * instrumented, so they add time and no coverage) under Hardhat's coverage
+ * instrumented, so they add time and no coverage) and those that never touch the chain, under Hardhat's coverage
  * (CINDER_COVERAGE=1 lifts the contract size limit for the instrumented code; the size test skips itself), keeps
  * the printed report in coverage/report.txt next to coverage/lcov.info, then runs the gate in check-coverage.ts.
  * Exits non-zero when a test fails or a threshold is missed.
@@ -27,7 +27,9 @@ function files(dir: string, suffix: string, skip: string[]): string[] {
  * run's instrumented network, so they add minutes and no coverage.
  */
 const OUT_OF_PROCESS = ["test/integration", "test/sdk/client.e2e.test.ts", "test/cli", "test/oracle/node/cli.test.ts"];
-const testFiles = [...files("test/sol", ".t.sol", []), ...files("test", ".test.ts", [...OUT_OF_PROCESS, "test/sol"])];
+/** Suites that touch the chain at all (the rest test TypeScript only and add no contract coverage). */
+const onChain = (path: string) => /connectCinder|from "hardhat"/.test(readFileSync(path, "utf8"));
+const testFiles = [...files("test/sol", ".t.sol", []), ...files("test", ".test.ts", [...OUT_OF_PROCESS, "test/sol"]).filter(onChain)];
 const started = Date.now();
 const child = spawn("npx", ["hardhat", "test", "--coverage", ...testFiles], {
   // The invariant campaign runs too (its CI size), so its cross-contract sequences count toward coverage.
