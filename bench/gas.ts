@@ -2,10 +2,12 @@
  * `npm run bench`: measures each operation's transaction gasUsed (receipt, 21,000 base included) on the
  * in-process network with the real deployment, in steady state (accounts and counters already written) unless the
  * name ends in `.first`; prints a table against the targets in `targets.ts` and writes `bench/results/gas.json`.
- * Deterministic: fixed signers, fixed amounts, no randomness. Exits 1 if a target is missed.
+ * Deterministic: fixed signers, fixed amounts, no randomness. Exits 1 if a target is missed. Also writes `bench/REPORT.md`
+ * (targets, public comparisons, scaling tables); CINDER_BENCH_OUT and CINDER_BENCH_REPORT move both outputs.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { type ContractTransactionResponse, Wallet, keccak256, toUtf8Bytes } from "ethers";
+import { dirname } from "node:path";
+import { type ContractTransactionResponse, Wallet, keccak256, toQuantity, toUtf8Bytes } from "ethers";
 import { privateKeyToAccount } from "viem/accounts";
 import type { Hex } from "viem";
 import { signVoucher } from "../src/sdk/vouchers.js";
@@ -13,6 +15,11 @@ import { buildTree, type Leaf } from "../src/oracle/leaves.js";
 import { signReport } from "../test/helpers/oracle.js";
 import { A100, connectCinder, H100, onboardProvider, ONE, USD } from "../test/helpers/fixture.js";
 import { describeTarget, meetsTarget } from "./targets.js";
+import { renderReport, SCALES } from "./report.js";
+
+/** Where the figures and the report go: `bench:check` points them at a temporary directory. */
+const OUT_JSON = process.env.CINDER_BENCH_OUT ?? "bench/results/gas.json";
+const OUT_REPORT = process.env.CINDER_BENCH_REPORT ?? "bench/REPORT.md";
 
 const figures: Record<string, number> = {};
 
@@ -237,7 +244,7 @@ await time.setNextBlockTimestamp(e2 * EPOCH + 1_860n);
 await measure("EmissionController.closeEpoch", emissions.closeEpochAt(e1));
 await measure("EmissionController.settle", emissions.settle(p1.address, e1));
 // The same close after 1,000 providers earned revenue in the epoch: a close never loops over providers.
-for (let i = 0; i < 1_000; i++) await record(Wallet.createRandom().address, 1_000n * USD);
+for (let i = 0; i < 1_000; i++) await record(keccak256(toUtf8Bytes(`bench-provider-${i}`)).slice(0, 42), 1_000n * USD);
 const e3 = await nextEpoch(60n);
 await record(p1.address, 1_000n * USD);
 await time.setNextBlockTimestamp(e3 * EPOCH + 1_860n);
@@ -443,6 +450,115 @@ const oracleLeaves: Leaf[] = Array.from({ length: 100_000 }, (_, i) => ({
   await measure("OracleHub.submitEpochReport.sigs5", epochReportTx(wallets7.slice(0, 5), 10n));
 }
 
+// --- scaling: the same operations with 1 / 100 / 1,000 / 10,000 providers, leases or epochs already in state ---
+// A fresh deployment (the fixture's snapshot). State is filled in batches: automine off, many transactions sent with a
+// fixed gas limit (no estimate), then mined a block at a time, so 10,000 entries take seconds, not minutes.
+{
+  const s = await loadCinder();
+  const provider = s.ethers.provider;
+  const st = s.networkHelpers.time;
+  /** Sends `calls` from the unlocked `from` into as few blocks as fit, and checks that the last one succeeded. */
+  const batch = async (from: string, to: string, calls: string[], gas = 300_000): Promise<void> => {
+    if (calls.length === 0) return;
+    await provider.send("evm_setAutomine", [false]);
+    let last = "";
+    try {
+      for (const data of calls) last = (await provider.send("eth_sendTransaction", [{ from, to, data, gas: toQuantity(gas) }])) as string;
+      let receipt: { status: string } | null = null;
+      while (receipt === null) {
+        await provider.send("evm_mine", []);
+        receipt = (await provider.send("eth_getTransactionReceipt", [last])) as { status: string } | null;
+      }
+      if (receipt.status !== "0x1") throw new Error(`scaling batch to ${to}: the last transaction failed`);
+    } finally {
+      await provider.send("evm_setAutomine", [true]);
+    }
+  };
+  const sizes = [...SCALES];
+
+  // Providers: an epoch's close and one provider's settlement after N providers earned revenue in the epoch.
+  {
+    const em = s.emissions;
+    const emAddress = await em.getAddress();
+    const rec = await s.jobMarket.getAddress(); // the fixture impersonates the market (a wired recorder)
+    const me = s.providers[1].address;
+    await onboardProvider(s, s.providers[1], { gpus: 1 }); // its pool takes the settled emissions
+    const E = await em.EPOCH_LENGTH();
+    const recordData = (who: string) => em.interface.encodeFunctionData("recordRevenue", [who, 1_000n * USD, 10n * USD]);
+    const others = (epoch: bigint, n: number) =>
+      Array.from({ length: n }, (_, i) => recordData(keccak256(toUtf8Bytes(`scale-provider-${epoch}-${i}`)).slice(0, 42)));
+    // Each epoch e: `me` records first (samples the epoch), e - 1 is closed, then the other N - 1 providers record.
+    let prev = BigInt(await st.latest()) / E + 1n;
+    await st.setNextBlockTimestamp(prev * E + 60n);
+    await batch(rec, emAddress, [recordData(me)]);
+    // The first round (1 provider) warms the epoch's slots up (steady state); the measured rounds follow.
+    for (const [round, n] of [1, ...sizes].entries()) {
+      await batch(rec, emAddress, others(prev, n - 1), 150_000);
+      const e = prev + 1n;
+      await st.setNextBlockTimestamp(e * E + 60n);
+      await batch(rec, emAddress, [recordData(me)]);
+      await st.setNextBlockTimestamp(e * E + 1_860n);
+      const [gross] = await em.epochTotals(prev);
+      if (gross !== BigInt(n) * 1_000n * USD) throw new Error(`epoch ${prev}: expected ${n} providers' revenue, got ${gross}`);
+      if (round === 0) {
+        await (await em.closeEpochAt(prev)).wait();
+        await (await em.settle(me, prev)).wait();
+      } else {
+        await measure(`EmissionController.closeEpoch.providers${n}`, em.closeEpochAt(prev));
+        await measure(`EmissionController.settle.providers${n}`, em.settle(me, prev));
+      }
+      prev = e;
+    }
+  }
+
+  // Leases: a direct lease's creation and the provider's quit after N leases were created (and quit) before.
+  {
+    const m = s.jobMarket;
+    const mAddress = await m.getAddress();
+    const sp = s.providers[3];
+    const client = s.clients[1];
+    const GPUS = 50;
+    await onboardProvider(s, sp, { gpus: GPUS });
+    await s.registry.connect(sp).setOffer(H100, PRICE);
+    const create = () => m.interface.encodeFunctionData("createDirectLease", [sp.address, H100, 1, HOUR, PRICE, LEASE]);
+    /** Creates `n` leases and quits them, `GPUS` at a time (each needs a free GPU). */
+    const fill = async (n: number) => {
+      for (let done = 0; done < n; done += GPUS) {
+        const k = Math.min(GPUS, n - done);
+        const first = (await m.leaseCount()) + 1n;
+        await batch(client.address, mAddress, Array.from({ length: k }, create));
+        await batch(sp.address, mAddress, Array.from({ length: k }, (_, i) => m.interface.encodeFunctionData("quit", [first + BigInt(i)])));
+      }
+    };
+    await fill(2); // the client's and the provider's counters written
+    for (const n of sizes) {
+      await fill(n - Number(await m.leaseCount()));
+      if ((await m.leaseCount()) !== BigInt(n)) throw new Error(`expected ${n} leases`);
+      await measure(`JobMarket.createDirectLease.leases${n}`, m.connect(client).createDirectLease(sp.address, H100, 1, HOUR, PRICE, LEASE));
+      await measure(`JobMarket.quit.leases${n}`, m.connect(sp).quit(await m.leaseCount()));
+    }
+  }
+
+  // Epochs: a delegator's reward claim after N epochs of reward notifications since its last claim.
+  {
+    const v = s.vault;
+    const vAddress = await v.getAddress();
+    const pool = s.providers[0];
+    const holder = s.delegators[0];
+    await onboardProvider(s, pool, { gpus: 2 });
+    await v.connect(holder).delegate(pool.address, 100n * ONE);
+    await s.token.connect(s.rewarder).approve(vAddress, 2n ** 255n);
+    const notify = v.interface.encodeFunctionData("notifyReward", [pool.address, ONE]);
+    await batch(s.rewarder.address, vAddress, [notify]);
+    await (await v.connect(holder).claimRewards(pool.address)).wait(); // the delegation's reward fields written
+    for (const n of sizes) {
+      await batch(s.rewarder.address, vAddress, Array.from({ length: n }, () => notify), 200_000);
+      await measure(`StakingVault.claimRewards.epochs${n}`, v.connect(holder).claimRewards(pool.address));
+    }
+  }
+}
+
+
 // --- report ---
 const names = Object.keys(figures);
 let failed = 0;
@@ -458,10 +574,11 @@ console.log(line(header));
 console.log(widths.map((w) => "-".repeat(w)).join("  "));
 for (const r of rows) console.log(line(r));
 
-mkdirSync("bench/results", { recursive: true });
+mkdirSync(dirname(OUT_JSON), { recursive: true });
 const sorted = Object.fromEntries(names.sort().map((n) => [n, figures[n]]));
-writeFileSync("bench/results/gas.json", `${JSON.stringify(sorted, null, 2)}\n`);
-console.log(`\nwrote bench/results/gas.json (${names.length} operations)`);
+writeFileSync(OUT_JSON, `${JSON.stringify(sorted, null, 2)}\n`);
+writeFileSync(OUT_REPORT, renderReport(figures));
+console.log(`\nwrote ${OUT_JSON} (${names.length} operations) and ${OUT_REPORT}`);
 if (failed > 0) {
   console.error(`${failed} target(s) missed`);
   process.exitCode = 1;
