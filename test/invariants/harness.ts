@@ -446,6 +446,16 @@ export const HANDLERS: Handler[] = [
         if (t < s.executableAt) await c.networkHelpers.time.increaseTo(s.executableAt);
         if (await attempt(x, "slash.execute", () => c.slashingManager.execute(s.id))) {
           await refused("slash execution replay", () => c.slashingManager.execute.staticCall(s.id));
+          // The vault keeps what a slash takes until anyone burns the batch (the bounty stays credited).
+          if (x.r(2) === 0) {
+            const [toBurn] = await c.vault.slashedHeld();
+            const supply = await c.token.totalSupply();
+            if (await attempt(x, "slash.burnSlashed", () => c.slashingManager.burnSlashed())) {
+              if (supply - (await c.token.totalSupply()) !== toBurn) {
+                throw new InvariantViolation("3 (stake)", -1, "executeOrVetoSlash", `burnSlashed burned ${supply - (await c.token.totalSupply())}, the vault held ${toBurn} to burn`);
+              }
+            }
+          }
         }
       }
     },
@@ -638,7 +648,8 @@ async function checkState(w: World, g: Ghost, vaultBefore: bigint, handlerName: 
   const supply = await c.stablecoin.totalSupply();
   if (sum !== supply) fail("2 (conservation: stablecoin)", `holders sum to ${sum}, supply ${supply}`);
 
-  // 3. Stake: the vault's CNDR = pool assets + pending withdrawals + rewards owed (+ retired pending shares).
+  // 3. Stake: the vault's CNDR = pool assets + pending withdrawals + rewards owed (+ retired pending shares) + what
+  // executed slashes took and the vault keeps (to burn in a batch, and reporters' unclaimed bounties).
   const v = c.vault;
   let pools = 0n;
   for (const p of w.providers) {
@@ -647,8 +658,9 @@ async function checkState(w: World, g: Ghost, vaultBefore: bigint, handlerName: 
     if (pool.delegatedShares > 0n && pool.delegatedAssets === 0n) fail("3 (stake)", `${p.address}: live delegated shares backed by nothing`);
   }
   const vaultHeld = await c.token.balanceOf(await v.getAddress());
-  const expected = pools + (await v.totalRewardsOwed()) + (await v.totalRetiredPending());
-  if (vaultHeld !== expected) fail("3 (stake)", `vault holds ${vaultHeld} != pools + owed + retired ${expected}`);
+  const [toBurn, bounties] = await v.slashedHeld();
+  const expected = pools + (await v.totalRewardsOwed()) + (await v.totalRetiredPending()) + toBurn + bounties;
+  if (vaultHeld !== expected) fail("3 (stake)", `vault holds ${vaultHeld} != pools + owed + retired + slashed kept ${expected}`);
   // ... and falls only by recorded slashes, withdrawals and reward claims.
   if (vaultHeld < vaultBefore && !["claimWithdraw", "claimRewards", "executeOrVetoSlash"].includes(handlerName)) {
     fail("3 (stake)", `the vault's CNDR fell by ${vaultBefore - vaultHeld} in ${handlerName}`);
