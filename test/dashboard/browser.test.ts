@@ -236,7 +236,9 @@ describe("dashboard in headless Chromium on a seeded hardhat node", function () 
     const lease = await reader.read.lease({ leaseId });
     expect([lease.client, lease.provider, lease.gpuCount, lease.statusName]).to.deep.equal([client, seed.h100, 1, "Active"]);
     expect(lease.value).to.equal(2n * USD);
-    await link.click();
+    // The page re-renders on every new event (the lease just created is one): click through a locator, which
+    // finds the link again in the re-rendered page, not the handle of the one it replaced.
+    await page.locator("[data-created-lease]").first().click();
     await page.waitForSelector(`#page[data-page="lease"] [data-stat="value"]`);
     expect(await stat(page, "value")).to.equal(formatUsd(lease.value));
   });
