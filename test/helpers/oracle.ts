@@ -103,9 +103,10 @@ export function thresholdOf(n: number): bigint {
 export type HubDeployment = Pick<Cinder, "oracleHub" | "oracleSigners" | "ethers">;
 
 /**
- * Reports the ended `epoch` with a placeholder root (no leaf any test proves), signed by three of the local oracle
- * set. The hub then covers every epoch up to it (`OracleHub.coveredUntil`): an SLA lease's stream before the end of
- * `epoch` becomes withdrawable.
+ * Reports the ended `epoch`, signed by a quorum (three) of the local oracle set, for tests that need the hub to
+ * cover time but prove no leaf of it: the root and content hash are tags derived from the epoch. The hub then
+ * covers every epoch up to it (`OracleHub.coveredUntil`): an SLA lease's stream before the end of `epoch` becomes
+ * withdrawable. Tests that settle an SLA build real leaf trees with `buildTree` instead.
  */
 export async function reportEpoch(c: HubDeployment, epoch: bigint): Promise<void> {
   const hub = c.oracleHub;
