@@ -69,11 +69,29 @@ describe("scripts/check-coverage.ts: the coverage gate", function () {
     expect(v.statementsPercent).to.equal(90);
   });
 
-  it("fails below 95% lines or 90% statements, and without statement figures", function () {
-    expect(judge(lcov, table).failures).to.deep.equal(["lines 87.50% < 95%"]);
-    expect(judge(lcov, undefined).failures).to.deep.equal(["lines 87.50% < 95%", "no statement figures in coverage/report.txt"]);
+  /** Branch arms of A.sol: `hit` of `found` taken. */
+  const armsOf = (path: string, hit: number, found: number) => ({
+    path,
+    arms: Array.from({ length: found }, (_, i) => ({ file: path, line: i + 1, kind: "if" as const, arm: "true" as const, taken: i < hit })),
+    ternaries: 1,
+    undecided: 0,
+  });
+
+  it("fails below 95% lines, 90% branches or 90% statements, and without statement or branch figures", function () {
+    const branches = [armsOf("contracts/a/A.sol", 9, 10), armsOf("contracts/b/B.sol", 10, 10)];
+    expect(judge(lcov, table, branches).failures).to.deep.equal(["lines 87.50% < 95%"]);
+    expect(judge(lcov, undefined).failures).to.deep.equal([
+      "lines 87.50% < 95%",
+      "no statement figures in coverage/report.txt",
+      "no branch figures (no probe hits in coverage/data)",
+    ]);
     const full = "SF:contracts/a/A.sol\nDA:1,1\nend_of_record\n";
-    expect(judge(full, "| contracts/a/A.sol | 100.00 | 89.99 | - |").failures).to.deep.equal(["statements 89.99% < 90%"]);
-    expect(judge(full, "| contracts/a/A.sol | 100.00 | 90.00 | - |").failures).to.deep.equal([]);
+    const allArms = [armsOf("contracts/a/A.sol", 10, 10)];
+    expect(judge(full, "| contracts/a/A.sol | 100.00 | 89.99 | - |", allArms).failures).to.deep.equal(["statements 89.99% < 90%"]);
+    expect(judge(full, "| contracts/a/A.sol | 100.00 | 90.00 | - |", allArms).failures).to.deep.equal([]);
+    const v = judge(full, "| contracts/a/A.sol | 100.00 | 90.00 | - |", [armsOf("contracts/a/A.sol", 89, 100)]);
+    expect(v.failures).to.deep.equal(["branches 89.00% < 90%"]);
+    expect([v.branchesPercent, v.ternaries, v.rows[0]!.branchesHit, v.rows[0]!.branchesFound]).to.deep.equal([89, 1, 89, 100]);
+    expect(judge(full, "| contracts/a/A.sol | 100.00 | 90.00 | - |", [armsOf("contracts/a/A.sol", 90, 100)]).failures).to.deep.equal([]);
   });
 });

@@ -40,7 +40,7 @@ interface IFeeRouter {
     /// @notice The fee rate now and a time before which it cannot change: the earlier of now + CHANGE_DELAY (a change
     /// proposed from now on waits that long) and a pending change's effective time (now, once it could be applied).
     /// A payment contract may cache `feeBps` until `until` and charge exactly the rate this contract holds.
-    function feeBpsFixedUntil() external view returns (uint16 feeBps, uint256 until);
+    function feeBpsFixedUntil() external view returns (uint16 bps, uint256 until);
 
     /// @notice Splits this router's whole balance of `token` between the buyback and the treasury. Anyone.
     function distribute(address token) external returns (uint256 toBuyback, uint256 toTreasury);

@@ -44,7 +44,7 @@ contract FeeRouter is AccessManaged, IFeeRouter {
     }
 
     /// @inheritdoc IFeeRouter
-    function feeBpsFixedUntil() external view returns (uint16 feeBps, uint256 until) {
+    function feeBpsFixedUntil() external view returns (uint16 bps, uint256 until) {
         until = block.timestamp + CHANGE_DELAY;
         uint256 pendingAt = _pendingEffectiveAt;
         // A pending change may be applied from its effective time on (at once if that passed).

@@ -23,24 +23,7 @@ import {
   decodeErrorResult,
   toFunctionSelector,
 } from "viem";
-import {
-  buybackBurnerAbi,
-  cinderAccessManagerAbi,
-  cinderGovernorAbi,
-  cinderTimelockAbi,
-  cinderTokenAbi,
-  disputeManagerAbi,
-  emissionControllerAbi,
-  feeRouterAbi,
-  jobMarketAbi,
-  oracleHubAbi,
-  paymentChannelsAbi,
-  providerRegistryAbi,
-  slaBondManagerAbi,
-  slashingManagerAbi,
-  stakingVaultAbi,
-  testStablecoinAbi,
-} from "./abis.js";
+import { CINDER_ABIS } from "./contracts.js";
 
 /** What every SDK error carries. */
 export interface CinderErrorParameters {
@@ -112,27 +95,8 @@ export class CinderTransactionError extends CinderError {
   override name = "CinderTransactionError" as const;
 }
 
-/** Every Cinder ABI, for decoding. */
-const CINDER_ABIS = [
-  cinderAccessManagerAbi,
-  cinderTokenAbi,
-  cinderGovernorAbi,
-  cinderTimelockAbi,
-  providerRegistryAbi,
-  stakingVaultAbi,
-  feeRouterAbi,
-  jobMarketAbi,
-  paymentChannelsAbi,
-  emissionControllerAbi,
-  buybackBurnerAbi,
-  oracleHubAbi,
-  slaBondManagerAbi,
-  slashingManagerAbi,
-  disputeManagerAbi,
-  testStablecoinAbi,
-] as const;
 
-type CinderAbiItem = (typeof CINDER_ABIS)[number][number];
+type CinderAbiItem = (typeof CINDER_ABIS)[keyof typeof CINDER_ABIS][number];
 /** Every custom error any Cinder contract (or the OpenZeppelin code it uses) can revert with. */
 export type CinderErrorAbiItem = Extract<CinderAbiItem, { type: "error" }>;
 /** The name of a Cinder custom error. */
@@ -148,7 +112,7 @@ function selectorOf(item: CinderErrorAbiItem): Hex {
 /** The errors of every Cinder ABI, each signature once (the union `decodeCinderError` decodes over). */
 export const cinderErrorsAbi: readonly CinderErrorAbiItem[] = (() => {
   const seen = new Map<string, CinderErrorAbiItem>();
-  for (const abi of CINDER_ABIS) {
+  for (const abi of Object.values(CINDER_ABIS) as readonly (readonly CinderAbiItem[])[]) {
     for (const item of abi) {
       if (item.type !== "error") continue;
       const signature = selectorOf(item);

@@ -11,42 +11,12 @@
  * ```
  */
 import type { Address, BlockNumber, ContractEventName, GetContractEventsReturnType, WatchContractEventOnLogsFn } from "viem";
-import {
-  buybackBurnerAbi,
-  cinderGovernorAbi,
-  cinderTimelockAbi,
-  cinderTokenAbi,
-  disputeManagerAbi,
-  emissionControllerAbi,
-  feeRouterAbi,
-  jobMarketAbi,
-  oracleHubAbi,
-  paymentChannelsAbi,
-  providerRegistryAbi,
-  slaBondManagerAbi,
-  slashingManagerAbi,
-  stakingVaultAbi,
-} from "./abis.js";
+import { cinderAbisWithout } from "./contracts.js";
 import type { CinderContext } from "./context.js";
 import { CinderConfigError } from "./errors.js";
 
-/** The ABI of each deployed contract, by its name in `CinderAddresses`. */
-export const CINDER_EVENT_ABIS = {
-  token: cinderTokenAbi,
-  registry: providerRegistryAbi,
-  vault: stakingVaultAbi,
-  jobMarket: jobMarketAbi,
-  paymentChannels: paymentChannelsAbi,
-  emissionController: emissionControllerAbi,
-  buybackBurner: buybackBurnerAbi,
-  oracleHub: oracleHubAbi,
-  slaBondManager: slaBondManagerAbi,
-  slashingManager: slashingManagerAbi,
-  disputeManager: disputeManagerAbi,
-  governor: cinderGovernorAbi,
-  timelock: cinderTimelockAbi,
-  feeRouter: feeRouterAbi,
-} as const;
+/** The ABI of each deployed contract whose events are watched, by its name in `CinderAddresses`. */
+export const CINDER_EVENT_ABIS = cinderAbisWithout("manager", "stablecoin");
 /** A contract whose events can be watched. */
 export type CinderEventContract = keyof typeof CINDER_EVENT_ABIS;
 /** The event names of a contract. */

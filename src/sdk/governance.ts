@@ -25,42 +25,13 @@ import {
   keccak256,
   toBytes,
 } from "viem";
-import {
-  buybackBurnerAbi,
-  cinderAccessManagerAbi,
-  cinderGovernorAbi,
-  cinderTimelockAbi,
-  cinderTokenAbi,
-  emissionControllerAbi,
-  feeRouterAbi,
-  jobMarketAbi,
-  oracleHubAbi,
-  paymentChannelsAbi,
-  providerRegistryAbi,
-  slaBondManagerAbi,
-  slashingManagerAbi,
-  stakingVaultAbi,
-} from "./abis.js";
+import { cinderGovernorAbi, cinderTokenAbi } from "./abis.js";
+import { cinderAbisWithout } from "./contracts.js";
 import { type CinderContext, type WriteResult, checkAddress, senderOf, writeContract } from "./context.js";
 import { CinderConfigError } from "./errors.js";
 
 /** The ABI of each contract a proposal may call, by its name in `CinderAddresses`. */
-export const GOVERNED_ABIS = {
-  manager: cinderAccessManagerAbi,
-  token: cinderTokenAbi,
-  timelock: cinderTimelockAbi,
-  governor: cinderGovernorAbi,
-  registry: providerRegistryAbi,
-  vault: stakingVaultAbi,
-  feeRouter: feeRouterAbi,
-  emissionController: emissionControllerAbi,
-  jobMarket: jobMarketAbi,
-  paymentChannels: paymentChannelsAbi,
-  buybackBurner: buybackBurnerAbi,
-  oracleHub: oracleHubAbi,
-  slaBondManager: slaBondManagerAbi,
-  slashingManager: slashingManagerAbi,
-} as const;
+export const GOVERNED_ABIS = cinderAbisWithout("stablecoin");
 /** A contract a proposal may call. */
 export type GovernedContract = keyof typeof GOVERNED_ABIS;
 /** The state-changing functions of a governed contract. */
@@ -88,7 +59,8 @@ export function governanceCall<const C extends GovernedContract, const F extends
 ): GovernanceAction {
   const abi = GOVERNED_ABIS[contract];
   const target = (ctx.addresses as unknown as Record<string, Address | undefined>)[contract];
-  if (abi === undefined || target === undefined) throw new CinderConfigError("contract", `unknown governed contract ${JSON.stringify(contract)} (known: ${Object.keys(GOVERNED_ABIS).join(", ")})`);
+  if (abi === undefined) throw new CinderConfigError("contract", `unknown governed contract ${JSON.stringify(contract)} (known: ${Object.keys(GOVERNED_ABIS).join(", ")})`);
+  if (target === undefined) throw new CinderConfigError("contract", `the deployment's addresses have no ${contract}`);
   let calldata: Hex;
   try {
     calldata = encodeFunctionData({ abi: abi as Abi, functionName: functionName as string, args: args as readonly unknown[] });

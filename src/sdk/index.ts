@@ -14,6 +14,7 @@ export * from "./abis.js";
 export * from "./channels.js";
 export * from "./client.js";
 export * from "./context.js";
+export * from "./contracts.js";
 export { claimRewards, delegate, type ClaimRewardsParameters, type ClaimRewardsReturnType, type DelegateParameters, type DelegateReturnType } from "./delegator.js";
 export * from "./deployment.js";
 export * from "./disputes.js";

@@ -21,13 +21,14 @@ import { type CinderContext, type WriteResult, checkAddress, checkAmount, checkI
 import { CinderConfigError } from "./errors.js";
 import { type FaultReport, submitOracleReport } from "./keeper.js";
 
-/** Fault kinds as `ISlashingManager` numbers them (1-4 are OracleHub's `FaultType`s). */
+/** Fault kinds as `ISlashingManager` numbers them (1-4 are OracleHub's `FaultType`s; 6 is proposed by the DisputeManager). */
 export const FaultKind = {
   FailedGpuChallenge: 1,
   AttestationMismatch: 2,
   DuplicateGpuIdentity: 3,
   MissedHeartbeats: 4,
   RepeatedSlaBreach: 5,
+  JobFraud: 6,
 } as const;
 /** A fault kind. */
 export type FaultKind = (typeof FaultKind)[keyof typeof FaultKind];
@@ -180,12 +181,12 @@ export type GetSlashingStateReturnType = Awaited<ReturnType<typeof getSlashingSt
 export interface GetFaultAmountParameters {
   provider: Address;
   kind: FaultKind;
-  /** A GPU id (kinds 1-3) or a lease id as bytes32 (kinds 4 and 5). */
+  /** A GPU id (kinds 1-3) or a lease id as bytes32 (kinds 4-6). */
   subject: Hex;
 }
 /** The CNDR a fault of `kind` about `subject` would slash from `provider` now (before the pool cap). */
 export async function getFaultAmount(ctx: CinderContext, { provider, kind, subject }: GetFaultAmountParameters): Promise<bigint> {
-  const k = checkInteger(kind, "kind", 1, 5);
+  const k = checkInteger(kind, "kind", 1, 6);
   return ctx.publicClient.readContract({ address: ctx.addresses.slashingManager, abi: slashingManagerAbi, functionName: "faultAmount", args: [checkAddress(provider, "provider"), k, checkId(subject, "subject")] });
 }
 

@@ -32,7 +32,7 @@ import {
 
 const ADDRESS = "0x0000000000000000000000000000000000000001" as const;
 const addresses = Object.fromEntries(
-  ["manager", "token", "timelock", "governor", "registry", "vault", "feeRouter", "emissionController", "jobMarket", "paymentChannels", "buybackBurner", "oracleHub", "slaBondManager", "slashingManager"].map((k) => [k, ADDRESS]),
+  ["manager", "token", "timelock", "governor", "registry", "vault", "feeRouter", "emissionController", "jobMarket", "paymentChannels", "buybackBurner", "oracleHub", "slaBondManager", "slashingManager", "disputeManager"].map((k) => [k, ADDRESS]),
 ) as unknown as Parameters<typeof createCinderContext>[0]["addresses"];
 const ctx = createCinderContext({ publicClient: createPublicClient({ chain: hardhat, transport: http("http://127.0.0.1:1") }), addresses });
 
@@ -59,7 +59,7 @@ describe("SDK slashing and governance types", function () {
     expectTypeOf<Awaited<ReturnType<CinderClient["slashing"]["oracleSet"]>>["configDigest"]>().toEqualTypeOf<Hex>();
     expectTypeOf(getFaultAmount).returns.resolves.toEqualTypeOf<bigint>();
     expectTypeOf(FaultKind.FailedGpuChallenge).toEqualTypeOf<1>();
-    expectTypeOf<FaultKind>().toEqualTypeOf<1 | 2 | 3 | 4 | 5>();
+    expectTypeOf<FaultKind>().toEqualTypeOf<1 | 2 | 3 | 4 | 5 | 6>();
     expectTypeOf<SlashStatusName>().toEqualTypeOf<"None" | "Pending" | "Deferred" | "Executed" | "Vetoed">();
     expectTypeOf(executeSlash).parameter(1).toEqualTypeOf<{ id: Hex }>();
     expectTypeOf<"SlashExecuted" | "SlashProposed" | "SlashVetoed" | "SlashDeferred" | "SlashedBurned">().toMatchTypeOf<CinderEventName<"slashingManager">>();
@@ -69,6 +69,9 @@ describe("SDK slashing and governance types", function () {
 
   it("pins governance calls to the target contract's ABI, and the proposal lifecycle", function () {
     expectTypeOf<"vault">().toMatchTypeOf<GovernedContract>();
+    expectTypeOf<"disputeManager">().toMatchTypeOf<GovernedContract>();
+    expectTypeOf<"setParams">().toMatchTypeOf<GovernedFunction<"disputeManager">>();
+    expectTypeOf<"stablecoin">().not.toMatchTypeOf<GovernedContract>();
     expectTypeOf<"setUnbondingPeriod">().toMatchTypeOf<GovernedFunction<"vault">>();
     expectTypeOf<"setUnbondingPeriod">().not.toMatchTypeOf<GovernedFunction<"jobMarket">>();
     expectTypeOf<"unbondingPeriod">().not.toMatchTypeOf<GovernedFunction<"vault">>(); // a view is not a proposal call
@@ -91,11 +94,14 @@ describe("SDK slashing and governance types", function () {
     const who = await proposeSlash(ctx, { report: { ...report, faultType: 1, provider: "0xabc" as Address } }).catch((e: unknown) => e);
     expect((who as CinderConfigError).field).to.equal("report.provider");
     const amount = await getFaultAmount(ctx, { provider: ADDRESS, kind: 7 as FaultKind, subject: `0x${"22".repeat(32)}` }).catch((e: unknown) => e);
-    expect((amount as CinderConfigError).shortMessage).to.equal("kind: must be an integer in [1, 5], got 7");
+    expect((amount as CinderConfigError).shortMessage).to.equal("kind: must be an integer in [1, 6], got 7");
     expect(() => governanceCall(ctx, { contract: "vault", functionName: "setUnbondingPeriod", args: [-1] })).to.throw(CinderConfigError, /^args: do not fit vault.setUnbondingPeriod/);
     expect(() => governanceCall(ctx, { contract: "nope" as "vault", functionName: "setUnbondingPeriod", args: [1] })).to.throw(CinderConfigError, /^contract: unknown governed contract "nope"/);
     const action = governanceCall(ctx, { contract: "vault", functionName: "setUnbondingPeriod", args: [1_814_400] });
     expect(action).to.deep.equal({ target: ADDRESS, value: 0n, calldata: action.calldata, label: "vault.setUnbondingPeriod" });
     expect(action.calldata.slice(-10)).to.equal("00001baf80"); // 1,814,400 = 0x1baf80
+    // Every governed contract is in the map, the DisputeManager's parameters included.
+    const dispute = governanceCall(ctx, { contract: "disputeManager", functionName: "setParams", args: [{ minDeposit: 1n, depositBps: 500, verdictWindow: 3_600, arbitrationWindow: 3_600 }] });
+    expect(dispute.label).to.equal("disputeManager.setParams");
   });
 });

@@ -1,0 +1,94 @@
+/**
+ * Every contract's constructor refuses a zero address for each contract it is wired to, naming the field, and
+ * deploys with the same arguments once the address is there (so each refusal is the field's own check).
+ */
+import { expect } from "chai";
+import { type Result, ZeroAddress } from "ethers";
+import {
+  BuybackBurner__factory,
+  JobMarket__factory,
+  PaymentChannels__factory,
+  SlaBondManager__factory,
+  SlashingManager__factory,
+  StakingVault__factory,
+} from "../types/ethers-contracts/index.js";
+import { SLA_TIERS } from "../deploy/config.js";
+import { connectCinder } from "./helpers/fixture.js";
+
+const { loadCinder } = await connectCinder();
+
+const DAY = 86_400n;
+/** A struct read back from a contract, as a fresh object ethers may encode again (its Result is frozen). */
+const plain = <T>(struct: T): T => (struct as unknown as Result).toObject() as T;
+
+/** Deploys `deploy(wiring)` once per field with that field zeroed, expecting `error(field)`, then with all set. */
+async function eachZeroed<W extends Record<string, string>>(
+  factory: { interface: unknown },
+  error: string,
+  wiring: W,
+  deploy: (w: W) => Promise<{ waitForDeployment(): Promise<unknown> }>,
+): Promise<void> {
+  for (const field of Object.keys(wiring)) {
+    await expect(deploy({ ...wiring, [field]: ZeroAddress }), field)
+      .to.be.revertedWithCustomError(factory as never, error)
+      .withArgs(field);
+  }
+  await (await deploy(wiring)).waitForDeployment();
+}
+
+describe("Constructors: a zero address for a wired contract is refused by name", function () {
+  it("StakingVault, BuybackBurner, JobMarket, PaymentChannels, SlaBondManager and SlashingManager", async function () {
+    const c = await loadCinder();
+    const [deployer] = await c.ethers.getSigners();
+    const manager = await c.manager.getAddress();
+    const a = {
+      token: await c.token.getAddress(),
+      registry: await c.registry.getAddress(),
+      vault: await c.vault.getAddress(),
+      asset: await c.stablecoin.getAddress(),
+      router: await c.uniswapRouter.getAddress(),
+      pair: await c.uniswapPair.getAddress(),
+      feeRouter: await c.feeRouter.getAddress(),
+      revenue: await c.emissions.getAddress(),
+      oracleHub: await c.oracleHub.getAddress(),
+      jobMarket: await c.jobMarket.getAddress(),
+      slaBondManager: await c.slaBondManager.getAddress(),
+    };
+
+    const vault = new StakingVault__factory(deployer);
+    const vaultParams = { unbondingPeriod: 14n * DAY, exposureTail: 7n * DAY, delegationCapMultiple: 5n, minDelegation: 10n ** 18n };
+    await eachZeroed(vault, "StakingVaultZeroAddress", { token: a.token, registry: a.registry }, (w) => vault.deploy(manager, w.token, w.registry, vaultParams));
+
+    const burner = new BuybackBurner__factory(deployer);
+    const burnerParams = { maxPerEpoch: 10_000n * 1_000_000n, minWindow: 1_800n, maxAge: 21_600n, maxSlippageBps: 300n };
+    await eachZeroed(burner, "BuybackBurnerZeroAddress", { asset: a.asset, token: a.token, router: a.router }, (w) =>
+      burner.deploy(manager, { ...w, pair: a.pair }, 3_600n, burnerParams),
+    );
+
+    const market = new JobMarket__factory(deployer);
+    const marketParams = await c.jobMarket.params();
+    const marketWiring = { asset: a.asset, registry: a.registry, vault: a.vault, feeRouter: a.feeRouter, revenue: a.revenue, oracleHub: a.oracleHub };
+    await eachZeroed(market, "JobMarketZeroAddress", marketWiring, (w) => market.deploy(manager, w, plain(marketParams)));
+
+    const channels = new PaymentChannels__factory(deployer);
+    await eachZeroed(channels, "PaymentChannelsZeroAddress", { asset: a.asset, registry: a.registry, feeRouter: a.feeRouter, revenue: a.revenue }, (w) =>
+      channels.deploy(manager, w.asset, w.registry, w.feeRouter, w.revenue, 2n * DAY),
+    );
+
+    const sla = new SlaBondManager__factory(deployer);
+    const tiers = SLA_TIERS.map(({ name: _name, ...tier }) => tier);
+    const slaParams = { exitPenaltyBps: 1_000n, breachFaultThreshold: 3n };
+    await eachZeroed(sla, "SlaBondManagerZeroAddress", { asset: a.asset, jobMarket: a.jobMarket, oracleHub: a.oracleHub }, (w) =>
+      sla.deploy(manager, w.asset, w.jobMarket, w.oracleHub, tiers, slaParams),
+    );
+    await expect(sla.deploy(manager, a.asset, a.jobMarket, a.oracleHub, [], slaParams))
+      .to.be.revertedWithCustomError(sla, "SlaBondManagerParameterOutOfBounds")
+      .withArgs("tiers", 0n, 1n, await c.slaBondManager.MAX_TIERS());
+
+    const slashing = new SlashingManager__factory(deployer);
+    const slashParams = await c.slashingManager.params();
+    const bps = [10_000n, 10_000n, 10_000n, 3_333n, 3_333n, 10_000n];
+    const slashWiring = { token: a.token, registry: a.registry, vault: a.vault, oracleHub: a.oracleHub, jobMarket: a.jobMarket, slaBondManager: a.slaBondManager };
+    await eachZeroed(slashing, "SlashingManagerZeroAddress", slashWiring, (w) => slashing.deploy(manager, w, plain(slashParams), bps));
+  });
+});
