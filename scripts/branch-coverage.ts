@@ -15,10 +15,11 @@
  *   enclosing statement, and at the end of an internal function, what runs after each of its call sites.
  * - `try` / `catch`: each clause was taken when its block's probe was hit.
  *
- * The derivation never reports a branch taken that was not (but where a loop or a second call in the same
- * transaction hides a miss, it may report one not taken that was): it errs on the side of a lower figure. A revert
- * arm whose continuation cannot be known (a require at the end of a loop body or of an external function) is
- * counted as not taken. Ternary expressions (`c ? a : b`) have no statement inside them, so no probe decides them:
+ * Revert and false arms count only when some transaction visibly took them; where a loop or a second call in the
+ * same transaction hides one, it counts as not taken, so the figure errs low. A revert arm whose continuation
+ * cannot be known (a require at the end of a loop body or of an external function) counts as not taken, and its
+ * pass arm as taken once the require was reached. A pass arm whose continuation is also reached another way (the
+ * statement after an `if` whose block ends in the require) counts as taken when that statement ran. Ternary expressions (`c ? a : b`) have no statement inside them, so no probe decides them:
  * they are counted and reported apart, never as covered.
  */
 import { addStatementCoverageInstrumentation } from "@nomicfoundation/edr";

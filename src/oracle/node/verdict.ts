@@ -21,9 +21,9 @@
  * restarts with the process (the signature, once made, does not).
  *
  * Limits: a verdict signed under one oracle set is dead after a set change, and the node does not re-sign under the
- * new one (at most once); the arbitrator decides. Re-execution runs on the node's event loop (the CPU reference,
- * O(n^3) per product: ~2 s at the spec limit n = 1024, times the sample size for a batch), so a large job delays the
- * node's other steps and HTTP answers meanwhile; a worker thread (or the GPU executors of challenge/) is the next step.
+ * new one (at most once); the arbitrator decides. Re-execution (the CPU reference, O(n^3) per product: ~2 s at the
+ * spec limit n = 1024, times the sample size for a batch) runs on a worker thread (`hashInWorker`), so the node's
+ * event loop keeps observing, answering and gossiping meanwhile; the verdict step itself waits for it.
  *
  * @example
  * ```ts
@@ -35,6 +35,7 @@
 import { type Address, type Hex, type LocalAccount, hashTypedData, recoverTypedDataAddress } from "viem";
 import { oracleDomain } from "../aggregate.js";
 import { ORACLE_REPORT_TYPES } from "../types.js";
+import { type MatmulHasher, hashInWorker } from "../workloads/compute.js";
 import { type Judgement, OUTCOME, judgeJob } from "../workloads/judge.js";
 import type { OracleSetView } from "./chain.js";
 import type { PeerConfig } from "./config.js";
@@ -139,6 +140,8 @@ export interface VerdictDeskParameters {
   readonly post: (url: string, body: unknown) => Promise<Response>;
   readonly now?: () => number;
   readonly fetch?: typeof fetch;
+  /** Recomputes products (default `hashInWorker`: off the event loop that serves heartbeats and the API). */
+  readonly hasher?: MatmulHasher;
 }
 
 const OUTCOME_NAME: Record<number, string> = { 1: "ProviderUpheld", 2: "ClientUpheld", 3: "Abstained" };
@@ -201,6 +204,7 @@ export class VerdictDesk {
       giveUp: now - firstSeen >= this.#p.settings.retryWindowMs,
       fetch: this.#p.fetch,
       timeoutMs: this.#p.settings.fetchTimeoutMs,
+      hasher: this.#p.hasher ?? hashInWorker,
     });
     if (!judgement.final) {
       this.#m.pending.inc();

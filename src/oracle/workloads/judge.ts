@@ -23,9 +23,10 @@
  * ```
  */
 import { type Hex, maxUint256 } from "viem";
+import { type MatmulHasher, hashInThread } from "./compute.js";
 import { WorkloadError } from "./errors.js";
 import { fetchDocument } from "./fetch.js";
-import { batchRoot, itemSeed, matmulResultHash, parseResultDocument, sampleIndices } from "./matmul.js";
+import { batchRoot, itemSeed, parseResultDocument, sampleIndices } from "./matmul.js";
 import { type JobSpec, MAX_SPEC_BYTES, parseJobSpec, specHashOf } from "./spec.js";
 
 /** `IOracleHub.Outcome` values a verdict carries. */
@@ -52,6 +53,8 @@ export interface JudgeJobParameters {
   readonly giveUp?: boolean;
   readonly fetch?: typeof fetch;
   readonly timeoutMs?: number;
+  /** Recomputes the products (default: on this thread; a node passes `hashInWorker`). */
+  readonly hasher?: MatmulHasher;
 }
 
 /** A final decision, or "try again later". */
@@ -97,8 +100,18 @@ export async function judgeJob(parameters: JudgeJobParameters): Promise<Judgemen
     if (!(error instanceof WorkloadError)) throw error;
     return decide(OUTCOME.Abstained, `the spec is not executable: ${error.message}`);
   }
+  const hasher = parameters.hasher ?? hashInThread;
+  /** The recomputed hashes, or undefined when the computation itself failed (the node tries again). */
+  const recompute = async (tasks: { seed: Hex; n: number }[]): Promise<Hex[] | undefined> => {
+    try {
+      return await hasher(tasks);
+    } catch {
+      return undefined;
+    }
+  };
   if (spec.type === "matmul-int8") {
-    const recomputed = matmulResultHash(spec.seed, spec.n);
+    const [recomputed] = (await recompute([{ seed: spec.seed, n: spec.n }])) ?? [];
+    if (recomputed === undefined) return { final: false, reason: "recomputing the product failed" };
     return recomputed === resultHash.toLowerCase()
       ? decide(OUTCOME.ProviderUpheld, "re-executed: the result hash matches")
       : decide(OUTCOME.ClientUpheld, `re-executed: the result hash is ${recomputed}, the provider submitted ${resultHash}`);
@@ -116,8 +129,10 @@ export async function judgeJob(parameters: JudgeJobParameters): Promise<Judgemen
   const root = batchRoot(items);
   if (root !== resultHash.toLowerCase()) return decide(OUTCOME.ClientUpheld, `the result document's root is ${root}, the provider submitted ${resultHash}`);
   const sampled = sampleIndices(leaseId, resultHash.toLowerCase() as Hex, spec.items, parameters.sampleSize ?? DEFAULT_SAMPLE_SIZE);
-  for (const index of sampled) {
-    const recomputed = matmulResultHash(itemSeed(spec.seed, index), spec.n);
+  const hashes = await recompute(sampled.map((index) => ({ seed: itemSeed(spec.seed, index), n: spec.n })));
+  if (hashes === undefined) return { final: false, reason: "recomputing the sampled items failed" };
+  for (const [k, index] of sampled.entries()) {
+    const recomputed = hashes[k];
     if (recomputed !== items[index]) return decide(OUTCOME.ClientUpheld, `item ${index} is wrong: recomputed ${recomputed}, the document says ${items[index]}`, sampled);
   }
   return decide(OUTCOME.ProviderUpheld, `${sampled.length} sampled items match`, sampled);

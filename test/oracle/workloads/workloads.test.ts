@@ -7,6 +7,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Hex, concatHex, encodeAbiParameters, keccak256, maxUint256, numberToHex } from "viem";
 import { deriveMatrices, multiply } from "../../../src/oracle/challenge/matmul.js";
+import { hashInThread, hashInWorker } from "../../../src/oracle/workloads/compute.js";
 import { WorkloadError } from "../../../src/oracle/workloads/errors.js";
 import { decodeDataUri, fetchDocument, jsonDataUri } from "../../../src/oracle/workloads/fetch.js";
 import { OUTCOME, judgeJob } from "../../../src/oracle/workloads/judge.js";
@@ -222,6 +223,20 @@ describe("workloads: documents by URI", function () {
       expect(upheld).to.include({ final: true, outcome: OUTCOME.ProviderUpheld, toProvider: maxUint256 });
       const tampered = await judgeJob({ leaseId: 1n, resultHash: keccak256(right), resultUri: null, spec: posted(single) });
       expect(tampered).to.include({ final: true, outcome: OUTCOME.ClientUpheld, toProvider: 0n });
+    });
+
+    it("re-executes on a worker thread to the same hashes and verdicts; a failed computation is retried, not decided", async () => {
+      const tasks = [{ seed: SEED, n: 12 }, { seed: itemSeed(SEED, 3), n: 6 }];
+      expect(await hashInWorker(tasks)).to.deep.equal(await hashInThread(tasks));
+      expect(await hashInWorker([])).to.deep.equal([]);
+      const right = matmulResultHash(SEED, 12);
+      const upheld = await judgeJob({ leaseId: 1n, resultHash: right, resultUri: null, spec: posted(single), hasher: hashInWorker });
+      expect(upheld).to.include({ final: true, outcome: OUTCOME.ProviderUpheld });
+      const broken = async (): Promise<Hex[]> => {
+        throw new Error("worker died");
+      };
+      const retried = await judgeJob({ leaseId: 1n, resultHash: right, resultUri: null, spec: posted(single), hasher: broken });
+      expect(retried).to.deep.equal({ final: false, reason: "recomputing the product failed" });
     });
 
     it("samples a batch over http: honest upheld, one wrong sampled item or a mismatching document upholds the client", async () => {
