@@ -13,7 +13,8 @@ import type { Hex } from "viem";
 import { signVoucher } from "../src/sdk/vouchers.js";
 import { buildTree, type Leaf } from "../src/oracle/leaves.js";
 import { signReport } from "../test/helpers/oracle.js";
-import { A100, connectCinder, H100, onboardProvider, ONE, USD } from "../test/helpers/fixture.js";
+import { network } from "hardhat";
+import { A100, type Connection, connectCinder, deployCinder, H100, onboardProvider, ONE, USD } from "../test/helpers/fixture.js";
 import { describeTarget, meetsTarget } from "./targets.js";
 import { renderReport, SCALES } from "./report.js";
 
@@ -22,6 +23,15 @@ const OUT_JSON = process.env.CINDER_BENCH_OUT ?? "bench/results/gas.json";
 const OUT_REPORT = process.env.CINDER_BENCH_REPORT ?? "bench/REPORT.md";
 
 const figures: Record<string, number> = {};
+
+/** Prints each section's start and the time since the last one (stderr: the figures' table stays on stdout). */
+const started = Date.now();
+let lastSection = started;
+function section(name: string): void {
+  const now = Date.now();
+  console.error(`bench: ${name} (previous section ${((now - lastSection) / 1000).toFixed(1)} s, ${((now - started) / 1000).toFixed(0)} s in all)`);
+  lastSection = now;
+}
 
 async function measure(name: string, tx: Promise<ContractTransactionResponse>): Promise<void> {
   const receipt = await (await tx).wait();
@@ -36,24 +46,29 @@ const [d0, d1, d2] = c.delegators;
 const { time } = c.networkHelpers;
 
 // --- token ---
+section("token");
 await c.token.connect(d0).transfer(d1.address, ONE); // both balances written
 await measure("CinderToken.transfer", c.token.connect(d0).transfer(d1.address, ONE));
 
 // --- registry ---
+section("registry");
 await c.registry.connect(p0).register("ipfs://provider/p0", p0.address);
 await measure("ProviderRegistry.register", c.registry.connect(p1).register("ipfs://provider/p1", p1.address));
 
 // --- staking: first and repeated stake ---
+section("staking");
 await c.vault.connect(p0).stake(1_000n * ONE); // the vault's own balance is written
 await measure("StakingVault.stake.first", c.vault.connect(p1).stake(1_000n * ONE));
 await measure("StakingVault.stake.again", c.vault.connect(p1).stake(1_000n * ONE));
 
 // --- delegation ---
+section("delegation");
 await c.vault.connect(d0).delegate(p1.address, 100n * ONE); // the pool's delegated class is written
 await measure("StakingVault.delegate.first", c.vault.connect(d1).delegate(p1.address, 100n * ONE));
 await measure("StakingVault.delegate.again", c.vault.connect(d1).delegate(p1.address, 100n * ONE));
 
 // --- withdrawal: the first request opens the account's pending withdrawal, the next merges into it ---
+section("withdrawal");
 await c.vault.connect(d0).requestWithdraw(p1.address, ONE); // the pool's pending class is written
 await measure("StakingVault.requestWithdraw.first", c.vault.connect(d1).requestWithdraw(p1.address, 10n * ONE));
 await measure("StakingVault.requestWithdraw", c.vault.connect(d1).requestWithdraw(p1.address, 10n * ONE));
@@ -61,6 +76,7 @@ await time.increase(Number(await c.vault.unbondingPeriod()) + 1);
 await measure("StakingVault.claimWithdraw", c.vault.connect(d1).claimWithdraw(p1.address));
 
 // --- rewards: a claim costs the same after 1 and after 1,000 notifications ---
+section("rewards");
 await c.token.connect(c.rewarder).approve(await c.vault.getAddress(), 2n ** 255n);
 await c.vault.connect(c.rewarder).notifyReward(p1.address, ONE);
 await c.vault.connect(d1).claimRewards(p1.address); // the delegation's reward fields are written
@@ -70,6 +86,7 @@ for (let i = 0; i < 1_000; i++) await c.vault.connect(c.rewarder).notifyReward(p
 await measure("StakingVault.claimRewards.after1000", c.vault.connect(d1).claimRewards(p1.address));
 
 // --- provider self-withdrawal and slashing (no targets yet; the slashing issue adds them) ---
+section("provider self-withdrawal and slashing");
 await measure("StakingVault.requestWithdraw.self", c.vault.connect(p1).requestWithdraw(p1.address, 100n * ONE));
 await onboardProvider(c, p2, { gpus: 2 });
 await c.vault.connect(d2).delegate(p2.address, 100n * ONE);
@@ -96,6 +113,7 @@ async function epochReportTx(nodes: typeof c.oracleSigners, leafCount: bigint, r
 }
 
 // --- leases: direct orders (steady state: the client and provider already have leases) ---
+section("leases");
 const [client0, client1] = c.clients;
 const p3 = c.providers[3];
 const HOUR = 3_600n;
@@ -124,6 +142,7 @@ await market.close(1n);
 await measure("JobMarket.close", market.close(2n));
 
 // --- leases do not grow with the number of jobs: the 1,001st lease costs what the 2nd did ---
+section("leases do not grow with the number of jobs");
 for (let i = 0; i < 1_000; i++) {
   await market.connect(client1).createDirectLease(p3.address, H100, 1, HOUR, PRICE, LEASE);
   await market.connect(p3).quit(await market.leaseCount()); // frees the GPU again
@@ -131,6 +150,7 @@ for (let i = 0; i < 1_000; i++) {
 await measure("JobMarket.createDirectLease.with1000Jobs", market.connect(client0).createDirectLease(p3.address, H100, 1, 24n * HOUR, PRICE, LEASE));
 
 // --- open orders: providers whose market balances hold credited earnings (steady state) bid against each other ---
+section("open orders");
 // p2 earns through a closed lease, like p3 above; the payout balance of each is then non-zero.
 await c.registry.connect(p2).setOffer(H100, PRICE);
 await market.connect(client0).createDirectLease(p2.address, H100, 1, HOUR, PRICE, LEASE);
@@ -147,6 +167,7 @@ await time.increase(3_601);
 await measure("JobMarket.finalizeAuction", market.finalizeAuction(order));
 
 // --- payment channels ---
+section("payment channels");
 const channels = c.paymentChannels;
 const channelsAddress = (await channels.getAddress()) as Hex;
 const PER_REQUEST = 1_000n; // 0.001 USD per inference request
@@ -207,6 +228,7 @@ figures["EmissionController.recordRevenue"] = await recorderOverhead(
 );
 
 // --- buy-and-burn through the real Uniswap V2 pool (steady state: the epoch's spend and the totals written) ---
+section("buy-and-burn through the real Uniswap V2 pool");
 const burner = c.buybackBurner;
 await c.stablecoin.faucet(await burner.getAddress(), 5_000n * USD);
 await burner.observe();
@@ -215,6 +237,7 @@ await burner.execute(1_000n * USD, 0n, 2n ** 40n);
 await measure("BuybackBurner.execute", burner.execute(1_000n * USD, 0n, 2n ** 40n));
 
 // --- emissions (steady state: the previous epoch closed, the next one already sampled by its first record) ---
+section("emissions");
 const emissions = c.emissions;
 const recorderAddress = await market.getAddress();
 await c.networkHelpers.impersonateAccount(recorderAddress);
@@ -251,6 +274,7 @@ await time.setNextBlockTimestamp(e3 * EPOCH + 1_860n);
 await measure("EmissionController.closeEpoch.with1000Providers", emissions.closeEpochAt(e2));
 
 // --- oracle hub: epoch reports at 3 and 5 signatures, 1 and 100,000 leaves (steady state: earlier epochs reported) ---
+section("oracle hub");
 await (await epochReportTx(nodes4.slice(0, 3), 10n)).wait(); // the hub's state slot written
 await measure("OracleHub.submitEpochReport.sigs3", epochReportTx(nodes4.slice(0, 3), 10n));
 await measure("OracleHub.submitEpochReport.leaves1", epochReportTx(nodes4.slice(0, 3), 1n));
@@ -299,6 +323,7 @@ const oracleLeaves: Leaf[] = Array.from({ length: 100_000 }, (_, i) => ({
 }
 
 // --- SLA bonds and settlement (steady state: the provider's bond and the client's SLA balance already written) ---
+section("SLA bonds and settlement");
 // Each epoch's report holds 2^17 leaves (other leases' uptime leaves fill it up), so every proof is 17 deep.
 {
   const sla = c.slaBondManager;
@@ -356,6 +381,7 @@ const oracleLeaves: Leaf[] = Array.from({ length: 100_000 }, (_, i) => ({
 }
 
 // --- slashing: a fault report accepted by the hub, proposed, then executed after the veto window (steady state: the
+section("slashing");
 // pool's hold slot, the limiter, the reporter's bounty credit, the vault's slashed-CNDR counters and the provider's jail
 // already written by a first one) ---
 {
@@ -390,6 +416,7 @@ const oracleLeaves: Leaf[] = Array.from({ length: 100_000 }, (_, i) => ({
 }
 
 // --- disputes: open (deposit), a verdict applied (ClientUpheld: refund, deposit back, job-fraud slash proposal), the
+section("disputes");
 // same through submitVerdict with the hub's 3-of-4 check, and the arbitrator after an abstention (ProviderUpheld: the
 // escrow with its fee and revenue record, the deposit to the provider). Steady state: a first dispute wrote the
 // client's deposit balance, the provider's hold slot and the market's balances. ---
@@ -451,32 +478,22 @@ const oracleLeaves: Leaf[] = Array.from({ length: 100_000 }, (_, i) => ({
 }
 
 // --- scaling: the same operations with 1 / 100 / 1,000 / 10,000 providers, leases or epochs already in state ---
-// A fresh deployment (the fixture's snapshot). State is filled in batches: automine off, many transactions sent with a
-// fixed gas limit (no estimate), then mined a block at a time, so 10,000 entries take seconds, not minutes.
+section("scaling");
+// A fresh deployment on its own connection that lets blocks share a timestamp: state is filled with one
+// automined transaction per block (fixed gas, no estimate; a revert throws), 10,000 of them in seconds and within one
+// epoch of chain time. (Queuing them with automine off is far slower: EDR's pending pool re-runs its transactions.)
 {
-  const s = await loadCinder();
+  const s = await deployCinder((await network.connect({ override: { allowBlocksWithSameTimestamp: true } })) as Connection);
   const provider = s.ethers.provider;
   const st = s.networkHelpers.time;
-  /** Sends `calls` from the unlocked `from` into as few blocks as fit, and checks that the last one succeeded. */
+  /** Sends `calls` from the unlocked `from`, one automined block each. */
   const batch = async (from: string, to: string, calls: string[], gas = 300_000): Promise<void> => {
-    if (calls.length === 0) return;
-    await provider.send("evm_setAutomine", [false]);
-    let last = "";
-    try {
-      for (const data of calls) last = (await provider.send("eth_sendTransaction", [{ from, to, data, gas: toQuantity(gas) }])) as string;
-      let receipt: { status: string } | null = null;
-      while (receipt === null) {
-        await provider.send("evm_mine", []);
-        receipt = (await provider.send("eth_getTransactionReceipt", [last])) as { status: string } | null;
-      }
-      if (receipt.status !== "0x1") throw new Error(`scaling batch to ${to}: the last transaction failed`);
-    } finally {
-      await provider.send("evm_setAutomine", [true]);
-    }
+    for (const data of calls) await provider.send("eth_sendTransaction", [{ from, to, data, gas: toQuantity(gas) }]);
   };
   const sizes = [...SCALES];
 
   // Providers: an epoch's close and one provider's settlement after N providers earned revenue in the epoch.
+  section("scaling: providers");
   {
     const em = s.emissions;
     const emAddress = await em.getAddress();
@@ -512,6 +529,7 @@ const oracleLeaves: Leaf[] = Array.from({ length: 100_000 }, (_, i) => ({
   }
 
   // Leases: a direct lease's creation and the provider's quit after N leases were created (and quit) before.
+  section("scaling: leases");
   {
     const m = s.jobMarket;
     const mAddress = await m.getAddress();
@@ -530,7 +548,7 @@ const oracleLeaves: Leaf[] = Array.from({ length: 100_000 }, (_, i) => ({
         await batch(sp.address, mAddress, Array.from({ length: k }, (_, i) => m.interface.encodeFunctionData("quit", [first + BigInt(i)])));
       }
     };
-    await fill(2); // the client's and the provider's counters written
+    await fill(1); // the client's and the provider's counters written; the first measured size is this one lease
     for (const n of sizes) {
       await fill(n - Number(await m.leaseCount()));
       if ((await m.leaseCount()) !== BigInt(n)) throw new Error(`expected ${n} leases`);
@@ -540,6 +558,7 @@ const oracleLeaves: Leaf[] = Array.from({ length: 100_000 }, (_, i) => ({
   }
 
   // Epochs: a delegator's reward claim after N epochs of reward notifications since its last claim.
+  section("scaling: epochs");
   {
     const v = s.vault;
     const vAddress = await v.getAddress();
@@ -560,6 +579,7 @@ const oracleLeaves: Leaf[] = Array.from({ length: 100_000 }, (_, i) => ({
 
 
 // --- report ---
+section("done");
 const names = Object.keys(figures);
 let failed = 0;
 const rows = names.map((name) => {

@@ -51,7 +51,7 @@ export const PROVIDER_BOND = 100_000n * USD;
 
 export type Connection = NetworkConnection<"l1">;
 
-async function deployCinder(connection: Connection) {
+export async function deployCinder(connection: Connection) {
   const { ethers, ignition, networkHelpers } = connection;
   const signers = await ethers.getSigners();
   const [deployer, guardian, slasher, rewarder, , attestor] = signers;

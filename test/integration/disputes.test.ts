@@ -14,14 +14,9 @@
  * 4. matmul-int8-batch, an honest provider serving its result document: the nodes sample items, ProviderUpheld.
  */
 import { expect } from "chai";
-import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
-import { type Address, type Hex, createPublicClient, createWalletClient, encodeFunctionData, http, keccak256, maxUint256, toHex } from "viem";
-import { mnemonicToAccount } from "viem/accounts";
-import { hardhat } from "viem/chains";
+import { type Address, type Hex, encodeFunctionData, keccak256, maxUint256, toHex } from "viem";
 import { modelClassId } from "../../deploy/config.js";
 import { cinderTokenAbi, disputeManagerAbi, jobMarketAbi, oracleHubAbi, providerRegistryAbi, slashingManagerAbi, stakingVaultAbi, testStablecoinAbi } from "../../src/sdk/abis.js";
 import { signAttestation } from "../../src/oracle/node/attest.js";
@@ -34,14 +29,9 @@ import { jsonDataUri } from "../../src/oracle/workloads/fetch.js";
 import { OUTCOME } from "../../src/oracle/workloads/judge.js";
 import { runJob } from "../../src/oracle/workloads/run.js";
 import { type JobSpec, serializeJobSpec } from "../../src/oracle/workloads/spec.js";
+import { account, localChain, waitFor } from "../helpers/integration.js";
 
-const run = promisify(execFile);
 const PORT = 23_545 + (process.pid % 1_000);
-const URL = `http://127.0.0.1:${PORT}`;
-const ID = `disputes-integration-${PORT}`;
-const JOURNAL = `deploy/deployments/${ID}`;
-const MNEMONIC = "test test test test test test test test test test test junk";
-const account = (i: number) => mnemonicToAccount(MNEMONIC, { addressIndex: i });
 const deployer = account(0);
 const provider = account(6);
 const client = account(16);
@@ -52,30 +42,9 @@ const PRICE = 2_000_000;
 const LOG = "test-results/disputes-integration.log";
 mkdirSync("test-results", { recursive: true });
 writeFileSync(LOG, "");
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const publicClient = createPublicClient({ chain: hardhat, transport: http(URL) });
-const wallet = (a: ReturnType<typeof account>) => createWalletClient({ account: a, chain: hardhat, transport: http(URL) });
-
-async function send(a: ReturnType<typeof account> | Address, to: Address, data: Hex): Promise<Hex> {
-  const hash =
-    typeof a === "string"
-      ? await createWalletClient({ account: a, chain: hardhat, transport: http(URL) }).sendTransaction({ to, data })
-      : await wallet(a).sendTransaction({ to, data });
-  const receipt = await publicClient.waitForTransactionReceipt({ hash });
-  expect(receipt.status, `tx to ${to}`).to.equal("success");
-  return hash;
-}
-
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(250);
-  }
-}
+const chain = localChain({ port: PORT, id: `disputes-integration-${PORT}` });
+const { publicClient, wallet, send } = chain;
 
 const SEED = (tag: string) => keccak256(toHex(`disputes-it/${tag}`));
 const specText = (spec: JobSpec | Record<string, unknown>) =>
@@ -83,10 +52,8 @@ const specText = (spec: JobSpec | Record<string, unknown>) =>
 
 describe("Integration: oracle nodes decide job disputes on a hardhat node", function () {
   this.timeout(240_000);
-  let chainNode: ChildProcess | undefined;
   const nodes: OracleNode[] = [];
   const stores: NodeStore[] = [];
-  const dir = mkdtempSync(join(tmpdir(), "cinder-disputes-it-"));
   let a: Record<"token" | "registry" | "vault" | "jobMarket" | "stablecoin" | "hub" | "disputes" | "slashing" | "timelock", Address>;
 
   const read = {
@@ -122,18 +89,8 @@ describe("Integration: oracle nodes decide job disputes on a hardhat node", func
   }
 
   before(async function () {
-    rmSync(JOURNAL, { recursive: true, force: true });
-    chainNode = spawn("npx", ["hardhat", "node", "--hostname", "127.0.0.1", "--port", String(PORT)], { detached: true, stdio: "ignore", env: { ...process.env, CI: "true" } });
-    await waitFor("the hardhat node", 90_000, async () => (await publicClient.getChainId()) === 31337);
-    const parameters = JSON.parse(readFileSync("deploy/parameters/localhost.json", "utf8")) as { Cinder: Record<string, unknown> };
-    Object.assign(parameters.Cinder, { oracleSigners: oracleKeys.map((k) => k.address) });
-    const parametersFile = join(dir, "parameters.json");
-    writeFileSync(parametersFile, JSON.stringify(parameters));
-    await run("npm", ["run", "--silent", "deploy:local", "--", "--network", "localhost"], {
-      env: { ...process.env, CI: "true", CINDER_NODE_URL: URL, CINDER_DEPLOYMENT_ID: ID, CINDER_PARAMETERS: parametersFile },
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    const recorded = JSON.parse(readFileSync(`${JOURNAL}/deployed_addresses.json`, "utf8")) as Record<string, Address>;
+    await chain.start();
+    const recorded = await chain.deploy({ oracleSigners: oracleKeys.map((k) => k.address) });
     a = {
       token: recorded["Cinder#CinderToken"],
       registry: recorded["Cinder#ProviderRegistry"],
@@ -145,7 +102,6 @@ describe("Integration: oracle nodes decide job disputes on a hardhat node", func
       slashing: recorded["Cinder#SlashingManager"],
       timelock: recorded["Cinder#CinderTimelock"],
     };
-    for (const [name, address] of Object.entries(a)) expect(address, `${name} deployed`).to.match(/^0x[0-9a-fA-F]{40}$/);
 
     // The provider registers; the oracle quorum attests four GPUs through the hub; it stakes and publishes an offer.
     await send(provider, a.registry, encodeFunctionData({ abi: providerRegistryAbi, functionName: "register", args: ["data:application/json,%7B%7D", provider.address] }));
@@ -169,20 +125,20 @@ describe("Integration: oracle nodes decide job disputes on a hardhat node", func
     // Four oracle nodes judge disputes; #3 is byzantine: it reads no spec, so it abstains on everything.
     const peers = oracleKeys.map((k, i) => ({ address: k.address, url: `http://127.0.0.1:${NODE_PORT(i)}` }));
     for (const [i, key] of oracleKeys.entries()) {
-      const chain = new ChainView({ publicClient, walletClient: wallet(key), oracleHub: a.hub, registry: a.registry, jobMarket: a.jobMarket, disputeManager: a.disputes });
+      const view = new ChainView({ publicClient, walletClient: wallet(key), oracleHub: a.hub, registry: a.registry, jobMarket: a.jobMarket, disputeManager: a.disputes });
       const disputes: DisputeChain =
         i === 3
           ? {
-              refreshDisputes: () => chain.refreshDisputes(),
-              disputes: () => chain.disputes().map((d) => ({ ...d, spec: null })),
-              disputeStatus: (leaseId) => chain.disputeStatus(leaseId),
-              submitVerdict: (verdict, signatures) => chain.submitVerdict(verdict, signatures),
+              refreshDisputes: () => view.refreshDisputes(),
+              disputes: () => view.disputes().map((d) => ({ ...d, spec: null })),
+              disputeStatus: (leaseId) => view.disputeStatus(leaseId),
+              submitVerdict: (verdict, signatures) => view.submitVerdict(verdict, signatures),
             }
-          : chain;
+          : view;
       const node = new OracleNode({
         account: key,
-        chain,
-        store: stores[stores.push(openStore(join(dir, `node-${i}.db`))) - 1],
+        chain: view,
+        store: stores[stores.push(openStore(join(chain.dir, `node-${i}.db`))) - 1],
         heartbeat: async () => ({ ok: false, healthyGpus: 0, reason: "unused" }),
         peers,
         settings: { listen: { host: "127.0.0.1", port: NODE_PORT(i) }, heartbeat: { meanIntervalMs: 600_000 }, epoch: { settleDelayMs: 1_000, leaderTimeoutMs: 5_000, setupGraceSeconds: 0 }, pollIntervalMs: 300 },
@@ -197,15 +153,7 @@ describe("Integration: oracle nodes decide job disputes on a hardhat node", func
   after(async function () {
     for (const node of nodes) await node.stop();
     for (const store of stores) store.close();
-    if (chainNode?.pid !== undefined) {
-      try {
-        process.kill(-chainNode.pid, "SIGTERM");
-      } catch {
-        // already gone
-      }
-    }
-    rmSync(JOURNAL, { recursive: true, force: true });
-    rmSync(dir, { recursive: true, force: true });
+    chain.stop();
   });
 
   it("decides four disputes: a wrong result, an honest one, an unknown workload (arbitrated) and a sampled batch", async () => {

@@ -17,25 +17,10 @@
  *    fault with the SlashingManager, which after the veto window anyone executes: provider 3 is slashed and jailed.
  */
 import { expect } from "chai";
-import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawn, type ChildProcess } from "node:child_process";
+import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
-import {
-  type Address,
-  type Hex,
-  createPublicClient,
-  createWalletClient,
-  encodeFunctionData,
-  http,
-  keccak256,
-  maxUint256,
-  parseEventLogs,
-  toHex,
-} from "viem";
-import { mnemonicToAccount } from "viem/accounts";
-import { hardhat } from "viem/chains";
+import { type Address, type Hex, encodeFunctionData, keccak256, maxUint256, parseEventLogs, toHex } from "viem";
 import { modelClassId } from "../../deploy/config.js";
 import {
   cinderTokenAbi,
@@ -61,16 +46,12 @@ import { loadDeployment } from "../../src/sdk/deployment.js";
 import { createLogger } from "../../src/oracle/node/log.js";
 import { type NodeStore, openStore } from "../../src/oracle/node/store.js";
 import { bundleFromWire } from "../../src/oracle/node/wire.js";
+import { account, localChain, sleep, waitFor } from "../helpers/integration.js";
 
-const run = promisify(execFile);
 const PORT = 19_545 + (process.pid % 1_000);
-const URL = `http://127.0.0.1:${PORT}`;
 const ID = `oracle-integration-${PORT}`;
-const JOURNAL = `deploy/deployments/${ID}`;
 // The shortest epoch the emission and buyback TWAP bounds allow (their minimum window is 60 s, at most an epoch).
 const EPOCH = 60;
-const MNEMONIC = "test test test test test test test test test test test junk";
-const account = (i: number) => mnemonicToAccount(MNEMONIC, { addressIndex: i });
 const deployer = account(0);
 const providers = [account(6), account(7), account(8)];
 const client = account(16);
@@ -83,26 +64,11 @@ const SHORT_LEASE = 300;
 const LOG = "test-results/oracle-integration.log";
 mkdirSync("test-results", { recursive: true });
 writeFileSync(LOG, "");
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const publicClient = createPublicClient({ chain: hardhat, transport: http(URL) });
-const wallet = (a: ReturnType<typeof account>) => createWalletClient({ account: a, chain: hardhat, transport: http(URL) });
-
-async function send(a: ReturnType<typeof account>, to: Address, data: Hex): Promise<void> {
-  const hash = await wallet(a).sendTransaction({ to, data });
-  const receipt = await publicClient.waitForTransactionReceipt({ hash });
-  expect(receipt.status, `tx to ${to}`).to.equal("success");
-}
-
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(250);
-  }
-}
+const chain = localChain({ port: PORT, id: ID });
+const { publicClient, wallet, send } = chain;
+const dir = chain.dir;
+const URL = chain.url;
 
 /** Sleeps until `offset` seconds into the next epoch that starts at least `minAhead` seconds from now. */
 async function untilEpochOffset(offset: number, minAhead = 0): Promise<number> {
@@ -114,12 +80,10 @@ async function untilEpochOffset(offset: number, minAhead = 0): Promise<number> {
 
 describe("Integration: oracle nodes, provider agents and the OracleHub on a hardhat node", function () {
   this.timeout(600_000);
-  let chainNode: ChildProcess | undefined;
   let external: ChildProcess | undefined;
   const agents: { url: string; close(): Promise<void> }[] = [];
   const nodes: OracleNode[] = [];
   const stores: NodeStore[] = [];
-  const dir = mkdtempSync(join(tmpdir(), "cinder-oracle-it-"));
   let addresses: Record<string, Address>;
   const leaseIds: bigint[] = [];
   let externalConfig: string;
@@ -138,14 +102,11 @@ describe("Integration: oracle nodes, provider agents and the OracleHub on a hard
   };
 
   before(async function () {
-    rmSync(JOURNAL, { recursive: true, force: true });
-    chainNode = spawn("npx", ["hardhat", "node", "--hostname", "127.0.0.1", "--port", String(PORT)], { detached: true, stdio: "ignore", env: { ...process.env, CI: "true" } });
-    await waitFor("the hardhat node", 90_000, async () => (await publicClient.getChainId()) === 31337);
+    await chain.start();
     // Blocks every second, as on a live chain: the hub reads epochs from block timestamps.
     await publicClient.request({ method: "evm_setIntervalMining" as "eth_chainId", params: [1_000] as unknown as undefined });
 
-    const parameters = JSON.parse(readFileSync("deploy/parameters/localhost.json", "utf8")) as { Cinder: Record<string, unknown> };
-    Object.assign(parameters.Cinder, {
+    const recorded = await chain.deploy({
       epochLength: `${EPOCH}n`,
       twapMinWindow: "60n",
       oracleSigners: oracleKeys.map((k) => k.address),
@@ -154,13 +115,6 @@ describe("Integration: oracle nodes, provider agents and the OracleHub on a hard
       minLeaseValue: "100000n",
       slaBreachFaultThreshold: "2n",
     });
-    const parametersFile = join(dir, "parameters.json");
-    writeFileSync(parametersFile, JSON.stringify(parameters));
-    await run("npm", ["run", "--silent", "deploy:local", "--", "--network", "localhost"], {
-      env: { ...process.env, CI: "true", CINDER_NODE_URL: URL, CINDER_DEPLOYMENT_ID: ID, CINDER_PARAMETERS: parametersFile },
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    const recorded = JSON.parse(readFileSync(`${JOURNAL}/deployed_addresses.json`, "utf8")) as Record<string, Address>;
     addresses = {
       token: recorded["Cinder#CinderToken"],
       registry: recorded["Cinder#ProviderRegistry"],
@@ -283,15 +237,7 @@ describe("Integration: oracle nodes, provider agents and the OracleHub on a hard
     for (const node of nodes) await node.stop();
     for (const agent of agents) await agent.close().catch(() => {});
     external?.kill("SIGKILL");
-    if (chainNode?.pid !== undefined) {
-      try {
-        process.kill(-chainNode.pid, "SIGTERM");
-      } catch {
-        // already gone
-      }
-    }
-    rmSync(JOURNAL, { recursive: true, force: true });
-    rmSync(dir, { recursive: true, force: true });
+    chain.stop();
   });
 
   async function leafFileOf(epoch: number, nodePort: number) {

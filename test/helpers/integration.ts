@@ -1,0 +1,101 @@
+/**
+ * The integration tests' harness: a real `hardhat node` on its own port, the protocol deployed on it by
+ * `npm run deploy:local` (Ignition, with parameter overrides), the deployment's addresses by contract name, the
+ * Hardhat accounts by index, transactions that must succeed, and polling with a deadline.
+ *
+ * @example
+ * ```ts
+ * const chain = localChain({ port: 23_545, id: "my-it" });
+ * await chain.start();
+ * const a = await chain.deploy({ oracleSigners: keys.map((k) => k.address) });
+ * await chain.send(account(6), a["Cinder#ProviderRegistry"], data);
+ * await chain.stop();
+ * ```
+ */
+import { expect } from "chai";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { type Address, type Hex, createPublicClient, createWalletClient, http } from "viem";
+import { type HDAccount, mnemonicToAccount } from "viem/accounts";
+import { hardhat } from "viem/chains";
+
+const run = promisify(execFile);
+const MNEMONIC = "test test test test test test test test test test test junk";
+
+/** Hardhat's default account `i`. */
+export const account = (i: number): HDAccount => mnemonicToAccount(MNEMONIC, { addressIndex: i });
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `probe` every 250 ms until it returns something other than undefined or false; throws past the deadline. */
+export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+/** A `hardhat node` child process and the protocol deployed on it. */
+export function localChain({ port, id }: { port: number; id: string }) {
+  const url = `http://127.0.0.1:${port}`;
+  const journal = `deploy/deployments/${id}`;
+  const dir = mkdtempSync(join(tmpdir(), `cinder-${id}-`));
+  const publicClient = createPublicClient({ chain: hardhat, transport: http(url) });
+  const wallet = (a: HDAccount) => createWalletClient({ account: a, chain: hardhat, transport: http(url) });
+  let node: ChildProcess | undefined;
+
+  return {
+    url,
+    /** A scratch folder removed by `stop` (databases, configs). */
+    dir,
+    publicClient,
+    wallet,
+    /** Starts the node and waits until it answers. */
+    async start(): Promise<void> {
+      rmSync(journal, { recursive: true, force: true });
+      node = spawn("npx", ["hardhat", "node", "--hostname", "127.0.0.1", "--port", String(port)], { detached: true, stdio: "ignore", env: { ...process.env, CI: "true" } });
+      await waitFor("the hardhat node", 90_000, async () => (await publicClient.getChainId()) === 31337);
+    },
+    /** Deploys with deploy/parameters/localhost.json and `overrides`; returns the addresses by Ignition future id. */
+    async deploy(overrides: Record<string, unknown>): Promise<Record<string, Address>> {
+      const parameters = JSON.parse(readFileSync("deploy/parameters/localhost.json", "utf8")) as { Cinder: Record<string, unknown> };
+      Object.assign(parameters.Cinder, overrides);
+      const parametersFile = join(dir, "parameters.json");
+      writeFileSync(parametersFile, JSON.stringify(parameters));
+      await run("npm", ["run", "--silent", "deploy:local", "--", "--network", "localhost"], {
+        env: { ...process.env, CI: "true", CINDER_NODE_URL: url, CINDER_DEPLOYMENT_ID: id, CINDER_PARAMETERS: parametersFile },
+        maxBuffer: 16 * 1024 * 1024,
+      });
+      const recorded = JSON.parse(readFileSync(`${journal}/deployed_addresses.json`, "utf8")) as Record<string, Address>;
+      for (const [name, address] of Object.entries(recorded)) expect(address, `${name} deployed`).to.match(/^0x[0-9a-fA-F]{40}$/);
+      return recorded;
+    },
+    /** Sends a transaction from `from` (an account, or an address the node has unlocked) and expects it to succeed. */
+    async send(from: HDAccount | Address, to: Address, data: Hex): Promise<Hex> {
+      const hash =
+        typeof from === "string"
+          ? await createWalletClient({ account: from, chain: hardhat, transport: http(url) }).sendTransaction({ to, data })
+          : await wallet(from).sendTransaction({ to, data });
+      const receipt = await publicClient.waitForTransactionReceipt({ hash });
+      expect(receipt.status, `tx to ${to}`).to.equal("success");
+      return hash;
+    },
+    /** Stops the node (its whole process group) and removes the journal and the scratch folder. */
+    stop(): void {
+      if (node?.pid !== undefined) {
+        try {
+          process.kill(-node.pid, "SIGTERM");
+        } catch {
+          // already gone
+        }
+      }
+      rmSync(journal, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
