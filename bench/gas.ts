@@ -486,9 +486,23 @@ section("scaling");
   const s = await deployCinder((await network.connect({ override: { allowBlocksWithSameTimestamp: true } })) as Connection);
   const provider = s.ethers.provider;
   const st = s.networkHelpers.time;
-  /** Sends `calls` from the unlocked `from`, one automined block each. */
+  /**
+   * Pins the next block to the last one's timestamp: a measured transaction then sees the same clock as the state
+   * filled before it, so time-based caches (the market's fee rate, price observations) refresh or not the same way
+   * on every run, however long the filling took (wall-clock time otherwise moves the chain's clock on).
+   */
+  const pin = async (): Promise<void> => st.setNextBlockTimestamp(await st.latest());
+  /**
+   * Sends `calls` from the unlocked `from`, one automined block each, all at the first one's timestamp: the chain's
+   * clock stands still while state is filled, so no time-based cache expires in the middle on a slow run.
+   */
   const batch = async (from: string, to: string, calls: string[], gas = 300_000): Promise<void> => {
-    for (const data of calls) await provider.send("eth_sendTransaction", [{ from, to, data, gas: toQuantity(gas) }]);
+    let at = 0;
+    for (const [i, data] of calls.entries()) {
+      if (i === 1) at = await st.latest();
+      if (i > 0) await st.setNextBlockTimestamp(at);
+      await provider.send("eth_sendTransaction", [{ from, to, data, gas: toQuantity(gas) }]);
+    }
   };
   const sizes = [...SCALES];
 
@@ -522,6 +536,7 @@ section("scaling");
         await (await em.settle(me, prev)).wait();
       } else {
         await measure(`EmissionController.closeEpoch.providers${n}`, em.closeEpochAt(prev));
+        await pin();
         await measure(`EmissionController.settle.providers${n}`, em.settle(me, prev));
       }
       prev = e;
@@ -552,8 +567,11 @@ section("scaling");
     for (const n of sizes) {
       await fill(n - Number(await m.leaseCount()));
       if ((await m.leaseCount()) !== BigInt(n)) throw new Error(`expected ${n} leases`);
+      await pin();
       await measure(`JobMarket.createDirectLease.leases${n}`, m.connect(client).createDirectLease(sp.address, H100, 1, HOUR, PRICE, LEASE));
-      await measure(`JobMarket.quit.leases${n}`, m.connect(sp).quit(await m.leaseCount()));
+      const last = await m.leaseCount();
+      await pin();
+      await measure(`JobMarket.quit.leases${n}`, m.connect(sp).quit(last));
     }
   }
 
@@ -572,6 +590,7 @@ section("scaling");
     await (await v.connect(holder).claimRewards(pool.address)).wait(); // the delegation's reward fields written
     for (const n of sizes) {
       await batch(s.rewarder.address, vAddress, Array.from({ length: n }, () => notify), 200_000);
+      await pin();
       await measure(`StakingVault.claimRewards.epochs${n}`, v.connect(holder).claimRewards(pool.address));
     }
   }
