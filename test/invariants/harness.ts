@@ -606,7 +606,8 @@ async function checkState(w: World, g: Ghost, vaultBefore: bigint, handlerName: 
     if (lease.status === 1n || lease.status === 2n) {
       const value = await m.leaseValue(l.id);
       if (lease.released > value) fail("2 (conservation per job)", `lease ${l.id} released ${lease.released} > value ${value}`);
-      owed += value - lease.released;
+      // The SLA credit already paid from the held stream sits in the client's balance, counted above.
+      owed += value - lease.released - lease.streamCredited;
     }
   }
   const { bidDeposit } = await m.params();

@@ -80,6 +80,33 @@ describe("Protocol invariant campaign (DESIGN.md invariants 1-8)", function () {
     expect(HANDLERS.length).to.be.greaterThan(15);
   });
 
+  it("holds over the sequences the long campaign failed on (the harness owed an SLA credit twice: stream and balance)", async function () {
+    this.timeout(0);
+    const { loadCinder } = await connectCinder();
+    const c = await loadCinder();
+    const w = await setUp(c);
+    const start = await c.networkHelpers.takeSnapshot();
+    const at = (name: string) => HANDLERS.findIndex((h) => h.name === name);
+    // The shortest failing sequence it found: a lease, its epoch reported, the SLA settled from the held stream.
+    const shortest = [
+      { handler: at("lease"), seed: 1_413_898_491 },
+      { handler: at("warp"), seed: 563_332_277 },
+      { handler: at("reportEpoch"), seed: 1_299_007_799 },
+      { handler: at("warp"), seed: 311_798_879 },
+      { handler: at("settleSla"), seed: 914_369_168 },
+    ];
+    expect(shortest.every((s) => s.handler >= 0)).to.equal(true);
+    await start.restore();
+    const short = await runSequence(w, shortest);
+    expect(short.failure).to.equal(undefined);
+    expect(short.ghost.ok.get("sla.settle") ?? 0, "the settlement went through").to.be.greaterThan(0);
+    // Campaign seed 20261201, sequences 1451 and 6250 of the 10,000-sequence run.
+    for (const seed of [419_233_873, 535_415_242]) {
+      await start.restore();
+      expect((await runSequence(w, sequence(seed, 50))).failure, `sequence seed ${seed}`).to.equal(undefined);
+    }
+  });
+
   it("catches a planted accounting hole and shrinks the failing sequence to the two steps that show it", async function () {
     this.timeout(0);
     const { loadCinder } = await connectCinder();
