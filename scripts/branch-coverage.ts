@@ -184,6 +184,21 @@ export function fileBranches(path: string, sourceName: string, content: string, 
     return cur;
   };
 
+  /**
+   * The statements that call internal function `fn` (undefined for an external or public one): a library's
+   * functions are called as `Lib.f(...)` or `x.f(...)`, a contract's internal ones by name alone. A site whose
+   * statement could still fail after the call returns (a require or a condition around the call) is undefined.
+   */
+  const callSites = (fn: Node): (Node | undefined)[] | undefined => {
+    if (fn.visibility === "external" || fn.visibility === "public") return undefined;
+    const library = parent.get(fn)?.contractKind === "library";
+    return calls
+      .filter((c) => c.name === fn.name && (library || !c.member))
+      .map((site) => {
+        const stmt = enclosingStatement(site.node);
+        return stmt === undefined || !SIMPLE_SITES.has(stmt.nodeType) || isRequire(stmt) ? undefined : stmt;
+      });
+  };
   /** What runs right after `s` completes normally: statements, or "unknown" where probes cannot tell. */
   const after = (s: Node, seen: Set<Node>): Node[] | "unknown" => {
     if (s.nodeType === "Return") {
@@ -209,16 +224,11 @@ export function fileBranches(path: string, sourceName: string, content: string, 
   const afterFunction = (fn: Node, seen: Set<Node>): Node[] | "unknown" => {
     if (seen.has(fn)) return "unknown";
     seen.add(fn);
-    if (fn.visibility === "external" || fn.visibility === "public") return "unknown";
-    // A library's functions are called as `Lib.f(...)` or `x.f(...)`; a contract's internal ones by name alone.
-    const library = parent.get(fn)?.contractKind === "library";
-    const sites = calls.filter((c) => c.name === fn.name && (library || !c.member));
-    if (sites.length === 0) return "unknown";
+    const sites = callSites(fn);
+    if (sites === undefined || sites.length === 0) return "unknown";
     const out: Node[] = [];
-    for (const site of sites) {
-      const stmt = enclosingStatement(site.node);
-      // Only where nothing of the statement can fail after the call returns (a require around the call could).
-      if (stmt === undefined || !SIMPLE_SITES.has(stmt.nodeType) || isRequire(stmt)) return "unknown";
+    for (const stmt of sites) {
+      if (stmt === undefined) return "unknown";
       const next = after(stmt, seen);
       if (next === "unknown") return "unknown";
       out.push(...next);
@@ -242,11 +252,8 @@ export function fileBranches(path: string, sourceName: string, content: string, 
     const body = parent.get(r);
     const fn = body === undefined ? undefined : parent.get(body);
     if (fn?.nodeType !== "FunctionDefinition" || (body!.statements as Node[]).length !== 1) return false;
-    if (fn.visibility === "external" || fn.visibility === "public") return false;
-    const library = parent.get(fn)?.contractKind === "library";
-    for (const site of calls.filter((c) => c.name === fn.name && (library || !c.member))) {
-      const stmt = enclosingStatement(site.node);
-      if (stmt === undefined || !SIMPLE_SITES.has(stmt.nodeType) || isRequire(stmt)) continue;
+    for (const stmt of callSites(fn) ?? []) {
+      if (stmt === undefined) continue;
       const next = after(stmt, new Set());
       const reached = count(stmt);
       const passed = next === "unknown" ? undefined : sumHits(next);

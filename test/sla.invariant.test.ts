@@ -16,6 +16,7 @@ import { SLA_TIERS } from "../deploy/config.js";
 import { buildTree, type Leaf, type LeafTree } from "../src/oracle/leaves.js";
 import { connectCinder, H100, onboardProvider, USD } from "./helpers/fixture.js";
 import { signReport } from "./helpers/oracle.js";
+import { rng } from "./helpers/rng.js";
 import type { ContractTransactionResponse } from "ethers";
 
 const { loadCinder } = await connectCinder();
@@ -24,17 +25,6 @@ const EPOCH = 3_600n;
 const LATE = 24n;
 const PRICE = 2n * USD;
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return (n: number) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) % n;
-  };
-}
 
 interface TrackedLease {
   id: bigint;

@@ -15,6 +15,7 @@ import CinderPublicModule from "../../deploy/modules/CinderPublic.js";
 import { ROLES } from "../../deploy/roles.js";
 import { connectCinder, nextGpuId, onboardProvider, H100, ONE, USD, type Cinder } from "../helpers/fixture.js";
 import { coverUntil, reportEpoch, type HubDeployment } from "../helpers/oracle.js";
+import { rng as numberRng } from "../helpers/rng.js";
 import {
   CinderAccessManager__factory,
   CinderToken__factory,
@@ -55,16 +56,10 @@ async function coveredAfter(c: Cinder, t: bigint, d: HubDeployment = c) {
   await coverUntil(d, t);
 }
 
-/** Deterministic PRNG (mulberry32) so the fuzz loop replays the same timings on every run. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return (n: number) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return BigInt((((t ^ (t >>> 14)) >>> 0) % n) + 0);
-  };
+/** The fuzz loop's draws as bigints (a fixed seed replays the same timings on every run). */
+function rng(seed: number): (n: number) => bigint {
+  const next = numberRng(seed);
+  return (n: number) => BigInt(next(n));
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -18,17 +18,9 @@ import { type Cinder, H100, onboardProvider, ONE, USD } from "../helpers/fixture
 import { FAULT, signReport } from "../helpers/oracle.js";
 import { swap } from "../helpers/emissions.js";
 
-/** Deterministic PRNG (mulberry32): `next(n)` is uniform in [0, n). */
-export function rng(seed: number): (n: number) => number {
-  let a = seed >>> 0;
-  return (n: number) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) % n;
-  };
-}
+import { rng } from "../helpers/rng.js";
+
+export { rng };
 
 export interface Step {
   handler: number;
@@ -564,16 +556,7 @@ async function checkAccess(w: World, r: Rand): Promise<void> {
       "market.setParams(minLeaseDuration 0)",
       async () => {
         const p = await c.jobMarket.params();
-        return c.jobMarket.connect(c.governance).setParams.staticCall({
-          minLeaseDuration: 0n,
-          cancelNotice: p.cancelNotice,
-          challengeWindow: p.challengeWindow,
-          minBidWindow: p.minBidWindow,
-          maxBidWindow: p.maxBidWindow,
-          minBidStepBps: p.minBidStepBps,
-          minLeaseValue: p.minLeaseValue,
-          bidDeposit: p.bidDeposit,
-        });
+        return c.jobMarket.connect(c.governance).setParams.staticCall({ ...(p as unknown as Result).toObject(), minLeaseDuration: 0n } as typeof p);
       },
     ],
   ];
