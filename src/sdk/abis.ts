@@ -9372,7 +9372,7 @@ export const feeRouterAbi = [
     "outputs": [
       {
         "internalType": "uint16",
-        "name": "feeBps",
+        "name": "bps",
         "type": "uint16"
       },
       {
