@@ -15,9 +15,9 @@
  * the class's deadline, not that each listed card can; pinning a challenge to one card (CUDA_VISIBLE_DEVICES per
  * challenge) is the next step. Tier 2 (confidential computing, `src/oracle/cc`) is what binds a card's identity.
  */
-import { type Address, type Hex, type LocalAccount, hashTypedData, keccak256, recoverTypedDataAddress, toBytes } from "viem";
-import { oracleDomain } from "../aggregate.js";
-import { ORACLE_REPORT_TYPES } from "../types.js";
+import { type Address, type Hex, keccak256, toBytes } from "viem";
+import type { OracleDomainParameters } from "../aggregate.js";
+import { oracleReportSigning } from "../signing.js";
 import type { AgentClient } from "../agent/client.js";
 import type { ModelClass } from "../challenge/classes.js";
 import { MemoryVerifier, type MemoryParameters } from "../challenge/memory.js";
@@ -36,30 +36,18 @@ export interface GpuAttestation {
   readonly expiresAt: number;
 }
 
-export const gpuAttestationTypes = { GpuAttestation: ORACLE_REPORT_TYPES.GpuAttestation } as const;
+export type AttestationDomain = OracleDomainParameters;
 
-export interface AttestationDomain {
-  readonly chainId: number;
-  readonly oracleHub: Address;
-}
-
-/** The attestation's EIP-712 digest: its report id on the hub. */
-export function attestationDigest(domain: AttestationDomain, attestation: GpuAttestation): Hex {
-  return hashTypedData({ domain: oracleDomain(domain), types: gpuAttestationTypes, primaryType: "GpuAttestation", message: attestation });
-}
-
-export async function signAttestation(signer: Pick<LocalAccount, "signTypedData">, domain: AttestationDomain, attestation: GpuAttestation): Promise<Hex> {
-  return signer.signTypedData({ domain: oracleDomain(domain), types: gpuAttestationTypes, primaryType: "GpuAttestation", message: attestation });
-}
-
-/** The signer of an attestation signature, or null when it is malformed. */
-export async function attestationSigner(domain: AttestationDomain, attestation: GpuAttestation, signature: Hex): Promise<Address | null> {
-  try {
-    return await recoverTypedDataAddress({ domain: oracleDomain(domain), types: gpuAttestationTypes, primaryType: "GpuAttestation", message: attestation, signature });
-  } catch {
-    return null;
-  }
-}
+/**
+ * The attestation's EIP-712 digest (its report id on the hub), a node's signature of it, and the signer of a
+ * signature (null when malformed): signing.ts, for `GpuAttestation`.
+ */
+export const {
+  types: gpuAttestationTypes,
+  digest: attestationDigest,
+  sign: signAttestation,
+  signer: attestationSigner,
+} = oracleReportSigning("GpuAttestation");
 
 /** `gpuId` of a card: keccak256("cinder/gpu/v1:" + uuid). */
 export const gpuIdOf = (uuid: string): Hex => keccak256(toBytes(`cinder/gpu/v1:${uuid}`));

@@ -10,9 +10,9 @@
  * const signer = await recoverEpochReportSigner({ chainId, oracleHub, report, signature });
  * ```
  */
-import { type Address, type Hex, type LocalAccount, hashTypedData, recoverTypedDataAddress } from "viem";
-import { type OracleDomainParameters, oracleDomain } from "../aggregate.js";
-import { ORACLE_REPORT_TYPES } from "../types.js";
+import type { Address, Hex, LocalAccount } from "viem";
+import type { OracleDomainParameters } from "../aggregate.js";
+import { oracleReportSigning } from "../signing.js";
 
 /** An epoch report: the Merkle root of the epoch's leaves, how many, and the content hash of the leaf file. */
 export interface EpochReport {
@@ -23,7 +23,9 @@ export interface EpochReport {
   readonly contentHash: Hex;
 }
 
-export const epochReportTypes = { EpochReport: ORACLE_REPORT_TYPES.EpochReport } as const;
+const reports = oracleReportSigning("EpochReport");
+
+export const epochReportTypes = reports.types;
 
 const message = (report: EpochReport) => ({
   configDigest: report.configDigest,
@@ -39,19 +41,15 @@ export interface EpochReportParameters extends OracleDomainParameters {
 
 /** The EIP-712 digest of a report (its report id). */
 export function epochReportDigest({ report, ...domain }: EpochReportParameters): Hex {
-  return hashTypedData({ domain: oracleDomain(domain), types: epochReportTypes, primaryType: "EpochReport", message: message(report) });
+  return reports.digest(domain, message(report));
 }
 
 /** Signs a report with the node's key. */
 export async function signEpochReport({ signer, report, ...domain }: EpochReportParameters & { signer: Pick<LocalAccount, "signTypedData"> }): Promise<Hex> {
-  return signer.signTypedData({ domain: oracleDomain(domain), types: epochReportTypes, primaryType: "EpochReport", message: message(report) });
+  return reports.sign(signer, domain, message(report));
 }
 
 /** The address that signed `signature` over `report`, or null when the signature is malformed. */
 export async function recoverEpochReportSigner({ signature, report, ...domain }: EpochReportParameters & { signature: Hex }): Promise<Address | null> {
-  try {
-    return await recoverTypedDataAddress({ domain: oracleDomain(domain), types: epochReportTypes, primaryType: "EpochReport", message: message(report), signature });
-  } catch {
-    return null;
-  }
+  return reports.signer(domain, message(report), signature);
 }

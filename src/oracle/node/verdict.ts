@@ -32,9 +32,9 @@
  * await desk.accept(body); // a peer's POST /v1/verdicts
  * ```
  */
-import { type Address, type Hex, type LocalAccount, hashTypedData, recoverTypedDataAddress } from "viem";
-import { oracleDomain } from "../aggregate.js";
-import { ORACLE_REPORT_TYPES } from "../types.js";
+import type { Address, Hex, LocalAccount } from "viem";
+import type { OracleDomainParameters } from "../aggregate.js";
+import { oracleReportSigning } from "../signing.js";
 import { type MatmulHasher, hashInWorker } from "../workloads/compute.js";
 import { type Judgement, OUTCOME, judgeJob } from "../workloads/judge.js";
 import type { OracleSetView } from "./chain.js";
@@ -86,30 +86,13 @@ export interface VerdictSettings {
 
 export const DEFAULT_VERDICT_SETTINGS: VerdictSettings = { sampleSize: 8, fetchTimeoutMs: 5_000, retryWindowMs: 120_000, leaderTimeoutMs: 30_000 };
 
-export const jobVerdictTypes = { JobVerdict: ORACLE_REPORT_TYPES.JobVerdict } as const;
+export type VerdictDomain = OracleDomainParameters;
 
-export interface VerdictDomain {
-  readonly chainId: number;
-  readonly oracleHub: Address;
-}
-
-/** The verdict's EIP-712 digest: its report id on the hub (`OracleHub.hashJobVerdict`). */
-export function verdictDigest(domain: VerdictDomain, verdict: JobVerdict): Hex {
-  return hashTypedData({ domain: oracleDomain(domain), types: jobVerdictTypes, primaryType: "JobVerdict", message: verdict });
-}
-
-export async function signVerdict(signer: Pick<LocalAccount, "signTypedData">, domain: VerdictDomain, verdict: JobVerdict): Promise<Hex> {
-  return signer.signTypedData({ domain: oracleDomain(domain), types: jobVerdictTypes, primaryType: "JobVerdict", message: verdict });
-}
-
-/** The signer of a verdict signature, or null when it is malformed. */
-export async function verdictSigner(domain: VerdictDomain, verdict: JobVerdict, signature: Hex): Promise<Address | null> {
-  try {
-    return await recoverTypedDataAddress({ domain: oracleDomain(domain), types: jobVerdictTypes, primaryType: "JobVerdict", message: verdict, signature });
-  } catch {
-    return null;
-  }
-}
+/**
+ * The verdict's EIP-712 digest (its report id: `OracleHub.hashJobVerdict`), a node's signature of it, and the signer
+ * of a signature (null when malformed): signing.ts, for `JobVerdict`.
+ */
+export const { types: jobVerdictTypes, digest: verdictDigest, sign: signVerdict, signer: verdictSigner } = oracleReportSigning("JobVerdict");
 
 /** A peer's verdict signature was refused; `code` says why, `field` where (answered as HTTP 409 or 400). */
 export class VerdictRefusedError extends Error {
