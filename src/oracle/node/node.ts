@@ -35,6 +35,7 @@ import { type EpochReport, epochReportDigest, recoverEpochReportSigner, signEpoc
 import type { AgentClient } from "../agent/client.js";
 import { type ChallengeSettings, type GpuAttestation, attestationDigest, attestationSigner, challengeProvider, signAttestation } from "./attest.js";
 import { AlreadySignedError, type NodeStore } from "./store.js";
+import { peerSignatureRefusal, quorumSignatures } from "./quorum.js";
 import { type DisputeChain, type VerdictSettings, VerdictDesk, VerdictRefusedError } from "./verdict.js";
 import { observeEpoch } from "./uptime.js";
 import { WireError, bundleFromJson, bundleFromWire, bundleToJson, reportFromWire } from "./wire.js";
@@ -454,13 +455,13 @@ export class OracleNode {
         }
       }),
     );
-    if (signatures.size < set.threshold) {
+    const quorum = quorumSignatures(set, signatures);
+    if (quorum === null) {
       this.#log.info("below quorum", { epoch, attempt, signatures: signatures.size, threshold: set.threshold });
       return;
     }
     if (await this.#p.chain.hasReport(epoch)) return;
-    const ordered = set.signers.filter((s) => signatures.has(s)).slice(0, set.threshold).map((s) => signatures.get(s)!);
-    const tx = await this.#p.chain.submitEpochReport(proposal.report, ordered);
+    const tx = await this.#p.chain.submitEpochReport(proposal.report, quorum);
     if (tx === null) return;
     this.#p.store.recordSubmission(epoch, tx);
     this.#m.reportsSubmitted.inc();
@@ -528,17 +529,12 @@ export class OracleNode {
   /** Keeps a member's signature of a current-set attestation; returns its digest. */
   async #acceptAttestation(raw: unknown): Promise<Hex> {
     const { attestation, signature } = attestationFromWire(raw);
-    const set = this.#set!;
-    if (attestation.configDigest !== set.configDigest) {
-      throw new HttpError(409, "CONFIG_DIGEST_MISMATCH", `attestation digest ${attestation.configDigest} is not the current ${set.configDigest}`, "attestation.configDigest");
-    }
     const domain = { chainId: this.#chainId, oracleHub: this.#p.chain.oracleHub };
     const signer = await attestationSigner(domain, attestation, signature);
-    if (signer === null || !set.signers.includes(signer)) {
-      throw new HttpError(400, "SIGNER_NOT_IN_SET", `the signature recovers to ${signer ?? "nothing"}, not an oracle set member`, "signature");
-    }
+    const refusal = peerSignatureRefusal(this.#set!, { configDigest: attestation.configDigest, signer, field: "attestation" });
+    if (refusal !== null) throw new HttpError(refusal.status, refusal.code, refusal.message, refusal.field);
     const digest = attestationDigest(domain, attestation);
-    this.#p.store.recordAttestationSignature(digest, signer, signature, JSON.stringify(attestation));
+    this.#p.store.recordAttestationSignature(digest, signer!, signature, JSON.stringify(attestation));
     return digest;
   }
 
@@ -550,14 +546,14 @@ export class OracleNode {
         this.#p.store.dropAttestation(digest);
         continue;
       }
-      const ordered = set.signers.filter((s) => signatures.has(s.toLowerCase() as Address)).map((s) => signatures.get(s.toLowerCase() as Address)!);
-      if (ordered.length < set.threshold) continue;
+      const quorum = quorumSignatures(set, signatures);
+      if (quorum === null) continue;
       if (await this.#p.chain.isAccepted(digest)) {
         this.#p.store.dropAttestation(digest);
         continue;
       }
       try {
-        const tx = await this.#p.chain.submitGpuAttestation(attestation, ordered.slice(0, set.threshold));
+        const tx = await this.#p.chain.submitGpuAttestation(attestation, quorum);
         if (tx !== null) {
           this.#m.attestationsSubmitted.inc();
           this.#log.info("GPU attestation submitted", { provider: attestation.provider, gpuId: attestation.gpuId, tx });

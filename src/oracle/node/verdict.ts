@@ -40,6 +40,7 @@ import { type Judgement, OUTCOME, judgeJob } from "../workloads/judge.js";
 import type { OracleSetView } from "./chain.js";
 import type { PeerConfig } from "./config.js";
 import type { Logger } from "./log.js";
+import { peerSignatureRefusal, quorumSignatures } from "./quorum.js";
 import type { Metrics } from "./metrics.js";
 import type { NodeStore, OwnVerdict } from "./store.js";
 import { type JobVerdict, signedVerdictFromWire, verdictFromWire, verdictToJson, verdictToWire } from "./wire.js";
@@ -223,13 +224,13 @@ export class VerdictDesk {
     }
     await this.#gossip(own, verdict);
     const held = this.#p.store.verdictSignatures(own.digest);
-    const ordered = set.signers.filter((s) => held.has(s.toLowerCase() as Address)).map((s) => held.get(s.toLowerCase() as Address)!);
-    if (ordered.length < set.threshold) return;
+    const quorum = quorumSignatures(set, held);
+    if (quorum === null) return;
     const attempt = Math.floor(Math.max(0, this.#now() - own.signedAtMs) / this.#p.settings.leaderTimeoutMs);
     const leader = set.signers[Number((own.leaseId + BigInt(attempt)) % BigInt(set.signers.length))];
     if (leader !== this.#p.account.address || this.#p.store.verdictSubmission(own.digest) !== undefined) return;
     try {
-      const tx = await this.#p.chain.submitVerdict(verdict, ordered.slice(0, set.threshold));
+      const tx = await this.#p.chain.submitVerdict(verdict, quorum);
       if (tx === null) {
         this.#p.store.closeVerdict(own.leaseId, own.resultHash);
         return;
@@ -279,11 +280,9 @@ export class VerdictDesk {
       this.#m.received.inc({ result: code.toLowerCase() });
       throw new VerdictRefusedError(status, code, field, message);
     };
-    if (verdict.configDigest !== set.configDigest.toLowerCase()) {
-      refuse(409, "CONFIG_DIGEST_MISMATCH", "verdict.configDigest", `verdict digest ${verdict.configDigest} is not the current ${set.configDigest}`);
-    }
     const signer = await verdictSigner(domain, verdict, signature);
-    if (signer === null || !set.signers.includes(signer)) refuse(400, "SIGNER_NOT_IN_SET", "signature", `the signature recovers to ${signer ?? "nothing"}, not an oracle set member`);
+    const refusal = peerSignatureRefusal(set, { configDigest: verdict.configDigest, signer, field: "verdict" });
+    if (refusal !== null) refuse(refusal.status, refusal.code, refusal.field, refusal.message);
     const own = this.#p.store.ownVerdict(verdict.leaseId, verdict.resultHash);
     if (own === undefined) refuse(409, "NOT_JUDGED", "verdict", `this node has not judged lease ${verdict.leaseId}'s result ${verdict.resultHash} yet`);
     const digest = verdictDigest(domain, verdict);
