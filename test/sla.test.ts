@@ -171,6 +171,26 @@ describe("SlaBondManager bonds", function () {
     await expect(sla.connect(p).withdrawBond(0)).to.be.revertedWithCustomError(sla, "SlaBondManagerZeroAmount");
   });
 
+  it("refuses a deposit that would take a bond past its uint112 slot, naming the total and the bound, and moves nothing", async function () {
+    const s = await setupOnce();
+    const { c } = s;
+    const sla = c.slaBondManager;
+    const p = s.provider;
+    // No faucet mints 2^112 units (5.2e27 USD): give the provider that much by writing its ERC20 balance slot
+    // (OpenZeppelin's ERC20 keeps _balances at slot 0).
+    const max = (1n << 112n) - 1n;
+    const slot = keccak256(AbiCoder.defaultAbiCoder().encode(["address", "uint256"], [p.address, 0n]));
+    await connection.provider.request({ method: "hardhat_setStorageAt", params: [await c.stablecoin.getAddress(), slot, toBeHex(max, 32)] });
+    await c.stablecoin.connect(p).approve(await sla.getAddress(), max);
+    const held = (await sla.bondOf(p.address)).total;
+    const over = max - held + 1n;
+    await expect(sla.connect(p).deposit(over)).to.be.revertedWithCustomError(sla, "SlaBondManagerBondTooLarge").withArgs(held + over, max);
+    expect((await sla.bondOf(p.address)).total).to.equal(held);
+    expect(await c.stablecoin.balanceOf(p.address)).to.equal(max);
+    // Up to the bound itself is fine.
+    await expect(sla.connect(p).deposit(over - 1n)).to.emit(sla, "BondDeposited").withArgs(p.address, over - 1n, max);
+  });
+
   it("locks the client's tier ratio at award, and an award the free bond cannot back reverts with both numbers", async function () {
     const s = await setupOnce();
     const { c } = s;
