@@ -91,4 +91,24 @@ describe("Constructors: a zero address for a wired contract is refused by name",
     const slashWiring = { token: a.token, registry: a.registry, vault: a.vault, oracleHub: a.oracleHub, jobMarket: a.jobMarket, slaBondManager: a.slaBondManager };
     await eachZeroed(slashing, "SlashingManagerZeroAddress", slashWiring, (w) => slashing.deploy(manager, w, plain(slashParams), bps));
   });
+
+  it("JobMarket's one-time SLA wiring refuses a zero address by name, then takes a manager once", async function () {
+    const c = await loadCinder();
+    const [deployer] = await c.ethers.getSigners();
+    const wiring = {
+      asset: await c.stablecoin.getAddress(),
+      registry: await c.registry.getAddress(),
+      vault: await c.vault.getAddress(),
+      feeRouter: await c.feeRouter.getAddress(),
+      revenue: await c.emissions.getAddress(),
+      oracleHub: await c.oracleHub.getAddress(),
+    };
+    const market = await new JobMarket__factory(deployer).deploy(await c.manager.getAddress(), wiring, plain(await c.jobMarket.params()));
+    // A fresh target's functions need the manager's admin role: the timelock's.
+    const governed = market.connect(c.governance);
+    await expect(governed.setSlaBondManager(ZeroAddress)).to.be.revertedWithCustomError(market, "JobMarketZeroAddress").withArgs("slaBondManager");
+    const sla = await c.slaBondManager.getAddress();
+    await governed.setSlaBondManager(sla);
+    await expect(governed.setSlaBondManager(sla)).to.be.revertedWithCustomError(market, "JobMarketSlaBondManagerAlreadySet").withArgs(sla);
+  });
 });

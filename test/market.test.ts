@@ -837,6 +837,12 @@ describe("JobMarket batch jobs", function () {
     await expect(c.jobMarket.connect(p).submitResult(plain.id, RESULT, "x"))
       .to.be.revertedWithCustomError(c.jobMarket, "JobMarketWrongKind")
       .withArgs(plain.id, KIND.Lease);
+    // A closed job takes no result (its escrow already went back to the client).
+    await at(c, l.end);
+    await c.jobMarket.close(l.id);
+    await expect(c.jobMarket.connect(p).submitResult(l.id, RESULT, "x"))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketInvalidLeaseStatus")
+      .withArgs(l.id, LS.Closed);
   });
 
   it("close of a batch job without a result refunds everything to the client", async function () {
