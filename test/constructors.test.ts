@@ -6,6 +6,7 @@ import { expect } from "chai";
 import { type Result, ZeroAddress } from "ethers";
 import {
   BuybackBurner__factory,
+  FeeRouter__factory,
   JobMarket__factory,
   PaymentChannels__factory,
   SlaBondManager__factory,
@@ -110,5 +111,48 @@ describe("Constructors: a zero address for a wired contract is refused by name",
     const sla = await c.slaBondManager.getAddress();
     await governed.setSlaBondManager(sla);
     await expect(governed.setSlaBondManager(sla)).to.be.revertedWithCustomError(market, "JobMarketSlaBondManagerAlreadySet").withArgs(sla);
+  });
+
+  it("a constructor bound is refused with the field, the value and the bounds: buyback pair and epoch, fee delay, slash table", async function () {
+    const c = await loadCinder();
+    const [deployer] = await c.ethers.getSigners();
+    const manager = await c.manager.getAddress();
+    const token = await c.token.getAddress();
+    const asset = await c.stablecoin.getAddress();
+    const pair = c.uniswapPair;
+    const burner = new BuybackBurner__factory(deployer);
+    const burnerParams = { maxPerEpoch: 10_000n * 1_000_000n, minWindow: 1_800n, maxAge: 21_600n, maxSlippageBps: 300n };
+    const wiring = { asset, token, router: await c.uniswapRouter.getAddress(), pair: await pair.getAddress() };
+    // A pool that is not CNDR against the settlement asset (here the asset named as CNDR too).
+    await expect(burner.deploy(manager, { ...wiring, asset: token }, 3_600n, burnerParams))
+      .to.be.revertedWithCustomError(burner, "BuybackBurnerPairMismatch")
+      .withArgs(await pair.token0(), await pair.token1());
+    for (const epochLength of [0n, 30n * DAY + 1n]) {
+      await expect(burner.deploy(manager, wiring, epochLength, burnerParams))
+        .to.be.revertedWithCustomError(burner, "BuybackBurnerParameterOutOfBounds")
+        .withArgs("epochLength", epochLength, 1n, 30n * DAY);
+    }
+
+    const fees = new FeeRouter__factory(deployer);
+    const max = await c.feeRouter.MAX_CHANGE_DELAY();
+    await expect(fees.deploy(manager, plain(await c.feeRouter.feeConfig()), max + 1n))
+      .to.be.revertedWithCustomError(fees, "FeeRouterParameterOutOfBounds")
+      .withArgs("changeDelay", max + 1n, 0n, max);
+
+    const slashing = new SlashingManager__factory(deployer);
+    const slashWiring = {
+      token,
+      registry: await c.registry.getAddress(),
+      vault: await c.vault.getAddress(),
+      oracleHub: await c.oracleHub.getAddress(),
+      jobMarket: await c.jobMarket.getAddress(),
+      slaBondManager: await c.slaBondManager.getAddress(),
+    };
+    // One amount per fault kind (six), no more and no fewer.
+    for (const bps of [[10_000n, 10_000n, 10_000n, 3_333n, 3_333n], [10_000n, 10_000n, 10_000n, 3_333n, 3_333n, 10_000n, 1n]]) {
+      await expect(slashing.deploy(manager, slashWiring, plain(await c.slashingManager.params()), bps))
+        .to.be.revertedWithCustomError(slashing, "SlashingManagerParameterOutOfBounds")
+        .withArgs("slashBpsByKind.length", BigInt(bps.length), 6n, 6n);
+    }
   });
 });
