@@ -21,6 +21,17 @@ function expectFlat(small: bigint, large: bigint, what: string, permille = 5n) {
   expect(large * 1_000n <= small * (1_000n + permille), `${what}: ${small} gas at small N, ${large} at large N`).to.equal(true);
 }
 
+/**
+ * Moves the chain to one minute into the next emission epoch. A victim's small-N and large-N calls then fall in the
+ * same epoch whatever the wall clock (the chain's time follows it): a payment that is its epoch's first revenue
+ * writes fresh slots and costs more, which is a clock effect, not a cost of N.
+ */
+async function intoFreshEpoch(c: Awaited<ReturnType<typeof loadCinder>>) {
+  const E = await c.emissions.EPOCH_LENGTH();
+  const t = c.networkHelpers.time;
+  await t.increaseTo((BigInt(await t.latest()) / E + 1n) * E + 60n);
+}
+
 describe("Attack: unbounded-loop denial of service", function () {
   // Each test builds its large N with real transactions.
   this.timeout(300_000);
@@ -60,6 +71,7 @@ describe("Attack: unbounded-loop denial of service", function () {
     const c = await loadCinder();
     const bidders = c.providers.slice(0, 3);
     for (const p of bidders) await onboardProvider(c, p, { gpus: 1 });
+    await intoFreshEpoch(c);
     const [client] = c.clients;
     await c.jobMarket.connect(client).postOrder(H100, 1, 3_600n, 3n * USD, 3_600n, 0);
     const order = await c.jobMarket.orderCount();
@@ -85,6 +97,7 @@ describe("Attack: unbounded-loop denial of service", function () {
     const [victim, attacker] = c.clients;
     await onboardProvider(c, p, { gpus: 1 });
     await pc.connect(victim).deposit(p.address, 100n * USD);
+    await intoFreshEpoch(c);
     const redeem = async (amount: bigint) => {
       const v = { client: victim.address, provider: p.address, cumulativeAmount: amount };
       return gasOf(pc.connect(p).redeem(v, await victim.signTypedData(domain, types, v)));
@@ -109,6 +122,7 @@ describe("Attack: unbounded-loop denial of service", function () {
     const [p] = c.providers;
     await onboardProvider(c, p, { gpus: 4, stake: 100_000n * ONE });
     const v = c.vault;
+    await intoFreshEpoch(c);
     const [victim] = c.delegators;
     await v.connect(victim).delegate(p.address, 1_000n * ONE);
     await c.token.connect(c.rewarder).approve(await v.getAddress(), 2n ** 255n);
