@@ -37,38 +37,50 @@ async function eachZeroed<W extends Record<string, string>>(
   await (await deploy(wiring)).waitForDeployment();
 }
 
+/** One slash amount per fault kind (six). */
+const SLASH_BPS = [10_000n, 10_000n, 10_000n, 3_333n, 3_333n, 10_000n];
+const BURNER_PARAMS = { maxPerEpoch: 10_000n * 1_000_000n, minWindow: 1_800n, maxAge: 21_600n, maxSlippageBps: 300n };
+
+/** The fixture's deployment: the manager's address, and every contract address a constructor is wired to. */
+async function deployed(c: Awaited<ReturnType<typeof loadCinder>>) {
+  const a = {
+    token: await c.token.getAddress(),
+    registry: await c.registry.getAddress(),
+    vault: await c.vault.getAddress(),
+    asset: await c.stablecoin.getAddress(),
+    router: await c.uniswapRouter.getAddress(),
+    pair: await c.uniswapPair.getAddress(),
+    feeRouter: await c.feeRouter.getAddress(),
+    revenue: await c.emissions.getAddress(),
+    oracleHub: await c.oracleHub.getAddress(),
+    jobMarket: await c.jobMarket.getAddress(),
+    slaBondManager: await c.slaBondManager.getAddress(),
+  };
+  return {
+    manager: await c.manager.getAddress(),
+    a,
+    marketWiring: { asset: a.asset, registry: a.registry, vault: a.vault, feeRouter: a.feeRouter, revenue: a.revenue, oracleHub: a.oracleHub },
+    slashWiring: { token: a.token, registry: a.registry, vault: a.vault, oracleHub: a.oracleHub, jobMarket: a.jobMarket, slaBondManager: a.slaBondManager },
+  };
+}
+
 describe("Constructors: a zero address for a wired contract is refused by name", function () {
   it("StakingVault, BuybackBurner, JobMarket, PaymentChannels, SlaBondManager and SlashingManager", async function () {
     const c = await loadCinder();
     const [deployer] = await c.ethers.getSigners();
-    const manager = await c.manager.getAddress();
-    const a = {
-      token: await c.token.getAddress(),
-      registry: await c.registry.getAddress(),
-      vault: await c.vault.getAddress(),
-      asset: await c.stablecoin.getAddress(),
-      router: await c.uniswapRouter.getAddress(),
-      pair: await c.uniswapPair.getAddress(),
-      feeRouter: await c.feeRouter.getAddress(),
-      revenue: await c.emissions.getAddress(),
-      oracleHub: await c.oracleHub.getAddress(),
-      jobMarket: await c.jobMarket.getAddress(),
-      slaBondManager: await c.slaBondManager.getAddress(),
-    };
+    const { manager, a, marketWiring, slashWiring } = await deployed(c);
 
     const vault = new StakingVault__factory(deployer);
     const vaultParams = { unbondingPeriod: 14n * DAY, exposureTail: 7n * DAY, delegationCapMultiple: 5n, minDelegation: 10n ** 18n };
     await eachZeroed(vault, "StakingVaultZeroAddress", { token: a.token, registry: a.registry }, (w) => vault.deploy(manager, w.token, w.registry, vaultParams));
 
     const burner = new BuybackBurner__factory(deployer);
-    const burnerParams = { maxPerEpoch: 10_000n * 1_000_000n, minWindow: 1_800n, maxAge: 21_600n, maxSlippageBps: 300n };
     await eachZeroed(burner, "BuybackBurnerZeroAddress", { asset: a.asset, token: a.token, router: a.router }, (w) =>
-      burner.deploy(manager, { ...w, pair: a.pair }, 3_600n, burnerParams),
+      burner.deploy(manager, { ...w, pair: a.pair }, 3_600n, BURNER_PARAMS),
     );
 
     const market = new JobMarket__factory(deployer);
     const marketParams = await c.jobMarket.params();
-    const marketWiring = { asset: a.asset, registry: a.registry, vault: a.vault, feeRouter: a.feeRouter, revenue: a.revenue, oracleHub: a.oracleHub };
     await eachZeroed(market, "JobMarketZeroAddress", marketWiring, (w) => market.deploy(manager, w, plain(marketParams)));
 
     const channels = new PaymentChannels__factory(deployer);
@@ -88,47 +100,34 @@ describe("Constructors: a zero address for a wired contract is refused by name",
 
     const slashing = new SlashingManager__factory(deployer);
     const slashParams = await c.slashingManager.params();
-    const bps = [10_000n, 10_000n, 10_000n, 3_333n, 3_333n, 10_000n];
-    const slashWiring = { token: a.token, registry: a.registry, vault: a.vault, oracleHub: a.oracleHub, jobMarket: a.jobMarket, slaBondManager: a.slaBondManager };
-    await eachZeroed(slashing, "SlashingManagerZeroAddress", slashWiring, (w) => slashing.deploy(manager, w, plain(slashParams), bps));
+    await eachZeroed(slashing, "SlashingManagerZeroAddress", slashWiring, (w) => slashing.deploy(manager, w, plain(slashParams), SLASH_BPS));
   });
 
   it("JobMarket's one-time SLA wiring refuses a zero address by name, then takes a manager once", async function () {
     const c = await loadCinder();
     const [deployer] = await c.ethers.getSigners();
-    const wiring = {
-      asset: await c.stablecoin.getAddress(),
-      registry: await c.registry.getAddress(),
-      vault: await c.vault.getAddress(),
-      feeRouter: await c.feeRouter.getAddress(),
-      revenue: await c.emissions.getAddress(),
-      oracleHub: await c.oracleHub.getAddress(),
-    };
-    const market = await new JobMarket__factory(deployer).deploy(await c.manager.getAddress(), wiring, plain(await c.jobMarket.params()));
+    const { manager, a, marketWiring } = await deployed(c);
+    const market = await new JobMarket__factory(deployer).deploy(manager, marketWiring, plain(await c.jobMarket.params()));
     // A fresh target's functions need the manager's admin role: the timelock's.
     const governed = market.connect(c.governance);
     await expect(governed.setSlaBondManager(ZeroAddress)).to.be.revertedWithCustomError(market, "JobMarketZeroAddress").withArgs("slaBondManager");
-    const sla = await c.slaBondManager.getAddress();
-    await governed.setSlaBondManager(sla);
-    await expect(governed.setSlaBondManager(sla)).to.be.revertedWithCustomError(market, "JobMarketSlaBondManagerAlreadySet").withArgs(sla);
+    await governed.setSlaBondManager(a.slaBondManager);
+    await expect(governed.setSlaBondManager(a.slaBondManager)).to.be.revertedWithCustomError(market, "JobMarketSlaBondManagerAlreadySet").withArgs(a.slaBondManager);
   });
 
   it("a constructor bound is refused with the field, the value and the bounds: buyback pair and epoch, fee delay, slash table", async function () {
     const c = await loadCinder();
     const [deployer] = await c.ethers.getSigners();
-    const manager = await c.manager.getAddress();
-    const token = await c.token.getAddress();
-    const asset = await c.stablecoin.getAddress();
+    const { manager, a, slashWiring } = await deployed(c);
     const pair = c.uniswapPair;
     const burner = new BuybackBurner__factory(deployer);
-    const burnerParams = { maxPerEpoch: 10_000n * 1_000_000n, minWindow: 1_800n, maxAge: 21_600n, maxSlippageBps: 300n };
-    const wiring = { asset, token, router: await c.uniswapRouter.getAddress(), pair: await pair.getAddress() };
+    const wiring = { asset: a.asset, token: a.token, router: a.router, pair: a.pair };
     // A pool that is not CNDR against the settlement asset (here the asset named as CNDR too).
-    await expect(burner.deploy(manager, { ...wiring, asset: token }, 3_600n, burnerParams))
+    await expect(burner.deploy(manager, { ...wiring, asset: a.token }, 3_600n, BURNER_PARAMS))
       .to.be.revertedWithCustomError(burner, "BuybackBurnerPairMismatch")
       .withArgs(await pair.token0(), await pair.token1());
     for (const epochLength of [0n, 30n * DAY + 1n]) {
-      await expect(burner.deploy(manager, wiring, epochLength, burnerParams))
+      await expect(burner.deploy(manager, wiring, epochLength, BURNER_PARAMS))
         .to.be.revertedWithCustomError(burner, "BuybackBurnerParameterOutOfBounds")
         .withArgs("epochLength", epochLength, 1n, 30n * DAY);
     }
@@ -140,16 +139,8 @@ describe("Constructors: a zero address for a wired contract is refused by name",
       .withArgs("changeDelay", max + 1n, 0n, max);
 
     const slashing = new SlashingManager__factory(deployer);
-    const slashWiring = {
-      token,
-      registry: await c.registry.getAddress(),
-      vault: await c.vault.getAddress(),
-      oracleHub: await c.oracleHub.getAddress(),
-      jobMarket: await c.jobMarket.getAddress(),
-      slaBondManager: await c.slaBondManager.getAddress(),
-    };
-    // One amount per fault kind (six), no more and no fewer.
-    for (const bps of [[10_000n, 10_000n, 10_000n, 3_333n, 3_333n], [10_000n, 10_000n, 10_000n, 3_333n, 3_333n, 10_000n, 1n]]) {
+    // One amount per fault kind, no more and no fewer.
+    for (const bps of [SLASH_BPS.slice(0, -1), [...SLASH_BPS, 1n]]) {
       await expect(slashing.deploy(manager, slashWiring, plain(await c.slashingManager.params()), bps))
         .to.be.revertedWithCustomError(slashing, "SlashingManagerParameterOutOfBounds")
         .withArgs("slashBpsByKind.length", BigInt(bps.length), 6n, 6n);

@@ -9,7 +9,7 @@
  *
  * @example
  * ```ts
- * const verdicts = oracleReportSigning("JobVerdict");
+ * const verdicts = ORACLE_REPORT_SIGNING.JobVerdict;
  * const signature = await verdicts.sign(account, { chainId, oracleHub }, verdict);
  * verdicts.digest({ chainId, oracleHub }, verdict); // == OracleHub.hashJobVerdict(verdict)
  * await verdicts.signer({ chainId, oracleHub }, verdict, signature); // account.address
@@ -27,7 +27,6 @@ export type OracleReportMessage<T extends OracleReportType> = TypedDataDefinitio
 
 /** Digest, sign and recover for one report type. */
 export interface OracleReportSigning<T extends OracleReportType> {
-  readonly primaryType: T;
   /** The EIP-712 types of this report alone (`{ [primaryType]: fields }`). */
   readonly types: { readonly [K in T]: (typeof ORACLE_REPORT_TYPES)[K] };
   /** The report's EIP-712 digest: its report id on the hub. */
@@ -39,14 +38,13 @@ export interface OracleReportSigning<T extends OracleReportType> {
 }
 
 /** Digest, sign and recover for the report type `primaryType` (module comment). */
-export function oracleReportSigning<T extends OracleReportType>(primaryType: T): OracleReportSigning<T> {
+function oracleReportSigning<T extends OracleReportType>(primaryType: T): OracleReportSigning<T> {
   const types = { [primaryType]: ORACLE_REPORT_TYPES[primaryType] } as OracleReportSigning<T>["types"];
   // viem types a definition by its literal primary type; one generic over all four is checked at the message
   // (OracleReportMessage<T>) instead, and the definition itself is passed as the union viem takes.
   const definition = (domain: OracleDomainParameters, message: OracleReportMessage<T>) =>
     ({ domain: oracleDomain(domain), types, primaryType, message }) as unknown as Parameters<typeof hashTypedData>[0];
   return {
-    primaryType,
     types,
     digest: (domain, message) => hashTypedData(definition(domain, message)),
     sign: (signer, domain, message) => signer.signTypedData(definition(domain, message)),
@@ -59,3 +57,11 @@ export function oracleReportSigning<T extends OracleReportType>(primaryType: T):
     },
   };
 }
+
+/** Digest, sign and recover for each report type, built once (the nodes and the SDK take theirs from here). */
+export const ORACLE_REPORT_SIGNING: { readonly [T in OracleReportType]: OracleReportSigning<T> } = {
+  EpochReport: oracleReportSigning("EpochReport"),
+  GpuAttestation: oracleReportSigning("GpuAttestation"),
+  FaultReport: oracleReportSigning("FaultReport"),
+  JobVerdict: oracleReportSigning("JobVerdict"),
+};

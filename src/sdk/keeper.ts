@@ -12,7 +12,7 @@
  */
 import { type Address, type Hex, type LocalAccount, parseEventLogs } from "viem";
 import type { LeafFile } from "../oracle/leaves.js";
-import { type OracleReportMessage, oracleReportSigning } from "../oracle/signing.js";
+import { ORACLE_REPORT_SIGNING, type OracleReportMessage } from "../oracle/signing.js";
 import { buybackBurnerAbi, emissionControllerAbi, feeRouterAbi, jobMarketAbi, oracleHubAbi, paymentChannelsAbi, slaBondManagerAbi } from "./abis.js";
 import { settlementAsset } from "./reads.js";
 import { type CinderContext, type WriteResult, checkAmount, writeContract } from "./context.js";
@@ -265,5 +265,5 @@ export interface SignOracleReportParameters<K extends OracleReportKind> {
 
 /** One oracle member's EIP-712 signature of a report for this deployment's OracleHub. */
 export async function signOracleReport<K extends OracleReportKind>(ctx: CinderContext, { kind, report, signer, chainId }: SignOracleReportParameters<K>): Promise<Hex> {
-  return oracleReportSigning(kind).sign(signer, { chainId, oracleHub: ctx.addresses.oracleHub }, report as OracleReportMessage<K>);
+  return ORACLE_REPORT_SIGNING[kind].sign(signer, { chainId, oracleHub: ctx.addresses.oracleHub }, report as OracleReportMessage<K>);
 }

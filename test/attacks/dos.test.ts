@@ -7,7 +7,8 @@
  */
 import { expect } from "chai";
 import { keccak256, toUtf8Bytes, type ContractTransactionResponse } from "ethers";
-import { connectCinder, H100, onboardProvider, ONE, USD } from "../helpers/fixture.js";
+import { nextEpochStart } from "../helpers/emissions.js";
+import { connectCinder, H100, onboardProvider, ONE, USD, type Cinder } from "../helpers/fixture.js";
 
 const { loadCinder } = await connectCinder();
 const PRICE = 2n * USD;
@@ -22,14 +23,12 @@ function expectFlat(small: bigint, large: bigint, what: string, permille = 5n) {
 }
 
 /**
- * Moves the chain to one minute into the next emission epoch. A victim's small-N and large-N calls then fall in the
+ * Moves the chain to one minute into the next epoch (the fixture's emission and oracle epochs are an hour). A victim's small-N and large-N calls then fall in the
  * same epoch whatever the wall clock (the chain's time follows it): a payment that is its epoch's first revenue
  * writes fresh slots and costs more, which is a clock effect, not a cost of N.
  */
-async function intoFreshEpoch(c: Awaited<ReturnType<typeof loadCinder>>) {
-  const E = await c.emissions.EPOCH_LENGTH();
-  const t = c.networkHelpers.time;
-  await t.increaseTo((BigInt(await t.latest()) / E + 1n) * E + 60n);
+async function intoFreshEpoch(c: Cinder) {
+  await c.networkHelpers.time.increaseTo((await nextEpochStart(c, 60n)).t);
 }
 
 describe("Attack: unbounded-loop denial of service", function () {

@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import { type Hex, getAddress, keccak256, toBytes } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
-import { type OracleReportMessage, type OracleReportType, oracleReportSigning } from "../../src/oracle/signing.js";
+import { ORACLE_REPORT_SIGNING, type OracleReportMessage, type OracleReportType } from "../../src/oracle/signing.js";
 import { connectCinder } from "../helpers/fixture.js";
 
 const MNEMONIC = "test test test test test test test test test test test junk";
@@ -29,7 +29,7 @@ describe("oracle report signing (src/oracle/signing.ts)", function () {
       const c = await loadCinder();
       const hub = c.oracleHub;
       const domain = { chainId: 31_337, oracleHub: (await hub.getAddress()) as Hex };
-      const signing = oracleReportSigning(kind);
+      const signing = ORACLE_REPORT_SIGNING[kind];
       const message = REPORTS[kind];
       const onChain = {
         EpochReport: () => hub.hashEpochReport(REPORTS.EpochReport),
@@ -49,7 +49,7 @@ describe("oracle report signing (src/oracle/signing.ts)", function () {
   }
 
   it("names the field of a bad domain", () => {
-    const signing = oracleReportSigning("JobVerdict");
+    const signing = ORACLE_REPORT_SIGNING.JobVerdict;
     expect(() => signing.digest({ chainId: 0, oracleHub: PROVIDER }, REPORTS.JobVerdict)).to.throw(/chainId: must be positive, got 0/);
     expect(() => signing.digest({ chainId: 1, oracleHub: "0x12" as Hex }, REPORTS.JobVerdict)).to.throw(/oracleHub/);
   });

@@ -17,7 +17,7 @@
  */
 import { type Address, type Hex, keccak256, toBytes } from "viem";
 import type { OracleDomainParameters } from "../aggregate.js";
-import { oracleReportSigning } from "../signing.js";
+import { ORACLE_REPORT_SIGNING } from "../signing.js";
 import type { AgentClient } from "../agent/client.js";
 import type { ModelClass } from "../challenge/classes.js";
 import { MemoryVerifier, type MemoryParameters } from "../challenge/memory.js";
@@ -47,7 +47,7 @@ export const {
   digest: attestationDigest,
   sign: signAttestation,
   signer: attestationSigner,
-} = oracleReportSigning("GpuAttestation");
+} = ORACLE_REPORT_SIGNING.GpuAttestation;
 
 /** `gpuId` of a card: keccak256("cinder/gpu/v1:" + uuid). */
 export const gpuIdOf = (uuid: string): Hex => keccak256(toBytes(`cinder/gpu/v1:${uuid}`));

@@ -12,7 +12,7 @@
  */
 import type { Address, Hex, LocalAccount } from "viem";
 import type { OracleDomainParameters } from "../aggregate.js";
-import { oracleReportSigning } from "../signing.js";
+import { ORACLE_REPORT_SIGNING } from "../signing.js";
 
 /** An epoch report: the Merkle root of the epoch's leaves, how many, and the content hash of the leaf file. */
 export interface EpochReport {
@@ -23,7 +23,7 @@ export interface EpochReport {
   readonly contentHash: Hex;
 }
 
-const reports = oracleReportSigning("EpochReport");
+const reports = ORACLE_REPORT_SIGNING.EpochReport;
 
 export const epochReportTypes = reports.types;
 

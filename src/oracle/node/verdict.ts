@@ -34,7 +34,7 @@
  */
 import type { Address, Hex, LocalAccount } from "viem";
 import type { OracleDomainParameters } from "../aggregate.js";
-import { oracleReportSigning } from "../signing.js";
+import { ORACLE_REPORT_SIGNING } from "../signing.js";
 import { type MatmulHasher, hashInWorker } from "../workloads/compute.js";
 import { type Judgement, OUTCOME, judgeJob } from "../workloads/judge.js";
 import type { OracleSetView } from "./chain.js";
@@ -93,7 +93,7 @@ export type VerdictDomain = OracleDomainParameters;
  * The verdict's EIP-712 digest (its report id: `OracleHub.hashJobVerdict`), a node's signature of it, and the signer
  * of a signature (null when malformed): signing.ts, for `JobVerdict`.
  */
-export const { types: jobVerdictTypes, digest: verdictDigest, sign: signVerdict, signer: verdictSigner } = oracleReportSigning("JobVerdict");
+export const { types: jobVerdictTypes, digest: verdictDigest, sign: signVerdict, signer: verdictSigner } = ORACLE_REPORT_SIGNING.JobVerdict;
 
 /** A peer's verdict signature was refused; `code` says why, `field` where (answered as HTTP 409 or 400). */
 export class VerdictRefusedError extends Error {
