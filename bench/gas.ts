@@ -314,6 +314,7 @@ const oracleLeaves: Leaf[] = Array.from({ length: 100_000 }, (_, i) => ({
       memoryMiB: 81_559n,
       tier: 1n,
       evidenceHash: tag("evidence"),
+      issuedAt: now,
       expiresAt: now + 7n * 86_400n,
     };
     return hub.submitGpuAttestation(a, await signReport(nodes4.slice(0, 3), oracleDomain, "GpuAttestation", { ...a }));

@@ -991,7 +991,7 @@ describe("PaymentChannels.redeemBatch", function () {
       .withArgs(1n, 0n);
   });
 
-  it("is all-or-nothing: one bad voucher reverts the whole batch and no channel moves", async function () {
+  it("settles what it still can: each spoiled voucher is skipped with RedeemSkipped(reason) and its channel does not move", async function () {
     const { c, p0, pc, book, keys } = await withChannels();
     const [a, b, d] = c.clients;
     for (const cl of [a, b, d]) await book.deposit(cl, p0.address, 10n * USD);
@@ -1000,32 +1000,32 @@ describe("PaymentChannels.redeemBatch", function () {
       { client: b.address, provider: p0.address, cumulativeAmount: 2n * USD },
     ];
     const goodSigs = [await book.sign(keys[0], p0.address, USD), await book.sign(keys[1], p0.address, 2n * USD)];
-    // Underfunded third voucher.
+    // Underfunded third voucher (reason 1), one signed by the wrong key (reason 2), a repeat of the first (reason 0).
     const over = { client: d.address, provider: p0.address, cumulativeAmount: 11n * USD };
-    await expect(
-      pc.redeemBatch(p0.address, [...good, over], [...goodSigs, await book.sign(keys[2], p0.address, 11n * USD)]),
-    )
-      .to.be.revertedWithCustomError(pc, "PaymentChannelsInsufficientBalance")
-      .withArgs(10n * USD, 11n * USD);
-    // Third voucher signed by the wrong key.
     const wrong = { client: d.address, provider: p0.address, cumulativeAmount: USD };
-    await expect(
-      pc.redeemBatch(p0.address, [...good, wrong], [...goodSigs, await book.sign(keys[0], p0.address, USD, d.address)]),
-    )
-      .to.be.revertedWithCustomError(pc, "PaymentChannelsUnauthorizedSigner")
-      .withArgs(d.address, a.address);
-    // A repeated voucher inside one batch.
-    await expect(pc.redeemBatch(p0.address, [...good, good[0]], [...goodSigs, goodSigs[0]]))
-      .to.be.revertedWithCustomError(pc, "PaymentChannelsNothingToRedeem")
-      .withArgs(USD, USD);
-    for (const cl of [a, b, d]) await book.expectChannel(cl.address, p0.address);
-    expect(await pc.earningsOf(p0.address)).to.equal(0n);
-    expect(await pc.collectedFees()).to.equal(0n);
-    await book.redeemBatch(p0, p0.address, [
-      { client: a.address, cumulativeAmount: USD, signature: goodSigs[0] },
-      { client: b.address, cumulativeAmount: 2n * USD, signature: goodSigs[1] },
-    ]);
-    await expectChannelsSolvent(book);
+    const tx = pc.redeemBatch(
+      p0.address,
+      [...good, over, wrong, good[0]],
+      [
+        ...goodSigs,
+        await book.sign(keys[2], p0.address, 11n * USD),
+        await book.sign(keys[0], p0.address, USD, d.address),
+        goodSigs[0],
+      ],
+    );
+    await expect(tx).to.emit(pc, "RedeemSkipped").withArgs(d.address, p0.address, 11n * USD, 1n);
+    await expect(tx).to.emit(pc, "RedeemSkipped").withArgs(d.address, p0.address, USD, 2n);
+    await expect(tx).to.emit(pc, "RedeemSkipped").withArgs(a.address, p0.address, USD, 0n);
+    await expect(tx).to.emit(pc, "PaymentReleased").withArgs(p0.address, 3n * USD, feeOf(3n * USD), 3n * USD - feeOf(3n * USD));
+    const receipt = await (await tx).wait();
+    const skipped = receipt!.logs.filter((l) => l.topics[0] === pc.interface.getEvent("RedeemSkipped").topicHash);
+    expect(skipped.length, "three skipped").to.equal(3);
+    expect((await pc.getChannel(a.address, p0.address)).redeemed).to.equal(USD);
+    expect((await pc.getChannel(b.address, p0.address)).redeemed).to.equal(2n * USD);
+    expect(await pc.getChannel(d.address, p0.address)).to.deep.equal([10n * USD, 0n, 0n, 0n]);
+    expect(await pc.earningsOf(p0.address)).to.equal(3n * USD - feeOf(3n * USD));
+    expect(await pc.collectedFees()).to.equal(feeOf(3n * USD));
+    expect(await c.stablecoin.balanceOf(pc)).to.equal(30n * USD);
   });
 });
 

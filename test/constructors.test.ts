@@ -39,7 +39,7 @@ async function eachZeroed<W extends Record<string, string>>(
 
 /** One slash amount per fault kind (six). */
 const SLASH_BPS = [10_000n, 10_000n, 10_000n, 3_333n, 3_333n, 10_000n];
-const BURNER_PARAMS = { maxPerEpoch: 10_000n * 1_000_000n, minWindow: 1_800n, maxAge: 21_600n, maxSlippageBps: 300n };
+const BURNER_PARAMS = { maxPerEpoch: 10_000n * 1_000_000n, minWindow: 1_800n, maxAge: 3_600n, maxSlippageBps: 300n };
 
 /** The fixture's deployment: the manager's address, and every contract address a constructor is wired to. */
 async function deployed(c: Awaited<ReturnType<typeof loadCinder>>) {

@@ -637,6 +637,7 @@ describe("Guardian", function () {
         memoryMiB: 81_559,
         tier: 1,
         evidenceHash: `0x${"cd".repeat(32)}`,
+        issuedAt: expiresAt - DAY,
         expiresAt,
       }),
     ).to.emit(c.registry, "GpuAttested");

@@ -265,6 +265,7 @@ function attestation(x: Ctx, provider: string, now: bigint, overrides: Partial<G
     memoryMiB: 81_559n,
     tier: 2n,
     evidenceHash: hash("spdm evidence"),
+    issuedAt: now,
     expiresAt: now + 7n * 86_400n,
     ...overrides,
   };

@@ -47,7 +47,7 @@ describe("README: each user's path runs as written", function () {
     const configDigest = await publicClient.readContract({ address: addresses.oracleHub, abi: oracleHubAbi, functionName: "configDigest" });
     const now = (await publicClient.getBlock()).timestamp;
     for (const n of [0, 1]) {
-      const report = { configDigest, provider, gpuId: keccak256(toBytes(`readme-gpu-${n}`)), modelClass: resolveModelClass("H100-80GB"), memoryMiB: 81_559, tier: 1, evidenceHash: keccak256(toBytes(`readme-evidence-${n}`)), expiresAt: Number(now + 14n * 86_400n) };
+      const report = { configDigest, provider, gpuId: keccak256(toBytes(`readme-gpu-${n}`)), modelClass: resolveModelClass("H100-80GB"), memoryMiB: 81_559, tier: 1, evidenceHash: keccak256(toBytes(`readme-evidence-${n}`)), issuedAt: Number(now), expiresAt: Number(now + 14n * 86_400n) };
       const signatures = await Promise.all([10, 11, 12].map((i) => seeded.keeper.signReport({ kind: "GpuAttestation", report, signer: privateKeyToAccount(localKey(i)), chainId: 31_337 })));
       await seeded.keeper.submitReport({ kind: "GpuAttestation", report, signatures });
     }

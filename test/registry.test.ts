@@ -40,6 +40,7 @@ interface Attestation {
   memoryMiB: number;
   tier: number;
   evidenceHash: string;
+  issuedAt: bigint;
   expiresAt: bigint;
 }
 
@@ -62,6 +63,8 @@ async function attestation(c: Cinder, provider: string, opts: Partial<Attestatio
     memoryMiB: opts.memoryMiB ?? 81_559,
     tier: opts.tier ?? 1,
     evidenceHash: opts.evidenceHash ?? EVIDENCE,
+    // The latest block's time: the attestation's own block comes after it, so each is issued later than the last.
+    issuedAt: opts.issuedAt ?? (await latest(c)),
     expiresAt: opts.expiresAt ?? (await latest(c)) + 14n * DAY,
   };
 }

@@ -18,6 +18,11 @@ import {UniswapV2Twap} from "../libraries/UniswapV2Twap.sol";
 ///   exactly that pair.
 /// - A TWAP over at least `minWindow` resists manipulation within one block: moving it costs holding a skewed
 ///   price for the whole window. The slippage bound limits what a sandwich can extract to `maxSlippageBps`.
+/// - A TWAP over at most `maxAge` <= 2 x `minWindow` follows a real price move within that span: an older start
+///   would leave the bound far from the spot price after a real fall (room for a sandwich well past
+///   `maxSlippageBps`), so it is refused, as Uniswap's ExampleSlidingWindowOracle refuses a missing historical
+///   observation. Keepers sample (`observe`) at least once per `minWindow`: with two samples `minWindow` apart
+///   a start aged between `minWindow` and 2 x `minWindow` is then always there (granularity 2 in Uniswap's terms).
 /// - CNDR is burnable by its holder (ERC20Burnable); every CNDR this contract holds is burned in each execute.
 contract BuybackBurner is AccessManaged, ReentrancyGuardTransient, IBuybackBurner {
     using SafeERC20 for IERC20;
@@ -25,7 +30,8 @@ contract BuybackBurner is AccessManaged, ReentrancyGuardTransient, IBuybackBurne
     uint256 public constant MAX_AMOUNT_PARAM = 1e30;
     uint256 public constant MIN_MIN_WINDOW = 1 minutes;
     uint256 public constant MAX_MIN_WINDOW = 1 days;
-    uint256 public constant MAX_MAX_AGE = 7 days;
+    /// @notice `maxAge` is at most this many `minWindow`s: the TWAP's span is bounded from both sides.
+    uint256 public constant MAX_AGE_WINDOWS = 2;
     uint256 public constant MIN_SLIPPAGE_BPS = 10;
     uint256 public constant MAX_SLIPPAGE_BPS = 1_000;
     uint256 private constant _MAX_BPS = 10_000;
@@ -169,7 +175,8 @@ contract BuybackBurner is AccessManaged, ReentrancyGuardTransient, IBuybackBurne
     }
 
     /// @dev The TWAP output of `amountIn` from the freshest sample that spans at least `minWindow`, refusing a
-    /// too-young window and a stale sample.
+    /// too-young window and a sample older than `maxAge` (at most 2 x `minWindow`): the window is bounded from both
+    /// sides.
     function _twapQuote(uint256 amountIn) private view returns (uint256 twapOut, uint256 window) {
         Params storage p = _params;
         Observation memory start = _newer;
@@ -191,7 +198,8 @@ contract BuybackBurner is AccessManaged, ReentrancyGuardTransient, IBuybackBurne
     function _setParams(Params memory p) private {
         _checkBounds("maxPerEpoch", p.maxPerEpoch, 0, MAX_AMOUNT_PARAM);
         _checkBounds("minWindow", p.minWindow, MIN_MIN_WINDOW, MAX_MIN_WINDOW);
-        _checkBounds("maxAge", p.maxAge, p.minWindow, MAX_MAX_AGE);
+        // Cannot overflow: minWindow <= 1 day, checked just above.
+        _checkBounds("maxAge", p.maxAge, p.minWindow, MAX_AGE_WINDOWS * p.minWindow);
         _checkBounds("maxSlippageBps", p.maxSlippageBps, MIN_SLIPPAGE_BPS, MAX_SLIPPAGE_BPS);
         _params = p;
         emit ParamsSet(p);

@@ -15,8 +15,9 @@ interface IBuybackBurner {
 
     /// @notice Governance parameters, each within hard bounds.
     /// @param maxPerEpoch The most stablecoin a buyback epoch may spend.
-    /// @param minWindow The shortest TWAP window accepted.
-    /// @param maxAge The oldest observation a TWAP may start from.
+    /// @param minWindow The shortest TWAP window accepted; keepers sample at least this often.
+    /// @param maxAge The oldest observation a TWAP may start from: between `minWindow` and 2 x `minWindow`, so the
+    /// TWAP spans at most twice its minimum and stays close to a price that really moved.
     /// @param maxSlippageBps How far below the TWAP's output a swap may return, in basis points.
     struct Params {
         uint128 maxPerEpoch;
@@ -34,7 +35,8 @@ interface IBuybackBurner {
     error BuybackBurnerEpochCapExceeded(uint256 spentAfter, uint256 cap);
     /// @notice No observation is old enough to span the minimum window yet.
     error BuybackBurnerTwapTooYoung(uint256 window, uint256 minWindow);
-    /// @notice The usable observation is older than the maximum age.
+    /// @notice The usable observation is older than the maximum age (no keeper sampled within the last
+    /// `minWindow`): a buyback waits until a fresh sample spans `minWindow`.
     error BuybackBurnerTwapStale(uint256 age, uint256 maxAge);
 
     event Observed(uint256 cumulative, uint256 timestamp);
@@ -54,7 +56,7 @@ interface IBuybackBurner {
     event ParamsSet(Params params);
 
     /// @notice Samples the pair's cumulative price if the last sample is at least `minWindow` old. Anyone; keepers
-    /// call it regularly so a fresh TWAP is always available.
+    /// call it at least once per `minWindow` so a TWAP within [`minWindow`, `maxAge`] is always available.
     function observe() external;
 
     /// @notice Swaps `amountIn` stablecoin for CNDR and burns all CNDR held. Anyone, up to the epoch cap. The swap

@@ -59,7 +59,10 @@ interface IOracleHub {
 
     /// @notice An oracle-verified attestation of one GPU, forwarded to `ProviderRegistry.recordAttestation`.
     /// EIP-712: `GpuAttestation(bytes32 configDigest,address provider,bytes32 gpuId,bytes32 modelClass,
-    /// uint32 memoryMiB,uint8 tier,bytes32 evidenceHash,uint40 expiresAt)`.
+    /// uint32 memoryMiB,uint8 tier,bytes32 evidenceHash,uint40 issuedAt,uint40 expiresAt)`.
+    /// @param issuedAt When the quorum issued it (nodes sign the start of their attestation round, so they sign the
+    /// same bytes). Report ids alone only stop the same attestation twice; the registry records a GPU's attestations
+    /// in issue order only, so a held-back older one can never overwrite a newer record.
     struct GpuAttestation {
         bytes32 configDigest;
         address provider;
@@ -68,6 +71,7 @@ interface IOracleHub {
         uint32 memoryMiB;
         uint8 tier;
         bytes32 evidenceHash;
+        uint40 issuedAt;
         uint40 expiresAt;
     }
 

@@ -26,6 +26,18 @@ interface IPaymentChannels {
         uint128 cumulativeAmount;
     }
 
+    /// @notice Why `redeemBatch` skipped a voucher (each a case that others' actions can cause after the batch
+    /// was signed; `redeem` reverts with the matching error instead).
+    enum SkipReason {
+        /// The channel already redeemed this cumulative amount or more (the voucher, or a later one, was redeemed
+        /// first, perhaps by a third party; or it appears twice in the batch).
+        AlreadyRedeemed,
+        /// The escrow no longer covers the difference (the client withdrew a thaw that had ended).
+        InsufficientBalance,
+        /// The key that signed it is not the client and is no longer authorized (its revocation took effect).
+        UnauthorizedSigner
+    }
+
     error PaymentChannelsZeroAmount();
     error PaymentChannelsZeroAddress(string name);
     error PaymentChannelsUnknownProvider(address provider);
@@ -48,6 +60,10 @@ interface IPaymentChannels {
     event Withdrawn(address indexed client, address indexed provider, uint256 amount);
     /// @notice A voucher moved a channel's redeemed mark by `amount`.
     event Redeemed(address indexed client, address indexed provider, uint256 cumulativeAmount, uint256 amount);
+    /// @notice `redeemBatch` left a voucher out and settled the rest; the voucher's channel did not move.
+    event RedeemSkipped(
+        address indexed client, address indexed provider, uint256 cumulativeAmount, SkipReason reason
+    );
     /// @notice A redemption (or batch) released `gross` from escrow: `fee` went to the protocol, `net` to the
     /// provider's earnings.
     event PaymentReleased(address indexed provider, uint256 gross, uint256 fee, uint256 net);
@@ -83,8 +99,17 @@ interface IPaymentChannels {
     /// All-or-nothing: reverts unless the escrow covers the whole difference. Anyone may submit. Never paused.
     function redeem(Voucher calldata voucher, bytes calldata signature) external returns (uint256 net);
 
-    /// @notice Redeems the vouchers of many clients of one provider in one transaction (one transfer, one revenue
-    /// record). All-or-nothing over the whole batch.
+    /// @notice Redeems the vouchers of many clients of one provider in one transaction (one fee, one revenue
+    /// record). Anyone may submit. Never paused. A batch settles what it still can: a voucher that others can have
+    /// spoiled since it was signed (already redeemed as far, say by a third party who copied it from the pending
+    /// batch; no longer covered by the escrow; signed by a revoked key past its validity) is skipped with
+    /// `RedeemSkipped` and its channel does not move, each voucher still all-or-nothing. Only a malformed batch
+    /// reverts: length mismatch, empty, a voucher of another provider, a malformed signature.
+    /// @dev Third parties may redeem a provider's vouchers (keepers can settle for it): the money only ever goes to
+    /// the provider's earnings, so the one harm a copy could do, sinking the provider's batch, is what skipping
+    /// removes.
+    /// @return net What the settled vouchers credited to the provider's earnings (0 if all were skipped; then no
+    /// fee, no revenue record and no PaymentReleased).
     function redeemBatch(address provider, Voucher[] calldata vouchers, bytes[] calldata signatures)
         external
         returns (uint256 net);

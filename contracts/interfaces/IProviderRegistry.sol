@@ -69,15 +69,20 @@ interface IProviderRegistry {
     /// @param memoryMiB GPU memory in MiB.
     /// @param tier 0 telemetry, 1 challenge-verified, 2 confidential-computing verified.
     /// @param evidenceHash Hash of the evidence the oracle verified.
+    /// @param issuedAt When the latest attestation recorded for this (provider, GPU) was issued. It outlives the
+    /// record's removal (expiry, revocation), so no attestation issued earlier is ever recorded again.
     struct Gpu {
         bytes32 modelClass;
         uint40 expiresAt;
         uint32 memoryMiB;
         uint8 tier;
+        uint40 issuedAt;
         bytes32 evidenceHash;
     }
 
     /// @notice An oracle-verified attestation of one GPU, as the attestor role writes it.
+    /// @param issuedAt When the oracle issued it (not after the block's time): a GPU's record only ever moves to a
+    /// strictly later one, so an attestation held back and submitted late cannot overwrite a newer record.
     struct GpuAttestation {
         address provider;
         bytes32 gpuId;
@@ -85,6 +90,7 @@ interface IProviderRegistry {
         uint32 memoryMiB;
         uint8 tier;
         bytes32 evidenceHash;
+        uint40 issuedAt;
         uint40 expiresAt;
     }
 
@@ -118,6 +124,13 @@ interface IProviderRegistry {
     error ProviderRegistryInvalidTier(uint8 tier);
     /// @notice An attestation's expiry is in the past or beyond the longest validity.
     error ProviderRegistryInvalidExpiry(uint256 expiresAt, uint256 nowTime, uint256 maxExpiry);
+    /// @notice An attestation was issued no later than the one the GPU's record already holds (or than the last
+    /// one recorded before the record was removed): a held-back older attestation cannot overwrite a newer one.
+    error ProviderRegistryStaleAttestation(
+        address provider, bytes32 gpuId, uint256 issuedAt, uint256 recordedIssuedAt
+    );
+    /// @notice An attestation claims to be issued after the current block's time.
+    error ProviderRegistryAttestationFromFuture(uint256 issuedAt, uint256 nowTime);
     /// @notice A confidential-computing identity is bound to another provider by a live tier-2 attestation.
     error ProviderRegistryGpuBoundElsewhere(bytes32 gpuId, address owner);
     /// @notice The provider has no record of this GPU.
@@ -207,7 +220,8 @@ interface IProviderRegistry {
     /// (checked by address: `execute` is its hot path), or any holder of the slasher role.
     function jail(address provider, uint40 until) external;
 
-    /// @notice Records an oracle-verified attestation. Attestor role.
+    /// @notice Records an oracle-verified attestation. Attestor role. Only one issued strictly later than the
+    /// GPU's current (or last removed) record is accepted, and none issued after the block's time.
     /// @dev Tier-2 attestations bind the GPU identity to one provider while live; lower tiers never bind.
     function recordAttestation(GpuAttestation calldata attestation) external;
 

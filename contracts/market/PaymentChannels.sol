@@ -129,7 +129,7 @@ contract PaymentChannels is AccessManaged, Pausable, ReentrancyGuardTransient, E
 
     /// @inheritdoc IPaymentChannels
     function redeem(Voucher calldata voucher, bytes calldata signature) external nonReentrant returns (uint256 net) {
-        uint256 gross = _redeem(voucher, signature);
+        uint256 gross = _redeem(voucher, signature, false);
         net = _pay(voucher.provider, gross);
     }
 
@@ -146,9 +146,10 @@ contract PaymentChannels is AccessManaged, Pausable, ReentrancyGuardTransient, E
         uint256 gross;
         for (uint256 i = 0; i < vouchers.length; ++i) {
             require(vouchers[i].provider == provider, PaymentChannelsWrongProvider(provider, vouchers[i].provider));
-            gross += _redeem(vouchers[i], signatures[i]);
+            gross += _redeem(vouchers[i], signatures[i], true);
         }
-        net = _pay(provider, gross);
+        // Every voucher may have been skipped (each redeemed by someone else first): nothing to pay, nothing to record.
+        if (gross > 0) net = _pay(provider, gross);
     }
 
     /// @inheritdoc IPaymentChannels
@@ -225,22 +226,37 @@ contract PaymentChannels is AccessManaged, Pausable, ReentrancyGuardTransient, E
         return _thawPeriod;
     }
 
-    /// @dev Checks a voucher and moves the channel's redeemed mark; returns the gross amount it pays.
-    function _redeem(Voucher calldata voucher, bytes calldata signature) private returns (uint256 amount) {
+    /// @dev Checks a voucher and moves the channel's redeemed mark; returns the gross amount it pays. With `skip`
+    /// (a batch), a voucher that others' actions can have spoiled since the batch was signed pays 0 and emits
+    /// RedeemSkipped instead of reverting: its channel already redeemed as far (anyone may redeem a copy of it
+    /// first), its escrow no longer covers it (the client withdrew at its thaw's end), or its signer's revocation
+    /// took effect. A malformed signature still reverts: nobody but the submitter can make one.
+    function _redeem(Voucher calldata voucher, bytes calldata signature, bool skip) private returns (uint256 amount) {
         (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(voucherDigest(voucher), signature);
         require(err == ECDSA.RecoverError.NoError, PaymentChannelsInvalidSignature());
-        require(
-            signer == voucher.client || _signers[voucher.client][signer] > block.timestamp,
-            PaymentChannelsUnauthorizedSigner(voucher.client, signer)
-        );
+        if (signer != voucher.client && _signers[voucher.client][signer] <= block.timestamp) {
+            require(skip, PaymentChannelsUnauthorizedSigner(voucher.client, signer));
+            emit RedeemSkipped(
+                voucher.client, voucher.provider, voucher.cumulativeAmount, SkipReason.UnauthorizedSigner
+            );
+            return 0;
+        }
         Channel storage ch = _channels[voucher.client][voucher.provider];
         uint256 redeemed = ch.redeemed;
-        require(
-            voucher.cumulativeAmount > redeemed, PaymentChannelsNothingToRedeem(voucher.cumulativeAmount, redeemed)
-        );
+        if (voucher.cumulativeAmount <= redeemed) {
+            require(skip, PaymentChannelsNothingToRedeem(voucher.cumulativeAmount, redeemed));
+            emit RedeemSkipped(voucher.client, voucher.provider, voucher.cumulativeAmount, SkipReason.AlreadyRedeemed);
+            return 0;
+        }
         amount = voucher.cumulativeAmount - redeemed;
         uint256 balance = ch.balance;
-        require(amount <= balance, PaymentChannelsInsufficientBalance(balance, amount));
+        if (amount > balance) {
+            require(skip, PaymentChannelsInsufficientBalance(balance, amount));
+            emit RedeemSkipped(
+                voucher.client, voucher.provider, voucher.cumulativeAmount, SkipReason.InsufficientBalance
+            );
+            return 0;
+        }
         // Cannot underflow: amount <= balance, checked just above.
         unchecked {
             ch.balance = uint128(balance - amount);

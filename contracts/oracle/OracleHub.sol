@@ -18,7 +18,10 @@ import {OracleQuorum} from "../libraries/OracleQuorum.sol";
 ///   registry's attestor role; nothing here is pausable.
 /// - EPOCH_LENGTH equals the EmissionController's, so both count the same epochs.
 /// Replay: the domain binds chain id and hub address; the config digest binds the set version; epoch reports are
-/// once per epoch, other reports once per id (their EIP-712 digest).
+/// once per epoch, other reports once per id (their EIP-712 digest). Order: an epoch's root is never replaced;
+/// a GPU attestation carries its issue time and the registry only moves a GPU's record forward in it; fault
+/// reports and verdicts replace nothing (each fault is its own slash case; a dispute takes the first verdict
+/// that decides it, once).
 contract OracleHub is AccessManaged, EIP712, IOracleHub {
     /// @notice Bounds on the deployment parameters.
     uint256 public constant MAX_EPOCH_LENGTH = 30 days;
@@ -36,7 +39,7 @@ contract OracleHub is AccessManaged, EIP712, IOracleHub {
     /// @inheritdoc IOracleHub
     bytes32 public constant GPU_ATTESTATION_TYPEHASH = keccak256(
         "GpuAttestation(bytes32 configDigest,address provider,bytes32 gpuId,bytes32 modelClass,uint32 memoryMiB,"
-        "uint8 tier,bytes32 evidenceHash,uint40 expiresAt)"
+        "uint8 tier,bytes32 evidenceHash,uint40 issuedAt,uint40 expiresAt)"
     );
     /// @inheritdoc IOracleHub
     bytes32 public constant FAULT_REPORT_TYPEHASH = keccak256(
@@ -136,6 +139,7 @@ contract OracleHub is AccessManaged, EIP712, IOracleHub {
                 memoryMiB: a.memoryMiB,
                 tier: a.tier,
                 evidenceHash: a.evidenceHash,
+                issuedAt: a.issuedAt,
                 expiresAt: a.expiresAt
             })
         );
@@ -335,6 +339,7 @@ contract OracleHub is AccessManaged, EIP712, IOracleHub {
                     a.memoryMiB,
                     a.tier,
                     a.evidenceHash,
+                    a.issuedAt,
                     a.expiresAt
                 )
             )

@@ -190,13 +190,18 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
             a.expiresAt > block.timestamp && a.expiresAt <= maxExpiry,
             ProviderRegistryInvalidExpiry(a.expiresAt, block.timestamp, maxExpiry)
         );
+        require(a.issuedAt <= block.timestamp, ProviderRegistryAttestationFromFuture(a.issuedAt, block.timestamp));
+        Gpu storage g = _gpus[a.provider][a.gpuId];
+        // Strictly later: an attestation held back (or issued in the same round) never replaces the record.
+        require(
+            a.issuedAt > g.issuedAt, ProviderRegistryStaleAttestation(a.provider, a.gpuId, a.issuedAt, g.issuedAt)
+        );
         if (a.tier == _TIER_CONFIDENTIAL) {
             address owner = gpuOwner(a.gpuId);
             require(owner == address(0) || owner == a.provider, ProviderRegistryGpuBoundElsewhere(a.gpuId, owner));
             _ccBinding[a.gpuId] = a.provider;
         }
 
-        Gpu storage g = _gpus[a.provider][a.gpuId];
         if (g.expiresAt == 0) {
             _addToCapacity(a.provider, a.modelClass);
         } else if (g.modelClass != a.modelClass) {
@@ -207,6 +212,7 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
         g.expiresAt = a.expiresAt;
         g.memoryMiB = a.memoryMiB;
         g.tier = a.tier;
+        g.issuedAt = a.issuedAt;
         g.evidenceHash = a.evidenceHash;
         emit GpuAttested(a.provider, a.gpuId, a.modelClass, a.tier, a.memoryMiB, a.evidenceHash, a.expiresAt);
     }
@@ -475,7 +481,10 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
         bytes32 modelClass = g.modelClass;
         _removeFromCapacity(provider, modelClass);
         if (_ccBinding[gpuId] == provider) delete _ccBinding[gpuId];
+        // The issue time stays: an attestation issued before the removal must not bring the GPU back.
+        uint40 issuedAt = g.issuedAt;
         delete _gpus[provider][gpuId];
+        g.issuedAt = issuedAt;
         emit GpuRemoved(provider, gpuId, modelClass, expired);
     }
 

@@ -126,7 +126,7 @@ export function buildProtocol(
     {
       maxPerEpoch: m.getParameter("buybackMaxPerEpoch", 10_000n * 1_000_000n),
       minWindow: twapMinWindow,
-      maxAge: m.getParameter("twapMaxAge", 21_600n),
+      maxAge: m.getParameter("twapMaxAge", 3_600n),
       maxSlippageBps: m.getParameter("buybackMaxSlippageBps", 300n),
     },
   ]);

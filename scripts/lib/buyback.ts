@@ -42,7 +42,8 @@ export async function runBuyback(parameters: BuybackParameters): Promise<Buyback
     };
   }
 
-  // Keep the TWAP fresh: a sample is taken at most once per minimum window.
+  // Keep the TWAP fresh: a sample is taken at most once per minimum window. Run this step (or observe) at least
+  // that often: the contract refuses a TWAP that starts more than maxAge (at most two windows) ago.
   await (await burner.observe()).wait();
   const { older, newer } = await burner.observations();
   const now = BigInt((await provider.getBlock("latest"))!.timestamp);
@@ -50,6 +51,11 @@ export async function runBuyback(parameters: BuybackParameters): Promise<Buyback
   if (start.timestamp === 0n || now - start.timestamp < params.minWindow) {
     const readyAt = (start.timestamp === 0n ? newer.timestamp : start.timestamp) + params.minWindow;
     return { status: "waiting", reason: `the TWAP window is shorter than ${params.minWindow} s`, readyAt };
+  }
+  if (now - start.timestamp > params.maxAge) {
+    // No sample for too long: the one just taken spans the minimum window from its own time on.
+    const readyAt = newer.timestamp + params.minWindow;
+    return { status: "waiting", reason: `the last TWAP sample is older than ${params.maxAge} s: sampled again`, readyAt };
   }
 
   const [twapOut, spotOut] = await burner.quote(amountIn);

@@ -176,6 +176,7 @@ export async function seedProvider(parameters: SeedProviderParameters): Promise<
       memoryMiB: parameters.memoryMiB ?? 81_559,
       tier: 1,
       evidenceHash: keccak256(toBytes(`simulated-evidence:${gpuId}`)),
+      issuedAt: Number(now),
       expiresAt: Number(now + 30n * 86_400n),
     };
     const signatures = await Promise.all(

@@ -23,6 +23,7 @@ export const ORACLE_REPORT_TYPES = {
     { name: "memoryMiB", type: "uint32" },
     { name: "tier", type: "uint8" },
     { name: "evidenceHash", type: "bytes32" },
+    { name: "issuedAt", type: "uint40" },
     { name: "expiresAt", type: "uint40" },
   ],
   FaultReport: [

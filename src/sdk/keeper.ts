@@ -116,6 +116,10 @@ export async function executeBuyback(ctx: CinderContext, parameters: ExecuteBuyb
     const from = start.timestamp === 0 ? newer.timestamp : start.timestamp;
     return { status: "waiting", reason: `the TWAP window is shorter than ${minWindow} s`, readyAt: BigInt(from) + minWindow };
   }
+  // The contract refuses a TWAP starting more than maxAge (at most two windows) ago: the sample just taken is next.
+  if (now - BigInt(start.timestamp) > BigInt(params.maxAge)) {
+    return { status: "waiting", reason: `the last TWAP sample is older than ${params.maxAge} s: sampled again`, readyAt: BigInt(newer.timestamp) + minWindow };
+  }
   const [twapOut, spotOut] = await pc.readContract({ address, abi: buybackBurnerAbi, functionName: "quote", args: [amountIn] });
   const minOut = (twapOut * (10_000n - BigInt(params.maxSlippageBps)) + 9_999n) / 10_000n;
   if (spotOut < minOut) return { status: "waiting", reason: `the spot output ${spotOut} is below the TWAP bound ${minOut}: the price moved too fast, try later` };
@@ -198,6 +202,8 @@ export interface GpuAttestation {
   memoryMiB: number;
   tier: number;
   evidenceHash: Hex;
+  /** When the quorum issued it; the registry refuses one not later than the GPU's record. */
+  issuedAt: number;
   expiresAt: number;
 }
 /** An `IOracleHub.FaultReport`. */

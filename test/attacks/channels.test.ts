@@ -11,7 +11,10 @@
  *     behind the thaw, and what is redeemed lost the fee;
  * (e) a revoked signer (a leaked gateway key) cannot sign after its validUntil;
  * (f) underfunded settlement (Livepeer protocol#657/#663): a provider cannot redeem more than the escrow; settlement
- *     is all-or-nothing and the coverage view says so beforehand.
+ *     is all-or-nothing per voucher and the coverage view says so beforehand;
+ * (g) Low 8: anyone copying one voucher out of a pending redeemBatch and redeeming it first (or a client withdrawing
+ *     at its thaw end, or a signer revocation taking effect) no longer reverts the batch: it settles the rest and
+ *     skips that voucher with RedeemSkipped.
  */
 import { expect } from "chai";
 import { Wallet } from "ethers";
@@ -468,19 +471,130 @@ describe("Attack: underfunded settlement (Livepeer protocol#657/#663)", function
     expect(ch.balance).to.equal(10n * USD);
     expect(ch.redeemed).to.equal(0n);
     expect(await pc.earningsOf(p.address)).to.equal(0n);
-    // Smuggled into a batch beside a good voucher, it sinks the whole batch.
+    // Smuggled into a batch beside a good voucher, it is skipped whole: the good one pays, the big one pays nothing.
     const good = v(b.address, p.address, 3n * USD);
-    await expect(pc.connect(p).redeemBatch(p.address, [good, big], [await sign(keys[1], good), bigSig]))
-      .to.be.revertedWithCustomError(pc, "PaymentChannelsInsufficientBalance")
-      .withArgs(10n * USD, 1_000n * USD);
-    expect((await pc.getChannel(b.address, p.address)).redeemed).to.equal(0n);
+    const batch = pc.connect(p).redeemBatch(p.address, [good, big], [await sign(keys[1], good), bigSig]);
+    await expect(batch).to.emit(pc, "RedeemSkipped").withArgs(a.address, p.address, 1_000n * USD, 1n); // InsufficientBalance
+    await expect(batch).to.emit(pc, "Redeemed").withArgs(b.address, p.address, 3n * USD, 3n * USD);
+    expect((await pc.getChannel(b.address, p.address)).redeemed).to.equal(3n * USD);
+    expect((await pc.getChannel(a.address, p.address)).redeemed).to.equal(0n);
     // Nothing in the contract's accounting exceeds what it holds.
     expect(await c.stablecoin.balanceOf(pc)).to.equal(20n * USD);
+    expect((await pc.getChannel(a.address, p.address)).balance + (await pc.getChannel(b.address, p.address)).balance + (await pc.earningsOf(p.address)) + (await pc.collectedFees())).to.equal(20n * USD);
     // Once the client tops up, the same voucher pays in full.
     await pc.connect(a).deposit(p.address, 990n * USD);
     await expect(pc.connect(p).redeem(big, bigSig))
       .to.emit(pc, "Redeemed")
       .withArgs(a.address, p.address, 1_000n * USD, 1_000n * USD);
     expect((await pc.getChannel(a.address, p.address)).balance).to.equal(0n);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// (g) Low 8: a provider's batch redemption made to revert
+// ---------------------------------------------------------------------------------------------------------------
+
+describe("Attack: copying a voucher out of a pending redeemBatch (Low 8)", function () {
+  /** Three clients of providers[0] with 50 USD each, and one voucher each for `amounts`. */
+  async function batchOfThree(amounts: readonly [bigint, bigint, bigint]) {
+    const s = await setup();
+    const { c, p, pc, keys, sign, v } = s;
+    const clients = c.clients.slice(0, 3);
+    for (const cl of clients) await pc.connect(cl).deposit(p.address, 50n * USD);
+    const vouchers = clients.map((cl, i) => v(cl.address, p.address, amounts[i]));
+    const signatures = await Promise.all(vouchers.map((voucher, i) => sign(keys[i], voucher)));
+    return { ...s, clients, vouchers, signatures };
+  }
+
+  it("a third party redeeming one copied voucher first no longer sinks the batch: the rest settles, the copy is skipped", async function () {
+    const { c, p, pc, clients, vouchers, signatures } = await batchOfThree([4n * USD, 6n * USD, 10n * USD]);
+    const [a, b, d] = clients;
+    // The attacker copies b's voucher out of the provider's pending batch and front-runs it with a plain redeem.
+    // Before the fix the batch then reverted with PaymentChannelsNothingToRedeem(6 USD, 6 USD) and every other
+    // voucher waited (past a client's thaw end, the provider lost it).
+    await expect(pc.connect(c.stranger).redeem(vouchers[1], signatures[1]))
+      .to.emit(pc, "Redeemed")
+      .withArgs(b.address, p.address, 6n * USD, 6n * USD);
+    const earned = await pc.earningsOf(p.address);
+    expect(earned, "the copy's money went to the provider").to.equal(6n * USD - feeOf(6n * USD));
+
+    expect(await pc.connect(p).redeemBatch.staticCall(p.address, vouchers, signatures)).to.equal(
+      14n * USD - feeOf(14n * USD),
+    );
+    const batch = pc.connect(p).redeemBatch(p.address, vouchers, signatures);
+    await expect(batch).to.emit(pc, "RedeemSkipped").withArgs(b.address, p.address, 6n * USD, 0n); // AlreadyRedeemed
+    await expect(batch).to.emit(pc, "Redeemed").withArgs(a.address, p.address, 4n * USD, 4n * USD);
+    await expect(batch).to.emit(pc, "Redeemed").withArgs(d.address, p.address, 10n * USD, 10n * USD);
+    await expect(batch)
+      .to.emit(pc, "PaymentReleased")
+      .withArgs(p.address, 14n * USD, feeOf(14n * USD), 14n * USD - feeOf(14n * USD));
+    // The provider holds every voucher's money once; b's channel moved once.
+    expect(await pc.earningsOf(p.address)).to.equal(earned + 14n * USD - feeOf(14n * USD));
+    for (const [i, cl] of clients.entries()) {
+      const ch = await pc.getChannel(cl.address, p.address);
+      expect(ch.redeemed).to.equal(vouchers[i].cumulativeAmount);
+      expect(ch.balance).to.equal(50n * USD - vouchers[i].cumulativeAmount);
+    }
+    await expect(pc.withdrawEarnings(p.address)).to.changeTokenBalances(
+      c.ethers,
+      c.stablecoin,
+      [PAYOUT, pc],
+      [earned + 14n * USD - feeOf(14n * USD), -(earned + 14n * USD - feeOf(14n * USD))],
+    );
+  });
+
+  it("a client withdrawing at its thaw end, or its signer's revocation taking effect, skips only that voucher", async function () {
+    const { c, p, pc, clients, vouchers, signatures, keys, sign, v } = await batchOfThree([4n * USD, 6n * USD, 10n * USD]);
+    const [a, b, d] = clients;
+    // b thaws everything; d authorizes a gateway key, signs with it, then revokes it.
+    const gateway = privateKeyToAccount(GATEWAY_KEY);
+    await pc.connect(d).authorizeSigner(gateway.address);
+    const byGateway = v(d.address, p.address, 10n * USD);
+    const gatewaySig = await sign(gateway, byGateway);
+    const t = (await now(c)) + 1n;
+    await at(c, t);
+    await pc.connect(b).requestThaw(p.address, 50n * USD);
+    await pc.connect(d).revokeSigner(gateway.address);
+    // The provider's batch lands right after b's withdrawal at the thaw's end, and after the revocation took effect.
+    await at(c, t + THAW);
+    await pc.connect(b).withdraw(p.address);
+    const batch = pc.connect(p).redeemBatch(p.address, [vouchers[0], vouchers[1], byGateway], [signatures[0], signatures[1], gatewaySig]);
+    await expect(batch).to.emit(pc, "RedeemSkipped").withArgs(b.address, p.address, 6n * USD, 1n); // InsufficientBalance
+    await expect(batch).to.emit(pc, "RedeemSkipped").withArgs(d.address, p.address, 10n * USD, 2n); // UnauthorizedSigner
+    await expect(batch)
+      .to.emit(pc, "PaymentReleased")
+      .withArgs(p.address, 4n * USD, feeOf(4n * USD), 4n * USD - feeOf(4n * USD));
+    expect((await pc.getChannel(a.address, p.address)).redeemed).to.equal(4n * USD);
+    expect(await pc.getChannel(b.address, p.address)).to.deep.equal([0n, 0n, 0n, 0n]);
+    expect((await pc.getChannel(d.address, p.address)).redeemed).to.equal(0n);
+    // d's own key still pays the provider what d owes (the revocation only retired the gateway key).
+    await expect(pc.connect(p).redeem(vouchers[2], await sign(keys[2], vouchers[2])))
+      .to.emit(pc, "Redeemed")
+      .withArgs(d.address, p.address, 10n * USD, 10n * USD);
+  });
+
+  it("a batch whose every voucher was redeemed first settles nothing, records no revenue, and does not revert", async function () {
+    const { c, p, pc, vouchers, signatures } = await batchOfThree([USD, 2n * USD, 3n * USD]);
+    for (const [i, voucher] of vouchers.entries()) await pc.connect(c.stranger).redeem(voucher, signatures[i]);
+    const earned = await pc.earningsOf(p.address);
+    const fees = await pc.collectedFees();
+    expect(await pc.connect(p).redeemBatch.staticCall(p.address, vouchers, signatures)).to.equal(0n);
+    const batch = pc.connect(p).redeemBatch(p.address, vouchers, signatures);
+    await expect(batch).to.not.emit(pc, "PaymentReleased");
+    await expect(batch).to.not.emit(c.emissions, "RevenueRecorded");
+    await expect(batch).to.emit(pc, "RedeemSkipped");
+    expect(await pc.earningsOf(p.address)).to.equal(earned);
+    expect(await pc.collectedFees()).to.equal(fees);
+  });
+
+  it("still refuses what only the submitter can get wrong: a voucher of another provider, a malformed signature", async function () {
+    const { c, p, pc, vouchers, signatures } = await batchOfThree([USD, 2n * USD, 3n * USD]);
+    const other = { ...vouchers[2], provider: getAddress(c.providers[1].address) };
+    await expect(pc.connect(p).redeemBatch(p.address, [vouchers[0], other], [signatures[0], signatures[2]]))
+      .to.be.revertedWithCustomError(pc, "PaymentChannelsWrongProvider")
+      .withArgs(p.address, c.providers[1].address);
+    await expect(pc.connect(p).redeemBatch(p.address, [vouchers[0], vouchers[1]], [signatures[0], "0x1234"]))
+      .to.be.revertedWithCustomError(pc, "PaymentChannelsInvalidSignature");
+    expect((await pc.getChannel(c.clients[0].address, p.address)).redeemed).to.equal(0n);
   });
 });

@@ -117,6 +117,7 @@ async function deployHooked() {
         memoryMiB: 81_559,
         tier: 1,
         evidenceHash: `0x${"ab".repeat(32)}`,
+        issuedAt: expiresAt - 14n * DAY,
         expiresAt,
       });
     }

@@ -251,6 +251,7 @@ export async function onboardProvider(
       memoryMiB: 81_559,
       tier: opts.tier ?? 1,
       evidenceHash: `0x${"ab".repeat(32)}`,
+      issuedAt: now,
       expiresAt: now + 14n * 86_400n,
     });
   }

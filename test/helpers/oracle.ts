@@ -27,6 +27,7 @@ export interface GpuAttestationReport {
   memoryMiB: bigint;
   tier: bigint;
   evidenceHash: string;
+  issuedAt: bigint;
   expiresAt: bigint;
 }
 

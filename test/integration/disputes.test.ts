@@ -108,7 +108,7 @@ describe("Integration: oracle nodes decide job disputes on a hardhat node", func
     const configDigest = await publicClient.readContract({ address: a.hub, abi: oracleHubAbi, functionName: "configDigest" });
     const expiresAt = Number((await publicClient.getBlock()).timestamp) + 14 * 86_400;
     for (let g = 0; g < 4; g++) {
-      const attestation = { configDigest, provider: provider.address, gpuId: keccak256(toHex(`it-gpu-${g}`)), modelClass: H100, memoryMiB: 81_559, tier: 1, evidenceHash: keccak256(toHex(`evidence-${g}`)), expiresAt };
+      const attestation = { configDigest, provider: provider.address, gpuId: keccak256(toHex(`it-gpu-${g}`)), modelClass: H100, memoryMiB: 81_559, tier: 1, evidenceHash: keccak256(toHex(`evidence-${g}`)), issuedAt: expiresAt - 14 * 86_400, expiresAt };
       const signatures = await Promise.all(oracleKeys.slice(0, 3).map((k) => signAttestation(k, { chainId: 31337, oracleHub: a.hub }, attestation)));
       await send(deployer, a.hub, encodeFunctionData({ abi: oracleHubAbi, functionName: "submitGpuAttestation", args: [attestation, signatures] }));
     }

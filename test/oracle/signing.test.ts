@@ -16,7 +16,7 @@ const PROVIDER = getAddress("0x00000000000000000000000000000000000000aa");
 
 const REPORTS: { readonly [T in OracleReportType]: OracleReportMessage<T> } = {
   EpochReport: { configDigest: tag("set"), epoch: 42n, root: tag("root"), leafCount: 7, contentHash: tag("file") },
-  GpuAttestation: { configDigest: tag("set"), provider: PROVIDER, gpuId: tag("gpu"), modelClass: tag("H100-80GB"), memoryMiB: 81_559, tier: 1, evidenceHash: tag("evidence"), expiresAt: 1_800_000_000 },
+  GpuAttestation: { configDigest: tag("set"), provider: PROVIDER, gpuId: tag("gpu"), modelClass: tag("H100-80GB"), memoryMiB: 81_559, tier: 1, evidenceHash: tag("evidence"), issuedAt: 1_700_000_000, expiresAt: 1_800_000_000 },
   FaultReport: { configDigest: tag("set"), provider: PROVIDER, faultType: 2, subject: tag("gpu"), epoch: 9n, evidenceHash: tag("evidence") },
   JobVerdict: { configDigest: tag("set"), leaseId: 5n, resultHash: tag("result"), outcome: 2, toProvider: 0n },
 };

@@ -172,6 +172,7 @@ abstract contract MarketFixture is Test {
                     memoryMiB: 81_920,
                     tier: 1,
                     evidenceHash: keccak256(abi.encode("evidence", salt + k)),
+                    issuedAt: uint40(block.timestamp),
                     expiresAt: uint40(block.timestamp + 30 days)
                 })
             );

@@ -9,6 +9,8 @@
  * - `gpuId` = keccak256("cinder/gpu/v1:" + uuid) (tier 1 binds no identity: a renter can read a card's uuid);
  * - `modelClass` = the registry id of the class's configured name (e.g. "H100" -> keccak256("H100-80GB"));
  * - `evidenceHash` = keccak256 of the GPU's inventory record (uuid, serial, name, PCI bus id, memory, VBIOS);
+ * - `issuedAt` = start of the current round: the registry only records a GPU's attestations in issue order, so
+ *   one held back from an earlier round can never overwrite a later record;
  * - `expiresAt` = end of the current round + `validitySeconds`, rounds being `roundSeconds` of chain time.
  *
  * Limits: the agent runs one executor, so one passing challenge proves the host can do the class's work within
@@ -33,6 +35,8 @@ export interface GpuAttestation {
   readonly memoryMiB: number;
   readonly tier: number;
   readonly evidenceHash: Hex;
+  /** When the quorum issued it: the start of the round (chain time), so every node signs the same value. */
+  readonly issuedAt: number;
   readonly expiresAt: number;
 }
 
@@ -114,6 +118,7 @@ export async function challengeProvider({ client, provider, configDigest, now, l
   }
   if (byClass.size === 0) return { passed: false, detail: "the agent lists no GPU of a known model class", attestations: [] };
   const round = Math.floor(now / settings.roundSeconds);
+  const issuedAt = round * settings.roundSeconds;
   const expiresAt = (round + 1) * settings.roundSeconds + settings.validitySeconds;
   const attestations: GpuAttestation[] = [];
   const details: string[] = [];
@@ -140,6 +145,7 @@ export async function challengeProvider({ client, provider, configDigest, now, l
         memoryMiB: gpu.memoryTotalMiB ?? 0,
         tier: 1,
         evidenceHash: evidenceHashOf(gpu),
+        issuedAt,
         expiresAt,
       });
     }

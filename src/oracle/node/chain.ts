@@ -22,6 +22,9 @@ import type { EpochReport } from "./report.js";
 import type { LeaseView } from "./uptime.js";
 import type { DisputeCase, JobVerdict } from "./verdict.js";
 
+/** The ProviderRegistry's custom errors, to decode a revert that OracleHub forwards from it. */
+const registryErrors = providerRegistryAbi.filter((item) => item.type === "error");
+
 /** The current oracle set as the hub holds it. */
 export interface OracleSetView {
   readonly signers: readonly Address[];
@@ -275,14 +278,19 @@ export class ChainView {
 
   /** Submits a quorum-signed GPU attestation; null when the hub already accepted it. */
   async submitGpuAttestation(attestation: GpuAttestation, signatures: readonly Hex[]): Promise<Hex | null> {
-    return this.#write("submitGpuAttestation", [attestation, [...signatures]] as const, "OracleHubReportAlreadyAccepted");
+    // A later attestation of the GPU already recorded supersedes this one as surely as its own acceptance would.
+    return this.#write("submitGpuAttestation", [attestation, [...signatures]] as const, [
+      "OracleHubReportAlreadyAccepted",
+      "ProviderRegistryStaleAttestation",
+    ]);
   }
 
-  async #write(functionName: "submitGpuAttestation" | "submitEpochReport", args: readonly unknown[], alreadyDone: string): Promise<Hex | null> {
+  async #write(functionName: "submitGpuAttestation" | "submitEpochReport", args: readonly unknown[], alreadyDone: readonly string[]): Promise<Hex | null> {
     try {
       const { request } = await this.#p.publicClient.simulateContract({
         address: this.#p.oracleHub,
-        abi: oracleHubAbi,
+        // The registry's errors too: an attestation's revert may come from recordAttestation.
+        abi: [...oracleHubAbi, ...registryErrors],
         functionName,
         args: args as never,
         account: this.#p.walletClient.account,
@@ -294,7 +302,7 @@ export class ChainView {
     } catch (error) {
       if (error instanceof BaseError) {
         const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
-        if (revert instanceof ContractFunctionRevertedError && revert.data?.errorName === alreadyDone) return null;
+        if (revert instanceof ContractFunctionRevertedError && alreadyDone.includes(revert.data?.errorName ?? "")) return null;
       }
       throw error;
     }
@@ -309,6 +317,6 @@ export class ChainView {
       { configDigest: report.configDigest, epoch: BigInt(report.epoch), root: report.root, leafCount: report.leafCount, contentHash: report.contentHash },
       [...signatures],
     ] as const;
-    return this.#write("submitEpochReport", args, "OracleHubEpochAlreadyReported");
+    return this.#write("submitEpochReport", args, ["OracleHubEpochAlreadyReported"]);
   }
 }

@@ -724,7 +724,7 @@ function attestationFromWire(raw: unknown): { attestation: GpuAttestation; signa
     if (typeof attestation[key] !== "string" || !BYTES32.test(attestation[key] as string)) throw new WireError(`attestation.${key}`, "must be 32 bytes of hex");
   }
   if (typeof attestation.provider !== "string" || !isAddress(attestation.provider, { strict: false })) throw new WireError("attestation.provider", "must be an address");
-  for (const [key, max] of [["memoryMiB", 2 ** 32 - 1], ["tier", 255], ["expiresAt", 2 ** 40 - 1]] as const) {
+  for (const [key, max] of [["memoryMiB", 2 ** 32 - 1], ["tier", 255], ["issuedAt", 2 ** 40 - 1], ["expiresAt", 2 ** 40 - 1]] as const) {
     const value = attestation[key];
     if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > max) throw new WireError(`attestation.${key}`, `must be an integer in [0, ${max}]`);
   }
@@ -739,6 +739,7 @@ function attestationFromWire(raw: unknown): { attestation: GpuAttestation; signa
       memoryMiB: a.memoryMiB,
       tier: a.tier,
       evidenceHash: a.evidenceHash,
+      issuedAt: a.issuedAt,
       expiresAt: a.expiresAt,
     },
     signature: signature as Hex,

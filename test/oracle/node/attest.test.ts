@@ -59,6 +59,7 @@ describe("oracle node: GPU challenges and attestations", function () {
         memoryMiB: card.memoryTotalMiB,
         tier: 1,
         evidenceHash: evidenceHashOf(card),
+        issuedAt: Math.floor(now / 3_600) * 3_600,
         expiresAt: (Math.floor(now / 3_600) + 1) * 3_600 + 86_400,
       })),
     );
