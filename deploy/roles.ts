@@ -68,7 +68,7 @@ export const FUNCTION_ROLES = {
     GUARDIAN: ["pause()", "unpause()"],
     SLASHER: ["jail(address,uint40)"],
     ATTESTOR: [
-      "recordAttestation((address,bytes32,bytes32,uint32,uint8,bytes32,uint40))",
+      "recordAttestation((address,bytes32,bytes32,uint32,uint8,bytes32,uint40,uint40))",
       "revokeGpu(address,bytes32)",
     ],
   },

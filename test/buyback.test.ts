@@ -10,7 +10,7 @@ import { connectCinder, H100, onboardProvider, ONE, USD, type Cinder } from "./h
 const { loadCinder } = await connectCinder();
 
 const WINDOW = 1_800;
-const MAX_AGE = 21_600n;
+const MAX_AGE = 3_600n;
 const CAP = 10_000n * USD;
 const SLIPPAGE_BPS = 300n;
 
@@ -25,6 +25,14 @@ async function primed(amount: bigint = 2_000n * USD) {
   await c.buybackBurner.observe();
   await c.networkHelpers.time.increase(WINDOW);
   return c;
+}
+
+/** Moves time on by `seconds` with a keeper sampling the TWAP once per window, as it must (maxAge <= 2 windows). */
+async function keeperRuns(c: Cinder, seconds: number) {
+  for (let left = seconds; left > 0; left -= WINDOW) {
+    await c.networkHelpers.time.increase(Math.min(WINDOW, left));
+    await c.buybackBurner.observe();
+  }
 }
 
 /** An account that trades on the pool directly (the attacker in the manipulation tests). */
@@ -141,17 +149,20 @@ describe("BuybackBurner.execute", function () {
   });
 
   it("spends at most the cap per epoch, and again in the next epoch", async function () {
-    const c = await primed(30_000n * USD);
-    // Align to the start of an epoch so both calls fall in it.
+    const c = await loadCinder();
+    await c.stablecoin.faucet(await c.buybackBurner.getAddress(), 30_000n * USD);
+    // Align to the start of an epoch so both calls fall in it, the TWAP sampled a window before.
     const now = BigInt(await c.networkHelpers.time.latest());
-    await c.networkHelpers.time.setNextBlockTimestamp(now - (now % 3_600n) + 3_600n);
+    const start = now - (now % 3_600n) + 7_200n;
+    await c.networkHelpers.time.setNextBlockTimestamp(start - BigInt(WINDOW));
+    await c.buybackBurner.observe();
+    await c.networkHelpers.time.setNextBlockTimestamp(start);
     await c.buybackBurner.observe();
     await c.buybackBurner.execute(CAP, 0n, 2n ** 40n);
     await expect(c.buybackBurner.execute(1n, 0n, 2n ** 40n))
       .to.be.revertedWithCustomError(c.buybackBurner, "BuybackBurnerEpochCapExceeded")
       .withArgs(CAP + 1n, CAP);
-    await c.networkHelpers.time.increase(3_600);
-    await c.buybackBurner.observe();
+    await keeperRuns(c, 3_600);
     await expect(c.buybackBurner.execute(1_000n * USD, 0n, 2n ** 40n)).to.emit(c.buybackBurner, "BuybackExecuted");
   });
 
@@ -230,7 +241,7 @@ describe("BuybackBurner.observe and setParams", function () {
 
   it("setParams is governance's, within bounds", async function () {
     const c = await loadCinder();
-    const good = { maxPerEpoch: CAP, minWindow: 600n, maxAge: 3_600n, maxSlippageBps: 100n };
+    const good = { maxPerEpoch: CAP, minWindow: 600n, maxAge: 1_200n, maxSlippageBps: 100n };
     await expect(c.buybackBurner.connect(c.stranger).setParams(good))
       .to.be.revertedWithCustomError(c.buybackBurner, "AccessManagedUnauthorized")
       .withArgs(c.stranger.address);
@@ -243,6 +254,13 @@ describe("BuybackBurner.observe and setParams", function () {
       .withArgs("minWindow", 30n, 60n, 86_400n);
     await expect(c.buybackBurner.connect(c.governance).setParams({ ...good, maxAge: 300n }))
       .to.be.revertedWithCustomError(c.buybackBurner, "BuybackBurnerParameterOutOfBounds")
-      .withArgs("maxAge", 300n, 600n, 7n * 86_400n);
+      .withArgs("maxAge", 300n, 600n, 1_200n);
+    // The TWAP may start at most two minimum windows back: a longer maxAge is refused, however long the window.
+    await expect(c.buybackBurner.connect(c.governance).setParams({ ...good, maxAge: 1_201n }))
+      .to.be.revertedWithCustomError(c.buybackBurner, "BuybackBurnerParameterOutOfBounds")
+      .withArgs("maxAge", 1_201n, 600n, 1_200n);
+    await expect(c.buybackBurner.connect(c.governance).setParams({ ...good, minWindow: 86_400n, maxAge: 7n * 86_400n }))
+      .to.be.revertedWithCustomError(c.buybackBurner, "BuybackBurnerParameterOutOfBounds")
+      .withArgs("maxAge", 7n * 86_400n, 86_400n, 2n * 86_400n);
   });
 });

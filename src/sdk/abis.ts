@@ -5274,6 +5274,22 @@ export const providerRegistryAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "issuedAt",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "nowTime",
+        "type": "uint256"
+      }
+    ],
+    "name": "ProviderRegistryAttestationFromFuture",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "address",
         "name": "provider",
         "type": "address"
@@ -5561,6 +5577,32 @@ export const providerRegistryAbi = [
       }
     ],
     "name": "ProviderRegistrySlashingManagerAlreadySet",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "provider",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "gpuId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "issuedAt",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "recordedIssuedAt",
+        "type": "uint256"
+      }
+    ],
+    "name": "ProviderRegistryStaleAttestation",
     "type": "error"
   },
   {
@@ -6401,6 +6443,11 @@ export const providerRegistryAbi = [
             "type": "uint8"
           },
           {
+            "internalType": "uint40",
+            "name": "issuedAt",
+            "type": "uint40"
+          },
+          {
             "internalType": "bytes32",
             "name": "evidenceHash",
             "type": "bytes32"
@@ -6780,6 +6827,11 @@ export const providerRegistryAbi = [
             "internalType": "bytes32",
             "name": "evidenceHash",
             "type": "bytes32"
+          },
+          {
+            "internalType": "uint40",
+            "name": "issuedAt",
+            "type": "uint40"
           },
           {
             "internalType": "uint40",
@@ -12390,6 +12442,37 @@ export const paymentChannelsAbi = [
       },
       {
         "indexed": false,
+        "internalType": "enum IPaymentChannels.SkipReason",
+        "name": "reason",
+        "type": "uint8"
+      }
+    ],
+    "name": "RedeemSkipped",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "client",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "provider",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "cumulativeAmount",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
         "internalType": "uint256",
         "name": "amount",
         "type": "uint256"
@@ -14769,7 +14852,7 @@ export const buybackBurnerAbi = [
   },
   {
     "inputs": [],
-    "name": "MAX_AMOUNT_PARAM",
+    "name": "MAX_AGE_WINDOWS",
     "outputs": [
       {
         "internalType": "uint256",
@@ -14782,7 +14865,7 @@ export const buybackBurnerAbi = [
   },
   {
     "inputs": [],
-    "name": "MAX_MAX_AGE",
+    "name": "MAX_AMOUNT_PARAM",
     "outputs": [
       {
         "internalType": "uint256",
@@ -16344,6 +16427,11 @@ export const oracleHubAbi = [
           },
           {
             "internalType": "uint40",
+            "name": "issuedAt",
+            "type": "uint40"
+          },
+          {
+            "internalType": "uint40",
             "name": "expiresAt",
             "type": "uint40"
           }
@@ -16681,6 +16769,11 @@ export const oracleHubAbi = [
             "internalType": "bytes32",
             "name": "evidenceHash",
             "type": "bytes32"
+          },
+          {
+            "internalType": "uint40",
+            "name": "issuedAt",
+            "type": "uint40"
           },
           {
             "internalType": "uint40",

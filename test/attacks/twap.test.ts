@@ -99,3 +99,97 @@ describe("Attack: sandwiching the buyback on the real Uniswap V2 pool", function
     expect(start.usd - end.usd).to.be.greaterThan(10n * USD);
   });
 });
+
+/**
+ * Low 9: the buyback accepted a TWAP starting anywhere from 30 minutes to 6 hours back (maxAge settable to 7 days).
+ * After a real price fall the bound, dragged by hours of the old price, sat far below the spot output, leaving a
+ * sandwich much more room than the intended slippage. Now maxAge is at most two minimum windows (Uniswap's
+ * ExampleSlidingWindowOracle refuses the same state: MISSING_HISTORICAL_OBSERVATION), and a keeper samples once per
+ * window.
+ */
+describe("Attack: a stale TWAP start after a real price fall (Low 9)", function () {
+  const AMOUNT = 1_000n * USD;
+  const SLIPPAGE_BPS = 300n;
+  const Q112 = 2n ** 112n;
+
+  /** The pair's counterfactual cumulative price of CNDR per stablecoin now (UniswapV2Twap.currentCumulative). */
+  async function cumulative(c: Cinder, at: bigint): Promise<bigint> {
+    const pair = c.uniswapPair;
+    const assetIsToken0 = (await pair.getFunction("token0")()) === (await c.stablecoin.getAddress());
+    const last = (await pair.getFunction(assetIsToken0 ? "price0CumulativeLast" : "price1CumulativeLast")()) as bigint;
+    const [r0, r1, updated] = (await pair.getFunction("getReserves")()) as [bigint, bigint, bigint];
+    const price = assetIsToken0 ? (r1 * Q112) / r0 : (r0 * Q112) / r1;
+    return last + price * (at - updated);
+  }
+
+  /** How far below the spot output the TWAP bound sits, in basis points of the spot output. */
+  const roomBps = (spotOut: bigint, twapOut: bigint) => {
+    const bound = (twapOut * (10_000n - SLIPPAGE_BPS) + 9_999n) / 10_000n;
+    return ((spotOut - bound) * 10_000n) / spotOut;
+  };
+
+  /** A real fall: someone sells 200,000 CNDR into the pool (the price drops about 30%) and nobody arbitrages. */
+  async function priceFalls(c: Cinder) {
+    await trade(c, 200_000n * 10n ** 18n, false);
+  }
+
+  it("refuses a 6-hour-old start that would leave a sandwich over 1,000 bps of room, and governance cannot allow one", async function () {
+    const c = await loadCinder();
+    await c.stablecoin.faucet(await c.buybackBurner.getAddress(), 5_000n * USD);
+    await c.token.transfer(c.stranger.address, 200_000n * 10n ** 18n);
+    await c.buybackBurner.observe();
+    const { newer: start } = await c.buybackBurner.observations();
+    const startCumulative = await cumulative(c, start.timestamp);
+    // Five hours of the old price, then the fall, then an hour with nobody sampling.
+    await c.networkHelpers.time.increase(5 * 3_600);
+    await priceFalls(c);
+    await c.networkHelpers.time.increase(3_600);
+    const now = BigInt(await c.networkHelpers.time.latest()) + 1n;
+    await c.networkHelpers.time.setNextBlockTimestamp(now);
+    await c.networkHelpers.mine();
+    // What the old rule (maxAge 6 h) would have quoted from that start, and the room it left.
+    const window = now - start.timestamp;
+    const staleTwapOut = (((await cumulative(c, now)) - startCumulative) / window * AMOUNT) / Q112;
+    const spotOut = (await c.uniswapRouter.getFunction("getAmountsOut")(AMOUNT, [await c.stablecoin.getAddress(), await c.token.getAddress()]))[1] as bigint;
+    expect(roomBps(spotOut, staleTwapOut), "room under the old rule").to.be.greaterThan(1_000n);
+    // The burner refuses that start, in quotes and in execution.
+    await expect(c.buybackBurner.quote(AMOUNT))
+      .to.be.revertedWithCustomError(c.buybackBurner, "BuybackBurnerTwapStale")
+      .withArgs(window, 3_600n);
+    await c.networkHelpers.time.setNextBlockTimestamp(now + 1n);
+    await expect(c.buybackBurner.execute(AMOUNT, 0n, now + 600n))
+      .to.be.revertedWithCustomError(c.buybackBurner, "BuybackBurnerTwapStale")
+      .withArgs(window + 1n, 3_600n);
+    expect(await c.buybackBurner.totalSpent()).to.equal(0n);
+    // And the old setting is out of bounds: the TWAP may start at most two minimum windows back.
+    await expect(
+      c.buybackBurner.connect(c.governance).setParams({ maxPerEpoch: 10_000n * USD, minWindow: 1_800n, maxAge: 21_600n, maxSlippageBps: SLIPPAGE_BPS }),
+    )
+      .to.be.revertedWithCustomError(c.buybackBurner, "BuybackBurnerParameterOutOfBounds")
+      .withArgs("maxAge", 21_600n, 1_800n, 3_600n);
+  });
+
+  it("honest path: a keeper sampling every window catches up with the fall within maxAge and the room is back under the slippage bound", async function () {
+    const c = await loadCinder();
+    await c.stablecoin.faucet(await c.buybackBurner.getAddress(), 5_000n * USD);
+    await c.token.transfer(c.stranger.address, 200_000n * 10n ** 18n);
+    const keeper = async (seconds: number) => {
+      for (let left = seconds; left > 0; left -= WINDOW) {
+        await c.networkHelpers.time.increase(Math.min(WINDOW, left));
+        await c.buybackBurner.observe();
+      }
+    };
+    await c.buybackBurner.observe();
+    await keeper(5 * 3_600);
+    await priceFalls(c);
+    // At most maxAge (two windows) after the fall, every usable start is after it.
+    await keeper(2 * WINDOW);
+    const [twapOut, spotOut, window] = await c.buybackBurner.quote(AMOUNT);
+    expect(window).to.be.gte(BigInt(WINDOW)).and.lte(3_600n);
+    expect(roomBps(spotOut, twapOut), "room once the keeper caught up").to.be.lte(SLIPPAGE_BPS);
+    await expect(c.buybackBurner.execute(AMOUNT, 0n, BigInt(await c.networkHelpers.time.latest()) + 600n)).to.emit(
+      c.buybackBurner,
+      "BuybackExecuted",
+    );
+  });
+});

@@ -35,6 +35,24 @@ describe("scripts: buyback keeper step (runBuyback)", function () {
     expect(await c.stablecoin.balanceOf(burner)).to.equal(0n);
   });
 
+  it("after a keeper gap longer than maxAge, samples again and waits a window instead of reverting", async function () {
+    const c = await loadCinder();
+    const burner = await c.buybackBurner.getAddress();
+    await c.stablecoin.faucet(burner, 500n * USD);
+    await c.buybackBurner.observe();
+    // Nobody ran the keeper for 6 hours: the only sample is older than maxAge (3,600 s), so the contract would refuse.
+    await c.networkHelpers.time.increase(6 * 3_600);
+    const stale = await runBuyback({ burner, signer: c.stranger });
+    const sampled = (await c.buybackBurner.observations()).newer.timestamp;
+    expect(stale).to.deep.equal({
+      status: "waiting",
+      reason: "the last TWAP sample is older than 3600 s: sampled again",
+      readyAt: sampled + 1_800n,
+    });
+    await c.networkHelpers.time.increase(1_800);
+    expect((await runBuyback({ burner, signer: c.stranger })).status).to.equal("executed");
+  });
+
   it("spends at most what is left of the epoch's cap", async function () {
     const c = await loadCinder();
     const burner = await c.buybackBurner.getAddress();
