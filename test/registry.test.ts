@@ -729,6 +729,30 @@ describe("ProviderRegistry.recordAttestation", function () {
       .withArgs(3n);
   });
 
+  it("records a GPU's attestations in issue order only: one issued no later than the record (or in the future) reverts", async function () {
+    const c = await loadCinder();
+    const [p1] = c.providers;
+    await register(c, p1);
+    const first = await attest(c, p1.address);
+    // Issued in the same second as the record (the same round), or earlier: refused, the record unchanged.
+    for (const issuedAt of [first.issuedAt, first.issuedAt - 1n]) {
+      const stale = await attestation(c, p1.address, { gpuId: first.gpuId, issuedAt, memoryMiB: 1 });
+      await expect(c.registry.connect(c.attestor).recordAttestation(stale))
+        .to.be.revertedWithCustomError(c.registry, "ProviderRegistryStaleAttestation")
+        .withArgs(p1.address, first.gpuId, issuedAt, first.issuedAt);
+    }
+    const at = await pinNextBlock(c, 10n);
+    const ahead = await attestation(c, p1.address, { gpuId: first.gpuId, issuedAt: at + 1n });
+    await expect(c.registry.connect(c.attestor).recordAttestation(ahead))
+      .to.be.revertedWithCustomError(c.registry, "ProviderRegistryAttestationFromFuture")
+      .withArgs(at + 1n, at);
+    expect((await c.registry.getGpu(p1.address, first.gpuId)).memoryMiB).to.equal(81_559n);
+    // Issued exactly now is fine, and becomes the record's issue time.
+    const now = await pinNextBlock(c);
+    await c.registry.connect(c.attestor).recordAttestation(await attestation(c, p1.address, { gpuId: first.gpuId, issuedAt: now }));
+    expect((await c.registry.getGpu(p1.address, first.gpuId)).issuedAt).to.equal(now);
+  });
+
   it("reverts for an expiry not in the future or beyond 30 days, and accepts exactly 30 days", async function () {
     const c = await loadCinder();
     const [p1] = c.providers;

@@ -3,8 +3,13 @@
  * a colluding minority (f = 1 of the local 4 nodes, threshold 2f + 1 = 3) forging an epoch report to drain an
  * honest provider's SLA bond through credits, or a fault report to slash its stake; a captured old set replaying
  * after a rotation (config digest); a quorum's signatures over one report type moved to another (type confusion);
- * and SLA proofs against an epoch no quorum reported. Each shows the attack refused with the exact error, and the
- * bond and the stake it aimed at unchanged to the unit.
+ * and SLA proofs against an epoch no quorum reported; a held-back older GPU attestation submitted after a newer one
+ * (attestations carry their issue time, and the registry records a GPU's attestations in issue order only). Each
+ * shows the attack refused with the exact error, and the bond and the stake it aimed at unchanged to the unit.
+ *
+ * The same "older report overwrites newer" class does not reach the other report types: an epoch's root is written
+ * once and never replaced, each fault report is its own slash case (its age is bounded by the late window), and a
+ * dispute is decided by the first decisive verdict, once.
  */
 import { expect } from "chai";
 import { keccak256, toUtf8Bytes, recoverAddress } from "ethers";
@@ -175,5 +180,106 @@ describe("Attack: signature replay across oracle-set versions and report types",
     expect(once).to.be.lessThan(stake);
     await expect(c.slashingManager.execute(id)).to.be.revertedWithCustomError(c.slashingManager, "SlashingManagerInvalidStatus").withArgs(id, 3n);
     expect(await c.vault.totalStake(honest.address)).to.equal(once);
+  });
+});
+
+describe("Attack: a held-back older GPU attestation overwriting a newer one", function () {
+  const DAY = 86_400n;
+
+  /** A provider with no GPUs yet, and a builder of quorum-signed attestations of one card. */
+  async function oneCard() {
+    const c = await loadCinder();
+    const provider = c.providers[1];
+    await c.registry.connect(provider).register("ipfs://attacks/held-back", provider.address);
+    const { chainId } = await c.ethers.provider.getNetwork();
+    const domain: OracleDomain = { chainId, hub: await c.oracleHub.getAddress() };
+    const configDigest = await c.oracleHub.configDigest();
+    const gpuId = tag("held-back-gpu");
+    const sign = async (fields: { tier: bigint; memoryMiB: bigint; evidence: string; issuedAt: bigint; expiresAt: bigint }) => {
+      const a = {
+        configDigest,
+        provider: provider.address,
+        gpuId,
+        modelClass: H100,
+        memoryMiB: fields.memoryMiB,
+        tier: fields.tier,
+        evidenceHash: tag(fields.evidence),
+        issuedAt: fields.issuedAt,
+        expiresAt: fields.expiresAt,
+      };
+      return { a, sigs: await signReport(c.oracleSigners.slice(0, 3), domain, "GpuAttestation", { ...a }) };
+    };
+    const now = async () => BigInt(await c.networkHelpers.time.latest());
+    return { c, provider, gpuId, sign, now };
+  }
+
+  it("refuses an older attestation (a CC tier-2 record the oracle has since downgraded) submitted after the newer one", async function () {
+    const { c, provider, gpuId, sign, now } = await oneCard();
+    // Round 1: the quorum attests the card at tier 2 for 7 days. The provider holds the signatures back.
+    const t1 = await now();
+    const old = await sign({ tier: 2n, memoryMiB: 81_920n, evidence: "cc evidence", issuedAt: t1, expiresAt: t1 + 7n * DAY });
+    // Round 2, an hour later: the card's CC evidence no longer verifies; the quorum attests it at tier 1 only.
+    await c.networkHelpers.time.increase(3_600);
+    const t2 = await now();
+    const fresh = await sign({ tier: 1n, memoryMiB: 81_920n, evidence: "telemetry", issuedAt: t2, expiresAt: t2 + DAY });
+    await expect(c.oracleHub.submitGpuAttestation(fresh.a, fresh.sigs)).to.emit(c.registry, "GpuAttested");
+    // The provider submits the held-back tier-2 attestation: quorum-signed, unexpired, never accepted (a fresh id).
+    // Before the fix it overwrote the record back to tier 2 for another 7 days.
+    expect(await c.oracleHub.isAccepted(await c.oracleHub.hashGpuAttestation(old.a))).to.equal(false);
+    await expect(c.oracleHub.connect(provider).submitGpuAttestation(old.a, old.sigs))
+      .to.be.revertedWithCustomError(c.registry, "ProviderRegistryStaleAttestation")
+      .withArgs(provider.address, gpuId, t1, t2);
+    const gpu = await c.registry.getGpu(provider.address, gpuId);
+    expect([gpu.tier, gpu.evidenceHash, gpu.issuedAt, gpu.expiresAt]).to.deep.equal([1n, tag("telemetry"), t2, t2 + DAY]);
+    expect(await c.registry.gpuOwner(gpuId), "no CC identity bound").to.equal(c.ethers.ZeroAddress);
+  });
+
+  it("refuses an older attestation after the newer record expired and was pruned: the issue time outlives the record", async function () {
+    const { c, provider, gpuId, sign, now } = await oneCard();
+    const t1 = await now();
+    const old = await sign({ tier: 1n, memoryMiB: 81_920n, evidence: "round 1", issuedAt: t1, expiresAt: t1 + 7n * DAY });
+    await c.networkHelpers.time.increase(3_600);
+    const t2 = await now();
+    const fresh = await sign({ tier: 1n, memoryMiB: 40_960n, evidence: "round 2", issuedAt: t2, expiresAt: t2 + DAY });
+    await c.oracleHub.submitGpuAttestation(fresh.a, fresh.sigs);
+    await c.networkHelpers.time.increaseTo(t2 + DAY);
+    await expect(c.registry.pruneExpired(provider.address, [gpuId])).to.emit(c.registry, "GpuRemoved");
+    expect((await c.registry.getCapacity(provider.address, H100)).attested).to.equal(0n);
+    await expect(c.oracleHub.submitGpuAttestation(old.a, old.sigs))
+      .to.be.revertedWithCustomError(c.registry, "ProviderRegistryStaleAttestation")
+      .withArgs(provider.address, gpuId, t1, t2);
+    expect((await c.registry.getCapacity(provider.address, H100)).attested).to.equal(0n);
+  });
+
+  it("refuses an attestation issued in the future (it would lock the record against every honest one until then)", async function () {
+    const { c, provider, sign, now } = await oneCard();
+    const t = await now();
+    const ahead = await sign({ tier: 1n, memoryMiB: 81_920n, evidence: "future", issuedAt: t + DAY, expiresAt: t + 2n * DAY });
+    await c.networkHelpers.time.setNextBlockTimestamp(t + 1n);
+    await expect(c.oracleHub.submitGpuAttestation(ahead.a, ahead.sigs))
+      .to.be.revertedWithCustomError(c.registry, "ProviderRegistryAttestationFromFuture")
+      .withArgs(t + DAY, t + 1n);
+    expect((await c.registry.getCapacity(provider.address, H100)).attested).to.equal(0n);
+  });
+
+  it("honest path: attestations submitted in issue order each replace the record, also after a prune", async function () {
+    const { c, provider, gpuId, sign, now } = await oneCard();
+    const t1 = await now();
+    const first = await sign({ tier: 1n, memoryMiB: 81_920n, evidence: "round 1", issuedAt: t1, expiresAt: t1 + DAY });
+    await c.oracleHub.submitGpuAttestation(first.a, first.sigs);
+    await c.networkHelpers.time.increase(3_600);
+    const t2 = await now();
+    const second = await sign({ tier: 2n, memoryMiB: 81_920n, evidence: "round 2", issuedAt: t2, expiresAt: t2 + DAY });
+    await expect(c.oracleHub.submitGpuAttestation(second.a, second.sigs))
+      .to.emit(c.registry, "GpuAttested")
+      .withArgs(provider.address, gpuId, H100, 2n, 81_920n, tag("round 2"), t2 + DAY);
+    expect((await c.registry.getGpu(provider.address, gpuId)).issuedAt).to.equal(t2);
+    await c.networkHelpers.time.increaseTo(t2 + DAY);
+    await c.registry.pruneExpired(provider.address, [gpuId]);
+    const t3 = await now();
+    const third = await sign({ tier: 1n, memoryMiB: 81_920n, evidence: "round 3", issuedAt: t3, expiresAt: t3 + DAY });
+    await expect(c.oracleHub.submitGpuAttestation(third.a, third.sigs)).to.emit(c.registry, "GpuAttested");
+    expect((await c.registry.getCapacity(provider.address, H100)).attested).to.equal(1n);
+    expect((await c.registry.getGpu(provider.address, gpuId)).issuedAt).to.equal(t3);
   });
 });
