@@ -56,13 +56,14 @@ describe("Supply simulator against the contracts", function () {
     const path = [await c.token.getAddress(), await c.stablecoin.getAddress()];
     for (let i = 0; i <= REVENUE.length; i++) {
       const e = first + BigInt(i);
-      // Epoch e: sweep the previous epoch's fees to the router and the burner, sample the burner's TWAP...
+      // Epoch e: sample the burner's TWAP (more than its 1,800 s window before the buyback at +1,820 s, and within
+      // its 3,600 s maxAge), sweep the previous epoch's fees to the router and the burner...
+      await at(c, start(e) + 15n);
+      await c.buybackBurner.observe();
       await at(c, start(e) + 20n);
       await c.paymentChannels.sweepFees();
       await at(c, start(e) + 25n);
       await c.feeRouter.distribute(await c.stablecoin.getAddress());
-      await at(c, start(e) + 30n);
-      await c.buybackBurner.observe();
       // ...record this epoch's revenue (first record at +60 s)...
       if (i < REVENUE.length) {
         for (let p = 0; p < providers.length; p++) {

@@ -166,6 +166,9 @@ export async function seedNetwork({ port, deploymentId }: { port: number; deploy
     await setTime((e + 2n) * HOUR + 1_800n);
     const first = await keeper.keeper.closeEpoch({ epoch: e + 1n });
     if (first.status !== "closed") throw new Error(`seed: epoch ${e + 1n} did not close: ${JSON.stringify(first, (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v))}`);
+    // The sample lands 10 s past the half hour, so the buyback an hour later (at +1,800 s and a few blocks) finds it
+    // within the burner's maxAge of two 1,800 s windows (a keeper samples at least once per window).
+    await setTime((e + 2n) * HOUR + 1_810n);
     const sampled = await keeper.keeper.buyback();
     if (sampled.status === "executed") throw new Error("seed: the first buyback should wait for its TWAP window");
     // Epoch e+3: report e+2, withdraw the rest (revenue of e+3, left open); close e+2; buy back and burn; settle the SLA.
