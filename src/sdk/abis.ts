@@ -18758,9 +18758,9 @@ export const slashingManagerAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
-        "name": "queued",
-        "type": "uint256"
+        "internalType": "address",
+        "name": "provider",
+        "type": "address"
       },
       {
         "internalType": "uint256",
@@ -18816,17 +18816,22 @@ export const slashingManagerAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
-        "name": "length",
-        "type": "uint256"
+        "internalType": "address",
+        "name": "provider",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "deferredId",
+        "type": "bytes32"
       },
       {
         "internalType": "uint256",
-        "name": "max",
+        "name": "remaining",
         "type": "uint256"
       }
     ],
-    "name": "SlashingManagerQueueFull",
+    "name": "SlashingManagerPoolDeferred",
     "type": "error"
   },
   {
@@ -19050,12 +19055,6 @@ export const slashingManagerAbi = [
         "indexed": false,
         "internalType": "uint256",
         "name": "amount",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "queueIndex",
         "type": "uint256"
       }
     ],
@@ -19297,19 +19296,6 @@ export const slashingManagerAbi = [
   },
   {
     "inputs": [],
-    "name": "MAX_QUEUE",
-    "outputs": [
-      {
-        "internalType": "uint256",
-        "name": "",
-        "type": "uint256"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [],
     "name": "MAX_RATE_WINDOW",
     "outputs": [
       {
@@ -19510,6 +19496,30 @@ export const slashingManagerAbi = [
     "type": "function"
   },
   {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "provider",
+        "type": "address"
+      }
+    ],
+    "name": "deferredOf",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "id",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [],
     "name": "effectiveBountyBps",
     "outputs": [
@@ -19544,9 +19554,9 @@ export const slashingManagerAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
-        "name": "maxCount",
-        "type": "uint256"
+        "internalType": "address",
+        "name": "provider",
+        "type": "address"
       }
     ],
     "name": "executeDeferred",
@@ -19668,16 +19678,6 @@ export const slashingManagerAbi = [
             "internalType": "uint96",
             "name": "usedInWindow",
             "type": "uint96"
-          },
-          {
-            "internalType": "uint32",
-            "name": "queueHead",
-            "type": "uint32"
-          },
-          {
-            "internalType": "uint32",
-            "name": "queueTail",
-            "type": "uint32"
           },
           {
             "internalType": "uint32",
@@ -19839,25 +19839,6 @@ export const slashingManagerAbi = [
       }
     ],
     "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "index",
-        "type": "uint256"
-      }
-    ],
-    "name": "queuedAt",
-    "outputs": [
-      {
-        "internalType": "bytes32",
-        "name": "",
-        "type": "bytes32"
-      }
-    ],
-    "stateMutability": "view",
     "type": "function"
   },
   {
@@ -20450,7 +20431,13 @@ export const disputeManagerAbi = [
       {
         "indexed": false,
         "internalType": "uint256",
-        "name": "refundedToClient",
+        "name": "toProvider",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "forfeitedDeposit",
         "type": "uint256"
       }
     ],
