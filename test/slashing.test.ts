@@ -526,7 +526,7 @@ describe("SlashingManager rate limit", function () {
     await expect(sm.execute(ids[1])).to.emit(sm, "SlashDeferred").withArgs(ids[1], p.address, cap);
     await expect(sm.execute(ids[2]))
       .to.be.revertedWithCustomError(sm, "SlashingManagerPoolDeferred")
-      .withArgs(p.address, ids[1], cap);
+      .withArgs(p.address, ids[1]);
     expect((await sm.getProposal(ids[2])).status).to.equal(STATUS.Pending);
     expect((await c.vault.getPool(p.address)).slashHolds).to.equal(2n);
     // One per window at this cap: the slot first, then the pool's next proposal.

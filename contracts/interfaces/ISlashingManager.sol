@@ -98,9 +98,10 @@ interface ISlashingManager is ISlaFaultSink {
     error SlashingManagerVetoWindowOpen(bytes32 id, uint256 executableAt, uint256 nowTime);
     /// @notice The veto window has ended: the guardian may no longer veto.
     error SlashingManagerVetoWindowClosed(bytes32 id, uint256 executableAt, uint256 nowTime);
-    /// @notice The proposal's pool has a deferred slash (`deferredId`, `remaining` still to slash): the proposal stays
-    /// pending (holding only its own pool) and executes once `executeDeferred(provider)` has finished that one.
-    error SlashingManagerPoolDeferred(address provider, bytes32 deferredId, uint256 remaining);
+    /// @notice The proposal's pool has a deferred slash (`deferredId`; `deferredOf` tells what it still has to slash):
+    /// the proposal stays pending (holding only its own pool) and executes once `executeDeferred(provider)` has
+    /// finished that one.
+    error SlashingManagerPoolDeferred(address provider, bytes32 deferredId);
     /// @notice A fault kind outside 1-6.
     error SlashingManagerInvalidKind(uint256 kind);
     /// @notice A fault report's lease subject is not a lease of the reported provider.

@@ -155,9 +155,7 @@ contract SlashingManager is AccessManaged, ReentrancyGuardTransient, ISlashingMa
         );
         // One deferred proposal per pool: this pool's slot goes first (`executeDeferred`). Only this pool waits.
         bytes32 waiting = _deferred[p.provider];
-        require(
-            waiting == bytes32(0), SlashingManagerPoolDeferred(p.provider, waiting, _proposals[waiting].amount)
-        );
+        require(waiting == bytes32(0), SlashingManagerPoolDeferred(p.provider, waiting));
         IProviderRegistry.ProviderStatus status = REGISTRY.statusOf(p.provider);
         if (status == IProviderRegistry.ProviderStatus.Active || status == IProviderRegistry.ProviderStatus.Jailed) {
             REGISTRY.jail(p.provider, uint40(block.timestamp + _params.jailCooldown));

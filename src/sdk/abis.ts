@@ -18824,11 +18824,6 @@ export const slashingManagerAbi = [
         "internalType": "bytes32",
         "name": "deferredId",
         "type": "bytes32"
-      },
-      {
-        "internalType": "uint256",
-        "name": "remaining",
-        "type": "uint256"
       }
     ],
     "name": "SlashingManagerPoolDeferred",

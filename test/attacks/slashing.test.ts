@@ -145,7 +145,7 @@ describe("SlashingManager attack: one provider's deferred slashes delay other po
     await sm.execute(idsA[0]);
     await sm.execute(idsA[1]);
     for (const id of idsA.slice(2)) {
-      await expect(sm.execute(id)).to.be.revertedWithCustomError(sm, "SlashingManagerPoolDeferred").withArgs(a.address, idsA[1], cap);
+      await expect(sm.execute(id)).to.be.revertedWithCustomError(sm, "SlashingManagerPoolDeferred").withArgs(a.address, idsA[1]);
     }
     // b's execution is not refused: its slash waits in b's own slot, behind nothing of a's.
     await expect(sm.execute(idB)).to.emit(sm, "SlashDeferred").withArgs(idB, b.address, cap);
