@@ -7,7 +7,8 @@
  *   after the veto window, jails the provider and pays the client the bounty;
  * - an abstention hands the dispute to the arbitrator (deadline = max(existing, now + arbitrationWindow)); so does
  *   the end of the verdict window; the arbitrator is refused at the arbitration deadline and accepted one second
- *   before; after it anyone expires the dispute (full refund, no slash);
+ *   before; after it anyone expires the dispute (the result stands: the provider is paid and gets the deposit, no
+ *   slash);
  * - governance bounds, including unbonding > challenge + verdict + 2 x arbitration + veto windows.
  * The manager's stablecoin equals the open disputes' deposits plus the credited balances after every step.
  *
@@ -481,7 +482,7 @@ describe("DisputeManager abstention and arbitration", function () {
 });
 
 describe("DisputeManager.expire", function () {
-  it("after the arbitration deadline anyone refunds the client in full with its deposit; nothing is slashed", async function () {
+  it("after the arbitration deadline anyone lets the result stand: the provider gets the escrow and the deposit; nothing is slashed", async function () {
     const { c, p, client, id, held, funded, deposit, dm, arbitrationDeadline } = await withDispute();
     await at(c, arbitrationDeadline - 1n);
     await expect(dm.connect(c.stranger).expire(id))
@@ -489,14 +490,19 @@ describe("DisputeManager.expire", function () {
       .withArgs(id, arbitrationDeadline, arbitrationDeadline - 1n);
     await at(c, arbitrationDeadline);
     const tx = dm.connect(c.stranger).expire(id);
-    await expect(tx).to.emit(dm, "DisputeExpired").withArgs(id, held);
-    await expect(tx).to.emit(c.jobMarket, "DisputeResolved").withArgs(id, 0n, held);
-    await expect(tx).to.emit(dm, "DepositCredited").withArgs(client.address, deposit);
+    await expect(tx).to.emit(dm, "DisputeExpired").withArgs(id, held, deposit);
+    await expect(tx).to.emit(c.jobMarket, "DisputeResolved").withArgs(id, held, 0n);
+    await expect(tx).to.emit(dm, "DepositCredited").withArgs(p.address, deposit);
     await expect(tx).to.not.emit(c.slashingManager, "SlashProposed");
+    await expect(tx).to.changeTokenBalances(c.ethers, c.stablecoin, [dm, p, client, c.stranger], [0n, 0n, 0n, 0n]);
     const d = await dm.getDispute(id);
     expect([d.status, d.outcome]).to.deep.equal([DS.Expired, 0n]);
-    expect(await c.jobMarket.balanceOf(client.address)).to.equal(funded);
-    expect(await dm.balanceOf(client.address)).to.equal(deposit);
+    expect(await c.jobMarket.balanceOf(client.address)).to.equal(funded - held);
+    expect(await c.jobMarket.balanceOf(p.address)).to.equal(held - feeOf(held));
+    expect(await dm.balanceOf(client.address)).to.equal(0n);
+    expect(await dm.balanceOf(p.address)).to.equal(deposit);
+    expect(await dm.balanceOf(c.stranger.address)).to.equal(0n);
+    expect((await c.vault.getPool(p.address)).slashHolds).to.equal(0n);
     await expectSolvent(c, [client, p]);
     await expect(dm.expire(id)).to.be.revertedWithCustomError(dm, "DisputeManagerInvalidStatus").withArgs(id, DS.Expired);
     await expect(dm.connect(c.governance).arbitrate(id, 1, 0n))
@@ -519,7 +525,7 @@ describe("DisputeManager.expire", function () {
       .to.be.revertedWithCustomError(dm, "DisputeManagerNotExpired")
       .withArgs(id, t + ARBITRATION, t + ARBITRATION - 1n);
     await at(c, t + ARBITRATION);
-    await expect(dm.expire(id)).to.emit(dm, "DisputeExpired").withArgs(id, held);
+    await expect(dm.expire(id)).to.emit(dm, "DisputeExpired").withArgs(id, held, depositOf(held));
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * SlashingManager: proposals from hub-accepted fault reports (amounts in bps of the per-GPU stake, the hold on the
  * pool's withdrawals), the guardian's veto window, execution by anyone (jail, slash, bounty, burn), the rate limit
- * with its FIFO of deferred slashes (never dropped, bounded), a slash of a pool with pending withdrawals, bounty
+ * with one deferred slot per pool (never dropped, bounded, other pools unaffected), a slash of a pool with pending withdrawals, bounty
  * exclusions (the provider, its payout, oracle members), bounties as pull payments (only the reporter withdraws
  * its own; an execution moves no CNDR), the execute path's wiring (registry `jail` and vault `executeSlash` check
  * the wired manager, not a role), unjail after the cooldown and a top-up, governance bounds (incl. unbonding >
@@ -369,7 +369,7 @@ describe("SlashingManager.execute", function () {
     const proposal = await sm.getProposal(f1.id);
     expect([proposal.status, proposal.amount]).to.deep.equal([STATUS.Executed, 0n]);
     expect((await c.vault.getPool(p1.address)).slashHolds).to.equal(0n);
-    expect((await sm.limiter()).queueTail).to.equal(0n);
+    expect(await sm.deferredOf(p1.address)).to.deep.equal([ZeroHash, 0n]);
   });
 });
 
@@ -454,7 +454,7 @@ describe("SlashingManager wiring", function () {
 });
 
 describe("SlashingManager rate limit", function () {
-  it("defers what the window does not allow, FIFO, and executes it in a later window, never dropping it", async function () {
+  it("defers what the window does not allow into each pool's slot and executes it in a later window, never dropping it", async function () {
     const c = await loadCinder();
     const sm = c.slashingManager;
     await sm.connect(c.governance).setParams({ ...DEFAULT_PARAMS, maxPerEvent: FRAUD, maxPerWindow: 300n * ONE });
@@ -465,71 +465,102 @@ describe("SlashingManager rate limit", function () {
     await c.networkHelpers.time.increase(VETO);
     await sm.execute(f0.id);
     expect(await sm.windowRoom()).to.equal(100n * ONE);
-    // The second fault gets the 100 CNDR left in the window; its other 100 are queued.
+    // The second fault gets the 100 CNDR left in the window; its other 100 wait in p1's slot.
     const partial = sm.execute(f1.id);
-    await expect(partial).to.emit(sm, "SlashDeferred").withArgs(f1.id, p1.address, 100n * ONE, 0n);
+    await expect(partial).to.emit(sm, "SlashDeferred").withArgs(f1.id, p1.address, 100n * ONE);
     await expect(partial)
       .to.emit(sm, "SlashExecuted")
       .withArgs(f1.id, p1.address, 100n * ONE, 10n * ONE, c.stranger.address, 90n * ONE, 100n * ONE);
-    // The third takes nothing (the window is full) and queues behind the second; its provider is jailed anyway.
-    const queued = sm.execute(f2.id);
-    await expect(queued).to.emit(sm, "SlashDeferred").withArgs(f2.id, p2.address, FRAUD, 1n);
-    await expect(queued).to.not.emit(c.vault, "Slashed");
+    // The third takes nothing (the window is full) and waits in p2's own slot; its provider is jailed anyway.
+    const deferred = sm.execute(f2.id);
+    await expect(deferred).to.emit(sm, "SlashDeferred").withArgs(f2.id, p2.address, FRAUD);
+    await expect(deferred).to.not.emit(c.vault, "Slashed");
     expect(await c.registry.statusOf(p2.address)).to.equal(PROVIDER_STATUS_JAILED);
     expect((await sm.getProposal(f1.id)).status).to.equal(STATUS.Deferred);
     expect((await c.vault.getPool(p1.address)).slashHolds).to.equal(1n);
-    expect([await sm.queuedAt(0), await sm.queuedAt(1)]).to.deep.equal([f1.id, f2.id]);
-    await expect(sm.executeDeferred(10))
+    expect(await sm.deferredOf(p1.address)).to.deep.equal([f1.id, 100n * ONE]);
+    expect(await sm.deferredOf(p2.address)).to.deep.equal([f2.id, FRAUD]);
+    expect(await sm.deferredOf(p0.address)).to.deep.equal([ZeroHash, 0n]);
+    await expect(sm.executeDeferred(p1.address))
       .to.be.revertedWithCustomError(sm, "SlashingManagerNothingDeferred")
-      .withArgs(2n, 0n);
-    // The next window: the queue drains in order, and each hold is released with its slash.
+      .withArgs(p1.address, 0n);
+    // The next window: each pool's slot is executed on its own (any order), its hold released with its slash.
     await c.networkHelpers.time.increase(DAY);
-    const drain = sm.connect(c.clients[0]).executeDeferred(10);
     const credited = await sm.bountyOf(c.stranger.address);
-    await expect(drain).to.changeTokenBalances(c.ethers, c.token, [c.vault, c.stranger], [0n, 0n]);
+    const second = sm.connect(c.clients[0]).executeDeferred(p2.address);
+    await expect(second).to.changeTokenBalances(c.ethers, c.token, [c.vault, c.stranger], [0n, 0n]);
+    await expect(second)
+      .to.emit(sm, "SlashExecuted")
+      .withArgs(f2.id, p2.address, FRAUD, FRAUD / 10n, c.stranger.address, FRAUD - FRAUD / 10n, 0n);
+    await expect(second).to.emit(c.vault, "SlashHoldChanged").withArgs(p2.address, 0n);
+    const first = sm.connect(c.clients[0]).executeDeferred(p1.address);
+    await expect(first).to.emit(c.vault, "SlashHoldChanged").withArgs(p1.address, 0n);
     expect((await sm.bountyOf(c.stranger.address)) - credited).to.equal(30n * ONE);
-    await expect(drain).to.emit(c.vault, "SlashHoldChanged").withArgs(p1.address, 0n);
-    await expect(drain).to.emit(c.vault, "SlashHoldChanged").withArgs(p2.address, 0n);
     expect((await sm.getProposal(f1.id)).status).to.equal(STATUS.Executed);
     expect((await sm.getProposal(f2.id)).status).to.equal(STATUS.Executed);
-    const lim = await sm.limiter();
-    expect([lim.queueHead, lim.queueTail, lim.usedInWindow]).to.deep.equal([2n, 2n, 300n * ONE]);
-    await expect(sm.executeDeferred(10))
+    expect(await sm.deferredOf(p1.address)).to.deep.equal([ZeroHash, 0n]);
+    expect(await sm.deferredOf(p2.address)).to.deep.equal([ZeroHash, 0n]);
+    expect((await sm.limiter()).usedInWindow).to.equal(300n * ONE);
+    await expect(sm.executeDeferred(p1.address))
       .to.be.revertedWithCustomError(sm, "SlashingManagerNothingDeferred")
-      .withArgs(0n, 0n);
+      .withArgs(p1.address, 0n);
   });
 
-  it("caps one event at maxPerEvent and the queue at MAX_QUEUE, leaving a refused proposal pending", async function () {
+  it("caps one event at maxPerEvent, and keeps a pool's next proposal pending while its slot is taken", async function () {
     const c = await loadCinder();
     const sm = c.slashingManager;
     const cap = ONE;
     await sm.connect(c.governance).setParams({ ...DEFAULT_PARAMS, maxPerEvent: cap, maxPerWindow: cap });
     const p = c.providers[0];
     const gpus = await onboardProvider(c, p);
-    const max = await sm.MAX_QUEUE();
     const ids: string[] = [];
-    for (let i = 0n; i <= max; i++) {
+    for (let i = 0; i < 3; i++) {
       const f = await acceptFault(c, p.address, FAULT.AttestationMismatch, gpus[0]);
       await sm.propose(f.report);
       ids.push(f.id);
     }
     expect((await sm.getProposal(ids[0])).amount).to.equal(cap);
     await c.networkHelpers.time.increase(VETO);
-    // The first takes the window's whole room; each of the next `max` is queued.
+    // The first takes the window's whole room; the second waits in the pool's slot; the third waits pending.
     await sm.execute(ids[0]);
-    for (let i = 1; i <= Number(max); i++) await sm.execute(ids[i]);
-    expect((await c.vault.getPool(p.address)).slashHolds).to.equal(max);
-    const last = ids[Number(max)];
-    const refused = await acceptFault(c, p.address, FAULT.AttestationMismatch, gpus[1]);
-    await sm.propose(refused.report);
-    await c.networkHelpers.time.increase(VETO);
-    await expect(sm.execute(refused.id)).to.be.revertedWithCustomError(sm, "SlashingManagerQueueFull").withArgs(max, max);
-    expect((await sm.getProposal(refused.id)).status).to.equal(STATUS.Pending);
-    expect((await sm.getProposal(last)).status).to.equal(STATUS.Deferred);
-    // A bounded drain: one per window at this cap.
-    await expect(sm.executeDeferred(max))
+    await expect(sm.execute(ids[1])).to.emit(sm, "SlashDeferred").withArgs(ids[1], p.address, cap);
+    await expect(sm.execute(ids[2]))
+      .to.be.revertedWithCustomError(sm, "SlashingManagerPoolDeferred")
+      .withArgs(p.address, ids[1]);
+    expect((await sm.getProposal(ids[2])).status).to.equal(STATUS.Pending);
+    expect((await c.vault.getPool(p.address)).slashHolds).to.equal(2n);
+    // One per window at this cap: the slot first, then the pool's next proposal.
+    await c.networkHelpers.time.increase(DAY);
+    await expect(sm.executeDeferred(p.address))
       .to.emit(sm, "SlashExecuted")
       .withArgs(ids[1], p.address, cap, cap / 10n, c.deployer.address, cap - cap / 10n, 0n);
+    await expect(sm.execute(ids[2])).to.emit(sm, "SlashDeferred").withArgs(ids[2], p.address, cap);
+    expect((await c.vault.getPool(p.address)).slashHolds).to.equal(1n);
+    await c.networkHelpers.time.increase(DAY);
+    await expect(sm.executeDeferred(p.address)).to.emit(c.vault, "SlashHoldChanged").withArgs(p.address, 0n);
+    expect((await sm.getProposal(ids[2])).status).to.equal(STATUS.Executed);
+  });
+
+  it("a pool that runs dry finishes its deferred proposal, releases its hold and frees its slot", async function () {
+    const c = await loadCinder();
+    const sm = c.slashingManager;
+    await sm.connect(c.governance).setParams({ ...DEFAULT_PARAMS, maxPerEvent: FRAUD, maxPerWindow: FRAUD });
+    const [p0, p1] = c.providers;
+    const f0 = await proposed(c, p0, c.stranger);
+    // p1 staked 50 CNDR only, less than its 200 CNDR fault.
+    const f1 = await proposed(c, p1, c.stranger, { stake: 50n * ONE });
+    await c.networkHelpers.time.increase(VETO);
+    await sm.execute(f0.id);
+    await expect(sm.execute(f1.id)).to.emit(sm, "SlashDeferred").withArgs(f1.id, p1.address, FRAUD);
+    await c.networkHelpers.time.increase(DAY);
+    const tx = sm.executeDeferred(p1.address);
+    await expect(tx)
+      .to.emit(sm, "SlashExecuted")
+      .withArgs(f1.id, p1.address, 50n * ONE, 5n * ONE, c.stranger.address, 45n * ONE, 0n);
+    await expect(tx).to.emit(c.vault, "SlashHoldChanged").withArgs(p1.address, 0n);
+    expect((await sm.getProposal(f1.id)).status).to.equal(STATUS.Executed);
+    expect(await sm.deferredOf(p1.address)).to.deep.equal([ZeroHash, 0n]);
+    expect((await sm.limiter()).usedInWindow).to.equal(50n * ONE);
   });
 });
 

@@ -166,10 +166,16 @@ contract DisputeManager is AccessManaged, ReentrancyGuardTransient, IDisputeMana
             DisputeManagerNotExpired(leaseId, d.arbitrationDeadline, block.timestamp)
         );
         d.status = Status.Expired;
+        // Nobody disproved the result in time: it stands, as if the challenge window had closed undisputed. The
+        // provider is paid the whole escrow and gets the deposit as compensation for the frozen payment (as when
+        // upheld); the client's claim was never proven, so neither the escrow nor the deposit goes back to it, and
+        // nothing is slashed (absence of evidence never slashes). Both go to the lease's own provider, never to the
+        // caller.
         uint256 held = _held(leaseId);
-        JOB_MARKET.resolveDispute(leaseId, 0);
-        _credit(d.client, d.deposit);
-        emit DisputeExpired(leaseId, held);
+        uint256 deposit = d.deposit;
+        JOB_MARKET.resolveDispute(leaseId, held);
+        _credit(d.provider, deposit);
+        emit DisputeExpired(leaseId, held, deposit);
     }
 
     /// @inheritdoc IDisputeManager

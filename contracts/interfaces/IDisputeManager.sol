@@ -16,8 +16,11 @@ import {IOracleHub} from "./IOracleHub.sol";
 ///   client's deposit (compensation for the frozen payment); no slash.
 /// - `ClientUpheld`: the provider receives min(toProvider, held) (usually zero), the client the rest and its deposit
 ///   back; the SlashingManager gets a job-fraud proposal (kind 6) against the provider with the client as reporter.
-/// - Expired (no verdict and no arbitration in time): the client gets the escrow and the deposit back; nothing is
-///   slashed (absence of evidence never slashes).
+/// - Expired (no decisive verdict and no arbitration in time): the disputed result stands, as if it had not been
+///   disputed. The provider receives the whole escrow and the client's deposit (compensation for the frozen
+///   payment, as when upheld): a claim nobody proved pays the client nothing, so disputing a valid result while the
+///   quorum is silent and the arbitrator absent is no free option. Nothing is slashed (absence of evidence never
+///   slashes).
 /// Outflows of deposits are pull payments (`balanceOf`, `withdraw`).
 interface IDisputeManager {
     /// @notice Open waits for a verdict; Abstained waits for the arbitrator; Resolved and Expired are final.
@@ -133,7 +136,10 @@ interface IDisputeManager {
         uint256 toClient,
         bytes32 slashProposal
     );
-    event DisputeExpired(uint256 indexed leaseId, uint256 refundedToClient);
+    /// @notice Nobody decided the dispute by its arbitration deadline: the result stands. `toProvider` is the escrow
+    /// released to the provider (the JobMarket takes the protocol fee from it, as on any release) and `forfeitedDeposit` the client's
+    /// deposit credited to the provider.
+    event DisputeExpired(uint256 indexed leaseId, uint256 toProvider, uint256 forfeitedDeposit);
     event DepositCredited(address indexed account, uint256 amount);
     event Withdrawn(address indexed account, uint256 amount);
     event ParamsSet(Params params);
@@ -159,7 +165,11 @@ interface IDisputeManager {
     /// arbitration deadline. `outcome` is 1 (ProviderUpheld) or 2 (ClientUpheld).
     function arbitrate(uint256 leaseId, uint8 outcome, uint256 toProvider) external;
 
-    /// @notice Anyone, after the arbitration deadline of an undecided dispute: refunds the client in full.
+    /// @notice Anyone, after the arbitration deadline of an undecided dispute: the disputed result stands. The
+    /// provider is paid the escrow and credited the client's deposit; the client gets nothing back.
+    /// @dev Assumptions: the quorum and the arbitrator had the whole verdict and arbitration windows to disprove the
+    /// result; a client whose claim is true is served by them, not by their silence. The recipient is the lease's
+    /// provider as recorded at `open`, never the caller.
     function expire(uint256 leaseId) external;
 
     /// @notice Withdraws the caller's credited deposits.

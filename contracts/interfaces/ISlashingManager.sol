@@ -8,8 +8,10 @@ import {ISlaFaultSink} from "./ISlaFaultSink.sol";
 /// @notice Turns faults into slashes of a provider's pool: a proposal (from a quorum-signed fault report accepted by
 /// the OracleHub, or from the SlaBondManager's repeated-breach hook) holds the pool's withdrawals, waits a veto
 /// window in which the guardian may veto it, then anyone executes it. Execution jails the provider and slashes
-/// up to the window's rate limit; what the limit does not allow now is deferred in a bounded FIFO queue and
-/// slashed later, never dropped. The reporter gets a fixed fraction r of what is slashed, with r < 1/(1+m) (m the
+/// up to the window's rate limit; what the limit does not allow now is deferred in the pool's own slot (one deferred
+/// proposal per pool) and slashed later by `executeDeferred(provider)`, never dropped. The slots are per pool, so one
+/// provider's deferred slashes never delay another pool's execution, its holds or its delegators' exits; a pool
+/// whose slot is taken executes its other proposals once the slot is done (they wait pending, holding that pool). The reporter gets a fixed fraction r of what is slashed, with r < 1/(1+m) (m the
 /// vault's delegation cap multiple), so reporting one's own fault never pays, credited as a pull payment
 /// (`claimBounty`); the rest is burned (in batches, by anyone, through `burnSlashed`). The vault keeps the slashed
 /// CNDR until it is claimed or burned.
@@ -21,8 +23,9 @@ import {ISlaFaultSink} from "./ISlaFaultSink.sol";
 /// the highest per-GPU stake of any model class), kind 4 names a lease id (as bytes32) of the provider, kind 5 the
 /// lease whose settlement completed the breach streak, kind 6 the disputed lease.
 interface ISlashingManager is ISlaFaultSink {
-    /// @notice A proposal's lifecycle: Pending waits out its veto window; Deferred was executed but still has an
-    /// amount queued behind the rate limit; Executed and Vetoed are final.
+    /// @notice A proposal's lifecycle: Pending waits out its veto window (and, after it, for its pool's deferred
+    /// slot to be done); Deferred was executed but still has an amount in its pool's slot behind the rate limit;
+    /// Executed and Vetoed are final.
     enum Status {
         None,
         Pending,
@@ -63,17 +66,13 @@ interface ISlashingManager is ISlaFaultSink {
         uint96 maxPerWindow;
     }
 
-    /// @notice The rate limiter and the deferred queue, in one slot.
+    /// @notice The rate limiter, in one slot (the deferred amounts live in each pool's slot, `deferredOf`).
     /// @param windowStart When the current rate window began.
     /// @param usedInWindow CNDR slashed in the current window.
-    /// @param queueHead Index of the oldest deferred proposal.
-    /// @param queueTail Index one past the newest deferred proposal.
     /// @param slaFaults How many repeated-breach faults were proposed (makes their ids unique).
     struct Limiter {
         uint40 windowStart;
         uint96 usedInWindow;
-        uint32 queueHead;
-        uint32 queueTail;
         uint32 slaFaults;
     }
 
@@ -99,14 +98,16 @@ interface ISlashingManager is ISlaFaultSink {
     error SlashingManagerVetoWindowOpen(bytes32 id, uint256 executableAt, uint256 nowTime);
     /// @notice The veto window has ended: the guardian may no longer veto.
     error SlashingManagerVetoWindowClosed(bytes32 id, uint256 executableAt, uint256 nowTime);
-    /// @notice The deferred queue is full; the proposal stays pending and may be executed once the queue drains.
-    error SlashingManagerQueueFull(uint256 length, uint256 max);
+    /// @notice The proposal's pool has a deferred slash (`deferredId`; `deferredOf` tells what it still has to slash):
+    /// the proposal stays pending (holding only its own pool) and executes once `executeDeferred(provider)` has
+    /// finished that one.
+    error SlashingManagerPoolDeferred(address provider, bytes32 deferredId);
     /// @notice A fault kind outside 1-6.
     error SlashingManagerInvalidKind(uint256 kind);
     /// @notice A fault report's lease subject is not a lease of the reported provider.
     error SlashingManagerSubjectMismatch(bytes32 subject, address provider, address leaseProvider);
-    /// @notice Nothing deferred to execute (or the rate window has no room left).
-    error SlashingManagerNothingDeferred(uint256 queued, uint256 room);
+    /// @notice Nothing deferred on `provider`'s pool, or the rate window has no room left (`room`).
+    error SlashingManagerNothingDeferred(address provider, uint256 room);
     /// @notice Only the wired SlaBondManager reports repeated breaches.
     error SlashingManagerNotSlaBondManager(address caller);
     /// @notice A governance parameter outside its hard bounds.
@@ -133,7 +134,7 @@ interface ISlashingManager is ISlaFaultSink {
     );
     event SlashVetoed(bytes32 indexed id, address indexed provider, address guardian);
     /// @notice A slash (or one deferred part of it) was taken from the pool: `bounty` credited to `reporter` (zero
-    /// address: none), `burned` kept in the vault for `burnSlashed`; `deferred` is what the rate limit left queued.
+    /// address: none), `burned` kept in the vault for `burnSlashed`; `deferred` is what the rate limit left in the pool's deferred slot.
     event SlashExecuted(
         bytes32 indexed id,
         address indexed provider,
@@ -147,7 +148,8 @@ interface ISlashingManager is ISlaFaultSink {
     event SlashedBurned(uint256 amount, address caller);
     /// @notice `reporter` withdrew `amount` of its credited bounties.
     event BountyClaimed(address indexed reporter, uint256 amount);
-    event SlashDeferred(bytes32 indexed id, address indexed provider, uint256 amount, uint256 queueIndex);
+    /// @notice `amount` of proposal `id` waits in `provider`'s deferred slot for `executeDeferred(provider)`.
+    event SlashDeferred(bytes32 indexed id, address indexed provider, uint256 amount);
     event ParamsSet(Params params);
     event SlashBpsSet(uint8 indexed kind, uint256 slashBps);
 
@@ -170,14 +172,18 @@ interface ISlashingManager is ISlaFaultSink {
     function onDisputeLost(address provider, uint256 leaseId, address reporter) external returns (bytes32 id);
 
     /// @notice Executes a proposal whose veto window ended: jails the provider and slashes up to the rate limit's
-    /// room, deferring the rest to the queue (behind anything already queued). Anyone.
+    /// room, deferring the rest to the pool's slot (the proposal keeps its hold on the pool until that is slashed).
+    /// Reverts with `SlashingManagerPoolDeferred` while the same pool's slot holds another proposal. Anyone.
+    /// @dev Assumptions: other pools' slots are not read; the room is shared, first come first served, so a pool's
+    /// deferred rest competes for each new window's room with new executions (a keeper calls `executeDeferred` at
+    /// the window's start). Deferred amounts are never dropped.
     /// @return slashed What was taken from the pool now.
     function execute(bytes32 id) external returns (uint256 slashed);
 
-    /// @notice Executes up to `maxCount` deferred slashes from the queue's head, as far as the rate window allows.
-    /// Anyone.
-    /// @return slashed What was taken from the pools.
-    function executeDeferred(uint256 maxCount) external returns (uint256 slashed);
+    /// @notice Slashes `provider`'s deferred proposal as far as the rate window allows, in one O(1) step; when it is
+    /// done (or the pool ran dry) its hold is released and the slot freed for the pool's next proposal. Anyone.
+    /// @return slashed What was taken from the pool.
+    function executeDeferred(address provider) external returns (uint256 slashed);
 
     /// @notice Burns the slashed CNDR the vault keeps that is not a bounty: the non-bounty part of executed
     /// slashes. Anyone.
@@ -207,8 +213,8 @@ interface ISlashingManager is ISlaFaultSink {
     function params() external view returns (Params memory);
     function limiter() external view returns (Limiter memory);
     function slashBps(uint8 kind) external view returns (uint16);
-    /// @notice The proposal id at `index` of the deferred queue.
-    function queuedAt(uint256 index) external view returns (bytes32);
+    /// @notice `provider`'s deferred slot: the proposal waiting in it (zero: none) and what it still has to slash.
+    function deferredOf(address provider) external view returns (bytes32 id, uint256 amount);
     /// @notice Bounties credited to `reporter` and not yet claimed.
     function bountyOf(address reporter) external view returns (uint256);
     /// @notice What the rate window allows to slash now.

@@ -13,7 +13,7 @@ import {IStakingVault} from "../interfaces/IStakingVault.sol";
 import {SlashMath} from "../libraries/SlashMath.sol";
 
 /// @title SlashingManager
-/// @notice Proposals, veto window, rate-limited execution with a deferred FIFO queue, reporter bounty and burn.
+/// @notice Proposals, veto window, rate-limited execution with one deferred slot per pool, reporter bounty and burn.
 /// @dev Assumptions:
 /// - It holds the SLASHER role (vault `holdForSlash`, `releaseSlashHold`), and it is the SlashingManager wired in
 ///   the registry (`setSlashingManager`), so its hot path skips the AccessManager: registry `jail` and vault
@@ -32,12 +32,15 @@ import {SlashMath} from "../libraries/SlashMath.sol";
 /// the vault until anyone calls `burnSlashed`. Batching the burns pays CNDR's supply checkpoint once per batch
 /// instead of once per slash (about 39,000 gas of an execution), and keeping the CNDR in the vault saves two
 /// token transfers (about 30,000 gas) per execution.
+/// Deferral: what the rate limit does not allow now waits in its pool's own slot (`_deferred`, one proposal per
+/// provider), never in a shared queue, so one pool's deferred slashes never hold up another pool's execution or the
+/// holds (and exits) behind it. While a pool's slot is taken its other proposals wait, still pending and holding
+/// that pool only; nothing is dropped, and the rate limit is shared by all pools as before.
 /// Rounding: a fault's amount rounds up (never zero); the bounty rounds down, so the burn takes the dust.
 contract SlashingManager is AccessManaged, ReentrancyGuardTransient, ISlashingManager {
     uint8 public constant KIND_COUNT = 6;
     uint8 public constant KIND_REPEATED_SLA_BREACHES = 5;
     uint8 public constant KIND_JOB_FRAUD = 6;
-    uint256 public constant MAX_QUEUE = 64;
     uint256 public constant MIN_VETO_WINDOW = 1 hours;
     uint256 public constant MAX_VETO_WINDOW = 14 days;
     uint256 public constant MIN_RATE_WINDOW = 1 hours;
@@ -74,7 +77,7 @@ contract SlashingManager is AccessManaged, ReentrancyGuardTransient, ISlashingMa
     Limiter private _limiter;
     mapping(uint8 kind => uint16) private _slashBps;
     mapping(bytes32 id => Proposal) private _proposals;
-    mapping(uint256 index => bytes32 id) private _queue;
+    mapping(address provider => bytes32 id) private _deferred;
     mapping(address reporter => uint256) private _bounties;
 
     /// @param slashBpsByKind The slash of kinds 1..6 in order, in bps of the per-GPU stake.
@@ -150,14 +153,15 @@ contract SlashingManager is AccessManaged, ReentrancyGuardTransient, ISlashingMa
         require(
             block.timestamp >= p.executableAt, SlashingManagerVetoWindowOpen(id, p.executableAt, block.timestamp)
         );
+        // One deferred proposal per pool: this pool's slot goes first (`executeDeferred`). Only this pool waits.
+        bytes32 waiting = _deferred[p.provider];
+        require(waiting == bytes32(0), SlashingManagerPoolDeferred(p.provider, waiting));
         IProviderRegistry.ProviderStatus status = REGISTRY.statusOf(p.provider);
         if (status == IProviderRegistry.ProviderStatus.Active || status == IProviderRegistry.ProviderStatus.Jailed) {
             REGISTRY.jail(p.provider, uint40(block.timestamp + _params.jailCooldown));
         }
         Limiter memory lim = _rolled();
-        uint256 room = _room(lim);
-        // FIFO: anything already queued goes first, so a new proposal takes nothing while the queue is non-empty.
-        uint256 take = lim.queueHead == lim.queueTail ? Math.min(p.amount, room) : 0;
+        uint256 take = Math.min(p.amount, _room(lim));
         uint256 rest = p.amount - take;
         if (take > 0) {
             bool exhausted;
@@ -170,46 +174,37 @@ contract SlashingManager is AccessManaged, ReentrancyGuardTransient, ISlashingMa
             // proposal has nothing left to slash, which `getProposal` reports (one storage write saved).
             _proposals[id].status = Status.Executed;
         } else {
-            uint256 length = lim.queueTail - lim.queueHead;
-            require(length < MAX_QUEUE, SlashingManagerQueueFull(length, MAX_QUEUE));
+            // The pool's slot is free (checked above); the proposal keeps its hold on the pool until it is done.
             // Cannot truncate: rest <= p.amount, a uint96.
             _proposals[id].amount = uint96(rest);
             _proposals[id].status = Status.Deferred;
-            _queue[lim.queueTail] = id;
-            emit SlashDeferred(id, p.provider, rest, lim.queueTail);
-            ++lim.queueTail;
+            _deferred[p.provider] = id;
+            emit SlashDeferred(id, p.provider, rest);
         }
         _limiter = lim;
     }
 
     /// @inheritdoc ISlashingManager
-    function executeDeferred(uint256 maxCount) external nonReentrant returns (uint256 slashed) {
+    function executeDeferred(address provider) external nonReentrant returns (uint256 slashed) {
+        bytes32 id = _deferred[provider];
         Limiter memory lim = _rolled();
         uint256 room = _room(lim);
-        require(
-            lim.queueHead < lim.queueTail && room > 0 && maxCount > 0,
-            SlashingManagerNothingDeferred(lim.queueTail - lim.queueHead, room)
-        );
-        // Bounded: at most maxCount iterations, and the queue holds at most MAX_QUEUE entries.
-        for (uint256 i = 0; i < maxCount && lim.queueHead < lim.queueTail && room > 0; ++i) {
-            bytes32 id = _queue[lim.queueHead];
-            Proposal storage p = _proposals[id];
-            uint256 remaining = p.amount;
-            uint256 take = Math.min(remaining, room);
-            (uint256 got, bool exhausted) = _step(id, p.provider, p.reporter, take, remaining - take);
-            slashed += got;
-            room -= got;
-            lim.usedInWindow += uint96(got);
-            if (exhausted || take == remaining) {
-                p.amount = 0;
-                p.status = Status.Executed;
-                delete _queue[lim.queueHead];
-                ++lim.queueHead;
-            } else {
-                // The window is full (room was below the remaining amount): the rest waits for the next window.
-                p.amount = uint96(remaining - take);
-                room = 0;
-            }
+        require(id != bytes32(0) && room > 0, SlashingManagerNothingDeferred(provider, room));
+        Proposal storage p = _proposals[id];
+        uint256 remaining = p.amount;
+        uint256 take = Math.min(remaining, room);
+        bool exhausted;
+        (slashed, exhausted) = _step(id, provider, p.reporter, take, remaining - take);
+        // Cannot overflow: usedInWindow + slashed <= maxPerWindow < 2^96 (slashed <= take <= room).
+        lim.usedInWindow += uint96(slashed);
+        if (exhausted || take == remaining) {
+            // Done (or the pool ran dry): the hold was released with the slash (_step), and the slot is free.
+            p.amount = 0;
+            p.status = Status.Executed;
+            delete _deferred[provider];
+        } else {
+            // The window is full (room was below the remaining amount): the rest waits for the next window.
+            p.amount = uint96(remaining - take);
         }
         _limiter = lim;
     }
@@ -292,8 +287,9 @@ contract SlashingManager is AccessManaged, ReentrancyGuardTransient, ISlashingMa
     }
 
     /// @inheritdoc ISlashingManager
-    function queuedAt(uint256 index) external view returns (bytes32) {
-        return _queue[index];
+    function deferredOf(address provider) external view returns (bytes32 id, uint256 amount) {
+        id = _deferred[provider];
+        if (id != bytes32(0)) amount = _proposals[id].amount;
     }
 
     /// @inheritdoc ISlashingManager

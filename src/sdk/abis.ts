@@ -18851,9 +18851,9 @@ export const slashingManagerAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
-        "name": "queued",
-        "type": "uint256"
+        "internalType": "address",
+        "name": "provider",
+        "type": "address"
       },
       {
         "internalType": "uint256",
@@ -18909,17 +18909,17 @@ export const slashingManagerAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
-        "name": "length",
-        "type": "uint256"
+        "internalType": "address",
+        "name": "provider",
+        "type": "address"
       },
       {
-        "internalType": "uint256",
-        "name": "max",
-        "type": "uint256"
+        "internalType": "bytes32",
+        "name": "deferredId",
+        "type": "bytes32"
       }
     ],
-    "name": "SlashingManagerQueueFull",
+    "name": "SlashingManagerPoolDeferred",
     "type": "error"
   },
   {
@@ -19143,12 +19143,6 @@ export const slashingManagerAbi = [
         "indexed": false,
         "internalType": "uint256",
         "name": "amount",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "queueIndex",
         "type": "uint256"
       }
     ],
@@ -19390,19 +19384,6 @@ export const slashingManagerAbi = [
   },
   {
     "inputs": [],
-    "name": "MAX_QUEUE",
-    "outputs": [
-      {
-        "internalType": "uint256",
-        "name": "",
-        "type": "uint256"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [],
     "name": "MAX_RATE_WINDOW",
     "outputs": [
       {
@@ -19603,6 +19584,30 @@ export const slashingManagerAbi = [
     "type": "function"
   },
   {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "provider",
+        "type": "address"
+      }
+    ],
+    "name": "deferredOf",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "id",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [],
     "name": "effectiveBountyBps",
     "outputs": [
@@ -19637,9 +19642,9 @@ export const slashingManagerAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
-        "name": "maxCount",
-        "type": "uint256"
+        "internalType": "address",
+        "name": "provider",
+        "type": "address"
       }
     ],
     "name": "executeDeferred",
@@ -19761,16 +19766,6 @@ export const slashingManagerAbi = [
             "internalType": "uint96",
             "name": "usedInWindow",
             "type": "uint96"
-          },
-          {
-            "internalType": "uint32",
-            "name": "queueHead",
-            "type": "uint32"
-          },
-          {
-            "internalType": "uint32",
-            "name": "queueTail",
-            "type": "uint32"
           },
           {
             "internalType": "uint32",
@@ -19932,25 +19927,6 @@ export const slashingManagerAbi = [
       }
     ],
     "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "index",
-        "type": "uint256"
-      }
-    ],
-    "name": "queuedAt",
-    "outputs": [
-      {
-        "internalType": "bytes32",
-        "name": "",
-        "type": "bytes32"
-      }
-    ],
-    "stateMutability": "view",
     "type": "function"
   },
   {
@@ -20543,7 +20519,13 @@ export const disputeManagerAbi = [
       {
         "indexed": false,
         "internalType": "uint256",
-        "name": "refundedToClient",
+        "name": "toProvider",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "forfeitedDeposit",
         "type": "uint256"
       }
     ],

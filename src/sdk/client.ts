@@ -123,7 +123,8 @@ export function createCinderClient(parameters: CreateCinderClientParameters) {
     slashing: {
       propose: bind(ctx, slashing.proposeSlash),
       execute: bind(ctx, slashing.executeSlash),
-      executeDeferred: (p?: slashing.ExecuteDeferredSlashesParameters) => slashing.executeDeferredSlashes(ctx, p),
+      executeDeferred: bind(ctx, slashing.executeDeferredSlashes),
+      deferred: bind(ctx, slashing.getDeferredSlash),
       burnSlashed: () => slashing.burnSlashed(ctx),
       veto: bind(ctx, slashing.vetoSlash),
       unjail: () => slashing.unjailProvider(ctx),

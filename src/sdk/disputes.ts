@@ -118,7 +118,7 @@ export async function arbitrateDispute(ctx: CinderContext, { leaseId, outcome, t
   });
 }
 
-/** Anyone expires an undecided dispute after its arbitration deadline: the client gets escrow and deposit back. */
+/** Anyone expires an undecided dispute after its arbitration deadline: the result stands, the provider is paid the escrow and credited the client's deposit. */
 export async function expireDispute(ctx: CinderContext, { leaseId }: DisputeIdParameters): Promise<DisputeCallReturnType> {
   return writeContract(ctx, { ...dm(ctx), functionName: "expire", args: [checkAmount(leaseId, "leaseId")] });
 }

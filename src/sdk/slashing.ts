@@ -111,18 +111,28 @@ export async function executeSlash(ctx: CinderContext, { id }: ExecuteSlashParam
   return { ...written, slashed: written.result, bounty: event?.args.bounty ?? 0n, burned: event?.args.burned ?? 0n, deferred: event?.args.deferred ?? 0n, reporter: event?.args.reporter };
 }
 
-/** Parameters of {@link executeDeferredSlashes}. */
+/** Parameters of {@link executeDeferredSlashes} and {@link getDeferredSlash}. */
 export interface ExecuteDeferredSlashesParameters {
-  /** Most queued proposals to work through (default 16). */
-  maxCount?: number;
+  /** The provider whose pool's deferred slot to work on (each pool has one; `SlashDeferred` events name them). */
+  provider: Address;
 }
 /** The return type of {@link executeDeferredSlashes}: `result` is what was slashed. */
 export type ExecuteDeferredSlashesReturnType = WriteResult<bigint>;
-/** Executes deferred slashes from the queue's head as far as the rate window allows (anyone). */
-export async function executeDeferredSlashes(ctx: CinderContext, { maxCount = 16 }: ExecuteDeferredSlashesParameters = {}): Promise<ExecuteDeferredSlashesReturnType> {
-  const count = checkInteger(maxCount, "maxCount", 1, 1_000);
-  return writeContract(ctx, { contract: "SlashingManager", address: ctx.addresses.slashingManager, abi: slashingManagerAbi, functionName: "executeDeferred", args: [BigInt(count)] });
+/**
+ * Slashes a pool's deferred proposal as far as the rate window allows, in one O(1) call (anyone).
+ * @example await executeDeferredSlashes(ctx, { provider: "0x…" });
+ */
+export async function executeDeferredSlashes(ctx: CinderContext, { provider }: ExecuteDeferredSlashesParameters): Promise<ExecuteDeferredSlashesReturnType> {
+  return writeContract(ctx, { contract: "SlashingManager", address: ctx.addresses.slashingManager, abi: slashingManagerAbi, functionName: "executeDeferred", args: [checkAddress(provider, "provider")] });
 }
+
+/** A pool's deferred slot: the proposal waiting in it (undefined: none) and what it still has to slash. */
+export async function getDeferredSlash(ctx: CinderContext, { provider }: ExecuteDeferredSlashesParameters) {
+  const [id, amount] = await ctx.publicClient.readContract({ address: ctx.addresses.slashingManager, abi: slashingManagerAbi, functionName: "deferredOf", args: [checkAddress(provider, "provider")] });
+  return { id: BigInt(id) === 0n ? undefined : id, amount };
+}
+/** The return type of {@link getDeferredSlash}. */
+export type GetDeferredSlashReturnType = Awaited<ReturnType<typeof getDeferredSlash>>;
 
 /** The return type of {@link burnSlashed}: `result` is the CNDR burned. */
 export type BurnSlashedReturnType = WriteResult<bigint>;
@@ -162,17 +172,16 @@ export async function getSlashProposal(ctx: CinderContext, { id }: GetSlashPropo
 /** The return type of {@link getSlashProposal}. */
 export type GetSlashProposalReturnType = Awaited<ReturnType<typeof getSlashProposal>>;
 
-/** The slashing parameters, the rate window's room now, the reporter's bounty fraction applied and the deferred queue's length. */
+/** The slashing parameters, the rate window's room now and the reporter's bounty fraction applied (deferred slashes are per pool: {@link getDeferredSlash}). */
 export async function getSlashingState(ctx: CinderContext) {
   const address = ctx.addresses.slashingManager;
   const pc = ctx.publicClient;
-  const [params, windowRoom, bountyBps, limiter] = await Promise.all([
+  const [params, windowRoom, bountyBps] = await Promise.all([
     pc.readContract({ address, abi: slashingManagerAbi, functionName: "params" }),
     pc.readContract({ address, abi: slashingManagerAbi, functionName: "windowRoom" }),
     pc.readContract({ address, abi: slashingManagerAbi, functionName: "effectiveBountyBps" }),
-    pc.readContract({ address, abi: slashingManagerAbi, functionName: "limiter" }),
   ]);
-  return { params, windowRoom, bountyBps, queued: limiter.queueTail - limiter.queueHead };
+  return { params, windowRoom, bountyBps };
 }
 /** The return type of {@link getSlashingState}. */
 export type GetSlashingStateReturnType = Awaited<ReturnType<typeof getSlashingState>>;

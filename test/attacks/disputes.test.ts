@@ -8,10 +8,13 @@
  * (e) a provider disputing its own job as a sybil client (and the quorum finding the fraud) loses more self-stake
  *     than the bounty pays back, even with delegation at the cap and the highest bounty governance may set;
  * (f) reentrancy through a deposit token with transfer hooks into open and withdraw is refused, and the deposit is
- *     paid out exactly once.
+ *     paid out exactly once;
+ * (g) Medium 3, an expired dispute as a free option: a client who disputes a valid result and waits out a silent
+ *     quorum and an absent arbitrator gets neither the job's escrow nor its deposit back (the result stands, the
+ *     provider is paid and credited the deposit), while a client whose claim the quorum upholds still gets both.
  * Each fails on the naive code: a manager that trusted the verdict's lease or result without checking it against
  * the dispute, that kept no status, that accepted unaccepted verdicts, without an expiry, with a bounty >= 1/(1+m),
- * or that paid before zeroing the balance without a guard.
+ * that paid before zeroing the balance without a guard, or whose expiry refunded the client.
  */
 import { expect } from "chai";
 import { verifyTypedData } from "ethers";
@@ -298,9 +301,9 @@ describe("DisputeManager attack: reentrancy through a deposit token with transfe
   it("re-entering withdraw from its own payout reverts, and the deposit is paid exactly once", async function () {
     const { c, hook, hookAddress, dm, dmAddress, id, asAttacker, arm, disarm } = await hooked();
     await asAttacker("open", [id]);
-    const d = await dm.getDispute(id);
-    await at(c, d.arbitrationDeadline);
-    await dm.expire(id);
+    // The quorum upholds the client: its deposit is credited back (an expiry would credit it to the provider).
+    const v = await verdictOf(c, id, RESULT_A);
+    await dm.submitVerdict(v, await sign(c, v));
     expect(await dm.balanceOf(hookAddress)).to.equal(10n * USD);
     await arm(hookAddress, "withdraw");
     await expect(asAttacker("withdraw")).to.be.revertedWithCustomError(dm, "ReentrancyGuardReentrantCall");
@@ -314,6 +317,51 @@ describe("DisputeManager attack: reentrancy through a deposit token with transfe
     expect((await hook.balanceOf(hookAddress)) - before).to.equal(10n * USD);
     expect(await hook.balanceOf(dmAddress)).to.equal(0n);
     await expect(asAttacker("withdraw")).to.be.revertedWithCustomError(dm, "DisputeManagerNoBalance").withArgs(hookAddress);
-    expect(await now(c)).to.be.greaterThan(d.arbitrationDeadline);
+    expect((await dm.getDispute(id)).status).to.equal(DS.Resolved);
+  });
+});
+
+describe("DisputeManager attack: an expired dispute as a free option (Medium 3)", function () {
+  const feeOf = (gross: bigint) => (gross * 100n + 9_999n) / 10_000n;
+
+  it("a client disputing a valid result while nobody answers gets neither the job nor its deposit back", async function () {
+    const { c, p, client, ids, dm } = await disputed([RESULT_A]);
+    const [a] = ids;
+    const d = await dm.getDispute(a);
+    const lease = await c.jobMarket.getLease(a);
+    const held = lease.pricePerGpuHour * lease.gpuCount * (lease.end - lease.start) / HOUR - lease.released;
+    const clientBefore = await c.jobMarket.balanceOf(client.address);
+    // The quorum stays silent and the arbitrator misses its deadline; the client (or anyone) expires the dispute.
+    await at(c, d.arbitrationDeadline);
+    const tx = dm.connect(client).expire(a);
+    await expect(tx).to.emit(dm, "DisputeExpired").withArgs(a, held, d.deposit);
+    await expect(tx).to.emit(c.jobMarket, "DisputeResolved").withArgs(a, held, 0n);
+    await expect(tx).to.emit(dm, "DepositCredited").withArgs(p.address, d.deposit);
+    await expect(tx).to.not.emit(c.slashingManager, "SlashProposed");
+    // Nothing comes back to the client: no escrow refund, no deposit.
+    expect(await c.jobMarket.balanceOf(client.address)).to.equal(clientBefore);
+    expect(await dm.balanceOf(client.address)).to.equal(0n);
+    await expect(dm.connect(client).withdraw()).to.be.revertedWithCustomError(dm, "DisputeManagerNoBalance").withArgs(client.address);
+    // The provider is paid as if the result had not been disputed, and compensated with the deposit.
+    expect(await c.jobMarket.balanceOf(p.address)).to.equal(held - feeOf(held));
+    const withdraw = dm.connect(p).withdraw();
+    await expect(withdraw).to.changeTokenBalances(c.ethers, c.stablecoin, [dm, p], [-d.deposit, d.deposit]);
+    expect((await c.vault.getPool(p.address)).slashHolds).to.equal(0n);
+  });
+
+  it("a client whose claim the quorum upholds before the deadline still gets the escrow and its deposit back", async function () {
+    const { c, p, client, ids, dm } = await disputed([RESULT_B]);
+    const [b] = ids;
+    const d = await dm.getDispute(b);
+    const lease = await c.jobMarket.getLease(b);
+    const held = lease.pricePerGpuHour * lease.gpuCount * (lease.end - lease.start) / HOUR - lease.released;
+    const clientBefore = await c.jobMarket.balanceOf(client.address);
+    const v = await verdictOf(c, b, RESULT_B);
+    await at(c, d.arbitrationDeadline - 1n);
+    await expect(dm.submitVerdict(v, await sign(c, v))).to.emit(dm, "DepositCredited").withArgs(client.address, d.deposit);
+    expect(await c.jobMarket.balanceOf(client.address)).to.equal(clientBefore + held);
+    expect(await c.jobMarket.balanceOf(p.address)).to.equal(0n);
+    await expect(dm.connect(client).withdraw()).to.changeTokenBalances(c.ethers, c.stablecoin, [dm, client], [-d.deposit, d.deposit]);
+    await expect(dm.expire(b)).to.be.revertedWithCustomError(dm, "DisputeManagerInvalidStatus").withArgs(b, DS.Resolved);
   });
 });

@@ -2,8 +2,9 @@
  * The cross-contract invariant campaign's harness: narrow handlers for every actor's actions across the deployed
  * protocol (providers stake and stream, delegators delegate, withdraw and claim, clients lease, post orders, cancel
  * and pay through channels, keepers report epochs, settle SLAs, close emission epochs and buy back, reporters
- * propose slashes, the guardian vetoes, strangers probe every setter), and the checks of DESIGN.md invariants 1-8
- * after every step.
+ * propose slashes, the guardian vetoes, strangers probe every setter, clients dispute batch results that nobody
+ * answers and anyone expires them, keepers execute pools' deferred slashes), and the checks of DESIGN.md invariants
+ * 1-8 after every step.
  *
  * A sequence is a list of steps, each a handler index and its own seed, so dropping steps (shrinking) leaves every
  * other step's choices intact. Handlers choose among the actions the state allows (a lease to cancel, a pending
@@ -62,12 +63,18 @@ interface TrackedSlash {
   id: string;
   executableAt: bigint;
 }
+interface TrackedDispute {
+  id: bigint;
+  client: HardhatEthersSigner;
+  provider: HardhatEthersSigner;
+}
 
 /** The state of the protocol the handlers remember between steps (reset with the chain for every sequence). */
 class Ghost {
   leases: TrackedLease[] = [];
   orders: bigint[] = [];
   slashes: TrackedSlash[] = [];
+  disputes: TrackedDispute[] = [];
   trees = new Map<bigint, LeafTree>();
   leaves = new Map<string, Leaf>();
   closedEpochs: bigint[] = [];
@@ -105,7 +112,7 @@ export async function setUp(c: Cinder): Promise<World> {
   const contracts = [
     c.token, c.registry, c.vault, c.stablecoin, c.feeRouter, c.emissions, c.jobMarket, c.paymentChannels,
     c.buybackBurner, c.oracleHub, c.slaBondManager, c.slashingManager, c.timelock, c.governor, c.manager,
-    c.uniswapPair, c.uniswapRouter, c.uniswapFactory,
+    c.uniswapPair, c.uniswapRouter, c.uniswapFactory, c.disputeManager,
   ];
   const signers = await c.ethers.getSigners();
   const holders = new Set<string>([...signers.map((s) => s.address), ...(await Promise.all(contracts.map((k) => k.getAddress())))]);
@@ -453,6 +460,76 @@ export const HANDLERS: Handler[] = [
     },
   },
   {
+    name: "disputeJob",
+    run: async (x) => {
+      // A client disputes a batch job's result (valid or not: the quorum and the arbitrator stay silent here).
+      const c = x.w.c;
+      const client = x.pick(x.w.clients);
+      const p = x.pick(x.w.providers);
+      const hours = BigInt(1 + x.r(4));
+      if (!(await attempt(x, "batchLease", () => c.jobMarket.connect(client).createDirectLease(p.address, H100, 1, hours * HOUR, PRICE, 1)))) return;
+      const id = await c.jobMarket.leaseCount();
+      const result = `0x${(0x5000n + id).toString(16).padStart(64, "0")}`;
+      if (!(await attempt(x, "submitResult", () => c.jobMarket.connect(p).submitResult(id, result, "r")))) return;
+      if (await attempt(x, "dispute.open", () => c.disputeManager.connect(client).open(id))) x.g.disputes.push({ id, client, provider: p });
+    },
+  },
+  {
+    name: "expireDispute",
+    run: async (x) => {
+      // Disputes default to the result: an expiry pays the provider the escrow and the forfeited deposit, and gives
+      // the client nothing back; anyone may expire it once the arbitration deadline passed (it cannot be blocked).
+      const c = x.w.c;
+      const t = x.g.disputes.shift();
+      if (t === undefined) return;
+      const dm = c.disputeManager;
+      const d = await dm.getDispute(t.id);
+      if (d.status !== 1n && d.status !== 2n) return;
+      if ((await now(c)) < d.arbitrationDeadline) await c.networkHelpers.time.increaseTo(d.arbitrationDeadline);
+      const lease = await c.jobMarket.getLease(t.id);
+      const held = (await c.jobMarket.leaseValue(t.id)) - lease.released;
+      const payout = await c.registry.payoutOf(t.provider.address);
+      const read = async () => ({
+        clientDeposit: await dm.balanceOf(t.client.address),
+        clientMarket: await c.jobMarket.balanceOf(t.client.address),
+        providerDeposit: await dm.balanceOf(t.provider.address),
+        providerMarket: await c.jobMarket.balanceOf(payout),
+        fees: await c.jobMarket.collectedFees(),
+      });
+      const before = await read();
+      await must(x, "8 (no blocking)", "dispute.expire", () => dm.connect(x.pick(x.w.delegators)).expire(t.id));
+      const after = await read();
+      const fail = (detail: string) => {
+        throw new InvariantViolation("disputes default to the result", -1, "expireDispute", `lease ${t.id}: ${detail}`);
+      };
+      if (after.clientDeposit !== before.clientDeposit || after.clientMarket !== before.clientMarket) fail("the client got something back");
+      if (after.providerDeposit - before.providerDeposit !== d.deposit) fail(`the provider was credited ${after.providerDeposit - before.providerDeposit}, not the deposit ${d.deposit}`);
+      if (after.providerMarket - before.providerMarket + (after.fees - before.fees) !== held) fail(`the provider was paid ${after.providerMarket - before.providerMarket} + fee, not the escrow ${held}`);
+      await refused("dispute expiry replay", () => dm.expire.staticCall(t.id));
+      if (x.r(2) === 0) await must(x, "8 (no blocking)", "dispute.withdraw", () => dm.connect(t.provider).withdraw());
+    },
+  },
+  {
+    name: "executeDeferredSlash",
+    run: async (x) => {
+      // Keepers: a pool's deferred slash executes in O(1) whenever the window has room, whatever other pools defer.
+      const c = x.w.c;
+      const sm = c.slashingManager;
+      const p = x.pick(x.w.providers);
+      const [id] = await sm.deferredOf(p.address);
+      if (id === "0x" + "00".repeat(32)) return;
+      if ((await sm.windowRoom()) === 0n) {
+        await attempt(x, "slash.executeDeferred.full", () => sm.executeDeferred(p.address));
+        return;
+      }
+      await must(x, "deferred, never dropped", "slash.executeDeferred", () => sm.executeDeferred(p.address));
+      const [still, left] = await sm.deferredOf(p.address);
+      if (still !== "0x" + "00".repeat(32) && (await sm.windowRoom()) !== 0n) {
+        throw new InvariantViolation("deferred, never dropped", -1, "executeDeferredSlash", `${left} left deferred with room in the window`);
+      }
+    },
+  },
+  {
     name: "closeEpoch",
     run: async (x) => {
       const c = x.w.c;
@@ -600,8 +677,23 @@ async function checkState(w: World, g: Ghost, vaultBefore: bigint, handlerName: 
     owed += (o.maxPricePerGpuHour * o.gpuCount * o.duration) / 3_600n;
     if (o.bestBidder !== "0x0000000000000000000000000000000000000000") owed += bidDeposit;
   }
+  for (const t of g.disputes) {
+    const lease = await m.getLease(t.id);
+    if (lease.status === 1n || lease.status === 2n) owed += (await m.leaseValue(t.id)) - lease.released;
+  }
   const held = await bal(await m.getAddress());
   if (held < owed) fail("1 (solvency: job market)", `holds ${held} < owes ${owed}`);
+
+  // 1. Disputes: the manager holds at least the open disputes' deposits and the credited balances.
+  const dm = c.disputeManager;
+  let deposits = 0n;
+  for (const t of g.disputes) {
+    const d = await dm.getDispute(t.id);
+    if (d.status === 1n || d.status === 2n) deposits += d.deposit;
+  }
+  for (const who of [...w.clients, ...w.providers]) deposits += await dm.balanceOf(who.address);
+  const dmHeld = await bal(await dm.getAddress());
+  if (dmHeld < deposits) fail("1 (solvency: disputes)", `holds ${dmHeld} < owes ${deposits}`);
 
   // 1 and 2. SLA bonds: the manager holds exactly its liabilities; per provider locked <= total.
   const sla = c.slaBondManager;

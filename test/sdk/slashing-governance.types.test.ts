@@ -44,7 +44,8 @@ describe("SDK slashing and governance types", function () {
     expectTypeOf<ProposeSlashReturnType>().toMatchTypeOf<{ hash: Hash; receipt: TransactionReceipt; id: Hex; submitted: boolean; amount: bigint; executableAt: bigint }>();
     expectTypeOf<CinderClient["slashing"]["execute"]>().returns.resolves.toEqualTypeOf<ExecuteSlashReturnType>();
     expectTypeOf<ExecuteSlashReturnType>().toMatchTypeOf<{ slashed: bigint; bounty: bigint; burned: bigint; deferred: bigint; reporter: Address | undefined }>();
-    expectTypeOf<CinderClient["slashing"]["executeDeferred"]>().parameters.toEqualTypeOf<[({ maxCount?: number } | undefined)?]>();
+    expectTypeOf<CinderClient["slashing"]["executeDeferred"]>().parameters.toEqualTypeOf<[{ provider: Address }]>();
+    expectTypeOf<CinderClient["slashing"]["deferred"]>().returns.resolves.toEqualTypeOf<{ id: Hex | undefined; amount: bigint }>();
     expectTypeOf<CinderClient["slashing"]["burnSlashed"]>().returns.resolves.toHaveProperty("result").toEqualTypeOf<bigint>();
     expectTypeOf<CinderClient["slashing"]["veto"]>().parameter(0).toEqualTypeOf<{ id: Hex }>();
     expectTypeOf<CinderClient["slashing"]["unjail"]>().parameters.toEqualTypeOf<[]>();
