@@ -17,6 +17,7 @@ import {
   DEFAULT_PARAMS,
   DEFAULT_SCHEDULE,
   feeFor,
+  longPriceQ112,
   MAX_BPS,
   PairModel,
   shareOf,
@@ -126,14 +127,10 @@ export function simulate(config: SimulationConfig): EpochRow[] {
     if (nextRevenue) observe(epoch + 1n, start(epoch + 1n) + 60n);
     else observe(epoch + 1n, closeAt);
     let epochTwap = 0n;
-    let longTwap = 0n;
     const own = observations.get(epoch);
     if (own !== undefined) epochTwap = average(own.cumulative, pair.cumulativeAt(closeAt), closeAt - own.t);
-    const longStart = observations.get(epoch - 1n - config.schedule.longTwapEpochs);
-    const longEnd = observations.get(epoch - 1n);
-    if (longStart !== undefined && longEnd !== undefined && longEnd.t > longStart.t) {
-      longTwap = average(longStart.cumulative, longEnd.cumulative, longEnd.t - longStart.t);
-    }
+    const samples = [...observations].map(([e, o]) => ({ epoch: e, t: o.t, cumulative: o.cumulative }));
+    const longTwap = longPriceQ112(samples, epoch, config.schedule);
     const room = config.maxSupply - supply < config.maxMintPerWindow ? config.maxSupply - supply : config.maxMintPerWindow;
     const close = closeBudget({
       revenue,
