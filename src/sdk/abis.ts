@@ -13218,6 +13218,11 @@ export const emissionControllerAbi = [
             "internalType": "uint256",
             "name": "longTwapEpochs",
             "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "seedPrice",
+            "type": "uint256"
           }
         ],
         "internalType": "struct IEmissionController.Schedule",
@@ -13511,6 +13516,37 @@ export const emissionControllerAbi = [
       }
     ],
     "name": "EmissionSettled",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "provider",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "epoch",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "reward",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes",
+        "name": "reason",
+        "type": "bytes"
+      }
+    ],
+    "name": "EmissionSettlementFailed",
     "type": "event"
   },
   {
@@ -13830,6 +13866,19 @@ export const emissionControllerAbi = [
         "internalType": "contract IUniswapV2Pair",
         "name": "",
         "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "SEED_PRICE",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
       }
     ],
     "stateMutability": "view",
@@ -14197,6 +14246,11 @@ export const emissionControllerAbi = [
           {
             "internalType": "uint256",
             "name": "longTwapEpochs",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "seedPrice",
             "type": "uint256"
           }
         ],
