@@ -382,49 +382,56 @@ contract EmissionController is AccessManaged, ReentrancyGuardTransient, IEmissio
         require(window >= minWindow, EmissionTwapTooYoung(epoch, window, minWindow));
         priceQ112 = _average(_cumulative[epoch], cumulativeNow, window);
         if (priceQ112 == 0) return 0;
-        priceQ112 = Math.max(priceQ112, _longPrice(_epochs[epoch].sampleIndex));
+        priceQ112 = Math.max(priceQ112, _longPrice(epoch, _epochs[epoch].sampleIndex));
         priceQ112 = Math.max(priceQ112, EmissionMath.wholeToQ112(_params.floorPrice));
     }
 
-    /// @dev The long price for the epoch sampled at `index` in `_sampled`: the TWAP from the latest sample at least
+    /// @dev The long price for `epoch`, sampled at `index` in `_sampled`: the TWAP from the latest sample at least
     /// LONG_TWAP_EPOCHS epochs before the last sample preceding the epoch, to that sample. It ends before the epoch,
     /// so nothing done during the epoch (or before its first sample) moves it, and it spans at least
     /// LONG_TWAP_EPOCHS epochs whichever epochs went unsampled. Until such a start exists (young history), the
     /// highest of the seed price and the TWAP over the history there is (first sample to that last one).
-    function _longPrice(uint256 index) private view returns (uint256 priceQ112) {
+    /// In steady state (both ends sampled where expected) it reads the two ends only, as a fixed window would.
+    function _longPrice(uint256 epoch, uint256 index) private view returns (uint256 priceQ112) {
         if (index == 0) return _SEED_PRICE_Q112;
-        uint256 end = _sampled[index - 1];
-        (uint256 start, bool found) = _longStart(end, index - 1);
-        if (!found) {
+        // The last sample before the epoch: the previous epoch's when it has one (index > 0, so epoch > 0).
+        uint256 end = epoch - 1;
+        uint256 endAt = _results[end].observedAt;
+        if (endAt == 0) {
+            end = _sampled[index - 1];
+            endAt = _results[end].observedAt;
+        }
+        (uint256 start, uint256 startAt) = _longStart(end, index - 1);
+        if (startAt == 0) {
             start = _sampled[0];
             priceQ112 = _SEED_PRICE_Q112;
             if (start == end) return priceQ112;
+            startAt = _results[start].observedAt;
         }
-        uint256 startAt = _results[start].observedAt;
-        uint256 twap = _average(_cumulative[start], _cumulative[end], _results[end].observedAt - startAt);
-        priceQ112 = Math.max(priceQ112, twap);
+        priceQ112 = Math.max(priceQ112, _average(_cumulative[start], _cumulative[end], endAt - startAt));
     }
 
-    /// @dev The latest sampled epoch at most `end` - LONG_TWAP_EPOCHS, where `end` is `_sampled[endIndex]`.
-    /// Bounded: with at most one sample per epoch, at most LONG_TWAP_EPOCHS entries lie after it and up to `end`,
-    /// so it is at index endIndex - LONG_TWAP_EPOCHS or later; a sampled target epoch is found in one read, else a
-    /// binary search over those LONG_TWAP_EPOCHS entries takes at most log2(MAX_LONG_TWAP_EPOCHS) + 1 = 15 reads.
-    function _longStart(uint256 end, uint256 endIndex) private view returns (uint256 start, bool found) {
-        if (end < LONG_TWAP_EPOCHS || endIndex == 0) return (0, false);
+    /// @dev The latest sampled epoch at most `end` - LONG_TWAP_EPOCHS and when it was sampled, where `end` is
+    /// `_sampled[endIndex]`; (0, 0) when there is none. Bounded: with at most one sample per epoch, at most
+    /// LONG_TWAP_EPOCHS entries lie after it and up to `end`, so it is at index endIndex - LONG_TWAP_EPOCHS or later;
+    /// a sampled target epoch is found in one read, else a binary search over those LONG_TWAP_EPOCHS entries takes at
+    /// most log2(MAX_LONG_TWAP_EPOCHS) + 2 = 16 reads.
+    function _longStart(uint256 end, uint256 endIndex) private view returns (uint256 start, uint256 startAt) {
+        if (end < LONG_TWAP_EPOCHS || endIndex == 0) return (0, 0);
         uint256 target = end - LONG_TWAP_EPOCHS;
-        if (_results[target].observedAt != 0) return (target, true);
-        // Search [lo, hi) for the last entry <= target; entries at endIndex - LONG_TWAP_EPOCHS + 1 and later are
-        // all above it (they are distinct epochs in (target, end]).
+        startAt = _results[target].observedAt;
+        if (startAt != 0) return (target, startAt);
         uint256 lo = endIndex > LONG_TWAP_EPOCHS ? endIndex - LONG_TWAP_EPOCHS : 0;
         uint256 hi = endIndex;
-        if (_sampled[lo] > target) return (0, false);
-        // Invariant: _sampled[lo] <= target, and every entry at hi or later is above it.
+        if (_sampled[lo] > target) return (0, 0);
+        // Invariant: _sampled[lo] <= target, and every entry at hi or later is above it (entries ascend).
         while (hi - lo > 1) {
             uint256 mid = (lo + hi) / 2;
             if (_sampled[mid] <= target) lo = mid;
             else hi = mid;
         }
-        return (_sampled[lo], true);
+        start = _sampled[lo];
+        startAt = _results[start].observedAt;
     }
 
     /// @dev `revenue`'s share of the epoch budget, rounded down: the shares never sum past the budget, and the
