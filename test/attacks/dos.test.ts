@@ -46,7 +46,7 @@ describe("Attack: unbounded-loop denial of service", function () {
     let e = BigInt(await t.latest()) / E + 1n;
     // Every close below in steady state: LONG_TWAP_EPOCHS + 2 epochs of samples give each its long TWAP's two ends.
     const longEpochs = (await em.schedule()).longTwapEpochs;
-    for (; e < BigInt(await t.latest()) / E + 1n + longEpochs + 2n; e++) {
+    for (const warm = e + longEpochs + 2n; e < warm; e++) {
       await t.setNextBlockTimestamp(e * E + 5n);
       await em.observe();
     }
