@@ -251,6 +251,13 @@ async function nextEpoch(offset: bigint): Promise<bigint> {
   await time.setNextBlockTimestamp(epoch * EPOCH + offset);
   return epoch;
 }
+// Steady state includes the long TWAP's history: LONG_TWAP_EPOCHS + 2 epochs of samples, so every close below reads
+// a long TWAP from both of its ends (without them a close takes the young-history path instead).
+const longEpochs = (await emissions.schedule()).longTwapEpochs;
+for (let i = 0n; i < longEpochs + 2n; i++) {
+  await nextEpoch(5n);
+  await emissions.observe();
+}
 const e0 = await nextEpoch(60n);
 await record(p1.address, 1_000n * USD);
 await record(p2.address, 1_000n * USD);

@@ -16,6 +16,7 @@ import {
   feeFor,
   scheduleAt,
   shareOf,
+  wholeToQ112,
 } from "../src/economics/emissions.js";
 import { EmissionController__factory, TestStablecoin__factory } from "../types/ethers-contracts/index.js";
 import { connectCinder, onboardProvider, ONE, USD, type Cinder } from "./helpers/fixture.js";
@@ -31,7 +32,7 @@ async function spotQ112(c: Cinder): Promise<bigint> {
   return (r.asset << 112n) / r.cndr;
 }
 
-/** The expected close of an epoch whose price was the current spot throughout (no long TWAP yet). */
+/** The expected close of an epoch whose price was the current spot throughout (no history yet: the seed price). */
 async function expectedClose(c: Cinder, revenue: bigint, epochIndex = 0n, params = DEFAULT_PARAMS) {
   return closeBudget({
     revenue,
@@ -40,7 +41,7 @@ async function expectedClose(c: Cinder, revenue: bigint, epochIndex = 0n, params
     schedule: DEFAULT_SCHEDULE,
     params,
     epochTwapQ112: await spotQ112(c),
-    longTwapQ112: 0n,
+    longTwapQ112: wholeToQ112(DEFAULT_SCHEDULE.seedPrice),
     room: ROOM,
   });
 }
@@ -67,7 +68,7 @@ describe("EmissionController deployment", function () {
   it("holds the schedule and parameters of the deployment and the minter and rewarder roles", async function () {
     const c = await loadCinder();
     const s = await c.emissions.schedule();
-    expect([s.epochLength, s.initialEpochCap, s.initialRateWad, s.decayBps, s.decayInterval, s.longTwapEpochs]).to.deep.equal(
+    expect([s.epochLength, s.initialEpochCap, s.initialRateWad, s.decayBps, s.decayInterval, s.longTwapEpochs, s.seedPrice]).to.deep.equal(
       Object.values(DEFAULT_SCHEDULE),
     );
     const p = await c.emissions.params();
@@ -419,6 +420,8 @@ describe("EmissionController construction and a pool without a price", function 
       ["decayBps", 10_000n, 0n, 9_999n],
       ["decayInterval", 0n, 1n, 2n ** 64n - 1n],
       ["longTwapEpochs", 0n, 1n, 8_760n],
+      ["seedPrice", 0n, 1n, 10n ** 30n],
+      ["seedPrice", 10n ** 30n + 1n, 1n, 10n ** 30n],
     ] as const) {
       await expect(factory.deploy(manager, wiring, { ...schedule, [name]: bad }, DEFAULT_PARAMS))
         .to.be.revertedWithCustomError(factory, "EmissionParameterOutOfBounds")

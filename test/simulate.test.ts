@@ -2,7 +2,8 @@
  * The supply simulator against the contracts: the same revenue scenario runs through src/economics/simulator.ts and
  * through the real contracts on the in-process network (channel payments, epoch closes, settlement, provider sales
  * on the Uniswap pool, fee sweeps, buybacks), on the simulator's own timeline, and every epoch's budget, bound,
- * price, rewards, burn, supply and the pool's reserves must agree exactly. 25 warm-up epochs give the long TWAP its
+ * price, each provider's reward, burn, supply, the burner's stablecoin and the pool's reserves must agree to the wei
+ * (no tolerance anywhere). 25 warm-up epochs give the long TWAP its
  * history, so both TWAPs are exercised.
  */
 import { expect } from "chai";
@@ -25,7 +26,7 @@ const REVENUE: bigint[][] = [
 const WARMUP = 25;
 
 describe("Supply simulator against the contracts", function () {
-  it("predicts every epoch's budget, bound, price, rewards, burn, supply and pool reserves exactly", async function () {
+  it("predicts every epoch's budget, bound, price, per-provider rewards, burn, supply, burner balance and pool reserves to the wei", async function () {
     this.timeout(120_000);
     const c = await loadCinder();
     const providers = [c.providers[0]!, c.providers[1]!];
@@ -82,9 +83,18 @@ describe("Supply simulator against the contracts", function () {
         price: row.price,
       });
       await at(c, start(e) + 1_805n);
-      if (row.revenue > 0n) await c.emissions.settleMany(providers.map((p) => p.address), e - 1n);
+      const streamed = new Map<string, bigint>();
+      if (row.revenue > 0n) {
+        const receipt = await (await c.emissions.settleMany(providers.map((p) => p.address), e - 1n)).wait();
+        for (const log of receipt!.logs) {
+          const parsed = c.emissions.interface.parseLog(log);
+          if (parsed?.name === "EmissionSettled") streamed.set(parsed.args[0] as string, parsed.args[3] as bigint);
+        }
+      }
       for (let p = 0; p < providers.length; p++) {
-        expect(await c.emissions.isSettled(providers[p]!.address, e - 1n)).to.equal(row.rewards[p]! > 0n);
+        // Each provider's reward, to the wei (0 and no settlement when it earned nothing).
+        expect(streamed.get(providers[p]!.address) ?? 0n, `reward of provider ${p} in epoch ${i - 1}`).to.equal(row.rewards[p]!);
+        expect(await c.emissions.isSettled(providers[p]!.address, e - 1n)).to.equal(REVENUE[i - 1]![p]! > 0n);
         const sell = (row.rewards[p]! * DEFAULT_SIMULATION.sellShareBps) / 10_000n;
         if (sell > 0n) {
           await at(c, start(e) + 1_810n + BigInt(p));
@@ -94,14 +104,16 @@ describe("Supply simulator against the contracts", function () {
         }
       }
       if (row.buybackIn > 0n) {
-        expect(await c.stablecoin.balanceOf(burner)).to.be.gte(row.buybackIn);
         await at(c, start(e) + 1_820n);
         const supplyBefore = await c.token.totalSupply();
         await c.buybackBurner.execute(row.buybackIn, 0n, start(e) + 3_000n);
         expect(supplyBefore - (await c.token.totalSupply()), `burned in epoch ${i - 1}`).to.equal(row.burned);
       }
       expect(await c.token.totalSupply(), `supply after epoch ${i - 1}`).to.equal(row.supply);
+      // The burner's stablecoin after its buyback, and the pool's reserves, to the unit.
+      expect(await c.stablecoin.balanceOf(burner), `burner after epoch ${i - 1}`).to.equal(row.burnerBalance);
       const r = await reserves(c);
+      expect(r, `reserves after epoch ${i - 1}`).to.deep.equal(row.reserves);
       expect((r.asset << 112n) / r.cndr * ONE >> 112n, `spot after epoch ${i - 1}`).to.equal(row.spot);
     }
     expect(DEFAULT_SIMULATION.schedule).to.deep.equal(DEFAULT_SCHEDULE);

@@ -22,9 +22,14 @@ import {UniswapV2Twap} from "../libraries/UniswapV2Twap.sol";
 ///   of refunds and credits): see IRevenueRecorder.
 /// - PAIR is the Uniswap V2 CNDR/asset pair. Its cumulative price is sampled once per epoch, on the epoch's first
 ///   revenue record, `observe()` or close, so an epoch with revenue always has a TWAP start inside it. The epoch
-///   TWAP runs from that sample to the close; the long TWAP from the sample LONG_TWAP_EPOCHS - 1 epochs earlier
-///   (when there is one). The guard prices CNDR at the highest of the two and the governance floor: a price pushed
-///   down cannot raise the mint, and one pushed up only lowers it.
+///   TWAP runs from that sample to the close. The long TWAP ends at the last sample before the closed epoch and
+///   starts at the latest sample at least LONG_TWAP_EPOCHS epochs before that one, whichever epochs were left
+///   unsampled; until such a sample exists it starts at the first sample, and SEED_PRICE (the price the deployment
+///   seeded the pool at) counts as well. The guard prices CNDR at the highest of these and the governance floor,
+///   never at spot: a price pushed down cannot raise the mint, and one pushed up only lowers it.
+/// - The price pushed down during the epoch and before its first sample is outside the long TWAP (which ends at an
+///   earlier sample); holding it down for a whole long window is what the long TWAP does not stop, and costs the
+///   attacker the pool's arbitrage over LONG_TWAP_EPOCHS epochs.
 /// - No fresh TWAP: a TWAP window below `minTwapWindow` makes the close revert until it is long enough (never a
 ///   guess); a pool without reserves gives no price at all, and then nothing is minted (Bound.NoPrice).
 /// - This contract holds the MINTER role on CNDR and the REWARDER role on the vault, and CNDR has no transfer hooks.
@@ -49,6 +54,10 @@ contract EmissionController is AccessManaged, ReentrancyGuardTransient, IEmissio
     uint256 public immutable DECAY_BPS;
     uint256 public immutable DECAY_INTERVAL;
     uint256 public immutable LONG_TWAP_EPOCHS;
+    /// @inheritdoc IEmissionController
+    uint256 public immutable SEED_PRICE;
+    /// @dev SEED_PRICE as UQ112x112 asset units per CNDR wei, rounded up (stricter).
+    uint256 private immutable _SEED_PRICE_Q112;
     /// @dev CNDR's hard supply cap and per-window mint cap, read once.
     uint256 private immutable _MAX_SUPPLY;
     uint256 private immutable _MAX_MINT_PER_WINDOW;
@@ -56,13 +65,14 @@ contract EmissionController is AccessManaged, ReentrancyGuardTransient, IEmissio
     bool private immutable _TOKEN_IS_TOKEN0;
 
     /// @dev One slot, the only one the hot path reads and writes: 2^96 smallest units is 7.9e22 dollars of a
-    /// 6-decimal stablecoin per epoch.
+    /// 6-decimal stablecoin per epoch. `sampleIndex` is the epoch's position in `_sampled` (when observed).
     struct EpochState {
         uint96 revenue;
         uint96 fees;
         bool observed;
         bool closed;
         Bound bound;
+        uint40 sampleIndex;
     }
 
     /// @dev One slot, written first by the epoch's price sample (so the close updates it instead of creating it):
@@ -94,6 +104,9 @@ contract EmissionController is AccessManaged, ReentrancyGuardTransient, IEmissio
     mapping(uint256 epoch => EpochState) private _epochs;
     mapping(uint256 epoch => EpochResult) private _results;
     mapping(uint256 epoch => uint256) private _cumulative;
+    /// @dev Every sampled epoch, ascending (at most one sample per epoch; six to a slot). The long TWAP's start is
+    /// found here by a binary search over at most LONG_TWAP_EPOCHS entries (see _longStart).
+    uint40[] private _sampled;
     mapping(uint256 epoch => mapping(address provider => ProviderEpoch)) private _providerEpochs;
     uint256 private _totalMinted;
     uint256 private _totalSettled;
@@ -126,6 +139,7 @@ contract EmissionController is AccessManaged, ReentrancyGuardTransient, IEmissio
         _checkBounds("decayBps", schedule_.decayBps, 0, EmissionMath.MAX_BPS - 1);
         _checkBounds("decayInterval", schedule_.decayInterval, 1, type(uint64).max);
         _checkBounds("longTwapEpochs", schedule_.longTwapEpochs, 1, MAX_LONG_TWAP_EPOCHS);
+        _checkBounds("seedPrice", schedule_.seedPrice, 1, MAX_FLOOR_PRICE);
         TOKEN = wiring.token;
         VAULT = wiring.vault;
         PAIR = wiring.pair;
@@ -137,6 +151,8 @@ contract EmissionController is AccessManaged, ReentrancyGuardTransient, IEmissio
         DECAY_BPS = schedule_.decayBps;
         DECAY_INTERVAL = schedule_.decayInterval;
         LONG_TWAP_EPOCHS = schedule_.longTwapEpochs;
+        SEED_PRICE = schedule_.seedPrice;
+        _SEED_PRICE_Q112 = EmissionMath.wholeToQ112(schedule_.seedPrice);
         _MAX_SUPPLY = wiring.token.MAX_SUPPLY();
         _MAX_MINT_PER_WINDOW = wiring.token.MAX_MINT_PER_WINDOW();
         _setParams(initialParams);
@@ -190,15 +206,36 @@ contract EmissionController is AccessManaged, ReentrancyGuardTransient, IEmissio
         require(_epochs[epoch].closed, EmissionEpochNotClosed(epoch));
         ProviderEpoch storage pe = _providerEpochs[epoch][provider];
         require(pe.revenue > 0 && !pe.settled, EmissionNothingToSettle(provider, epoch));
-        return _settle(provider, epoch, pe);
+        reward = _shareOf(epoch, pe.revenue);
+        pe.settled = true;
+        emit EmissionSettled(provider, epoch, pe.revenue, reward);
+        if (reward == 0) return 0;
+        _totalSettled += reward;
+        VAULT.streamReward(provider, reward, uint40(EPOCH_LENGTH));
     }
 
     /// @inheritdoc IEmissionController
     function settleMany(address[] calldata providers, uint256 epoch) external nonReentrant returns (uint256 total) {
         require(_epochs[epoch].closed, EmissionEpochNotClosed(epoch));
         for (uint256 i; i < providers.length; ++i) {
-            ProviderEpoch storage pe = _providerEpochs[epoch][providers[i]];
-            if (pe.revenue > 0 && !pe.settled) total += _settle(providers[i], epoch, pe);
+            address provider = providers[i];
+            ProviderEpoch storage pe = _providerEpochs[epoch][provider];
+            if (pe.revenue == 0 || pe.settled) continue;
+            uint256 reward = _shareOf(epoch, pe.revenue);
+            pe.settled = true;
+            if (reward > 0) {
+                try VAULT.streamReward(provider, reward, uint40(EPOCH_LENGTH)) {}
+                catch (bytes memory reason) {
+                    // One provider's failing pool never blocks the others: its settlement stays undone (nothing
+                    // moved, nothing counted), so it can be retried once the cause is gone.
+                    pe.settled = false;
+                    emit EmissionSettlementFailed(provider, epoch, reward, reason);
+                    continue;
+                }
+                _totalSettled += reward;
+                total += reward;
+            }
+            emit EmissionSettled(provider, epoch, pe.revenue, reward);
         }
     }
 
@@ -266,7 +303,8 @@ contract EmissionController is AccessManaged, ReentrancyGuardTransient, IEmissio
             initialRateWad: INITIAL_RATE_WAD,
             decayBps: DECAY_BPS,
             decayInterval: DECAY_INTERVAL,
-            longTwapEpochs: LONG_TWAP_EPOCHS
+            longTwapEpochs: LONG_TWAP_EPOCHS,
+            seedPrice: SEED_PRICE
         });
     }
 
@@ -344,27 +382,56 @@ contract EmissionController is AccessManaged, ReentrancyGuardTransient, IEmissio
         require(window >= minWindow, EmissionTwapTooYoung(epoch, window, minWindow));
         priceQ112 = _average(_cumulative[epoch], cumulativeNow, window);
         if (priceQ112 == 0) return 0;
-        // The long TWAP ends at the previous epoch's sample, so nothing done during the closed epoch moves it.
-        if (epoch > LONG_TWAP_EPOCHS) {
-            uint256 longStart = epoch - 1 - LONG_TWAP_EPOCHS;
-            uint256 startAt = _results[longStart].observedAt;
-            uint256 endAt = _results[epoch - 1].observedAt;
-            if (startAt != 0 && endAt > startAt) {
-                uint256 longPrice = _average(_cumulative[longStart], _cumulative[epoch - 1], endAt - startAt);
-                priceQ112 = Math.max(priceQ112, longPrice);
-            }
-        }
+        priceQ112 = Math.max(priceQ112, _longPrice(epoch, _epochs[epoch].sampleIndex));
         priceQ112 = Math.max(priceQ112, EmissionMath.wholeToQ112(_params.floorPrice));
     }
 
-    /// @dev Streams a provider's share of a closed epoch into its pool, once.
-    function _settle(address provider, uint256 epoch, ProviderEpoch storage pe) private returns (uint256 reward) {
-        pe.settled = true;
-        reward = _shareOf(epoch, pe.revenue);
-        emit EmissionSettled(provider, epoch, pe.revenue, reward);
-        if (reward == 0) return 0;
-        _totalSettled += reward;
-        VAULT.streamReward(provider, reward, uint40(EPOCH_LENGTH));
+    /// @dev The long price for `epoch`, sampled at `index` in `_sampled`: the TWAP from the latest sample at least
+    /// LONG_TWAP_EPOCHS epochs before the last sample preceding the epoch, to that sample. It ends before the epoch,
+    /// so nothing done during the epoch (or before its first sample) moves it, and it spans at least
+    /// LONG_TWAP_EPOCHS epochs whichever epochs went unsampled. Until such a start exists (young history), the
+    /// highest of the seed price and the TWAP over the history there is (first sample to that last one).
+    /// In steady state (both ends sampled where expected) it reads the two ends only, as a fixed window would.
+    function _longPrice(uint256 epoch, uint256 index) private view returns (uint256 priceQ112) {
+        if (index == 0) return _SEED_PRICE_Q112;
+        // The last sample before the epoch: the previous epoch's when it has one (index > 0, so epoch > 0).
+        uint256 end = epoch - 1;
+        uint256 endAt = _results[end].observedAt;
+        if (endAt == 0) {
+            end = _sampled[index - 1];
+            endAt = _results[end].observedAt;
+        }
+        (uint256 start, uint256 startAt) = _longStart(end, index - 1);
+        if (startAt == 0) {
+            start = _sampled[0];
+            priceQ112 = _SEED_PRICE_Q112;
+            if (start == end) return priceQ112;
+            startAt = _results[start].observedAt;
+        }
+        priceQ112 = Math.max(priceQ112, _average(_cumulative[start], _cumulative[end], endAt - startAt));
+    }
+
+    /// @dev The latest sampled epoch at most `end` - LONG_TWAP_EPOCHS and when it was sampled, where `end` is
+    /// `_sampled[endIndex]`; (0, 0) when there is none. Bounded: with at most one sample per epoch, at most
+    /// LONG_TWAP_EPOCHS entries lie after it and up to `end`, so it is at index endIndex - LONG_TWAP_EPOCHS or later;
+    /// a sampled target epoch is found in one read, else a binary search over those LONG_TWAP_EPOCHS entries takes at
+    /// most log2(MAX_LONG_TWAP_EPOCHS) + 2 = 16 reads.
+    function _longStart(uint256 end, uint256 endIndex) private view returns (uint256 start, uint256 startAt) {
+        if (end < LONG_TWAP_EPOCHS || endIndex == 0) return (0, 0);
+        uint256 target = end - LONG_TWAP_EPOCHS;
+        startAt = _results[target].observedAt;
+        if (startAt != 0) return (target, startAt);
+        uint256 lo = endIndex > LONG_TWAP_EPOCHS ? endIndex - LONG_TWAP_EPOCHS : 0;
+        uint256 hi = endIndex;
+        if (_sampled[lo] > target) return (0, 0);
+        // Invariant: _sampled[lo] <= target, and every entry at hi or later is above it (entries ascend).
+        while (hi - lo > 1) {
+            uint256 mid = (lo + hi) / 2;
+            if (_sampled[mid] <= target) lo = mid;
+            else hi = mid;
+        }
+        start = _sampled[lo];
+        startAt = _results[start].observedAt;
     }
 
     /// @dev `revenue`'s share of the epoch budget, rounded down: the shares never sum past the budget, and the
@@ -377,6 +444,9 @@ contract EmissionController is AccessManaged, ReentrancyGuardTransient, IEmissio
     function _observe(uint256 epoch, EpochState storage state) private {
         uint256 cumulative = UniswapV2Twap.currentCumulative(PAIR, _TOKEN_IS_TOKEN0);
         state.observed = true;
+        state.sampleIndex = uint40(_sampled.length);
+        // Epochs fit in 40 bits: block.timestamp does, and an epoch is at least one second.
+        _sampled.push(uint40(epoch));
         _results[epoch].observedAt = uint40(block.timestamp);
         _cumulative[epoch] = cumulative;
         emit PriceObserved(epoch, cumulative, block.timestamp);

@@ -7,7 +7,9 @@ import {IRevenueRecorder} from "./IRevenueRecorder.sol";
 /// @notice Revenue-linked CNDR emissions. The payment contracts record each provider's final revenue per epoch;
 /// once an epoch has ended anyone closes it, once: the budget is the least of the epoch cap, revenue x emission
 /// rate (both decaying on a schedule fixed at deployment), and the wash guard (budget x CNDR price <= guard ratio
-/// x fees paid in the epoch, at the highest of the epoch's own TWAP, a long TWAP and a governance floor). The
+/// x fees paid in the epoch, at the highest of the epoch's own TWAP, a long TWAP (or, before the long TWAP has
+/// LONG_TWAP_EPOCHS epochs of samples, the pool's seed price and the TWAP of the samples so far) and a governance
+/// floor; never spot). The
 /// budget is minted here and settled lazily, O(1) per provider and epoch, by each provider's share of the epoch's
 /// revenue: it streams into the provider's StakingVault pool over the next epoch.
 /// @dev Schedule: with k = epoch - GENESIS_EPOCH and p = k / DECAY_INTERVAL, both the epoch cap and the rate are
@@ -45,8 +47,11 @@ interface IEmissionController is IRevenueRecorder {
     /// @param initialRateWad The first epoch's rate: CNDR wei per smallest unit of revenue, x 1e18.
     /// @param decayBps How much the cap and the rate fall each decay interval, in basis points.
     /// @param decayInterval Epochs per decay step.
-    /// @param longTwapEpochs How many epochs the long TWAP spans: it ends at the sample of the epoch before the
-    /// closed one.
+    /// @param longTwapEpochs How many epochs the long TWAP spans at least: it ends at the last sample before the
+    /// closed epoch and starts at the latest sample at least this many epochs before that one.
+    /// @param seedPrice The price the deployment seeds the pool at, in the asset's smallest unit per whole CNDR:
+    /// the guard's price is never below it until the long TWAP has a start (its first LONG_TWAP_EPOCHS epochs of
+    /// samples), so a price held down in those epochs cannot raise the mint.
     struct Schedule {
         uint256 epochLength;
         uint256 initialEpochCap;
@@ -54,6 +59,7 @@ interface IEmissionController is IRevenueRecorder {
         uint256 decayBps;
         uint256 decayInterval;
         uint256 longTwapEpochs;
+        uint256 seedPrice;
     }
 
     /// @notice An epoch's record.
@@ -111,6 +117,9 @@ interface IEmissionController is IRevenueRecorder {
     );
     /// @notice `provider`'s share of `epoch`'s budget started streaming into its pool.
     event EmissionSettled(address indexed provider, uint256 indexed epoch, uint256 revenue, uint256 reward);
+    /// @notice In `settleMany`, streaming `provider`'s `reward` for `epoch` into its pool reverted with `reason`:
+    /// its settlement was left undone (retry it with `settle` or `settleMany`) and the others went on.
+    event EmissionSettlementFailed(address indexed provider, uint256 indexed epoch, uint256 reward, bytes reason);
     event ParamsSet(Params params);
 
     /// @notice Wires the two payment contracts allowed to record, once. Governance (the deployment).
@@ -131,7 +140,9 @@ interface IEmissionController is IRevenueRecorder {
     /// @return reward The CNDR streamed.
     function settle(address provider, uint256 epoch) external returns (uint256 reward);
 
-    /// @notice `settle` for each of `providers`, skipping those with nothing to settle.
+    /// @notice `settle` for each of `providers`, skipping those with nothing to settle. A provider whose stream
+    /// into its pool reverts is skipped too (EmissionSettlementFailed), its settlement left undone to retry: one
+    /// provider's pool never blocks the others'.
     /// @return total The CNDR streamed in all.
     function settleMany(address[] calldata providers, uint256 epoch) external returns (uint256 total);
 
@@ -141,6 +152,8 @@ interface IEmissionController is IRevenueRecorder {
     function EPOCH_LENGTH() external view returns (uint256);
     /// @notice The epoch the controller was deployed in: the schedule's epoch 0.
     function GENESIS_EPOCH() external view returns (uint256);
+    /// @notice The pool's seed price (Schedule.seedPrice), in the asset's smallest unit per whole CNDR.
+    function SEED_PRICE() external view returns (uint256);
     /// @notice The epoch `block.timestamp` falls in.
     function currentEpoch() external view returns (uint256);
     /// @notice Revenue and fees recorded in `epoch` over all providers.

@@ -233,6 +233,11 @@ export async function loadEconomics(cinder: CinderClient) {
     for (let e = firstEpoch; e <= lastEpoch; e++) {
       perEpoch.push(providers.map((p) => revenue.filter((r) => r.args.epoch === e && r.args.provider.toLowerCase() === p).reduce((a, r) => a + r.args.gross, 0n)));
     }
+    // What the chain's buybacks spent per epoch: the projection spends the same (not one full buyback per epoch).
+    const spent: bigint[] = [];
+    for (let e = firstEpoch; e <= lastEpoch; e++) {
+      spent.push(buybacks.filter((b) => b.args.epoch === e).reduce((a, b) => a + b.args.amountIn, 0n));
+    }
     const before = first.blockNumber - 1n;
     const [[r0, r1], token0, supplyBefore] = await Promise.all([
       pc.readContract({ address: pair, abi: pairAbi, functionName: "getReserves", blockNumber: before }),
@@ -250,6 +255,7 @@ export async function loadEconomics(cinder: CinderClient) {
       pool: { cndr: cndrIs0 ? r0 : r1, asset: cndrIs0 ? r1 : r0 },
       supply: supplyBefore,
       revenue: perEpoch,
+      buybacks: spent,
       firstEpoch,
     });
   }

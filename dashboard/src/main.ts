@@ -282,7 +282,7 @@ async function economicsPage(app: App): Promise<string> {
       ${stat("Revenue to date", formatUsd(closed.reduce((a, r) => a + r.revenue, 0n)), "revenue")}
     </div>
     <div class="charts">${revenue}${budget}${burn}${sim}</div>
-    <p class="sub">Budget = min(epoch cap ${esc(formatCndr(d.schedule.initialEpochCap, 0))} decaying, revenue × rate, the wash guard: budget × price ≤ ${Number(d.params.guardRatioBps) / 100}% of the epoch's fees); the bound column says which applied. The projection runs <code>src/economics/simulator.ts</code> on the recorded revenue with the pool and supply as they were before the first epoch that earned, assuming providers keep their emissions.</p>
+    <p class="sub">Budget = min(epoch cap ${esc(formatCndr(d.schedule.initialEpochCap, 0))} decaying, revenue × rate, the wash guard: budget × price ≤ ${Number(d.params.guardRatioBps) / 100}% of the epoch's fees); the bound column says which applied. The projection runs <code>src/economics/simulator.ts</code> on the recorded revenue and the recorded buybacks (each epoch's buyback spends what the chain's spent in it, none where none ran), with the pool and supply as they were before the first epoch that earned, assuming providers keep their emissions.</p>
     <section><h2>Epochs</h2><table id="epochs"><thead><tr><th>epoch</th><th>revenue</th><th>fees</th><th>budget</th><th>bound</th><th>cap</th><th>by rate</th><th>by guard</th><th>buyback in</th><th>burned</th></tr></thead><tbody>${table || `<tr><td colspan="10">no closed epoch yet</td></tr>`}</tbody></table></section>`;
 }
 

@@ -324,6 +324,11 @@ export interface ProjectionInputs {
   supply: bigint;
   /** Revenue per provider for each epoch from `firstEpoch` on, as recorded on chain. */
   revenue: readonly (readonly bigint[])[];
+  /**
+   * What the chain's buybacks spent in each epoch from `firstEpoch` on (BuybackExecuted): the projection spends
+   * the same. Without it, the simulator's own assumption: one buyback per epoch, up to the per-epoch cap.
+   */
+  buybacks?: readonly bigint[];
   firstEpoch: bigint;
 }
 
@@ -338,8 +343,8 @@ export interface ProjectionPoint {
 
 /**
  * The supply simulator (`src/economics/simulator.ts`, the contracts' formulas and an exact Uniswap V2 pool) run on the
- * network's recorded revenue: what the emission rules project for each epoch, to draw beside the actual curve.
- * Providers are assumed to keep their emissions (no selling), as on a fresh network.
+ * network's recorded revenue and recorded buybacks: what the emission rules project for each epoch, to draw beside
+ * the actual curve. Providers are assumed to keep their emissions (no selling), as on a fresh network.
  */
 export function projection(inputs: ProjectionInputs): ProjectionPoint[] {
   if (inputs.revenue.length === 0) return [];
@@ -357,6 +362,7 @@ export function projection(inputs: ProjectionInputs): ProjectionPoint[] {
     pool: inputs.pool,
     supply: inputs.supply,
     revenue: (i) => [...(inputs.revenue[i] ?? [])],
+    ...(inputs.buybacks === undefined ? {} : { buybacks: (i: number) => inputs.buybacks![i] ?? 0n }),
   });
   let net = 0n;
   return rows.map((r) => {

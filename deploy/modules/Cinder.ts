@@ -3,7 +3,7 @@
  * in a freshly deployed 6-decimal test stablecoin, with the real Uniswap V2 (factory, router and WETH9 from the
  * npm packages' published artifacts) and a seeded CNDR/stablecoin pool for the buyback. See `protocol.ts` for the
  * order and the parameters; `poolSeedCndr` and `poolSeedStable` size the pool (1,000,000 CNDR against
- * 500,000 USD by default: 0.50 USD per CNDR).
+ * 500,000 USD by default: 0.50 USD per CNDR; `emissionSeedPrice`, 500,000 by default, must name the same price).
  */
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import { buildUniswapV2, UNISWAP_ARTIFACTS } from "../uniswap.js";

@@ -2,7 +2,9 @@
  * Ignition module for public networks: the whole protocol, settled in an existing stablecoin whose address is the
  * `settlementAsset` parameter (e.g. USDC), buying back through the network's Uniswap V2 (`uniswapFactory`,
  * `uniswapRouter`). CNDR is deployed by this module, so its pair with the stablecoin cannot exist before: the
- * module creates it on the factory. Seeding it is a treasury decision, outside this module. `arbitrator` names who
+ * module creates it on the factory. Seeding it is a treasury decision, outside this module; the price it will be
+ * seeded at is the required `emissionSeedPrice` (asset units per whole CNDR), the wash guard's price until the long
+ * TWAP has its history. `arbitrator` names who
  * decides abstained job disputes (a council multisig; governance may replace it, the new one waiting the
  * `oracleSetChangeDelay` grant delay). See `protocol.ts` for the order and the other parameters.
  */
@@ -18,5 +20,5 @@ export default buildModule("Cinder", (m) => {
     const created = m.call(factory, "createPair", [token, asset], { id: "Uniswap_createPair" });
     const pairAddress = m.readEventArgument(created, "PairCreated", "pair", { id: "Uniswap_pairAddress" });
     return { router, pair: m.contractAt("UniswapV2Pair", UNISWAP_ARTIFACTS.pair, pairAddress) };
-  }, { arbitrator: m.getParameter<string>("arbitrator") });
+  }, { arbitrator: m.getParameter<string>("arbitrator"), seedPrice: m.getParameter<bigint>("emissionSeedPrice") });
 });

@@ -18,7 +18,8 @@
  * minVotingPeriod, proposalThreshold, quorumPercent, timelockDelay, timelockDelayFloor, commissionIncreaseDelay,
  * unbondingPeriod, exposureTail, delegationCapMultiple, minDelegation, epochLength, feeBps, buybackShareBps,
  * feeChangeDelay, emissionInitialEpochCap, emissionInitialRateWad, emissionDecayBps, emissionDecayInterval,
- * emissionLongTwapEpochs, emissionFloorPrice, emissionGuardRatioBps, buybackMaxPerEpoch, twapMinWindow, twapMaxAge, buybackMaxSlippageBps, minLeaseDuration, cancelNotice, challengeWindow, minBidWindow, maxBidWindow, minBidStepBps, minLeaseValue,
+ * emissionLongTwapEpochs, emissionSeedPrice (the price the pool is seeded at, asset units per whole CNDR; 500,000 =
+ * 0.50 USD locally, required by CinderPublic), emissionFloorPrice, emissionGuardRatioBps, buybackMaxPerEpoch, twapMinWindow, twapMaxAge, buybackMaxSlippageBps, minLeaseDuration, cancelNotice, challengeWindow, minBidWindow, maxBidWindow, minBidStepBps, minLeaseValue,
  * bidDeposit, channelThawPeriod, oracleSigners (default: Hardhat accounts #10..#13, see `LOCAL_ORACLE_SIGNERS`),
  * oracleSetChangeDelay (60 s locally; 7 days on public networks), oracleLateWindowEpochs (24),
  * oracleSilenceEpochs (3), slaExitPenaltyBps (1,000), slaBreachFaultThreshold (3) (amounts in the settlement asset's
@@ -53,12 +54,14 @@ export interface Dex {
  * @param asset The settlement stablecoin.
  * @param dex Called once CNDR and the timelock exist: returns (or deploys) the router and the CNDR/asset pair.
  * @param opts.arbitrator Who holds ARBITRATOR from the start (default: the timelock).
+ * @param opts.seedPrice The price the CNDR/asset pool is seeded at (default: the `emissionSeedPrice` parameter, 0.50
+ * USD per CNDR, what `Cinder.ts` seeds): the wash guard's price until the long TWAP has its history.
  */
 export function buildProtocol(
   m: IgnitionModuleBuilder,
   asset: ContractFuture<string> | ModuleParameterRuntimeValue<string>,
   dex: (token: ContractFuture<string>, timelock: ContractFuture<string>) => Dex,
-  opts: { arbitrator?: ModuleParameterRuntimeValue<string> } = {},
+  opts: { arbitrator?: ModuleParameterRuntimeValue<string>; seedPrice?: ModuleParameterRuntimeValue<bigint> } = {},
 ) {
   const deployer = m.getAccount(0);
 
@@ -142,6 +145,7 @@ export function buildProtocol(
       decayBps: m.getParameter("emissionDecayBps", 500n),
       decayInterval: m.getParameter("emissionDecayInterval", 720n),
       longTwapEpochs: m.getParameter("emissionLongTwapEpochs", 24n),
+      seedPrice: opts.seedPrice ?? m.getParameter("emissionSeedPrice", 500_000n),
     },
     {
       // A floor of 0.01 dollar per CNDR (10,000 units of a 6-decimal stablecoin per whole CNDR).

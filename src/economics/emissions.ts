@@ -6,8 +6,8 @@
  *
  * @example
  * const { budget, bound } = closeBudget({ revenue: 100_000_000n, fees: 1_000_000n, epochIndex: 0n,
- *   schedule: DEFAULT_SCHEDULE, params: DEFAULT_PARAMS, epochTwapQ112: pair.priceQ112(), longTwapQ112: 0n,
- *   room: 10n ** 27n });
+ *   schedule: DEFAULT_SCHEDULE, params: DEFAULT_PARAMS, epochTwapQ112: pair.priceQ112(),
+ *   longTwapQ112: longPriceQ112(samples, epoch, DEFAULT_SCHEDULE), room: 10n ** 27n });
  */
 
 export const WAD = 10n ** 18n;
@@ -22,6 +22,8 @@ export interface EmissionSchedule {
   decayBps: bigint;
   decayInterval: bigint;
   longTwapEpochs: bigint;
+  /** The price the pool is seeded at, asset units per whole CNDR: the guard's price until the long TWAP has history. */
+  seedPrice: bigint;
 }
 
 /** Governance parameters (IEmissionController.Params). */
@@ -39,6 +41,7 @@ export const DEFAULT_SCHEDULE: EmissionSchedule = {
   decayBps: 500n,
   decayInterval: 720n,
   longTwapEpochs: 24n,
+  seedPrice: 500_000n,
 };
 export const DEFAULT_PARAMS: EmissionParams = { floorPrice: 10_000n, guardRatioBps: 9_000n, minTwapWindow: 1_800n };
 
@@ -87,7 +90,7 @@ export interface CloseInputs {
   params: EmissionParams;
   /** The epoch's TWAP (UQ112x112 asset units per CNDR wei); 0 when the pool gave none (then nothing is minted). */
   epochTwapQ112: bigint;
-  /** The long TWAP, when the controller has its start observation (else 0). */
+  /** The long price, {@link longPriceQ112} (the long TWAP, or the seed price while its history is young). */
   longTwapQ112: bigint;
   /** What the token still lets the controller mint (supply cap and window cap). */
   room: bigint;
@@ -172,6 +175,31 @@ export class PairModel {
     }
     return out;
   }
+}
+
+/** One of the controller's pool samples: its epoch, when it was taken, and the pair's cumulative price then. */
+export interface PoolSample {
+  epoch: bigint;
+  t: bigint;
+  cumulative: bigint;
+}
+
+/**
+ * EmissionController._longPrice for closing `epoch`, given every sample the controller took (any order): the TWAP
+ * from the latest sample at least `longTwapEpochs` epochs before the last sample preceding `epoch`, to that sample;
+ * with no such start yet, the higher of the seed price and the TWAP from the first sample to that last one.
+ */
+export function longPriceQ112(samples: PoolSample[], epoch: bigint, schedule: EmissionSchedule): bigint {
+  const seed = wholeToQ112(schedule.seedPrice);
+  const before = samples.filter((s) => s.epoch < epoch).sort((a, b) => (a.epoch < b.epoch ? -1 : 1));
+  const end = before[before.length - 1];
+  if (end === undefined) return seed;
+  const earlier = before.slice(0, -1);
+  const start = [...earlier].reverse().find((s) => s.epoch + schedule.longTwapEpochs <= end.epoch);
+  if (start !== undefined) return average(start.cumulative, end.cumulative, end.t - start.t);
+  const first = before[0]!;
+  if (first === end) return seed;
+  return max(seed, average(first.cumulative, end.cumulative, end.t - first.t));
 }
 
 /** The TWAP between two cumulative readings (UniswapV2OracleLibrary), 0 for an empty window. */

@@ -17,6 +17,7 @@ import {
   DEFAULT_PARAMS,
   DEFAULT_SCHEDULE,
   feeFor,
+  longPriceQ112,
   MAX_BPS,
   PairModel,
   shareOf,
@@ -52,6 +53,11 @@ export interface SimulationConfig {
   revenue: (i: number) => bigint[];
   /** Optionally, the index of a provider whose revenue is paid by its own client (a wash trader). */
   washProvider?: number;
+  /**
+   * Optionally, what the buyback spends after epoch `i` (0-based), e.g. the chain's recorded buybacks; at most the
+   * burner's balance. Without it, one buyback per epoch spends the burner's whole balance up to the per-epoch cap.
+   */
+  buybacks?: (i: number) => bigint;
 }
 
 /** One simulated epoch. */
@@ -70,6 +76,10 @@ export interface EpochRow {
   supply: bigint;
   /** Spot price after the epoch's trades, stablecoin units per whole CNDR. */
   spot: bigint;
+  /** The pool's reserves after the epoch's trades. */
+  reserves: { cndr: bigint; asset: bigint };
+  /** The burner's stablecoin after the epoch's buyback. */
+  burnerBalance: bigint;
   /**
    * The wash trader's result so far (stablecoin units): what selling every CNDR it earned into the pool would
    * return now (the realizable value, slippage included) less the fees it paid. Its revenue itself is a wash: it
@@ -126,14 +136,10 @@ export function simulate(config: SimulationConfig): EpochRow[] {
     if (nextRevenue) observe(epoch + 1n, start(epoch + 1n) + 60n);
     else observe(epoch + 1n, closeAt);
     let epochTwap = 0n;
-    let longTwap = 0n;
     const own = observations.get(epoch);
     if (own !== undefined) epochTwap = average(own.cumulative, pair.cumulativeAt(closeAt), closeAt - own.t);
-    const longStart = observations.get(epoch - 1n - config.schedule.longTwapEpochs);
-    const longEnd = observations.get(epoch - 1n);
-    if (longStart !== undefined && longEnd !== undefined && longEnd.t > longStart.t) {
-      longTwap = average(longStart.cumulative, longEnd.cumulative, longEnd.t - longStart.t);
-    }
+    const samples = [...observations].map(([e, o]) => ({ epoch: e, t: o.t, cumulative: o.cumulative }));
+    const longTwap = longPriceQ112(samples, epoch, config.schedule);
     const room = config.maxSupply - supply < config.maxMintPerWindow ? config.maxSupply - supply : config.maxMintPerWindow;
     const close = closeBudget({
       revenue,
@@ -164,7 +170,8 @@ export function simulate(config: SimulationConfig): EpochRow[] {
 
     // The fees of the epoch reach the burner (its share rounded down), then one buyback up to the cap.
     burnerBalance += (fees * config.buybackShareBps) / MAX_BPS;
-    const buybackIn = burnerBalance < config.buybackMaxPerEpoch ? burnerBalance : config.buybackMaxPerEpoch;
+    const most = config.buybacks === undefined ? config.buybackMaxPerEpoch : config.buybacks(i);
+    const buybackIn = burnerBalance < most ? burnerBalance : most;
     let burned = 0n;
     if (buybackIn > 0n) {
       burned = pair.swap(closeAt + 20n, buybackIn, true);
@@ -185,6 +192,8 @@ export function simulate(config: SimulationConfig): EpochRow[] {
       burned,
       supply,
       spot,
+      reserves: { cndr: pair.reserveCndr, asset: pair.reserveAsset },
+      burnerBalance,
       washPnl: config.washProvider === undefined ? 0n : pair.quoteOut(washCndr, false) - washFees,
     });
   }

@@ -13301,6 +13301,11 @@ export const emissionControllerAbi = [
             "internalType": "uint256",
             "name": "longTwapEpochs",
             "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "seedPrice",
+            "type": "uint256"
           }
         ],
         "internalType": "struct IEmissionController.Schedule",
@@ -13594,6 +13599,37 @@ export const emissionControllerAbi = [
       }
     ],
     "name": "EmissionSettled",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "provider",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "epoch",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "reward",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes",
+        "name": "reason",
+        "type": "bytes"
+      }
+    ],
+    "name": "EmissionSettlementFailed",
     "type": "event"
   },
   {
@@ -13913,6 +13949,19 @@ export const emissionControllerAbi = [
         "internalType": "contract IUniswapV2Pair",
         "name": "",
         "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "SEED_PRICE",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
       }
     ],
     "stateMutability": "view",
@@ -14280,6 +14329,11 @@ export const emissionControllerAbi = [
           {
             "internalType": "uint256",
             "name": "longTwapEpochs",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "seedPrice",
             "type": "uint256"
           }
         ],

@@ -44,6 +44,12 @@ describe("Attack: unbounded-loop denial of service", function () {
     const t = c.networkHelpers.time;
     const record = (who: string) => em.connect(rec).recordRevenue(who, 1_000n * USD, 10n * USD);
     let e = BigInt(await t.latest()) / E + 1n;
+    // Every close below in steady state: LONG_TWAP_EPOCHS + 2 epochs of samples give each its long TWAP's two ends.
+    const longEpochs = (await em.schedule()).longTwapEpochs;
+    for (const warm = e + longEpochs + 2n; e < warm; e++) {
+      await t.setNextBlockTimestamp(e * E + 5n);
+      await em.observe();
+    }
     await t.setNextBlockTimestamp(e * E + 60n);
     await record(p.address);
     const closeWith = async (others: number) => {

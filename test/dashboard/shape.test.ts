@@ -199,4 +199,26 @@ describe("dashboard shape: economics", function () {
     expect(points.map((p) => p.projectedBudget)).to.deep.equal([32n * 10n ** 15n, 48n * 10n ** 15n, 0n]);
     expect(projection({ ...inputs, revenue: [] })).to.deep.equal([]);
   });
+
+  it("the projection spends what the chain's buybacks spent, not one full buyback per epoch", function () {
+    const inputs = {
+      schedule: DEFAULT_SCHEDULE,
+      params: DEFAULT_PARAMS,
+      genesisEpoch: 1_000n,
+      feeBps: 100n,
+      buybackShareBps: 5_000n,
+      buybackMaxPerEpoch: 10_000n * USD,
+      pool: { cndr: 1_000_000n * WAD, asset: 500_000n * USD },
+      supply: 100_000_000n * WAD,
+      revenue: [[20_000n * USD], [20_000n * USD], [20_000n * USD]],
+      firstEpoch: 1_001n,
+    };
+    // No buyback ran in the first epoch (the chain had none yet), one of 150 USD in the second, none in the third.
+    const points = projection({ ...inputs, buybacks: [0n, 150n * USD, 0n] });
+    expect(points.map((p) => p.projectedBurned > 0n)).to.deep.equal([false, true, false]);
+    const assumed = projection(inputs);
+    expect(assumed.map((p) => p.projectedBurned > 0n)).to.deep.equal([true, true, true]);
+    expect(points[0].projectedNet).to.equal(points[0].projectedBudget);
+    expect(points[0].projectedNet).to.be.greaterThan(assumed[0].projectedNet);
+  });
 });
