@@ -4,7 +4,7 @@
  * `uniswapRouter`). CNDR is deployed by this module, so its pair with the stablecoin cannot exist before: the
  * module creates it on the factory. Seeding it is a treasury decision, outside this module. `arbitrator` names who
  * decides abstained job disputes (a council multisig; governance may replace it, the new one waiting the
- * `oracleSetChangeDelay` grant delay). See `protocol.ts` for the order and the other parameters.
+ * `accessDelay` grant delay, above the longest exit). See `protocol.ts` for the order and the other parameters.
  */
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import { UNISWAP_ARTIFACTS } from "../uniswap.js";

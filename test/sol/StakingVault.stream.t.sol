@@ -16,6 +16,7 @@ contract StakingVaultStreamTest is StakingVaultFixture {
 
     function setUp() public {
         _deploySystem();
+        _wirePowers(address(this), address(this));
         provider = _provider("provider", 10 * MAX_AMOUNT);
         alice = _actor("alice", 10 * MAX_AMOUNT);
         bob = _actor("bob", 10 * MAX_AMOUNT);
@@ -109,7 +110,7 @@ contract StakingVaultStreamTest is StakingVaultFixture {
         vm.warp(block.timestamp + t1);
         vm.prank(bob);
         vault.delegate(provider, bobIn);
-        vault.slash(provider, 5e17, makeAddr("sink"));
+        _slash(provider, 5e17);
         vm.warp(block.timestamp + t2);
         uint256 paid;
         address[3] memory who = [provider, alice, bob];
