@@ -322,7 +322,7 @@ describe("JobMarket.createDirectLease", function () {
 
   it("reverts with JobMarketInsufficientStake(provider, stake, required) after a slash", async function () {
     const { c, p, client } = await withOffer();
-    await c.vault.connect(c.slasher).slash(p.address, 100n * ONE, c.slasher.address);
+    await c.vault.connect(c.slasher).executeSlash(p.address, 100n * ONE, 0, false);
     expect(await c.vault.eligibleStake(p.address)).to.equal(700n * ONE);
     await expect(c.jobMarket.connect(client).createDirectLease(p.address, H100, 1, HOUR, PRICE, KIND.Lease))
       .to.be.revertedWithCustomError(c.jobMarket, "JobMarketInsufficientStake")
@@ -1144,7 +1144,7 @@ describe("JobMarket open orders", function () {
     await expect(c.jobMarket.connect(p0).bid(id, MAXP))
       .to.be.revertedWithCustomError(c.jobMarket, "JobMarketProviderNotActive")
       .withArgs(p0.address);
-    await c.vault.connect(c.slasher).slash(p1.address, ONE, c.slasher.address);
+    await c.vault.connect(c.slasher).executeSlash(p1.address, ONE, 0, false);
     await expect(c.jobMarket.connect(p1).bid(id, MAXP))
       .to.be.revertedWithCustomError(c.jobMarket, "JobMarketInsufficientStake")
       .withArgs(p1.address, 799n * ONE, 800n * ONE);
@@ -1251,7 +1251,7 @@ describe("JobMarket open orders", function () {
     const b = await post(c, client, { gpus: 3n });
     await c.jobMarket.connect(p0).bid(a.id, 2_000_000n);
     await c.jobMarket.connect(p1).bid(b.id, 2_000_000n);
-    await c.vault.connect(c.slasher).slash(p0.address, 10n * ONE, c.slasher.address);
+    await c.vault.connect(c.slasher).executeSlash(p0.address, 10n * ONE, 0, false);
     // p1 sells 2 of its 4 GPUs directly, so 2 < 3 remain free.
     await c.registry.connect(p1).setOffer(H100, PRICE);
     await c.jobMarket.connect(c.clients[1]).createDirectLease(p1.address, H100, 2, DAY, PRICE, KIND.Lease);

@@ -550,7 +550,7 @@ describe("ProviderRegistry.unjail", function () {
     expect(await c.vault.activeStake(p1.address)).to.equal(required);
 
     const slashed = 150n * ONE;
-    await c.vault.connect(c.slasher).slash(p1.address, slashed, c.stranger.address);
+    await c.vault.connect(c.slasher).executeSlash(p1.address, slashed, 0, false);
     await jailFor(c, p1.address, 100n);
     await c.networkHelpers.time.increase(200);
     await expect(c.registry.connect(p1).unjail())

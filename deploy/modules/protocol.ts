@@ -283,7 +283,7 @@ export function buildProtocol(
     SlashingManager: slashingManager,
     DisputeManager: disputeManager,
   } as const;
-  const mapping = [];
+  const mapping: ReturnType<typeof m.call>[] = [];
   for (const [contractName, roles] of Object.entries(FUNCTION_ROLES) as [
     keyof typeof targets,
     Partial<Record<RoleName, readonly string[]>>,
