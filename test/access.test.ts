@@ -438,7 +438,10 @@ describe("Powers: every fund-moving or minting function checks its wired contrac
         const fragment = contract.interface.getFunction(signature)!;
         // The wired contract gets past the caller check (what it then checks is not access).
         const wired = await probe(decoder, contract, wiredSigner(c, wiredTo), fragment, argsFor(fragment, ctx));
-        if (wired.kind === "revert") expect(wired.name, `${key} by ${wiredTo}`).to.not.match(/^(AccessManage|.*Not[A-Z])/);
+        if (wired.kind === "revert") {
+          expect(wired.name, `${key} by ${wiredTo}`).to.not.match(/^AccessManage/);
+          expect(wired.name, `${key} by ${wiredTo}`).to.not.equal(NOT_WIRED[key]);
+        }
         if (NOT_WIRED[key] === undefined) continue; // the SlashingManager's vault hooks are checked in staking tests
         for (const caller of [c.stranger, c.governance, c.guardian, c.deployer]) {
           const outcome = await probe(decoder, contract, caller, fragment, argsFor(fragment, ctx));
@@ -509,12 +512,13 @@ describe("CinderAccessManager roles", function () {
           .withArgs(caller.address, ROLES.ADMIN);
       }
     }
-    const before = BigInt(await c.networkHelpers.time.latest());
-    await expect(c.manager.connect(c.governance).grantRole(ROLES.ARBITRATOR, c.stranger.address, 0))
+    const tx = await c.manager.connect(c.governance).grantRole(ROLES.ARBITRATOR, c.stranger.address, 0);
+    const grantedAt = BigInt((await c.ethers.provider.getBlock((await tx.wait())!.blockNumber))!.timestamp);
+    await expect(tx)
       .to.emit(c.manager, "RoleGranted")
-      .withArgs(ROLES.ARBITRATOR, c.stranger.address, 0n, before + 1n + DEFAULT_ACCESS_DELAY, true);
+      .withArgs(ROLES.ARBITRATOR, c.stranger.address, 0n, grantedAt + DEFAULT_ACCESS_DELAY, true);
     expect((await c.manager.hasRole(ROLES.ARBITRATOR, c.stranger.address))[0]).to.equal(false);
-    await c.networkHelpers.time.increaseTo(before + 1n + DEFAULT_ACCESS_DELAY);
+    await c.networkHelpers.time.increaseTo(grantedAt + DEFAULT_ACCESS_DELAY);
     expect((await c.manager.hasRole(ROLES.ARBITRATOR, c.stranger.address))[0]).to.equal(true);
   });
 
