@@ -172,6 +172,15 @@ export async function deployCinder(connection: Connection) {
 
 export type Cinder = Awaited<ReturnType<typeof deployCinder>>;
 
+/**
+ * Burns the test CNDR the fixture gave the EmissionController's address (so `c.rewarder` can fund rewards directly),
+ * leaving it only what it mints: for tests that check its balance against its own accounting.
+ */
+export async function withoutRewarderFunds(c: Cinder): Promise<void> {
+  const held = await c.token.balanceOf(c.rewarder.address);
+  if (held > 0n) await c.token.connect(c.rewarder).burn(held);
+}
+
 /** The deployment's addresses in the shape scripts read them from Ignition's journal. */
 export async function deploymentAddresses(c: Cinder): Promise<CinderAddresses> {
   const a = (x: { getAddress(): Promise<string> }) => x.getAddress();
