@@ -893,7 +893,7 @@ describe("JobMarket batch jobs", function () {
     await expectInvariants(c, [client, p]);
   });
 
-  it("dispute (dispute resolver only) reverts with JobMarketNotClient, JobMarketNoResult and JobMarketChallengeWindowClosed", async function () {
+  it("dispute (the wired DisputeManager only) reverts with JobMarketNotClient, JobMarketNoResult and JobMarketChallengeWindowClosed", async function () {
     const { c, p, client, l } = await batch();
     await expect(c.jobMarket.connect(c.disputeResolver).dispute(l.id, client.address))
       .to.be.revertedWithCustomError(c.jobMarket, "JobMarketNoResult")
@@ -904,10 +904,10 @@ describe("JobMarket batch jobs", function () {
     await expect(c.jobMarket.connect(c.disputeResolver).dispute(l.id, c.stranger.address))
       .to.be.revertedWithCustomError(c.jobMarket, "JobMarketNotClient")
       .withArgs(l.id, c.stranger.address);
-    // Clients dispute through the DisputeManager (with a deposit): the market's entry point is its role only.
+    // Clients dispute through the DisputeManager (with a deposit): the market's entry point is its wired address only.
     for (const caller of [client, c.stranger, c.governance]) {
       await expect(c.jobMarket.connect(caller).dispute(l.id, client.address))
-        .to.be.revertedWithCustomError(c.jobMarket, "AccessManagedUnauthorized")
+        .to.be.revertedWithCustomError(c.jobMarket, "JobMarketNotDisputeManager")
         .withArgs(caller.address);
     }
     await at(c, t + CHALLENGE);
@@ -916,7 +916,7 @@ describe("JobMarket batch jobs", function () {
       .withArgs(l.id, t + CHALLENGE);
   });
 
-  it("resolveDispute (dispute resolver only) splits the held escrow: the provider's part with the fee, the rest to the client", async function () {
+  it("resolveDispute (the wired DisputeManager only) splits the held escrow: the provider's part with the fee, the rest to the client", async function () {
     const { c, p, client, l } = await batch();
     const t = l.start + 5n * HOUR + 1n;
     await at(c, t);
@@ -926,10 +926,10 @@ describe("JobMarket batch jobs", function () {
     const refundAtResult = l.v - held;
 
     await expect(c.jobMarket.connect(c.stranger).resolveDispute(l.id, 1n))
-      .to.be.revertedWithCustomError(c.jobMarket, "AccessManagedUnauthorized")
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketNotDisputeManager")
       .withArgs(c.stranger.address);
     await expect(c.jobMarket.connect(c.guardian).resolveDispute(l.id, 1n))
-      .to.be.revertedWithCustomError(c.jobMarket, "AccessManagedUnauthorized")
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketNotDisputeManager")
       .withArgs(c.guardian.address);
     await expect(c.jobMarket.connect(c.disputeResolver).resolveDispute(l.id, held + 1n))
       .to.be.revertedWithCustomError(c.jobMarket, "JobMarketPayoutAboveEscrow")
