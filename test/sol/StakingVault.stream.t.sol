@@ -127,10 +127,12 @@ contract StakingVaultStreamTest is StakingVaultFixture {
     function _assertSolvent() private view {
         IStakingVault.Pool memory pool = vault.getPool(provider);
         uint256 tranches = uint256(pool.selfActive) + pool.selfPending + pool.delegatedAssets + pool.pendingAssets;
+        // A slash (executeSlash, the only one) keeps its CNDR here for the burn and the bounties.
+        (uint256 toBurn, uint256 bounties) = vault.slashedHeld();
         assertEq(
             token.balanceOf(address(vault)),
-            tranches + vault.totalRewardsOwed() + vault.totalRetiredPending(),
-            "vault CNDR != tranches + rewards owed + retired pending"
+            tranches + vault.totalRewardsOwed() + vault.totalRetiredPending() + toBurn + bounties,
+            "vault CNDR != tranches + rewards owed + retired pending + slashed held"
         );
     }
 }
