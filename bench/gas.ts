@@ -90,7 +90,7 @@ section("provider self-withdrawal and slashing");
 await measure("StakingVault.requestWithdraw.self", c.vault.connect(p1).requestWithdraw(p1.address, 100n * ONE));
 await onboardProvider(c, p2, { gpus: 2 });
 await c.vault.connect(d2).delegate(p2.address, 100n * ONE);
-await measure("StakingVault.slash", c.vault.connect(c.slasher).slash(p2.address, 50n * ONE, c.slasher.address));
+await measure("StakingVault.slash", c.vault.connect(c.slasher).executeSlash(p2.address, 50n * ONE, 0, false));
 
 // The oracle hub and its epoch reports: SLA leases' streams are withdrawable up to the hub's covered time.
 const { chainId } = await c.ethers.provider.getNetwork();

@@ -24,7 +24,9 @@ export const TARGETS: Record<string, Target> = {
   "PaymentChannels.gasPerRequest": { kind: "max", gas: 100 },
   "BuybackBurner.execute": { kind: "max", gas: 220_000 },
   "EmissionController.closeEpoch": { kind: "max", gas: 150_000 },
-  "EmissionController.closeEpoch.with1000Providers": { kind: "within", of: "EmissionController.closeEpoch", percent: 2 },
+  // The same ~2,800 gas of revenue-slot pattern as before; 2.5% since the mint lost its AccessManager check (~9,500 gas
+  // off the base: CNDR's minter is a wired address).
+  "EmissionController.closeEpoch.with1000Providers": { kind: "within", of: "EmissionController.closeEpoch", percent: 2.5 },
   "EmissionController.recordRevenue": { kind: "max", gas: 30_000 },
   "OracleHub.submitEpochReport.sigs5": { kind: "max", gas: 95_000 },
   // The leaf count is a uint32 in the report: 100,000 leaves cost what 1 does, but for a calldata byte or two.

@@ -12,6 +12,14 @@ export interface ModelClassConfig {
   stakePerGpu: bigint;
 }
 
+/**
+ * The AccessManager's grant delay and target admin delay (`accessDelay`), on every network: 120 days, above the
+ * longest exit the parameter bounds allow (`CinderAccessManager.LONGEST_EXIT`: the vault's 60-day longest unbonding
+ * plus its 59-day longest exposure tail, which covers every slash-leading window). The manager's constructor rejects
+ * anything not above it, so a local network runs the same delay and tests move the clock.
+ */
+export const DEFAULT_ACCESS_DELAY = 120n * 86_400n;
+
 /** The id the registry uses for a model class name. */
 export function modelClassId(name: string): `0x${string}` {
   return keccak256(toBytes(name));

@@ -3,11 +3,11 @@
  * The Ignition module applies this map; a test checks it against the contracts' ABIs, so every `restricted`
  * function is mapped and every signature here exists.
  *
- * Hooks on the job market's hot path (registry capacity, vault exposure, revenue recording, SLA bond locks) are not roles: they
- * check addresses wired once at deployment, because an AccessManager check costs about 13,000 gas per call. The same holds
- * for the SlashingManager's execute path: the vault's `executeSlash` (and its bounty payments and burns) accept only the
- * SlashingManager wired in the registry, and the registry's `jail` lets it through without the AccessManager (other
- * callers still need SLASHER).
+ * No role moves funds or mints (DESIGN, "Powers"): every power that writes balances checks an address wired once at
+ * deployment (`WIRED_POWERS`), so no grant, remap or authority change can reach it. What stays here (governance
+ * setters, the guardian's pause and veto, the arbitrator) waits the AccessManager's delays: every role's grant delay
+ * and every target's admin delay is `accessDelay`, above the longest exit (`CinderAccessManager.LONGEST_EXIT`).
+ * Role ids 10, 11, 12, 14 and 16 (the former MINTER, REWARDER, SLASHER, ATTESTOR and DISPUTE_RESOLVER) are retired.
  */
 export const ROLES = {
   /** AccessManager.ADMIN_ROLE: the timelock after deployment. */
@@ -16,24 +16,10 @@ export const ROLES = {
   GOVERNANCE: 1n,
   /** Guardian multisig: pause new activity, veto a pending slash (SlashingManager.veto). Never moves funds. */
   GUARDIAN: 2n,
-  /** Mints CNDR emissions: the EmissionController. */
-  MINTER: 10n,
-  /** Funds pool rewards: the EmissionController. */
-  REWARDER: 11n,
-  /** Slashes stake, holds withdrawals under a pending slash and jails providers: the SlashingManager (whose execute
-   * path uses the registry's wiring instead). */
-  SLASHER: 12n,
-  /** Writes oracle-verified GPU attestations: the OracleHub. */
-  ATTESTOR: 14n,
-  /**
-   * The dispute path: freezes and settles disputed batch jobs (JobMarket) and proposes a lost dispute's job-fraud
-   * slash (SlashingManager). The DisputeManager only.
-   */
-  DISPUTE_RESOLVER: 16n,
   /**
    * Decides a job dispute when the oracle quorum abstains or stays silent, before a deadline (DisputeManager
    * `arbitrate`). Set by governance (the timelock by default); a new grant waits the AccessManager's grant delay
-   * (the long governance-change delay, 7 days on public networks).
+   * (`accessDelay`, above the longest exit).
    */
   ARBITRATOR: 17n,
 } as const;
@@ -44,18 +30,42 @@ export type RoleName = keyof typeof ROLES;
 export const ROLE_LABELS: Record<Exclude<RoleName, "ADMIN">, string> = {
   GOVERNANCE: "GOVERNANCE",
   GUARDIAN: "GUARDIAN",
-  MINTER: "MINTER",
-  REWARDER: "REWARDER",
-  SLASHER: "SLASHER",
-  ATTESTOR: "ATTESTOR",
-  DISPUTE_RESOLVER: "DISPUTE_RESOLVER",
   ARBITRATOR: "ARBITRATOR",
 };
+
+/**
+ * The protocol's internal powers: who alone may call each function that mints, funds rewards, slashes, jails, writes
+ * attestations or settles disputed escrow. Each checks an address wired once at deployment (immutable, a one-time
+ * setter that reverts once set, or read from such a setter), never an AccessManager role.
+ * Contract name -> function signature -> the contract wired to call it.
+ */
+export const WIRED_POWERS = {
+  CinderToken: { "mint(address,uint256)": "EmissionController" },
+  StakingVault: {
+    "notifyReward(address,uint256)": "EmissionController",
+    "streamReward(address,uint256,uint40)": "EmissionController",
+    "executeSlash(address,uint256,uint256,bool)": "SlashingManager",
+    "holdForSlash(address)": "SlashingManager",
+    "releaseSlashHold(address)": "SlashingManager",
+    "payBounty(address,uint256)": "SlashingManager",
+    "burnSlashed()": "SlashingManager",
+  },
+  ProviderRegistry: {
+    "jail(address,uint40)": "SlashingManager",
+    "recordAttestation((address,bytes32,bytes32,uint32,uint8,bytes32,uint40))": "OracleHub",
+    "revokeGpu(address,bytes32)": "OracleHub",
+  },
+  JobMarket: {
+    "dispute(uint256,address)": "DisputeManager",
+    "resolveDispute(uint256,uint256)": "DisputeManager",
+  },
+  SlashingManager: { "onDisputeLost(address,uint256,address)": "DisputeManager" },
+} as const;
 
 /** Contract name -> role -> restricted function signatures. */
 export const FUNCTION_ROLES = {
   CinderToken: {
-    MINTER: ["mint(address,uint256)"],
+    GOVERNANCE: ["setMinter(address)"],
   },
   ProviderRegistry: {
     GOVERNANCE: [
@@ -64,13 +74,9 @@ export const FUNCTION_ROLES = {
       "setStakingVault(address)",
       "setJobMarket(address)",
       "setSlashingManager(address)",
+      "setOracleHub(address)",
     ],
     GUARDIAN: ["pause()", "unpause()"],
-    SLASHER: ["jail(address,uint40)"],
-    ATTESTOR: [
-      "recordAttestation((address,bytes32,bytes32,uint32,uint8,bytes32,uint40,uint40))",
-      "revokeGpu(address,bytes32)",
-    ],
   },
   StakingVault: {
     GOVERNANCE: [
@@ -78,10 +84,9 @@ export const FUNCTION_ROLES = {
       "setExposureTail(uint40)",
       "setDelegationCapMultiple(uint16)",
       "setMinDelegation(uint128)",
+      "setEmissionController(address)",
     ],
     GUARDIAN: ["pause()", "unpause()"],
-    REWARDER: ["notifyReward(address,uint256)", "streamReward(address,uint256,uint40)"],
-    SLASHER: ["slash(address,uint256,address)", "holdForSlash(address)", "releaseSlashHold(address)"],
   },
   FeeRouter: {
     GOVERNANCE: ["proposeFeeConfig((uint16,uint16,address,address))", "cancelFeeConfigChange()"],
@@ -90,9 +95,12 @@ export const FUNCTION_ROLES = {
     GOVERNANCE: ["wireRecorders(address,address)", "setParams((uint128,uint16,uint40))"],
   },
   JobMarket: {
-    GOVERNANCE: ["setParams((uint40,uint40,uint40,uint40,uint40,uint16,uint128,uint128))", "setSlaBondManager(address)"],
+    GOVERNANCE: [
+      "setParams((uint40,uint40,uint40,uint40,uint40,uint16,uint128,uint128))",
+      "setSlaBondManager(address)",
+      "setDisputeManager(address)",
+    ],
     GUARDIAN: ["pause()", "unpause()"],
-    DISPUTE_RESOLVER: ["dispute(uint256,address)", "resolveDispute(uint256,uint256)"],
   },
   PaymentChannels: {
     GOVERNANCE: ["setThawPeriod(uint40)"],
@@ -114,12 +122,11 @@ export const FUNCTION_ROLES = {
     ],
   },
   // Proposing (from hub-accepted fault reports) and executing after the veto window are anyone's; the
-  // repeated-breach hook checks the wired SlaBondManager's address (deployed before it); the lost-dispute hook is
-  // the DisputeManager's role (deployed after it, so it cannot be an immutable address).
+  // repeated-breach hook checks the wired SlaBondManager's address (deployed before it); the lost-dispute hook checks
+  // the DisputeManager wired in the job market (deployed after it, so it cannot be an immutable address).
   SlashingManager: {
     GOVERNANCE: ["setParams((uint40,uint40,uint40,uint16,uint96,uint96))", "setSlashBps(uint8,uint16)"],
     GUARDIAN: ["veto(bytes32)"],
-    DISPUTE_RESOLVER: ["onDisputeLost(address,uint256,address)"],
   },
   // Specs, disputes, verdicts, expiry and withdrawals are anyone's (each checks its own caller).
   DisputeManager: {

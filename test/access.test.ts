@@ -8,7 +8,8 @@
 import { expect } from "chai";
 import { BaseContract, type ErrorFragment, type FunctionFragment, Interface, type ParamType } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { FUNCTION_ROLES, ROLES, type ManagedContract, type RoleName } from "../deploy/roles.js";
+import { FUNCTION_ROLES, ROLES, WIRED_POWERS, type ManagedContract, type RoleName } from "../deploy/roles.js";
+import { DEFAULT_ACCESS_DELAY } from "../deploy/config.js";
 import { connectCinder, H100, managedContracts, ONE, onboardProvider, type Cinder } from "./helpers/fixture.js";
 
 const { loadCinder } = await connectCinder();
@@ -128,30 +129,45 @@ function mappedFunctions(name: ManagedContract): [AssignableRole, string][] {
   );
 }
 
-/** A signer outside the fixture's named accounts, given the MINTER role through the timelock. */
-async function grantMinter(c: Cinder): Promise<HardhatEthersSigner> {
-  // Signers 0-18 are the fixture's named accounts.
-  const minter = (await c.ethers.getSigners())[19];
-  await c.manager.connect(c.governance).grantRole(ROLES.MINTER, minter.address, 0);
-  return minter;
-}
-
 /** Who is meant to hold each role: the named accounts of the fixture and the roles the deployment intends. */
-function intendedHolders(c: Cinder, minter: HardhatEthersSigner) {
+function intendedHolders(c: Cinder) {
   const holders: { name: string; signer: HardhatEthersSigner; roles: AssignableRole[] }[] = [
     // The timelock is governance, may pause too, and is the default arbitrator of abstained disputes.
     { name: "governance", signer: c.governance, roles: ["GOVERNANCE", "GUARDIAN", "ARBITRATOR"] },
     { name: "guardian", signer: c.guardian, roles: ["GUARDIAN"] },
-    { name: "minter", signer: minter, roles: ["MINTER"] },
-    { name: "rewarder", signer: c.rewarder, roles: ["REWARDER"] },
-    { name: "slasher", signer: c.slasher, roles: ["SLASHER"] },
-    // The job market's hooks are gated by its wired address, not by a role.
+    // The protocol's own contracts hold their powers by wired address (WIRED_POWERS), never by a role.
+    { name: "emission controller", signer: c.rewarder, roles: [] },
+    { name: "slashing manager", signer: c.slasher, roles: [] },
     { name: "job market", signer: c.exposure, roles: [] },
-    // The dispute path: market dispute/resolveDispute and the SlashingManager's lost-dispute hook.
-    { name: "dispute manager", signer: c.disputeResolver, roles: ["DISPUTE_RESOLVER"] },
-    { name: "attestor", signer: c.attestor, roles: ["ATTESTOR"] },
+    { name: "dispute manager", signer: c.disputeResolver, roles: [] },
+    { name: "oracle hub", signer: c.attestor, roles: [] },
   ];
   return holders;
+}
+
+/** The error each wired power reverts with for any caller but the contract wired to it. */
+const NOT_WIRED: Record<string, string> = {
+  "CinderToken.mint(address,uint256)": "CinderTokenNotMinter",
+  "StakingVault.notifyReward(address,uint256)": "StakingVaultNotEmissionController",
+  "StakingVault.streamReward(address,uint256,uint40)": "StakingVaultNotEmissionController",
+  "ProviderRegistry.jail(address,uint40)": "ProviderRegistryNotSlashingManager",
+  "ProviderRegistry.recordAttestation((address,bytes32,bytes32,uint32,uint8,bytes32,uint40))":
+    "ProviderRegistryNotOracleHub",
+  "ProviderRegistry.revokeGpu(address,bytes32)": "ProviderRegistryNotOracleHub",
+  "JobMarket.dispute(uint256,address)": "JobMarketNotDisputeManager",
+  "JobMarket.resolveDispute(uint256,uint256)": "JobMarketNotDisputeManager",
+  "SlashingManager.onDisputeLost(address,uint256,address)": "SlashingManagerNotDisputeManager",
+};
+
+/** The fixture's signer for each wired contract. */
+function wiredSigner(c: Cinder, contract: string): HardhatEthersSigner {
+  const signers: Record<string, HardhatEthersSigner> = {
+    EmissionController: c.rewarder,
+    SlashingManager: c.slasher,
+    OracleHub: c.attestor,
+    DisputeManager: c.disputeResolver,
+  };
+  return signers[contract];
 }
 
 /** Provider 0 registered with two attested H100s and staked, so role calls about it are plausible. */
@@ -198,9 +214,8 @@ describe("Invariant 7: restricted functions", function () {
   it("lets the holder of each role through the access check of its functions", async function () {
     const c = await loadCinder();
     const ctx = await withProvider(c);
-    const minter = await grantMinter(c);
     const decoder = errorDecoder(c);
-    const holders = intendedHolders(c, minter);
+    const holders = intendedHolders(c);
     for (const [name, contract] of managedEntries(c)) {
       for (const [role, signature] of mappedFunctions(name)) {
         const fragment = contract.interface.getFunction(signature)!;
@@ -218,24 +233,24 @@ describe("Invariant 7: restricted functions", function () {
     }
   });
 
-  it("runs role functions for their holders: mint, pause, jail, slash, reward, set a parameter", async function () {
+  it("runs the wired powers for their contracts and role functions for their holders: mint, pause, jail, slash, reward, set a parameter", async function () {
     const c = await loadCinder();
     await withProvider(c);
-    const minter = await grantMinter(c);
     const provider = c.providers[0].address;
-    await expect(c.token.connect(minter).mint(minter.address, ONE)).to.changeTokenBalances(
+    await expect(c.token.connect(c.rewarder).mint(c.stranger.address, ONE)).to.changeTokenBalances(
       c.ethers,
       c.token,
-      [minter],
+      [c.stranger],
       [ONE],
     );
     await expect(c.vault.connect(c.guardian).pause()).to.emit(c.vault, "Paused").withArgs(c.guardian.address);
     await expect(c.registry.connect(c.slasher).jail(provider, 1n))
       .to.emit(c.registry, "ProviderJailed")
       .withArgs(provider, 1n);
-    const slash = c.vault.connect(c.slasher).slash(provider, ONE, c.slasher.address);
-    await expect(slash).to.emit(c.vault, "Slashed").withArgs(provider, ONE, ONE, ONE, 0n, 0n, c.slasher.address);
-    await expect(slash).to.changeTokenBalances(c.ethers, c.token, [c.vault, c.slasher], [-ONE, ONE]);
+    const vault = await c.vault.getAddress();
+    const slash = c.vault.connect(c.slasher).executeSlash(provider, ONE, 0, false);
+    await expect(slash).to.emit(c.vault, "Slashed").withArgs(provider, ONE, ONE, ONE, 0n, 0n, vault);
+    await expect(slash).to.changeTokenBalances(c.ethers, c.token, [c.vault, c.slasher], [0n, 0n]);
     await expect(c.registry.connect(c.exposure).commitCapacity(provider, H100, 1))
       .to.emit(c.registry, "CapacityCommitted")
       .withArgs(provider, H100, 1n, 1n);
@@ -253,9 +268,8 @@ describe("Invariant 7: restricted functions", function () {
   it("refuses each role's functions to the holders of every other role", async function () {
     const c = await loadCinder();
     const ctx = await withProvider(c);
-    const minter = await grantMinter(c);
     const decoder = errorDecoder(c);
-    const holders = intendedHolders(c, minter);
+    const holders = intendedHolders(c);
     for (const [name, contract] of managedEntries(c)) {
       for (const [role, signature] of mappedFunctions(name)) {
         const fragment = contract.interface.getFunction(signature)!;
@@ -369,6 +383,8 @@ describe("Invariant 7: governance setters stay within bounds", function () {
       "ProviderRegistry.setStakingVault(address)",
       "ProviderRegistry.setJobMarket(address)",
       "ProviderRegistry.setSlashingManager(address)",
+      "ProviderRegistry.setOracleHub(address)",
+      "StakingVault.setEmissionController(address)",
       "StakingVault.setUnbondingPeriod(uint40)",
       "StakingVault.setExposureTail(uint40)",
       "StakingVault.setDelegationCapMultiple(uint16)",
@@ -390,6 +406,49 @@ describe("Invariant 7: governance setters stay within bounds", function () {
     await expect(c.registry.connect(c.governance).setSlashingManager(c.stranger.address))
       .to.be.revertedWithCustomError(c.registry, "ProviderRegistrySlashingManagerAlreadySet")
       .withArgs(await c.slashingManager.getAddress());
+    await expect(c.registry.connect(c.governance).setOracleHub(c.stranger.address))
+      .to.be.revertedWithCustomError(c.registry, "ProviderRegistryOracleHubAlreadySet")
+      .withArgs(await c.oracleHub.getAddress());
+    await expect(c.vault.connect(c.governance).setEmissionController(c.stranger.address))
+      .to.be.revertedWithCustomError(c.vault, "StakingVaultEmissionControllerAlreadySet")
+      .withArgs(await c.emissions.getAddress());
+    await expect(c.token.connect(c.governance).setMinter(c.stranger.address))
+      .to.be.revertedWithCustomError(c.token, "CinderTokenMinterAlreadySet")
+      .withArgs(await c.emissions.getAddress());
+    await expect(c.jobMarket.connect(c.governance).setDisputeManager(c.stranger.address))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketDisputeManagerAlreadySet")
+      .withArgs(await c.disputeManager.getAddress());
+  });
+});
+
+describe("Powers: every fund-moving or minting function checks its wired contract, never a role", function () {
+  it("maps none of WIRED_POWERS in the AccessManager and refuses each to everyone but its wired contract", async function () {
+    const c = await loadCinder();
+    const ctx = await withProvider(c);
+    const decoder = errorDecoder(c);
+    const contracts = managedContracts(c);
+    const mapped = new Set(
+      managedEntries(c).flatMap(([name]) => mappedFunctions(name).map(([, signature]) => `${name}.${signature}`)),
+    );
+    for (const [name, powers] of Object.entries(WIRED_POWERS) as [ManagedContract, Record<string, string>][]) {
+      const contract = contracts[name];
+      for (const [signature, wiredTo] of Object.entries(powers)) {
+        const key = `${name}.${signature}`;
+        expect(mapped.has(key), `${key} is not an AccessManager role's`).to.equal(false);
+        const fragment = contract.interface.getFunction(signature)!;
+        // The wired contract gets past the caller check (what it then checks is not access).
+        const wired = await probe(decoder, contract, wiredSigner(c, wiredTo), fragment, argsFor(fragment, ctx));
+        if (wired.kind === "revert") {
+          expect(wired.name, `${key} by ${wiredTo}`).to.not.match(/^AccessManage/);
+          expect(wired.name, `${key} by ${wiredTo}`).to.not.equal(NOT_WIRED[key]);
+        }
+        if (NOT_WIRED[key] === undefined) continue; // the SlashingManager's vault hooks are checked in staking tests
+        for (const caller of [c.stranger, c.governance, c.guardian, c.deployer]) {
+          const outcome = await probe(decoder, contract, caller, fragment, argsFor(fragment, ctx));
+          expect(show(outcome), `${key} by ${caller.address}`).to.equal(`${NOT_WIRED[key]}(${caller.address})`);
+        }
+      }
+    }
   });
 });
 
@@ -443,10 +502,9 @@ describe("CinderAccessManager roles", function () {
     }
   });
 
-  it("lets only the admin (the timelock) grant a role", async function () {
+  it("lets only the admin (the timelock) grant a role, and a grant takes effect only after the access delay", async function () {
     const c = await loadCinder();
-    const minter = await grantMinter(c);
-    const callers = [c.stranger, c.deployer, c.guardian, c.slasher, c.rewarder, c.exposure, c.attestor, minter];
+    const callers = [c.stranger, c.deployer, c.guardian, c.slasher, c.rewarder, c.exposure, c.attestor];
     for (const caller of callers) {
       for (const [role, id] of Object.entries(ROLES)) {
         await expect(c.manager.connect(caller).grantRole(id, caller.address, 0), `${role} by ${caller.address}`)
@@ -454,10 +512,14 @@ describe("CinderAccessManager roles", function () {
           .withArgs(caller.address, ROLES.ADMIN);
       }
     }
-    await expect(c.manager.connect(c.governance).grantRole(ROLES.SLASHER, c.stranger.address, 0))
+    const tx = await c.manager.connect(c.governance).grantRole(ROLES.ARBITRATOR, c.stranger.address, 0);
+    const grantedAt = BigInt((await c.ethers.provider.getBlock((await tx.wait())!.blockNumber))!.timestamp);
+    await expect(tx)
       .to.emit(c.manager, "RoleGranted")
-      .withArgs(ROLES.SLASHER, c.stranger.address, 0n, (since: bigint) => since > 0n, true);
-    expect((await c.manager.hasRole(ROLES.SLASHER, c.stranger.address))[0]).to.equal(true);
+      .withArgs(ROLES.ARBITRATOR, c.stranger.address, 0n, grantedAt + DEFAULT_ACCESS_DELAY, true);
+    expect((await c.manager.hasRole(ROLES.ARBITRATOR, c.stranger.address))[0]).to.equal(false);
+    await c.networkHelpers.time.increaseTo(grantedAt + DEFAULT_ACCESS_DELAY);
+    expect((await c.manager.hasRole(ROLES.ARBITRATOR, c.stranger.address))[0]).to.equal(true);
   });
 
   it("lets only the admin revoke a role or remap a function", async function () {

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import type { Interface } from "ethers";
 import { toFunctionSelector } from "viem";
 import { FUNCTION_ROLES, ROLES, type ManagedContract, type RoleName } from "../deploy/roles.js";
-import { MODEL_CLASSES, SLA_TIERS, modelClassId } from "../deploy/config.js";
+import { DEFAULT_ACCESS_DELAY, MODEL_CLASSES, SLA_TIERS, modelClassId } from "../deploy/config.js";
 import { connectCinder, managedContracts } from "./helpers/fixture.js";
 
 const { loadCinder } = await connectCinder();
@@ -69,7 +69,7 @@ describe("Deployment (Ignition module deploy/Cinder.ts)", function () {
 });
 
 describe("Deployment: the dispute path", function () {
-  it("wires the DisputeManager and gives it DISPUTE_RESOLVER in place of the timelock", async function () {
+  it("wires the DisputeManager once in the market, no role in the AccessManager", async function () {
     const c = await loadCinder();
     const dm = await c.disputeManager.getAddress();
     const timelock = await c.timelock.getAddress();
@@ -78,20 +78,22 @@ describe("Deployment: the dispute path", function () {
     expect(await c.disputeManager.SLASHING_MANAGER()).to.equal(await c.slashingManager.getAddress());
     expect(await c.disputeManager.VAULT()).to.equal(await c.vault.getAddress());
     expect(await c.disputeManager.ASSET()).to.equal(await c.stablecoin.getAddress());
-    expect(await c.manager.hasRole(ROLES.DISPUTE_RESOLVER, dm)).to.deep.equal([true, 0n]);
-    expect((await c.manager.hasRole(ROLES.DISPUTE_RESOLVER, timelock))[0]).to.equal(false);
+    expect(await c.jobMarket.disputeManager()).to.equal(dm);
+    for (const role of Object.values(ROLES)) {
+      expect((await c.manager.hasRole(role, dm))[0], `DisputeManager holds role ${role}`).to.equal(false);
+    }
+    expect((await c.manager.hasRole(ROLES.ARBITRATOR, timelock))[0]).to.equal(true);
     expect(await c.slashingManager.slashBps(6)).to.equal(10_000n);
     // Unbonding (14 days) outlasts challenge (1) + verdict (2) + 2 x arbitration (3) + veto (2) days.
     expect(await c.disputeManager.disputeSpan()).to.equal(11n * 86_400n);
   });
 
-  it("makes the timelock the arbitrator and delays any later arbitrator by the long governance-change delay", async function () {
+  it("makes the timelock the arbitrator and delays any later arbitrator by the access delay, from the first block", async function () {
     const c = await loadCinder();
     const timelock = await c.timelock.getAddress();
     expect(await c.manager.hasRole(ROLES.ARBITRATOR, timelock)).to.deep.equal([true, 0n]);
-    // AccessManager applies a grant-delay change after its 5-day minimum setback.
-    await c.networkHelpers.time.increase(5 * 86_400 + 1);
-    const delay = await c.oracleHub.SET_CHANGE_DELAY();
+    // No minimum setback: the delay the deployment set holds at once.
+    const delay = DEFAULT_ACCESS_DELAY;
     expect(await c.manager.getRoleGrantDelay(ROLES.ARBITRATOR)).to.equal(delay);
     await c.manager.connect(c.governance).grantRole(ROLES.ARBITRATOR, c.stranger.address, 0);
     const [member] = await c.manager.hasRole(ROLES.ARBITRATOR, c.stranger.address);

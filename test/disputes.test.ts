@@ -608,12 +608,12 @@ describe("DisputeManager governance", function () {
 });
 
 describe("SlashingManager.onDisputeLost", function () {
-  it("is the dispute resolver's only, and checks the lease's provider", async function () {
+  it("is the wired DisputeManager's only, and checks the lease's provider", async function () {
     const { c, p, client, id } = await withResult();
     const sm = c.slashingManager;
     for (const caller of [c.stranger, c.governance, client]) {
       await expect(sm.connect(caller).onDisputeLost(p.address, id, client.address))
-        .to.be.revertedWithCustomError(sm, "AccessManagedUnauthorized")
+        .to.be.revertedWithCustomError(sm, "SlashingManagerNotDisputeManager")
         .withArgs(caller.address);
     }
     const other = c.providers[1];

@@ -10,7 +10,7 @@
  */
 import { expect } from "chai";
 import { q112ToWhole } from "../src/economics/emissions.js";
-import { connectCinder, onboardProvider, ONE, USD, type Cinder } from "./helpers/fixture.js";
+import { connectCinder, onboardProvider, ONE, USD, withoutRewarderFunds, type Cinder } from "./helpers/fixture.js";
 import { at, closedEvent, cndrIsToken0, HOUR, now, Payer, swap } from "./helpers/emissions.js";
 
 const { loadCinder } = await connectCinder();
@@ -57,6 +57,7 @@ describe("EmissionController invariants (random sequences, fixed seed)", functio
     const boundsSeen = new Set<string>();
     for (let run = 0; run < RUNS; run++) {
       const c = await loadCinder();
+      await withoutRewarderFunds(c);
       const providers = c.providers.slice(0, 3);
       for (const p of providers) await onboardProvider(c, p);
       const payer = new Payer(c);

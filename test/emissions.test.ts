@@ -19,7 +19,7 @@ import {
   wholeToQ112,
 } from "../src/economics/emissions.js";
 import { EmissionController__factory, TestStablecoin__factory } from "../types/ethers-contracts/index.js";
-import { connectCinder, onboardProvider, ONE, USD, type Cinder } from "./helpers/fixture.js";
+import { connectCinder, onboardProvider, ONE, USD, withoutRewarderFunds, type Cinder } from "./helpers/fixture.js";
 import { at, closedEvent, HOUR, nextEpochStart, now, Payer, reserves, swap } from "./helpers/emissions.js";
 
 const { loadCinder } = await connectCinder();
@@ -49,6 +49,7 @@ async function expectedClose(c: Cinder, revenue: bigint, epochIndex = 0n, params
 /** Two onboarded providers and a payer; the clock at the start of a fresh epoch. */
 async function setup() {
   const c = await loadCinder();
+  await withoutRewarderFunds(c);
   const [p0, p1] = c.providers;
   await onboardProvider(c, p0!);
   await onboardProvider(c, p1!);
@@ -65,7 +66,7 @@ async function epochWithRevenue(c: Cinder, payer: Payer, payments: [Awaited<Retu
 }
 
 describe("EmissionController deployment", function () {
-  it("holds the schedule and parameters of the deployment and the minter and rewarder roles", async function () {
+  it("holds the schedule and parameters of the deployment and is the wired minter and reward funder", async function () {
     const c = await loadCinder();
     const s = await c.emissions.schedule();
     expect([s.epochLength, s.initialEpochCap, s.initialRateWad, s.decayBps, s.decayInterval, s.longTwapEpochs, s.seedPrice]).to.deep.equal(
@@ -74,8 +75,9 @@ describe("EmissionController deployment", function () {
     const p = await c.emissions.params();
     expect([p.floorPrice, p.guardRatioBps, p.minTwapWindow]).to.deep.equal(Object.values(DEFAULT_PARAMS));
     const controller = await c.emissions.getAddress();
-    expect((await c.manager.hasRole(10n, controller))[0], "MINTER").to.equal(true);
-    expect((await c.manager.hasRole(11n, controller))[0], "REWARDER").to.equal(true);
+    // The minter and the reward funder, each wired once (no AccessManager role mints or funds rewards).
+    expect(await c.token.minter(), "minter").to.equal(controller);
+    expect(await c.vault.emissionController(), "reward funder").to.equal(controller);
     expect(await c.emissions.isRecorder(await c.jobMarket.getAddress())).to.equal(true);
     expect(await c.token.allowance(controller, await c.vault.getAddress())).to.equal(c.ethers.MaxUint256);
   });

@@ -505,22 +505,22 @@ describe("Guardian", function () {
     await onboardProvider(c, c.providers[0]);
     const p = c.providers[0].address;
     await expect(c.token.connect(g).mint(g.address, ONE))
-      .to.be.revertedWithCustomError(c.token, "AccessManagedUnauthorized")
+      .to.be.revertedWithCustomError(c.token, "CinderTokenNotMinter")
       .withArgs(g.address);
-    await expect(c.vault.connect(g).slash(p, ONE, g.address))
-      .to.be.revertedWithCustomError(c.vault, "AccessManagedUnauthorized")
+    await expect(c.vault.connect(g).executeSlash(p, ONE, 0, false))
+      .to.be.revertedWithCustomError(c.vault, "StakingVaultNotSlashingManager")
       .withArgs(g.address);
     await expect(c.vault.connect(g).holdForSlash(p))
-      .to.be.revertedWithCustomError(c.vault, "AccessManagedUnauthorized")
+      .to.be.revertedWithCustomError(c.vault, "StakingVaultNotSlashingManager")
       .withArgs(g.address);
     await expect(c.vault.connect(g).notifyReward(p, ONE))
-      .to.be.revertedWithCustomError(c.vault, "AccessManagedUnauthorized")
+      .to.be.revertedWithCustomError(c.vault, "StakingVaultNotEmissionController")
       .withArgs(g.address);
     await expect(c.registry.connect(g).jail(p, 0n))
-      .to.be.revertedWithCustomError(c.registry, "AccessManagedUnauthorized")
+      .to.be.revertedWithCustomError(c.registry, "ProviderRegistryNotSlashingManager")
       .withArgs(g.address);
     await expect(c.registry.connect(g).revokeGpu(p, `0x${"00".repeat(31)}01`))
-      .to.be.revertedWithCustomError(c.registry, "AccessManagedUnauthorized")
+      .to.be.revertedWithCustomError(c.registry, "ProviderRegistryNotOracleHub")
       .withArgs(g.address);
     await expect(c.manager.connect(g).grantRole(10n, g.address, 0))
       .to.be.revertedWithCustomError(c.manager, "AccessManagerUnauthorizedAccount")

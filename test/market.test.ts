@@ -322,7 +322,7 @@ describe("JobMarket.createDirectLease", function () {
 
   it("reverts with JobMarketInsufficientStake(provider, stake, required) after a slash", async function () {
     const { c, p, client } = await withOffer();
-    await c.vault.connect(c.slasher).slash(p.address, 100n * ONE, c.slasher.address);
+    await c.vault.connect(c.slasher).executeSlash(p.address, 100n * ONE, 0, false);
     expect(await c.vault.eligibleStake(p.address)).to.equal(700n * ONE);
     await expect(c.jobMarket.connect(client).createDirectLease(p.address, H100, 1, HOUR, PRICE, KIND.Lease))
       .to.be.revertedWithCustomError(c.jobMarket, "JobMarketInsufficientStake")
@@ -893,7 +893,7 @@ describe("JobMarket batch jobs", function () {
     await expectInvariants(c, [client, p]);
   });
 
-  it("dispute (dispute resolver only) reverts with JobMarketNotClient, JobMarketNoResult and JobMarketChallengeWindowClosed", async function () {
+  it("dispute (the wired DisputeManager only) reverts with JobMarketNotClient, JobMarketNoResult and JobMarketChallengeWindowClosed", async function () {
     const { c, p, client, l } = await batch();
     await expect(c.jobMarket.connect(c.disputeResolver).dispute(l.id, client.address))
       .to.be.revertedWithCustomError(c.jobMarket, "JobMarketNoResult")
@@ -904,10 +904,10 @@ describe("JobMarket batch jobs", function () {
     await expect(c.jobMarket.connect(c.disputeResolver).dispute(l.id, c.stranger.address))
       .to.be.revertedWithCustomError(c.jobMarket, "JobMarketNotClient")
       .withArgs(l.id, c.stranger.address);
-    // Clients dispute through the DisputeManager (with a deposit): the market's entry point is its role only.
+    // Clients dispute through the DisputeManager (with a deposit): the market's entry point is its wired address only.
     for (const caller of [client, c.stranger, c.governance]) {
       await expect(c.jobMarket.connect(caller).dispute(l.id, client.address))
-        .to.be.revertedWithCustomError(c.jobMarket, "AccessManagedUnauthorized")
+        .to.be.revertedWithCustomError(c.jobMarket, "JobMarketNotDisputeManager")
         .withArgs(caller.address);
     }
     await at(c, t + CHALLENGE);
@@ -916,7 +916,7 @@ describe("JobMarket batch jobs", function () {
       .withArgs(l.id, t + CHALLENGE);
   });
 
-  it("resolveDispute (dispute resolver only) splits the held escrow: the provider's part with the fee, the rest to the client", async function () {
+  it("resolveDispute (the wired DisputeManager only) splits the held escrow: the provider's part with the fee, the rest to the client", async function () {
     const { c, p, client, l } = await batch();
     const t = l.start + 5n * HOUR + 1n;
     await at(c, t);
@@ -926,10 +926,10 @@ describe("JobMarket batch jobs", function () {
     const refundAtResult = l.v - held;
 
     await expect(c.jobMarket.connect(c.stranger).resolveDispute(l.id, 1n))
-      .to.be.revertedWithCustomError(c.jobMarket, "AccessManagedUnauthorized")
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketNotDisputeManager")
       .withArgs(c.stranger.address);
     await expect(c.jobMarket.connect(c.guardian).resolveDispute(l.id, 1n))
-      .to.be.revertedWithCustomError(c.jobMarket, "AccessManagedUnauthorized")
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketNotDisputeManager")
       .withArgs(c.guardian.address);
     await expect(c.jobMarket.connect(c.disputeResolver).resolveDispute(l.id, held + 1n))
       .to.be.revertedWithCustomError(c.jobMarket, "JobMarketPayoutAboveEscrow")
@@ -1144,7 +1144,7 @@ describe("JobMarket open orders", function () {
     await expect(c.jobMarket.connect(p0).bid(id, MAXP))
       .to.be.revertedWithCustomError(c.jobMarket, "JobMarketProviderNotActive")
       .withArgs(p0.address);
-    await c.vault.connect(c.slasher).slash(p1.address, ONE, c.slasher.address);
+    await c.vault.connect(c.slasher).executeSlash(p1.address, ONE, 0, false);
     await expect(c.jobMarket.connect(p1).bid(id, MAXP))
       .to.be.revertedWithCustomError(c.jobMarket, "JobMarketInsufficientStake")
       .withArgs(p1.address, 799n * ONE, 800n * ONE);
@@ -1251,7 +1251,7 @@ describe("JobMarket open orders", function () {
     const b = await post(c, client, { gpus: 3n });
     await c.jobMarket.connect(p0).bid(a.id, 2_000_000n);
     await c.jobMarket.connect(p1).bid(b.id, 2_000_000n);
-    await c.vault.connect(c.slasher).slash(p0.address, 10n * ONE, c.slasher.address);
+    await c.vault.connect(c.slasher).executeSlash(p0.address, 10n * ONE, 0, false);
     // p1 sells 2 of its 4 GPUs directly, so 2 < 3 remain free.
     await c.registry.connect(p1).setOffer(H100, PRICE);
     await c.jobMarket.connect(c.clients[1]).createDirectLease(p1.address, H100, 2, DAY, PRICE, KIND.Lease);

@@ -6,7 +6,6 @@
 import { expect } from "chai";
 import { Wallet, keccak256, recoverAddress, toUtf8Bytes, ZeroAddress, ZeroHash, type Signer } from "ethers";
 import { LOCAL_ORACLE_SIGNERS } from "../deploy/config.js";
-import { ROLES } from "../deploy/roles.js";
 import { buildTree, leafHash, type Leaf } from "../src/oracle/leaves.js";
 import { OracleHub__factory, type OracleHub } from "../types/ethers-contracts/index.js";
 import { connectCinder, H100, nextGpuId, type Cinder } from "./helpers/fixture.js";
@@ -72,7 +71,7 @@ describe("OracleHub deployment", function () {
     expect(threshold).to.equal(3n);
     expect(version).to.equal(1n);
     expect(x.digest).to.equal(configDigestOf(x.domain.chainId, x.domain.hub, 1n, LOCAL_ORACLE_SIGNERS, 3n));
-    expect(await x.c.manager.hasRole(ROLES.ATTESTOR, x.domain.hub)).to.deep.equal([true, 0n]);
+    expect(await x.c.registry.oracleHub()).to.equal(x.domain.hub);
     expect(await x.hub.REGISTRY()).to.equal(await x.c.registry.getAddress());
     expect(await x.hub.EPOCH_LENGTH()).to.equal(await x.c.emissions.EPOCH_LENGTH());
     expect(await x.hub.SET_CHANGE_DELAY()).to.equal(DELAY);

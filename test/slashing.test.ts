@@ -374,24 +374,26 @@ describe("SlashingManager.execute", function () {
 });
 
 describe("SlashingManager wiring", function () {
-  it("jails and slashes through the registry's wiring, without the slasher role on the execute path", async function () {
+  it("jails, holds and slashes through the registry's wiring alone: no AccessManager role is involved", async function () {
     const c = await loadCinder();
     const sm = c.slashingManager;
     const smAddress = await sm.getAddress();
     expect(await c.registry.slashingManager()).to.equal(smAddress);
     const p = c.providers[0];
     const f = await proposed(c, p, c.stranger);
-    // Governance revokes the manager's role: holds and vetoes need it, execution does not.
-    await c.manager.connect(c.governance).revokeRole(12n, smAddress);
+    // The manager holds no role at all: the wiring is everything.
+    for (const role of [0n, 1n, 2n, 12n, 17n]) expect((await c.manager.hasRole(role, smAddress))[0]).to.equal(false);
     await c.networkHelpers.time.increase(VETO);
     const tx = sm.execute(f.id);
     await expect(tx).to.emit(c.registry, "ProviderJailed");
     await expect(tx).to.emit(c.vault, "Slashed");
     await expect(tx).to.emit(c.vault, "SlashHoldChanged").withArgs(p.address, 0n);
-    // Other callers of jail still need the role.
-    await expect(c.registry.connect(c.stranger).jail(p.address, 1n))
-      .to.be.revertedWithCustomError(c.registry, "AccessManagedUnauthorized")
-      .withArgs(c.stranger.address);
+    // Every other caller of jail is refused, governance included.
+    for (const caller of [c.stranger, c.governance]) {
+      await expect(c.registry.connect(caller).jail(p.address, 1n))
+        .to.be.revertedWithCustomError(c.registry, "ProviderRegistryNotSlashingManager")
+        .withArgs(caller.address);
+    }
     await expect(c.registry.connect(c.slasher).jail(p.address, 1n)).to.emit(c.registry, "ProviderJailed");
   });
 
@@ -399,7 +401,7 @@ describe("SlashingManager wiring", function () {
     const c = await loadCinder();
     const p = c.providers[0];
     await onboardProvider(c, p);
-    for (const caller of [c.stranger, c.governance, c.guardian, c.slasher, c.exposure]) {
+    for (const caller of [c.stranger, c.governance, c.guardian, c.rewarder, c.exposure]) {
       await expect(c.vault.connect(caller).executeSlash(p.address, ONE, 0n, false))
         .to.be.revertedWithCustomError(c.vault, "StakingVaultNotSlashingManager")
         .withArgs(caller.address);

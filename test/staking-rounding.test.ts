@@ -9,7 +9,7 @@ import { expect } from "chai";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { Addressable, ContractTransactionResponse } from "ethers";
 import { connectCinder, onboardProvider, ONE, type Cinder } from "./helpers/fixture.js";
-import { type Account, type Tx, addressOf, expectDeltas, expectSolvent } from "./helpers/staking.js";
+import { type Account, type Tx, addressOf, expectDeltas, expectSlashKept, expectSolvent } from "./helpers/staking.js";
 
 const { loadCinder } = await connectCinder();
 
@@ -35,11 +35,10 @@ describe("StakingVault rounding: a slash never rounds to zero", function () {
   it("takes exactly 1 wei from a big pool's self-stake", async function () {
     const { c, p, d } = await withProvider();
     await c.vault.connect(d[0]).delegate(p.address, 2_000n * ONE);
-    const r = c.stranger;
     for (let i = 1n; i <= 3n; i++) {
-      const tx = c.vault.connect(c.slasher).slash(p.address, 1n, r.address);
-      await expect(tx).to.emit(c.vault, "Slashed").withArgs(p.address, 1n, 1n, 1n, 0n, 0n, r.address);
-      await expectDeltas(c, tx, [c.vault, r], [-1n, 1n]);
+      const tx = c.vault.connect(c.slasher).executeSlash(p.address, 1n, 0, false);
+      await expect(tx).to.emit(c.vault, "Slashed").withArgs(p.address, 1n, 1n, 1n, 0n, 0n, await c.vault.getAddress());
+      await expectSlashKept(c, tx, 1n);
       expect(await c.vault.totalStake(p.address)).to.equal(SELF + 2_000n * ONE - i);
     }
     await expectSolvent(c, [p]);
@@ -54,21 +53,20 @@ describe("StakingVault rounding: a slash never rounds to zero", function () {
     await c.networkHelpers.time.increase(UNBONDING);
     await c.vault.connect(p).claimWithdraw(p.address);
     // Delegated active 1,500 : pending 500. 1 wei x 1,500/2,000 rounds down to 0, so the pending class takes it.
-    const r = c.stranger;
     let pending = 500n * ONE;
     for (let i = 0; i < 3; i++) {
-      const tx = c.vault.connect(c.slasher).slash(p.address, 1n, r.address);
-      await expect(tx).to.emit(c.vault, "Slashed").withArgs(p.address, 1n, 1n, 0n, 0n, 1n, r.address);
-      await expectDeltas(c, tx, [c.vault, r], [-1n, 1n]);
+      const tx = c.vault.connect(c.slasher).executeSlash(p.address, 1n, 0, false);
+      await expect(tx).to.emit(c.vault, "Slashed").withArgs(p.address, 1n, 1n, 0n, 0n, 1n, await c.vault.getAddress());
+      await expectSlashKept(c, tx, 1n);
       pending -= 1n;
       expect((await c.vault.getPool(p.address)).pendingAssets).to.equal(pending);
     }
     // With the pending class claimed, a 1-wei slash falls on the active class.
     await c.networkHelpers.time.increase(UNBONDING);
     await c.vault.connect(d[1]).claimWithdraw(p.address);
-    const tx = c.vault.connect(c.slasher).slash(p.address, 1n, r.address);
-    await expect(tx).to.emit(c.vault, "Slashed").withArgs(p.address, 1n, 1n, 0n, 1n, 0n, r.address);
-    await expectDeltas(c, tx, [c.vault, r], [-1n, 1n]);
+    const tx = c.vault.connect(c.slasher).executeSlash(p.address, 1n, 0, false);
+    await expect(tx).to.emit(c.vault, "Slashed").withArgs(p.address, 1n, 1n, 0n, 1n, 0n, await c.vault.getAddress());
+    await expectSlashKept(c, tx, 1n);
     expect((await c.vault.getPool(p.address)).delegatedAssets).to.equal(1_500n * ONE - 1n);
     await expectSolvent(c, [p]);
   });
@@ -83,12 +81,11 @@ describe("StakingVault rounding: a slash never rounds to zero", function () {
     const rest = amount - SELF;
     const fromDelegated = (rest * pool.delegatedAssets) / (pool.delegatedAssets + pool.pendingAssets);
     const fromPending = rest - fromDelegated;
-    const r = c.stranger;
-    const tx = c.vault.connect(c.slasher).slash(p.address, amount, r.address);
+    const tx = c.vault.connect(c.slasher).executeSlash(p.address, amount, 0, false);
     await expect(tx)
       .to.emit(c.vault, "Slashed")
-      .withArgs(p.address, amount, amount, SELF, fromDelegated, fromPending, r.address);
-    await expectDeltas(c, tx, [c.vault, r], [-amount, amount]);
+      .withArgs(p.address, amount, amount, SELF, fromDelegated, fromPending, await c.vault.getAddress());
+    await expectSlashKept(c, tx, amount);
     await expectSolvent(c, [p]);
   });
 });
@@ -108,7 +105,7 @@ describe("StakingVault rounding: dust never wipes a pool", function () {
     await c.vault.connect(attacker).delegate(p.address, ONE);
     await c.vault.connect(victim).requestWithdraw(p.address, 300n * ONE);
     // Slash everything self plus an odd part of the delegated classes: both share prices become non-round.
-    await c.vault.connect(c.slasher).slash(p.address, SELF + 333n * ONE + 7n, c.stranger.address);
+    await c.vault.connect(c.slasher).executeSlash(p.address, SELF + 333n * ONE + 7n, 0, false);
     const pool = await c.vault.getPool(p.address);
     expect(pool.delegatedAssets).to.be.lt(pool.delegatedShares);
     expect(pool.pendingAssets).to.be.lt(pool.pendingShares);
@@ -276,8 +273,8 @@ describe("StakingVault rounding: claims never exceed what was funded (invariant 
     await notify(p1, 10n ** 18n / 3n);
     await claimAll();
 
-    await step(c.vault.connect(c.slasher).slash(p0.address, 123n * ONE + 17n, c.stranger.address));
-    await step(c.vault.connect(c.slasher).slash(p1.address, 600n * ONE + 5n, c.stranger.address));
+    await step(c.vault.connect(c.slasher).executeSlash(p0.address, 123n * ONE + 17n, 0, false));
+    await step(c.vault.connect(c.slasher).executeSlash(p1.address, 600n * ONE + 5n, 0, false));
     await step(c.vault.connect(p1).stake(200n * ONE + 9n));
     await step(c.vault.connect(d[3]).delegate(p1.address, 2n * ONE + 1n));
     for (let i = 1n; i <= 15n; i++) {

@@ -14,7 +14,7 @@ import { expect } from "chai";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { Addressable, ContractTransactionResponse } from "ethers";
 import { connectCinder, onboardProvider, ONE, type Cinder } from "./helpers/fixture.js";
-import { type Account, type Tx, addressOf, at, expectDeltas, expectSolvent, now } from "./helpers/staking.js";
+import { type Account, type Tx, addressOf, at, expectDeltas, expectSlashKept, expectSolvent, now } from "./helpers/staking.js";
 
 const { loadCinder } = await connectCinder();
 
@@ -187,7 +187,7 @@ describe("StakingVault.delegate", function () {
   it("mints shares at the pool's price after a slash, so the newcomer's balance is what it paid", async function () {
     const { c, p, d } = await withProvider();
     await c.vault.connect(d[0]).delegate(p.address, 1_000n * ONE);
-    await c.vault.connect(c.slasher).slash(p.address, SELF + 500n * ONE, c.slasher.address);
+    await c.vault.connect(c.slasher).executeSlash(p.address, SELF + 500n * ONE, 0, false);
     await expectPool(c, p.address, { selfActive: 0n, delegatedAssets: 500n * ONE, delegatedShares: 1_000n * ONE });
     await c.vault.connect(p).stake(SELF); // the cap needs self-stake again
     const before = await c.vault.delegatedBalance(p.address, d[0].address);
@@ -647,11 +647,14 @@ describe("StakingVault.notifyReward", function () {
       .withArgs(p.address, d[1].address);
   });
 
-  it("reverts AccessManagedUnauthorized for anyone but the rewarder", async function () {
+  it("reverts StakingVaultNotEmissionController for anyone but the wired EmissionController, governance included", async function () {
     const { c, p, d } = await withProvider();
-    for (const caller of [c.stranger, p, d[0], c.slasher]) {
+    for (const caller of [c.stranger, p, d[0], c.slasher, c.governance]) {
       await expect(c.vault.connect(caller).notifyReward(p.address, ONE))
-        .to.be.revertedWithCustomError(c.vault, "AccessManagedUnauthorized")
+        .to.be.revertedWithCustomError(c.vault, "StakingVaultNotEmissionController")
+        .withArgs(caller.address);
+      await expect(c.vault.connect(caller).streamReward(p.address, ONE, 3_600))
+        .to.be.revertedWithCustomError(c.vault, "StakingVaultNotEmissionController")
         .withArgs(caller.address);
     }
   });
@@ -743,20 +746,21 @@ describe("StakingVault.claimRewards", function () {
 // slash, holds, exposure
 // ---------------------------------------------------------------------------------------------------------------
 
-describe("StakingVault.slash", function () {
-  it("returns and emits what it took and sends it to the recipient", async function () {
+describe("StakingVault.executeSlash (the only slash)", function () {
+  it("returns and emits what it took and keeps it in the vault for the burn", async function () {
     const { c, p, d } = await withProvider();
     await c.vault.connect(d[0]).delegate(p.address, 1_000n * ONE);
-    const recipient = c.stranger;
-    expect(await c.vault.connect(c.slasher).slash.staticCall(p.address, 100n * ONE, recipient.address)).to.equal(
+    expect(await c.vault.connect(c.slasher).executeSlash.staticCall(p.address, 100n * ONE, 0, false)).to.deep.equal([
       100n * ONE,
-    );
-    const tx = c.vault.connect(c.slasher).slash(p.address, 100n * ONE, recipient.address);
+      0n,
+    ]);
+    const tx = c.vault.connect(c.slasher).executeSlash(p.address, 100n * ONE, 0, false);
     await expect(tx)
       .to.emit(c.vault, "Slashed")
-      .withArgs(p.address, 100n * ONE, 100n * ONE, 100n * ONE, 0n, 0n, recipient.address);
+      .withArgs(p.address, 100n * ONE, 100n * ONE, 100n * ONE, 0n, 0n, await c.vault.getAddress());
     await expect(tx).not.to.emit(c.vault, "ShareClassRetired");
-    await expectDeltas(c, tx, [c.vault, recipient, p, d[0]], [-100n * ONE, 100n * ONE, 0n, 0n]);
+    await expectSlashKept(c, tx, 100n * ONE);
+    await expectDeltas(c, tx, [c.stranger, p, d[0]], [0n, 0n, 0n]);
     await expectPool(c, p.address, { selfActive: 300n * ONE, delegatedAssets: 1_000n * ONE });
     expect(await c.vault.delegatedBalance(p.address, d[0].address)).to.equal(1_000n * ONE);
     await expectSolvent(c, [p]);
@@ -765,38 +769,44 @@ describe("StakingVault.slash", function () {
   it("takes at most what the pool holds, and nothing from an empty pool", async function () {
     const { c, p, d } = await withProvider();
     await c.vault.connect(d[0]).delegate(p.address, 1_000n * ONE);
-    const r = c.stranger.address;
-    expect(await c.vault.connect(c.slasher).slash.staticCall(p.address, 10_000n * ONE, r)).to.equal(1_400n * ONE);
-    const tx = c.vault.connect(c.slasher).slash(p.address, 10_000n * ONE, r);
+    const vault = await c.vault.getAddress();
+    expect((await c.vault.connect(c.slasher).executeSlash.staticCall(p.address, 10_000n * ONE, 0, false))[0]).to.equal(
+      1_400n * ONE,
+    );
+    const tx = c.vault.connect(c.slasher).executeSlash(p.address, 10_000n * ONE, 0, false);
     await expect(tx)
       .to.emit(c.vault, "Slashed")
-      .withArgs(p.address, 10_000n * ONE, 1_400n * ONE, SELF, 1_000n * ONE, 0n, r);
-    await expectDeltas(c, tx, [c.vault, c.stranger], [-1_400n * ONE, 1_400n * ONE]);
+      .withArgs(p.address, 10_000n * ONE, 1_400n * ONE, SELF, 1_000n * ONE, 0n, vault);
+    await expectSlashKept(c, tx, 1_400n * ONE);
     expect(await c.vault.totalStake(p.address)).to.equal(0n);
 
-    const empty = c.vault.connect(c.slasher).slash(p.address, 5n * ONE, r);
-    await expect(empty).to.emit(c.vault, "Slashed").withArgs(p.address, 5n * ONE, 0n, 0n, 0n, 0n, r);
-    await expectDeltas(c, empty, [c.vault, c.stranger], [0n, 0n]);
+    const empty = c.vault.connect(c.slasher).executeSlash(p.address, 5n * ONE, 0, false);
+    await expect(empty).to.emit(c.vault, "Slashed").withArgs(p.address, 5n * ONE, 0n, 0n, 0n, 0n, vault);
+    await expectSlashKept(c, empty, 0n);
     await expectSolvent(c, [p]);
   });
 
-  it("reverts AccessManagedUnauthorized for anyone but the slasher", async function () {
+  it("reverts StakingVaultNotSlashingManager for anyone but the wired SlashingManager, governance included", async function () {
     const { c, p, d } = await withProvider();
     for (const caller of [c.stranger, p, d[0], c.rewarder, c.guardian, c.governance]) {
-      await expect(c.vault.connect(caller).slash(p.address, ONE, caller.address))
-        .to.be.revertedWithCustomError(c.vault, "AccessManagedUnauthorized")
+      await expect(c.vault.connect(caller).executeSlash(p.address, ONE, 0, false))
+        .to.be.revertedWithCustomError(c.vault, "StakingVaultNotSlashingManager")
         .withArgs(caller.address);
     }
   });
 
-  it("reverts StakingVaultZeroAmount and StakingVaultZeroAddress(recipient)", async function () {
+  it("has no slash to a recipient the caller chooses", async function () {
+    const { c } = await withProvider();
+    const names: string[] = [];
+    c.vault.interface.forEachFunction((f) => names.push(f.name));
+    expect(names).to.not.include("slash");
+  });
+
+  it("reverts StakingVaultZeroAmount", async function () {
     const { c, p } = await withProvider();
     await expect(
-      c.vault.connect(c.slasher).slash(p.address, 0n, c.slasher.address),
+      c.vault.connect(c.slasher).executeSlash(p.address, 0n, 0, false),
     ).to.be.revertedWithCustomError(c.vault, "StakingVaultZeroAmount");
-    await expect(c.vault.connect(c.slasher).slash(p.address, ONE, c.ethers.ZeroAddress))
-      .to.be.revertedWithCustomError(c.vault, "StakingVaultZeroAddress")
-      .withArgs("recipient");
   });
 });
 
@@ -826,15 +836,15 @@ describe("StakingVault.holdForSlash and releaseSlashHold", function () {
       .withArgs(p.address);
   });
 
-  it("reverts AccessManagedUnauthorized for anyone but the slasher", async function () {
+  it("reverts StakingVaultNotSlashingManager for anyone but the wired SlashingManager, governance included", async function () {
     const { c, p, d } = await withProvider();
     await c.vault.connect(c.slasher).holdForSlash(p.address);
-    for (const caller of [c.stranger, p, d[0], c.guardian]) {
+    for (const caller of [c.stranger, p, d[0], c.guardian, c.governance]) {
       await expect(c.vault.connect(caller).holdForSlash(p.address))
-        .to.be.revertedWithCustomError(c.vault, "AccessManagedUnauthorized")
+        .to.be.revertedWithCustomError(c.vault, "StakingVaultNotSlashingManager")
         .withArgs(caller.address);
       await expect(c.vault.connect(caller).releaseSlashHold(p.address))
-        .to.be.revertedWithCustomError(c.vault, "AccessManagedUnauthorized")
+        .to.be.revertedWithCustomError(c.vault, "StakingVaultNotSlashingManager")
         .withArgs(caller.address);
     }
   });
@@ -1145,21 +1155,20 @@ async function slashingPool() {
 describe("StakingVault: slashing while withdrawals are pending", function () {
   it("takes the provider's active self-stake first, then its pending self-withdrawal", async function () {
     const { c, p, d } = await slashingPool();
-    const r = c.stranger;
-    const first = c.vault.connect(c.slasher).slash(p.address, 350n * ONE, r.address);
+    const first = c.vault.connect(c.slasher).executeSlash(p.address, 350n * ONE, 0, false);
     await expect(first)
       .to.emit(c.vault, "Slashed")
-      .withArgs(p.address, 350n * ONE, 350n * ONE, 350n * ONE, 0n, 0n, r.address);
-    await expectDeltas(c, first, [c.vault, r], [-350n * ONE, 350n * ONE]);
+      .withArgs(p.address, 350n * ONE, 350n * ONE, 350n * ONE, 0n, 0n, await c.vault.getAddress());
+    await expectSlashKept(c, first, 350n * ONE);
     await expectPool(c, p.address, { selfActive: 0n, selfPending: 50n * ONE });
     expect(await c.vault.delegatedBalance(p.address, d[0].address)).to.equal(1_000n * ONE);
     expect((await c.vault.pendingWithdrawal(p.address, d[1].address))[0]).to.equal(300n * ONE);
 
-    const second = c.vault.connect(c.slasher).slash(p.address, 50n * ONE, r.address);
+    const second = c.vault.connect(c.slasher).executeSlash(p.address, 50n * ONE, 0, false);
     await expect(second)
       .to.emit(c.vault, "Slashed")
-      .withArgs(p.address, 50n * ONE, 50n * ONE, 50n * ONE, 0n, 0n, r.address);
-    await expectDeltas(c, second, [c.vault, r], [-50n * ONE, 50n * ONE]);
+      .withArgs(p.address, 50n * ONE, 50n * ONE, 50n * ONE, 0n, 0n, await c.vault.getAddress());
+    await expectSlashKept(c, second, 50n * ONE);
     expect(await c.vault.pendingWithdrawal(p.address, p.address)).to.deep.equal([0n, (await c.vault.getPool(p.address)).selfUnlockAt]);
     await expect(c.vault.connect(p).claimWithdraw(p.address))
       .to.be.revertedWithCustomError(c.vault, "StakingVaultNothingPending")
@@ -1169,14 +1178,14 @@ describe("StakingVault: slashing while withdrawals are pending", function () {
 
   it("spreads the rest pro rata over the delegated active and pending classes", async function () {
     const { c, p, d, t } = await slashingPool();
-    const r = c.stranger;
     // 900 = 300 self active + 100 self pending + 500 over 1,200 active : 300 pending -> 400 : 100.
-    const tx = c.vault.connect(c.slasher).slash(p.address, 900n * ONE, r.address);
+    const tx = c.vault.connect(c.slasher).executeSlash(p.address, 900n * ONE, 0, false);
     await expect(tx)
       .to.emit(c.vault, "Slashed")
-      .withArgs(p.address, 900n * ONE, 900n * ONE, 400n * ONE, 400n * ONE, 100n * ONE, r.address);
+      .withArgs(p.address, 900n * ONE, 900n * ONE, 400n * ONE, 400n * ONE, 100n * ONE, await c.vault.getAddress());
     await expect(tx).not.to.emit(c.vault, "ShareClassRetired");
-    await expectDeltas(c, tx, [c.vault, r, d[0], d[1]], [-900n * ONE, 900n * ONE, 0n, 0n]);
+    await expectSlashKept(c, tx, 900n * ONE);
+    await expectDeltas(c, tx, [d[0], d[1]], [0n, 0n]);
     await expectPool(c, p.address, {
       selfActive: 0n,
       selfPending: 0n,
@@ -1207,12 +1216,11 @@ describe("StakingVault: slashing while withdrawals are pending", function () {
     await c.vault.connect(p).requestWithdraw(p.address, SELF);
     await c.networkHelpers.time.increase(UNBONDING + 5n * DAY); // unlocked, not claimed
 
-    const r = c.stranger;
-    const tx = c.vault.connect(c.slasher).slash(p.address, 600n * ONE, r.address);
+    const tx = c.vault.connect(c.slasher).executeSlash(p.address, 600n * ONE, 0, false);
     await expect(tx)
       .to.emit(c.vault, "Slashed")
-      .withArgs(p.address, 600n * ONE, 600n * ONE, SELF, 0n, 200n * ONE, r.address);
-    await expectDeltas(c, tx, [c.vault, r], [-600n * ONE, 600n * ONE]);
+      .withArgs(p.address, 600n * ONE, 600n * ONE, SELF, 0n, 200n * ONE, await c.vault.getAddress());
+    await expectSlashKept(c, tx, 600n * ONE);
 
     await expect(c.vault.connect(p).claimWithdraw(p.address))
       .to.be.revertedWithCustomError(c.vault, "StakingVaultNothingPending")
@@ -1232,14 +1240,13 @@ describe("StakingVault: slashing while withdrawals are pending", function () {
     await c.vault.connect(d[1]).requestWithdraw(p.address, MAX);
     await expectSolvent(c, [p], { accounts: [d[0], d[1]] });
 
-    const r = c.stranger;
-    const tx = c.vault.connect(c.slasher).slash(p.address, 10_000n * ONE, r.address);
+    const tx = c.vault.connect(c.slasher).executeSlash(p.address, 10_000n * ONE, 0, false);
     await expect(tx).to.emit(c.vault, "ShareClassRetired").withArgs(p.address, false, 1n, 0n);
     await expect(tx).to.emit(c.vault, "ShareClassRetired").withArgs(p.address, true, 1n, 0n);
     await expect(tx)
       .to.emit(c.vault, "Slashed")
-      .withArgs(p.address, 10_000n * ONE, 2_000n * ONE, SELF, 1_000n * ONE, 600n * ONE, r.address);
-    await expectDeltas(c, tx, [c.vault, r], [-2_000n * ONE, 2_000n * ONE]);
+      .withArgs(p.address, 10_000n * ONE, 2_000n * ONE, SELF, 1_000n * ONE, 600n * ONE, await c.vault.getAddress());
+    await expectSlashKept(c, tx, 2_000n * ONE);
     await expectPool(c, p.address, {
       selfActive: 0n,
       selfPending: 0n,
@@ -1308,13 +1315,12 @@ describe("StakingVault: slashing while withdrawals are pending", function () {
     const { c, p, d } = await withProvider();
     await c.vault.connect(d[0]).delegate(p.address, 1_000n * ONE);
     const dust = 10n ** 11n; // 1e11 wei under 1e21 shares: below the entry price of 1e-6 CNDR per share
-    const r = c.stranger;
-    const tx = c.vault.connect(c.slasher).slash(p.address, 1_400n * ONE - dust, r.address);
+    const tx = c.vault.connect(c.slasher).executeSlash(p.address, 1_400n * ONE - dust, 0, false);
     await expect(tx)
       .to.emit(c.vault, "Slashed")
-      .withArgs(p.address, 1_400n * ONE - dust, 1_400n * ONE - dust, SELF, 1_000n * ONE - dust, 0n, r.address);
+      .withArgs(p.address, 1_400n * ONE - dust, 1_400n * ONE - dust, SELF, 1_000n * ONE - dust, 0n, await c.vault.getAddress());
     await expect(tx).not.to.emit(c.vault, "ShareClassRetired");
-    await expectDeltas(c, tx, [c.vault, r], [-(1_400n * ONE - dust), 1_400n * ONE - dust]);
+    await expectSlashKept(c, tx, (1_400n * ONE - dust));
     expect(await c.vault.delegatedBalance(p.address, d[0].address)).to.equal(
       toAssets(1_000n * ONE, dust, 1_000n * ONE),
     );
@@ -1350,7 +1356,7 @@ describe("StakingVault: slashing while withdrawals are pending", function () {
     await c.vault.connect(d[1]).requestWithdraw(p.address, 500n * ONE);
     // Leave 150 wei in the pending class under 1,500e18 shares.
     const left = 150n;
-    await c.vault.connect(c.slasher).slash(p.address, SELF + 1_500n * ONE - left, c.stranger.address);
+    await c.vault.connect(c.slasher).executeSlash(p.address, SELF + 1_500n * ONE - left, 0, false);
     await expectPool(c, p.address, { pendingAssets: left, pendingShares: 1_500n * ONE, delegatedShares: 0n });
     expect(await c.vault.pendingWithdrawal(p.address, d[0].address)).to.deep.equal([
       toAssets(1_000n * ONE, left, 1_500n * ONE),

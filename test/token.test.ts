@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { Signature, TypedDataEncoder, verifyTypedData } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { ROLES } from "../deploy/roles.js";
+import { DEFAULT_ACCESS_DELAY } from "../deploy/config.js";
 import { CinderAccessManager__factory, CinderToken__factory } from "../types/ethers-contracts/index.js";
 import { connectCinder, ONE, STARTING_BALANCE, type Cinder } from "./helpers/fixture.js";
 
@@ -38,12 +38,10 @@ async function domainOf(c: Cinder) {
   return { name: "Cinder", version: "1", chainId, verifyingContract: await c.token.getAddress() };
 }
 
-/** A signer outside the fixture's named accounts, given the MINTER role through the timelock. */
+/** The wired minter, the EmissionController, as the fixture's signer for its address (no role can mint). */
 async function grantMinter(c: Cinder): Promise<HardhatEthersSigner> {
-  // Signers 0-18 are the fixture's named accounts.
-  const minter = (await c.ethers.getSigners())[19];
-  await c.manager.connect(c.governance).grantRole(ROLES.MINTER, minter.address, 0);
-  return minter;
+  expect(await c.token.minter()).to.equal(c.rewarder.address);
+  return c.rewarder;
 }
 
 /** Sets the next block's timestamp to `offset` seconds into the next mint window and returns that timestamp. */
@@ -348,11 +346,11 @@ describe("CinderToken.mint", function () {
     expect(await c.token.mintedInCurrentWindow()).to.equal(42n * ONE);
   });
 
-  it("rejects a caller without the MINTER role with AccessManagedUnauthorized", async function () {
+  it("rejects every caller but the wired minter with CinderTokenNotMinter, governance included", async function () {
     const c = await loadCinder();
-    for (const caller of [c.stranger, c.deployer, c.guardian, c.rewarder, c.governance]) {
+    for (const caller of [c.stranger, c.deployer, c.guardian, c.slasher, c.governance]) {
       await expect(c.token.connect(caller).mint(caller.address, ONE))
-        .to.be.revertedWithCustomError(c.token, "AccessManagedUnauthorized")
+        .to.be.revertedWithCustomError(c.token, "CinderTokenNotMinter")
         .withArgs(caller.address);
     }
     expect(await c.token.totalSupply()).to.equal(GENESIS_SUPPLY);
@@ -410,9 +408,9 @@ describe("CinderToken.mint", function () {
 
   it("stops at the supply cap even with room left in the window", async function () {
     const c = await loadCinder();
-    // A token near its cap, authorised by a fresh AccessManager whose admin may call the unmapped `mint`.
+    // A token near its cap, its minter wired once (by a fresh AccessManager's admin, as the deployment does) to admin.
     const admin = c.deployer;
-    const manager = await new CinderAccessManager__factory(admin).deploy(admin.address);
+    const manager = await new CinderAccessManager__factory(admin).deploy(admin.address, DEFAULT_ACCESS_DELAY);
     const max = 1_000n * ONE;
     const token = await new CinderToken__factory(admin).deploy(
       await manager.getAddress(),
@@ -422,6 +420,11 @@ describe("CinderToken.mint", function () {
       MINT_WINDOW,
       100n * ONE,
     );
+    await expect(token.mint(admin.address, ONE)).to.be.revertedWithCustomError(token, "CinderTokenNotMinter").withArgs(admin.address);
+    await expect(token.setMinter(admin.address)).to.emit(token, "MinterSet").withArgs(admin.address);
+    await expect(token.setMinter(c.stranger.address))
+      .to.be.revertedWithCustomError(token, "CinderTokenMinterAlreadySet")
+      .withArgs(admin.address);
     await expect(token.mint(admin.address, 10n * ONE + 1n))
       .to.be.revertedWithCustomError(token, "CinderTokenSupplyCapExceeded")
       .withArgs(max + 1n, max);

@@ -32,7 +32,8 @@ import {UniswapV2Twap} from "../libraries/UniswapV2Twap.sol";
 ///   attacker the pool's arbitrage over LONG_TWAP_EPOCHS epochs.
 /// - No fresh TWAP: a TWAP window below `minTwapWindow` makes the close revert until it is long enough (never a
 ///   guess); a pool without reserves gives no price at all, and then nothing is minted (Bound.NoPrice).
-/// - This contract holds the MINTER role on CNDR and the REWARDER role on the vault, and CNDR has no transfer hooks.
+/// - This contract is the minter wired once in CNDR (`setMinter`) and the reward funder wired once in the vault
+///   (`setEmissionController`); no AccessManager role mints or funds rewards. CNDR has no transfer hooks.
 contract EmissionController is AccessManaged, ReentrancyGuardTransient, IEmissionController {
     using SafeCast for uint256;
     using SafeERC20 for IERC20;

@@ -164,6 +164,10 @@ interface IJobMarket {
     error JobMarketSlaBondManagerAlreadySet(address current);
     /// @notice Only the wired SlaBondManager pays a credit from a lease's stream.
     error JobMarketNotSlaBondManager(address caller);
+    /// @notice The DisputeManager is already wired.
+    error JobMarketDisputeManagerAlreadySet(address current);
+    /// @notice Only the wired DisputeManager freezes and settles disputed escrow.
+    error JobMarketNotDisputeManager(address caller);
     /// @notice The lease's SLA credit was already paid.
     error JobMarketSlaAlreadySettled(uint256 leaseId);
 
@@ -217,6 +221,7 @@ interface IJobMarket {
     event FeesSwept(uint256 amount);
     event ParamsSet(Params params);
     event SlaBondManagerSet(address slaBondManager);
+    event DisputeManagerSet(address disputeManager);
 
     // --- direct orders and leases ---
 
@@ -255,12 +260,12 @@ interface IJobMarket {
     function submitResult(uint256 leaseId, bytes32 resultHash, string calldata uri) external;
 
     /// @notice Freezes a batch lease's escrow until resolved: `client` (the lease's client, who paid the
-    /// DisputeManager's deposit) disputes its result within the challenge window. Dispute-resolver role (the
-    /// DisputeManager); clients dispute through `DisputeManager.open`.
+    /// DisputeManager's deposit) disputes its result within the challenge window. Only the wired DisputeManager (no
+    /// AccessManager role); clients dispute through `DisputeManager.open`.
     function dispute(uint256 leaseId, address client) external;
 
     /// @notice Settles a disputed lease: `toProvider` to the provider (fee taken), the rest to the client.
-    /// Dispute-resolver role (the DisputeManager).
+    /// Only the wired DisputeManager (no AccessManager role: governance cannot grant itself client escrow).
     function resolveDispute(uint256 leaseId, uint256 toProvider) external;
 
     /// @notice SLA settlement hook: pays up to `credit` of the lease's SLA credit from what the lease still holds
@@ -309,6 +314,9 @@ interface IJobMarket {
     /// reverts, an auction fails, if the bond's free part is short), extend and cancel move the lock with the value,
     /// and quit pays the exit penalty from it. Batch jobs carry no SLA bond. Governance (deployment wiring).
     function setSlaBondManager(address slaBondManager) external;
+    /// @notice Wires the DisputeManager (deployed after this market), once: only it freezes and settles disputed
+    /// escrow, and the SlashingManager takes a lost dispute's slash only from it. Governance (deployment wiring).
+    function setDisputeManager(address disputeManager) external;
     function pause() external;
     function unpause() external;
 
@@ -328,6 +336,8 @@ interface IJobMarket {
     function params() external view returns (Params memory);
     function leaseCount() external view returns (uint256);
     function slaBondManager() external view returns (address);
+    /// @notice The wired DisputeManager (zero until wired).
+    function disputeManager() external view returns (address);
     /// @notice The OracleHub whose covered time releases SLA leases' streams (immutable).
     function ORACLE_HUB() external view returns (IOracleHub);
     function orderCount() external view returns (uint256);

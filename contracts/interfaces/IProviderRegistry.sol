@@ -4,7 +4,7 @@ pragma solidity ^0.8.24;
 /// @title IProviderRegistry
 /// @notice Providers, their offers, their oracle-attested GPU inventory and its capacity.
 /// A provider is keyed by its operator address (the account that called `register`). GPU records are written
-/// only by the attestor role (the OracleHub); capacity is committed and released only by the job market wired once (the
+/// only by the OracleHub wired once; capacity is committed and released only by the job market wired once (the
 /// JobMarket), so one card is never sold twice at the same time.
 interface IProviderRegistry {
     /// @notice A provider's lifecycle: Active takes new work; Jailed does not, until `unjail`; Exited is final.
@@ -80,7 +80,7 @@ interface IProviderRegistry {
         bytes32 evidenceHash;
     }
 
-    /// @notice An oracle-verified attestation of one GPU, as the attestor role writes it.
+    /// @notice An oracle-verified attestation of one GPU, as the wired OracleHub writes it.
     /// @param issuedAt When the oracle issued it (not after the block's time): a GPU's record only ever moves to a
     /// strictly later one, so an attestation held back and submitted late cannot overwrite a newer record.
     struct GpuAttestation {
@@ -151,6 +151,12 @@ interface IProviderRegistry {
     error ProviderRegistryMarketAlreadySet(address market);
     /// @notice The slashing manager is already wired.
     error ProviderRegistrySlashingManagerAlreadySet(address slashingManager);
+    /// @notice The oracle hub is already wired.
+    error ProviderRegistryOracleHubAlreadySet(address oracleHub);
+    /// @notice Only the wired SlashingManager jails.
+    error ProviderRegistryNotSlashingManager(address caller);
+    /// @notice Only the wired OracleHub writes and revokes GPU attestations.
+    error ProviderRegistryNotOracleHub(address caller);
     /// @notice Only the job market commits and releases capacity.
     error ProviderRegistryNotMarket(address caller);
 
@@ -183,6 +189,7 @@ interface IProviderRegistry {
     event StakingVaultSet(address vault);
     event JobMarketSet(address market);
     event SlashingManagerSet(address slashingManager);
+    event OracleHubSet(address oracleHub);
 
     // --- provider actions ---
 
@@ -216,16 +223,17 @@ interface IProviderRegistry {
 
     // --- protocol roles ---
 
-    /// @notice Jails a provider until `until` (or later if already jailed longer). The wired SlashingManager
-    /// (checked by address: `execute` is its hot path), or any holder of the slasher role.
+    /// @notice Jails a provider until `until` (or later if already jailed longer). Only the wired SlashingManager
+    /// (an address check, no AccessManager role: governance cannot grant itself the power).
     function jail(address provider, uint40 until) external;
 
-    /// @notice Records an oracle-verified attestation. Attestor role. Only one issued strictly later than the
-    /// GPU's current (or last removed) record is accepted, and none issued after the block's time.
+    /// @notice Records an oracle-verified attestation. Only the wired OracleHub (an address check, no role: the
+    /// oracle set changes only through the hub's own delayed `proposeOracleSet`). Only one issued strictly later
+    /// than the GPU's current (or last removed) record is accepted, and none issued after the block's time.
     /// @dev Tier-2 attestations bind the GPU identity to one provider while live; lower tiers never bind.
     function recordAttestation(GpuAttestation calldata attestation) external;
 
-    /// @notice Removes a provider's GPU at once (failed challenge, attestation mismatch). Attestor role.
+    /// @notice Removes a provider's GPU at once (failed challenge, attestation mismatch). Only the wired OracleHub.
     function revokeGpu(address provider, bytes32 gpuId) external;
 
     /// @notice Removes expired GPUs from the capacity counts. Anyone.
@@ -255,6 +263,9 @@ interface IProviderRegistry {
     /// @notice Wires the SlashingManager, once. Governance (the deployment). Its hot path (`execute`) jails here
     /// and slashes in the vault, and both check this address instead of an AccessManager role.
     function setSlashingManager(address slashingManager) external;
+
+    /// @notice Wires the OracleHub, once. Governance (the deployment). Only it writes and revokes GPU attestations.
+    function setOracleHub(address oracleHub) external;
 
     /// @notice Pauses new activity (registration, offers). Guardian.
     function pause() external;
@@ -297,4 +308,6 @@ interface IProviderRegistry {
     function jobMarket() external view returns (address);
     /// @notice The wired SlashingManager (zero until wired).
     function slashingManager() external view returns (address);
+    /// @notice The wired OracleHub (zero until wired).
+    function oracleHub() external view returns (address);
 }

@@ -110,6 +110,8 @@ interface ISlashingManager is ISlaFaultSink {
     error SlashingManagerNothingDeferred(address provider, uint256 room);
     /// @notice Only the wired SlaBondManager reports repeated breaches.
     error SlashingManagerNotSlaBondManager(address caller);
+    /// @notice Only the DisputeManager wired in the job market proposes a lost dispute's slash.
+    error SlashingManagerNotDisputeManager(address caller);
     /// @notice A governance parameter outside its hard bounds.
     error SlashingManagerParameterOutOfBounds(string name, uint256 value, uint256 min, uint256 max);
     /// @notice The vault's unbonding period does not outlast the dispute (challenge) window plus the veto window.
@@ -163,7 +165,8 @@ interface ISlashingManager is ISlaFaultSink {
     function propose(IOracleHub.FaultReport calldata report) external returns (bytes32 id);
 
     /// @notice Proposes a job-fraud fault (kind 6) against `provider` about the disputed `leaseId`, with `reporter`
-    /// (the client who won the dispute) as the bounty's recipient. Dispute-resolver role (the DisputeManager).
+    /// (the client who won the dispute) as the bounty's recipient. Only the DisputeManager wired in the job market
+    /// (`JobMarket.disputeManager`; no AccessManager role).
     /// @dev Assumptions: the caller decided the dispute (quorum verdict or arbitrator) and calls once per lease, with
     /// the lease's own provider (checked against the JobMarket). The bounty rules exclude the provider's own
     /// addresses and oracle members, and r < 1/(1+m), so a provider disputing its own job as a sybil client loses

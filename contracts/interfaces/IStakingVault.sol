@@ -121,6 +121,10 @@ interface IStakingVault {
     error StakingVaultNotMarket(address caller);
     /// @notice Only the SlashingManager wired in the registry executes slashes it keeps here, pays bounties and burns.
     error StakingVaultNotSlashingManager(address caller);
+    /// @notice Only the wired EmissionController funds rewards.
+    error StakingVaultNotEmissionController(address caller);
+    /// @notice The EmissionController is wired once, at deployment; it is already set.
+    error StakingVaultEmissionControllerAlreadySet(address emissionController);
     /// @notice A bounty payment above the bounties the vault holds.
     error StakingVaultInsufficientBounties(uint256 held, uint256 amount);
 
@@ -159,6 +163,8 @@ interface IStakingVault {
     event SlashBountyPaid(address indexed to, uint256 amount);
     /// @notice `amount` of slashed CNDR held here was burned (the SlashingManager's batched burn).
     event SlashedCndrBurned(uint256 amount);
+    /// @notice The EmissionController, the only funder of rewards, was wired (once, at deployment).
+    event EmissionControllerSet(address emissionController);
     event UnbondingPeriodSet(uint256 period);
     event ExposureTailSet(uint256 tail);
     event DelegationCapMultipleSet(uint256 multiple);
@@ -191,27 +197,24 @@ interface IStakingVault {
     // --- protocol roles ---
 
     /// @notice Funds rewards for a pool: the provider's commission first, the rest pro rata to active stake.
-    /// Rewarder role (the EmissionController); pulls `amount` CNDR from the caller.
+    /// Only the EmissionController wired once (`setEmissionController`); pulls `amount` CNDR from the caller.
     function notifyReward(address provider, uint256 amount) external;
 
     /// @notice Funds a pool's rewards as a stream: the provider's commission at once, the rest vesting linearly over
     /// `duration` and shared, as it vests, by the active stake of each moment, so stake that arrives just before
     /// the funding captures only what vests while it is there. Merges with a running stream (its unvested rest is
-    /// added and the stream restarts). Rewarder role (the EmissionController); pulls `amount` CNDR from the caller.
+    /// added and the stream restarts). Only the wired EmissionController; pulls `amount` CNDR from the caller.
     function streamReward(address provider, uint256 amount, uint40 duration) external;
 
-    /// @notice Slashes up to `amount` from a pool and sends it to `recipient`. Slasher role.
-    /// @return slashed What was taken: min(amount, the pool's total), never zero if the pool holds anything.
-    function slash(address provider, uint256 amount, address recipient) external returns (uint256 slashed);
-
-    /// @notice Marks a slash as pending: no withdrawal from the pool may be claimed until released. Slasher role.
+    /// @notice Marks a slash as pending: no withdrawal from the pool may be claimed until released. Only the
+    /// SlashingManager wired in the registry.
     function holdForSlash(address provider) external;
 
-    /// @notice Releases one pending-slash hold. Slasher role.
+    /// @notice Releases one pending-slash hold. Only the SlashingManager wired in the registry.
     function releaseSlashHold(address provider) external;
 
-    /// @notice The SlashingManager's execution hook: slashes up to `amount` from a pool like `slash`, but keeps the
-    /// CNDR here (no transfer): the reporter's bounty, `bountyBps` of what was slashed capped below 1/(1 + m) and
+    /// @notice The SlashingManager's execution hook, the only way stake is ever slashed: takes up to `amount` from a
+    /// pool (self-stake first) and keeps the CNDR here (no transfer, no recipient): the reporter's bounty, `bountyBps` of what was slashed capped below 1/(1 + m) and
     /// rounded down, joins the bounties held for the manager's pull payments, and the rest waits for its batched
     /// burn. Releases one slash hold when `releaseHold`. Only the SlashingManager wired in the registry (a
     /// hot-path hook: an address check instead of an AccessManager role).
@@ -228,6 +231,10 @@ interface IStakingVault {
     /// @notice Burns all the slashed CNDR held here that is not a bounty. Only the wired SlashingManager.
     /// @return burned What was burned (zero when nothing waits).
     function burnSlashed() external returns (uint256 burned);
+
+    /// @notice Wires the EmissionController, the only funder of rewards, once (the deployment does it while it
+    /// administers the AccessManager; a later call reverts with StakingVaultEmissionControllerAlreadySet).
+    function setEmissionController(address emissionController) external;
 
     /// @notice Extends the end of the exposure the pool backs (a lease's end). Only the job market wired in the
     /// registry (a hot-path hook: an address check instead of an AccessManager role).
@@ -278,6 +285,8 @@ interface IStakingVault {
     function slashedHeld() external view returns (uint256 toBurn, uint256 bounties);
     function unbondingPeriod() external view returns (uint40);
     function exposureTail() external view returns (uint40);
+    /// @notice The wired EmissionController (zero before the deployment wires it).
+    function emissionController() external view returns (address);
     function delegationCapMultiple() external view returns (uint16);
     function minDelegation() external view returns (uint128);
 }

@@ -22,8 +22,8 @@ import {LeaseMath} from "../libraries/LeaseMath.sol";
 /// @dev Assumptions:
 /// - The settlement asset has no transfer fee and does not rebase (amounts received equal amounts sent). Its
 ///   transfer hooks, if any, cannot reenter: every state-changing entry point is nonReentrant.
-/// - The AccessManager maps `dispute` and `resolveDispute` to the dispute-resolver role (the DisputeManager), setters to governance and
-///   `pause`/`unpause` to the guardian. The registry (`setJobMarket`), and through it the vault, and the revenue
+/// - `dispute` and `resolveDispute` are the DisputeManager's alone (wired once, `setDisputeManager`; no AccessManager
+///   role moves escrow). The AccessManager maps setters to governance and `pause`/`unpause` to the guardian. The registry (`setJobMarket`), and through it the vault, and the revenue
 ///   recorder (`wireRecorders`) accept this contract's hook calls, wired once at deployment.
 /// - The FeeRouter's `feeBpsFixedUntil` is a time before which its rate cannot change: the rate is cached until
 ///   then, so every release pays the router's current rate.
@@ -63,6 +63,7 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
     /// @dev One slot: the award reads the SLA bond manager where it counts the lease.
     uint96 private _leaseCount;
     ISlaBondManager private _sla;
+    address private _disputeManager;
     uint256 private _orderCount;
     /// @dev One slot, read and written by every release: the fees collected, and the FeeRouter's rate cached until
     /// the router says it may change (`feeBpsFixedUntil`), so a release reads the router only when that time passed.
@@ -252,7 +253,8 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
     }
 
     /// @inheritdoc IJobMarket
-    function dispute(uint256 leaseId, address client) external restricted {
+    function dispute(uint256 leaseId, address client) external {
+        _requireDisputeManager();
         Lease storage lease = _leases[leaseId];
         require(client == lease.client, JobMarketNotClient(leaseId, client));
         require(lease.status == LeaseStatus.Active, JobMarketInvalidLeaseStatus(leaseId, lease.status));
@@ -264,7 +266,8 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
     }
 
     /// @inheritdoc IJobMarket
-    function resolveDispute(uint256 leaseId, uint256 toProvider) external restricted nonReentrant {
+    function resolveDispute(uint256 leaseId, uint256 toProvider) external nonReentrant {
+        _requireDisputeManager();
         Lease storage lease = _leases[leaseId];
         require(lease.status == LeaseStatus.Disputed, JobMarketInvalidLeaseStatus(leaseId, lease.status));
         uint256 held = _value(lease, lease.end) - lease.released;
@@ -458,6 +461,14 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
     }
 
     /// @inheritdoc IJobMarket
+    function setDisputeManager(address disputeManager_) external restricted {
+        require(_disputeManager == address(0), JobMarketDisputeManagerAlreadySet(_disputeManager));
+        require(disputeManager_ != address(0), JobMarketZeroAddress("disputeManager"));
+        _disputeManager = disputeManager_;
+        emit DisputeManagerSet(disputeManager_);
+    }
+
+    /// @inheritdoc IJobMarket
     function pause() external restricted {
         _pause();
     }
@@ -527,6 +538,11 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
     /// @inheritdoc IJobMarket
     function slaBondManager() external view returns (address) {
         return address(_sla);
+    }
+
+    /// @inheritdoc IJobMarket
+    function disputeManager() external view returns (address) {
+        return _disputeManager;
     }
 
     /// @inheritdoc IJobMarket
@@ -636,6 +652,11 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
     }
 
     /// @dev What an open order holds in escrow: its whole duration at the maximum price.
+    function _requireDisputeManager() private view {
+        // Before the wiring the address is zero, which no caller is.
+        require(msg.sender == _disputeManager, JobMarketNotDisputeManager(msg.sender));
+    }
+
     function _escrowOf(Order storage order) private view returns (uint256) {
         return LeaseMath.value(order.maxPricePerGpuHour, order.gpuCount, order.duration);
     }

@@ -14,8 +14,8 @@ import {OracleQuorum} from "../libraries/OracleQuorum.sol";
 /// ProviderRegistry), fault reports and job verdicts.
 /// @dev Assumptions:
 /// - At most f of the n >= 3f + 1 oracle nodes are faulty; threshold 2f + 1 (see IOracleHub).
-/// - The AccessManager maps `proposeOracleSet`/`cancelOracleSet` to governance, and grants this hub the
-///   registry's attestor role; nothing here is pausable.
+/// - The AccessManager maps `proposeOracleSet`/`cancelOracleSet` to governance, and this hub is the registry's
+///   wired OracleHub (`setOracleHub`, once; no AccessManager role writes attestations); nothing here is pausable.
 /// - EPOCH_LENGTH equals the EmissionController's, so both count the same epochs.
 /// Replay: the domain binds chain id and hub address; the config digest binds the set version; epoch reports are
 /// once per epoch, other reports once per id (their EIP-712 digest). Order: an epoch's root is never replaced;
@@ -83,7 +83,7 @@ contract OracleHub is AccessManaged, EIP712, IOracleHub {
     mapping(bytes32 reportId => bool) private _accepted;
 
     /// @param authority The AccessManager.
-    /// @param registry The ProviderRegistry attestations are written to (this hub needs its attestor role).
+    /// @param registry The ProviderRegistry attestations are written to (it must wire this hub once, `setOracleHub`).
     /// @param initialSigners The version-1 oracle set; its threshold is 2f + 1.
     /// @param params Epoch length, set-change delay, late window and silence, each within bounds.
     constructor(address authority, IProviderRegistry registry, address[] memory initialSigners, Params memory params)

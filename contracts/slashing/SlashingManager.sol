@@ -15,11 +15,11 @@ import {SlashMath} from "../libraries/SlashMath.sol";
 /// @title SlashingManager
 /// @notice Proposals, veto window, rate-limited execution with one deferred slot per pool, reporter bounty and burn.
 /// @dev Assumptions:
-/// - It holds the SLASHER role (vault `holdForSlash`, `releaseSlashHold`), and it is the SlashingManager wired in
-///   the registry (`setSlashingManager`), so its hot path skips the AccessManager: registry `jail` and vault
-///   `executeSlash` check that address. The AccessManager maps `veto` to the guardian, `setParams`,
-///   `setSlashBps` to governance and `onDisputeLost` to the dispute-resolver role (the DisputeManager, deployed
-///   after this contract, so a role and not an immutable).
+/// - It is the SlashingManager wired once in the registry (`setSlashingManager`): registry `jail` and vault
+///   `executeSlash`, `holdForSlash`, `releaseSlashHold` check that address; no AccessManager role can slash
+///   (DESIGN: Powers). The AccessManager maps `veto` to the guardian and `setParams`, `setSlashBps` to governance.
+///   `onDisputeLost` is the DisputeManager's alone: the one wired once in the job market (deployed after this
+///   contract, so read from the market and not an immutable).
 /// - The token is CNDR: a plain ERC20Burnable without transfer hooks or fees, kept by the vault.
 /// - The OracleHub's quorum is honest above its threshold: an accepted fault report is a fact.
 /// - The vault's `executeSlash` takes min(amount, pool total) and never more, and caps the bounty below 1/(1+m);
@@ -134,11 +134,8 @@ contract SlashingManager is AccessManaged, ReentrancyGuardTransient, ISlashingMa
     }
 
     /// @inheritdoc ISlashingManager
-    function onDisputeLost(address provider, uint256 leaseId, address reporter)
-        external
-        restricted
-        returns (bytes32 id)
-    {
+    function onDisputeLost(address provider, uint256 leaseId, address reporter) external returns (bytes32 id) {
+        require(msg.sender == JOB_MARKET.disputeManager(), SlashingManagerNotDisputeManager(msg.sender));
         // One dispute per lease (the DisputeManager and the JobMarket's Disputed status see to it): one id per lease.
         id = keccak256(abi.encode(_JOB_FRAUD_TAG, leaseId));
         bytes32 subject = bytes32(leaseId);

@@ -9,11 +9,10 @@ import {IStakingVault} from "../interfaces/IStakingVault.sol";
 /// @title ProviderRegistry
 /// @notice Providers, offers, the oracle-attested GPU inventory and its capacity.
 /// @dev Assumptions:
-/// - The AccessManager maps `jail` to the slasher role, `recordAttestation`/`revokeGpu` to the attestor role,
-///   setters to governance, `pause`/`unpause` to the guardian. `commitCapacity`/`releaseCapacity` are the job
-///   market's alone (wired once), because they sit on its hot path. `jail` lets the wired SlashingManager through
-///   without the AccessManager check for the same reason (its `execute`); other callers need the slasher role.
-/// - The attestor (the OracleHub) only forwards attestations signed by the oracle quorum.
+/// - The AccessManager maps setters to governance and `pause`/`unpause` to the guardian; no role writes GPUs or
+///   jails (DESIGN: Powers). `commitCapacity`/`releaseCapacity` are the job market's alone, `jail` the
+///   SlashingManager's alone and `recordAttestation`/`revokeGpu` the OracleHub's alone, each wired once.
+/// - The OracleHub only forwards attestations signed by the oracle quorum.
 /// Expired attestations stop counting when pruned; anyone may prune, and oracle nodes do so every epoch, so the
 /// award path never scans a provider's GPUs.
 contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
@@ -48,6 +47,7 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
     address private _stakingVault;
     address private _jobMarket;
     address private _slashingManager;
+    address private _oracleHub;
 
     /// @param authority The AccessManager.
     /// @param commissionIncreaseDelay_ Initial delay before a commission increase applies.
@@ -164,8 +164,8 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
 
     /// @inheritdoc IProviderRegistry
     function jail(address provider, uint40 until) external {
-        // The wired SlashingManager skips the AccessManager call (about 11,000 gas on its execute path).
-        if (msg.sender != _slashingManager) _checkCanCall(msg.sender, msg.data);
+        // Before the wiring the address is zero, which no caller is.
+        require(msg.sender == _slashingManager, ProviderRegistryNotSlashingManager(msg.sender));
         Provider storage p = _providers[provider];
         require(
             p.status == ProviderStatus.Active || p.status == ProviderStatus.Jailed,
@@ -177,7 +177,8 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
     }
 
     /// @inheritdoc IProviderRegistry
-    function recordAttestation(GpuAttestation calldata a) external restricted {
+    function recordAttestation(GpuAttestation calldata a) external {
+        _requireOracleHub();
         ProviderStatus status = _providers[a.provider].status;
         require(
             status == ProviderStatus.Active || status == ProviderStatus.Jailed,
@@ -218,7 +219,8 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
     }
 
     /// @inheritdoc IProviderRegistry
-    function revokeGpu(address provider, bytes32 gpuId) external restricted {
+    function revokeGpu(address provider, bytes32 gpuId) external {
+        _requireOracleHub();
         _removeGpu(provider, gpuId, false);
     }
 
@@ -312,6 +314,14 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
         require(slashingManager_ != address(0), ProviderRegistryZeroAddress("slashingManager"));
         _slashingManager = slashingManager_;
         emit SlashingManagerSet(slashingManager_);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function setOracleHub(address oracleHub_) external restricted {
+        require(_oracleHub == address(0), ProviderRegistryOracleHubAlreadySet(_oracleHub));
+        require(oracleHub_ != address(0), ProviderRegistryZeroAddress("oracleHub"));
+        _oracleHub = oracleHub_;
+        emit OracleHubSet(oracleHub_);
     }
 
     /// @inheritdoc IProviderRegistry
@@ -459,9 +469,19 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
         return _slashingManager;
     }
 
+    /// @inheritdoc IProviderRegistry
+    function oracleHub() external view returns (address) {
+        return _oracleHub;
+    }
+
     // ------------------------------------------------------------------------------------------------------------
     // Internal
     // ------------------------------------------------------------------------------------------------------------
+
+    function _requireOracleHub() private view {
+        // Before the wiring the address is zero, which no caller is.
+        require(msg.sender == _oracleHub, ProviderRegistryNotOracleHub(msg.sender));
+    }
 
     function _addToCapacity(address provider, bytes32 modelClass) private {
         Capacity storage c = _capacity[provider][modelClass];

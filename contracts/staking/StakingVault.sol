@@ -18,14 +18,15 @@ import {SlashMath} from "../libraries/SlashMath.sol";
 /// @notice CNDR stake and delegation, one share-accounted pool per provider.
 /// @dev Assumptions:
 /// - CNDR is the CinderToken: no transfer fee, no callbacks, and ERC20Burnable (`burnSlashed` burns from here).
-/// - The AccessManager maps `slash`/`holdForSlash`/`releaseSlashHold` to the slasher role, `notifyReward` to the
-///   rewarder role, setters to governance and `pause`/`unpause` to the guardian. `recordExposure` is the job
-///   market's alone (the one the registry has wired), because it sits on the market's hot path; likewise
-///   `executeSlash`, `payBounty` and `burnSlashed` are the SlashingManager's alone (the one the registry has
-///   wired), because `executeSlash` sits on the manager's `execute`.
+/// - No AccessManager role moves stake or funds rewards (DESIGN: Powers): `recordExposure` is the job market's alone
+///   (the one the registry has wired); `executeSlash`, `holdForSlash`, `releaseSlashHold`, `payBounty` and
+///   `burnSlashed` are the SlashingManager's alone (the one the registry has wired, once); `notifyReward` and
+///   `streamReward` are the EmissionController's alone (wired once, `setEmissionController`). There is no slash to
+///   a recipient the caller chooses. The AccessManager maps only setters to governance and `pause`/`unpause` to the
+///   guardian.
 /// Invariant (DESIGN.md 3): CNDR held = sum over pools of (selfActive + selfPending + delegatedAssets +
 /// pendingAssets) + totalRewardsOwed + totalRetiredPending + slashedHeld (to burn + bounties); it falls only by
-/// `slash`, `claimWithdraw`, `claimRewards`, `payBounty` and `burnSlashed`.
+/// `claimWithdraw`, `claimRewards`, `payBounty` and `burnSlashed`.
 contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, IStakingVault {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
@@ -66,6 +67,7 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
     mapping(address provider => mapping(uint32 generation => uint256 rewardPerShare)) private _retiredIndex;
     mapping(address provider => mapping(uint32 generation => RetiredClass)) private _retiredPending;
     mapping(address provider => RewardStream) private _streams;
+    address private _emissionController;
 
     /// @notice Initial parameters, each within its bounds.
     struct InitParams {
@@ -245,7 +247,8 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
     // ------------------------------------------------------------------------------------------------------------
 
     /// @inheritdoc IStakingVault
-    function notifyReward(address provider, uint256 amount) external restricted nonReentrant {
+    function notifyReward(address provider, uint256 amount) external nonReentrant {
+        _requireEmissionController();
         require(amount > 0, StakingVaultZeroAmount());
         _requireKnownProvider(provider);
         Pool storage pool = _pools[provider];
@@ -259,7 +262,8 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
     }
 
     /// @inheritdoc IStakingVault
-    function streamReward(address provider, uint256 amount, uint40 duration) external restricted nonReentrant {
+    function streamReward(address provider, uint256 amount, uint40 duration) external nonReentrant {
+        _requireEmissionController();
         require(amount > 0, StakingVaultZeroAmount());
         require(
             duration > 0 && duration <= MAX_STREAM_DURATION,
@@ -281,19 +285,6 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
         _totalRewardsOwed += amount;
         TOKEN.safeTransferFrom(msg.sender, address(this), amount);
         emit RewardStreamed(provider, amount, commission, streamAmount, duration);
-    }
-
-    /// @inheritdoc IStakingVault
-    function slash(address provider, uint256 amount, address recipient)
-        external
-        restricted
-        nonReentrant
-        returns (uint256 slashed)
-    {
-        require(amount > 0, StakingVaultZeroAmount());
-        require(recipient != address(0), StakingVaultZeroAddress("recipient"));
-        slashed = _slash(provider, amount, recipient);
-        if (slashed > 0) TOKEN.safeTransfer(recipient, slashed);
     }
 
     /// @inheritdoc IStakingVault
@@ -337,14 +328,16 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
     }
 
     /// @inheritdoc IStakingVault
-    function holdForSlash(address provider) external restricted {
+    function holdForSlash(address provider) external {
+        _requireSlashingManager();
         uint16 holds = _pools[provider].slashHolds + 1;
         _pools[provider].slashHolds = holds;
         emit SlashHoldChanged(provider, holds);
     }
 
     /// @inheritdoc IStakingVault
-    function releaseSlashHold(address provider) external restricted {
+    function releaseSlashHold(address provider) external {
+        _requireSlashingManager();
         _releaseSlashHold(provider);
     }
 
@@ -356,6 +349,16 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
             pool.exposureUntil = until;
             emit ExposureRecorded(provider, until);
         }
+    }
+
+    /// @inheritdoc IStakingVault
+    function setEmissionController(address emissionController_) external restricted {
+        require(
+            _emissionController == address(0), StakingVaultEmissionControllerAlreadySet(_emissionController)
+        );
+        require(emissionController_ != address(0), StakingVaultZeroAddress("emissionController"));
+        _emissionController = emissionController_;
+        emit EmissionControllerSet(emissionController_);
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -513,6 +516,11 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
     }
 
     /// @inheritdoc IStakingVault
+    function emissionController() external view returns (address) {
+        return _emissionController;
+    }
+
+    /// @inheritdoc IStakingVault
     function delegationCapMultiple() external view returns (uint16) {
         return _delegationCapMultiple;
     }
@@ -655,6 +663,11 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
 
     function _requireSlashingManager() private view {
         require(msg.sender == REGISTRY.slashingManager(), StakingVaultNotSlashingManager(msg.sender));
+    }
+
+    function _requireEmissionController() private view {
+        // Before the wiring the address is zero, which no caller is.
+        require(msg.sender == _emissionController, StakingVaultNotEmissionController(msg.sender));
     }
 
     function _requireKnownProvider(address provider) private view {

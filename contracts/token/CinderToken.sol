@@ -13,7 +13,8 @@ import {ICinderToken} from "../interfaces/ICinderToken.sol";
 /// @notice The protocol token. Clients never need it: it secures the network as stake and rewards providers.
 /// @dev Voting uses a timestamp clock so governance periods are in seconds on every chain.
 /// Assumptions:
-/// - The AccessManager maps `mint` to the minter role, held only by the EmissionController.
+/// - Only the minter wired once at deployment (`setMinter`: the EmissionController, deployed after this token) mints.
+///   No AccessManager role can mint, so governance cannot grant itself the power (DESIGN: Powers).
 contract CinderToken is ERC20, ERC20Permit, ERC20Votes, ERC20Burnable, AccessManaged, ICinderToken {
     /// @inheritdoc ICinderToken
     uint256 public immutable MAX_SUPPLY;
@@ -24,6 +25,7 @@ contract CinderToken is ERC20, ERC20Permit, ERC20Votes, ERC20Burnable, AccessMan
 
     uint64 private _mintWindow;
     uint192 private _mintedInWindow;
+    address private _minter;
 
     /// @param authority The AccessManager.
     /// @param genesisRecipient Receives the genesis supply (the treasury or a distributor).
@@ -50,7 +52,9 @@ contract CinderToken is ERC20, ERC20Permit, ERC20Votes, ERC20Burnable, AccessMan
     }
 
     /// @inheritdoc ICinderToken
-    function mint(address to, uint256 amount) external restricted {
+    function mint(address to, uint256 amount) external {
+        // Before the wiring _minter is zero, which no caller is.
+        require(msg.sender == _minter, CinderTokenNotMinter(msg.sender));
         uint256 supplyAfter = totalSupply() + amount;
         require(supplyAfter <= MAX_SUPPLY, CinderTokenSupplyCapExceeded(supplyAfter, MAX_SUPPLY));
         uint256 window = block.timestamp / MINT_WINDOW;
@@ -61,6 +65,19 @@ contract CinderToken is ERC20, ERC20Permit, ERC20Votes, ERC20Burnable, AccessMan
         _mintedInWindow = uint192(mintedAfter);
         _mint(to, amount);
         emit EmissionMinted(to, amount, window, mintedAfter);
+    }
+
+    /// @inheritdoc ICinderToken
+    function setMinter(address minter_) external restricted {
+        require(_minter == address(0), CinderTokenMinterAlreadySet(_minter));
+        require(minter_ != address(0), CinderTokenZeroMinter());
+        _minter = minter_;
+        emit MinterSet(minter_);
+    }
+
+    /// @inheritdoc ICinderToken
+    function minter() external view returns (address) {
+        return _minter;
     }
 
     /// @inheritdoc ICinderToken

@@ -6,7 +6,7 @@
  * seeded at is the required `emissionSeedPrice` (asset units per whole CNDR), the wash guard's price until the long
  * TWAP has its history. `arbitrator` names who
  * decides abstained job disputes (a council multisig; governance may replace it, the new one waiting the
- * `oracleSetChangeDelay` grant delay). See `protocol.ts` for the order and the other parameters.
+ * `accessDelay` grant delay, above the longest exit). See `protocol.ts` for the order and the other parameters.
  */
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import { UNISWAP_ARTIFACTS } from "../uniswap.js";

@@ -6,15 +6,18 @@
  * StakingVault -> the DEX (from the caller) and the BuybackBurner -> EmissionController, FeeRouter -> OracleHub (the
  * attestor: it writes oracle-signed GPU attestations into the registry) -> JobMarket (holds SLA streams until the
  * hub covers them), PaymentChannels -> SlaBondManager (reads the market's leases and the hub's roots) ->
- * SlashingManager (holds SLASHER; the SLA bonds' fault sink) -> DisputeManager (holds DISPUTE_RESOLVER: freezes and
- * settles disputed escrow, proposes job-fraud slashes); then the
- * one-time wiring (registry -> vault and market, emission recorders, market -> SLA bonds, model classes) while
- * the deployer is still admin,
- * then the function -> role map from `roles.ts`, role grants, and finally the handover: the timelock becomes the
- * AccessManager's only admin and the deployer renounces every power it held.
+ * SlashingManager (the SLA bonds' fault sink) -> DisputeManager (freezes and settles disputed escrow, proposes
+ * job-fraud slashes); then the one-time wiring while the deployer is still admin: every internal power (mint, reward
+ * funding, slashing and jailing, attestations, dispute settlement) goes to the one contract that holds it by address
+ * (`WIRED_POWERS` in `roles.ts`: CNDR -> minter, vault -> EmissionController, registry -> vault, market, SlashingManager
+ * and OracleHub, market -> SLA bonds and DisputeManager), plus the emission recorders and model classes; then the
+ * function -> role map from `roles.ts` (setters, pause, veto, arbitrate: nothing that moves funds), role grants, the
+ * delays (`accessDelay` on every role's grant and every target's admin functions), and finally the handover: the
+ * timelock becomes the AccessManager's only admin and the deployer renounces every power it held.
  *
  * Parameters (per network, see `deploy/parameters/*.json`; defaults suit a local network):
- * treasury, guardian, genesisSupply, maxSupply, mintWindow, maxMintPerWindow, votingDelay, votingPeriod,
+ * accessDelay (`DEFAULT_ACCESS_DELAY`, 120 days on every network: it must exceed `CinderAccessManager.LONGEST_EXIT`,
+ * which the manager's constructor checks), treasury, guardian, genesisSupply, maxSupply, mintWindow, maxMintPerWindow, votingDelay, votingPeriod,
  * minVotingPeriod, proposalThreshold, quorumPercent, timelockDelay, timelockDelayFloor, commissionIncreaseDelay,
  * unbondingPeriod, exposureTail, delegationCapMultiple, minDelegation, epochLength, feeBps, buybackShareBps,
  * feeChangeDelay, emissionInitialEpochCap, emissionInitialRateWad, emissionDecayBps, emissionDecayInterval,
@@ -29,7 +32,7 @@
  * breaches: 3,333, a third; job fraud (a lost dispute): 10,000), disputeMinDeposit (10 USD), disputeDepositBps
  * (500: 5% of the disputed escrow), disputeVerdictWindow (2 days), disputeArbitrationWindow (3 days); the
  * ARBITRATOR role goes to `opts.arbitrator` (CinderPublic: the required `arbitrator` parameter) or the timelock,
- * and any later grant of it waits `oracleSetChangeDelay`, the long governance-change delay. The SLA tiers are `SLA_TIERS` in `deploy/config.ts`.
+ * and any later grant of it, like any grant of any role, waits `accessDelay`. The SLA tiers are `SLA_TIERS` in `deploy/config.ts`.
  */
 import type {
   ContractFuture,
@@ -37,7 +40,7 @@ import type {
   ModuleParameterRuntimeValue,
 } from "@nomicfoundation/ignition-core";
 import { keccak256, toBytes, toFunctionSelector, zeroAddress } from "viem";
-import { LOCAL_ORACLE_SIGNERS, MODEL_CLASSES, SLA_TIERS, modelClassId } from "../config.js";
+import { DEFAULT_ACCESS_DELAY, LOCAL_ORACLE_SIGNERS, MODEL_CLASSES, SLA_TIERS, modelClassId } from "../config.js";
 import { FUNCTION_ROLES, ROLE_LABELS, ROLES, type RoleName } from "../roles.js";
 
 const TIMELOCK_PROPOSER_ROLE = keccak256(toBytes("PROPOSER_ROLE"));
@@ -70,7 +73,9 @@ export function buildProtocol(
   const guardian = m.getParameter<string>("guardian");
 
   // --- access and token ---
-  const manager = m.contract("CinderAccessManager", [deployer]);
+  // Every role's grant delay and every target's admin delay: above the longest exit (the constructor checks it).
+  const accessDelay = m.getParameter("accessDelay", DEFAULT_ACCESS_DELAY);
+  const manager = m.contract("CinderAccessManager", [deployer, accessDelay]);
   const token = m.contract("CinderToken", [
     manager,
     treasury,
@@ -166,7 +171,7 @@ export function buildProtocol(
     m.getParameter("feeChangeDelay", 60n),
   ]);
   // --- oracle: verifies the quorum's signed reports; epochs are the EmissionController's ---
-  // The long governance-change delay: oracle-set changes and new arbitrators wait it.
+  // The long governance-change delay: oracle-set changes wait it (new role holders wait `accessDelay`).
   const oracleSetChangeDelay = m.getParameter("oracleSetChangeDelay", 60n);
   const oracleHub = m.contract("OracleHub", [
     manager,
@@ -246,8 +251,14 @@ export function buildProtocol(
   // Ignition parameters cannot default to a future: the caller passes the arbitrator, or it is the timelock.
   const arbitrator = opts.arbitrator ?? timelock;
 
-  // One-time wiring, while the deployer is the AccessManager's admin (unmapped functions default to ADMIN).
+  // One-time wiring, while the deployer is the AccessManager's admin (unmapped functions default to ADMIN). Each setter
+  // reverts once set, so these powers never move: no AccessManager role can mint, fund rewards, slash, jail, attest or
+  // settle disputed escrow.
   const wiring = [
+    m.call(token, "setMinter", [emissionController], { id: "Token_setMinter" }),
+    m.call(vault, "setEmissionController", [emissionController], { id: "Vault_setEmissionController" }),
+    m.call(registry, "setOracleHub", [oracleHub], { id: "Registry_setOracleHub" }),
+    m.call(jobMarket, "setDisputeManager", [disputeManager], { id: "Market_setDisputeManager" }),
     m.call(slaBondManager, "setFaultSink", [slashingManager], { id: "Sla_setFaultSink" }),
     m.call(jobMarket, "setSlaBondManager", [slaBondManager], { id: "Market_setSlaBondManager" }),
     m.call(registry, "setStakingVault", [vault], { id: "Registry_setStakingVault" }),
@@ -276,7 +287,7 @@ export function buildProtocol(
     SlashingManager: slashingManager,
     DisputeManager: disputeManager,
   } as const;
-  const mapping = [];
+  const mapping: ReturnType<typeof m.call>[] = [];
   for (const [contractName, roles] of Object.entries(FUNCTION_ROLES) as [
     keyof typeof targets,
     Partial<Record<RoleName, readonly string[]>>,
@@ -303,31 +314,26 @@ export function buildProtocol(
     // Governance can pause and unpause too (it can always re-grant the guardian anyway).
     m.call(manager, "grantRole", [ROLES.GUARDIAN, timelock, 0n], { id: "Manager_grant_guardian_timelock" }),
     m.call(manager, "grantRole", [ROLES.ADMIN, timelock, 0n], { id: "Manager_grant_admin_timelock" }),
-    // The EmissionController mints each epoch's budget and streams it into the pools.
-    m.call(manager, "grantRole", [ROLES.MINTER, emissionController, 0n], { id: "Manager_grant_minter_emissions" }),
-    m.call(manager, "grantRole", [ROLES.REWARDER, emissionController, 0n], { id: "Manager_grant_rewarder_emissions" }),
-    // The OracleHub writes oracle-verified GPU attestations into the registry.
-    m.call(manager, "grantRole", [ROLES.ATTESTOR, oracleHub, 0n], { id: "Manager_grant_attestor_oracleHub" }),
-    // The SlashingManager holds withdrawals under a pending slash and releases them after a veto (its execute path
-    // jails and slashes through the registry's wiring instead, see Registry_setSlashingManager).
-    m.call(manager, "grantRole", [ROLES.SLASHER, slashingManager, 0n], { id: "Manager_grant_slasher_slashing" }),
-    // The DisputeManager freezes and settles disputed escrow and proposes the job-fraud slash of a lost dispute.
-    m.call(manager, "grantRole", [ROLES.DISPUTE_RESOLVER, disputeManager, 0n], { id: "Manager_grant_disputes" }),
+    // The arbitrator decides abstained disputes: the first one acts at once.
+    m.call(manager, "grantRole", [ROLES.ARBITRATOR, arbitrator, 0n], { id: "Manager_grant_arbitrator" }),
   ];
-  // The arbitrator decides abstained disputes. Granted before the grant delay is set, so the first arbitrator acts at
-  // once; any later grant waits the long governance-change delay, so participants see a new arbitrator coming.
-  const grantArbitrator = m.call(manager, "grantRole", [ROLES.ARBITRATOR, arbitrator, 0n], {
-    id: "Manager_grant_arbitrator",
-  });
-  const arbitratorDelay = m.call(manager, "setGrantDelay", [ROLES.ARBITRATOR, oracleSetChangeDelay], {
-    id: "Manager_grantDelay_arbitrator",
-    after: [grantArbitrator],
-  });
+
+  // --- delays, set after the first grants: any later grant of any role, and any remap, closing or authority change
+  // of any target (the manager's own functions on it included), waits `accessDelay`, longer than the longest exit, so
+  // a staker who starts exiting when such a proposal becomes visible is out before it can act ---
+  const delays = [
+    ...(["ADMIN", "GOVERNANCE", "GUARDIAN", "ARBITRATOR"] as const).map((role) =>
+      m.call(manager, "setGrantDelay", [ROLES[role], accessDelay], { id: `Manager_grantDelay_${role}`, after: grants }),
+    ),
+    ...Object.entries({ CinderAccessManager: manager, ...targets }).map(([name, target]) =>
+      m.call(manager, "setTargetAdminDelay", [target, accessDelay], { id: `Manager_adminDelay_${name}`, after: mapping }),
+    ),
+  ];
 
   // --- handover: the deployer keeps nothing ---
   m.call(manager, "renounceRole", [ROLES.ADMIN, deployer], {
     id: "Manager_renounce_admin",
-    after: [...wiring, ...mapping, ...labels, ...grants, grantArbitrator, arbitratorDelay],
+    after: [...wiring, ...mapping, ...labels, ...grants, ...delays],
   });
   m.call(timelock, "renounceRole", [TIMELOCK_ADMIN_ROLE, deployer], {
     id: "Timelock_renounce_admin",

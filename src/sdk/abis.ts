@@ -9,6 +9,11 @@ export const cinderAccessManagerAbi = [
         "internalType": "address",
         "name": "initialAdmin",
         "type": "address"
+      },
+      {
+        "internalType": "uint32",
+        "name": "minDelay",
+        "type": "uint32"
       }
     ],
     "stateMutability": "nonpayable",
@@ -179,6 +184,22 @@ export const cinderAccessManagerAbi = [
       }
     ],
     "name": "AddressEmptyCode",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "delay",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "min",
+        "type": "uint256"
+      }
+    ],
+    "name": "CinderAccessManagerDelayTooShort",
     "type": "error"
   },
   {
@@ -514,6 +535,32 @@ export const cinderAccessManagerAbi = [
         "internalType": "uint64",
         "name": "",
         "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "LONGEST_EXIT",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MIN_DELAY",
+    "outputs": [
+      {
+        "internalType": "uint32",
+        "name": "",
+        "type": "uint32"
       }
     ],
     "stateMutability": "view",
@@ -955,7 +1002,7 @@ export const cinderAccessManagerAbi = [
         "type": "uint32"
       }
     ],
-    "stateMutability": "view",
+    "stateMutability": "pure",
     "type": "function"
   },
   {
@@ -1280,6 +1327,28 @@ export const cinderTokenAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "minter",
+        "type": "address"
+      }
+    ],
+    "name": "CinderTokenMinterAlreadySet",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "CinderTokenNotMinter",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "supplyAfter",
         "type": "uint256"
@@ -1307,6 +1376,11 @@ export const cinderTokenAbi = [
       }
     ],
     "name": "CinderTokenWindowCapExceeded",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "CinderTokenZeroMinter",
     "type": "error"
   },
   {
@@ -1663,6 +1737,19 @@ export const cinderTokenAbi = [
       }
     ],
     "name": "EmissionMinted",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "minter",
+        "type": "address"
+      }
+    ],
+    "name": "MinterSet",
     "type": "event"
   },
   {
@@ -2149,6 +2236,19 @@ export const cinderTokenAbi = [
   },
   {
     "inputs": [],
+    "name": "minter",
+    "outputs": [
+      {
+        "internalType": "address",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "name",
     "outputs": [
       {
@@ -2250,6 +2350,19 @@ export const cinderTokenAbi = [
       }
     ],
     "name": "setAuthority",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "minter_",
+        "type": "address"
+      }
+    ],
+    "name": "setMinter",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -5519,6 +5632,39 @@ export const providerRegistryAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "ProviderRegistryNotOracleHub",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "ProviderRegistryNotSlashingManager",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "oracleHub",
+        "type": "address"
+      }
+    ],
+    "name": "ProviderRegistryOracleHubAlreadySet",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "string",
         "name": "name",
         "type": "string"
@@ -5989,6 +6135,19 @@ export const providerRegistryAbi = [
       }
     ],
     "name": "OfferWithdrawn",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "oracleHub",
+        "type": "address"
+      }
+    ],
+    "name": "OracleHubSet",
     "type": "event"
   },
   {
@@ -6739,6 +6898,19 @@ export const providerRegistryAbi = [
   },
   {
     "inputs": [],
+    "name": "oracleHub",
+    "outputs": [
+      {
+        "internalType": "address",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "pause",
     "outputs": [],
     "stateMutability": "nonpayable",
@@ -7037,6 +7209,19 @@ export const providerRegistryAbi = [
     "inputs": [
       {
         "internalType": "address",
+        "name": "oracleHub_",
+        "type": "address"
+      }
+    ],
+    "name": "setOracleHub",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
         "name": "payout",
         "type": "address"
       }
@@ -7311,6 +7496,17 @@ export const stakingVaultAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "emissionController",
+        "type": "address"
+      }
+    ],
+    "name": "StakingVaultEmissionControllerAlreadySet",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "held",
         "type": "uint256"
@@ -7365,6 +7561,17 @@ export const stakingVaultAbi = [
       }
     ],
     "name": "StakingVaultNoSlashHold",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "StakingVaultNotEmissionController",
     "type": "error"
   },
   {
@@ -7588,6 +7795,19 @@ export const stakingVaultAbi = [
       }
     ],
     "name": "DelegationCapMultipleSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "emissionController",
+        "type": "address"
+      }
+    ],
+    "name": "EmissionControllerSet",
     "type": "event"
   },
   {
@@ -8360,6 +8580,19 @@ export const stakingVaultAbi = [
     "type": "function"
   },
   {
+    "inputs": [],
+    "name": "emissionController",
+    "outputs": [
+      {
+        "internalType": "address",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [
       {
         "internalType": "address",
@@ -8831,6 +9064,19 @@ export const stakingVaultAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "emissionController_",
+        "type": "address"
+      }
+    ],
+    "name": "setEmissionController",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint40",
         "name": "tail",
         "type": "uint40"
@@ -8864,35 +9110,6 @@ export const stakingVaultAbi = [
     ],
     "name": "setUnbondingPeriod",
     "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "provider",
-        "type": "address"
-      },
-      {
-        "internalType": "uint256",
-        "name": "amount",
-        "type": "uint256"
-      },
-      {
-        "internalType": "address",
-        "name": "recipient",
-        "type": "address"
-      }
-    ],
-    "name": "slash",
-    "outputs": [
-      {
-        "internalType": "uint256",
-        "name": "slashed",
-        "type": "uint256"
-      }
-    ],
     "stateMutability": "nonpayable",
     "type": "function"
   },
@@ -9866,6 +10083,17 @@ export const jobMarketAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "current",
+        "type": "address"
+      }
+    ],
+    "name": "JobMarketDisputeManagerAlreadySet",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "duration",
         "type": "uint256"
@@ -10048,6 +10276,17 @@ export const jobMarketAbi = [
       }
     ],
     "name": "JobMarketNotClient",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "JobMarketNotDisputeManager",
     "type": "error"
   },
   {
@@ -10426,6 +10665,19 @@ export const jobMarketAbi = [
       }
     ],
     "name": "BidPlaced",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "disputeManager",
+        "type": "address"
+      }
+    ],
+    "name": "DisputeManagerSet",
     "type": "event"
   },
   {
@@ -11311,6 +11563,19 @@ export const jobMarketAbi = [
     "type": "function"
   },
   {
+    "inputs": [],
+    "name": "disputeManager",
+    "outputs": [
+      {
+        "internalType": "address",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint256",
@@ -11791,6 +12056,19 @@ export const jobMarketAbi = [
       }
     ],
     "name": "setAuthority",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "disputeManager_",
+        "type": "address"
+      }
+    ],
+    "name": "setDisputeManager",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -18889,6 +19167,17 @@ export const slashingManagerAbi = [
       }
     ],
     "name": "SlashingManagerInvalidStatus",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "SlashingManagerNotDisputeManager",
     "type": "error"
   },
   {

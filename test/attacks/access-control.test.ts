@@ -1,8 +1,8 @@
 /**
  * Attack PoCs on access control (DESIGN.md invariants 7 and 8), beyond test/access.test.ts (which checks every
  * mapped function's role directly): relaying a restricted call through the AccessManager itself (`execute`,
- * `schedule`) for every role-mapped function in deploy/roles.ts, by a stranger, the guardian and every internal
- * role holder; and the guardian using its one power, pause, to hold users' money: every exit still pays while
+ * `schedule`) for every role-mapped function in deploy/roles.ts, by a stranger, the guardian and every protocol
+ * contract wired with an internal power (none of which holds a role); and the guardian using its one power, pause, to hold users' money: every exit still pays while
  * every contract is paused.
  */
 import { expect } from "chai";
@@ -19,9 +19,9 @@ describe("Attack: relaying restricted calls through the AccessManager", function
     const attackers = [
       { who: c.stranger, roles: [] as bigint[] },
       { who: c.guardian, roles: [ROLES.GUARDIAN] },
-      { who: c.slasher, roles: [ROLES.SLASHER] },
-      { who: c.rewarder, roles: [ROLES.REWARDER] },
-      { who: c.attestor, roles: [ROLES.ATTESTOR] },
+      { who: c.slasher, roles: [] as bigint[] },
+      { who: c.rewarder, roles: [] as bigint[] },
+      { who: c.attestor, roles: [] as bigint[] },
     ];
     let refusedCalls = 0;
     for (const [name, byRole] of Object.entries(FUNCTION_ROLES) as [ManagedContract, Record<string, readonly string[]>][]) {

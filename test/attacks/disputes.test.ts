@@ -18,7 +18,6 @@
  */
 import { expect } from "chai";
 import { verifyTypedData } from "ethers";
-import { ROLES } from "../../deploy/roles.js";
 import { DisputeManager__factory, HookStablecoin__factory } from "../../types/ethers-contracts/index.js";
 import { connectCinder, H100, H100_STAKE_PER_GPU, ONE, onboardProvider, USD, type Cinder } from "../helpers/fixture.js";
 import { OUTCOME, ORACLE_TYPES, type JobVerdict, oracleDomain, reportDigest, signReport } from "../helpers/oracle.js";
@@ -244,10 +243,25 @@ describe("DisputeManager attack: a provider disputing its own job as a sybil cli
   });
 });
 
+/** Points the market's one-time DisputeManager wiring at `dm` (test only: no function can rewire it). */
+async function rewireDisputeManager(c: Awaited<ReturnType<typeof loadCinder>>, dm: string) {
+  const market = await c.jobMarket.getAddress();
+  const wired = c.ethers.zeroPadValue((await c.jobMarket.disputeManager()).toLowerCase(), 32);
+  for (let slot = 0; slot < 64; slot++) {
+    if ((await c.ethers.provider.getStorage(market, slot)) === wired) {
+      await c.networkHelpers.setStorageAt(market, slot, c.ethers.zeroPadValue(dm, 32));
+      expect(await c.jobMarket.disputeManager()).to.equal(dm);
+      return;
+    }
+  }
+  throw new Error("the market's DisputeManager slot was not found");
+}
+
 describe("DisputeManager attack: reentrancy through a deposit token with transfer hooks", function () {
   /**
    * A DisputeManager whose deposit asset is HookStablecoin, wired to the fixture's market, hub, SlashingManager and
-   * vault and given the dispute-resolver role. The token contract is also the attacker: the client of a batch job.
+   * vault, and made the market's wired DisputeManager in place of the fixture's (its storage slot rewritten, as a
+   * deployment with this asset would wire it). The token contract is also the attacker: the client of a batch job.
    */
   async function hooked() {
     const c = await loadCinder();
@@ -268,8 +282,8 @@ describe("DisputeManager attack: reentrancy through a deposit token with transfe
       PARAMS,
     );
     const dmAddress = await dm.getAddress();
-    await c.manager.connect(c.governance).grantRole(ROLES.DISPUTE_RESOLVER, dmAddress, 0);
     const market = await c.jobMarket.getAddress();
+    await rewireDisputeManager(c, dmAddress);
     await c.stablecoin.faucet(hookAddress, 1_000n * USD);
     await hook.execute(await c.stablecoin.getAddress(), c.stablecoin.interface.encodeFunctionData("approve", [market, 2n ** 256n - 1n]));
     await hook.execute(market, c.jobMarket.interface.encodeFunctionData("createDirectLease", [p.address, H100, 1, 10n * HOUR, PRICE, KIND_BATCH]));

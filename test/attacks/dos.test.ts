@@ -67,8 +67,9 @@ describe("Attack: unbounded-loop denial of service", function () {
     const one = await closeWith(0);
     const fifty = await closeWith(49);
     const many = await closeWith(149);
-    // One provider vs many differs by the other providers' revenue slot pattern only (bench target: within 2%).
-    expectFlat(one, many, "closeEpoch 1 vs 150", 20n);
+    // One provider vs many differs by the other providers' revenue slot pattern only (about 2,800 gas; 2.5% since
+    // the mint no longer pays an AccessManager check, which made the base about 11,000 gas cheaper).
+    expectFlat(one, many, "closeEpoch 1 vs 150", 25n);
     expectFlat(fifty, many, "closeEpoch 50 vs 150");
   });
 

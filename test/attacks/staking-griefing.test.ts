@@ -101,7 +101,7 @@ describe("StakingVault griefing (invariant 8)", function () {
     await c.vault.connect(c.governance).setUnbondingPeriod(60n * DAY);
     await c.vault.connect(c.governance).setExposureTail(59n * DAY);
     await expect(c.vault.connect(p).holdForSlash(p.address))
-      .to.be.revertedWithCustomError(c.vault, "AccessManagedUnauthorized")
+      .to.be.revertedWithCustomError(c.vault, "StakingVaultNotSlashingManager")
       .withArgs(p.address);
     await expect(c.vault.connect(p).recordExposure(p.address, t0 + 100n * DAY))
       .to.be.revertedWithCustomError(c.vault, "StakingVaultNotMarket")
@@ -159,7 +159,7 @@ describe("StakingVault griefing (invariant 8)", function () {
     await c.networkHelpers.time.increase(UNBONDING);
     for (const caller of [d[1], p, c.stranger]) {
       await expect(c.vault.connect(caller).holdForSlash(p.address))
-        .to.be.revertedWithCustomError(c.vault, "AccessManagedUnauthorized")
+        .to.be.revertedWithCustomError(c.vault, "StakingVaultNotSlashingManager")
         .withArgs(caller.address);
     }
     await c.vault.connect(c.slasher).holdForSlash(p.address);

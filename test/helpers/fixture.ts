@@ -1,7 +1,9 @@
 /**
  * The one shared fixture: deploys the whole protocol with the real Ignition module (`deploy/Cinder.ts`) and the
- * local parameters, then gives tests typed contracts, named signers, CNDR balances and approvals, and test
- * signers holding the internal roles (slasher, rewarder, exposure, attestor) that later issues give to contracts.
+ * local parameters, then gives tests typed contracts, named signers, CNDR balances and approvals, and signers
+ * impersonating the contracts wired with the internal powers (slasher: the SlashingManager, rewarder: the
+ * EmissionController, attestor: the OracleHub, exposure: the JobMarket, disputeResolver: the DisputeManager), so a
+ * test can drive one hook directly. No EOA holds such a power: the deployment wires each one to its contract once.
  *
  * Use it as:
  *   const { loadCinder, connection } = await connectCinder();
@@ -12,7 +14,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types"
 import type { NetworkConnection } from "hardhat/types/network";
 import CinderModule from "../../deploy/modules/Cinder.js";
 import { MODEL_CLASSES, modelClassId } from "../../deploy/config.js";
-import { ROLES, type ManagedContract } from "../../deploy/roles.js";
+import type { ManagedContract } from "../../deploy/roles.js";
 import { type BaseContract, Contract } from "ethers";
 import { UNISWAP_ARTIFACTS } from "../../deploy/uniswap.js";
 import type { CinderAddresses } from "../../scripts/lib/deployment.js";
@@ -54,7 +56,7 @@ export type Connection = NetworkConnection<"l1">;
 export async function deployCinder(connection: Connection) {
   const { ethers, ignition, networkHelpers } = connection;
   const signers = await ethers.getSigners();
-  const [deployer, guardian, slasher, rewarder, , attestor] = signers;
+  const [deployer, guardian] = signers;
   const providers = signers.slice(6, 10);
   const delegators = signers.slice(10, 15);
   const stranger = signers[15];
@@ -88,30 +90,30 @@ export async function deployCinder(connection: Connection) {
   const uniswapFactory = new Contract(await at(deployed.uniswapFactory), UNISWAP_ARTIFACTS.factory.abi, deployer);
   const uniswapPair = new Contract(await buybackBurner.PAIR(), UNISWAP_ARTIFACTS.pair.abi, deployer);
 
-  // The job market's hooks (capacity, exposure) accept only the wired market: tests call them as the market.
+  /** A signer for a deployed contract's address (funded for gas), to call what only that contract may call. */
+  const actAs = async (address: string) => {
+    await networkHelpers.impersonateAccount(address);
+    await networkHelpers.setBalance(address, 10n ** 20n);
+    return ethers.getSigner(address);
+  };
+  // Each internal power checks the one contract wired to it at deployment (deploy/roles.ts WIRED_POWERS): tests
+  // that drive a hook directly call it as that contract.
+  // The job market's hooks (capacity, exposure) accept only the wired market.
   const marketAddress = await jobMarket.getAddress();
-  await networkHelpers.impersonateAccount(marketAddress);
-  await networkHelpers.setBalance(marketAddress, 10n ** 20n);
-  const exposure = await ethers.getSigner(marketAddress);
-
-  // The DisputeManager holds DISPUTE_RESOLVER (market `dispute`/`resolveDispute`, SlashingManager `onDisputeLost`):
-  // tests call those as it.
+  const exposure = await actAs(marketAddress);
+  // The DisputeManager: market `dispute`/`resolveDispute`, SlashingManager `onDisputeLost`.
   const disputesAddress = await disputeManager.getAddress();
-  await networkHelpers.impersonateAccount(disputesAddress);
-  await networkHelpers.setBalance(disputesAddress, 10n ** 20n);
-  const disputeResolver = await ethers.getSigner(disputesAddress);
+  const disputeResolver = await actAs(disputesAddress);
+  // The SlashingManager: vault `executeSlash` and slash holds, registry `jail`.
+  const slasher = await actAs(await slashingManager.getAddress());
+  // The EmissionController: vault `notifyReward`/`streamReward` (it approved the vault at construction).
+  const rewarder = await actAs(await emissions.getAddress());
+  // The OracleHub: registry `recordAttestation`/`revokeGpu`.
+  const attestor = await actAs(await oracleHub.getAddress());
 
-  // The timelock is governance: tests act as it directly where a full proposal is not the point.
-  const timelockAddress = await timelock.getAddress();
-  await networkHelpers.impersonateAccount(timelockAddress);
-  await networkHelpers.setBalance(timelockAddress, 10n ** 20n);
-  const governance = await ethers.getSigner(timelockAddress);
-
-  // Stand-ins for the contracts that will hold the internal roles (later issues). The guardian is a deployment
-  // parameter (account #1 locally).
-  await manager.connect(governance).grantRole(ROLES.SLASHER, slasher.address, 0);
-  await manager.connect(governance).grantRole(ROLES.REWARDER, rewarder.address, 0);
-  await manager.connect(governance).grantRole(ROLES.ATTESTOR, attestor.address, 0);
+  // The timelock is governance: tests act as it directly where a full proposal is not the point. The guardian is a
+  // deployment parameter (account #1 locally).
+  const governance = await actAs(await timelock.getAddress());
 
   const vaultAddress = await vault.getAddress();
   for (const account of [...providers, ...delegators, rewarder, stranger]) {
@@ -169,6 +171,15 @@ export async function deployCinder(connection: Connection) {
 }
 
 export type Cinder = Awaited<ReturnType<typeof deployCinder>>;
+
+/**
+ * Burns the test CNDR the fixture gave the EmissionController's address (so `c.rewarder` can fund rewards directly),
+ * leaving it only what it mints: for tests that check its balance against its own accounting.
+ */
+export async function withoutRewarderFunds(c: Cinder): Promise<void> {
+  const held = await c.token.balanceOf(c.rewarder.address);
+  if (held > 0n) await c.token.connect(c.rewarder).burn(held);
+}
 
 /** The deployment's addresses in the shape scripts read them from Ignition's journal. */
 export async function deploymentAddresses(c: Cinder): Promise<CinderAddresses> {

@@ -34,9 +34,21 @@ export async function expectDeltas(c: Cinder, tx: Tx, accounts: Account[], delta
 }
 
 /**
+ * A slash through the SlashingManager's hook (`executeSlash`, the only slash there is) moves no CNDR anywhere: what it
+ * takes, `slashed`, stays in the vault, added to what waits for the burn (no bounty asked here).
+ */
+export async function expectSlashKept(c: Cinder, tx: Tx, slashed: bigint) {
+  await expect(tx).to.changeTokenBalances(c.ethers, c.token, [c.vault], [0n]);
+  const receipt = (await (await tx).wait())!;
+  const [toBurnBefore] = await c.vault.slashedHeld({ blockTag: receipt.blockNumber - 1 });
+  const [toBurnAfter] = await c.vault.slashedHeld({ blockTag: receipt.blockNumber });
+  expect(toBurnAfter - toBurnBefore, "slashed CNDR kept for the burn").to.equal(slashed);
+}
+
+/**
  * Invariant 3, exactly: the vault's CNDR = sum over `providers`' pools of (selfActive + selfPending +
- * delegatedAssets + pendingAssets) + totalRewardsOwed + totalRetiredPending (+ `donated`: CNDR sent to the vault
- * outside its functions). Also: totalStake is that pool sum, and what the providers and `accounts` can claim fits
+ * delegatedAssets + pendingAssets) + totalRewardsOwed + totalRetiredPending + slashed CNDR held (to burn and
+ * bounties) (+ `donated`: CNDR sent to the vault outside its functions). Also: totalStake is that pool sum, and what the providers and `accounts` can claim fits
  * in totalRewardsOwed.
  */
 export async function expectSolvent(
@@ -59,8 +71,9 @@ export async function expectSolvent(
   }
   const owed = await c.vault.totalRewardsOwed();
   const retired = await c.vault.totalRetiredPending();
+  const [toBurn, bounties] = await c.vault.slashedHeld();
   expect(await c.token.balanceOf(await c.vault.getAddress()), "vault CNDR").to.equal(
-    pools + owed + retired + (opts.donated ?? 0n),
+    pools + owed + retired + toBurn + bounties + (opts.donated ?? 0n),
   );
   expect(claimable, "claimable rewards <= totalRewardsOwed").to.be.lte(owed);
 }

@@ -591,7 +591,62 @@ export const HANDLERS: Handler[] = [
       x.g.ok.set("warp", (x.g.ok.get("warp") ?? 0) + 1);
     },
   },
+  {
+    name: "governanceTakes",
+    run: governanceTakes,
+  },
 ];
+
+/**
+ * Governance as an attacker (DESIGN, "Powers"): the timelock grants a configured role to an outsider and a retired
+ * or fresh role id to itself, tries to remap the vault's slash hook or replace the vault's authority at once, and tries every
+ * wired power; each grant is pending for the access delay, the remap and authority change are refused without a
+ * schedule, every power refuses it, and no CNDR, supply or stablecoin moved.
+ */
+async function governanceTakes(x: Ctx): Promise<void> {
+  const c = x.w.c;
+  const g = c.governance;
+  const timelock = g.address;
+  const p = x.pick(x.w.providers).address;
+  const vault = await c.vault.getAddress();
+  const snapshot = async () => [
+    await c.token.balanceOf(vault),
+    await c.token.balanceOf(timelock),
+    await c.token.totalSupply(),
+    await c.stablecoin.balanceOf(await c.jobMarket.getAddress()),
+    await c.vault.totalStake(p),
+  ];
+  const before = await snapshot();
+  // A configured role to an outsider waits the access delay; a retired or fresh id to itself maps to no function.
+  const role = BigInt(x.pick([0, 1, 2, 17]));
+  if (await attempt(x, "governanceTakes.grant", () => c.manager.connect(g).grantRole(role, c.stranger.address, 0))) {
+    const [member] = await c.manager.hasRole(role, c.stranger.address);
+    if (member) throw new InvariantViolation("7 (powers)", -1, "governanceTakes", `role ${role} effective without the access delay`);
+  }
+  await attempt(x, "governanceTakes.grantRetired", () => c.manager.connect(g).grantRole(BigInt(x.pick([10, 11, 12, 14, 16, 99])), timelock, 0));
+  const slashHook = c.vault.interface.getFunction("executeSlash")!.selector;
+  const takes: [string, () => Promise<ContractTransactionResponse>][] = [
+    ["remap", () => c.manager.connect(g).setTargetFunctionRole(vault, [slashHook], ROLES_GOVERNANCE)],
+    ["updateAuthority", () => c.manager.connect(g).updateAuthority(vault, timelock)],
+    ["mint", () => c.token.connect(g).mint(timelock, ONE)],
+    ["executeSlash", () => c.vault.connect(g).executeSlash(p, ONE, 0, false)],
+    ["holdForSlash", () => c.vault.connect(g).holdForSlash(p)],
+    ["jail", () => c.registry.connect(g).jail(p, 1n)],
+    ["resolveDispute", () => c.jobMarket.connect(g).resolveDispute(1n, 0n)],
+    ["onDisputeLost", () => c.slashingManager.connect(g).onDisputeLost(p, 1n, timelock)],
+  ];
+  const [name, take] = takes[x.r(takes.length)]!;
+  if (await attempt(x, `governanceTakes.${name}`, take)) {
+    throw new InvariantViolation("7 (powers)", -1, "governanceTakes", `governance's ${name} went through`);
+  }
+  const after = await snapshot();
+  if (after.some((v, i) => v !== before[i])) {
+    throw new InvariantViolation("7 (powers)", -1, "governanceTakes", `funds moved: ${before.join(",")} -> ${after.join(",")}`);
+  }
+}
+
+/** deploy/roles.ts ROLES.GOVERNANCE. */
+const ROLES_GOVERNANCE = 1n;
 
 /** A struct read from a view, as a plain (writable) object to pass back into a call. */
 const plain = <T>(r: T): T => (r as unknown as Result).toObject(true) as T;
@@ -609,8 +664,6 @@ async function checkAccess(w: World, r: Rand): Promise<void> {
     ["slashing.setParams", async (s) => c.slashingManager.connect(s).setParams.staticCall(plain(await c.slashingManager.params()))],
     ["hub.proposeOracleSet", (s) => c.oracleHub.connect(s).proposeOracleSet.staticCall([s.address])],
     ["feeRouter.proposeFeeConfig", async (s) => c.feeRouter.connect(s).proposeFeeConfig.staticCall(plain(await c.feeRouter.feeConfig()))],
-    ["vault.slash", (s) => c.vault.connect(s).slash.staticCall(w.providers[0]!.address, 1n, s.address)],
-    ["token.mint", (s) => c.token.connect(s).mint.staticCall(s.address, 1n)],
   ];
   const [name, call] = setters[r(setters.length)]!;
   for (const who of [c.stranger, c.guardian]) {

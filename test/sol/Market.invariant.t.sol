@@ -41,7 +41,6 @@ abstract contract MarketFixture is Test {
     uint256 internal constant GENESIS = 1e27;
     uint256 internal constant N_PROVIDERS = 3;
     uint256 internal constant N_CLIENTS = 3;
-    uint64 internal constant DISPUTE_RESOLVER_ROLE = 16;
     bytes32 internal constant H100 = keccak256("H100-80GB");
     bytes32 internal constant A100 = keccak256("A100-80GB");
     uint96 internal constant H100_STAKE = 200e18;
@@ -71,7 +70,7 @@ abstract contract MarketFixture is Test {
     uint256 internal hotSignerKey;
 
     function _deployMarketSystem() internal {
-        manager = new CinderAccessManager(address(this));
+        manager = new CinderAccessManager(address(this), 120 days);
         token = new CinderToken(address(manager), address(this), GENESIS, 10 * GENESIS, 1 days, 1e24);
         registry = new ProviderRegistry(address(manager), 7 days);
         vault = new StakingVault(
@@ -130,6 +129,8 @@ abstract contract MarketFixture is Test {
         // One-time wiring, as the deployment does it while the deployer is admin.
         registry.setStakingVault(address(vault));
         registry.setJobMarket(address(market));
+        // This fixture stands in for the OracleHub: the one wired writer of GPU attestations.
+        registry.setOracleHub(address(this));
         registry.setModelClass(H100, H100_STAKE, true);
         registry.setModelClass(A100, A100_STAKE, true);
 
@@ -901,7 +902,7 @@ contract MarketHandler is Test {
             if (id == 0) id = _openLease(leaseSeed, IJobMarket.JobKind.Batch);
             if (id == 0 || !_submit(id, keccak256(abi.encode(leaseSeed)))) return 0;
         }
-        // The handler holds the dispute-resolver role (the DisputeManager's, which disputes for the client).
+        // The handler is the wired DisputeManager (which disputes for the client).
         try market.dispute(id, market.getLease(id).client) {
             ++disputes;
             ++effectiveCalls;
@@ -1275,12 +1276,8 @@ contract MarketInvariantTest is MarketFixture {
         handler = new MarketHandler(
             market, channels, usd, registry, providers, payouts, clients, clientKeys, hotSigner, hotSignerKey
         );
-        // Narrow wiring: the handler holds only the dispute-resolver role (as deploy/roles.ts maps it).
-        bytes4[] memory resolverSelectors = new bytes4[](2);
-        resolverSelectors[0] = IJobMarket.resolveDispute.selector;
-        resolverSelectors[1] = IJobMarket.dispute.selector;
-        manager.setTargetFunctionRole(address(market), resolverSelectors, DISPUTE_RESOLVER_ROLE);
-        manager.grantRole(DISPUTE_RESOLVER_ROLE, address(handler), 0);
+        // Narrow wiring: the handler is the market's wired DisputeManager (`dispute`, `resolveDispute`), once.
+        market.setDisputeManager(address(handler));
         handler.seed();
 
         bytes4[] memory selectors = new bytes4[](24);

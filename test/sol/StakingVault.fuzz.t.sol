@@ -30,7 +30,7 @@ abstract contract StakingVaultFixture is Test {
     StakingVault internal vault;
 
     function _deploySystem() internal {
-        manager = new CinderAccessManager(address(this));
+        manager = new CinderAccessManager(address(this), 120 days);
         token = new CinderToken(address(manager), address(this), GENESIS, 10 * GENESIS, 1 days, 1e24);
         registry = new ProviderRegistry(address(manager), COMMISSION_DELAY);
         vault = new StakingVault(
@@ -47,6 +47,19 @@ abstract contract StakingVaultFixture is Test {
         registry.setStakingVault(address(vault));
         registry.setModelClass(MODEL_CLASS, 1e18, true);
         token.approve(address(vault), type(uint256).max);
+    }
+
+    /// @dev The one-time wiring of the vault's internal powers, as the deployment makes it: `slasher` is the registry's
+    /// SlashingManager (the only one who slashes, and only into the vault's burn), `rewarder` the EmissionController
+    /// (the only reward funder).
+    function _wirePowers(address slasher, address rewarder) internal {
+        registry.setSlashingManager(slasher);
+        vault.setEmissionController(rewarder);
+    }
+
+    /// @dev Slashes through the SlashingManager's hook (this test is the wired manager): no bounty, no hold.
+    function _slash(address p, uint256 amount) internal returns (uint256 slashed) {
+        (slashed,) = vault.executeSlash(p, amount, 0, false);
     }
 
     /// @dev A funded, approved account.
@@ -72,14 +85,13 @@ contract StakingVaultFuzzTest is StakingVaultFixture {
     address private provider;
     address private alice;
     address private bob;
-    address private sink;
 
     function setUp() public {
         _deploySystem();
+        _wirePowers(address(this), address(this));
         provider = _provider("provider", 10 * MAX_AMOUNT);
         alice = _actor("alice", 10 * MAX_AMOUNT);
         bob = _actor("bob", 10 * MAX_AMOUNT);
-        sink = makeAddr("slash-sink");
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -267,7 +279,8 @@ contract StakingVaultFuzzTest is StakingVaultFixture {
     // ------------------------------------------------------------------------------------------------------------
 
     /// @notice A slash takes at least min(amount, pool total) and at most the pool total (the surplus is only the
-    /// dust of a closed class), never zero from a non-empty pool, and exactly that leaves the vault.
+    /// dust of a closed class), never zero from a non-empty pool, and exactly that waits in the vault for the burn
+    /// (no CNDR leaves: there is no slash to a recipient).
     function testFuzz_slash_neverRoundsToZero(
         uint256 selfStake,
         uint256 selfWithdraw,
@@ -290,14 +303,15 @@ contract StakingVaultFuzzTest is StakingVaultFixture {
         uint256 total = vault.totalStake(provider);
         amount = bound(amount, 1, 2 * total + 1);
         uint256 vaultBefore = token.balanceOf(address(vault));
-        uint256 sinkBefore = token.balanceOf(sink);
-        uint256 slashed = vault.slash(provider, amount, sink);
+        (uint256 toBurnBefore,) = vault.slashedHeld();
+        uint256 slashed = _slash(provider, amount);
 
         assertGt(slashed, 0, "slash rounded to zero");
         assertGe(slashed, Math.min(amount, total), "slashed less than min(amount, total)");
         assertLe(slashed, total, "slashed more than the pool");
-        assertEq(token.balanceOf(sink) - sinkBefore, slashed, "recipient delta");
-        assertEq(vaultBefore - token.balanceOf(address(vault)), slashed, "vault delta");
+        (uint256 toBurn,) = vault.slashedHeld();
+        assertEq(toBurn - toBurnBefore, slashed, "to-burn delta");
+        assertEq(token.balanceOf(address(vault)), vaultBefore, "vault delta");
         assertEq(vault.totalStake(provider), total - slashed, "pool total delta");
         _assertNoLiveSharesBackedByNothing();
     }
@@ -310,7 +324,7 @@ contract StakingVaultFuzzTest is StakingVaultFixture {
         _delegate(alice, 2e18);
         _delegate(bob, 1e18);
         // All self-stake and two thirds of the class: 1e18 assets under 3e18 shares (open: 1e18 * 1e9 >= 3e18).
-        assertEq(vault.slash(provider, 3e18, sink), 3e18, "slashed");
+        assertEq(_slash(provider, 3e18), 3e18, "slashed");
         uint256 bobBalance = vault.delegatedBalance(provider, bob);
         assertEq(bobBalance, 333_333_333_333_333_333, "bob's balance at 1/3");
         _requestWithdraw(bob, bobBalance);
@@ -329,7 +343,7 @@ contract StakingVaultFuzzTest is StakingVaultFixture {
         _delegate(alice, 1e18);
         _delegate(bob, 1e18);
         // All self-stake and all but 2e9 wei of the class: 2e9 assets under 2e18 shares, open (2e9 * 1e9 >= 2e18).
-        vault.slash(provider, 3e18 - 2e9, sink);
+        _slash(provider, 3e18 - 2e9);
         assertEq(vault.getPool(provider).generation, 0, "class still open");
         // Bob leaves all but ~1 wei (his dust position), Alice leaves entirely: 1 wei under ~1.5e9 shares.
         _requestWithdraw(bob, vault.delegatedBalance(provider, bob) - 1);
@@ -342,7 +356,7 @@ contract StakingVaultFuzzTest is StakingVaultFixture {
         assertGe(vault.delegatedBalance(provider, carol) + 1, 1e18, "carol's deposit is worth its amount");
 
         // 1e18 from self-stake, then 0.4e18 from the delegators (Carol holds ~all of the active class).
-        vault.slash(provider, 1e18 + 4e17, sink);
+        _slash(provider, 1e18 + 4e17);
         assertGe(vault.delegatedBalance(provider, carol), 1e18 - 4e17 - 1, "carol lost more than the slash's part");
     }
 
@@ -350,7 +364,7 @@ contract StakingVaultFuzzTest is StakingVaultFixture {
         selfStake = bound(selfStake, 1, MAX_AMOUNT);
         _stake(provider, selfStake);
         vm.expectRevert(abi.encodeWithSelector(IStakingVault.StakingVaultZeroAmount.selector));
-        vault.slash(provider, 0, sink);
+        vault.executeSlash(provider, 0, 0, false);
     }
 
     /// @notice First-depositor inflation is impossible: after an attacker's minimum delegation, any slash that
@@ -372,7 +386,7 @@ contract StakingVaultFuzzTest is StakingVaultFixture {
         // (closure starts when assets * 1e9 < shares).
         slashAmount = bound(slashAmount, 1, selfStake + MIN_DELEGATION - 1e9);
         uint32 generation = vault.getPool(provider).generation;
-        vault.slash(provider, slashAmount, sink);
+        _slash(provider, slashAmount);
         assertEq(vault.getPool(provider).generation, generation, "class closed (bound is wrong)");
         // The attacker may pull out any part of what is left, rounding the share price up as far as it can.
         attackerExit = bound(attackerExit, 0, vault.delegatedBalance(provider, attacker));
@@ -424,7 +438,7 @@ contract StakingVaultFuzzTest is StakingVaultFixture {
         withdraw = bound(withdraw, 1, vault.delegatedBalance(provider, alice));
         _requestWithdraw(alice, withdraw);
         slashAmount = bound(slashAmount, 1, vault.totalStake(provider));
-        vault.slash(provider, slashAmount, sink);
+        _slash(provider, slashAmount);
         vault.notifyReward(provider, r2);
         _assertClaimableWithin(r1 + r2);
 

@@ -12,15 +12,14 @@ contract StakingVaultRetireTest is StakingVaultFixture {
     address private alice;
     address private bob;
     address private carol;
-    address private sink;
 
     function setUp() public {
         _deploySystem();
+        _wirePowers(address(this), address(this));
         provider = _provider("provider", 10 * MAX_AMOUNT);
         alice = _actor("alice", 10 * MAX_AMOUNT);
         bob = _actor("bob", 10 * MAX_AMOUNT);
         carol = _actor("carol", 10 * MAX_AMOUNT);
-        sink = makeAddr("sink");
         vm.prank(provider);
         vault.stake(1e18);
     }
@@ -30,7 +29,7 @@ contract StakingVaultRetireTest is StakingVaultFixture {
         _delegate(bob, 2e18);
         _request(alice, type(uint256).max);
         // Self-stake first, then the rest pro rata: 1e12 left in each delegator class, under ~2e18 shares.
-        vault.slash(provider, 1e18 + 4e18 - 2e12, sink);
+        _slash(provider, 1e18 + 4e18 - 2e12);
         IStakingVault.Pool memory pool = vault.getPool(provider);
         assertEq(pool.pendingAssets, 1e12, "pending class left with 1e12");
         assertEq(pool.delegatedAssets, 1e12, "active class left with 1e12");
@@ -59,7 +58,7 @@ contract StakingVaultRetireTest is StakingVaultFixture {
 
     function test_delegate_retiresDepletedActiveClassAndCreditsTheRemainderAsRewards() public {
         _delegate(alice, 2e18);
-        vault.slash(provider, 1e18 + 2e18 - 1e12, sink);
+        _slash(provider, 1e18 + 2e18 - 1e12);
         assertApproxEqAbs(vault.delegatedBalance(provider, alice), 1e12, 1, "alice's position is worth ~1e12");
 
         vm.prank(provider);
@@ -77,7 +76,7 @@ contract StakingVaultRetireTest is StakingVaultFixture {
         _assertSolvent();
 
         // A later slash falls on carol pro rata, never wiping her through an inherited dust price.
-        vault.slash(provider, 1e18 + 4e17, sink); // 1e18 self-stake first, then 4e17 from carol
+        _slash(provider, 1e18 + 4e17); // 1e18 self-stake first, then 4e17 from carol
         assertApproxEqAbs(vault.delegatedBalance(provider, carol), 6e17, 1, "carol loses exactly the slash's part");
         _assertSolvent();
     }
@@ -87,7 +86,7 @@ contract StakingVaultRetireTest is StakingVaultFixture {
         _delegate(bob, 2e18);
         _request(alice, 1e18);
         // Self-stake first, then pro rata: each delegator class keeps 0.9e-6 of its value (below the entry price).
-        vault.slash(provider, 1e18 + 4e18 - 36e11, sink);
+        _slash(provider, 1e18 + 4e18 - 36e11);
         // bob's full exit retires the depleted pending class; alice still holds active shares worth ~0.9e12.
         _request(bob, type(uint256).max);
         (uint256 retiredClaim, uint256 firstUnlock) = vault.pendingWithdrawal(provider, alice);
@@ -125,10 +124,12 @@ contract StakingVaultRetireTest is StakingVaultFixture {
     function _assertSolvent() private view {
         IStakingVault.Pool memory pool = vault.getPool(provider);
         uint256 tranches = uint256(pool.selfActive) + pool.selfPending + pool.delegatedAssets + pool.pendingAssets;
+        // A slash (executeSlash, the only one) keeps its CNDR here for the burn and the bounties.
+        (uint256 toBurn, uint256 bounties) = vault.slashedHeld();
         assertEq(
             token.balanceOf(address(vault)),
-            tranches + vault.totalRewardsOwed() + vault.totalRetiredPending(),
-            "vault CNDR != tranches + rewards owed + retired pending"
+            tranches + vault.totalRewardsOwed() + vault.totalRetiredPending() + toBurn + bounties,
+            "vault CNDR != tranches + rewards owed + retired pending + slashed held"
         );
     }
 }
