@@ -52,7 +52,7 @@ export const WIRED_POWERS = {
   },
   ProviderRegistry: {
     "jail(address,uint40)": "SlashingManager",
-    "recordAttestation((address,bytes32,bytes32,uint32,uint8,bytes32,uint40))": "OracleHub",
+    "recordAttestation((address,bytes32,bytes32,uint32,uint8,bytes32,uint40,uint40))": "OracleHub",
     "revokeGpu(address,bytes32)": "OracleHub",
   },
   JobMarket: {

@@ -151,7 +151,7 @@ const NOT_WIRED: Record<string, string> = {
   "StakingVault.notifyReward(address,uint256)": "StakingVaultNotEmissionController",
   "StakingVault.streamReward(address,uint256,uint40)": "StakingVaultNotEmissionController",
   "ProviderRegistry.jail(address,uint40)": "ProviderRegistryNotSlashingManager",
-  "ProviderRegistry.recordAttestation((address,bytes32,bytes32,uint32,uint8,bytes32,uint40))":
+  "ProviderRegistry.recordAttestation((address,bytes32,bytes32,uint32,uint8,bytes32,uint40,uint40))":
     "ProviderRegistryNotOracleHub",
   "ProviderRegistry.revokeGpu(address,bytes32)": "ProviderRegistryNotOracleHub",
   "JobMarket.dispute(uint256,address)": "JobMarketNotDisputeManager",

@@ -145,6 +145,7 @@ describe("Attack: governance takes funds through a proposal (issue 15)", functio
       memoryMiB: 81_920,
       tier: 2,
       evidenceHash: hashText("fake"),
+      issuedAt: 1n,
       expiresAt: 2n ** 39n,
     };
     const attempts: [string, Call, { interface: unknown }, string][] = [
