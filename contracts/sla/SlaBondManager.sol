@@ -34,8 +34,13 @@ import {SlaMath} from "../libraries/SlaMath.sol";
 /// to the client's balance there), then from the lease's lock (to the client's balance here), capped at the sum, so a
 /// settlement never reverts for lack of funds. The early-exit penalty comes only from the lock of the unserved part,
 /// so the lock that backs the served part's credit is drawn on by credits first.
+/// Binding bids (DESIGN "Orders", after the auction review): a bidder kept on an open order (best or runner-up) holds
+/// the order's bid bond locked (`moveBidLock`) until finalize releases it, forfeits it to the client (no longer
+/// eligible), or converts it into the lease's lock; the part above the lease's lock stays locked as the lease's
+/// commitment, which quitting forfeits to the client and which unlocks with the lease's lock otherwise.
 /// Invariant (DESIGN.md 1, 2): asset held >= liabilities = sum of bond totals + sum of balances; per provider,
-/// locked <= total and locked = sum over its open leases of lockOf(bondPercent, value); deposited = withdrawn +
+/// locked <= total and locked = sum over its open leases of (lockOf(bondPercent, value) + commitment) + the bid bonds
+/// of the open orders that keep its bid; deposited = withdrawn +
 /// credits from the bond + penalties + total.
 contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondManager {
     using SafeERC20 for IERC20;
@@ -86,6 +91,8 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
     mapping(address provider => Bond) private _bonds;
     mapping(address account => uint256) private _balances;
     mapping(uint256 leaseId => Settlement) private _settlements;
+    /// @dev An auction lease's commitment: the part of its winner's bid lock above the lease's own lock, held with it.
+    mapping(uint256 leaseId => uint256) private _commitments;
 
     /// @param tiers Tiers 0.. in order (0 is every client's default, so it must be given).
     constructor(
@@ -218,7 +225,7 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
         uint256 at = _releasableAt(lease.end);
         require(block.timestamp >= at, SlaBondManagerClaimWindowOpen(leaseId, at));
         s.closed = true;
-        lock = SlaMath.lockOf(lease.slaBondPercent, _value(lease));
+        lock = SlaMath.lockOf(lease.slaBondPercent, _value(lease)) + _takeCommitment(leaseId);
         // The lease's lock is part of the provider's locked total (see the contract invariant).
         _bonds[lease.provider].locked -= uint112(lock);
         emit BondReleased(leaseId, lease.provider, lock);
@@ -229,7 +236,7 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
     // ------------------------------------------------------------------------------------------------------------
 
     /// @inheritdoc ISlaBondManager
-    function lockBond(uint256 leaseId, address provider, address client, uint256 value, bool strict)
+    function lockBond(uint256 leaseId, address provider, address client, uint256 value, uint256 held, bool strict)
         external
         onlyJobMarket
         returns (bool locked, uint8 tier, uint8 bondPercent)
@@ -238,15 +245,47 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
         bondPercent = _tiers[tier].bondPercent;
         uint256 lock = SlaMath.lockOf(bondPercent, value);
         Bond storage bond = _bonds[provider];
-        uint256 free = bond.total - bond.locked;
+        // The bid lock `held` is part of locked (the market passes the order's bid bond of a kept bidder).
+        uint256 free = bond.total - bond.locked + held;
         if (lock > free) {
             require(!strict, SlaBondManagerInsufficientFreeBond(provider, free, lock));
             return (false, tier, bondPercent);
         }
-        // lock <= free, so locked + lock <= total < 2^112.
-        bond.locked += uint112(lock);
+        if (held > lock) {
+            // The bid lock stays whole: the lease's lock plus its commitment (what quitting forfeits).
+            _commitments[leaseId] = held - lock;
+        } else if (lock > held) {
+            // lock - held <= free - held, so locked stays <= total < 2^112.
+            bond.locked += uint112(lock - held);
+        }
         emit BondLocked(leaseId, provider, client, tier, lock);
         return (true, tier, bondPercent);
+    }
+
+    /// @inheritdoc ISlaBondManager
+    function moveBidLock(address bidder, address dropped, uint256 amount) external onlyJobMarket {
+        if (bidder != address(0)) {
+            Bond storage bond = _bonds[bidder];
+            uint256 free = bond.total - bond.locked;
+            require(amount <= free, SlaBondManagerInsufficientFreeBond(bidder, free, amount));
+            // amount <= free, so locked + amount <= total < 2^112.
+            bond.locked += uint112(amount);
+        }
+        // The dropped bidder's bid lock of `amount` is part of its locked.
+        if (dropped != address(0)) _bonds[dropped].locked -= uint112(amount);
+        emit BidLockMoved(bidder, dropped, amount);
+    }
+
+    /// @inheritdoc ISlaBondManager
+    function releaseBidLock(address provider, uint256 amount, address forfeitTo) external onlyJobMarket {
+        Bond storage bond = _bonds[provider];
+        // The bid lock is part of locked, so amount <= locked <= total.
+        bond.locked -= uint112(amount);
+        if (forfeitTo != address(0)) {
+            bond.total -= uint112(amount);
+            _credit(forfeitTo, amount);
+        }
+        emit BidLockReleased(provider, amount, forfeitTo);
     }
 
     /// @inheritdoc ISlaBondManager
@@ -283,8 +322,12 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
         // part's lock still backs its credit in full (credits draw on the bond first).
         uint256 freed = SlaMath.lockOf(bondPercent, oldValue) - newLock;
         uint256 penalty = Math.min((oldValue - newValue) * _params.exitPenaltyBps / SlaMath.MAX_BPS, freed);
+        // An auction lease's commitment goes to the client whole: its winner bid, then did not serve.
+        uint256 commitment = _takeCommitment(leaseId);
+        penalty += commitment;
+        freed += commitment;
         Bond storage bond = _bonds[provider];
-        // freed is part of locked and penalty <= freed <= locked <= total.
+        // freed is part of locked (the commitment too) and penalty <= freed <= locked <= total.
         bond.locked -= uint112(freed);
         bond.total -= uint112(penalty);
         _credit(client, penalty);
@@ -337,6 +380,16 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
     function freeBond(address provider) external view returns (uint256) {
         Bond storage bond = _bonds[provider];
         return bond.total - bond.locked;
+    }
+
+    /// @inheritdoc ISlaBondManager
+    function bidBondOf(address client, uint256 escrow) external view returns (uint256) {
+        return SlaMath.lockOf(_tiers[_clientTiers[client]].bondPercent, escrow);
+    }
+
+    /// @inheritdoc ISlaBondManager
+    function commitmentOf(uint256 leaseId) external view returns (uint256) {
+        return _commitments[leaseId];
     }
 
     /// @inheritdoc ISlaBondManager
@@ -422,12 +475,19 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
         uint256 fromStream = JOB_MARKET.payStreamCredit(leaseId, credit);
         // Then the bond, capped at the lock, so settlement never reverts for lack of funds.
         uint256 fromBond = Math.min(credit - fromStream, lock);
-        (bool fault, address sink) =
-            _debit(lease.provider, lock, fromBond, observed != 0, bps != 0, stored.breachFaultThreshold);
+        (bool fault, address sink) = _debit(
+            lease.provider, lock + _takeCommitment(leaseId), fromBond, observed != 0, bps != 0, stored.breachFaultThreshold
+        );
         _credit(lease.client, fromBond);
         _emitSettled(leaseId, lease, up, observed, charge, fromStream, fromBond, lock);
         if (fault) _raiseFault(lease.provider, leaseId, sink);
         return fromStream + fromBond;
+    }
+
+    /// @dev Deletes and returns the lease's commitment (0 unless an auction lease's winner bid below its bid lock).
+    function _takeCommitment(uint256 leaseId) private returns (uint256 commitment) {
+        commitment = _commitments[leaseId];
+        if (commitment != 0) delete _commitments[leaseId];
     }
 
     /// @dev Repeated breaches: the event, and the fault with the sink if one is wired. Effects are done by then; the

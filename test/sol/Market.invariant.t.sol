@@ -115,8 +115,7 @@ abstract contract MarketFixture is Test {
                 minBidWindow: 300,
                 maxBidWindow: 7 days,
                 minBidStepBps: 100,
-                minLeaseValue: 1_000_000,
-                bidDeposit: 10_000_000
+                minLeaseValue: 1_000_000
             })
         );
         channels = new PaymentChannels(
@@ -240,7 +239,6 @@ contract MarketHandler is Test {
 
     mapping(uint256 leaseId => LeaseGhost) internal _leaseGhost;
     mapping(uint256 orderId => uint256) public orderEscrow;
-    mapping(uint256 orderId => uint256) public orderDeposit;
     mapping(address client => mapping(address provider => uint256)) public ghostRedeemed;
 
     // --- token flows across each contract's boundary ---
@@ -396,7 +394,7 @@ contract MarketHandler is Test {
             o = market.getOrder(id);
         }
         // Sometimes another client takes the best bidder's free GPUs first: the bidder is then ineligible and the
-        // order fails (its deposit compensates the client).
+        // order fails, or its runner-up (if any) wins.
         if (o.bestBidder != address(0) && providerSeed % 3 == 1) {
             uint256 free = registry.freeCapacity(o.bestBidder, o.modelClass);
             if (free >= o.gpuCount) {
@@ -815,7 +813,6 @@ contract MarketHandler is Test {
             uint256 paid = before - usd.balanceOf(client);
             marketIn += paid;
             orderEscrow[id] = paid;
-            orderDeposit[id] = market.params().bidDeposit;
             ++effectiveCalls;
             orderId = id;
         } catch (bytes memory reason) {
@@ -990,12 +987,11 @@ contract MarketHandler is Test {
                 _leaseGhost[leaseId].funded = orderEscrow[id] - refund;
                 ++leasesCreated;
                 if (orderEscrow[id] - refund != market.leaseValue(leaseId)) _mismatch("award kept other than the value");
-                if (market.balanceOf(o.bestBidder) - bidderBefore != orderDeposit[id]) {
-                    _mismatch("award returned other than the bid deposit");
-                }
+                // No SlaBondManager is wired here, so bids lock no bond and the bidder's market balance is untouched.
+                if (market.balanceOf(o.bestBidder) != bidderBefore) _mismatch("award credited the bidder");
             } else if (outcome == IJobMarket.OrderStatus.Failed) {
                 ++failedOrders;
-                if (refund != orderEscrow[id] + orderDeposit[id]) _mismatch("failed order refunded other than all");
+                if (refund != orderEscrow[id]) _mismatch("failed order refunded other than all");
             } else if (refund != orderEscrow[id]) {
                 _mismatch("expired order refunded other than the escrow");
             }
@@ -1328,7 +1324,6 @@ contract MarketInvariantTest is MarketFixture {
             IJobMarket.Order memory o = market.getOrder(id);
             if (o.status != IJobMarket.OrderStatus.Open) continue;
             owed += handler.orderEscrow(id);
-            if (o.bestBidder != address(0)) owed += handler.orderDeposit(id);
         }
         address[] memory accts = handler.accounts();
         for (uint256 k = 0; k < accts.length; ++k) {
