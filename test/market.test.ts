@@ -202,7 +202,6 @@ async function paramsOf(c: Cinder) {
     maxBidWindow: p.maxBidWindow,
     minBidStepBps: p.minBidStepBps,
     minLeaseValue: p.minLeaseValue,
-    bidDeposit: p.bidDeposit,
   };
 }
 

@@ -218,7 +218,7 @@ describe("SlaBondManager bonds", function () {
     expect((await sla.bondOf(poor.address)).locked).to.equal(0n);
   });
 
-  it("fails an auction whose best bidder's bond is short, refunding the client and paying it the deposit", async function () {
+  it("refuses a bid whose bidder's free bond does not cover the order's bid bond (a bid binds its bond)", async function () {
     const s = await setupOnce();
     const { c } = s;
     const poor = c.providers[2];
@@ -226,13 +226,12 @@ describe("SlaBondManager bonds", function () {
     const client = s.clients[0];
     await c.jobMarket.connect(client).postOrder(H100, 1, 100n * HOUR, PRICE, 600n, KIND.Lease);
     const orderId = await c.jobMarket.orderCount();
-    await c.jobMarket.connect(poor).bid(orderId, PRICE);
-    await c.networkHelpers.time.increase(601);
-    const deposit = (await c.jobMarket.params()).bidDeposit;
-    const escrow = value(1n, 100n * HOUR);
-    await expect(c.jobMarket.finalizeAuction(orderId))
-      .to.emit(c.jobMarket, "OrderFinalized")
-      .withArgs(orderId, STATUS_FAILED, 0n, escrow + deposit);
+    // The bid bond: the client's tier (10%) of the order's escrow at its maximum price.
+    const bidBond = value(1n, 100n * HOUR) / 10n;
+    expect((await c.jobMarket.getOrder(orderId)).bidBond).to.equal(bidBond);
+    await expect(c.jobMarket.connect(poor).bid(orderId, PRICE))
+      .to.be.revertedWithCustomError(c.slaBondManager, "SlaBondManagerInsufficientFreeBond")
+      .withArgs(poor.address, USD, bidBond);
     expect((await c.slaBondManager.bondOf(poor.address)).locked).to.equal(0n);
   });
 
@@ -280,9 +279,11 @@ describe("SlaBondManager bonds", function () {
     const s = await setupOnce();
     const sla = s.c.slaBondManager.connect(s.c.stranger);
     const who = s.c.stranger.address;
-    await expect(sla.lockBond(1n, who, who, USD, true)).to.be.revertedWithCustomError(sla, "SlaBondManagerNotJobMarket").withArgs(who);
+    await expect(sla.lockBond(1n, who, who, USD, 0n, true)).to.be.revertedWithCustomError(sla, "SlaBondManagerNotJobMarket").withArgs(who);
     await expect(sla.adjustLock(1n, who, 10, USD, 2n * USD)).to.be.revertedWithCustomError(sla, "SlaBondManagerNotJobMarket").withArgs(who);
     await expect(sla.penalizeExit(1n, who, who, 10, USD, 0n)).to.be.revertedWithCustomError(sla, "SlaBondManagerNotJobMarket").withArgs(who);
+    await expect(sla.moveBidLock(who, who, USD)).to.be.revertedWithCustomError(sla, "SlaBondManagerNotJobMarket").withArgs(who);
+    await expect(sla.releaseBidLock(who, USD, who)).to.be.revertedWithCustomError(sla, "SlaBondManagerNotJobMarket").withArgs(who);
   });
 });
 
@@ -682,7 +683,6 @@ describe("JobMarket SLA stream hold (DESIGN: who pays SLA credits)", function ()
       maxBidWindow: p.maxBidWindow,
       minBidStepBps: p.minBidStepBps,
       minLeaseValue: p.minLeaseValue,
-      bidDeposit: p.bidDeposit,
     };
     const wiring = {
       asset: await m.ASSET(),

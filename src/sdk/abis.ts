@@ -9636,11 +9636,6 @@ export const jobMarketAbi = [
             "internalType": "uint128",
             "name": "minLeaseValue",
             "type": "uint128"
-          },
-          {
-            "internalType": "uint128",
-            "name": "bidDeposit",
-            "type": "uint128"
           }
         ],
         "internalType": "struct IJobMarket.Params",
@@ -10355,22 +10350,22 @@ export const jobMarketAbi = [
         "type": "uint256"
       },
       {
+        "indexed": false,
+        "internalType": "bool",
+        "name": "best",
+        "type": "bool"
+      },
+      {
         "indexed": true,
         "internalType": "address",
-        "name": "outbid",
+        "name": "dropped",
         "type": "address"
       },
       {
         "indexed": false,
         "internalType": "uint256",
-        "name": "deposit",
+        "name": "bidBond",
         "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "bool",
-        "name": "fromBalance",
-        "type": "bool"
       }
     ],
     "name": "BidPlaced",
@@ -10730,11 +10725,6 @@ export const jobMarketAbi = [
           {
             "internalType": "uint128",
             "name": "minLeaseValue",
-            "type": "uint128"
-          },
-          {
-            "internalType": "uint128",
-            "name": "bidDeposit",
             "type": "uint128"
           }
         ],
@@ -11457,6 +11447,21 @@ export const jobMarketAbi = [
             "internalType": "bytes32",
             "name": "modelClass",
             "type": "bytes32"
+          },
+          {
+            "internalType": "address",
+            "name": "runnerUp",
+            "type": "address"
+          },
+          {
+            "internalType": "uint40",
+            "name": "runnerUpPrice",
+            "type": "uint40"
+          },
+          {
+            "internalType": "uint128",
+            "name": "bidBond",
+            "type": "uint128"
           }
         ],
         "internalType": "struct IJobMarket.Order",
@@ -11595,11 +11600,6 @@ export const jobMarketAbi = [
           {
             "internalType": "uint128",
             "name": "minLeaseValue",
-            "type": "uint128"
-          },
-          {
-            "internalType": "uint128",
-            "name": "bidDeposit",
             "type": "uint128"
           }
         ],
@@ -11780,11 +11780,6 @@ export const jobMarketAbi = [
           {
             "internalType": "uint128",
             "name": "minLeaseValue",
-            "type": "uint128"
-          },
-          {
-            "internalType": "uint128",
-            "name": "bidDeposit",
             "type": "uint128"
           }
         ],
@@ -17350,6 +17345,56 @@ export const slaBondManagerAbi = [
       {
         "indexed": true,
         "internalType": "address",
+        "name": "bidder",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "dropped",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "BidLockMoved",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "provider",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "forfeitTo",
+        "type": "address"
+      }
+    ],
+    "name": "BidLockReleased",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
         "name": "provider",
         "type": "address"
       },
@@ -17965,6 +18010,30 @@ export const slaBondManagerAbi = [
     "inputs": [
       {
         "internalType": "address",
+        "name": "client",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "escrow",
+        "type": "uint256"
+      }
+    ],
+    "name": "bidBondOf",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
         "name": "provider",
         "type": "address"
       }
@@ -18011,6 +18080,25 @@ export const slaBondManagerAbi = [
         "internalType": "uint8",
         "name": "",
         "type": "uint8"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "leaseId",
+        "type": "uint256"
+      }
+    ],
+    "name": "commitmentOf",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
       }
     ],
     "stateMutability": "view",
@@ -18241,6 +18329,11 @@ export const slaBondManagerAbi = [
         "type": "uint256"
       },
       {
+        "internalType": "uint256",
+        "name": "held",
+        "type": "uint256"
+      },
+      {
         "internalType": "bool",
         "name": "strict",
         "type": "bool"
@@ -18264,6 +18357,29 @@ export const slaBondManagerAbi = [
         "type": "uint8"
       }
     ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "bidder",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "dropped",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "moveBidLock",
+    "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
   },
@@ -18365,6 +18481,29 @@ export const slaBondManagerAbi = [
         "type": "uint256"
       }
     ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "provider",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "forfeitTo",
+        "type": "address"
+      }
+    ],
+    "name": "releaseBidLock",
+    "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
   },

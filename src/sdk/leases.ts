@@ -112,17 +112,15 @@ export interface BidParameters {
 }
 /** The return type of {@link bid}. */
 export type BidReturnType = WriteResult<void>;
-/** A provider bids on an open order; the bid deposit comes from its credited balance, else its wallet (approved here). */
+/**
+ * A provider bids on an open order. The bid binds until finalize: a provider new to the order locks the order's
+ * `bidBond` of its SLA bond (deposit it first through the SlaBondManager; the call reverts with
+ * `SlaBondManagerInsufficientFreeBond` when its free bond is short), forfeited to the client if it is awarded and can
+ * no longer serve.
+ */
 export async function bid(ctx: CinderContext, { orderId, pricePerGpuHour }: BidParameters): Promise<BidReturnType> {
   const id = checkAmount(orderId, "orderId");
   const price = checkAmount(pricePerGpuHour, "pricePerGpuHour", { max: MAX_UINT40 });
-  const [params, credited] = await Promise.all([
-    ctx.publicClient.readContract({ address: ctx.addresses.jobMarket, abi: jobMarketAbi, functionName: "params" }),
-    ctx.publicClient.readContract({ address: ctx.addresses.jobMarket, abi: jobMarketAbi, functionName: "balanceOf", args: [senderOf(ctx)] }),
-  ]);
-  if (params.bidDeposit > 0n && credited < params.bidDeposit) {
-    await ensureFunds(ctx, { token: await settlementAsset(ctx), spender: ctx.addresses.jobMarket, amount: params.bidDeposit });
-  }
   return writeContract(ctx, { contract: "JobMarket", address: ctx.addresses.jobMarket, abi: jobMarketAbi, functionName: "bid", args: [id, Number(price)] });
 }
 
