@@ -5,7 +5,7 @@
  * griefing) live in test/attacks/market.test.ts.
  *
  * Local parameters (deploy/modules/protocol.ts): minLeaseDuration 1 h, cancelNotice 1 h, challengeWindow 1 day, bid
- * window 5 min .. 7 days, minBidStepBps 100, minLeaseValue 1 USD, bidDeposit 10 USD, fee 100 bps rounded up, buyback
+ * window 5 min .. 7 days, minBidStepBps 100, minLeaseValue 1 USD, fee 100 bps rounded up, buyback
  * share 50%. `onboardProvider(c, p, { gpus: 4 })` attests four H100s and stakes 4 x 200 CNDR, and posts an SLA bond, so
  * every lease (not batch job) carries an SLA: its stream is withdrawable up to the oracle's covered time
  * (`coverUntil` reports the epochs a test needs; the oracle's epochs are hours here). The hold itself, the stream
@@ -43,7 +43,6 @@ const DEFAULT_PARAMS = {
   maxBidWindow: 7n * DAY,
   minBidStepBps: 100n,
   minLeaseValue: MIN_LEASE_VALUE,
-  bidDeposit: BID_DEPOSIT,
 };
 
 type Tx = Promise<ContractTransactionResponse>;
@@ -1325,7 +1324,7 @@ describe("JobMarket governance", function () {
 
   it("setParams (governance) stores the parameters and emits ParamsSet", async function () {
     const c = await loadCinder();
-    const next = { ...base, cancelNotice: 2n * HOUR, minBidStepBps: 250n, bidDeposit: 0n, minLeaseValue: 0n };
+    const next = { ...base, cancelNotice: 2n * HOUR, minBidStepBps: 250n, minLeaseValue: 0n };
     await expect(c.jobMarket.connect(c.governance).setParams(next))
       .to.emit(c.jobMarket, "ParamsSet")
       .withArgs(Object.values(next));
@@ -1349,7 +1348,6 @@ describe("JobMarket governance", function () {
       [{ minBidStepBps: 0n }, "minBidStepBps", 0n, 1n, 2_000n],
       [{ minBidStepBps: 2_001n }, "minBidStepBps", 2_001n, 1n, 2_000n],
       [{ minLeaseValue: E30 + 1n }, "minLeaseValue", E30 + 1n, 0n, E30],
-      [{ bidDeposit: E30 + 1n }, "bidDeposit", E30 + 1n, 0n, E30],
     ];
     for (const [change, name, v, min, max] of cases) {
       await expect(gov.setParams({ ...base, ...change }), name)
@@ -1365,7 +1363,6 @@ describe("JobMarket governance", function () {
       maxBidWindow: 30n * DAY,
       minBidStepBps: 2_000n,
       minLeaseValue: E30,
-      bidDeposit: E30,
     };
     await expect(gov.setParams(edges)).to.emit(c.jobMarket, "ParamsSet");
   });
