@@ -1154,22 +1154,21 @@ describe("JobMarket open orders", function () {
     await expect(c.jobMarket.connect(p2).bid(id, MAXP)).to.be.revertedWithCustomError(c.jobMarket, "EnforcedPause");
   });
 
-  it("finalizeAuction while paused fails the order and returns both the escrow and the deposit (a pause never locks funds)", async function () {
+  it("finalizeAuction while paused fails the order and returns both the escrow and the bid lock (a pause never locks funds)", async function () {
     const { c, p0, client } = await withBidders();
     const { id } = await post(c, client, {});
     await c.jobMarket.connect(p0).bid(id, 2_900_000n);
     const order = await c.jobMarket.getOrder(id);
     const escrow = (order.maxPricePerGpuHour * order.gpuCount * order.duration) / 3_600n;
-    const deposit = (await c.jobMarket.params()).bidDeposit;
     const clientBefore = await c.jobMarket.balanceOf(client.address);
-    const bidderBefore = await c.jobMarket.balanceOf(p0.address);
+    const lockedBefore = (await c.slaBondManager.bondOf(p0.address)).locked;
     await c.jobMarket.connect(c.guardian).pause();
     await c.networkHelpers.time.increaseTo(order.bidDeadline);
     await expect(c.jobMarket.connect(c.stranger).finalizeAuction(id))
       .to.emit(c.jobMarket, "OrderFinalized")
       .withArgs(id, OS.Failed, 0n, escrow);
     expect(await c.jobMarket.balanceOf(client.address)).to.equal(clientBefore + escrow);
-    expect(await c.jobMarket.balanceOf(p0.address)).to.equal(bidderBefore + deposit);
+    expect((await c.slaBondManager.bondOf(p0.address)).locked).to.equal(lockedBefore - order.bidBond);
     expect((await c.registry.getCapacity(p0.address, H100)).committed).to.equal(0n);
   });
 
@@ -1298,15 +1297,17 @@ describe("JobMarket open orders", function () {
     await expectMarketSolvent(c, [client, p0]);
   });
 
-  it("the bid deposit is fixed per order: a later parameter change does not alter what the bidder gets back", async function () {
+  it("the bid bond is fixed per order: a later tier change of the client does not alter what a bidder locks", async function () {
     const { c, p0, p1, client } = await withBidders();
     const { id } = await post(c, client);
+    const { bidBond } = await c.jobMarket.getOrder(id);
     await c.jobMarket.connect(p0).bid(id, MAXP);
-    await c.jobMarket.connect(c.governance).setParams({ ...DEFAULT_PARAMS, bidDeposit: 50n * USD });
+    await c.slaBondManager.connect(client).setClientTier(2);
+    const before = (await c.slaBondManager.bondOf(p1.address)).locked;
     const tx = c.jobMarket.connect(p1).bid(id, 2_000_000n);
-    await expect(tx).to.emit(c.jobMarket, "BidPlaced").withArgs(id, p1.address, 2_000_000n, p0.address, BID_DEPOSIT, false);
-    await usdDeltas(c, tx, [p1], [-BID_DEPOSIT]);
-    expect(await c.jobMarket.balanceOf(p0.address)).to.equal(BID_DEPOSIT);
+    await expect(tx).to.emit(c.jobMarket, "BidPlaced").withArgs(id, p1.address, 2_000_000n, true, ZERO, bidBond);
+    await usdDeltas(c, tx, [p1], [0n]);
+    expect((await c.slaBondManager.bondOf(p1.address)).locked - before).to.equal(bidBond);
   });
 });
 
