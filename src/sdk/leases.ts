@@ -12,7 +12,7 @@
  */
 import { type Address, type Hex, type TransactionReceipt, parseEventLogs } from "viem";
 import { jobMarketAbi, providerRegistryAbi, slaBondManagerAbi } from "./abis.js";
-import { type CinderContext, type WriteResult, checkAddress, checkAmount, checkInteger, ensureFunds, senderOf, writeContract } from "./context.js";
+import { type CinderContext, type WriteResult, checkAddress, checkAmount, checkInteger, ensureFunds, writeContract } from "./context.js";
 import { CinderConfigError, CinderTransactionError } from "./errors.js";
 import { type ModelClass, resolveModelClass } from "./models.js";
 import { settlementAsset } from "./reads.js";
