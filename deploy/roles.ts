@@ -90,7 +90,7 @@ export const FUNCTION_ROLES = {
     GOVERNANCE: ["wireRecorders(address,address)", "setParams((uint128,uint16,uint40))"],
   },
   JobMarket: {
-    GOVERNANCE: ["setParams((uint40,uint40,uint40,uint40,uint40,uint16,uint128,uint128))", "setSlaBondManager(address)"],
+    GOVERNANCE: ["setParams((uint40,uint40,uint40,uint40,uint40,uint16,uint128))", "setSlaBondManager(address)"],
     GUARDIAN: ["pause()", "unpause()"],
     DISPUTE_RESOLVER: ["dispute(uint256,address)", "resolveDispute(uint256,uint256)"],
   },
