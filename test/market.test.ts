@@ -1063,7 +1063,7 @@ describe("JobMarket open orders", function () {
   it("bid locks the order's bid bond from the SLA bond (no tokens move); the order keeps the best bid and one runner-up", async function () {
     const { c, p0, p1, p2, client } = await withBidders();
     const { id } = await post(c, client);
-    expect((await c.jobMarket.getOrder(id)).bidBond).to.equal(BID_BOND);
+    expect((await c.jobMarket.getOrder(id)).bidBondPercent).to.equal(10n);
     await expect(c.jobMarket.connect(p0).bid(id, MAXP + 1n))
       .to.be.revertedWithCustomError(c.jobMarket, "JobMarketBidTooHigh")
       .withArgs(MAXP + 1n, MAXP);
@@ -1139,7 +1139,7 @@ describe("JobMarket open orders", function () {
     await c.jobMarket.connect(c.governance).setParams({ ...DEFAULT_PARAMS, minLeaseValue: 0n });
     await c.jobMarket.connect(client).postOrder(H100, 4, 30n * DAY, 99n, WINDOW, KIND.Lease);
     const id = await c.jobMarket.orderCount();
-    const { bidBond } = await c.jobMarket.getOrder(id);
+    const bidBond = value(99n, 4n, 30n * DAY) / 10n;
     await c.jobMarket.connect(p0).bid(id, 99n);
     // 99 x 100 / 10,000 = 0, so the step is one unit: the same price does not beat the best, but is kept as the
     // runner-up while there is none.
@@ -1215,7 +1215,7 @@ describe("JobMarket open orders", function () {
       .to.emit(c.jobMarket, "OrderFinalized")
       .withArgs(id, OS.Failed, 0n, escrow);
     expect(await c.jobMarket.balanceOf(client.address)).to.equal(clientBefore + escrow);
-    expect((await c.slaBondManager.bondOf(p0.address)).locked).to.equal(lockedBefore - order.bidBond);
+    expect((await c.slaBondManager.bondOf(p0.address)).locked).to.equal(lockedBefore - BID_BOND);
     expect((await c.registry.getCapacity(p0.address, H100)).committed).to.equal(0n);
   });
 
@@ -1355,6 +1355,27 @@ describe("JobMarket open orders", function () {
     await expectInvariants(c, [client, c.clients[1], p0, p1, p2]);
   });
 
+  it("a bidder whose bond no longer covers the lease's lock (the client's tier rose) gets its bid lock back, without forfeit", async function () {
+    const { c, p0, client } = await withBidders();
+    const { id, deadline } = await post(c, client);
+    const { total, locked } = await bondOf(c, p0);
+    // p0 keeps exactly the bid bond free: the Standard tier's 10% of the escrow.
+    await c.slaBondManager.connect(p0).withdrawBond(total - locked - BID_BOND);
+    await c.jobMarket.connect(p0).bid(id, MAXP);
+    // Enterprise (30%): the lease's lock is 30% of its value, more than the bid lock the bidder holds.
+    await c.slaBondManager.connect(client).setClientTier(2);
+    await at(c, deadline);
+    const slaBefore = await c.slaBondManager.balanceOf(client.address);
+    const tx = c.jobMarket.finalizeAuction(id);
+    await expect(tx).to.emit(c.jobMarket, "OrderFinalized").withArgs(id, OS.Failed, 0n, ESCROW);
+    await expect(tx).to.emit(c.slaBondManager, "BidLockReleased").withArgs(p0.address, BID_BOND, ZERO);
+    await expect(tx).to.not.emit(c.slaBondManager, "BondLocked");
+    const after = await bondOf(c, p0);
+    expect([after.total, after.locked]).to.deep.equal([BID_BOND + locked, locked]);
+    expect(await c.slaBondManager.balanceOf(client.address)).to.equal(slaBefore);
+    await expectMarketSolvent(c, [client, p0]);
+  });
+
   it("expires an order without bids: anyone after the window, the whole escrow credited to the client", async function () {
     const { c, client } = await withBidders();
     const { id, deadline } = await post(c, client);
@@ -1393,9 +1414,10 @@ describe("JobMarket open orders", function () {
   it("the bid bond is fixed per order: a later tier change of the client does not alter what a bidder locks", async function () {
     const { c, p0, p1, client } = await withBidders();
     const { id } = await post(c, client);
-    const { bidBond } = await c.jobMarket.getOrder(id);
+    const bidBond = BID_BOND;
     await c.jobMarket.connect(p0).bid(id, MAXP);
     await c.slaBondManager.connect(client).setClientTier(2);
+    expect((await c.jobMarket.getOrder(id)).bidBondPercent).to.equal(10n); // the Standard tier's, not Enterprise's 30
     const before = (await c.slaBondManager.bondOf(p1.address)).locked;
     const tx = c.jobMarket.connect(p1).bid(id, 2_000_000n);
     await expect(tx).to.emit(c.jobMarket, "BidPlaced").withArgs(id, p1.address, 2_000_000n, true, ZERO, bidBond);

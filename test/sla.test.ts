@@ -228,7 +228,7 @@ describe("SlaBondManager bonds", function () {
     const orderId = await c.jobMarket.orderCount();
     // The bid bond: the client's tier (10%) of the order's escrow at its maximum price.
     const bidBond = value(1n, 100n * HOUR) / 10n;
-    expect((await c.jobMarket.getOrder(orderId)).bidBond).to.equal(bidBond);
+    expect((await c.jobMarket.getOrder(orderId)).bidBondPercent).to.equal(10n);
     await expect(c.jobMarket.connect(poor).bid(orderId, PRICE))
       .to.be.revertedWithCustomError(c.slaBondManager, "SlaBondManagerInsufficientFreeBond")
       .withArgs(poor.address, USD, bidBond);
@@ -279,7 +279,7 @@ describe("SlaBondManager bonds", function () {
     const s = await setupOnce();
     const sla = s.c.slaBondManager.connect(s.c.stranger);
     const who = s.c.stranger.address;
-    await expect(sla.lockBond(1n, who, who, USD, 0n, true)).to.be.revertedWithCustomError(sla, "SlaBondManagerNotJobMarket").withArgs(who);
+    await expect(sla.lockBond(1n, who, who, USD, 0n, who, true)).to.be.revertedWithCustomError(sla, "SlaBondManagerNotJobMarket").withArgs(who);
     await expect(sla.adjustLock(1n, who, 10, USD, 2n * USD)).to.be.revertedWithCustomError(sla, "SlaBondManagerNotJobMarket").withArgs(who);
     await expect(sla.penalizeExit(1n, who, who, 10, USD, 0n)).to.be.revertedWithCustomError(sla, "SlaBondManagerNotJobMarket").withArgs(who);
     await expect(sla.moveBidLock(who, who, USD)).to.be.revertedWithCustomError(sla, "SlaBondManagerNotJobMarket").withArgs(who);

@@ -90,8 +90,9 @@ interface IJobMarket {
         uint40 challengeEndsAt;
     }
 
-    /// @notice An open order (reverse auction, 5 storage slots). It keeps two bids, the best and the runner-up, each
-    /// binding: its bidder holds `bidBond` of its SLA bond locked until finalize.
+    /// @notice An open order (reverse auction, 4 storage slots). It keeps two bids, the best and the runner-up, each
+    /// binding: its bidder holds the order's bid bond (`bidBondPercent` of its escrow) of its SLA bond locked until
+    /// finalize.
     /// @param client Posted and funded the order at its maximum price.
     /// @param bidDeadline Bids close at this time.
     /// @param duration Lease duration in seconds once awarded.
@@ -104,8 +105,9 @@ interface IJobMarket {
     /// @param modelClass The model class wanted.
     /// @param runnerUp The runner-up bid's provider (zero if none): awarded if the best bidder cannot serve.
     /// @param runnerUpPrice The runner-up bid's price per GPU-hour.
-    /// @param bidBond What each kept bidder locks of its SLA bond: the SlaBondManager's `bidBondOf` the client and the
-    /// order's escrow (its value at the maximum price), fixed when posted (0 if no SlaBondManager was wired then).
+    /// @param bidBondPercent Each kept bidder locks this percent of the order's escrow (its value at the maximum price,
+    /// rounded down) of its SLA bond: the client's tier's bond percent (SlaBondManager `bidBondPercentOf`), fixed when
+    /// posted (0 if no SlaBondManager was wired then). A percent, not an amount, so the order keeps 4 slots.
     struct Order {
         address client;
         uint40 bidDeadline;
@@ -119,7 +121,7 @@ interface IJobMarket {
         bytes32 modelClass;
         address runnerUp;
         uint40 runnerUpPrice;
-        uint128 bidBond;
+        uint8 bidBondPercent;
     }
 
     /// @notice Governance parameters, each within hard bounds.
@@ -208,9 +210,9 @@ interface IJobMarket {
         uint256 bidDeadline,
         JobKind kind
     );
-    /// @notice A bid became the best (`best`) or the runner-up. `bidBond` was locked from the provider's SLA bond now
-    /// (0 when its earlier bid on the order already held the lock); `dropped` (zero if none), the runner-up pushed
-    /// out, got its lock back.
+    /// @notice A bid became the best (`best`) or the runner-up. `bidBond` (the order's bid bond) was locked from the
+    /// provider's SLA bond now (0 when its earlier bid on the order already held the lock); `dropped` (zero if none),
+    /// the runner-up pushed out, got its lock back.
     event BidPlaced(
         uint256 indexed orderId,
         address indexed provider,
@@ -293,7 +295,7 @@ interface IJobMarket {
     /// @notice Bids `pricePerGpuHour`, binding until finalize. The order keeps two bids (a fixed bound, no list): a
     /// bid that beats the best by the minimum step becomes the best (the best before it, if another provider's,
     /// becomes the runner-up); else a bid that beats the runner-up by the step (or any bid up to the maximum price
-    /// while there is none) becomes the runner-up. A provider new to the order locks `bidBond` of its SLA bond
+    /// while there is none) becomes the runner-up. A provider new to the order locks the bid bond of its SLA bond
     /// (`SlaBondManagerInsufficientFreeBond` if its free bond is short); the runner-up pushed out gets its lock back.
     /// The bidder must be eligible now: active, staked for its GPUs, with enough free GPUs of the class.
     /// Why binding (the sniping finding): a bid at the lowest price whose value still reaches `minLeaseValue` cannot

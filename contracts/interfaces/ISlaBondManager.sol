@@ -203,13 +203,22 @@ interface ISlaBondManager {
 
     /// @notice Locks the bond of a new lease (leases only, not batch jobs) under the client's tier. With `strict`
     /// a provider short of free bond reverts `SlaBondManagerInsufficientFreeBond`; without, the call returns false
-    /// and locks nothing (an auction's finalize then releases the bid lock and tries the runner-up). `held` is the
-    /// provider's bid lock on the order being awarded (0 for a direct lease): it counts as free for the lease's lock,
-    /// and the part of it above that lock stays locked as the lease's commitment (`commitmentOf`), forfeited to the
-    /// client by `penalizeExit` and unlocked with the lease's lock by `settle` or `release`. JobMarket only.
-    function lockBond(uint256 leaseId, address provider, address client, uint256 value, uint256 held, bool strict)
-        external
-        returns (bool locked, uint8 tier, uint8 bondPercent);
+    /// and locks nothing (an auction's finalize then tries the runner-up). `held` is the provider's bid lock on the
+    /// order being awarded (0 for a direct lease): it counts as free for the lease's lock, and the part of it above
+    /// that lock stays locked as the lease's commitment (`commitmentOf`), forfeited to the client by `penalizeExit`
+    /// and unlocked with the lease's lock by `settle` or `release`; when the lock fails, `held` is released (the
+    /// client's tier rose since the order was posted: not the bidder's fault). When the lock succeeds, `other` (zero:
+    /// none), the order's other kept bidder, gets its bid lock of `held` back (one call for the award, not two).
+    /// JobMarket only.
+    function lockBond(
+        uint256 leaseId,
+        address provider,
+        address client,
+        uint256 value,
+        uint256 held,
+        address other,
+        bool strict
+    ) external returns (bool locked, uint8 tier, uint8 bondPercent);
 
     /// @notice A bid kept on an open order: locks `amount` of `bidder`'s free bond (zero address: none;
     /// `SlaBondManagerInsufficientFreeBond` if short) and releases the same bid lock of `dropped` (zero: none).
@@ -254,9 +263,10 @@ interface ISlaBondManager {
     function bondOf(address provider) external view returns (Bond memory);
     function freeBond(address provider) external view returns (uint256);
     function balanceOf(address account) external view returns (uint256);
-    /// @notice The bid bond of an order that `client` posts with `escrow` (its value at the maximum price): the lock
-    /// a lease of that value takes under the client's tier now. Bidders lock it while their bid is kept.
-    function bidBondOf(address client, uint256 escrow) external view returns (uint256);
+    /// @notice The bid bond percent of an order that `client` posts: its tier's bond percent now, so the bid bond
+    /// (that percent of the order's escrow, its value at the maximum price) is the lock a lease of that value takes.
+    /// Bidders lock the bid bond while their bid is kept.
+    function bidBondPercentOf(address client) external view returns (uint8);
     /// @notice An auction lease's commitment: its winner's bid lock above the lease's lock, still locked (0 if none).
     function commitmentOf(uint256 leaseId) external view returns (uint256);
     function getSettlement(uint256 leaseId) external view returns (Settlement memory);

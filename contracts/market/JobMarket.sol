@@ -15,6 +15,7 @@ import {IRevenueRecorder} from "../interfaces/IRevenueRecorder.sol";
 import {ISlaBondManager} from "../interfaces/ISlaBondManager.sol";
 import {IStakingVault} from "../interfaces/IStakingVault.sol";
 import {LeaseMath} from "../libraries/LeaseMath.sol";
+import {SlaMath} from "../libraries/SlaMath.sol";
 
 /// @title JobMarket
 /// @notice GPU leases with escrow: direct orders, reverse-auction open orders, per-second streaming, batch jobs
@@ -128,7 +129,7 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         uint40 price = uint40(offer.pricePerGpuHour);
         uint256 value = _checkTerms(price, gpuCount, duration);
         _requireEligible(provider, modelClass);
-        (, uint16 sla) = _lockBond(provider, msg.sender, value, kind, true, 0);
+        (, uint16 sla) = _lockBond(provider, msg.sender, value, kind, true, 0, address(0));
         leaseId = _award(msg.sender, provider, modelClass, gpuCount, price, duration, kind, 0, sla);
         ASSET.safeTransferFrom(msg.sender, address(this), value);
     }
@@ -324,7 +325,7 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
             modelClass: modelClass,
             runnerUp: address(0),
             runnerUpPrice: 0,
-            bidBond: _bidBondOf(escrow)
+            bidBondPercent: _bidBondPercent()
         });
         ASSET.safeTransferFrom(msg.sender, address(this), escrow);
         emit OrderPosted(
@@ -372,7 +373,7 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         }
         // A bidder already kept on this order holds its lock; a new one locks the bond now (the manager reverts if its
         // free bond is short).
-        uint256 bond = order.bidBond;
+        uint256 bond = _bidBondOf(order);
         address locker = msg.sender == best || msg.sender == second ? address(0) : msg.sender;
         if (bond != 0 && (locker != address(0) || dropped != address(0))) _sla.moveBidLock(locker, dropped, bond);
         emit BidPlaced(orderId, msg.sender, pricePerGpuHour, isBest, dropped, locker == address(0) ? 0 : bond);
@@ -396,14 +397,17 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         } else if (paused()) {
             // A pause stops new leases but never locks funds: the order fails without fault of the bidders, so the
             // client gets its escrow and the bidders their locks back.
-            _releaseBid(bidder, order.bidBond, address(0));
-            _releaseBid(second, order.bidBond, address(0));
+            uint256 bond = _bidBondOf(order);
+            _releaseBid(bidder, bond, address(0));
+            _releaseBid(second, bond, address(0));
         } else {
-            // The best bid, else the runner-up (at its own price): at most two awards tried, each bounded.
+            // The best bid, else the runner-up (at its own price): at most two awards tried, each bounded. The award
+            // releases the other kept bid's lock.
             uint256 awardedValue;
-            (leaseId, awardedValue) = _awardOrder(orderId, order, bidder, order.bestPrice);
-            if (leaseId != 0) _releaseBid(second, order.bidBond, address(0));
-            else if (second != address(0)) (leaseId, awardedValue) = _awardOrder(orderId, order, second, order.runnerUpPrice);
+            (leaseId, awardedValue) = _awardOrder(orderId, order, bidder, order.bestPrice, second);
+            if (leaseId == 0 && second != address(0)) {
+                (leaseId, awardedValue) = _awardOrder(orderId, order, second, order.runnerUpPrice, address(0));
+            }
             if (leaseId != 0) outcome = OrderStatus.Awarded;
             refund -= awardedValue;
         }
@@ -540,21 +544,26 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
     // ------------------------------------------------------------------------------------------------------------
 
     /// @dev Awards the order to `bidder` at `price` if it is still eligible and its SLA bond locks; returns the lease id
-    /// (0 when not awarded) and the lease's value. Its bid lock: converted into the lease's lock (an SLA lease), else
-    /// released on award or when its bond no longer covers the lease's lock (the client's tier rose since the post:
-    /// not the bidder's fault); forfeited to the client when the bidder is no longer eligible (its bid bound it).
-    function _awardOrder(uint256 orderId, Order storage order, address bidder, uint40 price)
+    /// (0 when not awarded) and the lease's value. Its bid lock (the order's bid bond): converted into the lease's lock
+    /// (an SLA lease), else released on award (a batch job) or by the manager when its bond no longer covers the
+    /// lease's lock (the client's tier rose since the post: not the bidder's fault); forfeited to the client when the
+    /// bidder is no longer eligible (its bid bound it). On award, `other` (zero: none), the other kept bidder, gets its
+    /// lock back in the same call.
+    function _awardOrder(uint256 orderId, Order storage order, address bidder, uint40 price, address other)
         private
         returns (uint256 leaseId, uint256 value)
     {
         if (!_isEligible(bidder, order.modelClass, order.gpuCount)) {
-            _releaseBid(bidder, order.bidBond, order.client);
+            _releaseBid(bidder, _bidBondOf(order), order.client);
             return (0, 0);
         }
         value = LeaseMath.value(price, order.gpuCount, order.duration);
-        (bool locked, uint16 sla) = _lockBond(bidder, order.client, value, order.kind, false, order.bidBond);
-        if (sla == 0 || !locked) _releaseBid(bidder, order.bidBond, address(0));
-        if (!locked) return (0, 0);
+        uint16 sla;
+        {
+            bool locked;
+            (locked, sla) = _lockBond(bidder, order.client, value, order.kind, false, _bidBondOf(order), other);
+            if (!locked) return (0, 0);
+        }
         leaseId =
             _award(order.client, bidder, order.modelClass, order.gpuCount, price, order.duration, order.kind, orderId, sla);
     }
@@ -565,26 +574,42 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         if (provider != address(0) && amount != 0) _sla.releaseBidLock(provider, amount, forfeitTo);
     }
 
-    /// @dev What each bidder on an order worth `escrow` (at its maximum price) locks of its SLA bond while its bid is
-    /// kept: the SlaBondManager's sizing for the client (0 with no manager wired).
-    function _bidBondOf(uint256 escrow) private view returns (uint128) {
+    /// @dev The bid bond percent of an order the caller posts: its SLA tier's bond percent (0 with no manager wired).
+    function _bidBondPercent() private view returns (uint8) {
         ISlaBondManager manager = _sla;
-        // The bond is at most the escrow (< 2^70, see LeaseMath).
-        return address(manager) == address(0) ? 0 : uint128(manager.bidBondOf(msg.sender, escrow));
+        return address(manager) == address(0) ? 0 : manager.bidBondPercentOf(msg.sender);
+    }
+
+    /// @dev What each bidder kept on `order` locks of its SLA bond: its bid bond percent of the escrow, rounded down
+    /// as the lock of a lease of that value (SlaMath.lockOf).
+    function _bidBondOf(Order storage order) private view returns (uint256) {
+        return SlaMath.lockOf(order.bidBondPercent, _escrowOf(order));
     }
 
     /// @dev Locks the SLA bond of the lease about to be created (id `_leaseCount + 1`): a lease (not a batch job)
     /// under a wired SlaBondManager. `sla` packs the tier (high byte) and the bond percent (low byte) for the lease
     /// (0: no SLA bond). With `strict` a short bond reverts in the manager; without, `locked` is false. `held` is the
-    /// bidder's bid lock, which the manager converts into the lease's lock.
-    function _lockBond(address provider, address client, uint256 value, JobKind kind, bool strict, uint256 held)
-        private
-        returns (bool locked, uint16 sla)
-    {
-        ISlaBondManager manager = _sla;
-        if (address(manager) == address(0) || kind != JobKind.Lease) return (true, 0);
-        (bool ok, uint8 tier, uint8 bondPercent) = manager.lockBond(_leaseCount + 1, provider, client, value, held, strict);
-        return (ok, (uint16(tier) << 8) | bondPercent);
+    /// bidder's bid lock, which the manager converts into the lease's lock (or releases if the lock fails); `other`'s
+    /// bid lock of `held` is released if it succeeds. Without an SLA bond for the lease (a batch job) both bid locks
+    /// are released here.
+    function _lockBond(
+        address provider,
+        address client,
+        uint256 value,
+        JobKind kind,
+        bool strict,
+        uint256 held,
+        address other
+    ) private returns (bool locked, uint16 sla) {
+        if (address(_sla) == address(0) || kind != JobKind.Lease) {
+            _releaseBid(provider, held, address(0));
+            _releaseBid(other, held, address(0));
+            return (true, 0);
+        }
+        uint8 tier;
+        uint8 bondPercent;
+        (locked, tier, bondPercent) = _sla.lockBond(_leaseCount + 1, provider, client, value, held, other, strict);
+        sla = (uint16(tier) << 8) | bondPercent;
     }
 
     /// @dev Creates the lease: commits the provider's capacity (the registry reverts if too few GPUs are free) and

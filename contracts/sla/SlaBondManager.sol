@@ -236,11 +236,15 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
     // ------------------------------------------------------------------------------------------------------------
 
     /// @inheritdoc ISlaBondManager
-    function lockBond(uint256 leaseId, address provider, address client, uint256 value, uint256 held, bool strict)
-        external
-        onlyJobMarket
-        returns (bool locked, uint8 tier, uint8 bondPercent)
-    {
+    function lockBond(
+        uint256 leaseId,
+        address provider,
+        address client,
+        uint256 value,
+        uint256 held,
+        address other,
+        bool strict
+    ) external onlyJobMarket returns (bool locked, uint8 tier, uint8 bondPercent) {
         tier = _clientTiers[client];
         bondPercent = _tiers[tier].bondPercent;
         uint256 lock = SlaMath.lockOf(bondPercent, value);
@@ -249,6 +253,8 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
         uint256 free = bond.total - bond.locked + held;
         if (lock > free) {
             require(!strict, SlaBondManagerInsufficientFreeBond(provider, free, lock));
+            // The bid lock is part of locked; the bidder gets it back (its tier-sized lock grew past it).
+            if (held != 0) _releaseBidLock(provider, held);
             return (false, tier, bondPercent);
         }
         if (held > lock) {
@@ -258,6 +264,7 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
             // lock - held <= free - held, so locked stays <= total < 2^112.
             bond.locked += uint112(lock - held);
         }
+        if (other != address(0) && held != 0) _releaseBidLock(other, held);
         emit BondLocked(leaseId, provider, client, tier, lock);
         return (true, tier, bondPercent);
     }
@@ -278,13 +285,12 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
 
     /// @inheritdoc ISlaBondManager
     function releaseBidLock(address provider, uint256 amount, address forfeitTo) external onlyJobMarket {
+        if (forfeitTo == address(0)) return _releaseBidLock(provider, amount);
         Bond storage bond = _bonds[provider];
         // The bid lock is part of locked, so amount <= locked <= total.
         bond.locked -= uint112(amount);
-        if (forfeitTo != address(0)) {
-            bond.total -= uint112(amount);
-            _credit(forfeitTo, amount);
-        }
+        bond.total -= uint112(amount);
+        _credit(forfeitTo, amount);
         emit BidLockReleased(provider, amount, forfeitTo);
     }
 
@@ -383,8 +389,8 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
     }
 
     /// @inheritdoc ISlaBondManager
-    function bidBondOf(address client, uint256 escrow) external view returns (uint256) {
-        return SlaMath.lockOf(_tiers[_clientTiers[client]].bondPercent, escrow);
+    function bidBondPercentOf(address client) external view returns (uint8) {
+        return _tiers[_clientTiers[client]].bondPercent;
     }
 
     /// @inheritdoc ISlaBondManager
@@ -482,6 +488,13 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
         _emitSettled(leaseId, lease, up, observed, charge, fromStream, fromBond, lock);
         if (fault) _raiseFault(lease.provider, leaseId, sink);
         return fromStream + fromBond;
+    }
+
+    /// @dev Unlocks `provider`'s bid lock of `amount` (part of its locked: the market passes the order's bid bond of a
+    /// kept bidder).
+    function _releaseBidLock(address provider, uint256 amount) private {
+        _bonds[provider].locked -= uint112(amount);
+        emit BidLockReleased(provider, amount, address(0));
     }
 
     /// @dev Deletes and returns the lease's commitment (0 unless an auction lease's winner bid below its bid lock).

@@ -11459,9 +11459,9 @@ export const jobMarketAbi = [
             "type": "uint40"
           },
           {
-            "internalType": "uint128",
-            "name": "bidBond",
-            "type": "uint128"
+            "internalType": "uint8",
+            "name": "bidBondPercent",
+            "type": "uint8"
           }
         ],
         "internalType": "struct IJobMarket.Order",
@@ -18012,19 +18012,14 @@ export const slaBondManagerAbi = [
         "internalType": "address",
         "name": "client",
         "type": "address"
-      },
-      {
-        "internalType": "uint256",
-        "name": "escrow",
-        "type": "uint256"
       }
     ],
-    "name": "bidBondOf",
+    "name": "bidBondPercentOf",
     "outputs": [
       {
-        "internalType": "uint256",
+        "internalType": "uint8",
         "name": "",
-        "type": "uint256"
+        "type": "uint8"
       }
     ],
     "stateMutability": "view",
@@ -18332,6 +18327,11 @@ export const slaBondManagerAbi = [
         "internalType": "uint256",
         "name": "held",
         "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "other",
+        "type": "address"
       },
       {
         "internalType": "bool",

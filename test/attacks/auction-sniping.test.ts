@@ -44,7 +44,7 @@ async function bondOf(c: Cinder, who: { address: string }) {
 describe("Attack: auction sniping (issue 15)", function () {
   it("a dust bid locks a bond sized on the order that cannot be withdrawn, and an honest bid still enters as runner-up", async function () {
     const { c, sniper, honest, id, dust } = await setup();
-    expect((await c.jobMarket.getOrder(id)).bidBond).to.equal(BID_BOND);
+    expect((await c.jobMarket.getOrder(id)).bidBondPercent).to.equal(10n);
     const before = await bondOf(c, sniper);
     await expect(c.jobMarket.connect(sniper).bid(id, dust))
       .to.emit(c.jobMarket, "BidPlaced")
