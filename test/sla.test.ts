@@ -464,6 +464,42 @@ describe("SlaBondManager.settle", function () {
       .withArgs(l.id, s.provider.address, client.address, SLA_TIER.Standard, 3_600n, 3_600n, l.v, 0n, 0n, lockOf(10n, l.v));
   });
 
+  it("an auction lease's commitment survives a partial settlement and unlocks with the lease's lock when it closes", async function () {
+    const s = await setupOnce();
+    const { c } = s;
+    const sla = c.slaBondManager;
+    const client = s.clients[0]; // Standard: 10%
+    // An order at twice the price the provider bids: its bid bond (10% of the escrow) is twice the lease's lock.
+    await c.jobMarket.connect(client).postOrder(H100, 1, 2n * HOUR, 2n * PRICE, 300n, KIND.Lease);
+    const orderId = await c.jobMarket.orderCount();
+    await c.jobMarket.connect(s.provider).bid(orderId, PRICE);
+    const start = s.epoch * EPOCH + 600n;
+    await c.networkHelpers.time.setNextBlockTimestamp(start);
+    await c.jobMarket.connect(client).finalizeAuction(orderId);
+    const id = await c.jobMarket.leaseCount();
+    const lock = lockOf(10n, value(1n, 2n * HOUR));
+    const commitment = lockOf(10n, value(1n, 2n * HOUR, 2n * PRICE)) - lock;
+    expect(await sla.commitmentOf(id)).to.equal(commitment);
+    // Epochs e, e + 1, e + 2 (it ends 600 s into e + 2), each fully up.
+    const proofs: Proof[] = [];
+    for (let k = 0n; k < 3n; k++) {
+      await toEpoch(s, s.epoch + k + 1n);
+      const leaf = uptime(id, s.epoch + k, 3_600);
+      proofs.push(proofOf(await report(s, s.epoch + k, [leaf]), leaf));
+    }
+    // A partial settlement writes its progress and keeps the commitment.
+    await expect(sla.settle(id, [proofs[0]!])).to.emit(sla, "SlaProgressed").withArgs(id, s.epoch + 1n, 3_600n, 3_600n);
+    expect(await sla.commitmentOf(id)).to.equal(commitment);
+    expect((await sla.getSettlement(id)).nextEpoch).to.equal(s.epoch + 1n);
+    const before = await sla.bondOf(s.provider.address);
+    await sla.settle(id, [proofs[1]!, proofs[2]!]);
+    const after = await sla.bondOf(s.provider.address);
+    expect(before.locked - after.locked).to.equal(lock + commitment);
+    expect(after.total).to.equal(before.total);
+    expect(await sla.commitmentOf(id)).to.equal(0n);
+    expect((await sla.getSettlement(id)).closed).to.equal(true);
+  });
+
   it("refuses leases without an SLA bond", async function () {
     const s = await setupOnce();
     const { c } = s;

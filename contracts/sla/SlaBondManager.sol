@@ -83,6 +83,20 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
         uint16 breachFaultThreshold;
     }
 
+    /// @dev A settlement as stored (one slot): `Settlement`'s fields, the next epoch narrowed to uint40 (an epoch index
+    /// is at most the lease's end, a uint40 timestamp, over the epoch length), and an auction lease's commitment: the
+    /// part of its winner's bid lock above the lease's own lock, held with it. The commitment is at most an order's
+    /// bid bond <= its escrow <= (2^40 - 1) x (2^16 - 1) x 365 days / 3600 < 2^70 (JobMarket's bounds), so it fits a
+    /// uint72. Sharing the slot keeps `settle` and `release` at one read for a lease without a commitment.
+    struct StoredSettlement {
+        uint40 nextEpoch;
+        uint64 secondsUp;
+        uint64 secondsObserved;
+        bool started;
+        bool closed;
+        uint72 commitment;
+    }
+
     Params private _params;
     ISlaFaultSink private _faultSink;
     uint256 private _liabilities;
@@ -90,9 +104,7 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
     mapping(address client => uint8) private _clientTiers;
     mapping(address provider => Bond) private _bonds;
     mapping(address account => uint256) private _balances;
-    mapping(uint256 leaseId => Settlement) private _settlements;
-    /// @dev An auction lease's commitment: the part of its winner's bid lock above the lease's own lock, held with it.
-    mapping(uint256 leaseId => uint256) private _commitments;
+    mapping(uint256 leaseId => StoredSettlement) private _settlements;
 
     /// @param tiers Tiers 0.. in order (0 is every client's default, so it must be given).
     constructor(
@@ -184,7 +196,7 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
         returns (bool closed, uint256 credit)
     {
         IJobMarket.Lease memory lease = _slaLease(leaseId);
-        Settlement memory s = _settlements[leaseId];
+        StoredSettlement memory s = _settlements[leaseId];
         require(!s.closed && !lease.slaSettled, SlaBondManagerAlreadyClosed(leaseId));
         uint256 epochLength = EPOCH_LENGTH;
         // The lease's epochs: [start / L, ceil(end / L)); the last one holds its last second.
@@ -208,10 +220,11 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
         if (block.timestamp >= lease.end && w.next >= w.endEpoch) {
             // The market's hook marks the lease's SLA settled (the once-only flag), so the progress slot is left as
             // it was: a lease settled in one call never writes it.
-            credit = _close(leaseId, lease, s.secondsUp, s.secondsObserved);
+            credit = _close(leaseId, lease, s);
             return (true, credit);
         }
-        s.nextEpoch = w.next;
+        // w.next <= the lease's last epoch + 1 <= its end (a uint40) / the epoch length: it fits.
+        s.nextEpoch = uint40(w.next);
         s.started = true;
         _settlements[leaseId] = s;
         emit SlaProgressed(leaseId, w.next, s.secondsUp, s.secondsObserved);
@@ -220,12 +233,13 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
     /// @inheritdoc ISlaBondManager
     function release(uint256 leaseId) external nonReentrant returns (uint256 lock) {
         IJobMarket.Lease memory lease = _slaLease(leaseId);
-        Settlement storage s = _settlements[leaseId];
+        StoredSettlement storage s = _settlements[leaseId];
         require(!s.closed && !lease.slaSettled, SlaBondManagerAlreadyClosed(leaseId));
         uint256 at = _releasableAt(lease.end);
         require(block.timestamp >= at, SlaBondManagerClaimWindowOpen(leaseId, at));
         s.closed = true;
-        lock = SlaMath.lockOf(lease.slaBondPercent, _value(lease)) + _takeCommitment(leaseId);
+        // The commitment (if any) unlocks with the lease's lock; `closed` keeps it from being counted again.
+        lock = SlaMath.lockOf(lease.slaBondPercent, _value(lease)) + s.commitment;
         // The lease's lock is part of the provider's locked total (see the contract invariant).
         _bonds[lease.provider].locked -= uint112(lock);
         emit BondReleased(leaseId, lease.provider, lock);
@@ -258,8 +272,9 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
             return (false, tier, bondPercent);
         }
         if (held > lock) {
-            // The bid lock stays whole: the lease's lock plus its commitment (what quitting forfeits).
-            _commitments[leaseId] = held - lock;
+            // The bid lock stays whole: the lease's lock plus its commitment (what quitting forfeits). held is an
+            // order's bid bond < 2^70 (see StoredSettlement).
+            _settlements[leaseId].commitment = uint72(held - lock);
         } else if (lock > held) {
             // lock - held <= free - held, so locked stays <= total < 2^112.
             bond.locked += uint112(lock - held);
@@ -329,7 +344,9 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
         uint256 freed = SlaMath.lockOf(bondPercent, oldValue) - newLock;
         uint256 penalty = Math.min((oldValue - newValue) * _params.exitPenaltyBps / SlaMath.MAX_BPS, freed);
         // An auction lease's commitment goes to the client whole: its winner bid, then did not serve.
-        uint256 commitment = _takeCommitment(leaseId);
+        StoredSettlement storage s = _settlements[leaseId];
+        uint256 commitment = s.commitment;
+        if (commitment != 0) s.commitment = 0;
         penalty += commitment;
         freed += commitment;
         Bond storage bond = _bonds[provider];
@@ -395,7 +412,9 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
 
     /// @inheritdoc ISlaBondManager
     function commitmentOf(uint256 leaseId) external view returns (uint256) {
-        return _commitments[leaseId];
+        StoredSettlement memory s = _settlements[leaseId];
+        // Unlocked by `release` (closed) or by a settlement that closed in one call (the lease's flag, see `settle`).
+        return s.closed || JOB_MARKET.getLease(leaseId).slaSettled ? 0 : s.commitment;
     }
 
     /// @inheritdoc ISlaBondManager
@@ -405,7 +424,8 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
 
     /// @inheritdoc ISlaBondManager
     function getSettlement(uint256 leaseId) external view returns (Settlement memory s) {
-        s = _settlements[leaseId];
+        StoredSettlement memory stored = _settlements[leaseId];
+        s = Settlement(stored.nextEpoch, stored.secondsUp, stored.secondsObserved, stored.started, stored.closed);
         // A settlement that closed in its last call left its flag in the lease (see `settle`).
         if (!s.closed && JOB_MARKET.getLease(leaseId).slaSettled) (s.started, s.closed) = (true, true);
     }
@@ -441,7 +461,7 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
 
     /// @dev Checks one proof against the walk: its epoch is the next to judge or later, every epoch skipped before
     /// it can never be reported, and the leaf is under the epoch's root; adds its seconds to `s`.
-    function _prove(uint256 leaseId, UptimeProof calldata p, Settlement memory s, Walk memory w) private view {
+    function _prove(uint256 leaseId, UptimeProof calldata p, StoredSettlement memory s, Walk memory w) private view {
         uint64 epoch = p.epoch;
         uint64 next = w.next;
         require(epoch >= next, SlaBondManagerEpochOutOfOrder(epoch, next));
@@ -467,11 +487,12 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
     }
 
     /// @dev Pays the credit from the lease's held stream (the market's hook, which also marks the SLA settled), the
-    /// rest from the lease's lock, unlocks what is left of the lock, and counts a breach.
-    function _close(uint256 leaseId, IJobMarket.Lease memory lease, uint256 up, uint256 observed)
+    /// rest from the lease's lock, unlocks what is left of the lock (and the commitment, if any), and counts a breach.
+    function _close(uint256 leaseId, IJobMarket.Lease memory lease, StoredSettlement memory s)
         private
         returns (uint256 credit)
     {
+        (uint256 up, uint256 observed) = (s.secondsUp, s.secondsObserved);
         uint256 charge = _value(lease);
         uint256 lock = SlaMath.lockOf(lease.slaBondPercent, charge);
         StoredTier memory stored = _tiers[lease.slaTier];
@@ -482,7 +503,7 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
         // Then the bond, capped at the lock, so settlement never reverts for lack of funds.
         uint256 fromBond = Math.min(credit - fromStream, lock);
         (bool fault, address sink) = _debit(
-            lease.provider, lock + _takeCommitment(leaseId), fromBond, observed != 0, bps != 0, stored.breachFaultThreshold
+            lease.provider, lock + s.commitment, fromBond, observed != 0, bps != 0, stored.breachFaultThreshold
         );
         _credit(lease.client, fromBond);
         _emitSettled(leaseId, lease, up, observed, charge, fromStream, fromBond, lock);
@@ -497,11 +518,6 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
         emit BidLockReleased(provider, amount, address(0));
     }
 
-    /// @dev Deletes and returns the lease's commitment (0 unless an auction lease's winner bid below its bid lock).
-    function _takeCommitment(uint256 leaseId) private returns (uint256 commitment) {
-        commitment = _commitments[leaseId];
-        if (commitment != 0) delete _commitments[leaseId];
-    }
 
     /// @dev Repeated breaches: the event, and the fault with the sink if one is wired. Effects are done by then; the
     /// sink is the governance-wired SlashingManager.

@@ -204,7 +204,7 @@ export async function submitResult(ctx: CinderContext, { leaseId, resultHash, ur
 
 /** The return type of {@link withdrawBalance}: `result` is the amount paid. */
 export type WithdrawBalanceReturnType = WriteResult<bigint>;
-/** Withdraws the sender's credited JobMarket balance (refunds, credits, returned bid deposits). */
+/** Withdraws the sender's credited JobMarket balance (refunds, credits, an auction's unused escrow). */
 export async function withdrawBalance(ctx: CinderContext): Promise<WithdrawBalanceReturnType> {
   return writeContract(ctx, { contract: "JobMarket", address: ctx.addresses.jobMarket, abi: jobMarketAbi, functionName: "withdrawBalance", args: [] });
 }

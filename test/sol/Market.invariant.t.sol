@@ -48,7 +48,7 @@ abstract contract MarketFixture is Test {
     uint96 internal constant A100_STAKE = 120e18;
     uint16 internal constant FEE_BPS = 100;
     uint40 internal constant THAW = 2 days;
-    /// @dev Faucet per client (10 million USD, the faucet's cap) and per provider (bid deposits).
+    /// @dev Faucet per client (10 million USD, the faucet's cap) and per provider.
     uint256 internal constant CLIENT_FUNDS = 10_000_000e6;
     uint256 internal constant PROVIDER_FUNDS = 1_000_000e6;
 
@@ -140,7 +140,7 @@ abstract contract MarketFixture is Test {
     }
 
     /// @dev Provider i: H100 x (6 - i), A100 x (3 + i), staked for all of them, offers on both classes. Provider 2
-    /// pays out to its own operator address (so earnings and bid deposits share one credited balance).
+    /// pays out to its own operator address (so its earnings land in its own credited balance).
     function _setUpProvider(uint256 i) private {
         address p = makeAddr(string.concat("provider-", vm.toString(i)));
         address payout = i == 2 ? p : makeAddr(string.concat("payout-", vm.toString(i)));
