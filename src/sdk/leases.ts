@@ -113,10 +113,10 @@ export interface BidParameters {
 /** The return type of {@link bid}. */
 export type BidReturnType = WriteResult<void>;
 /**
- * A provider bids on an open order. The bid binds until finalize: a provider new to the order locks the order's
- * `bidBond` of its SLA bond (deposit it first through the SlaBondManager; the call reverts with
- * `SlaBondManagerInsufficientFreeBond` when its free bond is short), forfeited to the client if it is awarded and can
- * no longer serve.
+ * A provider bids on an open order. The bid binds until finalize: a provider new to the order locks the order's bid
+ * bond (`bidBondPercent` of its escrow at the maximum price) of its SLA bond (deposit it first through the
+ * SlaBondManager; the call reverts with `SlaBondManagerInsufficientFreeBond` when its free bond is short), forfeited to
+ * the client if it is awarded and can no longer serve.
  */
 export async function bid(ctx: CinderContext, { orderId, pricePerGpuHour }: BidParameters): Promise<BidReturnType> {
   const id = checkAmount(orderId, "orderId");
