@@ -96,7 +96,7 @@ export const FUNCTION_ROLES = {
   },
   JobMarket: {
     GOVERNANCE: [
-      "setParams((uint40,uint40,uint40,uint40,uint40,uint16,uint128,uint128))",
+      "setParams((uint40,uint40,uint40,uint40,uint40,uint16,uint128))",
       "setSlaBondManager(address)",
       "setDisputeManager(address)",
     ],

@@ -5,7 +5,7 @@
  * griefing) live in test/attacks/market.test.ts.
  *
  * Local parameters (deploy/modules/protocol.ts): minLeaseDuration 1 h, cancelNotice 1 h, challengeWindow 1 day, bid
- * window 5 min .. 7 days, minBidStepBps 100, minLeaseValue 1 USD, bidDeposit 10 USD, fee 100 bps rounded up, buyback
+ * window 5 min .. 7 days, minBidStepBps 100, minLeaseValue 1 USD, fee 100 bps rounded up, buyback
  * share 50%. `onboardProvider(c, p, { gpus: 4 })` attests four H100s and stakes 4 x 200 CNDR, and posts an SLA bond, so
  * every lease (not batch job) carries an SLA: its stream is withdrawable up to the oracle's covered time
  * (`coverUntil` reports the epochs a test needs; the oracle's epochs are hours here). The hold itself, the stream
@@ -25,7 +25,6 @@ const YEAR = 365n * DAY;
 /** $2.50 per GPU-hour: 694.4 units per GPU-second, so every per-second value rounds. */
 const PRICE = 2_500_000n;
 const MIN_LEASE_VALUE = USD;
-const BID_DEPOSIT = 10n * USD;
 const CHALLENGE = DAY;
 const NOTICE = HOUR;
 const FEE_BPS = 100n;
@@ -43,7 +42,6 @@ const DEFAULT_PARAMS = {
   maxBidWindow: 7n * DAY,
   minBidStepBps: 100n,
   minLeaseValue: MIN_LEASE_VALUE,
-  bidDeposit: BID_DEPOSIT,
 };
 
 type Tx = Promise<ContractTransactionResponse>;
@@ -121,10 +119,11 @@ async function heldBy(c: Cinder, id: bigint): Promise<bigint> {
 
 /**
  * Invariant 1, exactly: the market's stablecoin = sum over leases of what they hold (`heldBy`) + open orders'
- * escrow at their maximum price + their best bid's deposit + the credited balances of `accounts` + collectedFees.
- * (Exact equality is stronger than the >= the invariant asks: no unit may be left unaccounted.)
+ * escrow at their maximum price + the credited balances of `accounts` + collectedFees. (Bids lock SLA bond in the
+ * SlaBondManager, not market funds.) (Exact equality is stronger than the >= the invariant asks: no unit may be left
+ * unaccounted.)
  */
-async function expectMarketSolvent(c: Cinder, accounts: Account[], bidDeposit = BID_DEPOSIT) {
+async function expectMarketSolvent(c: Cinder, accounts: Account[]) {
   let owed = 0n;
   const leases = await c.jobMarket.leaseCount();
   for (let id = 1n; id <= leases; id++) {
@@ -136,7 +135,6 @@ async function expectMarketSolvent(c: Cinder, accounts: Account[], bidDeposit = 
     const o = await c.jobMarket.getOrder(id);
     if (o.status !== OS.Open) continue;
     owed += value(o.maxPricePerGpuHour, o.gpuCount, o.duration);
-    if (o.bestBidder !== ZERO) owed += bidDeposit;
   }
   const seen = new Set<string>();
   for (const a of accounts) {
@@ -202,7 +200,6 @@ async function paramsOf(c: Cinder) {
     maxBidWindow: p.maxBidWindow,
     minBidStepBps: p.minBidStepBps,
     minLeaseValue: p.minLeaseValue,
-    bidDeposit: p.bidDeposit,
   };
 }
 
@@ -987,6 +984,13 @@ describe("JobMarket open orders", function () {
   const DUR = 5n * HOUR;
   const WINDOW = HOUR;
   const ESCROW = value(MAXP, 2n, DUR);
+  /** The order's bid bond: the Standard tier's 10% (every client's default) of the escrow. */
+  const BID_BOND = ESCROW / 10n;
+
+  /** `who`'s SLA bond: total and locked. */
+  async function bondOf(c: Cinder, who: { address: string }) {
+    return c.slaBondManager.bondOf(who.address);
+  }
 
   async function withBidders() {
     const c = await loadCinder();
@@ -1056,59 +1060,100 @@ describe("JobMarket open orders", function () {
     );
   });
 
-  it("bid locks the deposit from the wallet, an outbid credits it back, and a bid from balance moves no tokens", async function () {
-    const { c, p0, p1, client } = await withBidders();
+  it("bid locks the order's bid bond from the SLA bond (no tokens move); the order keeps the best bid and one runner-up", async function () {
+    const { c, p0, p1, p2, client } = await withBidders();
     const { id } = await post(c, client);
+    expect((await c.jobMarket.getOrder(id)).bidBondPercent).to.equal(10n);
     await expect(c.jobMarket.connect(p0).bid(id, MAXP + 1n))
       .to.be.revertedWithCustomError(c.jobMarket, "JobMarketBidTooHigh")
       .withArgs(MAXP + 1n, MAXP);
 
     const b0 = 2_900_000n;
+    const locked0 = (await bondOf(c, p0)).locked;
     const tx0 = c.jobMarket.connect(p0).bid(id, b0);
-    await expect(tx0).to.emit(c.jobMarket, "BidPlaced").withArgs(id, p0.address, b0, ZERO, BID_DEPOSIT, false);
-    await usdDeltas(c, tx0, [p0, c.jobMarket], [-BID_DEPOSIT, BID_DEPOSIT]);
+    await expect(tx0).to.emit(c.jobMarket, "BidPlaced").withArgs(id, p0.address, b0, true, ZERO, BID_BOND);
+    await expect(tx0).to.emit(c.slaBondManager, "BidLockMoved").withArgs(p0.address, ZERO, BID_BOND);
+    await usdDeltas(c, tx0, [p0, c.jobMarket, c.slaBondManager], [0n, 0n, 0n]);
+    expect((await bondOf(c, p0)).locked).to.equal(locked0 + BID_BOND);
     let o = await c.jobMarket.getOrder(id);
-    expect(o.bestBidder).to.equal(p0.address);
-    expect(o.bestPrice).to.equal(b0);
+    expect([o.bestBidder, o.bestPrice, o.runnerUp, o.runnerUpPrice]).to.deep.equal([p0.address, b0, ZERO, 0n]);
     await expectMarketSolvent(c, [client, p0, p1]);
 
-    // A new bid must beat the best by 1% (29,000 units).
+    // A bid that does not beat the best by 1% (29,000 units) becomes the runner-up while there is none.
     const max1 = b0 - (b0 * 100n) / 10_000n;
+    const locked1 = (await bondOf(c, p1)).locked;
     await expect(c.jobMarket.connect(p1).bid(id, max1 + 1n))
-      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketBidTooHigh")
-      .withArgs(max1 + 1n, max1);
+      .to.emit(c.jobMarket, "BidPlaced")
+      .withArgs(id, p1.address, max1 + 1n, false, ZERO, BID_BOND);
+    expect((await bondOf(c, p1)).locked).to.equal(locked1 + BID_BOND);
+    o = await c.jobMarket.getOrder(id);
+    expect([o.bestBidder, o.runnerUp, o.runnerUpPrice]).to.deep.equal([p0.address, p1.address, max1 + 1n]);
+
+    // The runner-up beats the best: it becomes the best and the best before it the runner-up; both already hold their
+    // locks, so nothing moves in the SlaBondManager.
     const tx1 = c.jobMarket.connect(p1).bid(id, max1);
-    await expect(tx1).to.emit(c.jobMarket, "BidPlaced").withArgs(id, p1.address, max1, p0.address, BID_DEPOSIT, false);
-    await usdDeltas(c, tx1, [p1, p0, c.jobMarket], [-BID_DEPOSIT, 0n, BID_DEPOSIT]);
-    expect(await c.jobMarket.balanceOf(p0.address)).to.equal(BID_DEPOSIT);
+    await expect(tx1).to.emit(c.jobMarket, "BidPlaced").withArgs(id, p1.address, max1, true, ZERO, 0n);
+    await expect(tx1).to.not.emit(c.slaBondManager, "BidLockMoved");
+    expect((await bondOf(c, p0)).locked).to.equal(locked0 + BID_BOND);
+    expect((await bondOf(c, p1)).locked).to.equal(locked1 + BID_BOND);
+    o = await c.jobMarket.getOrder(id);
+    expect([o.bestBidder, o.bestPrice, o.runnerUp, o.runnerUpPrice]).to.deep.equal([p1.address, max1, p0.address, b0]);
     await expectMarketSolvent(c, [client, p0, p1]);
 
-    // p0 outbids again, paying the deposit from its credited balance.
-    const max2 = max1 - (max1 * 100n) / 10_000n;
-    const tx2 = c.jobMarket.connect(p0).bid(id, max2);
-    await expect(tx2).to.emit(c.jobMarket, "BidPlaced").withArgs(id, p0.address, max2, p1.address, BID_DEPOSIT, true);
-    await usdDeltas(c, tx2, [p0, p1, c.jobMarket], [0n, 0n, 0n]);
-    expect(await c.jobMarket.balanceOf(p0.address)).to.equal(0n);
-    expect(await c.jobMarket.balanceOf(p1.address)).to.equal(BID_DEPOSIT);
+    // The best bidder may only beat itself by the step; a third provider must beat the best or the runner-up by it.
+    const maxBest = max1 - (max1 * 100n) / 10_000n;
+    await expect(c.jobMarket.connect(p1).bid(id, max1))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketBidTooHigh")
+      .withArgs(max1, maxBest);
+    const maxSecond = b0 - (b0 * 100n) / 10_000n;
+    await expect(c.jobMarket.connect(p2).bid(id, maxSecond + 1n))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketBidTooHigh")
+      .withArgs(maxSecond + 1n, maxSecond);
+
+    // It beats the runner-up: it replaces it, and the runner-up pushed out gets its lock back.
+    const locked2 = (await bondOf(c, p2)).locked;
+    const tx2 = c.jobMarket.connect(p2).bid(id, maxSecond);
+    await expect(tx2).to.emit(c.jobMarket, "BidPlaced").withArgs(id, p2.address, maxSecond, false, p0.address, BID_BOND);
+    await expect(tx2).to.emit(c.slaBondManager, "BidLockMoved").withArgs(p2.address, p0.address, BID_BOND);
+    await usdDeltas(c, tx2, [p0, p2, c.jobMarket, c.slaBondManager], [0n, 0n, 0n, 0n]);
+    expect((await bondOf(c, p0)).locked).to.equal(locked0);
+    expect((await bondOf(c, p2)).locked).to.equal(locked2 + BID_BOND);
     o = await c.jobMarket.getOrder(id);
-    expect(o.bestBidder).to.equal(p0.address);
-    expect(o.bestPrice).to.equal(max2);
-    await expectMarketSolvent(c, [client, p0, p1]);
+    expect([o.bestBidder, o.bestPrice, o.runnerUp, o.runnerUpPrice]).to.deep.equal([p1.address, max1, p2.address, maxSecond]);
+    await expectMarketSolvent(c, [client, p0, p1, p2]);
   });
 
-  it("the minimum step is at least one unit when 1% of the best price rounds to zero", async function () {
-    const { c, p0, p1, client } = await withBidders();
+  it("bid reverts with SlaBondManagerInsufficientFreeBond when the bidder's free SLA bond is short of the bid bond", async function () {
+    const { c, p0, client } = await withBidders();
+    const { id } = await post(c, client);
+    const { total, locked } = await bondOf(c, p0);
+    const free = total - locked;
+    await c.slaBondManager.connect(p0).withdrawBond(free - BID_BOND + 1n);
+    await expect(c.jobMarket.connect(p0).bid(id, MAXP))
+      .to.be.revertedWithCustomError(c.slaBondManager, "SlaBondManagerInsufficientFreeBond")
+      .withArgs(p0.address, BID_BOND - 1n, BID_BOND);
+  });
+
+  it("the minimum step is at least one unit when 1% of the best price rounds to zero (an equal price is only a runner-up)", async function () {
+    const { c, p0, p1, p2, client } = await withBidders();
     await c.jobMarket.connect(c.governance).setParams({ ...DEFAULT_PARAMS, minLeaseValue: 0n });
     await c.jobMarket.connect(client).postOrder(H100, 4, 30n * DAY, 99n, WINDOW, KIND.Lease);
     const id = await c.jobMarket.orderCount();
+    const bidBond = value(99n, 4n, 30n * DAY) / 10n;
     await c.jobMarket.connect(p0).bid(id, 99n);
-    // 99 x 100 / 10,000 = 0, so the step is one unit.
+    // 99 x 100 / 10,000 = 0, so the step is one unit: the same price does not beat the best, but is kept as the
+    // runner-up while there is none.
     await expect(c.jobMarket.connect(p1).bid(id, 99n))
+      .to.emit(c.jobMarket, "BidPlaced")
+      .withArgs(id, p1.address, 99n, false, ZERO, bidBond);
+    await expect(c.jobMarket.connect(p2).bid(id, 99n))
       .to.be.revertedWithCustomError(c.jobMarket, "JobMarketBidTooHigh")
       .withArgs(99n, 98n);
-    await expect(c.jobMarket.connect(p1).bid(id, 98n))
+    await expect(c.jobMarket.connect(p2).bid(id, 98n))
       .to.emit(c.jobMarket, "BidPlaced")
-      .withArgs(id, p1.address, 98n, p0.address, BID_DEPOSIT, false);
+      .withArgs(id, p2.address, 98n, true, p1.address, bidBond);
+    const o = await c.jobMarket.getOrder(id);
+    expect([o.bestBidder, o.bestPrice, o.runnerUp, o.runnerUpPrice]).to.deep.equal([p2.address, 98n, p0.address, 99n]);
   });
 
   it("bid reverts with JobMarketSelfBid, JobMarketBiddingClosed, JobMarketInvalidOrderStatus and JobMarketLeaseValueTooLow", async function () {
@@ -1156,28 +1201,28 @@ describe("JobMarket open orders", function () {
     await expect(c.jobMarket.connect(p2).bid(id, MAXP)).to.be.revertedWithCustomError(c.jobMarket, "EnforcedPause");
   });
 
-  it("finalizeAuction while paused fails the order and returns both the escrow and the deposit (a pause never locks funds)", async function () {
+  it("finalizeAuction while paused fails the order and returns both the escrow and the bid lock (a pause never locks funds)", async function () {
     const { c, p0, client } = await withBidders();
     const { id } = await post(c, client, {});
     await c.jobMarket.connect(p0).bid(id, 2_900_000n);
     const order = await c.jobMarket.getOrder(id);
     const escrow = (order.maxPricePerGpuHour * order.gpuCount * order.duration) / 3_600n;
-    const deposit = (await c.jobMarket.params()).bidDeposit;
     const clientBefore = await c.jobMarket.balanceOf(client.address);
-    const bidderBefore = await c.jobMarket.balanceOf(p0.address);
+    const lockedBefore = (await c.slaBondManager.bondOf(p0.address)).locked;
     await c.jobMarket.connect(c.guardian).pause();
     await c.networkHelpers.time.increaseTo(order.bidDeadline);
     await expect(c.jobMarket.connect(c.stranger).finalizeAuction(id))
       .to.emit(c.jobMarket, "OrderFinalized")
       .withArgs(id, OS.Failed, 0n, escrow);
     expect(await c.jobMarket.balanceOf(client.address)).to.equal(clientBefore + escrow);
-    expect(await c.jobMarket.balanceOf(p0.address)).to.equal(bidderBefore + deposit);
+    expect((await c.slaBondManager.bondOf(p0.address)).locked).to.equal(lockedBefore - BID_BOND);
     expect((await c.registry.getCapacity(p0.address, H100)).committed).to.equal(0n);
   });
 
-  it("finalizeAuction after the window (anyone) awards the best bid, refunds the unused escrow and returns the deposit", async function () {
+  it("finalizeAuction after the window (anyone) awards the best bid, refunds the unused escrow and releases both bid locks (a batch job)", async function () {
     const { c, p0, p1, client } = await withBidders();
     const { id, deadline } = await post(c, client, { kind: KIND.Batch });
+    const [locked0, locked1] = [(await bondOf(c, p0)).locked, (await bondOf(c, p1)).locked];
     await c.jobMarket.connect(p0).bid(id, 2_900_000n);
     const best = 2_871_000n;
     await c.jobMarket.connect(p1).bid(id, best);
@@ -1194,10 +1239,15 @@ describe("JobMarket open orders", function () {
       .withArgs(1n, client.address, p1.address, H100, 2n, best, t, t + DUR, KIND.Batch, id);
     await expect(tx).to.emit(c.jobMarket, "OrderFinalized").withArgs(id, OS.Awarded, 1n, refund);
     await expect(tx).to.emit(c.jobMarket, "BalanceCredited").withArgs(client.address, refund);
-    await expect(tx).to.emit(c.jobMarket, "BalanceCredited").withArgs(p1.address, BID_DEPOSIT);
+    // A batch job carries no SLA bond: the winner's bid lock is released like the runner-up's, nothing forfeited.
+    await expect(tx).to.emit(c.slaBondManager, "BidLockReleased").withArgs(p1.address, BID_BOND, ZERO);
+    await expect(tx).to.emit(c.slaBondManager, "BidLockReleased").withArgs(p0.address, BID_BOND, ZERO);
+    await expect(tx).to.not.emit(c.slaBondManager, "BondLocked");
     await expect(tx).to.emit(c.registry, "CapacityCommitted").withArgs(p1.address, H100, 2n, 2n);
     await expect(tx).to.emit(c.vault, "ExposureRecorded").withArgs(p1.address, t + DUR);
-    await usdDeltas(c, tx, [client, p1, c.jobMarket], [0n, 0n, 0n]);
+    await usdDeltas(c, tx, [client, p1, c.jobMarket, c.slaBondManager], [0n, 0n, 0n, 0n]);
+    expect((await bondOf(c, p0)).locked).to.equal(locked0);
+    expect((await bondOf(c, p1)).locked).to.equal(locked1);
     expect((await c.jobMarket.getOrder(id)).status).to.equal(OS.Awarded);
     const l = await c.jobMarket.getLease(1n);
     expect(l.provider).to.equal(p1.address);
@@ -1205,64 +1255,125 @@ describe("JobMarket open orders", function () {
     expect(l.kind).to.equal(BigInt(KIND.Batch));
     expect(await c.jobMarket.leaseValue(1n)).to.equal(leaseValue);
     expect(await c.jobMarket.balanceOf(client.address)).to.equal(refund);
-    expect(await c.jobMarket.balanceOf(p1.address)).to.equal(BID_DEPOSIT);
-    expect(await c.jobMarket.balanceOf(p0.address)).to.equal(BID_DEPOSIT);
+    expect(await c.jobMarket.balanceOf(p1.address)).to.equal(0n);
+    expect(await c.jobMarket.balanceOf(p0.address)).to.equal(0n);
     await expectInvariants(c, [client, p0, p1]);
     await expect(c.jobMarket.finalizeAuction(id))
       .to.be.revertedWithCustomError(c.jobMarket, "JobMarketInvalidOrderStatus")
       .withArgs(id, OS.Awarded);
   });
 
-  it("the client may accept the best bid early; early without a bid reverts with JobMarketNoBids", async function () {
+  it("the client may accept the best bid early (its bid lock becomes the lease's lock); early without a bid reverts with JobMarketNoBids", async function () {
     const { c, p0, client } = await withBidders();
     const { id } = await post(c, client);
     await expect(c.jobMarket.connect(client).finalizeAuction(id))
       .to.be.revertedWithCustomError(c.jobMarket, "JobMarketNoBids")
       .withArgs(id);
     await c.jobMarket.connect(p0).bid(id, MAXP);
+    const locked = (await bondOf(c, p0)).locked;
     const tx = c.jobMarket.connect(client).finalizeAuction(id);
     await expect(tx).to.emit(c.jobMarket, "OrderFinalized").withArgs(id, OS.Awarded, 1n, 0n);
-    await expect(tx).to.emit(c.jobMarket, "BalanceCredited").withArgs(p0.address, BID_DEPOSIT);
+    // Won at the maximum price: the lease's lock is the bid bond itself, so the lock stays and no commitment is left.
+    await expect(tx).to.emit(c.slaBondManager, "BondLocked").withArgs(1n, p0.address, client.address, 0n, BID_BOND);
+    await expect(tx).to.not.emit(c.slaBondManager, "BidLockReleased");
+    await expect(tx).to.not.emit(c.jobMarket, "BalanceCredited");
+    expect((await bondOf(c, p0)).locked).to.equal(locked);
+    expect(await c.slaBondManager.commitmentOf(1n)).to.equal(0n);
     expect(await c.jobMarket.balanceOf(client.address)).to.equal(0n);
     await expectInvariants(c, [client, p0]);
   });
 
-  it("fails the order when the best bidder was jailed: the escrow and its deposit go to the client", async function () {
-    const { c, p0, client } = await withBidders();
-    const { id, deadline } = await post(c, client);
-    await c.jobMarket.connect(p0).bid(id, 2_000_000n);
-    await c.registry.connect(c.slasher).jail(p0.address, deadline + DAY);
-    await at(c, deadline);
-    const tx = c.jobMarket.finalizeAuction(id);
-    await expect(tx).to.emit(c.jobMarket, "OrderFinalized").withArgs(id, OS.Failed, 0n, ESCROW + BID_DEPOSIT);
-    await expect(tx).to.emit(c.jobMarket, "BalanceCredited").withArgs(client.address, ESCROW + BID_DEPOSIT);
-    await expect(tx).to.not.emit(c.jobMarket, "LeaseCreated");
-    expect((await c.jobMarket.getOrder(id)).status).to.equal(OS.Failed);
-    expect(await c.jobMarket.balanceOf(p0.address)).to.equal(0n);
-    expect(await c.registry.freeCapacity(p0.address, H100)).to.equal(4n);
-    await expectInvariants(c, [client, p0]);
-    const w = c.jobMarket.connect(client).withdrawBalance();
-    await usdDeltas(c, w, [client, c.jobMarket], [ESCROW + BID_DEPOSIT, -(ESCROW + BID_DEPOSIT)]);
-  });
-
-  it("fails the order when the best bidder was slashed below its requirement or lost the capacity", async function () {
+  it("a jailed best bidder forfeits its bid bond to the client: the runner-up wins at its own price, else the order fails", async function () {
     const { c, p0, p1, client } = await withBidders();
     const a = await post(c, client);
+    const b = await post(c, client);
+    await c.jobMarket.connect(p0).bid(a.id, 2_000_000n);
+    await c.jobMarket.connect(p0).bid(b.id, 2_000_000n);
+    await c.jobMarket.connect(p1).bid(b.id, 2_500_000n);
+    await c.registry.connect(c.slasher).jail(p0.address, b.deadline + DAY);
+    await at(c, b.deadline);
+    const p0Before = await bondOf(c, p0);
+    const slaBefore = await c.slaBondManager.balanceOf(client.address);
+
+    // Order a has no runner-up: it fails, the escrow goes back and p0's bid bond goes to the client.
+    const txA = c.jobMarket.finalizeAuction(a.id);
+    await expect(txA).to.emit(c.jobMarket, "OrderFinalized").withArgs(a.id, OS.Failed, 0n, ESCROW);
+    await expect(txA).to.emit(c.jobMarket, "BalanceCredited").withArgs(client.address, ESCROW);
+    await expect(txA).to.emit(c.slaBondManager, "BidLockReleased").withArgs(p0.address, BID_BOND, client.address);
+    await expect(txA).to.not.emit(c.jobMarket, "LeaseCreated");
+    expect((await c.jobMarket.getOrder(a.id)).status).to.equal(OS.Failed);
+    expect(await c.slaBondManager.balanceOf(client.address)).to.equal(slaBefore + BID_BOND);
+
+    // Order b: p0's bid bond goes to the client too, and the runner-up p1 is awarded at its own price.
+    const t = b.deadline + 1n;
+    await at(c, t);
+    const v = value(2_500_000n, 2n, DUR);
+    const txB = c.jobMarket.finalizeAuction(b.id);
+    await expect(txB).to.emit(c.slaBondManager, "BidLockReleased").withArgs(p0.address, BID_BOND, client.address);
+    await expect(txB)
+      .to.emit(c.jobMarket, "LeaseCreated")
+      .withArgs(1n, client.address, p1.address, H100, 2n, 2_500_000n, t, t + DUR, KIND.Lease, b.id);
+    await expect(txB).to.emit(c.jobMarket, "OrderFinalized").withArgs(b.id, OS.Awarded, 1n, ESCROW - v);
+    await expect(txB).to.emit(c.slaBondManager, "BondLocked").withArgs(1n, p1.address, client.address, 0n, v / 10n);
+    expect(await c.slaBondManager.commitmentOf(1n)).to.equal(BID_BOND - v / 10n);
+    expect(await c.slaBondManager.balanceOf(client.address)).to.equal(slaBefore + 2n * BID_BOND);
+    const p0After = await bondOf(c, p0);
+    expect(p0Before.total - p0After.total).to.equal(2n * BID_BOND);
+    expect(p0Before.locked - p0After.locked).to.equal(2n * BID_BOND);
+    expect(await c.jobMarket.balanceOf(p0.address)).to.equal(0n);
+    expect(await c.registry.freeCapacity(p0.address, H100)).to.equal(4n);
+    await expectInvariants(c, [client, p0, p1]);
+    const w = c.jobMarket.connect(client).withdrawBalance();
+    await usdDeltas(c, w, [client, c.jobMarket], [2n * ESCROW - v, -(2n * ESCROW - v)]);
+    const ws = c.slaBondManager.connect(client).withdraw();
+    await usdDeltas(c, ws, [client, c.slaBondManager], [slaBefore + 2n * BID_BOND, -(slaBefore + 2n * BID_BOND)]);
+  });
+
+  it("a best bidder slashed below its stake requirement or short of capacity forfeits its bid bond; the runner-up wins if kept", async function () {
+    const { c, p0, p1, p2, client } = await withBidders();
+    const a = await post(c, client);
     const b = await post(c, client, { gpus: 3n });
+    const bondB = value(MAXP, 3n, DUR) / 10n;
     await c.jobMarket.connect(p0).bid(a.id, 2_000_000n);
     await c.jobMarket.connect(p1).bid(b.id, 2_000_000n);
+    await c.jobMarket.connect(p2).bid(b.id, 2_200_000n);
     await c.vault.connect(c.slasher).executeSlash(p0.address, 10n * ONE, 0, false);
     // p1 sells 2 of its 4 GPUs directly, so 2 < 3 remain free.
     await c.registry.connect(p1).setOffer(H100, PRICE);
     await c.jobMarket.connect(c.clients[1]).createDirectLease(p1.address, H100, 2, DAY, PRICE, KIND.Lease);
     await at(c, b.deadline);
-    await expect(c.jobMarket.finalizeAuction(a.id))
-      .to.emit(c.jobMarket, "OrderFinalized")
-      .withArgs(a.id, OS.Failed, 0n, ESCROW + BID_DEPOSIT);
-    await expect(c.jobMarket.finalizeAuction(b.id))
-      .to.emit(c.jobMarket, "OrderFinalized")
-      .withArgs(b.id, OS.Failed, 0n, value(MAXP, 3n, DUR) + BID_DEPOSIT);
-    await expectInvariants(c, [client, c.clients[1], p0, p1]);
+    const slaBefore = await c.slaBondManager.balanceOf(client.address);
+    const txA = c.jobMarket.finalizeAuction(a.id);
+    await expect(txA).to.emit(c.jobMarket, "OrderFinalized").withArgs(a.id, OS.Failed, 0n, ESCROW);
+    await expect(txA).to.emit(c.slaBondManager, "BidLockReleased").withArgs(p0.address, BID_BOND, client.address);
+    const txB = c.jobMarket.finalizeAuction(b.id);
+    const v = value(2_200_000n, 3n, DUR);
+    await expect(txB).to.emit(c.slaBondManager, "BidLockReleased").withArgs(p1.address, bondB, client.address);
+    await expect(txB).to.emit(c.jobMarket, "OrderFinalized").withArgs(b.id, OS.Awarded, 2n, value(MAXP, 3n, DUR) - v);
+    expect((await c.jobMarket.getLease(2n)).provider).to.equal(p2.address);
+    expect(await c.slaBondManager.balanceOf(client.address)).to.equal(slaBefore + BID_BOND + bondB);
+    await expectInvariants(c, [client, c.clients[1], p0, p1, p2]);
+  });
+
+  it("a bidder whose bond no longer covers the lease's lock (the client's tier rose) gets its bid lock back, without forfeit", async function () {
+    const { c, p0, client } = await withBidders();
+    const { id, deadline } = await post(c, client);
+    const { total, locked } = await bondOf(c, p0);
+    // p0 keeps exactly the bid bond free: the Standard tier's 10% of the escrow.
+    await c.slaBondManager.connect(p0).withdrawBond(total - locked - BID_BOND);
+    await c.jobMarket.connect(p0).bid(id, MAXP);
+    // Enterprise (30%): the lease's lock is 30% of its value, more than the bid lock the bidder holds.
+    await c.slaBondManager.connect(client).setClientTier(2);
+    await at(c, deadline);
+    const slaBefore = await c.slaBondManager.balanceOf(client.address);
+    const tx = c.jobMarket.finalizeAuction(id);
+    await expect(tx).to.emit(c.jobMarket, "OrderFinalized").withArgs(id, OS.Failed, 0n, ESCROW);
+    await expect(tx).to.emit(c.slaBondManager, "BidLockReleased").withArgs(p0.address, BID_BOND, ZERO);
+    await expect(tx).to.not.emit(c.slaBondManager, "BondLocked");
+    const after = await bondOf(c, p0);
+    expect([after.total, after.locked]).to.deep.equal([BID_BOND + locked, locked]);
+    expect(await c.slaBondManager.balanceOf(client.address)).to.equal(slaBefore);
+    await expectMarketSolvent(c, [client, p0]);
   });
 
   it("expires an order without bids: anyone after the window, the whole escrow credited to the client", async function () {
@@ -1300,15 +1411,18 @@ describe("JobMarket open orders", function () {
     await expectMarketSolvent(c, [client, p0]);
   });
 
-  it("the bid deposit is fixed per order: a later parameter change does not alter what the bidder gets back", async function () {
+  it("the bid bond is fixed per order: a later tier change of the client does not alter what a bidder locks", async function () {
     const { c, p0, p1, client } = await withBidders();
     const { id } = await post(c, client);
+    const bidBond = BID_BOND;
     await c.jobMarket.connect(p0).bid(id, MAXP);
-    await c.jobMarket.connect(c.governance).setParams({ ...DEFAULT_PARAMS, bidDeposit: 50n * USD });
+    await c.slaBondManager.connect(client).setClientTier(2);
+    expect((await c.jobMarket.getOrder(id)).bidBondPercent).to.equal(10n); // the Standard tier's, not Enterprise's 30
+    const before = (await c.slaBondManager.bondOf(p1.address)).locked;
     const tx = c.jobMarket.connect(p1).bid(id, 2_000_000n);
-    await expect(tx).to.emit(c.jobMarket, "BidPlaced").withArgs(id, p1.address, 2_000_000n, p0.address, BID_DEPOSIT, false);
-    await usdDeltas(c, tx, [p1], [-BID_DEPOSIT]);
-    expect(await c.jobMarket.balanceOf(p0.address)).to.equal(BID_DEPOSIT);
+    await expect(tx).to.emit(c.jobMarket, "BidPlaced").withArgs(id, p1.address, 2_000_000n, true, ZERO, bidBond);
+    await usdDeltas(c, tx, [p1], [0n]);
+    expect((await c.slaBondManager.bondOf(p1.address)).locked - before).to.equal(bidBond);
   });
 });
 
@@ -1326,7 +1440,7 @@ describe("JobMarket governance", function () {
 
   it("setParams (governance) stores the parameters and emits ParamsSet", async function () {
     const c = await loadCinder();
-    const next = { ...base, cancelNotice: 2n * HOUR, minBidStepBps: 250n, bidDeposit: 0n, minLeaseValue: 0n };
+    const next = { ...base, cancelNotice: 2n * HOUR, minBidStepBps: 250n, minLeaseValue: 0n };
     await expect(c.jobMarket.connect(c.governance).setParams(next))
       .to.emit(c.jobMarket, "ParamsSet")
       .withArgs(Object.values(next));
@@ -1350,7 +1464,6 @@ describe("JobMarket governance", function () {
       [{ minBidStepBps: 0n }, "minBidStepBps", 0n, 1n, 2_000n],
       [{ minBidStepBps: 2_001n }, "minBidStepBps", 2_001n, 1n, 2_000n],
       [{ minLeaseValue: E30 + 1n }, "minLeaseValue", E30 + 1n, 0n, E30],
-      [{ bidDeposit: E30 + 1n }, "bidDeposit", E30 + 1n, 0n, E30],
     ];
     for (const [change, name, v, min, max] of cases) {
       await expect(gov.setParams({ ...base, ...change }), name)
@@ -1366,7 +1479,6 @@ describe("JobMarket governance", function () {
       maxBidWindow: 30n * DAY,
       minBidStepBps: 2_000n,
       minLeaseValue: E30,
-      bidDeposit: E30,
     };
     await expect(gov.setParams(edges)).to.emit(c.jobMarket, "ParamsSet");
   });
@@ -1505,12 +1617,12 @@ describe("JobMarket invariants (DESIGN.md 1, 2)", function () {
     await step((t += 1n), () => m.connect(c1).postOrder(H100, 1, HOUR, MAXP, 300, KIND.Lease)); // order 4
     await step((t += 1n), () => m.connect(p0).bid(1n, 3_900_000n));
     await step((t += 1n), () => m.connect(p1).bid(1n, 3_500_001n));
-    await step((t += 1n), () => m.connect(p0).bid(1n, 3_400_000n)); // from its returned deposit
+    await step((t += 1n), () => m.connect(p0).bid(1n, 3_400_000n)); // the runner-up beats the best: no new lock
     await step((t += 1n), () => m.connect(p2).bid(2n, 3_999_999n));
     await step((t += 1n), () => m.connect(p1).bid(3n, 2_000_000n));
     await step((t += 1n), () => m.connect(c1).cancelOrder(4n));
     await step((t += 1n), () => c.registry.connect(c.slasher).jail(p1.address, t + DAY));
-    await step((t += 300n), () => m.connect(c.stranger).finalizeAuction(3n)); // Failed: p1 jailed
+    await step((t += 300n), () => m.connect(c.stranger).finalizeAuction(3n)); // Failed: p1 jailed, its bid bond to c0
     await step((t += 300n), () => m.connect(c.stranger).finalizeAuction(2n)); // Awarded to p2 -> lease 1 (batch)
     await step((t += HOUR), () => m.connect(c0).finalizeAuction(1n)); // Awarded to p0 -> lease 2
     await step((t += 1_800n), () => m.connect(p2).submitResult(1n, RESULT, "ipfs://batch"));

@@ -218,7 +218,7 @@ describe("SlaBondManager bonds", function () {
     expect((await sla.bondOf(poor.address)).locked).to.equal(0n);
   });
 
-  it("fails an auction whose best bidder's bond is short, refunding the client and paying it the deposit", async function () {
+  it("refuses a bid whose bidder's free bond does not cover the order's bid bond (a bid binds its bond)", async function () {
     const s = await setupOnce();
     const { c } = s;
     const poor = c.providers[2];
@@ -226,13 +226,12 @@ describe("SlaBondManager bonds", function () {
     const client = s.clients[0];
     await c.jobMarket.connect(client).postOrder(H100, 1, 100n * HOUR, PRICE, 600n, KIND.Lease);
     const orderId = await c.jobMarket.orderCount();
-    await c.jobMarket.connect(poor).bid(orderId, PRICE);
-    await c.networkHelpers.time.increase(601);
-    const deposit = (await c.jobMarket.params()).bidDeposit;
-    const escrow = value(1n, 100n * HOUR);
-    await expect(c.jobMarket.finalizeAuction(orderId))
-      .to.emit(c.jobMarket, "OrderFinalized")
-      .withArgs(orderId, STATUS_FAILED, 0n, escrow + deposit);
+    // The bid bond: the client's tier (10%) of the order's escrow at its maximum price.
+    const bidBond = value(1n, 100n * HOUR) / 10n;
+    expect((await c.jobMarket.getOrder(orderId)).bidBondPercent).to.equal(10n);
+    await expect(c.jobMarket.connect(poor).bid(orderId, PRICE))
+      .to.be.revertedWithCustomError(c.slaBondManager, "SlaBondManagerInsufficientFreeBond")
+      .withArgs(poor.address, USD, bidBond);
     expect((await c.slaBondManager.bondOf(poor.address)).locked).to.equal(0n);
   });
 
@@ -280,9 +279,11 @@ describe("SlaBondManager bonds", function () {
     const s = await setupOnce();
     const sla = s.c.slaBondManager.connect(s.c.stranger);
     const who = s.c.stranger.address;
-    await expect(sla.lockBond(1n, who, who, USD, true)).to.be.revertedWithCustomError(sla, "SlaBondManagerNotJobMarket").withArgs(who);
+    await expect(sla.lockBond(1n, who, who, USD, 0n, who, true)).to.be.revertedWithCustomError(sla, "SlaBondManagerNotJobMarket").withArgs(who);
     await expect(sla.adjustLock(1n, who, 10, USD, 2n * USD)).to.be.revertedWithCustomError(sla, "SlaBondManagerNotJobMarket").withArgs(who);
     await expect(sla.penalizeExit(1n, who, who, 10, USD, 0n)).to.be.revertedWithCustomError(sla, "SlaBondManagerNotJobMarket").withArgs(who);
+    await expect(sla.moveBidLock(who, who, USD)).to.be.revertedWithCustomError(sla, "SlaBondManagerNotJobMarket").withArgs(who);
+    await expect(sla.releaseBidLock(who, USD, who)).to.be.revertedWithCustomError(sla, "SlaBondManagerNotJobMarket").withArgs(who);
   });
 });
 
@@ -461,6 +462,42 @@ describe("SlaBondManager.settle", function () {
     await expect(sla.settle(l.id, [proof]))
       .to.emit(sla, "SlaSettled")
       .withArgs(l.id, s.provider.address, client.address, SLA_TIER.Standard, 3_600n, 3_600n, l.v, 0n, 0n, lockOf(10n, l.v));
+  });
+
+  it("an auction lease's commitment survives a partial settlement and unlocks with the lease's lock when it closes", async function () {
+    const s = await setupOnce();
+    const { c } = s;
+    const sla = c.slaBondManager;
+    const client = s.clients[0]; // Standard: 10%
+    // An order at twice the price the provider bids: its bid bond (10% of the escrow) is twice the lease's lock.
+    await c.jobMarket.connect(client).postOrder(H100, 1, 2n * HOUR, 2n * PRICE, 300n, KIND.Lease);
+    const orderId = await c.jobMarket.orderCount();
+    await c.jobMarket.connect(s.provider).bid(orderId, PRICE);
+    const start = s.epoch * EPOCH + 600n;
+    await c.networkHelpers.time.setNextBlockTimestamp(start);
+    await c.jobMarket.connect(client).finalizeAuction(orderId);
+    const id = await c.jobMarket.leaseCount();
+    const lock = lockOf(10n, value(1n, 2n * HOUR));
+    const commitment = lockOf(10n, value(1n, 2n * HOUR, 2n * PRICE)) - lock;
+    expect(await sla.commitmentOf(id)).to.equal(commitment);
+    // Epochs e, e + 1, e + 2 (it ends 600 s into e + 2), each fully up.
+    const proofs: Proof[] = [];
+    for (let k = 0n; k < 3n; k++) {
+      await toEpoch(s, s.epoch + k + 1n);
+      const leaf = uptime(id, s.epoch + k, 3_600);
+      proofs.push(proofOf(await report(s, s.epoch + k, [leaf]), leaf));
+    }
+    // A partial settlement writes its progress and keeps the commitment.
+    await expect(sla.settle(id, [proofs[0]!])).to.emit(sla, "SlaProgressed").withArgs(id, s.epoch + 1n, 3_600n, 3_600n);
+    expect(await sla.commitmentOf(id)).to.equal(commitment);
+    expect((await sla.getSettlement(id)).nextEpoch).to.equal(s.epoch + 1n);
+    const before = await sla.bondOf(s.provider.address);
+    await sla.settle(id, [proofs[1]!, proofs[2]!]);
+    const after = await sla.bondOf(s.provider.address);
+    expect(before.locked - after.locked).to.equal(lock + commitment);
+    expect(after.total).to.equal(before.total);
+    expect(await sla.commitmentOf(id)).to.equal(0n);
+    expect((await sla.getSettlement(id)).closed).to.equal(true);
   });
 
   it("refuses leases without an SLA bond", async function () {
@@ -682,7 +719,6 @@ describe("JobMarket SLA stream hold (DESIGN: who pays SLA credits)", function ()
       maxBidWindow: p.maxBidWindow,
       minBidStepBps: p.minBidStepBps,
       minLeaseValue: p.minLeaseValue,
-      bidDeposit: p.bidDeposit,
     };
     const wiring = {
       asset: await m.ASSET(),

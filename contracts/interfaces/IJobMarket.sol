@@ -34,8 +34,9 @@ interface IJobMarket {
         Closed
     }
 
-    /// @notice Open takes bids; Awarded became a lease; Failed (best bidder ineligible at finalize) and Expired (no
-    /// bids) refunded the escrow; Cancelled by the client before any bid.
+    /// @notice Open takes bids; Awarded became a lease (the best bid's, or the runner-up's when the best could not
+    /// serve); Failed (neither kept bid could be awarded, or finalized while paused) and Expired (no bids) refunded the
+    /// escrow; Cancelled by the client before any bid.
     enum OrderStatus {
         None,
         Open,
@@ -89,7 +90,9 @@ interface IJobMarket {
         uint40 challengeEndsAt;
     }
 
-    /// @notice An open order (reverse auction).
+    /// @notice An open order (reverse auction, 4 storage slots). It keeps two bids, the best and the runner-up, each
+    /// binding: its bidder holds the order's bid bond (`bidBondPercent` of its escrow) of its SLA bond locked until
+    /// finalize.
     /// @param client Posted and funded the order at its maximum price.
     /// @param bidDeadline Bids close at this time.
     /// @param duration Lease duration in seconds once awarded.
@@ -100,6 +103,11 @@ interface IJobMarket {
     /// @param status Lifecycle status.
     /// @param kind Lease or batch.
     /// @param modelClass The model class wanted.
+    /// @param runnerUp The runner-up bid's provider (zero if none): awarded if the best bidder cannot serve.
+    /// @param runnerUpPrice The runner-up bid's price per GPU-hour.
+    /// @param bidBondPercent Each kept bidder locks this percent of the order's escrow (its value at the maximum price,
+    /// rounded down) of its SLA bond: the client's tier's bond percent (SlaBondManager `bidBondPercentOf`), fixed when
+    /// posted (0 if no SlaBondManager was wired then). A percent, not an amount, so the order keeps 4 slots.
     struct Order {
         address client;
         uint40 bidDeadline;
@@ -111,6 +119,9 @@ interface IJobMarket {
         OrderStatus status;
         JobKind kind;
         bytes32 modelClass;
+        address runnerUp;
+        uint40 runnerUpPrice;
+        uint8 bidBondPercent;
     }
 
     /// @notice Governance parameters, each within hard bounds.
@@ -122,7 +133,6 @@ interface IJobMarket {
         uint40 maxBidWindow;
         uint16 minBidStepBps;
         uint128 minLeaseValue;
-        uint128 bidDeposit;
     }
 
     // --- errors ---
@@ -204,15 +214,16 @@ interface IJobMarket {
         uint256 bidDeadline,
         JobKind kind
     );
-    /// @notice A bid became the best. `deposit` was locked from the bidder's credited balance if `fromBalance`, else
-    /// from its wallet; the outbid provider (zero if none) was credited `deposit` back.
+    /// @notice A bid became the best (`best`) or the runner-up. `bidBond` (the order's bid bond) was locked from the
+    /// provider's SLA bond now (0 when its earlier bid on the order already held the lock); `dropped` (zero if none),
+    /// the runner-up pushed out, got its lock back.
     event BidPlaced(
         uint256 indexed orderId,
         address indexed provider,
         uint256 pricePerGpuHour,
-        address indexed outbid,
-        uint256 deposit,
-        bool fromBalance
+        bool best,
+        address indexed dropped,
+        uint256 bidBond
     );
     event OrderFinalized(uint256 indexed orderId, OrderStatus status, uint256 leaseId, uint256 refund);
     event OrderCancelled(uint256 indexed orderId, uint256 refund);
@@ -286,14 +297,24 @@ interface IJobMarket {
         JobKind kind
     ) external returns (uint256 orderId);
 
-    /// @notice Bids `pricePerGpuHour`; must beat the best bid by the minimum step; locks the bid deposit (from the
-    /// caller's credited balance if it covers it, else from its wallet) and credits the outbid provider's deposit
-    /// back. The bidder must be eligible now: active, staked for its GPUs, with enough free GPUs of the class.
+    /// @notice Bids `pricePerGpuHour`, binding until finalize. The order keeps two bids (a fixed bound, no list): a
+    /// bid that beats the best by the minimum step becomes the best (the best before it, if another provider's,
+    /// becomes the runner-up); else a bid that beats the runner-up by the step (or any bid up to the maximum price
+    /// while there is none) becomes the runner-up. A provider new to the order locks the bid bond of its SLA bond
+    /// (`SlaBondManagerInsufficientFreeBond` if its free bond is short); the runner-up pushed out gets its lock back.
+    /// The bidder must be eligible now: active, staked for its GPUs, with enough free GPUs of the class.
+    /// Why binding (the sniping finding): a bid at the lowest price whose value still reaches `minLeaseValue` cannot
+    /// be beaten, so the best bid alone could hold an order hostage; its bidder now risks a bond sized on the order,
+    /// and an eligible runner-up still wins if it cannot serve.
     function bid(uint256 orderId, uint40 pricePerGpuHour) external;
 
-    /// @notice After the bid window (or earlier by the client, accepting the best bid) awards the best bid, or
-    /// fails the order if its bidder is no longer eligible (the deposit then goes to the client), or expires it.
-    /// Never paused: while the market is paused the order fails and both the escrow and the deposit go back.
+    /// @notice After the bid window (or earlier by the client, accepting the kept bids) awards the best bid at its
+    /// price; if its bidder is no longer eligible its bid bond goes to the client and the runner-up is awarded at its
+    /// own price (with the same rule); the order fails (escrow refunded) only if neither can be awarded, or expires
+    /// with no bid. A bidder whose bond no longer covers the lease's lock (the client's tier rose) gets its lock back.
+    /// The winner's bid lock becomes its lease's lock (an SLA lease; the part above it stays locked as the lease's
+    /// commitment, forfeited to the client if the provider quits), the other kept bid's lock is released. Never
+    /// paused: while the market is paused the order fails and the escrow and both locks go back.
     function finalizeAuction(uint256 orderId) external returns (uint256 leaseId);
 
     /// @notice Cancels an order that has no bid yet. The client only.

@@ -152,6 +152,11 @@ interface ISlaBondManager {
         uint256 fromBond,
         uint256 lock
     );
+    /// @notice A kept bid locked `amount` of `bidder`'s bond (zero: none) and released the same of `dropped` (zero:
+    /// none), the runner-up it pushed out.
+    event BidLockMoved(address indexed bidder, address indexed dropped, uint256 amount);
+    /// @notice An order's finalize released `provider`'s bid lock; paid to `forfeitTo` (the client) unless zero.
+    event BidLockReleased(address indexed provider, uint256 amount, address indexed forfeitTo);
     /// @notice An unsettled lock was released after its claim window.
     event BondReleased(uint256 indexed leaseId, address indexed provider, uint256 lock);
     /// @notice `breaches` consecutive breaches raised a fault with the fault sink (zero address: none wired yet).
@@ -198,10 +203,31 @@ interface ISlaBondManager {
 
     /// @notice Locks the bond of a new lease (leases only, not batch jobs) under the client's tier. With `strict`
     /// a provider short of free bond reverts `SlaBondManagerInsufficientFreeBond`; without, the call returns false
-    /// and locks nothing (an auction's finalize then fails the order). JobMarket only.
-    function lockBond(uint256 leaseId, address provider, address client, uint256 value, bool strict)
-        external
-        returns (bool locked, uint8 tier, uint8 bondPercent);
+    /// and locks nothing (an auction's finalize then tries the runner-up). `held` is the provider's bid lock on the
+    /// order being awarded (0 for a direct lease): it counts as free for the lease's lock, and the part of it above
+    /// that lock stays locked as the lease's commitment (`commitmentOf`), forfeited to the client by `penalizeExit`
+    /// and unlocked with the lease's lock by `settle` or `release`; when the lock fails, `held` is released (the
+    /// client's tier rose since the order was posted: not the bidder's fault). When the lock succeeds, `other` (zero:
+    /// none), the order's other kept bidder, gets its bid lock of `held` back (one call for the award, not two).
+    /// JobMarket only.
+    function lockBond(
+        uint256 leaseId,
+        address provider,
+        address client,
+        uint256 value,
+        uint256 held,
+        address other,
+        bool strict
+    ) external returns (bool locked, uint8 tier, uint8 bondPercent);
+
+    /// @notice A bid kept on an open order: locks `amount` of `bidder`'s free bond (zero address: none;
+    /// `SlaBondManagerInsufficientFreeBond` if short) and releases the same bid lock of `dropped` (zero: none).
+    /// JobMarket only.
+    function moveBidLock(address bidder, address dropped, uint256 amount) external;
+
+    /// @notice An order's finalize: releases `provider`'s bid lock of `amount`, and pays it to `forfeitTo`'s balance
+    /// here unless that is zero (a kept bidder no longer eligible when awarded). JobMarket only.
+    function releaseBidLock(address provider, uint256 amount, address forfeitTo) external;
 
     /// @notice The lease's value moved from `oldValue` to `newValue` (extend, cancel): its lock follows. A larger
     /// lock needs free bond (`SlaBondManagerInsufficientFreeBond`). JobMarket only.
@@ -209,7 +235,8 @@ interface ISlaBondManager {
         external;
 
     /// @notice The provider quit, leaving `oldValue - newValue` unserved: the exit penalty goes from the lock of the
-    /// unserved part to the client's balance, the rest of that part unlocks. JobMarket only.
+    /// unserved part to the client's balance, the rest of that part unlocks; an auction lease's commitment goes to the
+    /// client whole. JobMarket only.
     function penalizeExit(
         uint256 leaseId,
         address provider,
@@ -236,6 +263,12 @@ interface ISlaBondManager {
     function bondOf(address provider) external view returns (Bond memory);
     function freeBond(address provider) external view returns (uint256);
     function balanceOf(address account) external view returns (uint256);
+    /// @notice The bid bond percent of an order that `client` posts: its tier's bond percent now, so the bid bond
+    /// (that percent of the order's escrow, its value at the maximum price) is the lock a lease of that value takes.
+    /// Bidders lock the bid bond while their bid is kept.
+    function bidBondPercentOf(address client) external view returns (uint8);
+    /// @notice An auction lease's commitment: its winner's bid lock above the lease's lock, still locked (0 if none).
+    function commitmentOf(uint256 leaseId) external view returns (uint256);
     function getSettlement(uint256 leaseId) external view returns (Settlement memory);
     function params() external view returns (Params memory);
     function faultSink() external view returns (address);

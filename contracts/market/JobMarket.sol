@@ -15,6 +15,7 @@ import {IRevenueRecorder} from "../interfaces/IRevenueRecorder.sol";
 import {ISlaBondManager} from "../interfaces/ISlaBondManager.sol";
 import {IStakingVault} from "../interfaces/IStakingVault.sol";
 import {LeaseMath} from "../libraries/LeaseMath.sol";
+import {SlaMath} from "../libraries/SlaMath.sol";
 
 /// @title JobMarket
 /// @notice GPU leases with escrow: direct orders, reverse-auction open orders, per-second streaming, batch jobs
@@ -33,7 +34,7 @@ import {LeaseMath} from "../libraries/LeaseMath.sol";
 /// time, so the uncovered tail stays here for the credit; the tail a closed lease still holds is released by
 /// `withdrawAccrued` once covered (at the latest the late window after the lease's end), so nothing is stuck.
 /// Invariant (DESIGN.md 1, 2): the asset held >= sum over leases of (value - released - streamCredited) + open orders'
-/// escrow and deposits + credited balances + collected fees; per lease, value at award + top-ups = released +
+/// escrow + credited balances + collected fees; per lease, value at award + top-ups = released +
 /// refunds + streamCredited + still held.
 contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMarket {
     using SafeERC20 for IERC20;
@@ -71,7 +72,6 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
     mapping(uint256 leaseId => Lease) private _leases;
     mapping(uint256 leaseId => Result) private _results;
     mapping(uint256 orderId => Order) private _orders;
-    mapping(uint256 orderId => uint256) private _orderBidDeposit;
     mapping(address account => uint256) private _balances;
 
     /// @dev See `_fees`.
@@ -130,7 +130,7 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         uint40 price = uint40(offer.pricePerGpuHour);
         uint256 value = _checkTerms(price, gpuCount, duration);
         _requireEligible(provider, modelClass);
-        (, uint16 sla) = _lockBond(provider, msg.sender, value, kind, true);
+        (, uint16 sla) = _lockBond(provider, msg.sender, value, kind, true, 0, address(0));
         leaseId = _award(msg.sender, provider, modelClass, gpuCount, price, duration, kind, 0, sla);
         ASSET.safeTransferFrom(msg.sender, address(this), value);
     }
@@ -325,10 +325,11 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
             maxPricePerGpuHour: maxPricePerGpuHour,
             status: OrderStatus.Open,
             kind: kind,
-            modelClass: modelClass
+            modelClass: modelClass,
+            runnerUp: address(0),
+            runnerUpPrice: 0,
+            bidBondPercent: _bidBondPercent()
         });
-        // The deposit is fixed per order, so a later parameter change never alters what a bidder gets back.
-        _orderBidDeposit[orderId] = p.bidDeposit;
         ASSET.safeTransferFrom(msg.sender, address(this), escrow);
         emit OrderPosted(
             orderId, msg.sender, modelClass, gpuCount, duration, maxPricePerGpuHour, bidDeadline, kind
@@ -341,14 +342,6 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         require(order.status == OrderStatus.Open, JobMarketInvalidOrderStatus(orderId, order.status));
         require(block.timestamp < order.bidDeadline, JobMarketBiddingClosed(orderId, order.bidDeadline));
         require(msg.sender != order.client, JobMarketSelfBid(orderId));
-        address previous = order.bestBidder;
-        uint256 maxAllowed = order.maxPricePerGpuHour;
-        if (previous != address(0)) {
-            uint256 best = order.bestPrice;
-            // A new bid beats the best by at least the step (and by at least one unit).
-            maxAllowed = best - Math.max(1, (best * _params.minBidStepBps) / _MAX_BPS);
-        }
-        require(pricePerGpuHour <= maxAllowed, JobMarketBidTooHigh(pricePerGpuHour, maxAllowed));
         // The order's GPU count and duration were checked when it was posted; the price sets the value.
         uint256 value = LeaseMath.value(pricePerGpuHour, order.gpuCount, order.duration);
         require(value >= _params.minLeaseValue, JobMarketLeaseValueTooLow(value, _params.minLeaseValue));
@@ -357,21 +350,36 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
             free >= order.gpuCount,
             IProviderRegistry.ProviderRegistryInsufficientCapacity(msg.sender, order.modelClass, free, order.gpuCount)
         );
-        order.bestBidder = msg.sender;
-        order.bestPrice = pricePerGpuHour;
-        uint256 deposit = _orderBidDeposit[orderId];
-        bool fromBalance;
-        if (deposit > 0) {
-            // BidPlaced records both balance movements, so they emit no balance events of their own.
-            if (previous != address(0)) _balances[previous] += deposit;
-            // The deposit comes from the bidder's credited balance when it covers it (an outbid provider's returned
-            // deposits, its earnings), else from its wallet.
-            uint256 balance = _balances[msg.sender];
-            fromBalance = balance >= deposit;
-            if (fromBalance) _balances[msg.sender] = balance - deposit;
-            else ASSET.safeTransferFrom(msg.sender, address(this), deposit);
+        // Two bids are kept, each holding the order's bid bond: the best and the runner-up (DESIGN "Orders", after
+        // the auction review). A bid that beats the best by the step becomes the best (a different best before it
+        // becomes the runner-up); else one that beats the runner-up by the step (any price below the maximum while
+        // there is none) replaces it. The runner-up it pushes out, if any, gets its lock back.
+        address best = order.bestBidder;
+        address second = order.runnerUp;
+        uint256 maxBest = best == address(0) ? order.maxPricePerGpuHour : _beat(order.bestPrice);
+        address dropped;
+        bool isBest = pricePerGpuHour <= maxBest;
+        if (isBest) {
+            if (msg.sender != best && best != address(0)) {
+                if (second != msg.sender) dropped = second;
+                (order.runnerUp, order.runnerUpPrice) = (best, order.bestPrice);
+            }
+            (order.bestBidder, order.bestPrice) = (msg.sender, pricePerGpuHour);
+        } else {
+            uint256 maxSecond = second == address(0) ? order.maxPricePerGpuHour : _beat(order.runnerUpPrice);
+            require(
+                msg.sender != best && pricePerGpuHour <= maxSecond,
+                JobMarketBidTooHigh(pricePerGpuHour, msg.sender == best ? maxBest : Math.max(maxBest, maxSecond))
+            );
+            if (second != msg.sender) dropped = second;
+            (order.runnerUp, order.runnerUpPrice) = (msg.sender, pricePerGpuHour);
         }
-        emit BidPlaced(orderId, msg.sender, pricePerGpuHour, previous, deposit, fromBalance);
+        // A bidder already kept on this order holds its lock; a new one locks the bond now (the manager reverts if its
+        // free bond is short).
+        uint256 bond = _bidBondOf(order);
+        address locker = msg.sender == best || msg.sender == second ? address(0) : msg.sender;
+        if (bond != 0 && (locker != address(0) || dropped != address(0))) _sla.moveBidLock(locker, dropped, bond);
+        emit BidPlaced(orderId, msg.sender, pricePerGpuHour, isBest, dropped, locker == address(0) ? 0 : bond);
     }
 
     /// @inheritdoc IJobMarket
@@ -384,33 +392,30 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         } else {
             require(block.timestamp >= order.bidDeadline, JobMarketBiddingOpen(orderId, order.bidDeadline));
         }
-        address client = order.client;
-        uint256 escrow = _escrowOf(order);
-        uint256 refund = escrow;
-        OrderStatus outcome;
+        uint256 refund = _escrowOf(order);
+        OrderStatus outcome = OrderStatus.Failed;
+        address second = order.runnerUp;
         if (bidder == address(0)) {
             outcome = OrderStatus.Expired;
         } else if (paused()) {
-            // A pause stops new leases but never locks funds: the order fails without fault of the bidder, so
-            // the client gets its escrow and the bidder its deposit back.
-            outcome = OrderStatus.Failed;
-            _credit(bidder, _orderBidDeposit[orderId]);
+            // A pause stops new leases but never locks funds: the order fails without fault of the bidders, so the
+            // client gets its escrow and the bidders their locks back.
+            uint256 bond = _bidBondOf(order);
+            _releaseBid(bidder, bond, address(0));
+            _releaseBid(second, bond, address(0));
         } else {
+            // The best bid, else the runner-up (at its own price): at most two awards tried, each bounded. The award
+            // releases the other kept bid's lock.
             uint256 awardedValue;
-            (leaseId, awardedValue) = _awardOrder(orderId, order, bidder);
-            if (leaseId != 0) {
-                outcome = OrderStatus.Awarded;
-                refund = escrow - awardedValue;
-                _credit(bidder, _orderBidDeposit[orderId]);
-            } else {
-                // The best bidder can no longer serve (eligibility or SLA bond): the order fails, and its deposit
-                // compensates the client.
-                outcome = OrderStatus.Failed;
-                refund += _orderBidDeposit[orderId];
+            (leaseId, awardedValue) = _awardOrder(orderId, order, bidder, order.bestPrice, second);
+            if (leaseId == 0 && second != address(0)) {
+                (leaseId, awardedValue) = _awardOrder(orderId, order, second, order.runnerUpPrice, address(0));
             }
+            if (leaseId != 0) outcome = OrderStatus.Awarded;
+            refund -= awardedValue;
         }
         order.status = outcome;
-        if (refund > 0) _credit(client, refund);
+        _credit(order.client, refund);
         emit OrderFinalized(orderId, outcome, leaseId, refund);
     }
 
@@ -554,32 +559,73 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
     // Internal
     // ------------------------------------------------------------------------------------------------------------
 
-    /// @dev Awards the order's best bid if its bidder is still eligible and its SLA bond locks; returns the lease id
-    /// (0 when not awarded) and the lease's value.
-    function _awardOrder(uint256 orderId, Order storage order, address bidder)
+    /// @dev Awards the order to `bidder` at `price` if it is still eligible and its SLA bond locks; returns the lease id
+    /// (0 when not awarded) and the lease's value. Its bid lock (the order's bid bond): converted into the lease's lock
+    /// (an SLA lease), else released on award (a batch job) or by the manager when its bond no longer covers the
+    /// lease's lock (the client's tier rose since the post: not the bidder's fault); forfeited to the client when the
+    /// bidder is no longer eligible (its bid bound it). On award, `other` (zero: none), the other kept bidder, gets its
+    /// lock back in the same call.
+    function _awardOrder(uint256 orderId, Order storage order, address bidder, uint40 price, address other)
         private
         returns (uint256 leaseId, uint256 value)
     {
-        if (!_isEligible(bidder, order.modelClass, order.gpuCount)) return (0, 0);
-        value = LeaseMath.value(order.bestPrice, order.gpuCount, order.duration);
-        (bool locked, uint16 sla) = _lockBond(bidder, order.client, value, order.kind, false);
-        if (!locked) return (0, 0);
-        leaseId = _award(
-            order.client, bidder, order.modelClass, order.gpuCount, order.bestPrice, order.duration, order.kind, orderId, sla
-        );
+        if (!_isEligible(bidder, order.modelClass, order.gpuCount)) {
+            _releaseBid(bidder, _bidBondOf(order), order.client);
+            return (0, 0);
+        }
+        value = LeaseMath.value(price, order.gpuCount, order.duration);
+        uint16 sla;
+        {
+            bool locked;
+            (locked, sla) = _lockBond(bidder, order.client, value, order.kind, false, _bidBondOf(order), other);
+            if (!locked) return (0, 0);
+        }
+        leaseId =
+            _award(order.client, bidder, order.modelClass, order.gpuCount, price, order.duration, order.kind, orderId, sla);
+    }
+
+    /// @dev Releases `provider`'s bid lock of `amount`, paying it to `forfeitTo` unless that is zero. No-op for no
+    /// provider or no bond.
+    function _releaseBid(address provider, uint256 amount, address forfeitTo) private {
+        if (provider != address(0) && amount != 0) _sla.releaseBidLock(provider, amount, forfeitTo);
+    }
+
+    /// @dev The bid bond percent of an order the caller posts: its SLA tier's bond percent (0 with no manager wired).
+    function _bidBondPercent() private view returns (uint8) {
+        ISlaBondManager manager = _sla;
+        return address(manager) == address(0) ? 0 : manager.bidBondPercentOf(msg.sender);
+    }
+
+    /// @dev What each bidder kept on `order` locks of its SLA bond: its bid bond percent of the escrow, rounded down
+    /// as the lock of a lease of that value (SlaMath.lockOf).
+    function _bidBondOf(Order storage order) private view returns (uint256) {
+        return SlaMath.lockOf(order.bidBondPercent, _escrowOf(order));
     }
 
     /// @dev Locks the SLA bond of the lease about to be created (id `_leaseCount + 1`): a lease (not a batch job)
-    /// under a wired SlaBondManager. `sla` packs the tier (high byte) and the bond percent (low byte) for the lease.
-    /// With `strict` a short bond reverts in the manager; without, `locked` is false.
-    function _lockBond(address provider, address client, uint256 value, JobKind kind, bool strict)
-        private
-        returns (bool locked, uint16 sla)
-    {
-        ISlaBondManager manager = _sla;
-        if (address(manager) == address(0) || kind != JobKind.Lease) return (true, 0);
-        (bool ok, uint8 tier, uint8 bondPercent) = manager.lockBond(_leaseCount + 1, provider, client, value, strict);
-        return (ok, (uint16(tier) << 8) | bondPercent);
+    /// under a wired SlaBondManager. `sla` packs the tier (high byte) and the bond percent (low byte) for the lease
+    /// (0: no SLA bond). With `strict` a short bond reverts in the manager; without, `locked` is false. `held` is the
+    /// bidder's bid lock, which the manager converts into the lease's lock (or releases if the lock fails); `other`'s
+    /// bid lock of `held` is released if it succeeds. Without an SLA bond for the lease (a batch job) both bid locks
+    /// are released here.
+    function _lockBond(
+        address provider,
+        address client,
+        uint256 value,
+        JobKind kind,
+        bool strict,
+        uint256 held,
+        address other
+    ) private returns (bool locked, uint16 sla) {
+        if (address(_sla) == address(0) || kind != JobKind.Lease) {
+            _releaseBid(provider, held, address(0));
+            _releaseBid(other, held, address(0));
+            return (true, 0);
+        }
+        uint8 tier;
+        uint8 bondPercent;
+        (locked, tier, bondPercent) = _sla.lockBond(_leaseCount + 1, provider, client, value, held, other, strict);
+        sla = (uint16(tier) << 8) | bondPercent;
     }
 
     /// @dev Creates the lease: commits the provider's capacity (the registry reverts if too few GPUs are free) and
@@ -649,6 +695,11 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         REVENUE.recordRevenue(provider, gross, fee);
         emit PaymentReleased(leaseId, provider, gross, fee);
         return gross - fee;
+    }
+
+    /// @dev The highest price that beats `price` by the minimum step (and by at least one unit).
+    function _beat(uint256 price) private view returns (uint256) {
+        return price - Math.max(1, (price * _params.minBidStepBps) / _MAX_BPS);
     }
 
     /// @dev What an open order holds in escrow: its whole duration at the maximum price.
@@ -740,7 +791,6 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         _checkBounds("maxBidWindow", p.maxBidWindow, p.minBidWindow, MAX_BID_WINDOW);
         _checkBounds("minBidStepBps", p.minBidStepBps, 1, MAX_BID_STEP_BPS);
         _checkBounds("minLeaseValue", p.minLeaseValue, 0, MAX_AMOUNT_PARAM);
-        _checkBounds("bidDeposit", p.bidDeposit, 0, MAX_AMOUNT_PARAM);
         _params = p;
         emit ParamsSet(p);
     }

@@ -34,8 +34,13 @@ import {SlaMath} from "../libraries/SlaMath.sol";
 /// to the client's balance there), then from the lease's lock (to the client's balance here), capped at the sum, so a
 /// settlement never reverts for lack of funds. The early-exit penalty comes only from the lock of the unserved part,
 /// so the lock that backs the served part's credit is drawn on by credits first.
+/// Binding bids (DESIGN "Orders", after the auction review): a bidder kept on an open order (best or runner-up) holds
+/// the order's bid bond locked (`moveBidLock`) until finalize releases it, forfeits it to the client (no longer
+/// eligible), or converts it into the lease's lock; the part above the lease's lock stays locked as the lease's
+/// commitment, which quitting forfeits to the client and which unlocks with the lease's lock otherwise.
 /// Invariant (DESIGN.md 1, 2): asset held >= liabilities = sum of bond totals + sum of balances; per provider,
-/// locked <= total and locked = sum over its open leases of lockOf(bondPercent, value); deposited = withdrawn +
+/// locked <= total and locked = sum over its open leases of (lockOf(bondPercent, value) + commitment) + the bid bonds
+/// of the open orders that keep its bid; deposited = withdrawn +
 /// credits from the bond + penalties + total.
 contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondManager {
     using SafeERC20 for IERC20;
@@ -78,6 +83,20 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
         uint16 breachFaultThreshold;
     }
 
+    /// @dev A settlement as stored (one slot): `Settlement`'s fields, the next epoch narrowed to uint40 (an epoch index
+    /// is at most the lease's end, a uint40 timestamp, over the epoch length), and an auction lease's commitment: the
+    /// part of its winner's bid lock above the lease's own lock, held with it. The commitment is at most an order's
+    /// bid bond <= its escrow <= (2^40 - 1) x (2^16 - 1) x 365 days / 3600 < 2^70 (JobMarket's bounds), so it fits a
+    /// uint72. Sharing the slot keeps `settle` and `release` at one read for a lease without a commitment.
+    struct StoredSettlement {
+        uint40 nextEpoch;
+        uint64 secondsUp;
+        uint64 secondsObserved;
+        bool started;
+        bool closed;
+        uint72 commitment;
+    }
+
     Params private _params;
     ISlaFaultSink private _faultSink;
     uint256 private _liabilities;
@@ -85,7 +104,7 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
     mapping(address client => uint8) private _clientTiers;
     mapping(address provider => Bond) private _bonds;
     mapping(address account => uint256) private _balances;
-    mapping(uint256 leaseId => Settlement) private _settlements;
+    mapping(uint256 leaseId => StoredSettlement) private _settlements;
 
     /// @param tiers Tiers 0.. in order (0 is every client's default, so it must be given).
     constructor(
@@ -177,7 +196,7 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
         returns (bool closed, uint256 credit)
     {
         IJobMarket.Lease memory lease = _slaLease(leaseId);
-        Settlement memory s = _settlements[leaseId];
+        StoredSettlement memory s = _settlements[leaseId];
         require(!s.closed && !lease.slaSettled, SlaBondManagerAlreadyClosed(leaseId));
         uint256 epochLength = EPOCH_LENGTH;
         // The lease's epochs: [start / L, ceil(end / L)); the last one holds its last second.
@@ -201,10 +220,11 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
         if (block.timestamp >= lease.end && w.next >= w.endEpoch) {
             // The market's hook marks the lease's SLA settled (the once-only flag), so the progress slot is left as
             // it was: a lease settled in one call never writes it.
-            credit = _close(leaseId, lease, s.secondsUp, s.secondsObserved);
+            credit = _close(leaseId, lease, s);
             return (true, credit);
         }
-        s.nextEpoch = w.next;
+        // w.next <= the lease's last epoch + 1 <= its end (a uint40) / the epoch length: it fits.
+        s.nextEpoch = uint40(w.next);
         s.started = true;
         _settlements[leaseId] = s;
         emit SlaProgressed(leaseId, w.next, s.secondsUp, s.secondsObserved);
@@ -213,12 +233,13 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
     /// @inheritdoc ISlaBondManager
     function release(uint256 leaseId) external nonReentrant returns (uint256 lock) {
         IJobMarket.Lease memory lease = _slaLease(leaseId);
-        Settlement storage s = _settlements[leaseId];
+        StoredSettlement storage s = _settlements[leaseId];
         require(!s.closed && !lease.slaSettled, SlaBondManagerAlreadyClosed(leaseId));
         uint256 at = _releasableAt(lease.end);
         require(block.timestamp >= at, SlaBondManagerClaimWindowOpen(leaseId, at));
         s.closed = true;
-        lock = SlaMath.lockOf(lease.slaBondPercent, _value(lease));
+        // The commitment (if any) unlocks with the lease's lock; `closed` keeps it from being counted again.
+        lock = SlaMath.lockOf(lease.slaBondPercent, _value(lease)) + s.commitment;
         // The lease's lock is part of the provider's locked total (see the contract invariant).
         _bonds[lease.provider].locked -= uint112(lock);
         emit BondReleased(leaseId, lease.provider, lock);
@@ -229,24 +250,63 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
     // ------------------------------------------------------------------------------------------------------------
 
     /// @inheritdoc ISlaBondManager
-    function lockBond(uint256 leaseId, address provider, address client, uint256 value, bool strict)
-        external
-        onlyJobMarket
-        returns (bool locked, uint8 tier, uint8 bondPercent)
-    {
+    function lockBond(
+        uint256 leaseId,
+        address provider,
+        address client,
+        uint256 value,
+        uint256 held,
+        address other,
+        bool strict
+    ) external onlyJobMarket returns (bool locked, uint8 tier, uint8 bondPercent) {
         tier = _clientTiers[client];
         bondPercent = _tiers[tier].bondPercent;
         uint256 lock = SlaMath.lockOf(bondPercent, value);
         Bond storage bond = _bonds[provider];
-        uint256 free = bond.total - bond.locked;
+        // The bid lock `held` is part of locked (the market passes the order's bid bond of a kept bidder).
+        uint256 free = bond.total - bond.locked + held;
         if (lock > free) {
             require(!strict, SlaBondManagerInsufficientFreeBond(provider, free, lock));
+            // The bid lock is part of locked; the bidder gets it back (its tier-sized lock grew past it).
+            if (held != 0) _releaseBidLock(provider, held);
             return (false, tier, bondPercent);
         }
-        // lock <= free, so locked + lock <= total < 2^112.
-        bond.locked += uint112(lock);
+        if (held > lock) {
+            // The bid lock stays whole: the lease's lock plus its commitment (what quitting forfeits). held is an
+            // order's bid bond < 2^70 (see StoredSettlement).
+            _settlements[leaseId].commitment = uint72(held - lock);
+        } else if (lock > held) {
+            // lock - held <= free - held, so locked stays <= total < 2^112.
+            bond.locked += uint112(lock - held);
+        }
+        if (other != address(0) && held != 0) _releaseBidLock(other, held);
         emit BondLocked(leaseId, provider, client, tier, lock);
         return (true, tier, bondPercent);
+    }
+
+    /// @inheritdoc ISlaBondManager
+    function moveBidLock(address bidder, address dropped, uint256 amount) external onlyJobMarket {
+        if (bidder != address(0)) {
+            Bond storage bond = _bonds[bidder];
+            uint256 free = bond.total - bond.locked;
+            require(amount <= free, SlaBondManagerInsufficientFreeBond(bidder, free, amount));
+            // amount <= free, so locked + amount <= total < 2^112.
+            bond.locked += uint112(amount);
+        }
+        // The dropped bidder's bid lock of `amount` is part of its locked.
+        if (dropped != address(0)) _bonds[dropped].locked -= uint112(amount);
+        emit BidLockMoved(bidder, dropped, amount);
+    }
+
+    /// @inheritdoc ISlaBondManager
+    function releaseBidLock(address provider, uint256 amount, address forfeitTo) external onlyJobMarket {
+        if (forfeitTo == address(0)) return _releaseBidLock(provider, amount);
+        Bond storage bond = _bonds[provider];
+        // The bid lock is part of locked, so amount <= locked <= total.
+        bond.locked -= uint112(amount);
+        bond.total -= uint112(amount);
+        _credit(forfeitTo, amount);
+        emit BidLockReleased(provider, amount, forfeitTo);
     }
 
     /// @inheritdoc ISlaBondManager
@@ -283,8 +343,14 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
         // part's lock still backs its credit in full (credits draw on the bond first).
         uint256 freed = SlaMath.lockOf(bondPercent, oldValue) - newLock;
         uint256 penalty = Math.min((oldValue - newValue) * _params.exitPenaltyBps / SlaMath.MAX_BPS, freed);
+        // An auction lease's commitment goes to the client whole: its winner bid, then did not serve.
+        StoredSettlement storage s = _settlements[leaseId];
+        uint256 commitment = s.commitment;
+        if (commitment != 0) s.commitment = 0;
+        penalty += commitment;
+        freed += commitment;
         Bond storage bond = _bonds[provider];
-        // freed is part of locked and penalty <= freed <= locked <= total.
+        // freed is part of locked (the commitment too) and penalty <= freed <= locked <= total.
         bond.locked -= uint112(freed);
         bond.total -= uint112(penalty);
         _credit(client, penalty);
@@ -340,13 +406,26 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
     }
 
     /// @inheritdoc ISlaBondManager
+    function bidBondPercentOf(address client) external view returns (uint8) {
+        return _tiers[_clientTiers[client]].bondPercent;
+    }
+
+    /// @inheritdoc ISlaBondManager
+    function commitmentOf(uint256 leaseId) external view returns (uint256) {
+        StoredSettlement memory s = _settlements[leaseId];
+        // Unlocked by `release` (closed) or by a settlement that closed in one call (the lease's flag, see `settle`).
+        return s.closed || JOB_MARKET.getLease(leaseId).slaSettled ? 0 : s.commitment;
+    }
+
+    /// @inheritdoc ISlaBondManager
     function balanceOf(address account) external view returns (uint256) {
         return _balances[account];
     }
 
     /// @inheritdoc ISlaBondManager
     function getSettlement(uint256 leaseId) external view returns (Settlement memory s) {
-        s = _settlements[leaseId];
+        StoredSettlement memory stored = _settlements[leaseId];
+        s = Settlement(stored.nextEpoch, stored.secondsUp, stored.secondsObserved, stored.started, stored.closed);
         // A settlement that closed in its last call left its flag in the lease (see `settle`).
         if (!s.closed && JOB_MARKET.getLease(leaseId).slaSettled) (s.started, s.closed) = (true, true);
     }
@@ -382,7 +461,7 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
 
     /// @dev Checks one proof against the walk: its epoch is the next to judge or later, every epoch skipped before
     /// it can never be reported, and the leaf is under the epoch's root; adds its seconds to `s`.
-    function _prove(uint256 leaseId, UptimeProof calldata p, Settlement memory s, Walk memory w) private view {
+    function _prove(uint256 leaseId, UptimeProof calldata p, StoredSettlement memory s, Walk memory w) private view {
         uint64 epoch = p.epoch;
         uint64 next = w.next;
         require(epoch >= next, SlaBondManagerEpochOutOfOrder(epoch, next));
@@ -408,11 +487,12 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
     }
 
     /// @dev Pays the credit from the lease's held stream (the market's hook, which also marks the SLA settled), the
-    /// rest from the lease's lock, unlocks what is left of the lock, and counts a breach.
-    function _close(uint256 leaseId, IJobMarket.Lease memory lease, uint256 up, uint256 observed)
+    /// rest from the lease's lock, unlocks what is left of the lock (and the commitment, if any), and counts a breach.
+    function _close(uint256 leaseId, IJobMarket.Lease memory lease, StoredSettlement memory s)
         private
         returns (uint256 credit)
     {
+        (uint256 up, uint256 observed) = (s.secondsUp, s.secondsObserved);
         uint256 charge = _value(lease);
         uint256 lock = SlaMath.lockOf(lease.slaBondPercent, charge);
         StoredTier memory stored = _tiers[lease.slaTier];
@@ -422,13 +502,22 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
         uint256 fromStream = JOB_MARKET.payStreamCredit(leaseId, credit);
         // Then the bond, capped at the lock, so settlement never reverts for lack of funds.
         uint256 fromBond = Math.min(credit - fromStream, lock);
-        (bool fault, address sink) =
-            _debit(lease.provider, lock, fromBond, observed != 0, bps != 0, stored.breachFaultThreshold);
+        (bool fault, address sink) = _debit(
+            lease.provider, lock + s.commitment, fromBond, observed != 0, bps != 0, stored.breachFaultThreshold
+        );
         _credit(lease.client, fromBond);
         _emitSettled(leaseId, lease, up, observed, charge, fromStream, fromBond, lock);
         if (fault) _raiseFault(lease.provider, leaseId, sink);
         return fromStream + fromBond;
     }
+
+    /// @dev Unlocks `provider`'s bid lock of `amount` (part of its locked: the market passes the order's bid bond of a
+    /// kept bidder).
+    function _releaseBidLock(address provider, uint256 amount) private {
+        _bonds[provider].locked -= uint112(amount);
+        emit BidLockReleased(provider, amount, address(0));
+    }
+
 
     /// @dev Repeated breaches: the event, and the fault with the sink if one is wired. Effects are done by then; the
     /// sink is the governance-wired SlashingManager.

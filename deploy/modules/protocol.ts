@@ -23,7 +23,7 @@
  * feeChangeDelay, emissionInitialEpochCap, emissionInitialRateWad, emissionDecayBps, emissionDecayInterval,
  * emissionLongTwapEpochs, emissionSeedPrice (the price the pool is seeded at, asset units per whole CNDR; 500,000 =
  * 0.50 USD locally, required by CinderPublic), emissionFloorPrice, emissionGuardRatioBps, buybackMaxPerEpoch, twapMinWindow, twapMaxAge, buybackMaxSlippageBps, minLeaseDuration, cancelNotice, challengeWindow, minBidWindow, maxBidWindow, minBidStepBps, minLeaseValue,
- * bidDeposit, channelThawPeriod, oracleSigners (default: Hardhat accounts #10..#13, see `LOCAL_ORACLE_SIGNERS`),
+ * channelThawPeriod, oracleSigners (default: Hardhat accounts #10..#13, see `LOCAL_ORACLE_SIGNERS`),
  * oracleSetChangeDelay (60 s locally; 7 days on public networks), oracleLateWindowEpochs (24),
  * oracleSilenceEpochs (3), slaExitPenaltyBps (1,000), slaBreachFaultThreshold (3) (amounts in the settlement asset's
  * smallest unit), slashVetoWindow (2 days), slashRateWindow (1 day), slashJailCooldown (7 days), slashBountyBps
@@ -197,7 +197,6 @@ export function buildProtocol(
       maxBidWindow: m.getParameter("maxBidWindow", 7n * 86_400n),
       minBidStepBps: m.getParameter("minBidStepBps", 100n),
       minLeaseValue: m.getParameter("minLeaseValue", 1_000_000n),
-      bidDeposit: m.getParameter("bidDeposit", 10_000_000n),
     },
   ]);
   const paymentChannels = m.contract("PaymentChannels", [

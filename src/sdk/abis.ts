@@ -9905,11 +9905,6 @@ export const jobMarketAbi = [
             "internalType": "uint128",
             "name": "minLeaseValue",
             "type": "uint128"
-          },
-          {
-            "internalType": "uint128",
-            "name": "bidDeposit",
-            "type": "uint128"
           }
         ],
         "internalType": "struct IJobMarket.Params",
@@ -10646,22 +10641,22 @@ export const jobMarketAbi = [
         "type": "uint256"
       },
       {
+        "indexed": false,
+        "internalType": "bool",
+        "name": "best",
+        "type": "bool"
+      },
+      {
         "indexed": true,
         "internalType": "address",
-        "name": "outbid",
+        "name": "dropped",
         "type": "address"
       },
       {
         "indexed": false,
         "internalType": "uint256",
-        "name": "deposit",
+        "name": "bidBond",
         "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "bool",
-        "name": "fromBalance",
-        "type": "bool"
       }
     ],
     "name": "BidPlaced",
@@ -11034,11 +11029,6 @@ export const jobMarketAbi = [
           {
             "internalType": "uint128",
             "name": "minLeaseValue",
-            "type": "uint128"
-          },
-          {
-            "internalType": "uint128",
-            "name": "bidDeposit",
             "type": "uint128"
           }
         ],
@@ -11774,6 +11764,21 @@ export const jobMarketAbi = [
             "internalType": "bytes32",
             "name": "modelClass",
             "type": "bytes32"
+          },
+          {
+            "internalType": "address",
+            "name": "runnerUp",
+            "type": "address"
+          },
+          {
+            "internalType": "uint40",
+            "name": "runnerUpPrice",
+            "type": "uint40"
+          },
+          {
+            "internalType": "uint8",
+            "name": "bidBondPercent",
+            "type": "uint8"
           }
         ],
         "internalType": "struct IJobMarket.Order",
@@ -11912,11 +11917,6 @@ export const jobMarketAbi = [
           {
             "internalType": "uint128",
             "name": "minLeaseValue",
-            "type": "uint128"
-          },
-          {
-            "internalType": "uint128",
-            "name": "bidDeposit",
             "type": "uint128"
           }
         ],
@@ -12110,11 +12110,6 @@ export const jobMarketAbi = [
           {
             "internalType": "uint128",
             "name": "minLeaseValue",
-            "type": "uint128"
-          },
-          {
-            "internalType": "uint128",
-            "name": "bidDeposit",
             "type": "uint128"
           }
         ],
@@ -17775,6 +17770,56 @@ export const slaBondManagerAbi = [
       {
         "indexed": true,
         "internalType": "address",
+        "name": "bidder",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "dropped",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "BidLockMoved",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "provider",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "forfeitTo",
+        "type": "address"
+      }
+    ],
+    "name": "BidLockReleased",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
         "name": "provider",
         "type": "address"
       },
@@ -18390,6 +18435,25 @@ export const slaBondManagerAbi = [
     "inputs": [
       {
         "internalType": "address",
+        "name": "client",
+        "type": "address"
+      }
+    ],
+    "name": "bidBondPercentOf",
+    "outputs": [
+      {
+        "internalType": "uint8",
+        "name": "",
+        "type": "uint8"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
         "name": "provider",
         "type": "address"
       }
@@ -18436,6 +18500,25 @@ export const slaBondManagerAbi = [
         "internalType": "uint8",
         "name": "",
         "type": "uint8"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "leaseId",
+        "type": "uint256"
+      }
+    ],
+    "name": "commitmentOf",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
       }
     ],
     "stateMutability": "view",
@@ -18666,6 +18749,16 @@ export const slaBondManagerAbi = [
         "type": "uint256"
       },
       {
+        "internalType": "uint256",
+        "name": "held",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "other",
+        "type": "address"
+      },
+      {
         "internalType": "bool",
         "name": "strict",
         "type": "bool"
@@ -18689,6 +18782,29 @@ export const slaBondManagerAbi = [
         "type": "uint8"
       }
     ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "bidder",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "dropped",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "moveBidLock",
+    "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
   },
@@ -18790,6 +18906,29 @@ export const slaBondManagerAbi = [
         "type": "uint256"
       }
     ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "provider",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "forfeitTo",
+        "type": "address"
+      }
+    ],
+    "name": "releaseBidLock",
+    "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
   },

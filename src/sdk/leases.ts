@@ -12,7 +12,7 @@
  */
 import { type Address, type Hex, type TransactionReceipt, parseEventLogs } from "viem";
 import { jobMarketAbi, providerRegistryAbi, slaBondManagerAbi } from "./abis.js";
-import { type CinderContext, type WriteResult, checkAddress, checkAmount, checkInteger, ensureFunds, senderOf, writeContract } from "./context.js";
+import { type CinderContext, type WriteResult, checkAddress, checkAmount, checkInteger, ensureFunds, writeContract } from "./context.js";
 import { CinderConfigError, CinderTransactionError } from "./errors.js";
 import { type ModelClass, resolveModelClass } from "./models.js";
 import { settlementAsset } from "./reads.js";
@@ -112,17 +112,15 @@ export interface BidParameters {
 }
 /** The return type of {@link bid}. */
 export type BidReturnType = WriteResult<void>;
-/** A provider bids on an open order; the bid deposit comes from its credited balance, else its wallet (approved here). */
+/**
+ * A provider bids on an open order. The bid binds until finalize: a provider new to the order locks the order's bid
+ * bond (`bidBondPercent` of its escrow at the maximum price) of its SLA bond (deposit it first through the
+ * SlaBondManager; the call reverts with `SlaBondManagerInsufficientFreeBond` when its free bond is short), forfeited to
+ * the client if it is awarded and can no longer serve.
+ */
 export async function bid(ctx: CinderContext, { orderId, pricePerGpuHour }: BidParameters): Promise<BidReturnType> {
   const id = checkAmount(orderId, "orderId");
   const price = checkAmount(pricePerGpuHour, "pricePerGpuHour", { max: MAX_UINT40 });
-  const [params, credited] = await Promise.all([
-    ctx.publicClient.readContract({ address: ctx.addresses.jobMarket, abi: jobMarketAbi, functionName: "params" }),
-    ctx.publicClient.readContract({ address: ctx.addresses.jobMarket, abi: jobMarketAbi, functionName: "balanceOf", args: [senderOf(ctx)] }),
-  ]);
-  if (params.bidDeposit > 0n && credited < params.bidDeposit) {
-    await ensureFunds(ctx, { token: await settlementAsset(ctx), spender: ctx.addresses.jobMarket, amount: params.bidDeposit });
-  }
   return writeContract(ctx, { contract: "JobMarket", address: ctx.addresses.jobMarket, abi: jobMarketAbi, functionName: "bid", args: [id, Number(price)] });
 }
 
@@ -206,7 +204,7 @@ export async function submitResult(ctx: CinderContext, { leaseId, resultHash, ur
 
 /** The return type of {@link withdrawBalance}: `result` is the amount paid. */
 export type WithdrawBalanceReturnType = WriteResult<bigint>;
-/** Withdraws the sender's credited JobMarket balance (refunds, credits, returned bid deposits). */
+/** Withdraws the sender's credited JobMarket balance (refunds, credits, an auction's unused escrow). */
 export async function withdrawBalance(ctx: CinderContext): Promise<WithdrawBalanceReturnType> {
   return writeContract(ctx, { contract: "JobMarket", address: ctx.addresses.jobMarket, abi: jobMarketAbi, functionName: "withdrawBalance", args: [] });
 }

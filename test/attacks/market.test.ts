@@ -637,7 +637,7 @@ describe("JobMarket attack: griefing refunds and payouts (invariant 8)", functio
     await expect(asAttacker(h, "withdrawBalance")).to.be.revertedWithoutReason(c.ethers);
   });
 
-  it("an outbid or failed bidder never blocks the order: the client always gets the escrow back", async function () {
+  it("an outbid or ineligible bidder never blocks the order: the runner-up wins, and with neither the client gets the escrow back", async function () {
     const c = await loadCinder();
     const [p0, p1] = c.providers;
     for (const p of [p0, p1]) await onboardProvider(c, p, { gpus: 4 });
@@ -645,26 +645,36 @@ describe("JobMarket attack: griefing refunds and payouts (invariant 8)", functio
     const t = (await now(c)) + 10n;
     await at(c, t);
     await c.jobMarket.connect(client).postOrder(H100, 2, HOUR, PRICE, 600, KIND.Lease);
-    await c.jobMarket.connect(p0).bid(1n, PRICE);
-    await c.jobMarket.connect(p1).bid(1n, PRICE - PRICE / 100n);
-    // The best bidder then makes itself ineligible (exits its stake position by being slashed/jailed).
+    await c.jobMarket.connect(client).postOrder(H100, 2, HOUR, PRICE, 600, KIND.Lease);
+    const escrow = value(PRICE, 2n, HOUR);
+    const bidBond = escrow / 10n; // the Standard tier's 10% of the escrow
+    for (const id of [1n, 2n]) {
+      await c.jobMarket.connect(p0).bid(id, PRICE);
+      await c.jobMarket.connect(p1).bid(id, PRICE - PRICE / 100n);
+    }
+    // The best bidder then makes itself ineligible (jailed): its bid bond goes to the client, the runner-up wins.
     await c.registry.connect(c.slasher).jail(p1.address, t + DAY);
     await at(c, t + 600n);
-    const escrow = value(PRICE, 2n, HOUR);
-    await expect(c.jobMarket.connect(c.stranger).finalizeAuction(1n))
+    const first = c.jobMarket.connect(c.stranger).finalizeAuction(1n);
+    await expect(first).to.emit(c.jobMarket, "OrderFinalized").withArgs(1n, 2n, 1n, 0n);
+    await expect(first).to.emit(c.slaBondManager, "BidLockReleased").withArgs(p1.address, bidBond, client.address);
+    expect((await c.jobMarket.getLease(1n)).provider).to.equal(p0.address);
+    // Neither kept bidder can serve order 2: it fails, the escrow goes back and both bid bonds go to the client.
+    await c.registry.connect(c.slasher).jail(p0.address, t + DAY);
+    await expect(c.jobMarket.connect(c.stranger).finalizeAuction(2n))
       .to.emit(c.jobMarket, "OrderFinalized")
-      .withArgs(1n, 3n, 0n, escrow + 10n * USD);
+      .withArgs(2n, 3n, 0n, escrow);
     await expect(c.jobMarket.connect(client).withdrawBalance()).to.changeTokenBalances(
       c.ethers,
       c.stablecoin,
       [client],
-      [escrow + 10n * USD],
+      [escrow],
     );
-    await expect(c.jobMarket.connect(p0).withdrawBalance()).to.changeTokenBalances(
+    await expect(c.slaBondManager.connect(client).withdraw()).to.changeTokenBalances(
       c.ethers,
       c.stablecoin,
-      [p0],
-      [10n * USD],
+      [client],
+      [3n * bidBond],
     );
   });
 });

@@ -723,12 +723,11 @@ async function checkState(w: World, g: Ghost, vaultBefore: bigint, handlerName: 
       owed += value - lease.released - lease.streamCredited;
     }
   }
-  const { bidDeposit } = await m.params();
+  // Bids lock SLA bond (in the SlaBondManager), not market funds: an open order owes its escrow only.
   for (const id of g.orders) {
     const o = await m.getOrder(id);
     if (o.status !== 1n) continue;
     owed += (o.maxPricePerGpuHour * o.gpuCount * o.duration) / 3_600n;
-    if (o.bestBidder !== "0x0000000000000000000000000000000000000000") owed += bidDeposit;
   }
   for (const t of g.disputes) {
     const lease = await m.getLease(t.id);

@@ -47,7 +47,7 @@ abstract contract MarketFixture is Test {
     uint96 internal constant A100_STAKE = 120e18;
     uint16 internal constant FEE_BPS = 100;
     uint40 internal constant THAW = 2 days;
-    /// @dev Faucet per client (10 million USD, the faucet's cap) and per provider (bid deposits).
+    /// @dev Faucet per client (10 million USD, the faucet's cap) and per provider.
     uint256 internal constant CLIENT_FUNDS = 10_000_000e6;
     uint256 internal constant PROVIDER_FUNDS = 1_000_000e6;
 
@@ -114,8 +114,7 @@ abstract contract MarketFixture is Test {
                 minBidWindow: 300,
                 maxBidWindow: 7 days,
                 minBidStepBps: 100,
-                minLeaseValue: 1_000_000,
-                bidDeposit: 10_000_000
+                minLeaseValue: 1_000_000
             })
         );
         channels = new PaymentChannels(
@@ -142,7 +141,7 @@ abstract contract MarketFixture is Test {
     }
 
     /// @dev Provider i: H100 x (6 - i), A100 x (3 + i), staked for all of them, offers on both classes. Provider 2
-    /// pays out to its own operator address (so earnings and bid deposits share one credited balance).
+    /// pays out to its own operator address (so its earnings land in its own credited balance).
     function _setUpProvider(uint256 i) private {
         address p = makeAddr(string.concat("provider-", vm.toString(i)));
         address payout = i == 2 ? p : makeAddr(string.concat("payout-", vm.toString(i)));
@@ -242,7 +241,6 @@ contract MarketHandler is Test {
 
     mapping(uint256 leaseId => LeaseGhost) internal _leaseGhost;
     mapping(uint256 orderId => uint256) public orderEscrow;
-    mapping(uint256 orderId => uint256) public orderDeposit;
     mapping(address client => mapping(address provider => uint256)) public ghostRedeemed;
 
     // --- token flows across each contract's boundary ---
@@ -398,7 +396,7 @@ contract MarketHandler is Test {
             o = market.getOrder(id);
         }
         // Sometimes another client takes the best bidder's free GPUs first: the bidder is then ineligible and the
-        // order fails (its deposit compensates the client).
+        // order fails, or its runner-up (if any) wins.
         if (o.bestBidder != address(0) && providerSeed % 3 == 1) {
             uint256 free = registry.freeCapacity(o.bestBidder, o.modelClass);
             if (free >= o.gpuCount) {
@@ -817,7 +815,6 @@ contract MarketHandler is Test {
             uint256 paid = before - usd.balanceOf(client);
             marketIn += paid;
             orderEscrow[id] = paid;
-            orderDeposit[id] = market.params().bidDeposit;
             ++effectiveCalls;
             orderId = id;
         } catch (bytes memory reason) {
@@ -992,12 +989,11 @@ contract MarketHandler is Test {
                 _leaseGhost[leaseId].funded = orderEscrow[id] - refund;
                 ++leasesCreated;
                 if (orderEscrow[id] - refund != market.leaseValue(leaseId)) _mismatch("award kept other than the value");
-                if (market.balanceOf(o.bestBidder) - bidderBefore != orderDeposit[id]) {
-                    _mismatch("award returned other than the bid deposit");
-                }
+                // No SlaBondManager is wired here, so bids lock no bond and the bidder's market balance is untouched.
+                if (market.balanceOf(o.bestBidder) != bidderBefore) _mismatch("award credited the bidder");
             } else if (outcome == IJobMarket.OrderStatus.Failed) {
                 ++failedOrders;
-                if (refund != orderEscrow[id] + orderDeposit[id]) _mismatch("failed order refunded other than all");
+                if (refund != orderEscrow[id]) _mismatch("failed order refunded other than all");
             } else if (refund != orderEscrow[id]) {
                 _mismatch("expired order refunded other than the escrow");
             }
@@ -1326,7 +1322,6 @@ contract MarketInvariantTest is MarketFixture {
             IJobMarket.Order memory o = market.getOrder(id);
             if (o.status != IJobMarket.OrderStatus.Open) continue;
             owed += handler.orderEscrow(id);
-            if (o.bestBidder != address(0)) owed += handler.orderDeposit(id);
         }
         address[] memory accts = handler.accounts();
         for (uint256 k = 0; k < accts.length; ++k) {
