@@ -84,6 +84,8 @@ async function deployHooked() {
         uniswapRouter: await c.uniswapRouter.getAddress(),
         // Public deployments name their arbitrator (here any account: no dispute is arbitrated in this suite).
         arbitrator: c.stranger.address,
+        // Public deployments name the price the treasury seeds the pool at (the wash guard's young-history price).
+        emissionSeedPrice: 500_000n,
       },
     },
     displayUi: false,
