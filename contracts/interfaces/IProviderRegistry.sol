@@ -138,6 +138,8 @@ interface IProviderRegistry {
     error ProviderRegistryMarketAlreadySet(address market);
     /// @notice The slashing manager is already wired.
     error ProviderRegistrySlashingManagerAlreadySet(address slashingManager);
+    /// @notice The dispute manager is already wired.
+    error ProviderRegistryDisputeManagerAlreadySet(address disputeManager);
     /// @notice Only the job market commits and releases capacity.
     error ProviderRegistryNotMarket(address caller);
 
@@ -170,6 +172,7 @@ interface IProviderRegistry {
     event StakingVaultSet(address vault);
     event JobMarketSet(address market);
     event SlashingManagerSet(address slashingManager);
+    event DisputeManagerSet(address disputeManager);
 
     // --- provider actions ---
 
@@ -221,7 +224,8 @@ interface IProviderRegistry {
     function commitCapacity(address provider, bytes32 modelClass, uint32 count) external;
 
     /// @notice Releases `count` committed GPUs when a lease ends or is cancelled. The job market only.
-    function releaseCapacity(address provider, bytes32 modelClass, uint32 count) external;
+    /// @return stake The stake those GPUs need at the class's current per-GPU stake (the exposure they release).
+    function releaseCapacity(address provider, bytes32 modelClass, uint32 count) external returns (uint256 stake);
 
     // --- governance ---
 
@@ -241,6 +245,10 @@ interface IProviderRegistry {
     /// @notice Wires the SlashingManager, once. Governance (the deployment). Its hot path (`execute`) jails here
     /// and slashes in the vault, and both check this address instead of an AccessManager role.
     function setSlashingManager(address slashingManager) external;
+
+    /// @notice Wires the DisputeManager, once. Governance (the deployment). Read by the setters of the windows that
+    /// can still lead to a slash after a lease ends (ExposureWindows), which must find each other's windows.
+    function setDisputeManager(address disputeManager) external;
 
     /// @notice Pauses new activity (registration, offers). Guardian.
     function pause() external;
@@ -283,4 +291,6 @@ interface IProviderRegistry {
     function jobMarket() external view returns (address);
     /// @notice The wired SlashingManager (zero until wired).
     function slashingManager() external view returns (address);
+    /// @notice The wired DisputeManager (zero until wired).
+    function disputeManager() external view returns (address);
 }

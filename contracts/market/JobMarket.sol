@@ -7,13 +7,16 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IDisputeManager} from "../interfaces/IDisputeManager.sol";
 import {IFeeRouter} from "../interfaces/IFeeRouter.sol";
 import {IJobMarket} from "../interfaces/IJobMarket.sol";
 import {IOracleHub} from "../interfaces/IOracleHub.sol";
 import {IProviderRegistry} from "../interfaces/IProviderRegistry.sol";
 import {IRevenueRecorder} from "../interfaces/IRevenueRecorder.sol";
 import {ISlaBondManager} from "../interfaces/ISlaBondManager.sol";
+import {ISlashingManager} from "../interfaces/ISlashingManager.sol";
 import {IStakingVault} from "../interfaces/IStakingVault.sol";
+import {ExposureWindows} from "../libraries/ExposureWindows.sol";
 import {LeaseMath} from "../libraries/LeaseMath.sol";
 
 /// @title JobMarket
@@ -164,7 +167,7 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         if (lease.slaBondPercent != 0) _sla.adjustLock(leaseId, lease.provider, lease.slaBondPercent, oldValue, newValue);
         // newEnd <= start + MAX_LEASE_DURATION < 2^40.
         lease.end = uint40(newEnd);
-        VAULT.recordExposure(lease.provider, uint40(newEnd));
+        VAULT.recordExposure(lease.provider, 0, uint40(newEnd));
         ASSET.safeTransferFrom(msg.sender, address(this), topUp);
         emit LeaseExtended(leaseId, newEnd, topUp);
     }
@@ -583,7 +586,7 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         require(mc.enabled, JobMarketUnknownModelClass(modelClass));
         REGISTRY.commitCapacity(provider, modelClass, gpuCount);
         uint256 end = block.timestamp + duration;
-        VAULT.recordExposure(provider, uint40(end));
+        VAULT.recordExposure(provider, uint256(gpuCount) * mc.stakePerGpu, uint40(end));
         leaseId = ++_leaseCount;
         _leases[leaseId] = Lease({
             client: client,
@@ -640,10 +643,14 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         return LeaseMath.value(order.maxPricePerGpuHour, order.gpuCount, order.duration);
     }
 
+    /// @dev Frees the lease's GPUs once, and moves the stake they needed into the pool's cooling exposure from the
+    /// lease's end (now for a quit or a batch result, the end reached for a close).
     function _releaseCapacity(Lease storage lease) private {
         if (lease.capacityReleased) return;
         lease.capacityReleased = true;
-        REGISTRY.releaseCapacity(lease.provider, REGISTRY.modelClassAt(lease.modelClassIndex), lease.gpuCount);
+        address provider = lease.provider;
+        uint256 stake = REGISTRY.releaseCapacity(provider, REGISTRY.modelClassAt(lease.modelClassIndex), lease.gpuCount);
+        VAULT.releaseExposure(provider, stake, lease.end);
     }
 
     function _credit(address account, uint256 amount) private {
@@ -720,6 +727,19 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         _checkBounds("minBidStepBps", p.minBidStepBps, 1, MAX_BID_STEP_BPS);
         _checkBounds("minLeaseValue", p.minLeaseValue, 0, MAX_AMOUNT_PARAM);
         _checkBounds("bidDeposit", p.bidDeposit, 0, MAX_AMOUNT_PARAM);
+        // The challenge window is one of the windows the vault's exposure tail covers (ExposureWindows): read the
+        // others where they are wired (the SlashingManager and DisputeManager are deployed after this contract and
+        // check the bound themselves then).
+        ExposureWindows.Windows memory w = ExposureWindows.read(
+            IJobMarket(address(0)),
+            ISlashingManager(REGISTRY.slashingManager()),
+            IDisputeManager(REGISTRY.disputeManager())
+        );
+        w.challenge = p.challengeWindow;
+        w.lateReport = ExposureWindows.lateReportOf(ORACLE_HUB);
+        uint256 span = ExposureWindows.span(w);
+        uint256 tail = VAULT.exposureTail();
+        require(tail >= span, JobMarketExposureTailTooShort(tail, span));
         _params = p;
         emit ParamsSet(p);
     }

@@ -48,6 +48,7 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
     address private _stakingVault;
     address private _jobMarket;
     address private _slashingManager;
+    address private _disputeManager;
 
     /// @param authority The AccessManager.
     /// @param commissionIncreaseDelay_ Initial delay before a commission increase applies.
@@ -239,7 +240,7 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
     }
 
     /// @inheritdoc IProviderRegistry
-    function releaseCapacity(address provider, bytes32 modelClass, uint32 count) external {
+    function releaseCapacity(address provider, bytes32 modelClass, uint32 count) external returns (uint256 stake) {
         require(msg.sender == _jobMarket, ProviderRegistryNotMarket(msg.sender));
         require(count > 0, ProviderRegistryZeroCount());
         Capacity storage c = _capacity[provider][modelClass];
@@ -252,6 +253,7 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
             _providers[provider].committedGpus -= count;
         }
         emit CapacityReleased(provider, modelClass, count, c.committed);
+        return uint256(count) * _modelClasses[modelClass].stakePerGpu;
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -306,6 +308,14 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
         require(slashingManager_ != address(0), ProviderRegistryZeroAddress("slashingManager"));
         _slashingManager = slashingManager_;
         emit SlashingManagerSet(slashingManager_);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function setDisputeManager(address disputeManager_) external restricted {
+        require(_disputeManager == address(0), ProviderRegistryDisputeManagerAlreadySet(_disputeManager));
+        require(disputeManager_ != address(0), ProviderRegistryZeroAddress("disputeManager"));
+        _disputeManager = disputeManager_;
+        emit DisputeManagerSet(disputeManager_);
     }
 
     /// @inheritdoc IProviderRegistry
@@ -451,6 +461,11 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
     /// @inheritdoc IProviderRegistry
     function slashingManager() external view returns (address) {
         return _slashingManager;
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function disputeManager() external view returns (address) {
+        return _disputeManager;
     }
 
     // ------------------------------------------------------------------------------------------------------------
