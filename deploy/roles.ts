@@ -64,6 +64,7 @@ export const FUNCTION_ROLES = {
       "setStakingVault(address)",
       "setJobMarket(address)",
       "setSlashingManager(address)",
+      "setDisputeManager(address)",
     ],
     GUARDIAN: ["pause()", "unpause()"],
     SLASHER: ["jail(address,uint40)"],

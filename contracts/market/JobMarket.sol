@@ -7,16 +7,13 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
-import {IDisputeManager} from "../interfaces/IDisputeManager.sol";
 import {IFeeRouter} from "../interfaces/IFeeRouter.sol";
 import {IJobMarket} from "../interfaces/IJobMarket.sol";
 import {IOracleHub} from "../interfaces/IOracleHub.sol";
 import {IProviderRegistry} from "../interfaces/IProviderRegistry.sol";
 import {IRevenueRecorder} from "../interfaces/IRevenueRecorder.sol";
 import {ISlaBondManager} from "../interfaces/ISlaBondManager.sol";
-import {ISlashingManager} from "../interfaces/ISlashingManager.sol";
 import {IStakingVault} from "../interfaces/IStakingVault.sol";
-import {ExposureWindows} from "../libraries/ExposureWindows.sol";
 import {LeaseMath} from "../libraries/LeaseMath.sol";
 
 /// @title JobMarket
@@ -727,20 +724,15 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         _checkBounds("minBidStepBps", p.minBidStepBps, 1, MAX_BID_STEP_BPS);
         _checkBounds("minLeaseValue", p.minLeaseValue, 0, MAX_AMOUNT_PARAM);
         _checkBounds("bidDeposit", p.bidDeposit, 0, MAX_AMOUNT_PARAM);
-        // The challenge window is one of the windows the vault's exposure tail covers (ExposureWindows): read the
-        // others where they are wired (the SlashingManager and DisputeManager are deployed after this contract and
-        // check the bound themselves then).
-        ExposureWindows.Windows memory w = ExposureWindows.read(
-            IJobMarket(address(0)),
-            ISlashingManager(REGISTRY.slashingManager()),
-            IDisputeManager(REGISTRY.disputeManager())
-        );
-        w.challenge = p.challengeWindow;
-        w.lateReport = ExposureWindows.lateReportOf(ORACLE_HUB);
-        uint256 span = ExposureWindows.span(w);
-        uint256 tail = VAULT.exposureTail();
-        require(tail >= span, JobMarketExposureTailTooShort(tail, span));
         _params = p;
+        // The challenge window is one of the windows the vault's exposure tail covers: once this market is wired, the
+        // vault's span reads the new window back from here, with the others' (ExposureWindows). Before (this
+        // constructor), the SlashingManager and DisputeManager do not exist yet and check the bound when they do.
+        if (REGISTRY.jobMarket() == address(this)) {
+            uint256 span = VAULT.exposureSpan();
+            uint256 tail = VAULT.exposureTail();
+            require(tail >= span, JobMarketExposureTailTooShort(tail, span));
+        }
         emit ParamsSet(p);
     }
 
