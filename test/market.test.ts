@@ -14,7 +14,7 @@
 import { expect } from "chai";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { Addressable, ContractTransactionResponse } from "ethers";
-import { connectCinder, onboardProvider, A100, H100, ONE, USD, type Cinder } from "./helpers/fixture.js";
+import { connectCinder, onboardProvider, A100, H100, H100_STAKE_PER_GPU, ONE, USD, type Cinder } from "./helpers/fixture.js";
 import { coverUntil } from "./helpers/oracle.js";
 
 const { loadCinder } = await connectCinder();
@@ -250,6 +250,8 @@ describe("JobMarket.createDirectLease", function () {
     expect(await c.registry.freeCapacity(p.address, H100)).to.equal(2n);
     expect((await c.registry.getCapacity(p.address, H100)).committed).to.equal(2n);
     expect((await c.vault.getPool(p.address)).exposureUntil).to.equal(t + duration);
+    // The stake the lease needs: its GPUs at the class's per-GPU stake.
+    expect((await c.vault.getExposure(p.address)).need).to.equal(2n * H100_STAKE_PER_GPU);
     await expectInvariants(c, [client, p]);
   });
 
@@ -260,6 +262,7 @@ describe("JobMarket.createDirectLease", function () {
     expect(second.id).to.equal(2n);
     expect(await c.registry.freeCapacity(p.address, H100)).to.equal(0n);
     expect((await c.vault.getPool(p.address)).exposureUntil).to.equal(first.end);
+    expect((await c.vault.getExposure(p.address)).need).to.equal(4n * H100_STAKE_PER_GPU);
     await expect(c.jobMarket.connect(client).createDirectLease(p.address, H100, 1, HOUR, PRICE, KIND.Lease))
       .to.be.revertedWithCustomError(c.registry, "ProviderRegistryInsufficientCapacity")
       .withArgs(p.address, H100, 0n, 1n);
@@ -475,7 +478,7 @@ describe("JobMarket.extend", function () {
     await at(c, l.start + HOUR);
     const tx = c.jobMarket.connect(client).extend(l.id, extra);
     await expect(tx).to.emit(c.jobMarket, "LeaseExtended").withArgs(l.id, newEnd, topUp);
-    await expect(tx).to.emit(c.vault, "ExposureRecorded").withArgs(p.address, newEnd);
+    await expect(tx).to.emit(c.vault, "ExposureRecorded").withArgs(p.address, 0n, 3n * H100_STAKE_PER_GPU, newEnd);
     await usdDeltas(c, tx, [client, c.jobMarket], [-topUp, topUp]);
     expect((await c.jobMarket.getLease(l.id)).end).to.equal(newEnd);
     expect(await c.jobMarket.leaseValue(l.id)).to.equal(l.v + topUp);

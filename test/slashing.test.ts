@@ -4,8 +4,8 @@
  * with its FIFO of deferred slashes (never dropped, bounded), a slash of a pool with pending withdrawals, bounty
  * exclusions (the provider, its payout, oracle members), bounties as pull payments (only the reporter withdraws
  * its own; an execution moves no CNDR), the execute path's wiring (registry `jail` and vault `executeSlash` check
- * the wired manager, not a role), unjail after the cooldown and a top-up, governance bounds (incl. unbonding >
- * challenge window + veto window, bounty < 1/(1+m)), the batched burn, and every revert by its custom error.
+ * the wired manager, not a role), unjail after the cooldown and a top-up, governance bounds (incl. exposure tail >=
+ * challenge + verdict + 2 x arbitration + veto windows, bounty < 1/(1+m)), the batched burn, and every revert by its custom error.
  */
 import { expect } from "chai";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
@@ -554,11 +554,11 @@ describe("SlashingManager governance", function () {
     for (const [change, name, v, min, max] of bad) {
       await expect(sm.setParams({ ...ok, ...change }), name).to.be.revertedWithCustomError(sm, bound).withArgs(name, v, min, max);
     }
-    // Unbonding (14 days) must outlast the market's challenge window (1 day) plus the veto window.
-    await expect(sm.setParams({ ...ok, vetoWindow: 13n * DAY }))
-      .to.be.revertedWithCustomError(sm, "SlashingManagerUnbondingTooShort")
-      .withArgs(14n * DAY, DAY, 13n * DAY);
-    await expect(sm.setParams({ ...ok, vetoWindow: 13n * DAY - 1n })).to.emit(sm, "ParamsSet");
+    // The exposure tail (12 days) must cover challenge (1 day) + verdict (2) + 2 x arbitration (3) + the veto window.
+    await expect(sm.setParams({ ...ok, vetoWindow: 3n * DAY + 1n }))
+      .to.be.revertedWithCustomError(sm, "SlashingManagerExposureTailTooShort")
+      .withArgs(12n * DAY, 12n * DAY + 1n);
+    await expect(sm.setParams({ ...ok, vetoWindow: 3n * DAY })).to.emit(sm, "ParamsSet");
     await expect(sm.setSlashBps(4, 5_000)).to.emit(sm, "SlashBpsSet").withArgs(4n, 5_000n);
     expect(await sm.slashBps(4)).to.equal(5_000n);
     await expect(sm.setSlashBps(0, 5_000)).to.be.revertedWithCustomError(sm, "SlashingManagerInvalidKind").withArgs(0n);

@@ -246,19 +246,22 @@ describe("Exposure attack: a window setter breaks the tail's bound", function ()
       .withArgs(SPAN - 1n, SPAN);
 
     // Each other window, lengthened by 2 days, needs a 13-day tail: the 12-day one is refused.
-    const market = await c.jobMarket.params();
-    await expect(c.jobMarket.connect(c.governance).setParams({ ...market.toObject(), challengeWindow: CHALLENGE + 2n * DAY }))
+    const m = await c.jobMarket.params();
+    const market = { minLeaseDuration: m.minLeaseDuration, cancelNotice: m.cancelNotice, challengeWindow: m.challengeWindow, minBidWindow: m.minBidWindow, maxBidWindow: m.maxBidWindow, minBidStepBps: m.minBidStepBps, minLeaseValue: m.minLeaseValue, bidDeposit: m.bidDeposit };
+    await expect(c.jobMarket.connect(c.governance).setParams({ ...market, challengeWindow: CHALLENGE + 2n * DAY }))
       .to.be.revertedWithCustomError(c.jobMarket, "JobMarketExposureTailTooShort")
       .withArgs(TAIL, SPAN + 2n * DAY);
-    const slashing = await c.slashingManager.params();
-    await expect(c.slashingManager.connect(c.governance).setParams({ ...slashing.toObject(), vetoWindow: VETO + 2n * DAY }))
+    const q = await c.slashingManager.params();
+    const slashing = { vetoWindow: q.vetoWindow, rateWindow: q.rateWindow, jailCooldown: q.jailCooldown, bountyBps: q.bountyBps, maxPerEvent: q.maxPerEvent, maxPerWindow: q.maxPerWindow };
+    await expect(c.slashingManager.connect(c.governance).setParams({ ...slashing, vetoWindow: VETO + 2n * DAY }))
       .to.be.revertedWithCustomError(c.slashingManager, "SlashingManagerExposureTailTooShort")
       .withArgs(TAIL, SPAN + 2n * DAY);
-    const disputes = await c.disputeManager.params();
-    await expect(c.disputeManager.connect(c.governance).setParams({ ...disputes.toObject(), verdictWindow: VERDICT + 2n * DAY }))
+    const d = await c.disputeManager.params();
+    const disputes = { minDeposit: d.minDeposit, depositBps: d.depositBps, verdictWindow: d.verdictWindow, arbitrationWindow: d.arbitrationWindow };
+    await expect(c.disputeManager.connect(c.governance).setParams({ ...disputes, verdictWindow: VERDICT + 2n * DAY }))
       .to.be.revertedWithCustomError(c.disputeManager, "DisputeManagerExposureTailTooShort")
       .withArgs(TAIL, SPAN + 2n * DAY);
-    await expect(c.disputeManager.connect(c.governance).setParams({ ...disputes.toObject(), arbitrationWindow: ARBITRATION + DAY }))
+    await expect(c.disputeManager.connect(c.governance).setParams({ ...disputes, arbitrationWindow: ARBITRATION + DAY }))
       .to.be.revertedWithCustomError(c.disputeManager, "DisputeManagerExposureTailTooShort")
       .withArgs(TAIL, SPAN + 2n * DAY);
 
@@ -270,12 +273,12 @@ describe("Exposure attack: a window setter breaks the tail's bound", function ()
     await expect(c.vault.connect(c.governance).setExposureTail(SPAN + 2n * DAY))
       .to.emit(c.vault, "ExposureTailSet")
       .withArgs(SPAN + 2n * DAY);
-    await c.jobMarket.connect(c.governance).setParams({ ...market.toObject(), challengeWindow: CHALLENGE + 2n * DAY });
+    await c.jobMarket.connect(c.governance).setParams({ ...market, challengeWindow: CHALLENGE + 2n * DAY });
     expect(await c.vault.exposureSpan()).to.equal(SPAN + 2n * DAY);
     await expect(c.vault.connect(c.governance).setExposureTail(SPAN + 2n * DAY - 1n))
       .to.be.revertedWithCustomError(c.vault, "StakingVaultExposureTailTooShort")
       .withArgs(SPAN + 2n * DAY - 1n, SPAN + 2n * DAY);
-    await expect(c.slashingManager.connect(c.governance).setParams({ ...slashing.toObject(), vetoWindow: VETO + 1n }))
+    await expect(c.slashingManager.connect(c.governance).setParams({ ...slashing, vetoWindow: VETO + 1n }))
       .to.be.revertedWithCustomError(c.slashingManager, "SlashingManagerExposureTailTooShort")
       .withArgs(SPAN + 2n * DAY, SPAN + 2n * DAY + 1n);
   });
