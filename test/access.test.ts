@@ -366,6 +366,7 @@ describe("Invariant 7: governance setters stay within bounds", function () {
       "ProviderRegistry.setStakingVault(address)",
       "ProviderRegistry.setJobMarket(address)",
       "ProviderRegistry.setSlashingManager(address)",
+      "ProviderRegistry.setDisputeManager(address)",
       "StakingVault.setUnbondingPeriod(uint40)",
       "StakingVault.setExposureTail(uint40)",
       "StakingVault.setDelegationCapMultiple(uint16)",
@@ -387,6 +388,9 @@ describe("Invariant 7: governance setters stay within bounds", function () {
     await expect(c.registry.connect(c.governance).setSlashingManager(c.stranger.address))
       .to.be.revertedWithCustomError(c.registry, "ProviderRegistrySlashingManagerAlreadySet")
       .withArgs(await c.slashingManager.getAddress());
+    await expect(c.registry.connect(c.governance).setDisputeManager(c.stranger.address))
+      .to.be.revertedWithCustomError(c.registry, "ProviderRegistryDisputeManagerAlreadySet")
+      .withArgs(await c.disputeManager.getAddress());
   });
 });
 

@@ -229,7 +229,7 @@ describe("JobMarket.createDirectLease", function () {
       .to.emit(c.jobMarket, "LeaseCreated")
       .withArgs(1n, client.address, p.address, H100, 2n, PRICE, t, t + duration, KIND.Lease, 0n);
     await expect(tx).to.emit(c.registry, "CapacityCommitted").withArgs(p.address, H100, 2n, 2n);
-    await expect(tx).to.emit(c.vault, "ExposureRecorded").withArgs(p.address, t + duration);
+    await expect(tx).to.emit(c.vault, "ExposureRecorded").withArgs(p.address, 2n * H100_STAKE_PER_GPU, 2n * H100_STAKE_PER_GPU, t + duration);
     await usdDeltas(c, tx, [client, c.jobMarket], [-v, v]);
 
     const l = await c.jobMarket.getLease(1n);
@@ -1199,7 +1199,7 @@ describe("JobMarket open orders", function () {
     await expect(tx).to.emit(c.jobMarket, "BalanceCredited").withArgs(client.address, refund);
     await expect(tx).to.emit(c.jobMarket, "BalanceCredited").withArgs(p1.address, BID_DEPOSIT);
     await expect(tx).to.emit(c.registry, "CapacityCommitted").withArgs(p1.address, H100, 2n, 2n);
-    await expect(tx).to.emit(c.vault, "ExposureRecorded").withArgs(p1.address, t + DUR);
+    await expect(tx).to.emit(c.vault, "ExposureRecorded").withArgs(p1.address, 2n * H100_STAKE_PER_GPU, 2n * H100_STAKE_PER_GPU, t + DUR);
     await usdDeltas(c, tx, [client, p1, c.jobMarket], [0n, 0n, 0n]);
     expect((await c.jobMarket.getOrder(id)).status).to.equal(OS.Awarded);
     const l = await c.jobMarket.getLease(1n);
@@ -1371,6 +1371,12 @@ describe("JobMarket governance", function () {
       minLeaseValue: E30,
       bidDeposit: E30,
     };
+    // A 14-day challenge window makes the slash windows after a lease 14 + 2 + 2 x 3 + 2 = 24 days: the vault's
+    // exposure tail (12 days) must cover them first.
+    await expect(gov.setParams(edges))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketExposureTailTooShort")
+      .withArgs(12n * DAY, 24n * DAY);
+    await c.vault.connect(c.governance).setExposureTail(24n * DAY);
     await expect(gov.setParams(edges)).to.emit(c.jobMarket, "ParamsSet");
   });
 

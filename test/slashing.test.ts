@@ -163,13 +163,15 @@ describe("SlashingManager.veto", function () {
     await expect(tx).to.emit(sm, "SlashVetoed").withArgs(f.id, p.address, c.guardian.address);
     await expect(tx).to.emit(c.vault, "SlashHoldChanged").withArgs(p.address, 0n);
     expect((await sm.getProposal(f.id)).status).to.equal(STATUS.Vetoed);
+    // The fault cannot be proposed again: one report, one slash decision.
+    await expect(sm.propose(f.report)).to.be.revertedWithCustomError(sm, "SlashingManagerAlreadyProposed").withArgs(f.id, STATUS.Vetoed);
     await c.networkHelpers.time.increase(VETO);
     await expect(sm.execute(f.id)).to.be.revertedWithCustomError(sm, "SlashingManagerInvalidStatus").withArgs(f.id, STATUS.Vetoed);
     await expect(sm.connect(c.guardian).veto(f.id))
       .to.be.revertedWithCustomError(sm, "SlashingManagerInvalidStatus")
       .withArgs(f.id, STATUS.Vetoed);
-    // The fault cannot be proposed again: one report, one slash decision.
-    await expect(sm.propose(f.report)).to.be.revertedWithCustomError(sm, "SlashingManagerAlreadyProposed").withArgs(f.id, STATUS.Vetoed);
+    // Nor later, once its epoch left the late window.
+    await expect(sm.propose(f.report)).to.be.revertedWithCustomError(sm, "SlashingManagerReportTooOld");
     expect((await c.vault.getPool(p.address)).selfActive).to.equal(2n * H100_STAKE_PER_GPU);
   });
 
