@@ -866,10 +866,12 @@ describe("StakingVault.recordExposure / releaseExposure", function () {
     await at(c, e);
     await expect(c.vault.connect(c.exposure).releaseExposure(p.address, N, e))
       .to.emit(c.vault, "ExposureReleased")
-      .withArgs(p.address, N, e, N, N, e);
+      .withArgs(p.address, N, e);
+    expect(await c.vault.getExposure(p.address)).to.deep.equal([N, N, e]);
     await expect(c.vault.connect(c.exposure).releaseExposure(p.address, N + 1n, e - 5n))
       .to.emit(c.vault, "ExposureReleased")
-      .withArgs(p.address, N + 1n, e - 5n, 0n, 2n * N + 1n, e);
+      .withArgs(p.address, N + 1n, e - 5n);
+    expect(await c.vault.getExposure(p.address)).to.deep.equal([0n, 2n * N + 1n, e]);
     await expect(c.vault.connect(c.exposure).recordExposure(p.address, N, e + DAY))
       .to.emit(c.vault, "ExposureRecorded")
       .withArgs(p.address, N, N, e + DAY);
@@ -878,12 +880,14 @@ describe("StakingVault.recordExposure / releaseExposure", function () {
     // A release whose tail is already over adds nothing; once the cooling tail is over, the next one replaces it.
     await expect(c.vault.connect(c.exposure).releaseExposure(p.address, N, e - TAIL))
       .to.emit(c.vault, "ExposureReleased")
-      .withArgs(p.address, N, e - TAIL, 0n, 2n * N + 1n, e);
+      .withArgs(p.address, N, e - TAIL);
+    expect(await c.vault.getExposure(p.address)).to.deep.equal([0n, 2n * N + 1n, e]);
     await at(c, e + TAIL);
     await c.vault.connect(c.exposure).recordExposure(p.address, N, e + 2n * TAIL);
     await expect(c.vault.connect(c.exposure).releaseExposure(p.address, N, e + TAIL))
       .to.emit(c.vault, "ExposureReleased")
-      .withArgs(p.address, N, e + TAIL, 0n, N, e + TAIL);
+      .withArgs(p.address, N, e + TAIL);
+    expect(await c.vault.getExposure(p.address)).to.deep.equal([0n, N, e + TAIL]);
   });
 
   it("reverts StakingVaultNotMarket for anyone but the job market wired in the registry, the provider included", async function () {

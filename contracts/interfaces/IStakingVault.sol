@@ -173,10 +173,9 @@ interface IStakingVault {
     event ShareClassRetired(address indexed provider, bool pendingClass, uint32 newGeneration, uint256 remainder);
     /// @notice A lease needing `need` of the pool's stake until `until` was awarded (or extended, `need` 0).
     event ExposureRecorded(address indexed provider, uint256 need, uint256 totalNeed, uint256 exposureUntil);
-    /// @notice A lease that needed `need` ended at `endedAt`: its need moved to the pool's cooling part.
-    event ExposureReleased(
-        address indexed provider, uint256 need, uint256 endedAt, uint256 totalNeed, uint256 coolingNeed, uint256 coolingEnd
-    );
+    /// @notice A lease that needed `need` ended at `endedAt`: its need moved to the pool's cooling part for the tail
+    /// after `endedAt` (`getExposure` has the result; the event stays small on the market's close path).
+    event ExposureReleased(address indexed provider, uint256 need, uint256 endedAt);
     event SlashHoldChanged(address indexed provider, uint256 holds);
     /// @notice `amount` of the bounties held here was paid to `to` (a reporter's claim through the SlashingManager).
     event SlashBountyPaid(address indexed to, uint256 amount);

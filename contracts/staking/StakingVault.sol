@@ -61,8 +61,6 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
     /// @notice The provider registry (status, commission, payout, stake requirement).
     IProviderRegistry public immutable REGISTRY;
 
-    uint40 private _unbondingPeriod;
-    uint40 private _exposureTail;
     uint16 private _delegationCapMultiple;
     uint128 private _minDelegation;
     uint256 private _totalRewardsOwed;
@@ -77,6 +75,12 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
     mapping(address provider => mapping(uint32 generation => RetiredClass)) private _retiredPending;
     mapping(address provider => RewardStream) private _streams;
     mapping(address provider => Exposure) private _exposures;
+    /// @dev One slot, read by the job market's hooks (`recordExposure`, `releaseExposure`) and every withdrawal
+    /// request: the market wired in the registry, cached at its first hook call (the registry wires it once, so it
+    /// never changes), the unbonding period and the exposure tail.
+    address private _market;
+    uint40 private _unbondingPeriod;
+    uint40 private _exposureTail;
 
     /// @notice Initial parameters, each within its bounds.
     struct InitParams {
@@ -372,7 +376,7 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
 
     /// @inheritdoc IStakingVault
     function recordExposure(address provider, uint256 need, uint40 until) external {
-        require(msg.sender == REGISTRY.jobMarket(), StakingVaultNotMarket(msg.sender));
+        _requireMarket();
         Pool storage pool = _pools[provider];
         Exposure storage e = _exposures[provider];
         uint256 current = e.need;
@@ -387,12 +391,11 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
 
     /// @inheritdoc IStakingVault
     function releaseExposure(address provider, uint256 need, uint40 endedAt) external {
-        require(msg.sender == REGISTRY.jobMarket(), StakingVaultNotMarket(msg.sender));
+        uint256 tail = _requireMarket();
         Exposure memory e = _exposures[provider];
         // Saturates: the per-GPU stake may have changed between the award and now.
         uint256 running = e.need > need ? e.need - need : 0;
         e.need = uint104(running);
-        uint256 tail = _exposureTail;
         if (uint256(endedAt) + tail > block.timestamp) {
             // A live cooling part absorbs it (the later end); a stale one is replaced.
             if (uint256(e.coolingEnd) + tail > block.timestamp) {
@@ -403,7 +406,7 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
             }
         }
         _exposures[provider] = e;
-        emit ExposureReleased(provider, need, endedAt, running, e.coolingNeed, e.coolingEnd);
+        emit ExposureReleased(provider, need, endedAt);
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -718,6 +721,17 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
         require(holds > 0, StakingVaultNoSlashHold(provider));
         _pools[provider].slashHolds = holds - 1;
         emit SlashHoldChanged(provider, holds - 1);
+    }
+
+    /// @dev Reverts unless the caller is the job market wired in the registry; returns the exposure tail (same slot).
+    function _requireMarket() private returns (uint256 tail) {
+        address market = _market;
+        if (market == address(0)) {
+            market = REGISTRY.jobMarket();
+            if (market != address(0)) _market = market;
+        }
+        require(msg.sender == market, StakingVaultNotMarket(msg.sender));
+        return _exposureTail;
     }
 
     function _requireSlashingManager() private view {

@@ -7661,24 +7661,6 @@ export const stakingVaultAbi = [
         "internalType": "uint256",
         "name": "endedAt",
         "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "totalNeed",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "coolingNeed",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "coolingEnd",
-        "type": "uint256"
       }
     ],
     "name": "ExposureReleased",

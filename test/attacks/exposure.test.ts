@@ -356,7 +356,7 @@ describe("Exposure attack: a dust lease locks a whole pool (Medium 4)", function
     await at(c, quitAt);
     await expect(c.jobMarket.connect(p).quit(leaseId))
       .to.emit(c.vault, "ExposureReleased")
-      .withArgs(p.address, H100_STAKE_PER_GPU, quitAt, 0n, H100_STAKE_PER_GPU, quitAt);
+      .withArgs(p.address, H100_STAKE_PER_GPU, quitAt);
     expect(await c.vault.getExposure(p.address)).to.deep.equal([0n, H100_STAKE_PER_GPU, quitAt]);
 
     // Within the quit lease's tail the stake it needed still waits, for the tail after the quit only.
