@@ -75,6 +75,7 @@ export const FUNCTION_ROLES = {
       "setJobMarket(address)",
       "setSlashingManager(address)",
       "setOracleHub(address)",
+      "setDisputeManager(address)",
     ],
     GUARDIAN: ["pause()", "unpause()"],
   },

@@ -254,9 +254,9 @@ describe("Invariant 7: restricted functions", function () {
     await expect(c.registry.connect(c.exposure).commitCapacity(provider, H100, 1))
       .to.emit(c.registry, "CapacityCommitted")
       .withArgs(provider, H100, 1n, 1n);
-    await expect(c.vault.connect(c.exposure).recordExposure(provider, 1_000n))
+    await expect(c.vault.connect(c.exposure).recordExposure(provider, ONE, 1_000n))
       .to.emit(c.vault, "ExposureRecorded")
-      .withArgs(provider, 1_000n);
+      .withArgs(provider, ONE, ONE, 1_000n);
     const reward = c.vault.connect(c.rewarder).notifyReward(provider, ONE);
     await expect(reward).to.emit(c.vault, "RewardNotified");
     await expect(reward).to.changeTokenBalances(c.ethers, c.token, [c.rewarder, c.vault], [-ONE, ONE]);
@@ -348,10 +348,7 @@ describe("Invariant 7: governance setters stay within bounds", function () {
         () => vault.setUnbondingPeriod(60n * DAY + 1n),
         ["unbondingPeriod", 60n * DAY + 1n, DAY, 60n * DAY],
       ],
-      // The exposure tail stays below the unbonding period (14 days here).
-      [c.vault, vaultBound, () => vault.setExposureTail(14n * DAY), ["exposureTail", 14n * DAY, 0n, 14n * DAY - 1n]],
-      // Shortening the unbonding period to the current tail (7 days) is refused too.
-      [c.vault, vaultBound, () => vault.setUnbondingPeriod(7n * DAY), ["exposureTail", 7n * DAY, 0n, 7n * DAY - 1n]],
+      [c.vault, vaultBound, () => vault.setExposureTail(59n * DAY + 1n), ["exposureTail", 59n * DAY + 1n, 0n, 59n * DAY]],
       [c.vault, vaultBound, () => vault.setDelegationCapMultiple(0n), ["delegationCapMultiple", 0n, 1n, 20n]],
       [c.vault, vaultBound, () => vault.setDelegationCapMultiple(21n), ["delegationCapMultiple", 21n, 1n, 20n]],
       [
@@ -385,6 +382,7 @@ describe("Invariant 7: governance setters stay within bounds", function () {
       "ProviderRegistry.setSlashingManager(address)",
       "ProviderRegistry.setOracleHub(address)",
       "StakingVault.setEmissionController(address)",
+      "ProviderRegistry.setDisputeManager(address)",
       "StakingVault.setUnbondingPeriod(uint40)",
       "StakingVault.setExposureTail(uint40)",
       "StakingVault.setDelegationCapMultiple(uint16)",
@@ -406,6 +404,9 @@ describe("Invariant 7: governance setters stay within bounds", function () {
     await expect(c.registry.connect(c.governance).setSlashingManager(c.stranger.address))
       .to.be.revertedWithCustomError(c.registry, "ProviderRegistrySlashingManagerAlreadySet")
       .withArgs(await c.slashingManager.getAddress());
+    await expect(c.registry.connect(c.governance).setDisputeManager(c.stranger.address))
+      .to.be.revertedWithCustomError(c.registry, "ProviderRegistryDisputeManagerAlreadySet")
+      .withArgs(await c.disputeManager.getAddress());
     await expect(c.registry.connect(c.governance).setOracleHub(c.stranger.address))
       .to.be.revertedWithCustomError(c.registry, "ProviderRegistryOracleHubAlreadySet")
       .withArgs(await c.oracleHub.getAddress());
@@ -463,7 +464,10 @@ describe("Invariant 7: job-market hooks", function () {
       await expect(c.registry.connect(caller).releaseCapacity(provider, H100, 1))
         .to.be.revertedWithCustomError(c.registry, "ProviderRegistryNotMarket")
         .withArgs(caller.address);
-      await expect(c.vault.connect(caller).recordExposure(provider, 1_000n))
+      await expect(c.vault.connect(caller).recordExposure(provider, ONE, 1_000n))
+        .to.be.revertedWithCustomError(c.vault, "StakingVaultNotMarket")
+        .withArgs(caller.address);
+      await expect(c.vault.connect(caller).releaseExposure(provider, ONE, 1_000n))
         .to.be.revertedWithCustomError(c.vault, "StakingVaultNotMarket")
         .withArgs(caller.address);
     }

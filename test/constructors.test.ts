@@ -71,7 +71,7 @@ describe("Constructors: a zero address for a wired contract is refused by name",
     const { manager, a, marketWiring, slashWiring } = await deployed(c);
 
     const vault = new StakingVault__factory(deployer);
-    const vaultParams = { unbondingPeriod: 14n * DAY, exposureTail: 7n * DAY, delegationCapMultiple: 5n, minDelegation: 10n ** 18n };
+    const vaultParams = { unbondingPeriod: 14n * DAY, exposureTail: 12n * DAY, delegationCapMultiple: 5n, minDelegation: 10n ** 18n };
     await eachZeroed(vault, "StakingVaultZeroAddress", { token: a.token, registry: a.registry }, (w) => vault.deploy(manager, w.token, w.registry, vaultParams));
 
     const burner = new BuybackBurner__factory(deployer);

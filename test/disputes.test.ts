@@ -9,7 +9,7 @@
  *   the end of the verdict window; the arbitrator is refused at the arbitration deadline and accepted one second
  *   before; after it anyone expires the dispute (the result stands: the provider is paid and gets the deposit, no
  *   slash);
- * - governance bounds, including unbonding > challenge + verdict + 2 x arbitration + veto windows.
+ * - governance bounds, including exposure tail >= challenge + verdict + 2 x arbitration + veto windows.
  * The manager's stablecoin equals the open disputes' deposits plus the credited balances after every step.
  *
  * Local parameters (deploy/modules/protocol.ts): challenge window 1 day, minDeposit 10 USD, depositBps 500, verdict
@@ -555,32 +555,33 @@ describe("DisputeManager governance", function () {
       .withArgs(c.stranger.address);
   });
 
-  it("keeps the vault's unbonding period above challenge + verdict + 2 x arbitration + veto windows", async function () {
+  it("keeps the vault's exposure tail at least challenge + verdict + 2 x arbitration + veto windows", async function () {
     const c = await loadCinder();
     const dm = c.disputeManager.connect(c.governance);
     expect(await dm.disputeSpan()).to.equal(CHALLENGE + VERDICT + 2n * ARBITRATION + VETO);
-    // Unbonding 14 days: 1 + v + 2 x 3 + 2 < 14 needs v < 5 days.
-    await expect(dm.setParams({ ...DEFAULT_PARAMS, verdictWindow: 5n * DAY }))
-      .to.be.revertedWithCustomError(dm, "DisputeManagerUnbondingTooShort")
-      .withArgs(14n * DAY, 14n * DAY);
-    await expect(dm.setParams({ ...DEFAULT_PARAMS, verdictWindow: 5n * DAY - 1n })).to.emit(dm, "ParamsSet");
+    // Tail 12 days: 1 + v + 2 x 3 + 2 <= 12 needs v <= 3 days.
+    await expect(dm.setParams({ ...DEFAULT_PARAMS, verdictWindow: 3n * DAY + 1n }))
+      .to.be.revertedWithCustomError(dm, "DisputeManagerExposureTailTooShort")
+      .withArgs(12n * DAY, 12n * DAY + 1n);
+    await expect(dm.setParams({ ...DEFAULT_PARAMS, verdictWindow: 3n * DAY })).to.emit(dm, "ParamsSet");
     // The arbitration window counts twice (an abstention just before the deadline extends it by one window).
-    await expect(dm.setParams({ ...DEFAULT_PARAMS, arbitrationWindow: 4n * DAY + 12n * HOUR }))
-      .to.be.revertedWithCustomError(dm, "DisputeManagerUnbondingTooShort")
-      .withArgs(14n * DAY, 14n * DAY);
-    await expect(dm.setParams({ ...DEFAULT_PARAMS, arbitrationWindow: 4n * DAY + 12n * HOUR - 1n })).to.emit(dm, "ParamsSet");
+    await expect(dm.setParams({ ...DEFAULT_PARAMS, arbitrationWindow: 3n * DAY + 12n * HOUR + 1n }))
+      .to.be.revertedWithCustomError(dm, "DisputeManagerExposureTailTooShort")
+      .withArgs(12n * DAY, 12n * DAY + 2n);
+    await expect(dm.setParams({ ...DEFAULT_PARAMS, arbitrationWindow: 3n * DAY + 12n * HOUR })).to.emit(dm, "ParamsSet");
     // The bound reads the others now: a longer veto window leaves less room.
+    await dm.setParams(DEFAULT_PARAMS);
     await c.slashingManager.connect(c.governance).setParams({
-      vetoWindow: 5n * DAY,
+      vetoWindow: 3n * DAY,
       rateWindow: DAY,
       jailCooldown: 7n * DAY,
       bountyBps: BOUNTY_BPS,
       maxPerEvent: 10_000n * 10n ** 18n,
       maxPerWindow: 50_000n * 10n ** 18n,
     });
-    await expect(dm.setParams(DEFAULT_PARAMS))
-      .to.be.revertedWithCustomError(dm, "DisputeManagerUnbondingTooShort")
-      .withArgs(14n * DAY, CHALLENGE + VERDICT + 2n * ARBITRATION + 5n * DAY);
+    await expect(dm.setParams({ ...DEFAULT_PARAMS, verdictWindow: VERDICT + 1n }))
+      .to.be.revertedWithCustomError(dm, "DisputeManagerExposureTailTooShort")
+      .withArgs(12n * DAY, CHALLENGE + VERDICT + 1n + 2n * ARBITRATION + 3n * DAY);
   });
 
   it("the constructor rejects zero addresses and out-of-bounds parameters", async function () {

@@ -14,7 +14,7 @@
 import { expect } from "chai";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { Addressable, ContractTransactionResponse } from "ethers";
-import { connectCinder, onboardProvider, A100, H100, ONE, USD, type Cinder } from "./helpers/fixture.js";
+import { connectCinder, onboardProvider, A100, H100, H100_STAKE_PER_GPU, ONE, USD, type Cinder } from "./helpers/fixture.js";
 import { coverUntil } from "./helpers/oracle.js";
 
 const { loadCinder } = await connectCinder();
@@ -226,7 +226,7 @@ describe("JobMarket.createDirectLease", function () {
       .to.emit(c.jobMarket, "LeaseCreated")
       .withArgs(1n, client.address, p.address, H100, 2n, PRICE, t, t + duration, KIND.Lease, 0n);
     await expect(tx).to.emit(c.registry, "CapacityCommitted").withArgs(p.address, H100, 2n, 2n);
-    await expect(tx).to.emit(c.vault, "ExposureRecorded").withArgs(p.address, t + duration);
+    await expect(tx).to.emit(c.vault, "ExposureRecorded").withArgs(p.address, 2n * H100_STAKE_PER_GPU, 2n * H100_STAKE_PER_GPU, t + duration);
     await usdDeltas(c, tx, [client, c.jobMarket], [-v, v]);
 
     const l = await c.jobMarket.getLease(1n);
@@ -247,6 +247,8 @@ describe("JobMarket.createDirectLease", function () {
     expect(await c.registry.freeCapacity(p.address, H100)).to.equal(2n);
     expect((await c.registry.getCapacity(p.address, H100)).committed).to.equal(2n);
     expect((await c.vault.getPool(p.address)).exposureUntil).to.equal(t + duration);
+    // The stake the lease needs: its GPUs at the class's per-GPU stake.
+    expect((await c.vault.getExposure(p.address)).need).to.equal(2n * H100_STAKE_PER_GPU);
     await expectInvariants(c, [client, p]);
   });
 
@@ -257,6 +259,7 @@ describe("JobMarket.createDirectLease", function () {
     expect(second.id).to.equal(2n);
     expect(await c.registry.freeCapacity(p.address, H100)).to.equal(0n);
     expect((await c.vault.getPool(p.address)).exposureUntil).to.equal(first.end);
+    expect((await c.vault.getExposure(p.address)).need).to.equal(4n * H100_STAKE_PER_GPU);
     await expect(c.jobMarket.connect(client).createDirectLease(p.address, H100, 1, HOUR, PRICE, KIND.Lease))
       .to.be.revertedWithCustomError(c.registry, "ProviderRegistryInsufficientCapacity")
       .withArgs(p.address, H100, 0n, 1n);
@@ -472,7 +475,7 @@ describe("JobMarket.extend", function () {
     await at(c, l.start + HOUR);
     const tx = c.jobMarket.connect(client).extend(l.id, extra);
     await expect(tx).to.emit(c.jobMarket, "LeaseExtended").withArgs(l.id, newEnd, topUp);
-    await expect(tx).to.emit(c.vault, "ExposureRecorded").withArgs(p.address, newEnd);
+    await expect(tx).to.emit(c.vault, "ExposureRecorded").withArgs(p.address, 0n, 3n * H100_STAKE_PER_GPU, newEnd);
     await usdDeltas(c, tx, [client, c.jobMarket], [-topUp, topUp]);
     expect((await c.jobMarket.getLease(l.id)).end).to.equal(newEnd);
     expect(await c.jobMarket.leaseValue(l.id)).to.equal(l.v + topUp);
@@ -1244,7 +1247,7 @@ describe("JobMarket open orders", function () {
     await expect(tx).to.emit(c.slaBondManager, "BidLockReleased").withArgs(p0.address, BID_BOND, ZERO);
     await expect(tx).to.not.emit(c.slaBondManager, "BondLocked");
     await expect(tx).to.emit(c.registry, "CapacityCommitted").withArgs(p1.address, H100, 2n, 2n);
-    await expect(tx).to.emit(c.vault, "ExposureRecorded").withArgs(p1.address, t + DUR);
+    await expect(tx).to.emit(c.vault, "ExposureRecorded").withArgs(p1.address, 2n * H100_STAKE_PER_GPU, 2n * H100_STAKE_PER_GPU, t + DUR);
     await usdDeltas(c, tx, [client, p1, c.jobMarket, c.slaBondManager], [0n, 0n, 0n, 0n]);
     expect((await bondOf(c, p0)).locked).to.equal(locked0);
     expect((await bondOf(c, p1)).locked).to.equal(locked1);
@@ -1480,6 +1483,12 @@ describe("JobMarket governance", function () {
       minBidStepBps: 2_000n,
       minLeaseValue: E30,
     };
+    // A 14-day challenge window makes the slash windows after a lease 14 + 2 + 2 x 3 + 2 = 24 days: the vault's
+    // exposure tail (12 days) must cover them first.
+    await expect(gov.setParams(edges))
+      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketExposureTailTooShort")
+      .withArgs(12n * DAY, 24n * DAY);
+    await c.vault.connect(c.governance).setExposureTail(24n * DAY);
     await expect(gov.setParams(edges)).to.emit(c.jobMarket, "ParamsSet");
   });
 

@@ -38,13 +38,15 @@ interface Ctx {
   domain: OracleDomain;
   digest: string;
   nodes: Signer[];
+  /** The current epoch at setup: a fault report is accepted only within the late window of its epoch. */
+  epoch: bigint;
 }
 
 async function setup(): Promise<Ctx> {
   const c = await loadCinder();
   const { chainId } = await c.ethers.provider.getNetwork();
   const hub = c.oracleHub;
-  return { c, hub, domain: { chainId, hub: await hub.getAddress() }, digest: await hub.configDigest(), nodes: c.oracleSigners };
+  return { c, hub, domain: { chainId, hub: await hub.getAddress() }, digest: await hub.configDigest(), nodes: c.oracleSigners, epoch: await hub.currentEpoch() };
 }
 
 /** Moves to `offset` seconds into the epoch after the current one and returns that epoch. */
@@ -276,7 +278,7 @@ function fault(x: Ctx, overrides: Partial<FaultReport> = {}): FaultReport {
     provider: x.c.providers[0].address,
     faultType: FAULT.FailedGpuChallenge,
     subject: hash("gpu"),
-    epoch: 1234n,
+    epoch: x.epoch,
     evidenceHash: hash("challenge transcript"),
     ...overrides,
   };

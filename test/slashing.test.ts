@@ -4,8 +4,8 @@
  * with one deferred slot per pool (never dropped, bounded, other pools unaffected), a slash of a pool with pending withdrawals, bounty
  * exclusions (the provider, its payout, oracle members), bounties as pull payments (only the reporter withdraws
  * its own; an execution moves no CNDR), the execute path's wiring (registry `jail` and vault `executeSlash` check
- * the wired manager, not a role), unjail after the cooldown and a top-up, governance bounds (incl. unbonding >
- * challenge window + veto window, bounty < 1/(1+m)), the batched burn, and every revert by its custom error.
+ * the wired manager, not a role), unjail after the cooldown and a top-up, governance bounds (incl. exposure tail >=
+ * challenge + verdict + 2 x arbitration + veto windows, bounty < 1/(1+m)), the batched burn, and every revert by its custom error.
  */
 import { expect } from "chai";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
@@ -163,13 +163,15 @@ describe("SlashingManager.veto", function () {
     await expect(tx).to.emit(sm, "SlashVetoed").withArgs(f.id, p.address, c.guardian.address);
     await expect(tx).to.emit(c.vault, "SlashHoldChanged").withArgs(p.address, 0n);
     expect((await sm.getProposal(f.id)).status).to.equal(STATUS.Vetoed);
+    // The fault cannot be proposed again: one report, one slash decision.
+    await expect(sm.propose(f.report)).to.be.revertedWithCustomError(sm, "SlashingManagerAlreadyProposed").withArgs(f.id, STATUS.Vetoed);
     await c.networkHelpers.time.increase(VETO);
     await expect(sm.execute(f.id)).to.be.revertedWithCustomError(sm, "SlashingManagerInvalidStatus").withArgs(f.id, STATUS.Vetoed);
     await expect(sm.connect(c.guardian).veto(f.id))
       .to.be.revertedWithCustomError(sm, "SlashingManagerInvalidStatus")
       .withArgs(f.id, STATUS.Vetoed);
-    // The fault cannot be proposed again: one report, one slash decision.
-    await expect(sm.propose(f.report)).to.be.revertedWithCustomError(sm, "SlashingManagerAlreadyProposed").withArgs(f.id, STATUS.Vetoed);
+    // Nor later, once its epoch left the late window.
+    await expect(sm.propose(f.report)).to.be.revertedWithCustomError(sm, "SlashingManagerReportTooOld");
     expect((await c.vault.getPool(p.address)).selfActive).to.equal(2n * H100_STAKE_PER_GPU);
   });
 
@@ -587,11 +589,11 @@ describe("SlashingManager governance", function () {
     for (const [change, name, v, min, max] of bad) {
       await expect(sm.setParams({ ...ok, ...change }), name).to.be.revertedWithCustomError(sm, bound).withArgs(name, v, min, max);
     }
-    // Unbonding (14 days) must outlast the market's challenge window (1 day) plus the veto window.
-    await expect(sm.setParams({ ...ok, vetoWindow: 13n * DAY }))
-      .to.be.revertedWithCustomError(sm, "SlashingManagerUnbondingTooShort")
-      .withArgs(14n * DAY, DAY, 13n * DAY);
-    await expect(sm.setParams({ ...ok, vetoWindow: 13n * DAY - 1n })).to.emit(sm, "ParamsSet");
+    // The exposure tail (12 days) must cover challenge (1 day) + verdict (2) + 2 x arbitration (3) + the veto window.
+    await expect(sm.setParams({ ...ok, vetoWindow: 3n * DAY + 1n }))
+      .to.be.revertedWithCustomError(sm, "SlashingManagerExposureTailTooShort")
+      .withArgs(12n * DAY, 12n * DAY + 1n);
+    await expect(sm.setParams({ ...ok, vetoWindow: 3n * DAY })).to.emit(sm, "ParamsSet");
     await expect(sm.setSlashBps(4, 5_000)).to.emit(sm, "SlashBpsSet").withArgs(4n, 5_000n);
     expect(await sm.slashBps(4)).to.equal(5_000n);
     await expect(sm.setSlashBps(0, 5_000)).to.be.revertedWithCustomError(sm, "SlashingManagerInvalidKind").withArgs(0n);

@@ -20,7 +20,9 @@ const { loadCinder } = await connectCinder();
 
 const DAY = 86_400n;
 const UNBONDING = 14n * DAY;
-const TAIL = 7n * DAY;
+const TAIL = 12n * DAY;
+/** challenge 1 d + verdict 2 d + 2 x arbitration 3 d + veto 2 d: what the tail must cover at the defaults. */
+const SPAN = 11n * DAY;
 const SELF = 400n * ONE;
 const MAX = 2n ** 256n - 1n;
 const PRECISION = 10n ** 36n;
@@ -850,32 +852,62 @@ describe("StakingVault.holdForSlash and releaseSlashHold", function () {
   });
 });
 
-describe("StakingVault.recordExposure", function () {
-  it("only extends the recorded exposure", async function () {
+describe("StakingVault.recordExposure / releaseExposure", function () {
+  it("adds a lease's need, keeps the latest end while leases run and restarts it once none does", async function () {
     const { c, p } = await withProvider();
+    const N = 200n * ONE;
     const t = (await now(c)) + 30n * DAY;
-    const tx = c.vault.connect(c.exposure).recordExposure(p.address, t);
-    await expect(tx).to.emit(c.vault, "ExposureRecorded").withArgs(p.address, t);
+    const tx = c.vault.connect(c.exposure).recordExposure(p.address, N, t);
+    await expect(tx).to.emit(c.vault, "ExposureRecorded").withArgs(p.address, N, N, t);
     await expectDeltas(c, tx, [c.vault, p], [0n, 0n]);
     await expectPool(c, p.address, { exposureUntil: t });
 
-    await expect(c.vault.connect(c.exposure).recordExposure(p.address, t - 1n)).not.to.emit(
-      c.vault,
-      "ExposureRecorded",
-    );
-    await expect(c.vault.connect(c.exposure).recordExposure(p.address, t)).not.to.emit(c.vault, "ExposureRecorded");
-    await expectPool(c, p.address, { exposureUntil: t });
-    await expect(c.vault.connect(c.exposure).recordExposure(p.address, t + 1n))
+    // An earlier end never lowers it while a lease runs; a later one extends it; an extension adds no need.
+    await expect(c.vault.connect(c.exposure).recordExposure(p.address, N, t - 1n))
       .to.emit(c.vault, "ExposureRecorded")
-      .withArgs(p.address, t + 1n);
-    await expectPool(c, p.address, { exposureUntil: t + 1n });
+      .withArgs(p.address, N, 2n * N, t);
+    await expect(c.vault.connect(c.exposure).recordExposure(p.address, 0n, t + 1n))
+      .to.emit(c.vault, "ExposureRecorded")
+      .withArgs(p.address, 0n, 2n * N, t + 1n);
+    expect(await c.vault.getExposure(p.address)).to.deep.equal([2n * N, 0n, 0n]);
+
+    // Both end: the need moves to the cooling part (the later end), and the next lease starts a new run.
+    const e = (await now(c)) + 10n;
+    await at(c, e);
+    await expect(c.vault.connect(c.exposure).releaseExposure(p.address, N, e))
+      .to.emit(c.vault, "ExposureReleased")
+      .withArgs(p.address, N, e);
+    expect(await c.vault.getExposure(p.address)).to.deep.equal([N, N, e]);
+    await expect(c.vault.connect(c.exposure).releaseExposure(p.address, N + 1n, e - 5n))
+      .to.emit(c.vault, "ExposureReleased")
+      .withArgs(p.address, N + 1n, e - 5n);
+    expect(await c.vault.getExposure(p.address)).to.deep.equal([0n, 2n * N + 1n, e]);
+    await expect(c.vault.connect(c.exposure).recordExposure(p.address, N, e + DAY))
+      .to.emit(c.vault, "ExposureRecorded")
+      .withArgs(p.address, N, N, e + DAY);
+    await expectPool(c, p.address, { exposureUntil: e + DAY });
+
+    // A release whose tail is already over adds nothing; once the cooling tail is over, the next one replaces it.
+    await expect(c.vault.connect(c.exposure).releaseExposure(p.address, N, e - TAIL))
+      .to.emit(c.vault, "ExposureReleased")
+      .withArgs(p.address, N, e - TAIL);
+    expect(await c.vault.getExposure(p.address)).to.deep.equal([0n, 2n * N + 1n, e]);
+    await at(c, e + TAIL);
+    await c.vault.connect(c.exposure).recordExposure(p.address, N, e + 2n * TAIL);
+    await expect(c.vault.connect(c.exposure).releaseExposure(p.address, N, e + TAIL))
+      .to.emit(c.vault, "ExposureReleased")
+      .withArgs(p.address, N, e + TAIL);
+    expect(await c.vault.getExposure(p.address)).to.deep.equal([0n, N, e + TAIL]);
   });
 
   it("reverts StakingVaultNotMarket for anyone but the job market wired in the registry, the provider included", async function () {
     const { c, p } = await withProvider();
     expect(await c.registry.jobMarket()).to.equal(c.exposure.address);
     for (const caller of [c.stranger, p, c.slasher, c.governance]) {
-      await expect(c.vault.connect(caller).recordExposure(p.address, (await now(c)) + DAY))
+      await expect(c.vault.connect(caller).recordExposure(p.address, ONE, (await now(c)) + DAY))
+        .to.be.revertedWithCustomError(c.vault, "StakingVaultNotMarket")
+        .withArgs(caller.address);
+      await expect(c.vault.connect(caller).releaseExposure(p.address, ONE, await now(c)))
         .to.be.revertedWithCustomError(c.vault, "StakingVaultNotMarket")
         .withArgs(caller.address);
     }
@@ -887,7 +919,7 @@ describe("StakingVault.recordExposure", function () {
 // ---------------------------------------------------------------------------------------------------------------
 
 describe("StakingVault governance setters", function () {
-  it("setUnbondingPeriod sets within [1 day, 60 days] and keeps the exposure tail below it", async function () {
+  it("setUnbondingPeriod sets within [1 day, 60 days], independent of the exposure tail", async function () {
     const c = await loadCinder();
     const g = c.vault.connect(c.governance);
     expect(await c.vault.unbondingPeriod()).to.equal(UNBONDING);
@@ -899,25 +931,23 @@ describe("StakingVault governance setters", function () {
     await expect(g.setUnbondingPeriod(60n * DAY + 1n))
       .to.be.revertedWithCustomError(c.vault, "StakingVaultParameterOutOfBounds")
       .withArgs("unbondingPeriod", 60n * DAY + 1n, DAY, 60n * DAY);
-    // Cross-check: the exposure tail (7 days) must stay strictly below the unbonding period.
-    await expect(g.setUnbondingPeriod(TAIL))
-      .to.be.revertedWithCustomError(c.vault, "StakingVaultParameterOutOfBounds")
-      .withArgs("exposureTail", TAIL, 0n, TAIL - 1n);
-    await expect(g.setUnbondingPeriod(TAIL + 1n)).to.emit(c.vault, "UnbondingPeriodSet").withArgs(TAIL + 1n);
+    // The tail, not the unbonding period, covers the slash windows: a period shorter than the tail is accepted.
+    await expect(g.setUnbondingPeriod(DAY)).to.emit(c.vault, "UnbondingPeriodSet").withArgs(DAY);
+    await expect(g.setUnbondingPeriod(TAIL)).to.emit(c.vault, "UnbondingPeriodSet").withArgs(TAIL);
     await expect(g.setUnbondingPeriod(60n * DAY)).to.emit(c.vault, "UnbondingPeriodSet").withArgs(60n * DAY);
   });
 
-  it("setExposureTail sets below min(unbondingPeriod, 60 days) (at most 59 days)", async function () {
+  it("setExposureTail sets within [exposureSpan(), 59 days], whatever the unbonding period", async function () {
     const c = await loadCinder();
     const g = c.vault.connect(c.governance);
     expect(await c.vault.exposureTail()).to.equal(TAIL);
-    await expect(g.setExposureTail(UNBONDING))
-      .to.be.revertedWithCustomError(c.vault, "StakingVaultParameterOutOfBounds")
-      .withArgs("exposureTail", UNBONDING, 0n, UNBONDING - 1n);
-    await expect(g.setExposureTail(UNBONDING - 1n)).to.emit(c.vault, "ExposureTailSet").withArgs(UNBONDING - 1n);
-    await expect(g.setExposureTail(0n)).to.emit(c.vault, "ExposureTailSet").withArgs(0n);
-    expect(await c.vault.exposureTail()).to.equal(0n);
-    await g.setUnbondingPeriod(60n * DAY);
+    expect(await c.vault.exposureSpan()).to.equal(SPAN);
+    await expect(g.setExposureTail(SPAN - 1n))
+      .to.be.revertedWithCustomError(c.vault, "StakingVaultExposureTailTooShort")
+      .withArgs(SPAN - 1n, SPAN);
+    await expect(g.setExposureTail(SPAN)).to.emit(c.vault, "ExposureTailSet").withArgs(SPAN);
+    await expect(g.setExposureTail(UNBONDING + DAY)).to.emit(c.vault, "ExposureTailSet").withArgs(UNBONDING + DAY);
+    expect(await c.vault.exposureTail()).to.equal(UNBONDING + DAY);
     await expect(g.setExposureTail(59n * DAY + 1n))
       .to.be.revertedWithCustomError(c.vault, "StakingVaultParameterOutOfBounds")
       .withArgs("exposureTail", 59n * DAY + 1n, 0n, 59n * DAY);
@@ -1049,11 +1079,12 @@ describe("StakingVault views", function () {
 // ---------------------------------------------------------------------------------------------------------------
 
 describe("StakingVault: stake that backs exposure", function () {
-  it("unlocks a withdrawal requested during an exposure at max(now + unbonding, exposure end + tail)", async function () {
+  it("unlocks a withdrawal that uncovers the need at max(now + unbonding, exposure end + tail)", async function () {
     const { c, p, d } = await withProvider();
     await c.vault.connect(d[0]).delegate(p.address, 1_000n * ONE);
     const T = (await now(c)) + 30n * DAY;
-    await c.vault.connect(c.exposure).recordExposure(p.address, T);
+    // The leases need the whole pool: any withdrawal uncovers them.
+    await c.vault.connect(c.exposure).recordExposure(p.address, SELF + 1_000n * ONE, T);
 
     const t = (await now(c)) + 10n;
     await at(c, t);
@@ -1085,7 +1116,7 @@ describe("StakingVault: stake that backs exposure", function () {
     const { c, p, d } = await withProvider();
     await c.vault.connect(d[0]).delegate(p.address, 1_000n * ONE);
     const T = (await now(c)) + 2n * DAY;
-    await c.vault.connect(c.exposure).recordExposure(p.address, T);
+    await c.vault.connect(c.exposure).recordExposure(p.address, SELF + 1_000n * ONE, T);
     const t = (await now(c)) + 10n;
     await at(c, t);
     expect(T + TAIL).to.be.lt(t + UNBONDING);
@@ -1104,7 +1135,7 @@ describe("StakingVault: stake that backs exposure", function () {
     await c.vault.connect(p).requestWithdraw(p.address, 50n * ONE);
 
     const T = t + 40n * DAY;
-    await c.vault.connect(c.exposure).recordExposure(p.address, T);
+    await c.vault.connect(c.exposure).recordExposure(p.address, 2_000n * ONE, T);
     expect(await c.vault.pendingWithdrawal(p.address, d[0].address)).to.deep.equal([100n * ONE, t + UNBONDING]);
     expect(await c.vault.pendingWithdrawal(p.address, p.address)).to.deep.equal([50n * ONE, t + 1n + UNBONDING]);
 

@@ -12,6 +12,7 @@ import {IJobMarket} from "../interfaces/IJobMarket.sol";
 import {IOracleHub} from "../interfaces/IOracleHub.sol";
 import {ISlashingManager} from "../interfaces/ISlashingManager.sol";
 import {IStakingVault} from "../interfaces/IStakingVault.sol";
+import {ExposureWindows} from "../libraries/ExposureWindows.sol";
 import {LeaseMath} from "../libraries/LeaseMath.sol";
 
 /// @title DisputeManager
@@ -27,9 +28,9 @@ import {LeaseMath} from "../libraries/LeaseMath.sol";
 /// - The OracleHub's quorum is honest above its threshold: an accepted verdict about the disputed lease and result
 ///   is a fact, whichever oracle set signed it (the hub refuses signatures from a set no longer current).
 /// - One dispute per lease: the JobMarket's Disputed status can be entered once (a disputed lease only closes).
-/// - The vault's unbonding period outlasts `disputeSpan()`, checked when this contract's parameters are set. The
-///   vault's, market's and SlashingManager's setters do not read this contract back: governance must keep the
-///   bound when it lengthens the challenge or veto window or shortens unbonding (`disputeSpan()` tells it).
+/// - The vault's exposure tail covers `disputeSpan()` and the hub's late-report span (ExposureWindows), checked when
+///   this contract's parameters are set; the vault's, market's and SlashingManager's setters check the same bound,
+///   reading this contract through the registry's wiring (`setDisputeManager`).
 /// Rounding: the deposit's fraction of the escrow rounds up (never below depositBps of the escrow).
 /// Invariant (DESIGN.md 1): the asset held >= the sum of open disputes' deposits + credited balances.
 contract DisputeManager is AccessManaged, ReentrancyGuardTransient, IDisputeManager {
@@ -328,9 +329,12 @@ contract DisputeManager is AccessManaged, ReentrancyGuardTransient, IDisputeMana
         _bound("depositBps", p.depositBps, 0, MAX_DEPOSIT_BPS);
         _bound("verdictWindow", p.verdictWindow, MIN_VERDICT_WINDOW, MAX_VERDICT_WINDOW);
         _bound("arbitrationWindow", p.arbitrationWindow, MIN_ARBITRATION_WINDOW, MAX_ARBITRATION_WINDOW);
-        uint256 unbonding = VAULT.unbondingPeriod();
-        uint256 span = _disputeSpan(p);
-        require(unbonding > span, DisputeManagerUnbondingTooShort(unbonding, span));
+        ExposureWindows.Windows memory w =
+            ExposureWindows.read(JOB_MARKET, SLASHING_MANAGER, IDisputeManager(address(0)));
+        (w.verdict, w.arbitration) = (p.verdictWindow, p.arbitrationWindow);
+        uint256 tail = VAULT.exposureTail();
+        uint256 span = ExposureWindows.span(w);
+        require(tail >= span, DisputeManagerExposureTailTooShort(tail, span));
         _params = p;
         emit ParamsSet(p);
     }

@@ -108,10 +108,10 @@ interface IDisputeManager {
     /// @notice The dispute cannot expire before its arbitration deadline.
     error DisputeManagerNotExpired(uint256 leaseId, uint256 arbitrationDeadline, uint256 nowTime);
     error DisputeManagerNoBalance(address account);
-    /// @notice The vault's unbonding period must outlast the longest span from a result to its slash proposal's
-    /// execution: challengeWindow + verdictWindow + 2 x arbitrationWindow (an abstention just before the deadline
-    /// extends it by one window) + the SlashingManager's vetoWindow.
-    error DisputeManagerUnbondingTooShort(uint256 unbondingPeriod, uint256 disputeSpan);
+    /// @notice The vault's exposure tail must cover the longest span from a lease's end to the execution of a slash
+    /// it can still lead to (ExposureWindows.span): challengeWindow + verdictWindow + 2 x arbitrationWindow (an
+    /// abstention just before the deadline extends it by one window), or the hub's late-report span, + vetoWindow.
+    error DisputeManagerExposureTailTooShort(uint256 tail, uint256 span);
 
     // --- events ---
 
@@ -175,9 +175,9 @@ interface IDisputeManager {
     /// @notice Withdraws the caller's credited deposits.
     function withdraw() external returns (uint256 amount);
 
-    /// @notice Sets the parameters, each within its hard bounds, and checks that the vault's unbonding period
-    /// outlasts the dispute span (see `DisputeManagerUnbondingTooShort`), reading the vault, the JobMarket and the
-    /// SlashingManager now. Governance.
+    /// @notice Sets the parameters, each within its hard bounds, and checks that the vault's exposure tail covers
+    /// the span after a lease's end (see `DisputeManagerExposureTailTooShort`), reading the vault, the JobMarket,
+    /// the SlashingManager and the OracleHub now. Governance.
     function setParams(Params calldata params) external;
 
     // --- views ---
@@ -193,6 +193,7 @@ interface IDisputeManager {
     /// @notice The governance parameters in force.
     function params() external view returns (Params memory);
     /// @notice The longest span from a result to the execution of its dispute's slash, with the current
-    /// parameters of this contract, the JobMarket and the SlashingManager (see `DisputeManagerUnbondingTooShort`).
+    /// parameters of this contract, the JobMarket and the SlashingManager (the job-fraud part of
+    /// `DisputeManagerExposureTailTooShort`'s span).
     function disputeSpan() external view returns (uint256);
 }

@@ -139,6 +139,9 @@ interface IJobMarket {
 
     error JobMarketZeroAddress(string name);
     error JobMarketParameterOutOfBounds(string name, uint256 value, uint256 min, uint256 max);
+    /// @notice The vault's exposure tail would not cover the windows that can still lead to a slash after a lease
+    /// ends, with this challenge window (ExposureWindows.span).
+    error JobMarketExposureTailTooShort(uint256 tail, uint256 span);
     error JobMarketZeroGpus();
     error JobMarketDurationOutOfBounds(uint256 duration, uint256 min, uint256 max);
     error JobMarketLeaseValueTooLow(uint256 value, uint256 min);
@@ -330,6 +333,10 @@ interface IJobMarket {
 
     // --- governance ---
 
+    /// @notice Sets the parameters, each within its bounds, and checks that the vault's exposure tail still covers
+    /// the windows that can lead to a slash after a lease ends with this challenge window (the vault's
+    /// `exposureSpan()`, which reads it back with the SlashingManager's, DisputeManager's and OracleHub's windows;
+    /// checked once this market is the one wired in the registry). Governance.
     function setParams(Params calldata params) external;
     /// @notice Wires the SlaBondManager, once: from then on a lease's award locks the provider's SLA bond (an award
     /// reverts, an auction fails, if the bond's free part is short), extend and cancel move the lock with the value,

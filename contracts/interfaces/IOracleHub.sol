@@ -135,6 +135,8 @@ interface IOracleHub {
 
     /// @notice The epoch has not ended yet.
     error OracleHubEpochNotEnded(uint64 epoch, uint64 current);
+    /// @notice A fault report about an epoch that has not started yet.
+    error OracleHubEpochNotStarted(uint64 epoch, uint64 current);
     /// @notice The epoch is older than the late window.
     error OracleHubEpochTooOld(uint64 epoch, uint64 oldestAccepted);
     /// @notice The epoch already has a report.
@@ -227,7 +229,8 @@ interface IOracleHub {
     /// bubble up: unknown provider or model class, bad tier or expiry, a bound identity). Anyone.
     function submitGpuAttestation(GpuAttestation calldata attestation, bytes[] calldata signatures) external;
 
-    /// @notice Accepts a fault report once per report id. Anyone.
+    /// @notice Accepts a fault report once per report id, only about an epoch that has started and is within the late
+    /// window (`oldestAcceptedEpoch()`), like an epoch report, so a finite exposure tail covers its slash. Anyone.
     function submitFaultReport(FaultReport calldata report, bytes[] calldata signatures) external;
 
     /// @notice Accepts a job verdict (outcome 1 to 3: provider upheld, client upheld, abstained) once per report id.

@@ -157,6 +157,8 @@ interface IProviderRegistry {
     error ProviderRegistryNotSlashingManager(address caller);
     /// @notice Only the wired OracleHub writes and revokes GPU attestations.
     error ProviderRegistryNotOracleHub(address caller);
+    /// @notice The dispute manager is already wired.
+    error ProviderRegistryDisputeManagerAlreadySet(address disputeManager);
     /// @notice Only the job market commits and releases capacity.
     error ProviderRegistryNotMarket(address caller);
 
@@ -190,6 +192,7 @@ interface IProviderRegistry {
     event JobMarketSet(address market);
     event SlashingManagerSet(address slashingManager);
     event OracleHubSet(address oracleHub);
+    event DisputeManagerSet(address disputeManager);
 
     // --- provider actions ---
 
@@ -243,7 +246,8 @@ interface IProviderRegistry {
     function commitCapacity(address provider, bytes32 modelClass, uint32 count) external;
 
     /// @notice Releases `count` committed GPUs when a lease ends or is cancelled. The job market only.
-    function releaseCapacity(address provider, bytes32 modelClass, uint32 count) external;
+    /// @return stake The stake those GPUs need at the class's current per-GPU stake (the exposure they release).
+    function releaseCapacity(address provider, bytes32 modelClass, uint32 count) external returns (uint256 stake);
 
     // --- governance ---
 
@@ -266,6 +270,9 @@ interface IProviderRegistry {
 
     /// @notice Wires the OracleHub, once. Governance (the deployment). Only it writes and revokes GPU attestations.
     function setOracleHub(address oracleHub) external;
+    /// @notice Wires the DisputeManager, once. Governance (the deployment). Read by the setters of the windows that
+    /// can still lead to a slash after a lease ends (ExposureWindows), which must find each other's windows.
+    function setDisputeManager(address disputeManager) external;
 
     /// @notice Pauses new activity (registration, offers). Guardian.
     function pause() external;
@@ -310,4 +317,6 @@ interface IProviderRegistry {
     function slashingManager() external view returns (address);
     /// @notice The wired OracleHub (zero until wired).
     function oracleHub() external view returns (address);
+    /// @notice The wired DisputeManager (zero until wired).
+    function disputeManager() external view returns (address);
 }

@@ -114,8 +114,11 @@ interface ISlashingManager is ISlaFaultSink {
     error SlashingManagerNotDisputeManager(address caller);
     /// @notice A governance parameter outside its hard bounds.
     error SlashingManagerParameterOutOfBounds(string name, uint256 value, uint256 min, uint256 max);
-    /// @notice The vault's unbonding period does not outlast the dispute (challenge) window plus the veto window.
-    error SlashingManagerUnbondingTooShort(uint256 unbondingPeriod, uint256 challengeWindow, uint256 vetoWindow);
+    /// @notice The vault's exposure tail would not cover the windows that can still lead to a slash after a lease
+    /// ends, with this veto window (ExposureWindows.span).
+    error SlashingManagerExposureTailTooShort(uint256 tail, uint256 span);
+    /// @notice A fault report about an epoch older than the hub's late window: no finite exposure tail covers it.
+    error SlashingManagerReportTooOld(bytes32 id, uint64 epoch, uint64 oldestAccepted);
     /// @notice An address argument is zero.
     error SlashingManagerZeroAddress(string name);
     /// @notice No slashed CNDR waits to be burned.
@@ -158,7 +161,8 @@ interface ISlashingManager is ISlaFaultSink {
     // --- faults ---
 
     /// @notice Proposes the slash of a fault report the OracleHub accepted; the caller is the reporter. Holds the
-    /// provider's withdrawals until the proposal closes.
+    /// provider's withdrawals until the proposal closes. Only while the report's epoch is within the hub's late window
+    /// (`SlashingManagerReportTooOld`): an accepted report cannot be kept back to be proposed later.
     /// @dev Assumptions: the oracle quorum is honest above its threshold (DESIGN, OracleHub); the subject follows
     /// the kind's convention above. Proposal id = the hub's report id, so one report is slashed once.
     /// @return id The proposal id (the report id).
@@ -203,8 +207,10 @@ interface ISlashingManager is ISlaFaultSink {
 
     // --- governance ---
 
-    /// @notice Sets the parameters; checks that the vault's unbonding period outlasts the market's challenge
-    /// (dispute) window plus the veto window, and that bountyBps x (1 + m) < 10,000 for the vault's cap multiple.
+    /// @notice Sets the parameters; checks that the vault's exposure tail covers the windows that can still lead to
+    /// a slash after a lease ends with this veto window (ExposureWindows: the market's challenge window and hub's
+    /// late window, the DisputeManager's windows once wired in the registry), and that bountyBps x (1 + m) < 10,000
+    /// for the vault's cap multiple.
     function setParams(Params calldata params) external;
 
     /// @notice Sets a fault kind's slash amount in basis points of the per-GPU stake (1 to 10,000).

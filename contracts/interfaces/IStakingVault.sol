@@ -7,8 +7,10 @@ pragma solidity ^0.8.24;
 /// A pool has four tranches: the provider's own active stake and pending self-withdrawal (amounts), and two share
 /// classes for delegators, active and pending-withdrawal. A slash lowers assets, never shares, so every share of a
 /// class loses value pro rata in O(1); the provider's own stake takes losses first. A withdrawal moves stake into
-/// the pending class (still slashable) and unlocks at the later of the unbonding delay and the end of the exposure
-/// it backed plus the exposure tail (late-report, dispute, arbitrator and veto windows). Rewards reach delegators
+/// the pending class (still slashable) and unlocks after the unbonding delay; a withdrawal that leaves the pool's
+/// remaining stake below what its exposure needs (per-GPU stake x GPUs under lease, self-stake counted first) also
+/// waits for the end of that exposure plus the exposure tail, which covers every window that can still lead to a
+/// slash after a lease ends (late report, challenge, verdict, arbitration, veto: ExposureWindows). Rewards reach delegators
 /// through a cumulative reward-per-share index, after the provider's commission, so a claim costs the same however
 /// many rewards were notified.
 ///
@@ -47,7 +49,7 @@ interface IStakingVault {
     /// @param rewardPerShare Cumulative rewards per delegated active share, scaled by 1e36.
     /// @param providerRewards Rewards owed to the provider (commission and its self-stake's share).
     /// @param selfUnlockAt When the provider's pending self-withdrawal may be claimed.
-    /// @param exposureUntil End of the latest lease exposure this pool backs.
+    /// @param exposureUntil The latest end among the leases this pool backs that are still running (see Exposure).
     /// @param slashHolds Pending slashes: while non-zero no withdrawal of this pool may be claimed.
     /// @param generation Generation of the delegated active class (bumped when a slash empties it).
     /// @param pendingGeneration Generation of the pending class (bumped when a slash empties it).
@@ -65,6 +67,20 @@ interface IStakingVault {
         uint16 slashHolds;
         uint32 generation;
         uint32 pendingGeneration;
+    }
+
+    /// @notice What a pool's leases need of its stake (the job market reports it). Leases still running need
+    /// `need` until `Pool.exposureUntil`; leases that ended (or were cut short) keep needing what they needed during
+    /// their tail: `coolingNeed`, until `coolingEnd` plus the exposure tail. One merged cooling part per pool: a lease
+    /// ending within the tail of the previous one adds to it and takes the later end (an over-approximation that
+    /// lasts at most the tail after the latest end; bounded state).
+    /// @param need Stake needed by the leases still running (per-GPU stake x GPUs, at the award's per-GPU stake).
+    /// @param coolingNeed Stake needed by the leases that ended within the tail of `coolingEnd`.
+    /// @param coolingEnd The latest end among those.
+    struct Exposure {
+        uint104 need;
+        uint104 coolingNeed;
+        uint40 coolingEnd;
     }
 
     /// @notice A delegator's position in one pool.
@@ -113,6 +129,8 @@ interface IStakingVault {
     error StakingVaultNoSlashHold(address provider);
     /// @notice A stream duration of zero or above MAX_STREAM_DURATION.
     error StakingVaultInvalidStreamDuration(uint256 duration, uint256 max);
+    /// @notice The exposure tail would not cover the windows that can still lead to a slash after a lease ends.
+    error StakingVaultExposureTailTooShort(uint256 tail, uint256 span);
     /// @notice A governance parameter outside its hard bounds.
     error StakingVaultParameterOutOfBounds(string name, uint256 value, uint256 min, uint256 max);
     /// @notice An address argument is zero.
@@ -157,7 +175,11 @@ interface IStakingVault {
     /// before a new deposit. `remainder` (what its shares were still worth) stays its holders': an active class's
     /// as claimable rewards, a pending class's as a retired withdrawal claimed through `claimWithdraw`.
     event ShareClassRetired(address indexed provider, bool pendingClass, uint32 newGeneration, uint256 remainder);
-    event ExposureRecorded(address indexed provider, uint256 exposureUntil);
+    /// @notice A lease needing `need` of the pool's stake until `until` was awarded (or extended, `need` 0).
+    event ExposureRecorded(address indexed provider, uint256 need, uint256 totalNeed, uint256 exposureUntil);
+    /// @notice A lease that needed `need` ended at `endedAt`: its need moved to the pool's cooling part for the tail
+    /// after `endedAt` (`getExposure` has the result; the event stays small on the market's close path).
+    event ExposureReleased(address indexed provider, uint256 need, uint256 endedAt);
     event SlashHoldChanged(address indexed provider, uint256 holds);
     /// @notice `amount` of the bounties held here was paid to `to` (a reporter's claim through the SlashingManager).
     event SlashBountyPaid(address indexed to, uint256 amount);
@@ -182,6 +204,12 @@ interface IStakingVault {
     /// @notice Moves `amount` of the caller's active stake in `provider`'s pool into its pending withdrawal (for the
     /// provider itself, its self-stake). `type(uint256).max` withdraws a delegator's whole position. Merges with an
     /// existing pending withdrawal, which then unlocks at the later of the two unlock times. Never paused.
+    /// It unlocks after the unbonding period, or, when the stake left behind would no longer cover the pool's
+    /// exposure need (see Exposure; the running leases' and, within its tail, the cooling part's), not before the end
+    /// of that exposure plus the exposure tail. The stake left behind: for the provider, its own active stake (the
+    /// self-stake covers exposure first); for a delegator, the active stake of the provider and the other delegators
+    /// plus the provider's pending self-withdrawal when it stays locked as long. Other delegators' pending
+    /// withdrawals never count (they may leave first). A pending slash holds every claim anyway (`claimWithdraw`).
     /// @return unlockAt When the merged withdrawal may be claimed.
     function requestWithdraw(address provider, uint256 amount) external returns (uint256 unlockAt);
 
@@ -236,13 +264,24 @@ interface IStakingVault {
     /// administers the AccessManager; a later call reverts with StakingVaultEmissionControllerAlreadySet).
     function setEmissionController(address emissionController) external;
 
-    /// @notice Extends the end of the exposure the pool backs (a lease's end). Only the job market wired in the
-    /// registry (a hot-path hook: an address check instead of an AccessManager role).
-    function recordExposure(address provider, uint40 until) external;
+    /// @notice Records a lease awarded (`need` of stake until `until`) or extended (`need` 0, its new end). The
+    /// running leases' end is the latest of theirs, restarted when none was running. Only the job market wired in
+    /// the registry (a hot-path hook: an address check instead of an AccessManager role).
+    function recordExposure(address provider, uint256 need, uint40 until) external;
+
+    /// @notice Records a lease that ended at `endedAt` (closed, quit or its batch result in): its `need` leaves the
+    /// running leases' (saturating: the per-GPU stake may have changed since the award) and joins the cooling part
+    /// for the tail after `endedAt`. Only the wired job market.
+    function releaseExposure(address provider, uint256 need, uint40 endedAt) external;
 
     // --- governance ---
 
+    /// @notice Sets the unbonding period (MIN_UNBONDING_PERIOD..MAX_UNBONDING_PERIOD): what a withdrawal with no
+    /// exposure behind it waits. Independent of the slash windows, which the exposure tail covers. Governance.
     function setUnbondingPeriod(uint40 period) external;
+    /// @notice Sets the exposure tail: at most MAX_EXPOSURE_TAIL and at least `exposureSpan()`, the windows that can
+    /// still lead to a slash after a lease ends, read from the wired contracts. Each of those windows' setters checks
+    /// the same bound against this tail. Governance.
     function setExposureTail(uint40 tail) external;
     function setDelegationCapMultiple(uint16 multiple) external;
     function setMinDelegation(uint128 minimum) external;
@@ -254,6 +293,10 @@ interface IStakingVault {
     function getPool(address provider) external view returns (Pool memory);
     function getDelegation(address provider, address account) external view returns (Delegation memory);
     function getRewardStream(address provider) external view returns (RewardStream memory);
+    function getExposure(address provider) external view returns (Exposure memory);
+    /// @notice The span the exposure tail must cover: ExposureWindows over the market, SlashingManager and
+    /// DisputeManager wired in the registry (and the market's OracleHub); an unwired one counts zero.
+    function exposureSpan() external view returns (uint256);
     /// @notice The provider's active stake: self-stake plus delegated active assets.
     function activeStake(address provider) external view returns (uint256);
     /// @notice The stake that backs new work: self-stake plus delegated active assets up to delegationCapMultiple x

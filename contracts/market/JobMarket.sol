@@ -165,7 +165,7 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         if (lease.slaBondPercent != 0) _sla.adjustLock(leaseId, lease.provider, lease.slaBondPercent, oldValue, newValue);
         // newEnd <= start + MAX_LEASE_DURATION < 2^40.
         lease.end = uint40(newEnd);
-        VAULT.recordExposure(lease.provider, uint40(newEnd));
+        VAULT.recordExposure(lease.provider, 0, uint40(newEnd));
         ASSET.safeTransferFrom(msg.sender, address(this), topUp);
         emit LeaseExtended(leaseId, newEnd, topUp);
     }
@@ -645,7 +645,7 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         require(mc.enabled, JobMarketUnknownModelClass(modelClass));
         REGISTRY.commitCapacity(provider, modelClass, gpuCount);
         uint256 end = block.timestamp + duration;
-        VAULT.recordExposure(provider, uint40(end));
+        VAULT.recordExposure(provider, uint256(gpuCount) * mc.stakePerGpu, uint40(end));
         leaseId = ++_leaseCount;
         _leases[leaseId] = Lease({
             client: client,
@@ -712,10 +712,14 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         return LeaseMath.value(order.maxPricePerGpuHour, order.gpuCount, order.duration);
     }
 
+    /// @dev Frees the lease's GPUs once, and moves the stake they needed into the pool's cooling exposure from the
+    /// lease's end (now for a quit or a batch result, the end reached for a close).
     function _releaseCapacity(Lease storage lease) private {
         if (lease.capacityReleased) return;
         lease.capacityReleased = true;
-        REGISTRY.releaseCapacity(lease.provider, REGISTRY.modelClassAt(lease.modelClassIndex), lease.gpuCount);
+        address provider = lease.provider;
+        uint256 stake = REGISTRY.releaseCapacity(provider, REGISTRY.modelClassAt(lease.modelClassIndex), lease.gpuCount);
+        VAULT.releaseExposure(provider, stake, lease.end);
     }
 
     function _credit(address account, uint256 amount) private {
@@ -792,6 +796,14 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         _checkBounds("minBidStepBps", p.minBidStepBps, 1, MAX_BID_STEP_BPS);
         _checkBounds("minLeaseValue", p.minLeaseValue, 0, MAX_AMOUNT_PARAM);
         _params = p;
+        // The challenge window is one of the windows the vault's exposure tail covers: once this market is wired, the
+        // vault's span reads the new window back from here, with the others' (ExposureWindows). Before (this
+        // constructor), the SlashingManager and DisputeManager do not exist yet and check the bound when they do.
+        if (REGISTRY.jobMarket() == address(this)) {
+            uint256 span = VAULT.exposureSpan();
+            uint256 tail = VAULT.exposureTail();
+            require(tail >= span, JobMarketExposureTailTooShort(tail, span));
+        }
         emit ParamsSet(p);
     }
 

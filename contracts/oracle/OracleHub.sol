@@ -153,6 +153,12 @@ contract OracleHub is AccessManaged, EIP712, IOracleHub {
             faultType > uint8(FaultType.Invalid) && faultType <= uint8(FaultType.MissedHeartbeats),
             OracleHubInvalidFaultType(faultType)
         );
+        // Within the late window of its epoch (DESIGN "Windows"), so a finite exposure tail covers the slash.
+        uint64 epoch = report.epoch;
+        uint64 current = currentEpoch();
+        require(epoch <= current, OracleHubEpochNotStarted(epoch, current));
+        uint64 oldest = _oldestAccepted(current);
+        require(epoch >= oldest, OracleHubEpochTooOld(epoch, oldest));
         bytes32 id = hashFaultReport(report);
         _acceptOnce(id, report.configDigest, signatures);
         emit FaultReportAccepted(

@@ -10,6 +10,8 @@ import {IOracleHub} from "../interfaces/IOracleHub.sol";
 import {IProviderRegistry} from "../interfaces/IProviderRegistry.sol";
 import {ISlashingManager} from "../interfaces/ISlashingManager.sol";
 import {IStakingVault} from "../interfaces/IStakingVault.sol";
+import {IDisputeManager} from "../interfaces/IDisputeManager.sol";
+import {ExposureWindows} from "../libraries/ExposureWindows.sol";
 import {SlashMath} from "../libraries/SlashMath.sol";
 
 /// @title SlashingManager
@@ -25,8 +27,10 @@ import {SlashMath} from "../libraries/SlashMath.sol";
 /// - The vault's `executeSlash` takes min(amount, pool total) and never more, and caps the bounty below 1/(1+m);
 ///   a result below the amount asked means the pool is empty, so the proposal is finished (nothing more can be
 ///   taken from it).
-/// - The vault and market setters do not read this contract back: the unbonding > challenge + veto bound is
-///   checked here when the veto window is set (and the vault's own tail bound keeps unbonding above its tail).
+/// - The veto window is one of the windows the vault's exposure tail covers (ExposureWindows): checked here when it
+///   is set, reading the market, the hub and the DisputeManager wired in the registry (zero before it is wired: its
+///   own constructor checks the bound then); the other windows' setters read this contract back.
+/// - A fault report is proposed only within the hub's late window of its epoch, so a finite tail covers it.
 /// Custody: an execution moves no CNDR. The vault keeps what it slashes: the bounty is credited here to the reporter
 /// (a pull payment, `claimBounty`, so no reporter can block an execution) and held by the vault; the rest waits in
 /// the vault until anyone calls `burnSlashed`. Batching the burns pays CNDR's supply checkpoint once per batch
@@ -115,6 +119,8 @@ contract SlashingManager is AccessManaged, ReentrancyGuardTransient, ISlashingMa
     function propose(IOracleHub.FaultReport calldata report) external returns (bytes32 id) {
         id = ORACLE_HUB.hashFaultReport(report);
         require(ORACLE_HUB.isAccepted(id), SlashingManagerReportNotAccepted(id));
+        uint64 oldest = ORACLE_HUB.oldestAcceptedEpoch();
+        require(report.epoch >= oldest, SlashingManagerReportTooOld(id, report.epoch, oldest));
         uint256 amount = _faultAmount(report.provider, report.faultType, report.subject, true);
         _open(id, report.provider, report.faultType, report.subject, amount, msg.sender);
     }
@@ -422,12 +428,13 @@ contract SlashingManager is AccessManaged, ReentrancyGuardTransient, ISlashingMa
         _bound("maxPerWindow", p.maxPerWindow, p.maxPerEvent, MAX_MAX_PER_WINDOW);
         uint256 maxBounty = SlashMath.maxBountyBps(VAULT.delegationCapMultiple());
         _bound("bountyBps", p.bountyBps, 0, maxBounty);
-        uint256 unbonding = VAULT.unbondingPeriod();
-        uint256 challenge = JOB_MARKET.params().challengeWindow;
-        require(
-            unbonding > challenge + p.vetoWindow,
-            SlashingManagerUnbondingTooShort(unbonding, challenge, p.vetoWindow)
+        ExposureWindows.Windows memory w = ExposureWindows.read(
+            JOB_MARKET, ISlashingManager(address(0)), IDisputeManager(REGISTRY.disputeManager())
         );
+        w.veto = p.vetoWindow;
+        uint256 tail = VAULT.exposureTail();
+        uint256 span = ExposureWindows.span(w);
+        require(tail >= span, SlashingManagerExposureTailTooShort(tail, span));
         _params = StoredParams({
             rateWindow: p.rateWindow,
             jailCooldown: p.jailCooldown,

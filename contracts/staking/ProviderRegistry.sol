@@ -48,6 +48,7 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
     address private _jobMarket;
     address private _slashingManager;
     address private _oracleHub;
+    address private _disputeManager;
 
     /// @param authority The AccessManager.
     /// @param commissionIncreaseDelay_ Initial delay before a commission increase applies.
@@ -247,7 +248,7 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
     }
 
     /// @inheritdoc IProviderRegistry
-    function releaseCapacity(address provider, bytes32 modelClass, uint32 count) external {
+    function releaseCapacity(address provider, bytes32 modelClass, uint32 count) external returns (uint256 stake) {
         require(msg.sender == _jobMarket, ProviderRegistryNotMarket(msg.sender));
         require(count > 0, ProviderRegistryZeroCount());
         Capacity storage c = _capacity[provider][modelClass];
@@ -260,6 +261,7 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
             _providers[provider].committedGpus -= count;
         }
         emit CapacityReleased(provider, modelClass, count, c.committed);
+        return uint256(count) * _modelClasses[modelClass].stakePerGpu;
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -322,6 +324,11 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
         require(oracleHub_ != address(0), ProviderRegistryZeroAddress("oracleHub"));
         _oracleHub = oracleHub_;
         emit OracleHubSet(oracleHub_);
+    function setDisputeManager(address disputeManager_) external restricted {
+        require(_disputeManager == address(0), ProviderRegistryDisputeManagerAlreadySet(_disputeManager));
+        require(disputeManager_ != address(0), ProviderRegistryZeroAddress("disputeManager"));
+        _disputeManager = disputeManager_;
+        emit DisputeManagerSet(disputeManager_);
     }
 
     /// @inheritdoc IProviderRegistry
@@ -472,6 +479,8 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
     /// @inheritdoc IProviderRegistry
     function oracleHub() external view returns (address) {
         return _oracleHub;
+    function disputeManager() external view returns (address) {
+        return _disputeManager;
     }
 
     // ------------------------------------------------------------------------------------------------------------

@@ -9,8 +9,12 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IDisputeManager} from "../interfaces/IDisputeManager.sol";
+import {IJobMarket} from "../interfaces/IJobMarket.sol";
 import {IProviderRegistry} from "../interfaces/IProviderRegistry.sol";
+import {ISlashingManager} from "../interfaces/ISlashingManager.sol";
 import {IStakingVault} from "../interfaces/IStakingVault.sol";
+import {ExposureWindows} from "../libraries/ExposureWindows.sol";
 import {ShareMath} from "../libraries/ShareMath.sol";
 import {SlashMath} from "../libraries/SlashMath.sol";
 
@@ -18,12 +22,17 @@ import {SlashMath} from "../libraries/SlashMath.sol";
 /// @notice CNDR stake and delegation, one share-accounted pool per provider.
 /// @dev Assumptions:
 /// - CNDR is the CinderToken: no transfer fee, no callbacks, and ERC20Burnable (`burnSlashed` burns from here).
-/// - No AccessManager role moves stake or funds rewards (DESIGN: Powers): `recordExposure` is the job market's alone
+/// - No AccessManager role moves stake or funds rewards (DESIGN: Powers): `recordExposure` and `releaseExposure` are the job market's alone
 ///   (the one the registry has wired); `executeSlash`, `holdForSlash`, `releaseSlashHold`, `payBounty` and
 ///   `burnSlashed` are the SlashingManager's alone (the one the registry has wired, once); `notifyReward` and
 ///   `streamReward` are the EmissionController's alone (wired once, `setEmissionController`). There is no slash to
 ///   a recipient the caller chooses. The AccessManager maps only setters to governance and `pause`/`unpause` to the
 ///   guardian.
+/// - The job market reports every lease's need once at award and once when its capacity is released (the same
+///   GPUs, at the per-GPU stake of each moment; a change of it in between is absorbed by saturation).
+/// Exposure (DESIGN "Exposure locks what it needs", "Windows"): a withdrawal waits for the pool's exposure only when
+/// the stake left behind would not cover what the leases need, and then until their end plus a tail that covers
+/// every window that can still lead to a slash (checked against the windows' contracts wherever any is set).
 /// Invariant (DESIGN.md 3): CNDR held = sum over pools of (selfActive + selfPending + delegatedAssets +
 /// pendingAssets) + totalRewardsOwed + totalRetiredPending + slashedHeld (to burn + bounties); it falls only by
 /// `claimWithdraw`, `claimRewards`, `payBounty` and `burnSlashed`.
@@ -52,8 +61,6 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
     /// @notice The provider registry (status, commission, payout, stake requirement).
     IProviderRegistry public immutable REGISTRY;
 
-    uint40 private _unbondingPeriod;
-    uint40 private _exposureTail;
     uint16 private _delegationCapMultiple;
     uint128 private _minDelegation;
     uint256 private _totalRewardsOwed;
@@ -68,6 +75,13 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
     mapping(address provider => mapping(uint32 generation => RetiredClass)) private _retiredPending;
     mapping(address provider => RewardStream) private _streams;
     address private _emissionController;
+    mapping(address provider => Exposure) private _exposures;
+    /// @dev One slot, read by the job market's hooks (`recordExposure`, `releaseExposure`) and every withdrawal
+    /// request: the market wired in the registry, cached at its first hook call (the registry wires it once, so it
+    /// never changes), the unbonding period and the exposure tail.
+    address private _market;
+    uint40 private _unbondingPeriod;
+    uint40 private _exposureTail;
 
     /// @notice Initial parameters, each within its bounds.
     struct InitParams {
@@ -84,7 +98,9 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
         require(address(registry) != address(0), StakingVaultZeroAddress("registry"));
         TOKEN = token;
         REGISTRY = registry;
-        _checkUnbonding(params.unbondingPeriod, params.exposureTail);
+        // The windows' contracts are deployed later: each of their constructors checks its windows against the tail.
+        _checkUnbonding(params.unbondingPeriod);
+        _checkTailBound(params.exposureTail);
         _unbondingPeriod = params.unbondingPeriod;
         _exposureTail = params.exposureTail;
         _setDelegationCapMultiple(params.delegationCapMultiple);
@@ -148,10 +164,13 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
         require(amount > 0, StakingVaultZeroAmount());
         Pool storage pool = _pools[provider];
         _accrue(pool, _streams[provider]);
-        uint256 unlockNew = _unlockTime(pool);
+        (uint256 need, uint256 lockedUntil) = _exposureLock(provider, pool);
+        uint256 unlockNew = block.timestamp + _unbondingPeriod;
         if (msg.sender == provider) {
             uint256 selfActive = pool.selfActive;
             require(amount <= selfActive, StakingVaultInsufficientStake(selfActive, amount));
+            // The self-stake covers exposure first: what it leaves behind must cover the need alone.
+            if (lockedUntil > unlockNew && selfActive - amount < need) unlockNew = lockedUntil;
             // A pending self-withdrawal slashed to zero leaves a stale unlock time behind: it does not merge.
             uint256 previousSelfUnlock = pool.selfPending == 0 ? 0 : pool.selfUnlockAt;
             // Cannot overflow or underflow: checked just above; selfPending + amount <= total stake < 2^128.
@@ -179,6 +198,12 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
             previousUnlock = d.unlockAt;
             if (d.pendingGeneration == pool.pendingGeneration) pendingHeld = d.pendingShares;
             else assets += _takeRetiredPending(provider, d);
+        }
+        // Left behind: the active stake and the provider's pending self-withdrawal if it stays locked as long.
+        if (lockedUntil > unlockNew) {
+            uint256 cover = uint256(pool.selfActive) + pool.delegatedAssets;
+            if (pool.selfUnlockAt >= lockedUntil) cover += pool.selfPending;
+            if (cover < need) unlockNew = lockedUntil;
         }
         uint256 minted = _mintPending(pool, assets);
         d.pendingGeneration = pool.pendingGeneration;
@@ -342,13 +367,38 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
     }
 
     /// @inheritdoc IStakingVault
-    function recordExposure(address provider, uint40 until) external {
-        require(msg.sender == REGISTRY.jobMarket(), StakingVaultNotMarket(msg.sender));
+    function recordExposure(address provider, uint256 need, uint40 until) external {
+        _requireMarket();
         Pool storage pool = _pools[provider];
-        if (until > pool.exposureUntil) {
-            pool.exposureUntil = until;
-            emit ExposureRecorded(provider, until);
+        Exposure storage e = _exposures[provider];
+        uint256 current = e.need;
+        // No lease running: a new run starts, and its end is this lease's (ended leases live on in the cooling part).
+        if (current == 0 || until > pool.exposureUntil) pool.exposureUntil = until;
+        if (need > 0) {
+            current += need;
+            e.need = current.toUint104();
         }
+        emit ExposureRecorded(provider, need, current, pool.exposureUntil);
+    }
+
+    /// @inheritdoc IStakingVault
+    function releaseExposure(address provider, uint256 need, uint40 endedAt) external {
+        uint256 tail = _requireMarket();
+        Exposure memory e = _exposures[provider];
+        // Saturates: the per-GPU stake may have changed between the award and now.
+        uint256 running = e.need > need ? e.need - need : 0;
+        e.need = uint104(running);
+        if (uint256(endedAt) + tail > block.timestamp) {
+            // A live cooling part absorbs it (the later end); a stale one is replaced.
+            if (uint256(e.coolingEnd) + tail > block.timestamp) {
+                e.coolingNeed = (uint256(e.coolingNeed) + need).toUint104();
+                if (endedAt > e.coolingEnd) e.coolingEnd = endedAt;
+            } else {
+                (e.coolingNeed, e.coolingEnd) = (need.toUint104(), endedAt);
+            }
+        }
+        _exposures[provider] = e;
+        emit ExposureReleased(provider, need, endedAt);
     }
 
     /// @inheritdoc IStakingVault
@@ -367,14 +417,16 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
 
     /// @inheritdoc IStakingVault
     function setUnbondingPeriod(uint40 period) external restricted {
-        _checkUnbonding(period, _exposureTail);
+        _checkUnbonding(period);
         _unbondingPeriod = period;
         emit UnbondingPeriodSet(period);
     }
 
     /// @inheritdoc IStakingVault
     function setExposureTail(uint40 tail) external restricted {
-        _checkUnbonding(_unbondingPeriod, tail);
+        _checkTailBound(tail);
+        uint256 span = exposureSpan();
+        require(tail >= span, StakingVaultExposureTailTooShort(tail, span));
         _exposureTail = tail;
         emit ExposureTailSet(tail);
     }
@@ -480,6 +532,23 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
     /// @inheritdoc IStakingVault
     function getRewardStream(address provider) external view returns (RewardStream memory) {
         return _streams[provider];
+    }
+
+    /// @inheritdoc IStakingVault
+    function getExposure(address provider) external view returns (Exposure memory) {
+        return _exposures[provider];
+    }
+
+    /// @inheritdoc IStakingVault
+    function exposureSpan() public view returns (uint256) {
+        IProviderRegistry registry = REGISTRY;
+        return ExposureWindows.span(
+            ExposureWindows.read(
+                IJobMarket(registry.jobMarket()),
+                ISlashingManager(registry.slashingManager()),
+                IDisputeManager(registry.disputeManager())
+            )
+        );
     }
 
     /// @inheritdoc IStakingVault
@@ -661,6 +730,17 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
         emit SlashHoldChanged(provider, holds - 1);
     }
 
+    /// @dev Reverts unless the caller is the job market wired in the registry; returns the exposure tail (same slot).
+    function _requireMarket() private returns (uint256 tail) {
+        address market = _market;
+        if (market == address(0)) {
+            market = REGISTRY.jobMarket();
+            if (market != address(0)) _market = market;
+        }
+        require(msg.sender == market, StakingVaultNotMarket(msg.sender));
+        return _exposureTail;
+    }
+
     function _requireSlashingManager() private view {
         require(msg.sender == REGISTRY.slashingManager(), StakingVaultNotSlashingManager(msg.sender));
     }
@@ -725,20 +805,34 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
         d.pendingShares = 0;
     }
 
-    function _unlockTime(Pool storage pool) private view returns (uint256) {
-        uint256 unbonded = block.timestamp + _unbondingPeriod;
-        uint256 exposureUntil = pool.exposureUntil;
-        return exposureUntil == 0 ? unbonded : Math.max(unbonded, exposureUntil + _exposureTail);
+    /// @dev What the pool's exposure needs now and until when a withdrawal that uncovers it stays locked: the running
+    /// leases' need until their latest end plus the tail, and the cooling part's while its tail runs. (0, 0) when
+    /// nothing is needed.
+    function _exposureLock(address provider, Pool storage pool)
+        private
+        view
+        returns (uint256 need, uint256 lockedUntil)
+    {
+        Exposure memory e = _exposures[provider];
+        uint256 tail = _exposureTail;
+        need = e.need;
+        if (need > 0) lockedUntil = uint256(pool.exposureUntil) + tail;
+        uint256 coolingUntil = uint256(e.coolingEnd) + tail;
+        if (e.coolingNeed > 0 && coolingUntil > block.timestamp) {
+            need += e.coolingNeed;
+            lockedUntil = Math.max(lockedUntil, coolingUntil);
+        }
     }
 
-    function _checkUnbonding(uint40 period, uint40 tail) private pure {
+    function _checkUnbonding(uint40 period) private pure {
         require(
             period >= MIN_UNBONDING_PERIOD && period <= MAX_UNBONDING_PERIOD,
             StakingVaultParameterOutOfBounds("unbondingPeriod", period, MIN_UNBONDING_PERIOD, MAX_UNBONDING_PERIOD)
         );
-        // The unbonding period outlasts the windows in the tail, so stake cannot flee a fault.
-        uint256 maxTail = Math.min(MAX_EXPOSURE_TAIL, uint256(period) - 1);
-        require(tail <= maxTail, StakingVaultParameterOutOfBounds("exposureTail", tail, 0, maxTail));
+    }
+
+    function _checkTailBound(uint40 tail) private pure {
+        require(tail <= MAX_EXPOSURE_TAIL, StakingVaultParameterOutOfBounds("exposureTail", tail, 0, MAX_EXPOSURE_TAIL));
     }
 
     function _setDelegationCapMultiple(uint16 multiple) private {

@@ -117,7 +117,9 @@ export function buildProtocol(
     registry,
     {
       unbondingPeriod: m.getParameter("unbondingPeriod", 14n * 86_400n),
-      exposureTail: m.getParameter("exposureTail", 7n * 86_400n),
+      // At least the windows that can still lead to a slash after a lease ends (ExposureWindows.span): with the
+      // defaults below 1 d challenge + 2 d verdict + 2 x 3 d arbitration + 2 d veto = 11 days; a day of margin.
+      exposureTail: m.getParameter("exposureTail", 12n * 86_400n),
       delegationCapMultiple: m.getParameter("delegationCapMultiple", 5n),
       minDelegation: m.getParameter("minDelegation", 10n ** 18n),
     },
@@ -263,6 +265,8 @@ export function buildProtocol(
     m.call(registry, "setStakingVault", [vault], { id: "Registry_setStakingVault" }),
     m.call(registry, "setJobMarket", [jobMarket], { id: "Registry_setJobMarket" }),
     m.call(registry, "setSlashingManager", [slashingManager], { id: "Registry_setSlashingManager" }),
+    // The window setters find each other's windows through the registry (the vault's exposure tail covers them all).
+    m.call(registry, "setDisputeManager", [disputeManager], { id: "Registry_setDisputeManager" }),
     m.call(emissionController, "wireRecorders", [jobMarket, paymentChannels], { id: "Emissions_wireRecorders" }),
     ...MODEL_CLASSES.map((mc) =>
       m.call(registry, "setModelClass", [modelClassId(mc.name), mc.stakePerGpu, true], {

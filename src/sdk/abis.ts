@@ -5419,6 +5419,17 @@ export const providerRegistryAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "disputeManager",
+        "type": "address"
+      }
+    ],
+    "name": "ProviderRegistryDisputeManagerAlreadySet",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "bytes32",
         "name": "gpuId",
         "type": "bytes32"
@@ -5954,6 +5965,19 @@ export const providerRegistryAbi = [
     "anonymous": false,
     "inputs": [
       {
+        "indexed": false,
+        "internalType": "address",
+        "name": "disputeManager",
+        "type": "address"
+      }
+    ],
+    "name": "DisputeManagerSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
         "indexed": true,
         "internalType": "address",
         "name": "provider",
@@ -6461,6 +6485,19 @@ export const providerRegistryAbi = [
     "name": "commitCapacity",
     "outputs": [],
     "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "disputeManager",
+    "outputs": [
+      {
+        "internalType": "address",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
     "type": "function"
   },
   {
@@ -7058,7 +7095,13 @@ export const providerRegistryAbi = [
       }
     ],
     "name": "releaseCapacity",
-    "outputs": [],
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "stake",
+        "type": "uint256"
+      }
+    ],
     "stateMutability": "nonpayable",
     "type": "function"
   },
@@ -7134,6 +7177,19 @@ export const providerRegistryAbi = [
       }
     ],
     "name": "setCommissionIncreaseDelay",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "disputeManager_",
+        "type": "address"
+      }
+    ],
+    "name": "setDisputeManager",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -7508,6 +7564,22 @@ export const stakingVaultAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "tail",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "span",
+        "type": "uint256"
+      }
+    ],
+    "name": "StakingVaultExposureTailTooShort",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "held",
         "type": "uint256"
       },
@@ -7822,11 +7894,48 @@ export const stakingVaultAbi = [
       {
         "indexed": false,
         "internalType": "uint256",
+        "name": "need",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "totalNeed",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
         "name": "exposureUntil",
         "type": "uint256"
       }
     ],
     "name": "ExposureRecorded",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "provider",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "need",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "endedAt",
+        "type": "uint256"
+      }
+    ],
+    "name": "ExposureReleased",
     "type": "event"
   },
   {
@@ -8633,6 +8742,19 @@ export const stakingVaultAbi = [
   },
   {
     "inputs": [],
+    "name": "exposureSpan",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "exposureTail",
     "outputs": [
       {
@@ -8698,6 +8820,42 @@ export const stakingVaultAbi = [
           }
         ],
         "internalType": "struct IStakingVault.Delegation",
+        "name": "",
+        "type": "tuple"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "provider",
+        "type": "address"
+      }
+    ],
+    "name": "getExposure",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint104",
+            "name": "need",
+            "type": "uint104"
+          },
+          {
+            "internalType": "uint104",
+            "name": "coolingNeed",
+            "type": "uint104"
+          },
+          {
+            "internalType": "uint40",
+            "name": "coolingEnd",
+            "type": "uint40"
+          }
+        ],
+        "internalType": "struct IStakingVault.Exposure",
         "name": "",
         "type": "tuple"
       }
@@ -8988,12 +9146,40 @@ export const stakingVaultAbi = [
         "type": "address"
       },
       {
+        "internalType": "uint256",
+        "name": "need",
+        "type": "uint256"
+      },
+      {
         "internalType": "uint40",
         "name": "until",
         "type": "uint40"
       }
     ],
     "name": "recordExposure",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "provider",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "need",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint40",
+        "name": "endedAt",
+        "type": "uint40"
+      }
+    ],
+    "name": "releaseExposure",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -10105,6 +10291,22 @@ export const jobMarketAbi = [
       }
     ],
     "name": "JobMarketDurationOutOfBounds",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "tail",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "span",
+        "type": "uint256"
+      }
+    ],
+    "name": "JobMarketExposureTailTooShort",
     "type": "error"
   },
   {
@@ -15769,6 +15971,22 @@ export const oracleHubAbi = [
       },
       {
         "internalType": "uint64",
+        "name": "current",
+        "type": "uint64"
+      }
+    ],
+    "name": "OracleHubEpochNotStarted",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "epoch",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
         "name": "oldestAccepted",
         "type": "uint64"
       }
@@ -19285,6 +19503,22 @@ export const slashingManagerAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "tail",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "span",
+        "type": "uint256"
+      }
+    ],
+    "name": "SlashingManagerExposureTailTooShort",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "kind",
         "type": "uint256"
       }
@@ -19419,6 +19653,27 @@ export const slashingManagerAbi = [
     "inputs": [
       {
         "internalType": "bytes32",
+        "name": "id",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint64",
+        "name": "epoch",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "oldestAccepted",
+        "type": "uint64"
+      }
+    ],
+    "name": "SlashingManagerReportTooOld",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
         "name": "subject",
         "type": "bytes32"
       },
@@ -19434,27 +19689,6 @@ export const slashingManagerAbi = [
       }
     ],
     "name": "SlashingManagerSubjectMismatch",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "unbondingPeriod",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "challengeWindow",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "vetoWindow",
-        "type": "uint256"
-      }
-    ],
-    "name": "SlashingManagerUnbondingTooShort",
     "type": "error"
   },
   {
@@ -20705,6 +20939,22 @@ export const disputeManagerAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "tail",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "span",
+        "type": "uint256"
+      }
+    ],
+    "name": "DisputeManagerExposureTailTooShort",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint8",
         "name": "outcome",
         "type": "uint8"
@@ -20849,22 +21099,6 @@ export const disputeManagerAbi = [
       }
     ],
     "name": "DisputeManagerSpecLocked",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "unbondingPeriod",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "disputeSpan",
-        "type": "uint256"
-      }
-    ],
-    "name": "DisputeManagerUnbondingTooShort",
     "type": "error"
   },
   {

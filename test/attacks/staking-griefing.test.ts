@@ -97,13 +97,13 @@ describe("StakingVault griefing (invariant 8)", function () {
     await c.vault.connect(p).stake(100n * ONE);
     await c.vault.connect(p).requestWithdraw(p.address, 50n * ONE);
     await c.registry.connect(p).setCommission(5_000);
-    await c.vault.connect(c.exposure).recordExposure(p.address, t0 + 50n * DAY);
+    await c.vault.connect(c.exposure).recordExposure(p.address, 1_000_000n * ONE, t0 + 50n * DAY);
     await c.vault.connect(c.governance).setUnbondingPeriod(60n * DAY);
     await c.vault.connect(c.governance).setExposureTail(59n * DAY);
     await expect(c.vault.connect(p).holdForSlash(p.address))
       .to.be.revertedWithCustomError(c.vault, "StakingVaultNotSlashingManager")
       .withArgs(p.address);
-    await expect(c.vault.connect(p).recordExposure(p.address, t0 + 100n * DAY))
+    await expect(c.vault.connect(p).recordExposure(p.address, ONE, t0 + 100n * DAY))
       .to.be.revertedWithCustomError(c.vault, "StakingVaultNotMarket")
       .withArgs(p.address);
 

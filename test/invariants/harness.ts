@@ -595,6 +595,50 @@ export const HANDLERS: Handler[] = [
     name: "governanceTakes",
     run: governanceTakes,
   },
+  {
+    // A provider leasing its own GPUs for a long time at its own price (Medium 4 of the audit's issue 15): the
+    // lease needs its GPUs' stake, and no more of the pool than that.
+    name: "selfDealtLease",
+    run: async (x) => {
+      const p = x.pick(x.w.providers);
+      const days = BigInt(30 + x.r(336));
+      const ok = await attempt(x, "selfDealtLease", () => x.w.c.jobMarket.connect(p).createDirectLease(p.address, H100, 1, days * 86_400n, PRICE, 0));
+      if (ok) x.g.leases.push({ id: await x.w.c.jobMarket.leaseCount(), client: p, provider: p, slaDone: false });
+    },
+  },
+  {
+    // Invariant 8 (no blocking, exposure): a delegator whose withdrawal leaves the pool's active stake covering
+    // everything its leases need (their need and, conservatively, the cooling part whatever its age) exits in the
+    // unbonding period, however long the pool's leases run.
+    name: "delegatorExitCovered",
+    weight: 2,
+    run: async (x) => {
+      const c = x.w.c;
+      const p = x.pick(x.w.providers);
+      const d = x.pick(x.w.delegators);
+      const balance = await c.vault.delegatedBalance(p.address, d.address);
+      if (balance === 0n) return;
+      // The whole position (type(uint256).max) or a part of it (rounding up the shares burned stays within it).
+      const percent = BigInt(1 + x.r(100));
+      const amount = (balance * percent) / 100n;
+      if (amount === 0n) return;
+      const pool = await c.vault.getPool(p.address);
+      const e = await c.vault.getExposure(p.address);
+      const cover = pool.selfActive + pool.delegatedAssets - amount;
+      if (cover < e.need + e.coolingNeed) return;
+      // A merged request keeps an earlier, later unlock (zero when nothing is pending).
+      const [, unlockBefore] = (await c.vault.pendingWithdrawal(p.address, d.address)) as unknown as [bigint, bigint];
+      const request = percent === 100n ? c.ethers.MaxUint256 : amount;
+      const tx = await must(x, "8 (no blocking: exposure)", "requestWithdraw.covered", () => c.vault.connect(d).requestWithdraw(p.address, request));
+      const block = await c.ethers.provider.getBlock((await tx.wait())!.blockNumber);
+      const unbonded = BigInt(block!.timestamp) + (await c.vault.unbondingPeriod());
+      const expected = unlockBefore > unbonded ? unlockBefore : unbonded;
+      const [, unlockAt] = (await c.vault.pendingWithdrawal(p.address, d.address)) as unknown as [bigint, bigint];
+      if (unlockAt !== expected) {
+        throw new InvariantViolation("8 (no blocking: exposure)", -1, "requestWithdraw.covered", `unlock ${unlockAt}, expected ${expected}: it waited for exposure its share was not needed for`);
+      }
+    },
+  },
 ];
 
 /**

@@ -93,6 +93,8 @@ contract StakingVaultHandler is Test {
             _doRequest(d, _providers[j % N_PROVIDERS], minDelegation * 100);
         }
         _doSelfRequest(_providers[0], 1e21);
+        // A slash with a bounty, so `payBounty` and `burnSlashed` have something to act on from the first call too.
+        this.executeSlash(N_PROVIDERS - 1, 1e20, 1_000, false);
         for (uint256 i = 0; i < N_PROVIDERS; ++i) {
             _doNotify(_providers[i], 1e20);
         }
