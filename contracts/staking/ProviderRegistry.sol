@@ -324,6 +324,9 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
         require(oracleHub_ != address(0), ProviderRegistryZeroAddress("oracleHub"));
         _oracleHub = oracleHub_;
         emit OracleHubSet(oracleHub_);
+    }
+
+    /// @inheritdoc IProviderRegistry
     function setDisputeManager(address disputeManager_) external restricted {
         require(_disputeManager == address(0), ProviderRegistryDisputeManagerAlreadySet(_disputeManager));
         require(disputeManager_ != address(0), ProviderRegistryZeroAddress("disputeManager"));
@@ -479,6 +482,9 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
     /// @inheritdoc IProviderRegistry
     function oracleHub() external view returns (address) {
         return _oracleHub;
+    }
+
+    /// @inheritdoc IProviderRegistry
     function disputeManager() external view returns (address) {
         return _disputeManager;
     }

@@ -159,8 +159,12 @@ export function createCinderClient(parameters: CreateCinderClientParameters) {
       status: () => reads.getStatus(ctx),
       settlementAsset: () => reads.settlementAsset(ctx),
     },
-    watch: <C extends events.CinderEventContract, E extends events.CinderEventName<C>>(p: events.WatchCinderEventParameters<C, E>) => events.watchCinderEvent(ctx, p),
-    events: <C extends events.CinderEventContract, E extends events.CinderEventName<C>>(p: events.GetCinderEventsParameters<C, E>) => events.getCinderEvents(ctx, p),
+    watch: <C extends events.CinderEventContract, E extends events.CinderEventName<C>>(
+      p: events.WatchCinderEventParameters<C, E>,
+    ): events.WatchCinderEventReturnType => events.watchCinderEvent<C, E>(ctx, p),
+    events: <C extends events.CinderEventContract, E extends events.CinderEventName<C>>(
+      p: events.GetCinderEventsParameters<C, E>,
+    ): Promise<events.GetCinderEventsReturnType<C, E>> => events.getCinderEvents<C, E>(ctx, p),
   };
 }
 

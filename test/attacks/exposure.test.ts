@@ -247,7 +247,7 @@ describe("Exposure attack: a window setter breaks the tail's bound", function ()
 
     // Each other window, lengthened by 2 days, needs a 13-day tail: the 12-day one is refused.
     const m = await c.jobMarket.params();
-    const market = { minLeaseDuration: m.minLeaseDuration, cancelNotice: m.cancelNotice, challengeWindow: m.challengeWindow, minBidWindow: m.minBidWindow, maxBidWindow: m.maxBidWindow, minBidStepBps: m.minBidStepBps, minLeaseValue: m.minLeaseValue, bidDeposit: m.bidDeposit };
+    const market = { minLeaseDuration: m.minLeaseDuration, cancelNotice: m.cancelNotice, challengeWindow: m.challengeWindow, minBidWindow: m.minBidWindow, maxBidWindow: m.maxBidWindow, minBidStepBps: m.minBidStepBps, minLeaseValue: m.minLeaseValue };
     await expect(c.jobMarket.connect(c.governance).setParams({ ...market, challengeWindow: CHALLENGE + 2n * DAY }))
       .to.be.revertedWithCustomError(c.jobMarket, "JobMarketExposureTailTooShort")
       .withArgs(TAIL, SPAN + 2n * DAY);

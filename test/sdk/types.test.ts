@@ -70,7 +70,8 @@ describe("SDK public types", function () {
     expectTypeOf<"notAFunction">().not.toMatchTypeOf<ContractFunctionName<typeof jobMarketAbi>>();
     expectTypeOf(JobMarket__factory.connect).returns.toHaveProperty("createDirectLease");
 
-    type Watch = Parameters<CinderClient["watch"]>[0];
+    const client = undefined as unknown as CinderClient;
+    type Watch = Parameters<typeof client.watch<"jobMarket", "LeaseCreated">>[0];
     expectTypeOf<Watch["contract"]>().toMatchTypeOf<string>();
     const leaseLogs = (logs: Parameters<Extract<Parameters<typeof sdk.watchCinderEvent<"jobMarket", "LeaseCreated">>[1]["onLogs"], (...args: never[]) => unknown>>[0]) =>
       logs.map((l) => l.args.leaseId);
