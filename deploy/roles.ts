@@ -99,7 +99,6 @@ export const FUNCTION_ROLES = {
     GOVERNANCE: [
       "setParams((uint40,uint40,uint40,uint40,uint40,uint16,uint128))",
       "setSlaBondManager(address)",
-      "setDisputeManager(address)",
     ],
     GUARDIAN: ["pause()", "unpause()"],
   },

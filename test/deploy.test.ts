@@ -78,7 +78,7 @@ describe("Deployment: the dispute path", function () {
     expect(await c.disputeManager.SLASHING_MANAGER()).to.equal(await c.slashingManager.getAddress());
     expect(await c.disputeManager.VAULT()).to.equal(await c.vault.getAddress());
     expect(await c.disputeManager.ASSET()).to.equal(await c.stablecoin.getAddress());
-    expect(await c.jobMarket.disputeManager()).to.equal(dm);
+    expect(await c.registry.disputeManager()).to.equal(dm);
     for (const role of Object.values(ROLES)) {
       expect((await c.manager.hasRole(role, dm))[0], `DisputeManager holds role ${role}`).to.equal(false);
     }

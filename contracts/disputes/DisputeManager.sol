@@ -19,7 +19,7 @@ import {LeaseMath} from "../libraries/LeaseMath.sol";
 /// @notice Job disputes: the client's spec and deposit, the quorum's verdict (or abstention), the arbitrator's
 /// decision before a deadline, expiry, and the moves of escrow, deposit and stake they cause.
 /// @dev Assumptions:
-/// - It is the DisputeManager wired once in the JobMarket (`setDisputeManager`): market `dispute`, `resolveDispute`
+/// - It is the DisputeManager wired once in the registry (`setDisputeManager`): market `dispute`, `resolveDispute`
 ///   and SlashingManager `onDisputeLost` accept only it (no AccessManager role moves escrow or proposes slashes).
 ///   The AccessManager maps `arbitrate` to the arbitrator role and `setParams` to governance.
 /// - The settlement asset has no transfer fee and does not rebase (the deposit received equals the deposit

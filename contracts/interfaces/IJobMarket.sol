@@ -177,8 +177,6 @@ interface IJobMarket {
     error JobMarketSlaBondManagerAlreadySet(address current);
     /// @notice Only the wired SlaBondManager pays a credit from a lease's stream.
     error JobMarketNotSlaBondManager(address caller);
-    /// @notice The DisputeManager is already wired.
-    error JobMarketDisputeManagerAlreadySet(address current);
     /// @notice Only the wired DisputeManager freezes and settles disputed escrow.
     error JobMarketNotDisputeManager(address caller);
     /// @notice The lease's SLA credit was already paid.
@@ -235,7 +233,6 @@ interface IJobMarket {
     event FeesSwept(uint256 amount);
     event ParamsSet(Params params);
     event SlaBondManagerSet(address slaBondManager);
-    event DisputeManagerSet(address disputeManager);
 
     // --- direct orders and leases ---
 
@@ -342,9 +339,6 @@ interface IJobMarket {
     /// reverts, an auction fails, if the bond's free part is short), extend and cancel move the lock with the value,
     /// and quit pays the exit penalty from it. Batch jobs carry no SLA bond. Governance (deployment wiring).
     function setSlaBondManager(address slaBondManager) external;
-    /// @notice Wires the DisputeManager (deployed after this market), once: only it freezes and settles disputed
-    /// escrow, and the SlashingManager takes a lost dispute's slash only from it. Governance (deployment wiring).
-    function setDisputeManager(address disputeManager) external;
     function pause() external;
     function unpause() external;
 
@@ -364,8 +358,6 @@ interface IJobMarket {
     function params() external view returns (Params memory);
     function leaseCount() external view returns (uint256);
     function slaBondManager() external view returns (address);
-    /// @notice The wired DisputeManager (zero until wired).
-    function disputeManager() external view returns (address);
     /// @notice The OracleHub whose covered time releases SLA leases' streams (immutable).
     function ORACLE_HUB() external view returns (IOracleHub);
     function orderCount() external view returns (uint256);

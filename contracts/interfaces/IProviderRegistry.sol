@@ -102,6 +102,8 @@ interface IProviderRegistry {
     error ProviderRegistryInvalidStatus(address provider, ProviderStatus status);
     /// @notice An address argument is zero.
     error ProviderRegistryZeroAddress(string name);
+    /// @notice The vault's unbonding period would not outlast the OracleHub's late window for fault reports.
+    error ProviderRegistryUnbondingBelowLateReport(uint256 unbonding, uint256 lateReport);
     /// @notice The metadata URI is longer than MAX_METADATA_LENGTH.
     error ProviderRegistryMetadataTooLong(uint256 length, uint256 max);
     /// @notice The model class is unknown or disabled.
@@ -269,6 +271,8 @@ interface IProviderRegistry {
     function setSlashingManager(address slashingManager) external;
 
     /// @notice Wires the OracleHub, once. Governance (the deployment). Only it writes and revokes GPU attestations.
+    /// Once the vault and the hub are both wired, the vault's unbonding period must outlast the hub's late window
+    /// for fault reports (ProviderRegistryUnbondingBelowLateReport).
     function setOracleHub(address oracleHub) external;
     /// @notice Wires the DisputeManager, once. Governance (the deployment). Read by the setters of the windows that
     /// can still lead to a slash after a lease ends (ExposureWindows), which must find each other's windows.

@@ -131,6 +131,9 @@ interface IStakingVault {
     error StakingVaultInvalidStreamDuration(uint256 duration, uint256 max);
     /// @notice The exposure tail would not cover the windows that can still lead to a slash after a lease ends.
     error StakingVaultExposureTailTooShort(uint256 tail, uint256 span);
+    /// @notice The unbonding period would not outlast a fault report's late window (the wired OracleHub's
+    /// (lateWindowEpochs + 1) x epochLength): stake with no exposure could leave before a report about its GPUs.
+    error StakingVaultUnbondingBelowLateReport(uint256 period, uint256 lateReport);
     /// @notice A governance parameter outside its hard bounds.
     error StakingVaultParameterOutOfBounds(string name, uint256 value, uint256 min, uint256 max);
     /// @notice An address argument is zero.
@@ -277,7 +280,8 @@ interface IStakingVault {
     // --- governance ---
 
     /// @notice Sets the unbonding period (MIN_UNBONDING_PERIOD..MAX_UNBONDING_PERIOD): what a withdrawal with no
-    /// exposure behind it waits. Independent of the slash windows, which the exposure tail covers. Governance.
+    /// exposure behind it waits. Longer than a fault report's late window (the wired OracleHub's), which any
+    /// provider's GPUs are exposed to; the windows after a lease's end are the exposure tail's. Governance.
     function setUnbondingPeriod(uint40 period) external;
     /// @notice Sets the exposure tail: at most MAX_EXPOSURE_TAIL and at least `exposureSpan()`, the windows that can
     /// still lead to a slash after a lease ends, read from the wired contracts. Each of those windows' setters checks

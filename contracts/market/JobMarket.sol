@@ -23,7 +23,7 @@ import {SlaMath} from "../libraries/SlaMath.sol";
 /// @dev Assumptions:
 /// - The settlement asset has no transfer fee and does not rebase (amounts received equal amounts sent). Its
 ///   transfer hooks, if any, cannot reenter: every state-changing entry point is nonReentrant.
-/// - `dispute` and `resolveDispute` are the DisputeManager's alone (wired once, `setDisputeManager`; no AccessManager
+/// - `dispute` and `resolveDispute` are the DisputeManager's alone (the one the registry has wired, once; no AccessManager
 ///   role moves escrow). The AccessManager maps setters to governance and `pause`/`unpause` to the guardian. The registry (`setJobMarket`), and through it the vault, and the revenue
 ///   recorder (`wireRecorders`) accept this contract's hook calls, wired once at deployment.
 /// - The FeeRouter's `feeBpsFixedUntil` is a time before which its rate cannot change: the rate is cached until
@@ -64,7 +64,6 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
     /// @dev One slot: the award reads the SLA bond manager where it counts the lease.
     uint96 private _leaseCount;
     ISlaBondManager private _sla;
-    address private _disputeManager;
     uint256 private _orderCount;
     /// @dev One slot, read and written by every release: the fees collected, and the FeeRouter's rate cached until
     /// the router says it may change (`feeBpsFixedUntil`), so a release reads the router only when that time passed.
@@ -466,14 +465,6 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
     }
 
     /// @inheritdoc IJobMarket
-    function setDisputeManager(address disputeManager_) external restricted {
-        require(_disputeManager == address(0), JobMarketDisputeManagerAlreadySet(_disputeManager));
-        require(disputeManager_ != address(0), JobMarketZeroAddress("disputeManager"));
-        _disputeManager = disputeManager_;
-        emit DisputeManagerSet(disputeManager_);
-    }
-
-    /// @inheritdoc IJobMarket
     function pause() external restricted {
         _pause();
     }
@@ -543,11 +534,6 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
     /// @inheritdoc IJobMarket
     function slaBondManager() external view returns (address) {
         return address(_sla);
-    }
-
-    /// @inheritdoc IJobMarket
-    function disputeManager() external view returns (address) {
-        return _disputeManager;
     }
 
     /// @inheritdoc IJobMarket
@@ -705,7 +691,7 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
     /// @dev What an open order holds in escrow: its whole duration at the maximum price.
     function _requireDisputeManager() private view {
         // Before the wiring the address is zero, which no caller is.
-        require(msg.sender == _disputeManager, JobMarketNotDisputeManager(msg.sender));
+        require(msg.sender == REGISTRY.disputeManager(), JobMarketNotDisputeManager(msg.sender));
     }
 
     function _escrowOf(Order storage order) private view returns (uint256) {

@@ -141,7 +141,7 @@ contract SlashingManager is AccessManaged, ReentrancyGuardTransient, ISlashingMa
 
     /// @inheritdoc ISlashingManager
     function onDisputeLost(address provider, uint256 leaseId, address reporter) external returns (bytes32 id) {
-        require(msg.sender == JOB_MARKET.disputeManager(), SlashingManagerNotDisputeManager(msg.sender));
+        require(msg.sender == REGISTRY.disputeManager(), SlashingManagerNotDisputeManager(msg.sender));
         // One dispute per lease (the DisputeManager and the JobMarket's Disputed status see to it): one id per lease.
         id = keccak256(abi.encode(_JOB_FRAUD_TAG, leaseId));
         bytes32 subject = bytes32(leaseId);

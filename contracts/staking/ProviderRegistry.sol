@@ -3,8 +3,10 @@ pragma solidity ^0.8.24;
 
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {IOracleHub} from "../interfaces/IOracleHub.sol";
 import {IProviderRegistry} from "../interfaces/IProviderRegistry.sol";
 import {IStakingVault} from "../interfaces/IStakingVault.sol";
+import {ExposureWindows} from "../libraries/ExposureWindows.sol";
 
 /// @title ProviderRegistry
 /// @notice Providers, offers, the oracle-attested GPU inventory and its capacity.
@@ -298,6 +300,7 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
         require(vault != address(0), ProviderRegistryZeroAddress("vault"));
         _stakingVault = vault;
         emit StakingVaultSet(vault);
+        _checkUnbondingCoversLateReports();
     }
 
     /// @inheritdoc IProviderRegistry
@@ -324,6 +327,7 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
         require(oracleHub_ != address(0), ProviderRegistryZeroAddress("oracleHub"));
         _oracleHub = oracleHub_;
         emit OracleHubSet(oracleHub_);
+        _checkUnbondingCoversLateReports();
     }
 
     /// @inheritdoc IProviderRegistry
@@ -492,6 +496,15 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
     // ------------------------------------------------------------------------------------------------------------
     // Internal
     // ------------------------------------------------------------------------------------------------------------
+
+    /// @dev Once both are wired: the vault's unbonding period outlasts a fault report's late window (the vault's
+    /// setter keeps it so afterwards).
+    function _checkUnbondingCoversLateReports() private view {
+        if (_stakingVault == address(0) || _oracleHub == address(0)) return;
+        uint256 unbonding = IStakingVault(_stakingVault).unbondingPeriod();
+        uint256 lateReport = ExposureWindows.lateReportOf(IOracleHub(_oracleHub));
+        require(unbonding > lateReport, ProviderRegistryUnbondingBelowLateReport(unbonding, lateReport));
+    }
 
     function _requireOracleHub() private view {
         // Before the wiring the address is zero, which no caller is.

@@ -11,6 +11,7 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IDisputeManager} from "../interfaces/IDisputeManager.sol";
 import {IJobMarket} from "../interfaces/IJobMarket.sol";
+import {IOracleHub} from "../interfaces/IOracleHub.sol";
 import {IProviderRegistry} from "../interfaces/IProviderRegistry.sol";
 import {ISlashingManager} from "../interfaces/ISlashingManager.sol";
 import {IStakingVault} from "../interfaces/IStakingVault.sol";
@@ -418,6 +419,14 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
     /// @inheritdoc IStakingVault
     function setUnbondingPeriod(uint40 period) external restricted {
         _checkUnbonding(period);
+        // Stake with no exposure behind it still backs the provider's GPUs: a fault report about them may arrive
+        // until its epoch leaves the late window, so the unbonding period must outlast that (the proposal's hold
+        // then stops the claim). The hub's windows are immutable; the registry checks the pair when it wires it.
+        address hub = REGISTRY.oracleHub();
+        if (hub != address(0)) {
+            uint256 lateReport = ExposureWindows.lateReportOf(IOracleHub(hub));
+            require(period > lateReport, StakingVaultUnbondingBelowLateReport(period, lateReport));
+        }
         _unbondingPeriod = period;
         emit UnbondingPeriodSet(period);
     }

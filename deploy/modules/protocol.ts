@@ -259,7 +259,6 @@ export function buildProtocol(
     m.call(token, "setMinter", [emissionController], { id: "Token_setMinter" }),
     m.call(vault, "setEmissionController", [emissionController], { id: "Vault_setEmissionController" }),
     m.call(registry, "setOracleHub", [oracleHub], { id: "Registry_setOracleHub" }),
-    m.call(jobMarket, "setDisputeManager", [disputeManager], { id: "Market_setDisputeManager" }),
     m.call(slaBondManager, "setFaultSink", [slashingManager], { id: "Sla_setFaultSink" }),
     m.call(jobMarket, "setSlaBondManager", [slaBondManager], { id: "Market_setSlaBondManager" }),
     m.call(registry, "setStakingVault", [vault], { id: "Registry_setStakingVault" }),

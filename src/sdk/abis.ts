@@ -5797,6 +5797,22 @@ export const providerRegistryAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "unbonding",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "lateReport",
+        "type": "uint256"
+      }
+    ],
+    "name": "ProviderRegistryUnbondingBelowLateReport",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "address",
         "name": "provider",
         "type": "address"
@@ -7783,6 +7799,22 @@ export const stakingVaultAbi = [
       }
     ],
     "name": "StakingVaultStillUnbonding",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "period",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "lateReport",
+        "type": "uint256"
+      }
+    ],
+    "name": "StakingVaultUnbondingBelowLateReport",
     "type": "error"
   },
   {
@@ -10264,17 +10296,6 @@ export const jobMarketAbi = [
   {
     "inputs": [
       {
-        "internalType": "address",
-        "name": "current",
-        "type": "address"
-      }
-    ],
-    "name": "JobMarketDisputeManagerAlreadySet",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
         "internalType": "uint256",
         "name": "duration",
         "type": "uint256"
@@ -10862,19 +10883,6 @@ export const jobMarketAbi = [
       }
     ],
     "name": "BidPlaced",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": false,
-        "internalType": "address",
-        "name": "disputeManager",
-        "type": "address"
-      }
-    ],
-    "name": "DisputeManagerSet",
     "type": "event"
   },
   {
@@ -11755,19 +11763,6 @@ export const jobMarketAbi = [
     "type": "function"
   },
   {
-    "inputs": [],
-    "name": "disputeManager",
-    "outputs": [
-      {
-        "internalType": "address",
-        "name": "",
-        "type": "address"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
     "inputs": [
       {
         "internalType": "uint256",
@@ -12258,19 +12253,6 @@ export const jobMarketAbi = [
       }
     ],
     "name": "setAuthority",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "disputeManager_",
-        "type": "address"
-      }
-    ],
-    "name": "setDisputeManager",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"

@@ -243,18 +243,18 @@ describe("DisputeManager attack: a provider disputing its own job as a sybil cli
   });
 });
 
-/** Points the market's one-time DisputeManager wiring at `dm` (test only: no function can rewire it). */
+/** Points the registry's one-time DisputeManager wiring at `dm` (test only: no function can rewire it). */
 async function rewireDisputeManager(c: Awaited<ReturnType<typeof loadCinder>>, dm: string) {
-  const market = await c.jobMarket.getAddress();
-  const wired = c.ethers.zeroPadValue((await c.jobMarket.disputeManager()).toLowerCase(), 32);
+  const market = await c.registry.getAddress();
+  const wired = c.ethers.zeroPadValue((await c.registry.disputeManager()).toLowerCase(), 32);
   for (let slot = 0; slot < 64; slot++) {
     if ((await c.ethers.provider.getStorage(market, slot)) === wired) {
       await c.networkHelpers.setStorageAt(market, slot, c.ethers.zeroPadValue(dm, 32));
-      expect(await c.jobMarket.disputeManager()).to.equal(dm);
+      expect(await c.registry.disputeManager()).to.equal(dm);
       return;
     }
   }
-  throw new Error("the market's DisputeManager slot was not found");
+  throw new Error("the registry's DisputeManager slot was not found");
 }
 
 describe("DisputeManager attack: reentrancy through a deposit token with transfer hooks", function () {
