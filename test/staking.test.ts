@@ -919,7 +919,7 @@ describe("StakingVault.recordExposure / releaseExposure", function () {
 // ---------------------------------------------------------------------------------------------------------------
 
 describe("StakingVault governance setters", function () {
-  it("setUnbondingPeriod sets within [1 day, 60 days], independent of the exposure tail", async function () {
+  it("setUnbondingPeriod sets within [1 day, 60 days] above the late-report window, independent of the exposure tail", async function () {
     const c = await loadCinder();
     const g = c.vault.connect(c.governance);
     expect(await c.vault.unbondingPeriod()).to.equal(UNBONDING);
@@ -931,8 +931,12 @@ describe("StakingVault governance setters", function () {
     await expect(g.setUnbondingPeriod(60n * DAY + 1n))
       .to.be.revertedWithCustomError(c.vault, "StakingVaultParameterOutOfBounds")
       .withArgs("unbondingPeriod", 60n * DAY + 1n, DAY, 60n * DAY);
-    // The tail, not the unbonding period, covers the slash windows: a period shorter than the tail is accepted.
-    await expect(g.setUnbondingPeriod(DAY)).to.emit(c.vault, "UnbondingPeriodSet").withArgs(DAY);
+    // The tail, not the unbonding period, covers the lease windows: a period shorter than the tail is accepted, as
+    // long as it outlasts a fault report's late window ((24 + 1) epochs of an hour), which GPUs with no lease face.
+    await expect(g.setUnbondingPeriod(DAY))
+      .to.be.revertedWithCustomError(c.vault, "StakingVaultUnbondingBelowLateReport")
+      .withArgs(DAY, 25n * 3_600n);
+    await expect(g.setUnbondingPeriod(DAY + 3_601n)).to.emit(c.vault, "UnbondingPeriodSet").withArgs(DAY + 3_601n);
     await expect(g.setUnbondingPeriod(TAIL)).to.emit(c.vault, "UnbondingPeriodSet").withArgs(TAIL);
     await expect(g.setUnbondingPeriod(60n * DAY)).to.emit(c.vault, "UnbondingPeriodSet").withArgs(60n * DAY);
   });

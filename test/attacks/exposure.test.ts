@@ -21,6 +21,7 @@ import { keccak256, AbiCoder, toUtf8Bytes } from "ethers";
 import { connectCinder, H100, H100_STAKE_PER_GPU, ONE, onboardProvider, USD, type Cinder } from "../helpers/fixture.js";
 import { FAULT, OUTCOME, signReport } from "../helpers/oracle.js";
 import { at, expectDeltas, now } from "../helpers/staking.js";
+import { ProviderRegistry__factory, StakingVault__factory } from "../../types/ethers-contracts/index.js";
 
 const { loadCinder } = await connectCinder();
 
@@ -38,6 +39,10 @@ const PRICE = 2_500_000n;
 const KIND_LEASE = 0;
 const KIND_BATCH = 1;
 const LATE_WINDOW_EPOCHS = 24n;
+/** A fault report about an epoch may arrive until its late window ends: (24 + 1) epochs of an hour after it began. */
+const LATE_REPORT = (LATE_WINDOW_EPOCHS + 1n) * HOUR;
+/** The shortest unbonding period the late window allows. */
+const SHORT = LATE_REPORT + 1n;
 
 async function domainOf(c: Cinder) {
   return { chainId: (await c.ethers.provider.getNetwork()).chainId, hub: await c.oracleHub.getAddress() };
@@ -121,14 +126,18 @@ describe("Exposure attack: stake escapes a provable job-fraud fault (High 1)", f
     await expectDeltas(c, claim, [p, c.vault], [self - H100_STAKE_PER_GPU, -(self - H100_STAKE_PER_GPU)]);
   });
 
-  it("an account with no exposure behind it exits in exactly the unbonding period, even a one-day one", async function () {
+  it("an account with no exposure behind it exits in exactly the unbonding period, even the shortest one the late window allows", async function () {
     const { c, p } = await withProvider();
     const delegator = c.delegators[0];
     await c.vault.connect(delegator).delegate(p.address, 1_000n * ONE);
-    // The unbonding period no longer has to outlast the windows (the tail covers them): one day is accepted.
-    await expect(c.vault.connect(c.governance).setUnbondingPeriod(DAY))
+    // The unbonding period no longer has to outlast the lease windows (the tail covers them), only a fault report's
+    // late window ((24 + 1) epochs of an hour): stake with no lease behind it still backs the provider's GPUs.
+    await expect(c.vault.connect(c.governance).setUnbondingPeriod(LATE_REPORT))
+      .to.be.revertedWithCustomError(c.vault, "StakingVaultUnbondingBelowLateReport")
+      .withArgs(LATE_REPORT, LATE_REPORT);
+    await expect(c.vault.connect(c.governance).setUnbondingPeriod(SHORT))
       .to.emit(c.vault, "UnbondingPeriodSet")
-      .withArgs(DAY);
+      .withArgs(SHORT);
     await c.jobMarket.connect(c.clients[0]).createDirectLease(p.address, H100, 1, Number(30n * DAY), PRICE, KIND_BATCH);
     const end = (await now(c)) + 30n * DAY;
 
@@ -137,12 +146,12 @@ describe("Exposure attack: stake escapes a provable job-fraud fault (High 1)", f
     await at(c, t);
     await expect(c.vault.connect(delegator).requestWithdraw(p.address, 1_000n * ONE))
       .to.emit(c.vault, "WithdrawRequested")
-      .withArgs(p.address, delegator.address, 1_000n * ONE, anyValue, t + DAY);
-    await at(c, t + DAY - 1n);
+      .withArgs(p.address, delegator.address, 1_000n * ONE, anyValue, t + SHORT);
+    await at(c, t + SHORT - 1n);
     await expect(c.vault.connect(delegator).claimWithdraw(p.address))
       .to.be.revertedWithCustomError(c.vault, "StakingVaultStillUnbonding")
-      .withArgs(t + DAY, t + DAY - 1n);
-    await c.networkHelpers.time.increaseTo(t + DAY);
+      .withArgs(t + SHORT, t + SHORT - 1n);
+    await c.networkHelpers.time.increaseTo(t + SHORT);
     await expectDeltas(c, c.vault.connect(delegator).claimWithdraw(p.address), [delegator], [1_000n * ONE]);
 
     // The provider's first 200 out leave 200 covering the need; one wei more would uncover it: that withdrawal
@@ -151,7 +160,7 @@ describe("Exposure attack: stake escapes a provable job-fraud fault (High 1)", f
     await at(c, u);
     await expect(c.vault.connect(p).requestWithdraw(p.address, H100_STAKE_PER_GPU))
       .to.emit(c.vault, "WithdrawRequested")
-      .withArgs(p.address, p.address, H100_STAKE_PER_GPU, 0n, u + DAY);
+      .withArgs(p.address, p.address, H100_STAKE_PER_GPU, 0n, u + SHORT);
     await expect(c.vault.connect(p).requestWithdraw(p.address, 1n))
       .to.emit(c.vault, "WithdrawRequested")
       .withArgs(p.address, p.address, 1n, 0n, end + TAIL);
@@ -235,6 +244,24 @@ describe("Exposure attack: a fault report with no age limit", function () {
 });
 
 describe("Exposure attack: a window setter breaks the tail's bound", function () {
+  it("the registry refuses to wire a vault and a hub whose unbonding period the late window outlasts", async function () {
+    const c = await loadCinder();
+    const manager = await c.manager.getAddress();
+    const registry = await new ProviderRegistry__factory(c.deployer).deploy(manager, 7n * DAY);
+    const params = { unbondingPeriod: DAY, exposureTail: TAIL, delegationCapMultiple: 10n, minDelegation: ONE };
+    const vault = await new StakingVault__factory(c.deployer).deploy(manager, await c.token.getAddress(), await registry.getAddress(), params);
+    // The timelock administers the manager: a fresh target's functions are its own (ADMIN) until mapped.
+    await expect(registry.connect(c.governance).setStakingVault(await vault.getAddress())).to.emit(registry, "StakingVaultSet");
+    await expect(registry.connect(c.governance).setOracleHub(await c.oracleHub.getAddress()))
+      .to.be.revertedWithCustomError(registry, "ProviderRegistryUnbondingBelowLateReport")
+      .withArgs(DAY, LATE_REPORT);
+    // The deployed pair (14 days over 25 hours) was accepted, and the vault's setter keeps it so.
+    expect(await c.registry.oracleHub()).to.equal(await c.oracleHub.getAddress());
+    await expect(c.vault.connect(c.governance).setUnbondingPeriod(DAY))
+      .to.be.revertedWithCustomError(c.vault, "StakingVaultUnbondingBelowLateReport")
+      .withArgs(DAY, LATE_REPORT);
+  });
+
   it("each setter of a covered window refuses a value the tail no longer covers, with the tail and the span", async function () {
     const c = await loadCinder();
     expect(await c.vault.exposureSpan()).to.equal(SPAN);
@@ -265,8 +292,9 @@ describe("Exposure attack: a window setter breaks the tail's bound", function ()
       .to.be.revertedWithCustomError(c.disputeManager, "DisputeManagerExposureTailTooShort")
       .withArgs(TAIL, SPAN + 2n * DAY);
 
-    // The unbonding period is not one of them: the shortest is accepted and the span does not move.
-    await c.vault.connect(c.governance).setUnbondingPeriod(DAY);
+    // The unbonding period is not one of them: the shortest the late window allows is accepted and the span does
+    // not move.
+    await c.vault.connect(c.governance).setUnbondingPeriod(SHORT);
     expect(await c.vault.exposureSpan()).to.equal(SPAN);
 
     // The honest path: the tail first, then the window; the span follows, and the tail cannot drop below it again.
@@ -351,7 +379,7 @@ describe("Exposure attack: a dust lease locks a whole pool (Medium 4)", function
 
   it("a lease that ends early releases its need after its own tail, not the year", async function () {
     const { c, p, leaseId } = await dustLeased();
-    await c.vault.connect(c.governance).setUnbondingPeriod(DAY);
+    await c.vault.connect(c.governance).setUnbondingPeriod(SHORT);
     const quitAt = (await now(c)) + 30n * DAY;
     await at(c, quitAt);
     await expect(c.jobMarket.connect(p).quit(leaseId))
@@ -369,6 +397,6 @@ describe("Exposure attack: a dust lease locks a whole pool (Medium 4)", function
     const delegator = c.delegators[0];
     await expect(c.vault.connect(delegator).requestWithdraw(p.address, 4_000n * ONE))
       .to.emit(c.vault, "WithdrawRequested")
-      .withArgs(p.address, delegator.address, 4_000n * ONE, anyValue, after + DAY);
+      .withArgs(p.address, delegator.address, 4_000n * ONE, anyValue, after + SHORT);
   });
 });
