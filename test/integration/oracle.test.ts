@@ -109,6 +109,8 @@ describe("Integration: oracle nodes, provider agents and the OracleHub on a hard
     const recorded = await chain.deploy({
       epochLength: `${EPOCH}n`,
       twapMinWindow: "60n",
+      // The buyback TWAP's start may be at most 2 x its minimum window old.
+      twapMaxAge: "120n",
       oracleSigners: oracleKeys.map((k) => k.address),
       // Short leases (the shortest the bound allows) and a fault after two breaches in a row, for the SLA story.
       minLeaseDuration: `${SHORT_LEASE}n`,
