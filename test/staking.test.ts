@@ -1129,7 +1129,7 @@ describe("StakingVault: stake that backs exposure", function () {
       .withArgs(p.address, d[0].address, 100n * ONE, 100n * ONE, t + UNBONDING);
   });
 
-  it("keeps the earlier unlock of a withdrawal requested before the exposure was recorded", async function () {
+  it("keeps the earlier unlock of a delegator's withdrawal requested before the exposure was recorded; the self-stake's claim waits for it", async function () {
     const { c, p, d } = await withProvider();
     await c.vault.connect(d[0]).delegate(p.address, 1_000n * ONE);
     const t = (await now(c)) + 10n;
@@ -1153,6 +1153,14 @@ describe("StakingVault: stake that backs exposure", function () {
     const claim = c.vault.connect(d[0]).claimWithdraw(p.address);
     await expect(claim).to.emit(c.vault, "WithdrawClaimed").withArgs(p.address, d[0].address, 100n * ONE);
     await expectDeltas(c, claim, [d[0], c.vault], [100n * ONE, -100n * ONE]);
+    // The self-stake covers exposure first, also a need recorded after its request: what it leaves behind (350)
+    // does not cover 2,000, so its claim waits for the exposure's end and tail.
+    const blocked = t + 2n + UNBONDING;
+    await c.networkHelpers.time.setNextBlockTimestamp(blocked);
+    await expect(c.vault.connect(p).claimWithdraw(p.address))
+      .to.be.revertedWithCustomError(c.vault, "StakingVaultStillUnbonding")
+      .withArgs(T + TAIL, blocked);
+    await at(c, T + TAIL);
     const self = c.vault.connect(p).claimWithdraw(p.address);
     await expect(self).to.emit(c.vault, "WithdrawClaimed").withArgs(p.address, p.address, 50n * ONE);
     await expectDeltas(c, self, [p, c.vault], [50n * ONE, -50n * ONE]);

@@ -139,9 +139,6 @@ interface IJobMarket {
 
     error JobMarketZeroAddress(string name);
     error JobMarketParameterOutOfBounds(string name, uint256 value, uint256 min, uint256 max);
-    /// @notice The vault's exposure tail would not cover the windows that can still lead to a slash after a lease
-    /// ends, with this challenge window (ExposureWindows.span).
-    error JobMarketExposureTailTooShort(uint256 tail, uint256 span);
     error JobMarketZeroGpus();
     error JobMarketDurationOutOfBounds(uint256 duration, uint256 min, uint256 max);
     error JobMarketLeaseValueTooLow(uint256 value, uint256 min);
@@ -309,8 +306,10 @@ interface IJobMarket {
     function bid(uint256 orderId, uint40 pricePerGpuHour) external;
 
     /// @notice After the bid window (or earlier by the client, accepting the kept bids) awards the best bid at its
-    /// price; if its bidder is no longer eligible its bid bond goes to the client and the runner-up is awarded at its
-    /// own price (with the same rule); the order fails (escrow refunded) only if neither can be awarded, or expires
+    /// price; if its bidder can no longer serve, the runner-up is awarded at its own price (with the same rule), and
+    /// the bidder's bid bond goes to the client if it was jailed or exited since it bid (its own fault or choice) or
+    /// back to it if it is only short of free GPUs or stake (which others can cause: a direct lease of its GPUs
+    /// through its published offer, a delegator's exit); the order fails (escrow refunded) only if neither can be awarded, or expires
     /// with no bid. A bidder whose bond no longer covers the lease's lock (the client's tier rose) gets its lock back.
     /// The winner's bid lock becomes its lease's lock (an SLA lease; the part above it stays locked as the lease's
     /// commitment, forfeited to the client if the provider quits), the other kept bid's lock is released. Never

@@ -58,9 +58,13 @@ interface IProviderRegistry {
     /// @notice Capacity of one provider in one model class.
     /// @param attested GPUs with a recorded, unpruned attestation.
     /// @param committed GPUs committed to active leases.
+    /// @param committedStake The stake the committed GPUs needed when each was committed (count x the class's
+    /// per-GPU stake then): a release takes its share of it, so a change of the per-GPU stake while leases run never
+    /// zeroes the need of the leases still running.
     struct Capacity {
         uint32 attested;
         uint32 committed;
+        uint192 committedStake;
     }
 
     /// @notice An attested GPU of a provider.
@@ -248,7 +252,8 @@ interface IProviderRegistry {
     function commitCapacity(address provider, bytes32 modelClass, uint32 count) external;
 
     /// @notice Releases `count` committed GPUs when a lease ends or is cancelled. The job market only.
-    /// @return stake The stake those GPUs need at the class's current per-GPU stake (the exposure they release).
+    /// @return stake The stake those GPUs needed when committed (the exposure they release): their share of the
+    /// class's committed stake, rounded down; the last release takes what is left.
     function releaseCapacity(address provider, bytes32 modelClass, uint32 count) external returns (uint256 stake);
 
     // --- governance ---

@@ -301,6 +301,9 @@ interface IStakingVault {
     /// @notice The span the exposure tail must cover: ExposureWindows over the market, SlashingManager and
     /// DisputeManager wired in the registry (and the market's OracleHub); an unwired one counts zero.
     function exposureSpan() external view returns (uint256);
+    /// @notice Reverts with StakingVaultExposureTailTooShort(tail, span) unless the tail covers `exposureSpan()`: the
+    /// setters of the windows in the span (market, SlashingManager, DisputeManager) call it after they change one.
+    function requireTailCovers() external view;
     /// @notice The provider's active stake: self-stake plus delegated active assets.
     function activeStake(address provider) external view returns (uint256);
     /// @notice The stake that backs new work: self-stake plus delegated active assets up to delegationCapMultiple x

@@ -549,15 +549,21 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
     /// (0 when not awarded) and the lease's value. Its bid lock (the order's bid bond): converted into the lease's lock
     /// (an SLA lease), else released on award (a batch job) or by the manager when its bond no longer covers the
     /// lease's lock (the client's tier rose since the post: not the bidder's fault); forfeited to the client when the
-    /// bidder is no longer eligible (its bid bound it). On award, `other` (zero: none), the other kept bidder, gets its
+    /// bidder was jailed or exited since it bid, released when it is only short of free GPUs or stake. On award, `other` (zero: none), the other kept bidder, gets its
     /// lock back in the same call.
     function _awardOrder(uint256 orderId, Order storage order, address bidder, uint40 price, address other)
         private
         returns (uint256 leaseId, uint256 value)
     {
-        if (!_isEligible(bidder, order.modelClass, order.gpuCount)) {
-            _releaseBid(bidder, _bidBondOf(order), order.client);
-            return (0, 0);
+        {
+            (bool eligible, bool active) = _eligibility(bidder, order.modelClass, order.gpuCount);
+            if (!eligible) {
+                // Jailed or exited since it bid (its own fault or choice): the bid bond goes to the client. Short of
+                // free GPUs or stake: released, since others can cause that (a direct lease of its GPUs, a
+                // delegator's exit).
+                _releaseBid(bidder, _bidBondOf(order), active ? address(0) : order.client);
+                return (0, 0);
+            }
         }
         value = LeaseMath.value(price, order.gpuCount, order.duration);
         uint16 sla;
@@ -761,11 +767,16 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         return free_;
     }
 
-    function _isEligible(address provider, bytes32 modelClass, uint256 gpuCount) private view returns (bool) {
+    /// @dev Whether `provider` can take an award of `gpuCount` GPUs now, and whether it is still active.
+    function _eligibility(address provider, bytes32 modelClass, uint256 gpuCount)
+        private
+        view
+        returns (bool eligible, bool active)
+    {
         (IProviderRegistry.ProviderStatus status, uint256 required, uint256 free) =
             REGISTRY.eligibility(provider, modelClass);
-        return status == IProviderRegistry.ProviderStatus.Active && free >= gpuCount
-            && VAULT.eligibleStake(provider) >= required;
+        active = status == IProviderRegistry.ProviderStatus.Active;
+        eligible = active && free >= gpuCount && VAULT.eligibleStake(provider) >= required;
     }
 
     function _requireClientOfActive(uint256 leaseId, Lease storage lease) private view {
@@ -785,11 +796,8 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         // The challenge window is one of the windows the vault's exposure tail covers: once this market is wired, the
         // vault's span reads the new window back from here, with the others' (ExposureWindows). Before (this
         // constructor), the SlashingManager and DisputeManager do not exist yet and check the bound when they do.
-        if (REGISTRY.jobMarket() == address(this)) {
-            uint256 span = VAULT.exposureSpan();
-            uint256 tail = VAULT.exposureTail();
-            require(tail >= span, JobMarketExposureTailTooShort(tail, span));
-        }
+        // The vault reverts with StakingVaultExposureTailTooShort(tail, span) when the tail no longer covers it.
+        if (REGISTRY.jobMarket() == address(this)) VAULT.requireTailCovers();
         emit ParamsSet(p);
     }
 

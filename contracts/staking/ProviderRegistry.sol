@@ -245,6 +245,8 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
         uint256 free = _free(c);
         require(free >= count, ProviderRegistryInsufficientCapacity(provider, modelClass, free, count));
         c.committed += count;
+        // Cannot overflow: count x stakePerGpu < 2^32 x 2^96.
+        c.committedStake += uint192(uint256(count) * _modelClasses[modelClass].stakePerGpu);
         _providers[provider].committedGpus += count;
         emit CapacityCommitted(provider, modelClass, count, c.committed);
     }
@@ -257,13 +259,18 @@ contract ProviderRegistry is AccessManaged, Pausable, IProviderRegistry {
         require(
             c.committed >= count, ProviderRegistryReleaseExceedsCommitted(provider, modelClass, c.committed, count)
         );
-        // Cannot underflow: committedGpus is the sum of every class's committed count, checked just above.
+        uint256 committed = c.committed;
+        uint256 committedStake = c.committedStake;
+        // Rounds down (the need left behind errs high); the last release takes the rest, so none is left over.
+        stake = count == committed ? committedStake : (committedStake * count) / committed;
+        // Cannot underflow: count <= committed (checked just above; committedGpus is the sum of every class's
+        // committed count) and stake <= committedStake.
         unchecked {
-            c.committed -= count;
+            c.committed = uint32(committed - count);
+            c.committedStake = uint192(committedStake - stake);
             _providers[provider].committedGpus -= count;
         }
         emit CapacityReleased(provider, modelClass, count, c.committed);
-        return uint256(count) * _modelClasses[modelClass].stakePerGpu;
     }
 
     // ------------------------------------------------------------------------------------------------------------

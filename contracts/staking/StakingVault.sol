@@ -222,6 +222,13 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
             assets = pool.selfPending;
             require(assets > 0, StakingVaultNothingPending(provider, msg.sender));
             require(block.timestamp >= pool.selfUnlockAt, StakingVaultStillUnbonding(pool.selfUnlockAt, block.timestamp));
+            // The exposure may have run longer since the request (a lease extended): the self-stake left behind must
+            // still cover the need alone, else the claim waits until the exposure and its tail are over.
+            (uint256 need, uint256 lockedUntil) = _exposureLock(provider, pool);
+            require(
+                pool.selfActive >= need || block.timestamp >= lockedUntil,
+                StakingVaultStillUnbonding(lockedUntil, block.timestamp)
+            );
             pool.selfPending = 0;
         } else {
             Delegation storage d = _delegations[provider][msg.sender];
@@ -546,6 +553,12 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
     /// @inheritdoc IStakingVault
     function getExposure(address provider) external view returns (Exposure memory) {
         return _exposures[provider];
+    }
+
+    /// @inheritdoc IStakingVault
+    function requireTailCovers() external view {
+        uint256 span = exposureSpan();
+        require(_exposureTail >= span, StakingVaultExposureTailTooShort(_exposureTail, span));
     }
 
     /// @inheritdoc IStakingVault

@@ -6607,6 +6607,11 @@ export const providerRegistryAbi = [
             "internalType": "uint32",
             "name": "committed",
             "type": "uint32"
+          },
+          {
+            "internalType": "uint192",
+            "name": "committedStake",
+            "type": "uint192"
           }
         ],
         "internalType": "struct IProviderRegistry.Capacity",
@@ -9254,6 +9259,13 @@ export const stakingVaultAbi = [
     "type": "function"
   },
   {
+    "inputs": [],
+    "name": "requireTailCovers",
+    "outputs": [],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [
       {
         "internalType": "address",
@@ -10312,22 +10324,6 @@ export const jobMarketAbi = [
       }
     ],
     "name": "JobMarketDurationOutOfBounds",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "tail",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "span",
-        "type": "uint256"
-      }
-    ],
-    "name": "JobMarketExposureTailTooShort",
     "type": "error"
   },
   {

@@ -96,7 +96,7 @@ describe("Attack: auction sniping (issue 15)", function () {
     expect(await c.slaBondManager.commitmentOf(leaseId)).to.equal(0n);
   });
 
-  it("the runner-up wins when the best bidder is no longer eligible at finalize, and the best's bid bond goes to the client", async function () {
+  it("the runner-up wins when the best bidder is short of GPUs at finalize; a shortfall others can cause forfeits nothing", async function () {
     const { c, sniper, honest, client, id, dust } = await setup();
     await c.jobMarket.connect(sniper).bid(id, dust);
     const honestPrice = 2n * USD;
@@ -114,13 +114,16 @@ describe("Attack: auction sniping (issue 15)", function () {
       .withArgs(id, OS.Awarded, leaseId, ESCROW - honestValue);
     const lease = await c.jobMarket.getLease(leaseId);
     expect([lease.provider, lease.pricePerGpuHour]).to.deep.equal([honest.address, honestPrice]);
-    expect((await c.slaBondManager.balanceOf(client.address)) - clientBefore).to.equal(BID_BOND);
+    // Anyone can rent a bidder's GPUs through its published offer (the client itself included), so a shortfall is no
+    // proof of fault: the bid lock is released, not paid to the client (a jailed or exited bidder's is; see
+    // second-review.test.ts). The client is served by the runner-up all the same.
+    expect(await c.slaBondManager.balanceOf(client.address)).to.equal(clientBefore);
     const sniperAfter = await bondOf(c, sniper);
-    expect(sniperBefore.total - sniperAfter.total).to.equal(BID_BOND);
+    expect(sniperAfter.total).to.equal(sniperBefore.total);
     expect(sniperBefore.locked - sniperAfter.locked).to.equal(BID_BOND);
   });
 
-  it("the order fails only when neither kept bid can serve: escrow refunded, both bid bonds to the client", async function () {
+  it("the order fails only when neither kept bid can serve: escrow refunded, both bid locks released", async function () {
     const { c, sniper, honest, client, id, dust } = await setup();
     await c.jobMarket.connect(sniper).bid(id, dust);
     await c.jobMarket.connect(honest).bid(id, 2n * USD);
@@ -129,9 +132,14 @@ describe("Attack: auction sniping (issue 15)", function () {
       await c.jobMarket.connect(c.clients[1]).createDirectLease(p.address, H100, GPUS, HOUR, MAXP, 0);
     }
     const clientBefore = await c.slaBondManager.balanceOf(client.address);
+    const before = [await bondOf(c, sniper), await bondOf(c, honest)];
     await c.networkHelpers.time.increase(WINDOW);
     await expect(c.jobMarket.finalizeAuction(id)).to.emit(c.jobMarket, "OrderFinalized").withArgs(id, OS.Failed, 0n, ESCROW);
-    expect((await c.slaBondManager.balanceOf(client.address)) - clientBefore).to.equal(2n * BID_BOND);
+    expect(await c.slaBondManager.balanceOf(client.address)).to.equal(clientBefore);
+    for (const [i, p] of [sniper, honest].entries()) {
+      const after = await bondOf(c, p);
+      expect([after.total, before[i]!.locked - after.locked]).to.deep.equal([before[i]!.total, BID_BOND]);
+    }
   });
 
   it("honest auction: a third bid pushes out the runner-up (its lock returns), the best wins and serves without loss", async function () {

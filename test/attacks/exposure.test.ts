@@ -276,7 +276,7 @@ describe("Exposure attack: a window setter breaks the tail's bound", function ()
     const m = await c.jobMarket.params();
     const market = { minLeaseDuration: m.minLeaseDuration, cancelNotice: m.cancelNotice, challengeWindow: m.challengeWindow, minBidWindow: m.minBidWindow, maxBidWindow: m.maxBidWindow, minBidStepBps: m.minBidStepBps, minLeaseValue: m.minLeaseValue };
     await expect(c.jobMarket.connect(c.governance).setParams({ ...market, challengeWindow: CHALLENGE + 2n * DAY }))
-      .to.be.revertedWithCustomError(c.jobMarket, "JobMarketExposureTailTooShort")
+      .to.be.revertedWithCustomError(c.vault, "StakingVaultExposureTailTooShort")
       .withArgs(TAIL, SPAN + 2n * DAY);
     const q = await c.slashingManager.params();
     const slashing = { vetoWindow: q.vetoWindow, rateWindow: q.rateWindow, jailCooldown: q.jailCooldown, bountyBps: q.bountyBps, maxPerEvent: q.maxPerEvent, maxPerWindow: q.maxPerWindow };
