@@ -7,10 +7,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { type Account, type Address, type Chain, type PublicClient, type Transport, type WalletClient, createPublicClient, createWalletClient, defineChain, http, parseUnits } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { createCinderClient, type CinderClient } from "../sdk/client.js";
-import { checkAddress } from "../sdk/context.js";
-import { type CinderAddresses, loadDeployment, parseDeployment } from "../sdk/deployment.js";
-import { CinderConfigError, CinderError } from "../sdk/errors.js";
+import { type CinderAddresses, parseDeployment } from "../protocol/deployment.js";
+import { type CinderClient, checkAddress, createCinderClient, loadDeployment } from "../sdk/node.js";
+import { CinderConfigError, CinderError } from "../protocol/errors.js";
 
 /** Networks known by name. */
 export const NETWORKS: Record<string, string> = {

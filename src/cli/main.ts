@@ -5,9 +5,9 @@
  */
 import { parseArgs } from "node:util";
 import { type Address, type Hex, formatUnits } from "viem";
-import { CinderConfigError } from "../sdk/errors.js";
-import { MODEL_CLASS_NAMES, modelClassName, resolveModelClass } from "../sdk/models.js";
-import type { Voucher } from "../sdk/vouchers.js";
+import { CinderConfigError } from "../protocol/errors.js";
+import { MODEL_CLASS_NAMES, modelClassName, resolveModelClass } from "../protocol/models.js";
+import type { Voucher } from "../sdk/index.js";
 import { type GlobalOptions, type Session, addressOption, amountOption, hoursOption, integerOption, openSession, required } from "./config.js";
 import { runDashboard } from "./dashboard.js";
 import { jobRunCommand, jobSpecCommand } from "./job.js";

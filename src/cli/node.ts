@@ -8,7 +8,7 @@
 import { rmSync } from "node:fs";
 import { type Address, type Hex, formatUnits } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { CinderConfigError } from "../sdk/errors.js";
+import { CinderConfigError } from "../protocol/errors.js";
 import type { Agent } from "../oracle/agent/server.js";
 import { type LocalOracles, agentMetadata, startAgents, startOracleNodes } from "./oracles.js";
 import { LOCAL_ORACLE_ACCOUNTS, type SeedProviderReturnType, deployLocal, faucet, localKey, seedProvider, startHardhatNode } from "./local.js";

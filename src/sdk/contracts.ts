@@ -19,7 +19,7 @@ import {
   slashingManagerAbi,
   stakingVaultAbi,
   testStablecoinAbi,
-} from "./abis.js";
+} from "../protocol/abis.js";
 
 /** Each contract's ABI by its `CinderAddresses` key (`stablecoin` is the local networks' test token). */
 export const CINDER_ABIS = {

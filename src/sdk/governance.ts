@@ -25,7 +25,7 @@ import {
   keccak256,
   toBytes,
 } from "viem";
-import { cinderGovernorAbi, cinderTokenAbi } from "./abis.js";
+import { cinderGovernorAbi, cinderTokenAbi } from "../protocol/abis.js";
 import { cinderAbisWithout } from "./contracts.js";
 import { type CinderContext, type WriteResult, checkAddress, senderOf, writeContract } from "./context.js";
 import { CinderConfigError } from "./errors.js";
