@@ -11,7 +11,7 @@ import { type ContractTransactionResponse, Wallet, keccak256, toQuantity, toUtf8
 import { privateKeyToAccount } from "viem/accounts";
 import type { Hex } from "viem";
 import { signVoucher } from "../src/sdk/vouchers.js";
-import { buildTree, type Leaf } from "../src/oracle/leaves.js";
+import { buildTree, type Leaf } from "../src/protocol/leaves.js";
 import { signReport } from "../test/helpers/oracle.js";
 import { network } from "hardhat";
 import { A100, type Connection, connectCinder, deployCinder, H100, onboardProvider, ONE, USD } from "../test/helpers/fixture.js";

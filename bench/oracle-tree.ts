@@ -7,7 +7,7 @@
  */
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { type Address } from "viem";
-import { type Leaf, type LeafTree, buildTree, contentHash, serializeLeafFile } from "../src/oracle/leaves.js";
+import { type Leaf, type LeafTree, buildTree, contentHash, serializeLeafFile } from "../src/protocol/leaves.js";
 
 const LEAVES = 100_000;
 const RUNS = 3;

@@ -3,11 +3,14 @@
  * and the stake each attested GPU of a class needs. Governance changes them later through
  * `ProviderRegistry.setModelClass`, within the contract's bounds.
  */
-import { keccak256, parseEther, toBytes } from "viem";
+import { parseEther } from "viem";
+import { type ModelClassName, modelClassId } from "../src/protocol/models.js";
+
+export { modelClassId };
 
 export interface ModelClassConfig {
-  /** Human-readable name; the on-chain id is keccak256 of it. */
-  name: string;
+  /** Human-readable name (one of the protocol's MODEL_CLASS_NAMES); the on-chain id is keccak256 of it. */
+  name: ModelClassName;
   /** CNDR (wei) required per attested GPU of this class. */
   stakePerGpu: bigint;
 }
@@ -19,11 +22,6 @@ export interface ModelClassConfig {
  * anything not above it, so a local network runs the same delay and tests move the clock.
  */
 export const DEFAULT_ACCESS_DELAY = 120n * 86_400n;
-
-/** The id the registry uses for a model class name. */
-export function modelClassId(name: string): `0x${string}` {
-  return keccak256(toBytes(name));
-}
 
 /** Stake per GPU follows io.net's 200 tokens per GPU times a class multiplier (ANCHORS.md). */
 export const MODEL_CLASSES: readonly ModelClassConfig[] = [

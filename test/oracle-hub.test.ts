@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import { Wallet, keccak256, recoverAddress, toUtf8Bytes, ZeroAddress, ZeroHash, type Signer } from "ethers";
 import { LOCAL_ORACLE_SIGNERS } from "../deploy/config.js";
-import { buildTree, leafHash, type Leaf } from "../src/oracle/leaves.js";
+import { buildTree, leafHash, type Leaf } from "../src/protocol/leaves.js";
 import { OracleHub__factory, type OracleHub } from "../types/ethers-contracts/index.js";
 import { connectCinder, H100, nextGpuId, type Cinder } from "./helpers/fixture.js";
 import {

@@ -40,7 +40,7 @@ import { AgentClient } from "../../src/oracle/agent/client.js";
 import { type Observation, deriveLeaves, signBundle } from "../../src/oracle/aggregate.js";
 import { CpuExecutor, type ComputedProduct, type Executor } from "../../src/oracle/challenge/executors.js";
 import { SimulatedBackend } from "../../src/oracle/gpu/simulated.js";
-import { buildTree, contentHash, serializeLeafFile } from "../../src/oracle/leaves.js";
+import { buildTree, contentHash, serializeLeafFile } from "../../src/protocol/leaves.js";
 import { type ChallengeSettings, challengeProvider } from "../../src/oracle/node/attest.js";
 import { agentHeartbeat } from "../../src/oracle/node/heartbeat.js";
 import { localKey } from "../../src/cli/local.js";

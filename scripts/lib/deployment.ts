@@ -3,7 +3,7 @@
  * deployed_addresses.json`), by contract. Scripts and tools read them here instead of hard-coding addresses.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { CINDER_DEPLOYMENT_FUTURES } from "../../src/sdk/deployment.js";
+import { CINDER_DEPLOYMENT_FUTURES } from "../../src/protocol/deployment.js";
 
 /** The contracts of a deployment, by the names scripts use. */
 export interface CinderAddresses {

@@ -15,7 +15,7 @@ import { hardhat } from "viem/chains";
 import type { NetworkConnection } from "hardhat/types/network";
 import CinderModule from "../../deploy/modules/Cinder.js";
 import { localKey } from "../../src/cli/local.js";
-import { type CinderAddresses, CINDER_DEPLOYMENT_FUTURES } from "../../src/sdk/deployment.js";
+import { type CinderAddresses, CINDER_DEPLOYMENT_FUTURES } from "../../src/protocol/deployment.js";
 
 /** The parameters file the in-process network deploys with. */
 export const IN_PROCESS_PARAMETERS = "deploy/parameters/hardhat.json";

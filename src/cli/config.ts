@@ -1,20 +1,21 @@
 /**
- * The CLI's configuration, validated at the edge: the network (`--rpc <url>`, `--network <name>` or
- * CINDER_RPC_URL), the key (CINDER_PRIVATE_KEY or `--key-file`), the deployment (`--deployment <id>`,
- * `--addresses <file>`, else Ignition's `chain-<id>` journal), and amounts and addresses given on the command line.
+ * The CLI's configuration, validated at the edge: the network (`--rpc <url>`, else `--network <name>` (`localhost`
+ * is CINDER_NODE_URL or port 8545; a CINDER_RPC_URL naming another URL is an error), else CINDER_RPC_URL, else
+ * localhost), the key (CINDER_PRIVATE_KEY or `--key-file`), the deployment (`--deployment <id>`, `--addresses
+ * <file>`, else the SDK's `loadDeployment` search by chain id: the record `cinder node` saved, Ignition's
+ * `chain-<id>` journal), and amounts and addresses given on the command line.
  * Every bad value is a `CinderConfigError` naming the option; a key is never echoed.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { type Account, type Address, type Chain, type PublicClient, type Transport, type WalletClient, createPublicClient, createWalletClient, defineChain, http, parseUnits } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { createCinderClient, type CinderClient } from "../sdk/client.js";
-import { checkAddress } from "../sdk/context.js";
-import { type CinderAddresses, loadDeployment, parseDeployment } from "../sdk/deployment.js";
-import { CinderConfigError, CinderError } from "../sdk/errors.js";
+import { type CinderAddresses, parseDeployment } from "../protocol/deployment.js";
+import { type CinderClient, checkAddress, createCinderClient, loadDeployment } from "../sdk/node.js";
+import { CinderConfigError, CinderError } from "../protocol/errors.js";
 
-/** Networks known by name. */
-export const NETWORKS: Record<string, string> = {
-  localhost: "http://127.0.0.1:8545",
+/** Networks known by name, and the URL each means now (`localhost` honours CINDER_NODE_URL, as hardhat.config.ts does). */
+export const NETWORKS: Record<string, () => string> = {
+  localhost: () => process.env.CINDER_NODE_URL ?? "http://127.0.0.1:8545",
 };
 
 /** The global options every command takes. */
@@ -30,10 +31,16 @@ export interface GlobalOptions {
 /** The RPC URL the options name. */
 export function rpcUrl(options: GlobalOptions): string {
   if (options.rpc !== undefined && options.network !== undefined) throw new CinderConfigError("--rpc", "give either --rpc or --network, not both");
-  const url = options.rpc ?? (options.network !== undefined ? NETWORKS[options.network] : undefined) ?? process.env.CINDER_RPC_URL ?? NETWORKS.localhost;
   if (options.network !== undefined && NETWORKS[options.network] === undefined) {
     throw new CinderConfigError("--network", `unknown network ${JSON.stringify(options.network)} (known: ${Object.keys(NETWORKS).join(", ")}; or pass --rpc <url>)`);
   }
+  const named = options.network !== undefined ? NETWORKS[options.network]() : undefined;
+  const fromEnv = process.env.CINDER_RPC_URL === "" ? undefined : process.env.CINDER_RPC_URL;
+  if (named !== undefined && fromEnv !== undefined && fromEnv !== named) {
+    // Both name a network and they differ: reading either one silently would read the wrong chain.
+    throw new CinderConfigError("--network", `--network ${options.network} is ${named} but CINDER_RPC_URL is ${fromEnv}; unset CINDER_RPC_URL or pass --rpc <url>`);
+  }
+  const url = options.rpc ?? named ?? fromEnv ?? NETWORKS.localhost();
   let parsed: URL;
   try {
     parsed = new URL(url);

@@ -16,9 +16,9 @@ import { type IncomingMessage, type ServerResponse, createServer } from "node:ht
 import type { AddressInfo } from "node:net";
 import { extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { CinderAddresses } from "../sdk/deployment.js";
-import { CinderConfigError } from "../sdk/errors.js";
-import { checkNodeUrls } from "../sdk/oracle.js";
+import type { CinderAddresses } from "../protocol/deployment.js";
+import { CinderConfigError } from "../protocol/errors.js";
+import { checkNodeUrls } from "../sdk/index.js";
 import { type GlobalOptions, openSession, rpcUrl } from "./config.js";
 import type { Output } from "./output.js";
 

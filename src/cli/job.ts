@@ -14,7 +14,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { type Hex, bytesToHex, keccak256 } from "viem";
 import { randomBytes } from "node:crypto";
-import { CinderConfigError } from "../sdk/errors.js";
+import { CinderConfigError } from "../protocol/errors.js";
 import { WorkloadError } from "../oracle/workloads/errors.js";
 import { fetchDocument, jsonDataUri } from "../oracle/workloads/fetch.js";
 import { runJob } from "../oracle/workloads/run.js";

@@ -17,11 +17,11 @@ import { promisify } from "node:util";
 import { type Address, type Hex, bytesToHex, createPublicClient, createWalletClient, http, keccak256, parseEther, toBytes } from "viem";
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
-import { cinderTokenAbi, oracleHubAbi, testStablecoinAbi } from "../sdk/abis.js";
-import { createCinderClient } from "../sdk/client.js";
-import { type CinderAddresses, loadDeployment } from "../sdk/deployment.js";
-import { CinderError } from "../sdk/errors.js";
-import { type ModelClass, resolveModelClass } from "../sdk/models.js";
+import { cinderTokenAbi, oracleHubAbi, testStablecoinAbi } from "../protocol/abis.js";
+import type { CinderAddresses } from "../protocol/deployment.js";
+import { createCinderClient, loadDeployment } from "../sdk/node.js";
+import { CinderError } from "../protocol/errors.js";
+import { type ModelClass, resolveModelClass } from "../protocol/models.js";
 
 const run = promisify(execFile);
 

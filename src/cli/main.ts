@@ -5,13 +5,12 @@
  */
 import { parseArgs } from "node:util";
 import { type Address, type Hex, formatUnits } from "viem";
-import { CinderConfigError } from "../sdk/errors.js";
-import { MODEL_CLASS_NAMES, modelClassName, resolveModelClass } from "../sdk/models.js";
-import type { Voucher } from "../sdk/vouchers.js";
+import { CinderConfigError } from "../protocol/errors.js";
+import { MODEL_CLASS_NAMES, modelClassName, resolveModelClass } from "../protocol/models.js";
+import type { Voucher } from "../sdk/index.js";
 import { type GlobalOptions, type Session, addressOption, amountOption, hoursOption, integerOption, openSession, required } from "./config.js";
 import { runDashboard } from "./dashboard.js";
 import { jobRunCommand, jobSpecCommand } from "./job.js";
-import { runNode } from "./node.js";
 import { type Output, createOutput, describeError } from "./output.js";
 
 const USAGE = `usage: cinder [options] <command> [command options]
@@ -145,6 +144,9 @@ async function main(argv: string[]): Promise<number> {
   const [command, sub] = positionals;
 
   if (command === "node") {
+    // Loaded only for this command: the local network runs the oracle nodes and agents (and their dependencies),
+    // which the other commands, and an installed package, do without.
+    const { runNode } = await import("./node.js");
     await runNode(out, {
       port: Number(integerOption(values, "port", { optional: true }) ?? 8_545n),
       providers: Number(integerOption(values, "providers", { optional: true }) ?? 3n),

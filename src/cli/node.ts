@@ -3,13 +3,16 @@
  * the real Uniswap V2 and its seeded CNDR/tUSD pool) into its own Ignition journal, seeds providers with simulated
  * GPUs attested through OracleHub by the local oracle set, stake, SLA bonds and offers, funds client accounts from
  * the test stablecoin, starts a simulated agent per provider and the four local oracle nodes (heartbeats, epoch
- * reports, the leaf API), prints how to reach it all, and runs until Ctrl-C.
+ * reports, the leaf API), saves the addresses where the SDK's `loadDeployment` finds them by chain id
+ * (`$CINDER_HOME/deployments/chain-31337`), prints every account it seeded with its key, text or `--json`, and runs
+ * until Ctrl-C. It needs this repository (hardhat, the contracts, Ignition): it is a development command.
  */
 import { rmSync } from "node:fs";
 import { type Address, type Hex, formatUnits } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { CinderConfigError } from "../sdk/errors.js";
+import { CinderConfigError } from "../protocol/errors.js";
 import type { Agent } from "../oracle/agent/server.js";
+import { saveDeployment } from "../sdk/node.js";
 import { type LocalOracles, agentMetadata, startAgents, startOracleNodes } from "./oracles.js";
 import { LOCAL_ORACLE_ACCOUNTS, type SeedProviderReturnType, deployLocal, faucet, localKey, seedProvider, startHardhatNode } from "./local.js";
 import type { Output } from "./output.js";
@@ -27,6 +30,8 @@ export interface RunNodeParameters {
 /** Local accounts #6..#9 are providers, #16..#18 clients (each funded with 10,000 tUSD). */
 const PROVIDER_ACCOUNTS = [6, 7, 8, 9];
 const CLIENT_ACCOUNTS = [16, 17, 18];
+/** Local account #15 runs keeper steps in the examples (any account may). */
+const KEEPER_ACCOUNT = 15;
 
 export async function runNode(out: Output, { port, providers, gpus, deploymentId, oracles = true }: RunNodeParameters): Promise<void> {
   if (port < 1 || port > 65_535) throw new CinderConfigError("--port", `must be between 1 and 65535, got ${port}`);
@@ -52,6 +57,8 @@ export async function runNode(out: Output, { port, providers, gpus, deploymentId
   process.once("SIGTERM", () => void stop());
   try {
     const addresses = await out.spin("deploying the protocol, Uniswap V2 and the CNDR/tUSD pool", () => deployLocal({ url: node.url, deploymentId: id }));
+    // Where the SDK's loadDeployment (and so `createCinderClient` of cinder-protocol/sdk/node and the CLI) looks first.
+    const savedTo = saveDeployment({ chainId: 31_337, addresses });
     if (oracles) agents = await out.spin("starting simulated provider agents", () => startAgents(providerKeys));
     const bar = out.progress("seeding providers", providers);
     const seeded: SeedProviderReturnType[] = [];
@@ -79,7 +86,10 @@ export async function runNode(out: Output, { port, providers, gpus, deploymentId
       addresses,
       providers: seeded.map((p, k) => ({ account: PROVIDER_ACCOUNTS[k], address: p.provider, gpus: p.gpuIds.length, stake: p.stake, privateKey: localKey(PROVIDER_ACCOUNTS[k]) })),
       clients,
-      oracleSigners: LOCAL_ORACLE_ACCOUNTS.map((i) => ({ account: i, address: privateKeyToAccount(localKey(i)).address })),
+      deploymentFile: savedTo,
+      deployer: { account: 0, address: privateKeyToAccount(localKey(0)).address, privateKey: localKey(0) },
+      keeper: { account: KEEPER_ACCOUNT, address: privateKeyToAccount(localKey(KEEPER_ACCOUNT)).address, privateKey: localKey(KEEPER_ACCOUNT) },
+      oracleSigners: LOCAL_ORACLE_ACCOUNTS.map((i) => ({ account: i, address: privateKeyToAccount(localKey(i)).address, privateKey: localKey(i) })),
       oracleNodes: oracleNodes?.urls ?? [],
       agents: agents.map((a) => a.url),
       oracleLog: oracleNodes?.logFile,
@@ -87,9 +97,13 @@ export async function runNode(out: Output, { port, providers, gpus, deploymentId
     out.result(summary, () => [
       `Cinder local network on ${node.url} (chain 31337), deployment ${id}`,
       "",
-      ...seeded.map((p, k) => `provider #${PROVIDER_ACCOUNTS[k]} ${p.provider}: ${p.gpuIds.length} x H100-80GB attested (tier 1), ${formatUnits(p.stake, 18)} CNDR staked, 100000 tUSD bond, offer 2 USD/GPU-hour`),
-      ...clients.map((c) => `client #${c.account} ${c.address}: 10000 tUSD`),
-      `oracle set: accounts #${LOCAL_ORACLE_ACCOUNTS.join(", #")} (threshold 3)`,
+      `addresses saved to ${savedTo} (the SDK's loadDeployment and the CLI find them by chain id)`,
+      "",
+      ...seeded.map((p, k) => `provider #${PROVIDER_ACCOUNTS[k]} ${p.provider} key ${localKey(PROVIDER_ACCOUNTS[k])}: ${p.gpuIds.length} x H100-80GB attested (tier 1), ${formatUnits(p.stake, 18)} CNDR staked, 100000 tUSD bond, offer 2 USD/GPU-hour`),
+      ...clients.map((c) => `client #${c.account} ${c.address} key ${c.privateKey}: 10000 tUSD`),
+      `keeper #${KEEPER_ACCOUNT} ${privateKeyToAccount(localKey(KEEPER_ACCOUNT)).address} key ${localKey(KEEPER_ACCOUNT)} (any account may keep)`,
+      `deployer and governance proposer #0 ${privateKeyToAccount(localKey(0)).address} key ${localKey(0)}`,
+      `oracle set (threshold 3): ${LOCAL_ORACLE_ACCOUNTS.map((i) => `#${i} ${privateKeyToAccount(localKey(i)).address} key ${localKey(i)}`).join(", ")}`,
       ...(oracleNodes === undefined
         ? ["oracle nodes: not started (--no-oracles)"]
         : [`oracle nodes: ${oracleNodes.urls.join(", ")} (log ${oracleNodes.logFile})`, `provider agents (simulated H100): ${agents.map((a) => a.url).join(", ")}`]),

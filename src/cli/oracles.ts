@@ -21,7 +21,7 @@ import { agentHeartbeat } from "../oracle/node/heartbeat.js";
 import { createLogger } from "../oracle/node/log.js";
 import { OracleNode } from "../oracle/node/node.js";
 import { openStore } from "../oracle/node/store.js";
-import type { CinderAddresses } from "../sdk/deployment.js";
+import type { CinderAddresses } from "../protocol/deployment.js";
 import { LOCAL_ORACLE_ACCOUNTS, localKey } from "./local.js";
 
 /** Simulated agents, one per provider key; each provider's metadata must name its agent's URL. */

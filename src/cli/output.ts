@@ -2,7 +2,7 @@
  * CLI output: JSON for scripts (`--json`; bigints as decimal strings), text for people, spinners and progress bars
  * on stderr only when it is a terminal and `--json` is off, so piped and scripted output stays clean.
  */
-import { CinderContractError, CinderError, CinderConfigError, CinderInsufficientBalanceError } from "../sdk/errors.js";
+import { CinderContractError, CinderError, CinderConfigError, CinderInsufficientBalanceError } from "../sdk/index.js";
 
 /** JSON with bigints as decimal strings. */
 export function toJson(value: unknown): string {

@@ -28,7 +28,8 @@ import {
   checkAddress,
   encodeLeafBytes,
   validateLeaf,
-} from "./leaves.js";
+} from "../protocol/leaves.js";
+import { type OracleDomainParameters, oracleDomain } from "../protocol/signing.js";
 
 /** What one oracle node measured of one lease over one epoch. */
 export interface UptimeObservation extends Omit<UptimeLeaf, "kind"> {
@@ -97,19 +98,7 @@ const TYPEHASH = { uptime: typeHash(UPTIME_TYPE), heartbeat: typeHash(HEARTBEAT_
 const OBSERVATIONS_TYPEHASH = typeHash(OBSERVATIONS_TYPE);
 const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
 
-/** Which `OracleHub` deployment the signatures are for. */
-export interface OracleDomainParameters {
-  chainId: number | bigint;
-  /** The `OracleHub` address (the EIP-712 verifying contract). */
-  oracleHub: Address;
-}
-
-/** The EIP-712 domain of an `OracleHub` deployment. */
-export function oracleDomain({ chainId, oracleHub }: OracleDomainParameters) {
-  const id = BigInt(chainId);
-  if (id <= 0n) throw new LeafError("OUT_OF_RANGE", "chainId", `must be positive, got ${id}`);
-  return { name: "CinderOracle", version: "1", chainId: id, verifyingContract: getAddress(checkAddress(oracleHub, "oracleHub")) } as const;
-}
+export { type OracleDomainParameters, oracleDomain };
 
 function checkBytes32(value: unknown, field: string): Hex {
   if (typeof value !== "string" || !BYTES32.test(value)) throw new LeafError("MALFORMED", field, `must be a 32-byte hex string, got ${String(value)}`);

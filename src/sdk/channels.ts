@@ -10,7 +10,7 @@
  * ```
  */
 import type { Address, Hex } from "viem";
-import { paymentChannelsAbi } from "./abis.js";
+import { paymentChannelsAbi } from "../protocol/abis.js";
 import { type CinderContext, type WriteResult, checkAddress, checkAmount, ensureFunds, requireWallet, senderOf, writeContract } from "./context.js";
 import { settlementAsset } from "./reads.js";
 import { type Voucher, signVoucher, validateVoucher } from "./vouchers.js";

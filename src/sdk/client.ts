@@ -10,7 +10,7 @@
  *
  * const publicClient = createPublicClient({ chain: hardhat, transport: http() });
  * const walletClient = createWalletClient({ chain: hardhat, transport: http(), account: privateKeyToAccount(key) });
- * const cinder = createCinderClient({ publicClient, walletClient }); // addresses from deploy/deployments/chain-31337
+ * const cinder = createCinderClient({ publicClient, walletClient, addresses }); // `cinder-protocol/sdk/node` finds them on disk
  * const { leaseId } = await cinder.leases.createDirect({ provider, modelClass: "H100-80GB", gpuCount: 1, duration: 7_200n, maxPricePerGpuHour: 2_000_000n });
  * const lease = await cinder.read.lease({ leaseId });
  * ```
@@ -20,7 +20,7 @@ import * as channels from "./channels.js";
 import { type CinderContext, createCinderContext } from "./context.js";
 import * as delegator from "./delegator.js";
 import * as disputes from "./disputes.js";
-import { type CinderAddresses, loadDeployment } from "./deployment.js";
+import { type CinderAddresses, knownDeployment } from "../protocol/deployment.js";
 import { CinderConfigError } from "./errors.js";
 import * as events from "./events.js";
 import * as governance from "./governance.js";
@@ -36,7 +36,10 @@ export interface CreateCinderClientParameters {
   publicClient: PublicClient;
   /** Needed for every write; without it the client reads and watches only. */
   walletClient?: WalletClient<Transport, Chain | undefined, Account>;
-  /** The deployment; default Ignition's record for the public client's chain under `deploy/deployments`. */
+  /**
+   * The deployment; default the public deployment this package knows for the public client's chain
+   * (`knownDeployment`). `cinder-protocol/sdk/node`'s `createCinderClient` also finds local ones on disk.
+   */
   addresses?: CinderAddresses;
 }
 
@@ -50,8 +53,14 @@ export function createCinderClient(parameters: CreateCinderClientParameters) {
   let addresses = parameters.addresses;
   if (addresses === undefined) {
     const chainId = parameters.publicClient?.chain?.id;
-    if (chainId === undefined) throw new CinderConfigError("addresses", "pass the deployment's addresses, or a public client with a chain to read them for");
-    addresses = loadDeployment({ chainId });
+    if (chainId === undefined) throw new CinderConfigError("addresses", "pass the deployment's addresses, or a public client with a chain to look them up for");
+    addresses = knownDeployment(chainId);
+    if (addresses === undefined) {
+      throw new CinderConfigError(
+        "addresses",
+        `no public Cinder deployment known for chain ${chainId}: pass \`addresses\` (parseDeployment), or use cinder-protocol/sdk/node's createCinderClient, which finds local deployments on disk`,
+      );
+    }
   }
   const ctx = createCinderContext({ publicClient: parameters.publicClient, walletClient: parameters.walletClient, addresses });
   return {

@@ -26,7 +26,7 @@ import {
   getAddress,
   isAddress,
 } from "viem";
-import type { CinderAddresses } from "./deployment.js";
+import type { CinderAddresses } from "../protocol/deployment.js";
 import { CinderConfigError, CinderInsufficientBalanceError, CinderTransactionError, cinderErrorsAbi, decodeCinderError } from "./errors.js";
 
 /** Parameters of {@link createCinderContext}. */

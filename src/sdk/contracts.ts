@@ -19,10 +19,30 @@ import {
   slashingManagerAbi,
   stakingVaultAbi,
   testStablecoinAbi,
-} from "./abis.js";
+} from "../protocol/abis.js";
+
+/** Each contract's ABI by its `CinderAddresses` key (named so declarations refer to the ABIs, not copy them). */
+export interface CinderAbis {
+  readonly manager: typeof cinderAccessManagerAbi;
+  readonly token: typeof cinderTokenAbi;
+  readonly timelock: typeof cinderTimelockAbi;
+  readonly governor: typeof cinderGovernorAbi;
+  readonly registry: typeof providerRegistryAbi;
+  readonly vault: typeof stakingVaultAbi;
+  readonly feeRouter: typeof feeRouterAbi;
+  readonly emissionController: typeof emissionControllerAbi;
+  readonly jobMarket: typeof jobMarketAbi;
+  readonly paymentChannels: typeof paymentChannelsAbi;
+  readonly buybackBurner: typeof buybackBurnerAbi;
+  readonly oracleHub: typeof oracleHubAbi;
+  readonly slaBondManager: typeof slaBondManagerAbi;
+  readonly slashingManager: typeof slashingManagerAbi;
+  readonly disputeManager: typeof disputeManagerAbi;
+  readonly stablecoin: typeof testStablecoinAbi;
+}
 
 /** Each contract's ABI by its `CinderAddresses` key (`stablecoin` is the local networks' test token). */
-export const CINDER_ABIS = {
+export const CINDER_ABIS: CinderAbis = {
   manager: cinderAccessManagerAbi,
   token: cinderTokenAbi,
   timelock: cinderTimelockAbi,
@@ -39,13 +59,11 @@ export const CINDER_ABIS = {
   slashingManager: slashingManagerAbi,
   disputeManager: disputeManagerAbi,
   stablecoin: testStablecoinAbi,
-} as const;
+};
 /** A Cinder contract, by its `CinderAddresses` key. */
 export type CinderContractName = keyof typeof CINDER_ABIS;
 
 /** The map without the named contracts. */
-export function cinderAbisWithout<K extends CinderContractName>(...names: K[]): { readonly [P in Exclude<CinderContractName, K>]: (typeof CINDER_ABIS)[P] } {
-  return Object.fromEntries(Object.entries(CINDER_ABIS).filter(([name]) => !names.includes(name as K))) as {
-    readonly [P in Exclude<CinderContractName, K>]: (typeof CINDER_ABIS)[P];
-  };
+export function cinderAbisWithout<K extends CinderContractName>(...names: K[]): Omit<CinderAbis, K> {
+  return Object.fromEntries(Object.entries(CINDER_ABIS).filter(([name]) => !names.includes(name as K))) as Omit<CinderAbis, K>;
 }

@@ -9,7 +9,7 @@
  * ```
  */
 import type { Address } from "viem";
-import { stakingVaultAbi } from "./abis.js";
+import { stakingVaultAbi } from "../protocol/abis.js";
 import { type CinderContext, type WriteResult, checkAddress, checkAmount, ensureFunds, writeContract } from "./context.js";
 
 export { claimWithdraw, requestWithdraw, type ClaimWithdrawParameters, type ClaimWithdrawReturnType, type RequestWithdrawParameters, type RequestWithdrawReturnType } from "./provider.js";

@@ -14,7 +14,7 @@
  * ```
  */
 import type { Address, Hex } from "viem";
-import { disputeManagerAbi } from "./abis.js";
+import { disputeManagerAbi } from "../protocol/abis.js";
 import { type CinderContext, type WriteResult, checkAmount, checkInteger, ensureFunds, writeContract } from "./context.js";
 import { CinderConfigError } from "./errors.js";
 import type { JobVerdict } from "./keeper.js";

@@ -23,42 +23,10 @@ import {
   decodeErrorResult,
   toFunctionSelector,
 } from "viem";
+import { CinderError, type CinderErrorParameters } from "../protocol/errors.js";
 import { CINDER_ABIS } from "./contracts.js";
 
-/** What every SDK error carries. */
-export interface CinderErrorParameters {
-  /** More detail than the short message (a cause's message, the failing values). */
-  details?: string;
-  /** The error that caused this one. */
-  cause?: unknown;
-}
-
-/** The base class of every error the SDK throws. `name` tells the kinds apart; `shortMessage` is one line. */
-export class CinderError extends Error {
-  override name = "CinderError";
-  readonly shortMessage: string;
-  readonly details: string | undefined;
-
-  constructor(shortMessage: string, parameters: CinderErrorParameters = {}) {
-    super(parameters.details === undefined ? shortMessage : `${shortMessage}\n\nDetails: ${parameters.details}`, {
-      cause: parameters.cause,
-    });
-    this.shortMessage = shortMessage;
-    this.details = parameters.details;
-  }
-}
-
-/** A value given to the SDK (or the CLI) is malformed or missing; `field` names it. */
-export class CinderConfigError extends CinderError {
-  override name = "CinderConfigError" as const;
-  constructor(
-    readonly field: string,
-    message: string,
-    parameters: CinderErrorParameters = {},
-  ) {
-    super(`${field}: ${message}`, parameters);
-  }
-}
+export { CinderConfigError, CinderError, type CinderErrorParameters } from "../protocol/errors.js";
 
 /** The account holds less of a token than an action needs: both numbers, in the token's smallest unit. */
 export class CinderInsufficientBalanceError extends CinderError {

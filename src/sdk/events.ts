@@ -11,12 +11,12 @@
  * ```
  */
 import type { Address, BlockNumber, ContractEventName, GetContractEventsReturnType, WatchContractEventOnLogsFn } from "viem";
-import { cinderAbisWithout } from "./contracts.js";
+import { type CinderAbis, cinderAbisWithout } from "./contracts.js";
 import type { CinderContext } from "./context.js";
 import { CinderConfigError } from "./errors.js";
 
 /** The ABI of each deployed contract whose events are watched, by its name in `CinderAddresses`. */
-export const CINDER_EVENT_ABIS = cinderAbisWithout("manager", "stablecoin");
+export const CINDER_EVENT_ABIS: Omit<CinderAbis, "manager" | "stablecoin"> = cinderAbisWithout("manager", "stablecoin");
 /** A contract whose events can be watched. */
 export type CinderEventContract = keyof typeof CINDER_EVENT_ABIS;
 /** The event names of a contract. */

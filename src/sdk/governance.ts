@@ -25,13 +25,13 @@ import {
   keccak256,
   toBytes,
 } from "viem";
-import { cinderGovernorAbi, cinderTokenAbi } from "./abis.js";
-import { cinderAbisWithout } from "./contracts.js";
+import { cinderGovernorAbi, cinderTokenAbi } from "../protocol/abis.js";
+import { type CinderAbis, cinderAbisWithout } from "./contracts.js";
 import { type CinderContext, type WriteResult, checkAddress, senderOf, writeContract } from "./context.js";
 import { CinderConfigError } from "./errors.js";
 
 /** The ABI of each contract a proposal may call, by its name in `CinderAddresses`. */
-export const GOVERNED_ABIS = cinderAbisWithout("stablecoin");
+export const GOVERNED_ABIS: Omit<CinderAbis, "stablecoin"> = cinderAbisWithout("stablecoin");
 /** A contract a proposal may call. */
 export type GovernedContract = keyof typeof GOVERNED_ABIS;
 /** The state-changing functions of a governed contract. */

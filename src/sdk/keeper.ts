@@ -11,9 +11,9 @@
  * ```
  */
 import { type Address, type Hex, type LocalAccount, parseEventLogs } from "viem";
-import type { LeafFile } from "../oracle/leaves.js";
-import { ORACLE_REPORT_SIGNING, type OracleReportMessage } from "../oracle/signing.js";
-import { buybackBurnerAbi, emissionControllerAbi, feeRouterAbi, jobMarketAbi, oracleHubAbi, paymentChannelsAbi, slaBondManagerAbi } from "./abis.js";
+import type { LeafFile } from "../protocol/leaves.js";
+import { ORACLE_REPORT_SIGNING, type OracleReportMessage } from "../protocol/signing.js";
+import { buybackBurnerAbi, emissionControllerAbi, feeRouterAbi, jobMarketAbi, oracleHubAbi, paymentChannelsAbi, slaBondManagerAbi } from "../protocol/abis.js";
 import { settlementAsset } from "./reads.js";
 import { type CinderContext, type WriteResult, checkAmount, writeContract } from "./context.js";
 import { fetchLeafFile } from "./oracle.js";

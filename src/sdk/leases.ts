@@ -11,10 +11,10 @@
  * ```
  */
 import { type Address, type Hex, type TransactionReceipt, parseEventLogs } from "viem";
-import { jobMarketAbi, providerRegistryAbi, slaBondManagerAbi } from "./abis.js";
+import { jobMarketAbi, providerRegistryAbi, slaBondManagerAbi } from "../protocol/abis.js";
 import { type CinderContext, type WriteResult, checkAddress, checkAmount, checkInteger, ensureFunds, writeContract } from "./context.js";
 import { CinderConfigError, CinderTransactionError } from "./errors.js";
-import { type ModelClass, resolveModelClass } from "./models.js";
+import { type ModelClass, resolveModelClass } from "../protocol/models.js";
 import { settlementAsset } from "./reads.js";
 
 /** Lease (paid as it streams) or Batch (paid once its result is final), as `IJobMarket.JobKind` numbers them. */

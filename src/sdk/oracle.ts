@@ -9,8 +9,8 @@
  * ```
  */
 import { type Hex, getAddress } from "viem";
-import { type LeafFile, parseLeafFile } from "../oracle/leaves.js";
-import { oracleHubAbi } from "./abis.js";
+import { type LeafFile, parseLeafFile } from "../protocol/leaves.js";
+import { oracleHubAbi } from "../protocol/abis.js";
 import type { CinderContext } from "./context.js";
 import { CinderConfigError, CinderOracleError } from "./errors.js";
 

@@ -12,10 +12,10 @@
  * ```
  */
 import { type Address, parseEventLogs } from "viem";
-import { jobMarketAbi, paymentChannelsAbi, providerRegistryAbi, slaBondManagerAbi, stakingVaultAbi } from "./abis.js";
+import { jobMarketAbi, paymentChannelsAbi, providerRegistryAbi, slaBondManagerAbi, stakingVaultAbi } from "../protocol/abis.js";
 import { type CinderContext, type WriteResult, checkAddress, checkAmount, checkInteger, ensureFunds, senderOf, writeContract } from "./context.js";
 import { CinderConfigError } from "./errors.js";
-import { type ModelClass, resolveModelClass } from "./models.js";
+import { type ModelClass, resolveModelClass } from "../protocol/models.js";
 import { settlementAsset } from "./reads.js";
 
 /** Parameters of {@link registerProvider}. */

@@ -21,9 +21,9 @@ import {
   providerRegistryAbi,
   slaBondManagerAbi,
   stakingVaultAbi,
-} from "./abis.js";
+} from "../protocol/abis.js";
 import { type CinderContext, checkAddress, checkAmount } from "./context.js";
-import { modelClassName } from "./models.js";
+import { modelClassName } from "../protocol/models.js";
 
 const assets = new WeakMap<CinderContext, Promise<Address>>();
 

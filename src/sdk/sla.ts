@@ -16,7 +16,7 @@
  * ```
  */
 import type { Hex } from "viem";
-import type { LeafFile } from "../oracle/leaves.js";
+import type { LeafFile } from "../protocol/leaves.js";
 import { CinderError } from "./errors.js";
 
 /** One epoch's uptime leaf of a lease with its Merkle proof: `ISlaBondManager.UptimeProof`. */

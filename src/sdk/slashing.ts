@@ -16,7 +16,7 @@
  * ```
  */
 import { type Address, type Hex, parseEventLogs } from "viem";
-import { oracleHubAbi, providerRegistryAbi, slashingManagerAbi } from "./abis.js";
+import { oracleHubAbi, providerRegistryAbi, slashingManagerAbi } from "../protocol/abis.js";
 import { type CinderContext, type WriteResult, checkAddress, checkAmount, checkInteger, writeContract } from "./context.js";
 import { CinderConfigError } from "./errors.js";
 import { type FaultReport, submitOracleReport } from "./keeper.js";

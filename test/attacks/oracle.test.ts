@@ -13,7 +13,7 @@
  */
 import { expect } from "chai";
 import { keccak256, toUtf8Bytes, recoverAddress } from "ethers";
-import { buildTree } from "../../src/oracle/leaves.js";
+import { buildTree } from "../../src/protocol/leaves.js";
 import { connectCinder, type Cinder, H100, onboardProvider, USD } from "../helpers/fixture.js";
 import { FAULT, signReport, type FaultReport, type OracleDomain } from "../helpers/oracle.js";
 

@@ -15,6 +15,8 @@ const PORT = 21_545 + (process.pid % 1_000);
 const URL = `http://127.0.0.1:${PORT}`;
 const ID = `localhost-cli-${PORT}`;
 const BIN = "bin/cinder.js";
+/** Where this run's `cinder node` saves its deployment (never the user's ~/.cinder). */
+const HOME = mkdtempSync(join(tmpdir(), "cinder-home-"));
 
 interface Run {
   code: number;
@@ -28,7 +30,7 @@ function cinder(args: string[], env: Record<string, string> = {}): Promise<Run> 
     const clean = { ...process.env };
     delete clean.CINDER_PRIVATE_KEY;
     delete clean.CINDER_DEPLOYMENT_ID;
-    execFile("node", [BIN, ...args], { env: { ...clean, ...env }, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile("node", [BIN, ...args], { env: { ...clean, CINDER_HOME: HOME, ...env }, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : 1, stdout, stderr });
     });
   });
@@ -52,7 +54,10 @@ describe("CLI: cinder as a process", function () {
   const dir = mkdtempSync(join(tmpdir(), "cinder-cli-"));
 
   before(async function () {
-    node = spawn("node", [BIN, "node", "--port", String(PORT), "--providers", "1", "--gpus", "2", "--deployment", ID, "--json"], { stdio: ["ignore", "pipe", "pipe"] });
+    node = spawn("node", [BIN, "node", "--port", String(PORT), "--providers", "1", "--gpus", "2", "--deployment", ID, "--json"], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, CINDER_HOME: HOME },
+    });
     let out = "";
     let err = "";
     node.stderr!.on("data", (d: Buffer) => (err += d.toString()));
@@ -79,7 +84,27 @@ describe("CLI: cinder as a process", function () {
       await exited;
     }
     rmSync(dir, { recursive: true, force: true });
+    rmSync(HOME, { recursive: true, force: true });
     rmSync(`deploy/deployments/${ID}`, { recursive: true, force: true });
+  });
+
+  it("saves the deployment where the SDK finds it by chain id, and prints every seeded account with its key", async function () {
+    const saved = summary as Summary & { deploymentFile: string; keeper: { privateKey: string }; oracleSigners: { privateKey: string }[] };
+    expect(saved.deploymentFile).to.equal(join(HOME, "deployments", "chain-31337", "deployed_addresses.json"));
+    expect(saved.keeper.privateKey).to.match(/^0x[0-9a-f]{64}$/);
+    expect(saved.oracleSigners.map((s) => s.privateKey)).to.have.length(4);
+    // No --deployment: the CLI finds the saved record for the node's chain.
+    const status = await cinder(["--rpc", URL, "status", "--json"]);
+    expect(status.code, status.stderr).to.equal(0);
+    expect((JSON.parse(status.stdout) as { addresses: Record<string, string> }).addresses.jobMarket).to.equal(summary.addresses.jobMarket);
+  });
+
+  it("--network localhost means CINDER_NODE_URL when set, and a CINDER_RPC_URL naming another node is an error", async function () {
+    const status = await cinder(["--network", "localhost", "status", "--json"], { CINDER_NODE_URL: URL });
+    expect(status.code, status.stderr).to.equal(0);
+    const mismatch = await cinder(["--network", "localhost", "status"], { CINDER_NODE_URL: URL, CINDER_RPC_URL: "http://127.0.0.1:1" });
+    expect(mismatch.code).to.equal(1);
+    expect(mismatch.stderr).to.include(`--network localhost is ${URL} but CINDER_RPC_URL is http://127.0.0.1:1`);
   });
 
   it("cinder node deploys and seeds a provider with attested GPUs, a funded client and the Uniswap router", function () {

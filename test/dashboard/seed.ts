@@ -12,7 +12,7 @@ import { type Address, type Hex, type PublicClient, createPublicClient, createWa
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { type HardhatNode, LOCAL_ORACLE_ACCOUNTS, deployLocal, faucet, localKey, seedProvider, startHardhatNode } from "../../src/cli/local.js";
-import { type Leaf, buildTree, contentHash, serializeLeafFile } from "../../src/oracle/leaves.js";
+import { type Leaf, buildTree, contentHash, serializeLeafFile } from "../../src/protocol/leaves.js";
 import {
   type CinderAddresses,
   type CinderClient,

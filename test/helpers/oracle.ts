@@ -3,7 +3,7 @@
  * signing with test signers, and signature mangling for the negative tests (a malleable twin, a short signature).
  */
 import { type Signer, Signature, TypedDataEncoder, AbiCoder, keccak256 } from "ethers";
-import { ORACLE_REPORT_TYPES } from "../../src/oracle/types.js";
+import { ORACLE_REPORT_TYPES } from "../../src/protocol/types.js";
 import type { Cinder } from "./fixture.js";
 
 /** The hub's EIP-712 report types (one definition, in src/oracle/types.ts). */

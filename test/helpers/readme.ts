@@ -4,6 +4,8 @@
  * `test/cli/cli.test.ts` spawns the sh lines against `cinder node`, so the README shows only code that runs.
  */
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 
 /** One tested block of README.md. */
 export interface ReadmeBlock {
@@ -33,14 +35,33 @@ export function readmeBlocks(lang: "ts" | "sh", file = "README.md"): ReadmeBlock
   return blocks;
 }
 
+/** The source entry module each of the package's subpath exports is compiled from. */
+export const PACKAGE_SOURCES: Readonly<Record<string, string>> = {
+  "cinder-protocol/sdk": "src/sdk/index.ts",
+  "cinder-protocol/sdk/node": "src/sdk/node.ts",
+  "cinder-protocol/sdk/ethers": "src/sdk/ethers.ts",
+  "cinder-protocol/protocol": "src/protocol/index.ts",
+};
+
 /**
  * A ts block as a module: its (single-line) imports at the top, the rest in `export default async function (env)`,
- * with each name of `env` bound as a constant, so a snippet uses `publicClient`, `walletClient`, … as given.
+ * with each name of `env` bound as a constant, so a snippet uses `publicClient`, `walletClient`, … as given. With
+ * `sources` (the default), an import of the package (`cinder-protocol/sdk`) reads the entry module it is compiled
+ * from; without, the snippet imports the package as written (test/package/ runs it against the installed tarball).
  */
-export function snippetModule(block: ReadmeBlock, names: readonly string[]): string {
+export function snippetModule(block: ReadmeBlock, names: readonly string[], { sources = true }: { sources?: boolean } = {}): string {
   const imports: string[] = [];
   const body: string[] = [];
   for (const line of block.code.split("\n")) (/^import .* from ".*";$/.test(line) ? imports : body).push(line);
+  if (sources) {
+    for (const [i, line] of imports.entries()) {
+      imports[i] = line.replace(/ from "(cinder-protocol\/[^"]+)";$/, (text, specifier: string) => {
+        const source = PACKAGE_SOURCES[specifier];
+        if (source === undefined) throw new Error(`README.md line ${block.line}: ${specifier} is not one of the package's exports (${Object.keys(PACKAGE_SOURCES).join(", ")})`);
+        return ` from ${JSON.stringify(pathToFileURL(resolve(source)).href)};`;
+      });
+    }
+  }
   return [
     ...imports,
     `// README.md line ${block.line} (role ${block.role})`,

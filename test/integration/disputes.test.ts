@@ -18,7 +18,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Address, type Hex, encodeFunctionData, keccak256, maxUint256, toHex } from "viem";
 import { modelClassId } from "../../deploy/config.js";
-import { cinderTokenAbi, disputeManagerAbi, jobMarketAbi, oracleHubAbi, providerRegistryAbi, slashingManagerAbi, stakingVaultAbi, testStablecoinAbi } from "../../src/sdk/abis.js";
+import { cinderTokenAbi, disputeManagerAbi, jobMarketAbi, oracleHubAbi, providerRegistryAbi, slashingManagerAbi, stakingVaultAbi, testStablecoinAbi } from "../../src/protocol/abis.js";
 import { signAttestation } from "../../src/oracle/node/attest.js";
 import { ChainView } from "../../src/oracle/node/chain.js";
 import { createLogger } from "../../src/oracle/node/log.js";

@@ -31,18 +31,18 @@ import {
   slashingManagerAbi,
   stakingVaultAbi,
   testStablecoinAbi,
-} from "../../src/sdk/abis.js";
+} from "../../src/protocol/abis.js";
 import { createAgent } from "../../src/oracle/agent/server.js";
 import { SimulatedBackend } from "../../src/oracle/gpu/simulated.js";
 import { CpuExecutor } from "../../src/oracle/challenge/executors.js";
-import { parseLeafFile, verifyProof } from "../../src/oracle/leaves.js";
+import { parseLeafFile, verifyProof } from "../../src/protocol/leaves.js";
 import { ChainView } from "../../src/oracle/node/chain.js";
 import { AgentClient } from "../../src/oracle/agent/client.js";
 import { type ChallengeSettings, evidenceHashOf, gpuIdOf } from "../../src/oracle/node/attest.js";
 import { agentHeartbeat } from "../../src/oracle/node/heartbeat.js";
 import { OracleNode } from "../../src/oracle/node/node.js";
 import { createCinderClient } from "../../src/sdk/index.js";
-import { loadDeployment } from "../../src/sdk/deployment.js";
+import { loadDeployment } from "../../src/sdk/node.js";
 import { createLogger } from "../../src/oracle/node/log.js";
 import { type NodeStore, openStore } from "../../src/oracle/node/store.js";
 import { bundleFromWire } from "../../src/oracle/node/wire.js";

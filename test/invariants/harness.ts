@@ -14,7 +14,7 @@
 import { expect } from "chai";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { ContractTransactionResponse, Result } from "ethers";
-import { buildTree, type Leaf, type LeafTree } from "../../src/oracle/leaves.js";
+import { buildTree, type Leaf, type LeafTree } from "../../src/protocol/leaves.js";
 import { type Cinder, H100, onboardProvider, ONE, USD } from "../helpers/fixture.js";
 import { FAULT, signReport } from "../helpers/oracle.js";
 import { swap } from "../helpers/emissions.js";

@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import { type Hex, getAddress, keccak256, toBytes } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
-import { ORACLE_REPORT_SIGNING, type OracleReportMessage, type OracleReportType } from "../../src/oracle/signing.js";
+import { ORACLE_REPORT_SIGNING, type OracleReportMessage, type OracleReportType } from "../../src/protocol/signing.js";
 import { connectCinder } from "../helpers/fixture.js";
 
 const MNEMONIC = "test test test test test test test test test test test junk";

@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { type Address, type PublicClient, createPublicClient, createWalletClient, http, parseEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
-import { buildTree, contentHash, serializeLeafFile } from "../../src/oracle/leaves.js";
+import { buildTree, contentHash, serializeLeafFile } from "../../src/protocol/leaves.js";
 import { type HardhatNode, deployLocal, faucet, localKey, seedProvider, startHardhatNode } from "../../src/cli/local.js";
 import {
   type CinderAddresses,
@@ -27,7 +27,7 @@ import {
   loadDeployment,
   oracleHubAbi,
   testStablecoinAbi,
-} from "../../src/sdk/index.js";
+} from "../../src/sdk/node.js";
 
 const PORT = 20_545 + (process.pid % 1_000);
 const ID = `integration-sdk-${PORT}`;
@@ -198,7 +198,7 @@ describe("SDK end to end on a hardhat node", function () {
     const { leaseId } = await client.leases.createDirect({ provider, modelClass: "H100-80GB", gpuCount: 1, duration: HOUR, maxPricePerGpuHour: 2n * USD });
     const files = new Map<number, string>();
     const chainId = await publicClient.getChainId();
-    const configDigest = await publicClient.readContract({ address: addresses.oracleHub, abi: (await import("../../src/sdk/abis.js")).oracleHubAbi, functionName: "configDigest" });
+    const configDigest = await publicClient.readContract({ address: addresses.oracleHub, abi: (await import("../../src/protocol/abis.js")).oracleHubAbi, functionName: "configDigest" });
     for (const epoch of [Number(e), Number(e) + 1]) {
       await setTime(BigInt(epoch + 1) * HOUR + 5n);
       const tree = buildTree([{ kind: "uptime", leaseId, epoch, secondsUp: 3_000, secondsObserved: 3_540 }]);

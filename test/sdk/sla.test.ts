@@ -1,7 +1,7 @@
 /** `src/sdk/sla.ts`: settlement proofs from leaf files, accepted by the deployed SlaBondManager. */
 import { expect } from "chai";
 import { getAddress, type Address } from "viem";
-import { buildTree, type Leaf, type LeafFile, verifyProof } from "../../src/oracle/leaves.js";
+import { buildTree, type Leaf, type LeafFile, verifyProof } from "../../src/protocol/leaves.js";
 import { leaseEpochs, settlementProofs, SlaProofError } from "../../src/sdk/sla.js";
 import { connectCinder, H100, onboardProvider, USD } from "../helpers/fixture.js";
 import { signReport } from "../helpers/oracle.js";

@@ -1,6 +1,6 @@
 /**
  * Type tests (`expectTypeOf`, checked by `npm run typecheck`) pinning the SDK's slashing and governance surface,
- * imported through the package's `cinder-protocol/sdk` export; at run time the input checks that need no chain:
+ * imported from the entry module of the package's `cinder-protocol/sdk` export; at run time the input checks that need no chain:
  * a malformed proposal id, fault report or governance call is a `CinderConfigError` naming the field.
  */
 import { expect } from "chai";
@@ -28,7 +28,7 @@ import {
   getFaultAmount,
   governanceCall,
   proposeSlash,
-} from "cinder-protocol/sdk";
+} from "../../src/sdk/index.js";
 
 const ADDRESS = "0x0000000000000000000000000000000000000001" as const;
 const addresses = Object.fromEntries(

@@ -1,12 +1,13 @@
 /**
- * Type tests (`expectTypeOf`, checked by `npm run typecheck`) pinning the SDK's public types, imported the way an
- * integrator imports them: through the package's `cinder-protocol/sdk` and `cinder-protocol/sdk/ethers` subpath
- * exports. At run time the test checks that the subpath resolves to the same module as the source.
+ * Type tests (`expectTypeOf`, checked by `npm run typecheck`) pinning the SDK's public types, imported from the
+ * entry modules the package's `cinder-protocol/sdk` and `cinder-protocol/sdk/ethers` subpaths are compiled from (the
+ * compiled package itself is type-checked and run from an installed tarball by test/package/). At run time the test
+ * checks that each subpath export names the compiled form of its entry module, types beside the JavaScript.
  */
 import { expect } from "chai";
 import { expectTypeOf } from "expect-type";
 import type { Address, ContractFunctionName, Hash, Hex, TransactionReceipt } from "viem";
-import * as sdk from "cinder-protocol/sdk";
+import { existsSync, readFileSync } from "node:fs";
 import {
   type CinderAddresses,
   type CinderClient,
@@ -24,14 +25,18 @@ import {
   decodeCinderError,
   isCinderContractError,
   jobMarketAbi,
-} from "cinder-protocol/sdk";
-import { JobMarket__factory } from "cinder-protocol/sdk/ethers";
-import * as source from "../../src/sdk/index.js";
+} from "../../src/sdk/index.js";
+import * as sdk from "../../src/sdk/index.js";
+import { JobMarket__factory } from "../../src/sdk/ethers.js";
 
 describe("SDK public types", function () {
-  it("the cinder-protocol/sdk subpath resolves to the SDK's entry module", function () {
-    expect(sdk.createCinderClient).to.equal(source.createCinderClient);
-    expect(sdk.jobMarketAbi).to.equal(source.jobMarketAbi);
+  it("each subpath export names the compiled form of its entry module (types beside the JavaScript)", function () {
+    const { exports } = JSON.parse(readFileSync("package.json", "utf8")) as { exports: Record<string, string | { types: string; default: string }> };
+    const entries = { "./sdk": "src/sdk/index.ts", "./sdk/node": "src/sdk/node.ts", "./sdk/ethers": "src/sdk/ethers.ts", "./protocol": "src/protocol/index.ts" };
+    for (const [subpath, source] of Object.entries(entries)) {
+      expect(existsSync(source), source).to.equal(true);
+      expect(exports[subpath], subpath).to.deep.equal({ types: `./dist/${source.replace(/\.ts$/, ".d.ts")}`, default: `./dist/${source.replace(/\.ts$/, ".js")}` });
+    }
     expect(typeof JobMarket__factory.connect).to.equal("function");
     expect(new sdk.CinderConfigError("x", "y")).to.be.instanceOf(CinderError);
   });

@@ -19,7 +19,7 @@
  */
 import { type Address, type Hex, keccak256, toBytes } from "viem";
 import type { OracleDomainParameters } from "../aggregate.js";
-import { ORACLE_REPORT_SIGNING } from "../signing.js";
+import { ORACLE_REPORT_SIGNING } from "../../protocol/signing.js";
 import type { AgentClient } from "../agent/client.js";
 import type { ModelClass } from "../challenge/classes.js";
 import { MemoryVerifier, type MemoryParameters } from "../challenge/memory.js";

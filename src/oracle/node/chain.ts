@@ -16,7 +16,7 @@ import {
   BaseError,
   ContractFunctionRevertedError,
 } from "viem";
-import { disputeManagerAbi, jobMarketAbi, oracleHubAbi, providerRegistryAbi } from "../../sdk/abis.js";
+import { disputeManagerAbi, jobMarketAbi, oracleHubAbi, providerRegistryAbi } from "../../protocol/abis.js";
 import type { GpuAttestation } from "./attest.js";
 import type { EpochReport } from "./report.js";
 import type { LeaseView } from "./uptime.js";

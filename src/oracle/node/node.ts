@@ -26,7 +26,7 @@ import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { type Address, type Hex, type LocalAccount, bytesToHex, getAddress, isAddress } from "viem";
 import { type ObservationBundle, deriveLeaves, signBundle, verifyBundle } from "../aggregate.js";
-import { LeafError, buildTree, contentHash, parseLeafFile, serializeLeafFile, type LeafTree } from "../leaves.js";
+import { LeafError, buildTree, contentHash, parseLeafFile, serializeLeafFile, type LeafTree } from "../../protocol/leaves.js";
 import type { NodeChain, OracleSetView } from "./chain.js";
 import type { PeerConfig } from "./config.js";
 import { type Logger, silentLogger } from "./log.js";

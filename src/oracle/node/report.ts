@@ -12,7 +12,7 @@
  */
 import type { Address, Hex, LocalAccount } from "viem";
 import type { OracleDomainParameters } from "../aggregate.js";
-import { ORACLE_REPORT_SIGNING } from "../signing.js";
+import { ORACLE_REPORT_SIGNING } from "../../protocol/signing.js";
 
 /** An epoch report: the Merkle root of the epoch's leaves, how many, and the content hash of the leaf file. */
 export interface EpochReport {

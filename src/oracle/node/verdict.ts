@@ -34,7 +34,7 @@
  */
 import type { Address, Hex, LocalAccount } from "viem";
 import type { OracleDomainParameters } from "../aggregate.js";
-import { ORACLE_REPORT_SIGNING } from "../signing.js";
+import { ORACLE_REPORT_SIGNING } from "../../protocol/signing.js";
 import { type MatmulHasher, hashInWorker } from "../workloads/compute.js";
 import { type Judgement, OUTCOME, judgeJob } from "../workloads/judge.js";
 import type { OracleSetView } from "./chain.js";

@@ -22,7 +22,7 @@ import {
   signBundle,
   verifyBundle,
 } from "../../../src/oracle/aggregate.js";
-import { type LeafErrorCode, LeafError, buildTree, serializeLeafFile } from "../../../src/oracle/leaves.js";
+import { type LeafErrorCode, LeafError, buildTree, serializeLeafFile } from "../../../src/protocol/leaves.js";
 
 const CHAIN_ID = 31_337;
 const HUB = getAddress("0x00000000000000000000000000000000000c1de5");

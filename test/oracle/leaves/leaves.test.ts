@@ -19,7 +19,7 @@ import {
   serializeLeafFile,
   validateLeaf,
   verifyProof,
-} from "../../../src/oracle/leaves.js";
+} from "../../../src/protocol/leaves.js";
 
 const EPOCH = 480_000;
 const HUB = "0x00000000000000000000000000000000000c1de5" as Address;

@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { type Address, type Hex, keccak256, recoverTypedDataAddress, toHex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { type Observation, type ObservationBundle, oracleDomain, signBundle } from "../../../src/oracle/aggregate.js";
-import { buildTree, contentHash, serializeLeafFile, verifyProof } from "../../../src/oracle/leaves.js";
+import { buildTree, contentHash, serializeLeafFile, verifyProof } from "../../../src/protocol/leaves.js";
 import type { NodeChain, OracleSetView } from "../../../src/oracle/node/chain.js";
 import { OracleNode } from "../../../src/oracle/node/node.js";
 import { type EpochReport, epochReportTypes } from "../../../src/oracle/node/report.js";

@@ -1,16 +1,15 @@
 /**
- * Deployment addresses per chain, read from Hardhat Ignition's output: `deployed_addresses.json` in the
- * deployment's journal (`deploy/deployments/chain-<id>/` by default). `parseDeployment` takes that file's content
- * (so a bundler or a browser can import the JSON itself); `loadDeployment` reads it from disk.
+ * Deployment addresses per chain: the shape of a Cinder deployment (`CinderAddresses`), Hardhat Ignition's record
+ * of one (`deployed_addresses.json`, future id -> address) checked by `parseDeployment`, and the deployments this
+ * package knows by chain id (`CINDER_DEPLOYMENTS`, public networks only: a local chain's addresses change with each
+ * deployment). No file system here: reading a record from disk is `cinder-protocol/sdk/node`'s `loadDeployment`.
  *
  * @example
  * ```ts
- * const addresses = loadDeployment({ chainId: 31_337 });               // deploy/deployments/chain-31337
- * const same = parseDeployment(await import("./deployed_addresses.json", { with: { type: "json" } }));
+ * const addresses = parseDeployment({ recorded: await (await fetch("/deployed_addresses.json")).json() });
+ * const known = knownDeployment(chainId); // undefined for a chain with no public deployment
  * ```
  */
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { type Address, getAddress, isAddress } from "viem";
 import { CinderConfigError } from "./errors.js";
 
@@ -92,34 +91,14 @@ export function parseDeployment({ recorded, source = "deployed_addresses.json" }
   return out as CinderAddresses;
 }
 
-/** Parameters of {@link loadDeployment}. */
-export interface LoadDeploymentParameters {
-  /** The chain the deployment is on. */
-  chainId: number | bigint;
-  /** The Ignition deployment id; default `chain-<chainId>` (or CINDER_DEPLOYMENT_ID when set). */
-  deploymentId?: string;
-  /** Ignition's deployments folder; default `deploy/deployments` under the current directory. */
-  root?: string;
-}
+/**
+ * The public deployments this package knows, by chain id. Empty until the protocol is deployed to a public network:
+ * each entry is added here (from the committed `deploy/deployments/chain-<id>/deployed_addresses.json`) with the
+ * release that ships it.
+ */
+export const CINDER_DEPLOYMENTS: Readonly<Record<number, CinderAddresses>> = {};
 
-/** The return type of {@link loadDeployment}. */
-export type LoadDeploymentReturnType = CinderAddresses;
-
-/** Reads the addresses Ignition recorded for a chain. */
-export function loadDeployment({ chainId, deploymentId, root = "deploy/deployments" }: LoadDeploymentParameters): LoadDeploymentReturnType {
-  const id = deploymentId ?? process.env.CINDER_DEPLOYMENT_ID ?? `chain-${chainId}`;
-  const file = join(root, id, "deployed_addresses.json");
-  if (!existsSync(file)) {
-    throw new CinderConfigError(
-      "deployment",
-      `no Cinder deployment for chain ${chainId}: ${file} does not exist (deploy first, e.g. \`npm run deploy:local -- --network localhost\`)`,
-    );
-  }
-  let recorded: unknown;
-  try {
-    recorded = JSON.parse(readFileSync(file, "utf8"));
-  } catch (error) {
-    throw new CinderConfigError(file, "is not valid JSON", { cause: error });
-  }
-  return parseDeployment({ recorded, source: file });
+/** The deployment this package knows for `chainId`, or undefined. */
+export function knownDeployment(chainId: number | bigint): CinderAddresses | undefined {
+  return CINDER_DEPLOYMENTS[Number(chainId)];
 }

@@ -1,6 +1,7 @@
 /**
  * GPU model classes: the registry keys them by `keccak256(name)`. The SDK accepts a known name ("H100-80GB") or a
- * raw bytes32 id wherever a model class is asked for.
+ * raw bytes32 id wherever a model class is asked for. The names are those the deployment registers
+ * (`deploy/config.ts` MODEL_CLASSES, which takes them from here with each class's stake per GPU).
  *
  * @example
  * ```ts
@@ -8,22 +9,27 @@
  * modelClassName(resolveModelClass("H100-80GB")); // "H100-80GB"
  * ```
  */
-import type { Hex } from "viem";
-import { MODEL_CLASSES, modelClassId } from "../../deploy/config.js";
+import { type Hex, keccak256, toBytes } from "viem";
 import { CinderConfigError } from "./errors.js";
 
-export { modelClassId };
-
 /** The model class names deployed with the protocol (governance may add others, usable by id). */
-export const MODEL_CLASS_NAMES: readonly string[] = MODEL_CLASSES.map((m) => m.name);
+export const MODEL_CLASS_NAMES = ["H200-141GB", "H100-80GB", "A100-80GB", "L40S-48GB", "RTX4090-24GB"] as const satisfies readonly string[];
+
+/** A model class name deployed with the protocol. */
+export type ModelClassName = (typeof MODEL_CLASS_NAMES)[number];
 
 /** A model class: a known name or a bytes32 id. */
 export type ModelClass = string | Hex;
 
+/** The id the registry uses for a model class name. */
+export function modelClassId(name: string): Hex {
+  return keccak256(toBytes(name));
+}
+
 /** The registry id of a model class; an unknown name is a `CinderConfigError` listing the known ones. */
 export function resolveModelClass(value: ModelClass, field = "modelClass"): Hex {
   if (typeof value === "string" && /^0x[0-9a-fA-F]{64}$/.test(value)) return value as Hex;
-  if (typeof value === "string" && MODEL_CLASS_NAMES.includes(value)) return modelClassId(value);
+  if (typeof value === "string" && (MODEL_CLASS_NAMES as readonly string[]).includes(value)) return modelClassId(value);
   throw new CinderConfigError(field, `unknown model class ${JSON.stringify(value)} (known: ${MODEL_CLASS_NAMES.join(", ")}, or a bytes32 id)`);
 }
 

@@ -15,9 +15,23 @@
  * await verdicts.signer({ chainId, oracleHub }, verdict, signature); // account.address
  * ```
  */
-import { type Address, type Hex, type LocalAccount, type TypedDataDefinition, hashTypedData, recoverTypedDataAddress } from "viem";
-import { type OracleDomainParameters, oracleDomain } from "./aggregate.js";
+import { type Address, type Hex, type LocalAccount, type TypedDataDefinition, getAddress, hashTypedData, recoverTypedDataAddress } from "viem";
+import { LeafError, checkAddress } from "./leaves.js";
 import { ORACLE_REPORT_TYPES } from "./types.js";
+
+/** Which `OracleHub` deployment the signatures are for. */
+export interface OracleDomainParameters {
+  chainId: number | bigint;
+  /** The `OracleHub` address (the EIP-712 verifying contract). */
+  oracleHub: Address;
+}
+
+/** The EIP-712 domain of an `OracleHub` deployment. */
+export function oracleDomain({ chainId, oracleHub }: OracleDomainParameters) {
+  const id = BigInt(chainId);
+  if (id <= 0n) throw new LeafError("OUT_OF_RANGE", "chainId", `must be positive, got ${id}`);
+  return { name: "CinderOracle", version: "1", chainId: id, verifyingContract: getAddress(checkAddress(oracleHub, "oracleHub")) } as const;
+}
 
 /** The report types the hub verifies. */
 export type OracleReportType = keyof typeof ORACLE_REPORT_TYPES;

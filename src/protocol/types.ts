@@ -1,5 +1,5 @@
 /**
- * The EIP-712 types of the reports `OracleHub` verifies (domain: `oracleDomain` in aggregate.ts), exactly as
+ * The EIP-712 types of the reports `OracleHub` verifies (domain: `oracleDomain` in signing.ts), exactly as
  * `contracts/interfaces/IOracleHub.sol` defines them. One definition for the oracle nodes, the SDK and the tests.
  *
  * @example
