@@ -2,12 +2,12 @@
  * The package as an integrator gets it: `npm pack`, the tarball installed into a temporary app outside the
  * repository (its own npm cache directory, CINDER_PACKAGE_NPM_CACHE or one under the system's temp folder, filled
  * with `--prefer-offline` so a warm cache refetches nothing), then, against a `hardhat node` with the protocol
- * deployed and a provider seeded: a plain JavaScript ESM app (test/package/app/main.mjs) on the system's Node and on Node 22
+ * deployed and a provider seeded: a plain JavaScript ESM app (examples/integrator-app/main.mjs) on the system's Node and on Node 22
  * reads the status, leases, opens a channel, signs a voucher the provider redeems; a TypeScript app
- * (test/package/app/index.ts) type-checks under `moduleResolution` `bundler` and `node16`; the installed `cinder`
+ * (examples/integrator-app/index.ts) type-checks under `moduleResolution` `bundler` and `node16`; the installed `cinder`
  * bin runs with no TypeScript loader. The tarball holds only `dist/`, `bin/`, the README and package.json.
  * `publint` and `@arethetypeswrong/cli` (dev dependencies) run on the tarball. A browser app
- * (test/package/app/web) importing `cinder-protocol/sdk` and viem from the temp app's node_modules is bundled by
+ * (examples/integrator-app/web) importing `cinder-protocol/sdk` and viem from the temp app's node_modules is bundled by
  * the repository's Vite (no `node:` builtins may reach the bundle), served from 127.0.0.1 and loaded in headless
  * Chromium (playwright-core, Debian's `chromium` or CHROMIUM_PATH), where it reads the status from the node
  * cross-origin.
@@ -61,9 +61,9 @@ describe("package: the packed tarball installed outside the repository", functio
     mkdirSync(app, { recursive: true });
     const dependencies = { "cinder-protocol": `file:${tarball.file}`, viem: devVersion("viem"), ethers: devVersion("ethers") };
     writeFileSync(join(app, "package.json"), JSON.stringify({ name: "cinder-package-test-app", private: true, type: "module", dependencies }, null, 2));
-    for (const file of ["main.mjs", "index.ts"]) copyFileSync(join(REPO, "test", "package", "app", file), join(app, file));
+    for (const file of ["main.mjs", "index.ts"]) copyFileSync(join(REPO, "examples", "integrator-app", file), join(app, file));
     mkdirSync(join(app, "web"));
-    for (const file of ["index.html", "main.js"]) copyFileSync(join(REPO, "test", "package", "app", "web", file), join(app, "web", file));
+    for (const file of ["index.html", "main.js"]) copyFileSync(join(REPO, "examples", "integrator-app", "web", file), join(app, "web", file));
     await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--cache", CACHE], { cwd: app, maxBuffer: 16 * 1024 * 1024 });
 
     node = await startHardhatNode({ port: PORT });
