@@ -799,7 +799,8 @@ async function checkState(w: World, g: Ghost, vaultBefore: bigint, handlerName: 
     if (b.locked > b.total) fail("2 (conservation per bond)", `${p.address} locked ${b.locked} > total ${b.total}`);
     liabilities += b.total;
   }
-  for (const k of w.clients) liabilities += await sla.balanceOf(k.address);
+  // Clients, and providers leasing their own GPUs (a self-dealt lease credits its SLA to the provider as client).
+  for (const who of [...w.clients, ...w.providers]) liabilities += await sla.balanceOf(who.address);
   const slaHeld = await bal(await sla.getAddress());
   if ((await sla.liabilities()) !== liabilities) fail("1 (solvency: SLA)", `liabilities ${await sla.liabilities()} != bonds + balances ${liabilities}`);
   if (slaHeld < liabilities) fail("1 (solvency: SLA)", `holds ${slaHeld} < owes ${liabilities}`);

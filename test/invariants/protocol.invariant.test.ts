@@ -107,6 +107,34 @@ describe("Protocol invariant campaign (DESIGN.md invariants 1-8)", function () {
     }
   });
 
+  it("holds over the sequence the long campaign failed on after the self-dealt lease handler (the harness left a provider's SLA balance as client out)", async function () {
+    this.timeout(0);
+    const { loadCinder } = await connectCinder();
+    const c = await loadCinder();
+    const w = await setUp(c);
+    const start = await c.networkHelpers.takeSnapshot();
+    const at = (name: string) => HANDLERS.findIndex((h) => h.name === name);
+    // A provider leasing its own GPU, cancelled, its epoch reported and its SLA settled: the credit goes to the
+    // provider's own SLA balance (it is the lease's client), which the solvency check must count.
+    const shortest = [
+      { handler: at("selfDealtLease"), seed: 2_036_848_089 },
+      { handler: at("warp"), seed: 1_743_715_492 },
+      { handler: at("stream"), seed: 2_043_319_549 },
+      { handler: at("reportEpoch"), seed: 507_947_293 },
+      { handler: at("cancel"), seed: 17_442_531 },
+      { handler: at("warp"), seed: 291_880_048 },
+      { handler: at("settleSla"), seed: 1_766_796_784 },
+    ];
+    expect(shortest.every((s) => s.handler >= 0)).to.equal(true);
+    await start.restore();
+    const short = await runSequence(w, shortest);
+    expect(short.failure).to.equal(undefined);
+    expect(short.ghost.ok.get("sla.settle") ?? 0, "the settlement went through").to.be.greaterThan(0);
+    // Campaign seed 20261201, sequence 6801 of the 10,000-sequence run (shard 1/50).
+    await start.restore();
+    expect((await runSequence(w, sequence(81_501_217, 50))).failure, "sequence seed 81501217").to.equal(undefined);
+  });
+
   it("catches a planted accounting hole and shrinks the failing sequence to the two steps that show it", async function () {
     this.timeout(0);
     const { loadCinder } = await connectCinder();
