@@ -82,57 +82,37 @@ describe("Protocol invariant campaign (DESIGN.md invariants 1-8)", function () {
 
   it("holds over the sequences the long campaign failed on (the harness owed an SLA credit twice: stream and balance)", async function () {
     this.timeout(0);
-    const { loadCinder } = await connectCinder();
-    const c = await loadCinder();
-    const w = await setUp(c);
-    const start = await c.networkHelpers.takeSnapshot();
-    const at = (name: string) => HANDLERS.findIndex((h) => h.name === name);
     // The shortest failing sequence it found: a lease, its epoch reported, the SLA settled from the held stream.
-    const shortest = [
-      { handler: at("lease"), seed: 1_413_898_491 },
-      { handler: at("warp"), seed: 563_332_277 },
-      { handler: at("reportEpoch"), seed: 1_299_007_799 },
-      { handler: at("warp"), seed: 311_798_879 },
-      { handler: at("settleSla"), seed: 914_369_168 },
-    ];
-    expect(shortest.every((s) => s.handler >= 0)).to.equal(true);
-    await start.restore();
-    const short = await runSequence(w, shortest);
-    expect(short.failure).to.equal(undefined);
-    expect(short.ghost.ok.get("sla.settle") ?? 0, "the settlement went through").to.be.greaterThan(0);
     // Campaign seed 20261201, sequences 1451 and 6250 of the 10,000-sequence run.
-    for (const seed of [419_233_873, 535_415_242]) {
-      await start.restore();
-      expect((await runSequence(w, sequence(seed, 50))).failure, `sequence seed ${seed}`).to.equal(undefined);
-    }
+    await replayFailures(
+      [
+        ["lease", 1_413_898_491],
+        ["warp", 563_332_277],
+        ["reportEpoch", 1_299_007_799],
+        ["warp", 311_798_879],
+        ["settleSla", 914_369_168],
+      ],
+      [419_233_873, 535_415_242],
+    );
   });
 
   it("holds over the sequence the long campaign failed on after the self-dealt lease handler (the harness left a provider's SLA balance as client out)", async function () {
     this.timeout(0);
-    const { loadCinder } = await connectCinder();
-    const c = await loadCinder();
-    const w = await setUp(c);
-    const start = await c.networkHelpers.takeSnapshot();
-    const at = (name: string) => HANDLERS.findIndex((h) => h.name === name);
     // A provider leasing its own GPU, cancelled, its epoch reported and its SLA settled: the credit goes to the
     // provider's own SLA balance (it is the lease's client), which the solvency check must count.
-    const shortest = [
-      { handler: at("selfDealtLease"), seed: 2_036_848_089 },
-      { handler: at("warp"), seed: 1_743_715_492 },
-      { handler: at("stream"), seed: 2_043_319_549 },
-      { handler: at("reportEpoch"), seed: 507_947_293 },
-      { handler: at("cancel"), seed: 17_442_531 },
-      { handler: at("warp"), seed: 291_880_048 },
-      { handler: at("settleSla"), seed: 1_766_796_784 },
-    ];
-    expect(shortest.every((s) => s.handler >= 0)).to.equal(true);
-    await start.restore();
-    const short = await runSequence(w, shortest);
-    expect(short.failure).to.equal(undefined);
-    expect(short.ghost.ok.get("sla.settle") ?? 0, "the settlement went through").to.be.greaterThan(0);
     // Campaign seed 20261201, sequence 6801 of the 10,000-sequence run (shard 1/50).
-    await start.restore();
-    expect((await runSequence(w, sequence(81_501_217, 50))).failure, "sequence seed 81501217").to.equal(undefined);
+    await replayFailures(
+      [
+        ["selfDealtLease", 2_036_848_089],
+        ["warp", 1_743_715_492],
+        ["stream", 2_043_319_549],
+        ["reportEpoch", 507_947_293],
+        ["cancel", 17_442_531],
+        ["warp", 291_880_048],
+        ["settleSla", 1_766_796_784],
+      ],
+      [81_501_217],
+    );
   });
 
   it("catches a planted accounting hole and shrinks the failing sequence to the two steps that show it", async function () {
@@ -161,3 +141,24 @@ describe("Protocol invariant campaign (DESIGN.md invariants 1-8)", function () {
     expect((await runSequence(w, seq)).failure).to.equal(undefined);
   });
 });
+
+/**
+ * Replays what a long campaign once failed on: its shrunk sequence (handler name and seed per step), which must now
+ * hold and settle an SLA, and the whole sequences by their seeds (depth 50), each from the same fresh deployment.
+ */
+async function replayFailures(shortest: [name: string, seed: number][], seeds: number[]): Promise<void> {
+  const { loadCinder } = await connectCinder();
+  const c = await loadCinder();
+  const w = await setUp(c);
+  const start = await c.networkHelpers.takeSnapshot();
+  const steps = shortest.map(([name, seed]) => ({ handler: HANDLERS.findIndex((h) => h.name === name), seed }));
+  expect(steps.every((s) => s.handler >= 0)).to.equal(true);
+  await start.restore();
+  const short = await runSequence(w, steps);
+  expect(short.failure).to.equal(undefined);
+  expect(short.ghost.ok.get("sla.settle") ?? 0, "the settlement went through").to.be.greaterThan(0);
+  for (const seed of seeds) {
+    await start.restore();
+    expect((await runSequence(w, sequence(seed, 50))).failure, `sequence seed ${seed}`).to.equal(undefined);
+  }
+}
