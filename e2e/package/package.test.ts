@@ -12,7 +12,7 @@
  * Chromium (playwright-core with the Chromium inside `@sparticuz/chromium`, or CHROMIUM_PATH), where it reads the status from the node
  * cross-origin.
  *
- * Slow (builds `dist/`, installs, deploys): run it on its own, `npx hardhat test mocha test/package/package.test.ts`.
+ * Slow (builds `dist/`, installs, deploys): run it on its own, `npx hardhat test mocha e2e/package/package.test.ts`.
  */
 import { expect } from "chai";
 import { execFile } from "node:child_process";
@@ -23,7 +23,7 @@ import { tmpdir } from "node:os";
 import { extname, join, normalize, resolve, sep } from "node:path";
 import { promisify } from "node:util";
 import type { Browser } from "playwright-core";
-import { launchChromium } from "../helpers/browser.js";
+import { launchChromium } from "../../test/helpers/browser.js";
 import { type HardhatNode, deployLocal, faucet, localKey, seedProvider, startHardhatNode } from "../../src/cli/local.js";
 import { type Hex, createPublicClient, getAddress, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
