@@ -15,7 +15,7 @@
  * committed file. The targets of issue 17 are printed beside the figures; missing one is reported, not fatal.
  */
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
-import { availableParallelism, cpus, totalmem } from "node:os";
+import { availableParallelism, cpus, loadavg, totalmem } from "node:os";
 import type { Address, Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { HEARTBEAT_TYPES, HeartbeatVerifier, type HeartbeatResponse, gpusHash, heartbeatDomain } from "../src/oracle/agent/heartbeat.js";
@@ -26,7 +26,15 @@ import { type Leaf, buildTree, serializeLeafFile } from "../src/protocol/leaves.
 
 /** What `bench/results/oracle.json` holds. */
 export interface OracleFigures {
-  readonly machine: { readonly cpu: string; readonly cores: number; readonly memoryGiB: number; readonly node: string; readonly platform: string };
+  readonly machine: {
+    readonly cpu: string;
+    readonly cores: number;
+    readonly memoryGiB: number;
+    readonly node: string;
+    readonly platform: string;
+    /** The one-minute load average when the run ended: above `cores`, other processes shared the CPUs. */
+    readonly loadAverage: number;
+  };
   readonly heartbeats: {
     readonly nativeOneThreadPerSecond: number;
     readonly fallbackOneThreadPerSecond: number;
@@ -144,7 +152,7 @@ export async function measureOracle(): Promise<OracleFigures> {
   const rate = (value: number) => Math.round(value);
   const secondsOf = (value: number) => Math.round(value * 1_000) / 1_000;
   return {
-    machine: { cpu, cores: availableParallelism(), memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${process.arch}` },
+    machine: { cpu, cores: availableParallelism(), memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${process.arch}`, loadAverage: Math.round(loadavg()[0]! * 100) / 100 },
     heartbeats: {
       nativeOneThreadPerSecond: rate(nativeOneThreadPerSecond),
       fallbackOneThreadPerSecond: rate(fallbackOneThreadPerSecond),
@@ -169,7 +177,7 @@ export function describeFigures(figures: OracleFigures): string[] {
   const n = (value: number) => value.toLocaleString("en-US");
   const mark = (ok: boolean) => (ok ? "meets" : "MISSES");
   return [
-    `machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}; keccak ${keccakBackend()}`,
+    `machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}, load average ${m.loadAverage}; keccak ${keccakBackend()}`,
     `heartbeats verified per second`,
     `  native, one thread     ${n(h.nativeOneThreadPerSecond)}/s (${mark(h.nativeOneThreadPerSecond >= TARGETS.nativeOneThreadPerSecond)} >= ${n(TARGETS.nativeOneThreadPerSecond)})`,
     `  fallback, one thread   ${n(h.fallbackOneThreadPerSecond)}/s`,
