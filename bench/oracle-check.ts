@@ -2,7 +2,9 @@
  * `npm run bench:oracle:check`: runs the oracle bench (bench/oracle.ts) and compares it with the committed
  * `bench/results/oracle.json`, printing a table. It fails (exit 1) only on what cannot flake:
  * - the native path slower than the fallback in the same run (heartbeats on one thread, the tree build);
- * - a figure at less than half of the committed one (for a time, more than twice the committed one).
+ * - a figure at less than half of the committed one (for a time, more than twice the committed one); the pool's
+ *   ratio to one thread is printed, not gated (a quotient of two noisy figures, it swings with other load; the
+ *   pool's own rate is gated).
  * The issue's absolute targets are printed, not enforced: they depend on the machine. Nothing is written.
  */
 import { type OracleFigures, committedFigures, describeFigures, measureOracle } from "./oracle.js";
@@ -13,6 +15,8 @@ interface Row {
   readonly committed: number;
   readonly measured: number;
   readonly higher: boolean;
+  /** False for a figure only printed: the pool's ratio divides two noisy figures and swings with other load. */
+  readonly gated: boolean;
 }
 
 function rows(committed: OracleFigures, measured: OracleFigures): Row[] {
@@ -21,12 +25,14 @@ function rows(committed: OracleFigures, measured: OracleFigures): Row[] {
     committed: committed.heartbeats[name],
     measured: measured.heartbeats[name],
     higher: true,
+    gated: name !== "poolRatio",
   });
   const t = (name: "nativeSeconds" | "fallbackSeconds" | "leafFileSerializeSeconds", label: string): Row => ({
     name: label,
     committed: committed.tree[name],
     measured: measured.tree[name],
     higher: false,
+    gated: true,
   });
   return [
     h("nativeOneThreadPerSecond", "heartbeats/s, native, one thread"),
@@ -51,7 +57,7 @@ export function compareFigures(committed: OracleFigures, measured: OracleFigures
   if (measured.tree.root !== committed.tree.root) failures.push(`the tree's root ${measured.tree.root} differs from the committed ${committed.tree.root}`);
   for (const row of rows(committed, measured)) {
     const worse = row.higher ? row.measured < row.committed / 2 : row.measured > row.committed * 2;
-    if (worse) failures.push(`${row.name}: ${row.measured} is ${row.higher ? "below half" : "above twice"} the committed ${row.committed}`);
+    if (worse && row.gated) failures.push(`${row.name}: ${row.measured} is ${row.higher ? "below half" : "above twice"} the committed ${row.committed}`);
   }
   return failures;
 }
@@ -62,7 +68,7 @@ export function table(committed: OracleFigures, measured: OracleFigures): string
   for (const row of rows(committed, measured)) {
     const limit = row.higher ? `>= ${round(row.committed / 2)}` : `<= ${round(row.committed * 2)}`;
     const ok = row.higher ? row.measured >= row.committed / 2 : row.measured <= row.committed * 2;
-    lines.push([row.name, String(row.committed), String(row.measured), limit, ok ? "ok" : "FAIL"]);
+    lines.push([row.name, String(row.committed), String(row.measured), row.gated ? limit : "(printed)", !row.gated ? "" : ok ? "ok" : "FAIL"]);
   }
   const widths = lines[0]!.map((_, column) => Math.max(...lines.map((line) => line[column]!.length)));
   return lines.map((line) => line.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd()).join("\n");
