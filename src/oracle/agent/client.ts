@@ -45,7 +45,7 @@ export interface AgentClientOptions {
   readonly timeoutMs?: number;
   /** Extra wait past a challenge's deadline before giving up on an answer, ms; default 1,000. */
   readonly challengeGraceMs?: number;
-  /** Heartbeat verifier (shares its key cache); default one per client. */
+  /** Heartbeat verifier (its signature backend); default one per client, with the backend chosen at load. */
   readonly verifier?: HeartbeatVerifier;
 }
 
@@ -131,7 +131,7 @@ export class AgentClient {
     this.chainId = options.chainId;
     this.#timeoutMs = options.timeoutMs ?? 2_000;
     this.#graceMs = options.challengeGraceMs ?? 1_000;
-    this.#verifier = options.verifier ?? new HeartbeatVerifier({ maxKeys: 4 });
+    this.#verifier = options.verifier ?? new HeartbeatVerifier();
   }
 
   /**
