@@ -41,7 +41,7 @@ export interface NodeConfig {
   readonly databasePath: string;
   readonly heartbeat: { readonly meanIntervalMs: number; readonly timeoutMs: number };
   readonly epoch: { readonly settleDelayMs: number; readonly leaderTimeoutMs: number; readonly setupGraceSeconds: number };
-  /** Nodes that must observe a lease or provider for its leaf (default f + 1 of the current set). */
+  /** Nodes that must observe a lease or provider for its leaf to carry a value (default and least 2f + 1 of the current set). */
   readonly minObservers?: number;
   readonly pollIntervalMs: number;
   readonly logLevel: LogLevel;

@@ -6,7 +6,7 @@
  * 1. builds its own observations (`observeEpoch`), signs them once as a bundle and shares it with its peers;
  * 2. if it is the epoch's leader (the set member at `(epoch + attempt) % n`, the attempt advancing every
  *    `leaderTimeoutMs`, so a silent or byzantine leader is replaced), it derives the leaves from the bundles it
- *    holds (per-lease medians, `deriveLeaves`), builds the tree and the canonical leaf file, and asks every peer to
+ *    holds (median-ratio observations, `deriveLeaves`), builds the tree and the canonical leaf file, and asks every peer to
  *    co-sign the report, sending the bundles it used;
  * 3. a co-signer re-derives the same leaves from those signed bundles (its own must be among them), checks root,
  *    leaf count and content hash, and signs, at most one report per epoch, ever (`NodeStore.recordSignature`);
@@ -181,6 +181,10 @@ export class OracleNode {
       this.#log.warn("this node's key is not in the oracle set: it observes and serves, but its signatures will not count", {
         set: this.#set.signers,
       });
+    }
+    const { minObservers } = this.#p.settings;
+    if (minObservers !== undefined && minObservers < this.#set.threshold) {
+      throw new Error(`invalid oracle node settings: minObservers ${minObservers} is below the oracle set's 2f + 1 = ${this.#set.threshold}`);
     }
     this.#server = createServer((req, res) => void this.#handle(req, res));
     await new Promise<void>((resolve, reject) => {
@@ -379,14 +383,14 @@ export class OracleNode {
     return { chainId: this.#chainId, oracleHub: this.#p.chain.oracleHub, oracleSet: set.signers, configDigest: set.configDigest, epoch };
   }
 
+  /** The configured observer floor, raised to the set's 2f + 1 (a smaller one would let f byzantine nodes set a leaf). */
   #minObservers(): number {
-    const set = this.#set!;
-    return this.#p.settings.minObservers ?? Math.floor((set.signers.length - 1) / 3) + 1;
+    return Math.max(this.#p.settings.minObservers ?? 0, this.#set!.threshold);
   }
 
   /** Leaves, tree and leaf file from a set of bundles, as every honest node derives them. */
   async #derive(epoch: number, bundles: readonly ObservationBundle[]) {
-    const { leaves, diagnostics } = await deriveLeaves(bundles, { ...this.#verifyParams(epoch), minObservers: this.#minObservers() });
+    const { leaves, diagnostics } = await deriveLeaves(bundles, { ...this.#verifyParams(epoch), epochLength: this.#epochLength, minObservers: this.#minObservers() });
     if (leaves.length === 0) return { tree: undefined, leafFile: undefined, diagnostics };
     const tree = buildTree(leaves);
     const leafFile = serializeLeafFile({ chainId: this.#chainId, oracleHub: this.#p.chain.oracleHub, epoch, tree });
