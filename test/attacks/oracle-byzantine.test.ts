@@ -16,10 +16,20 @@
  *   ratio of that subject, and whose pair is one an accepted node signed;
  * - a subject with fewer has the neutral leaf (0 up, 0 observed).
  */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { expect } from "chai";
 import { type Address, getAddress, keccak256, toHex } from "viem";
-import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
+import { type PrivateKeyAccount, mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
+import { AgentClient } from "../../src/oracle/agent/client.js";
+import { type Agent, createAgent } from "../../src/oracle/agent/server.js";
 import { type Observation, type ObservationBundle, deriveLeaves, signBundle } from "../../src/oracle/aggregate.js";
+import { CpuExecutor } from "../../src/oracle/challenge/executors.js";
+import { SimulatedBackend } from "../../src/oracle/gpu/simulated.js";
+import { type ChallengeSettings, failedChallengeFault, faultReportSigner } from "../../src/oracle/node/attest.js";
+import type { NodeChain, OracleSetView } from "../../src/oracle/node/chain.js";
+import { OracleNode } from "../../src/oracle/node/node.js";
+import { type NodeStore, openStore } from "../../src/oracle/node/store.js";
 import type { Leaf } from "../../src/protocol/leaves.js";
 
 const CHAIN_ID = 31_337;
@@ -293,5 +303,158 @@ describe("Attack: f byzantine oracle nodes choosing their observations (issue 17
     expect(diagnostics.equivocations.map((e) => e.node)).to.deep.equal([liar.address]);
     expect(diagnostics.rejected.map(({ node, code }) => ({ node, code }))).to.deep.equal([{ node: stretcher.address, code: "OUT_OF_RANGE" }]);
     expect(leaves).to.deep.equal([{ kind: "uptime", leaseId: 1n, epoch: EPOCH, secondsUp: 3_500, secondsObserved: 3_600 }]);
+  });
+});
+
+/**
+ * Attack: an agent that never answers a challenge correctly but says it is only busy (issue 17, finding 2). The node
+ * used to match the agent's own words (`/unknown-challenge|HTTP 503/`) and retry forever, so such an agent was never
+ * recorded as failing and no fault report followed. Now the node alone decides: a round without a correct answer is
+ * unanswered, whatever the agent said, and `unansweredRounds` (here 2) of them in a row are a failed challenge with
+ * its `FailedGpuChallenge` fault report. A host that is down (the node's own connection refused) counts the same way;
+ * an honest agent still passes.
+ */
+describe("Attack: an agent that answers every challenge with 'busy' (issue 17, finding 2)", function () {
+  this.timeout(120_000);
+  const MNEMONIC = "test test test test test test test test test test test junk";
+  const oracleKeys = [10, 11, 12, 13].map((i) => mnemonicToAccount(MNEMONIC, { addressIndex: i }));
+  const [honestKey, busyKey, unknownKey] = [6, 7, 8].map((i) => mnemonicToAccount(MNEMONIC, { addressIndex: i }));
+  const downProvider = mnemonicToAccount(MNEMONIC, { addressIndex: 9 }).address;
+  const ROUND = 600;
+  const R = 3_000_000; // the first round
+  const SET: OracleSetView = { signers: oracleKeys.map((k) => k.address), threshold: 3, version: 1, configDigest: CONFIG };
+  const SETTINGS: ChallengeSettings = {
+    roundSeconds: ROUND,
+    validitySeconds: 86_400,
+    classNames: { H100: "H100-80GB" },
+    matmul: { n: 24, openings: 4, commitDeadlineMs: 20_000, responseDeadlineMs: 20_000 },
+    memory: { claimedBytes: 64 * 1024, fillFraction: 1, chunkBytes: 4096, steps: 64, checks: 8, walkDeadlineMs: 20_000 },
+    unansweredRounds: 2,
+  };
+  const agents: Agent[] = [];
+  const liars: Server[] = [];
+  let node: OracleNode;
+  let store: NodeStore;
+  let downUrl: string;
+  const clock = { ms: R * ROUND * 1000 + 1_000 };
+
+  /** A real agent for `key`, behind a loopback server that forwards the inventory and answers every challenge `status`. */
+  async function lyingAgent(key: typeof busyKey, status: number, error: { code: string; message: string }): Promise<string> {
+    const agent = await createAgent({ account: key, backend: SimulatedBackend.fromRecording("h100"), executor: new CpuExecutor(), chainId: 31337, maxMatmulN: 64, maxMemoryFillBytes: 64 * 1024 });
+    agents.push(agent);
+    const server = createServer((req, res) => {
+      void (async () => {
+        if (req.method === "GET" && req.url === "/v1/inventory") {
+          const inventory = await fetch(`${agent.url}/v1/inventory`);
+          res.writeHead(inventory.status, { "content-type": "application/json" }).end(await inventory.text());
+          return;
+        }
+        for await (const _chunk of req); // read the challenge, then refuse it
+        res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ error }));
+      })();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+    liars.push(server);
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  async function until(what: string, condition: () => boolean): Promise<void> {
+    for (let i = 0; i < 600 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(condition(), `timed out waiting: ${what}`).to.equal(true);
+  }
+
+  before(async () => {
+    const honest = await createAgent({ account: honestKey, backend: SimulatedBackend.fromRecording("h100"), executor: new CpuExecutor(), chainId: 31337, maxMatmulN: 64, maxMemoryFillBytes: 64 * 1024 });
+    agents.push(honest);
+    // A port that was just free: the host is down, so the node's connection is refused.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", () => resolve()));
+    downUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    await new Promise((resolve) => closed.close(resolve));
+    const providers = [
+      { provider: honestKey.address, agentUrl: honest.url },
+      { provider: busyKey.address, agentUrl: await lyingAgent(busyKey, 503, { code: "busy", message: "HTTP 503: another challenge is running" }) },
+      { provider: unknownKey.address, agentUrl: await lyingAgent(unknownKey, 400, { code: "unknown-challenge", message: "no such challenge" }) },
+      { provider: downProvider, agentUrl: downUrl }, // nothing listens: the node's own connection fails
+    ];
+    const chain: NodeChain = {
+      oracleHub: HUB,
+      chainId: async () => CHAIN_ID,
+      epochLength: async () => L,
+      lateWindowEpochs: async () => 24,
+      oracleSet: async () => SET,
+      hasReport: async () => false,
+      epochRoot: async () => `0x${"00".repeat(32)}`,
+      refresh: async () => {},
+      providers: () => providers,
+      leasesOverlapping: async () => [],
+      isAccepted: async () => false,
+      submitGpuAttestation: async () => null,
+      submitEpochReport: async () => null,
+    };
+    store = openStore(":memory:");
+    node = new OracleNode({
+      account: oracleKeys[0],
+      chain,
+      store,
+      heartbeat: async () => ({ ok: true, healthyGpus: 1, reason: "" }),
+      peers: [],
+      settings: { listen: { host: "127.0.0.1", port: 0 }, heartbeat: { meanIntervalMs: 3_600_000 }, epoch: { settleDelayMs: 0, leaderTimeoutMs: 600_000, setupGraceSeconds: 0 }, pollIntervalMs: 50 },
+      now: () => clock.ms,
+      random: () => 0,
+      challenges: { settings: SETTINGS, client: (provider, agentUrl) => new AgentClient(agentUrl, { expectedProvider: provider, chainId: 31337, timeoutMs: 2_000 }) },
+    });
+    await node.start();
+  });
+  after(async () => {
+    await node.stop();
+    for (const server of liars) await new Promise((resolve) => server.close(resolve));
+    for (const agent of agents) await agent.close();
+  });
+
+  it("records a failed challenge and signs the fault report after 2 unanswered rounds, for 503 and 400 unknown-challenge forever and a host that is down; an honest agent passes", async function () {
+    const liarsAndDown = [busyKey.address, unknownKey.address, downProvider];
+    const domain = { chainId: CHAIN_ID, oracleHub: HUB };
+
+    // Round R: the honest agent passes at once; the others are retried within the round, never recorded as passed.
+    await until("the honest agent's round R", () => store.challenged(honestKey.address, R) !== undefined);
+    expect(store.challenged(honestKey.address, R)?.passed, store.challenged(honestKey.address, R)?.detail).to.equal(true);
+    for (let retry = 0; retry < 3; retry++) {
+      clock.ms += 1_000; // past the retry time: the node asks again, and is refused again
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    for (const provider of liarsAndDown) expect(store.challenged(provider, R), `${provider} round R still open`).to.equal(undefined);
+
+    // Round R + 1 begins: round R is recorded unanswered (1 of 2), not yet a failure.
+    clock.ms = (R + 1) * ROUND * 1000 + 1_000;
+    await until("round R closed for every liar", () => liarsAndDown.every((p) => store.challenged(p, R) !== undefined));
+    for (const provider of liarsAndDown) {
+      expect(store.challenged(provider, R)).to.include({ passed: false });
+      expect(store.challenged(provider, R)!.detail).to.match(/^unanswered: /);
+    }
+    expect(node.faultReports()).to.deep.equal([]);
+    await until("the honest agent's round R + 1", () => store.challenged(honestKey.address, R + 1) !== undefined);
+    expect(store.challenged(honestKey.address, R + 1)?.passed).to.equal(true);
+
+    // Round R + 2 begins: round R + 1 was the second unanswered in a row, a failed challenge with its fault report.
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the liars are asked (and refuse) in round R + 1
+    clock.ms = (R + 2) * ROUND * 1000 + 1_000;
+    await until("round R + 1 closed for every liar", () => liarsAndDown.every((p) => store.challenged(p, R + 1) !== undefined));
+    const details = {
+      [busyKey.address]: "no correct answer in 2 consecutive round(s): H100 matrix challenge: malformed: no commitment: HTTP 503: busy: HTTP 503: another challenge is running",
+      [unknownKey.address]: "no correct answer in 2 consecutive round(s): H100 matrix challenge: malformed: no commitment: HTTP 400: unknown-challenge: no such challenge",
+      [downProvider]: `no correct answer in 2 consecutive round(s): inventory: unreachable: ${downUrl}: ECONNREFUSED`,
+    };
+    for (const provider of liarsAndDown) expect(store.challenged(provider, R + 1)).to.deep.equal({ passed: false, detail: details[provider] });
+    const expected = liarsAndDown.map((provider) =>
+      failedChallengeFault({ configDigest: CONFIG, provider, round: R + 1, roundSeconds: ROUND, epochLength: L, proven: false }),
+    );
+    const held = node.faultReports();
+    expect(held.map((f) => f.report)).to.have.deep.members(expected);
+    for (const { report, signature } of held) {
+      expect(report).to.include({ faultType: 1, epoch: BigInt(Math.floor(((R + 2) * ROUND - 1) / L)) });
+      expect(await faultReportSigner(domain, report, signature)).to.equal(oracleKeys[0].address);
+    }
+    expect(store.challenged(honestKey.address, R + 1)?.passed).to.equal(true);
   });
 });

@@ -23,7 +23,7 @@
  * ```
  */
 import { type Address, type Hex, getAddress, isAddress } from "viem";
-import type { ChallengeSettings } from "./attest.js";
+import { type ChallengeSettings, DEFAULT_UNANSWERED_ROUNDS } from "./attest.js";
 import type { LogLevel } from "./log.js";
 import { DEFAULT_VERDICT_SETTINGS, type VerdictSettings } from "./verdict.js";
 
@@ -156,6 +156,7 @@ export function parseNodeConfig(raw: unknown, env: Record<string, string | undef
       classNames: names as ChallengeSettings["classNames"],
       matmul: numbers(ch.matmul, "challenges.matmul"),
       memory: ch.memory === false ? false : numbers(ch.memory, "challenges.memory"),
+      unansweredRounds: int(ch.unansweredRounds, "challenges.unansweredRounds", 1, 30, DEFAULT_UNANSWERED_ROUNDS),
     };
   }
   let verdicts: VerdictSettings | undefined;
