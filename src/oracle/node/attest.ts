@@ -25,6 +25,18 @@
  * Limits: the agent runs one executor, so one passing challenge proves the host can do the class's work within
  * the class's deadline, not that each listed card can; pinning a challenge to one card (CUDA_VISIBLE_DEVICES per
  * challenge) is the next step. Tier 2 (confidential computing, `src/oracle/cc`) is what binds a card's identity.
+ *
+ * Tier 2 (with `settings.cc`): after its class's challenges pass, each card of a CC-capable class (Hopper: H100,
+ * H200) is asked for evidence answering a fresh random nonce (`AgentClient.ccEvidence`), verified against the trusted
+ * root (NVIDIA's pinned root; the simulated GPUs' test root only with `trust: "simulation"`) and the reference
+ * measurements, and must name the class's chip. Then the attestation is tier 2 with:
+ * - `gpuId` = `ccIdentity` (the device identity key NVIDIA provisioned: the one identity the registry binds);
+ * - `evidenceHash` = `ccEvidenceHashOf`: what the evidence proves, without the nonces and the signature, so every
+ *   node, each with its own nonce, signs the same bytes.
+ * A card whose agent says it has no CC (`cc-unsupported`) is attested at tier 1. A card whose evidence fails any
+ * check is not attested at all this round (no tier-1 fallback: a host that shows forged, replayed or tampered evidence
+ * has lied about that card), and the outcome's detail names the check. An unanswered evidence request (timeout,
+ * unreachable, HTTP 503) leaves the round unanswered, like an unanswered challenge.
  */
 import { type Address, type Hex, keccak256, toBytes } from "viem";
 import type { OracleDomainParameters } from "../aggregate.js";
@@ -34,6 +46,7 @@ import type { ModelClass } from "../challenge/classes.js";
 import { MemoryVerifier, type MemoryParameters, type MemoryVerdictReason } from "../challenge/memory.js";
 import { type MatmulParameters, type VerdictReason, Verifier } from "../challenge/protocol.js";
 import type { GpuInfo } from "../gpu/backend.js";
+import { type ReferenceMeasurements, type VerifiedGpuEvidence, ccIdentity, nvidiaDeviceRoot, simulatedDeviceRoot } from "../cc/verify.js";
 
 /** The hub's `GpuAttestation` as nodes sign it. */
 export interface GpuAttestation {
@@ -71,6 +84,30 @@ export function evidenceHashOf(gpu: GpuInfo): Hex {
   return keccak256(toBytes(JSON.stringify(record)));
 }
 
+/**
+ * `evidenceHash` of a tier-2 card: keccak256 of what its verified evidence proves (identity, firmware id, driver and
+ * VBIOS versions, every measurement), leaving out the nonces and the signature, which differ per node.
+ */
+export function ccEvidenceHashOf(evidence: VerifiedGpuEvidence): Hex {
+  const measurements = evidence.measurements.map((block) => [block.index, block.value]);
+  const record = ["cinder/cc-evidence/v1", ccIdentity(evidence), evidence.gpu.fwid ?? null, evidence.driverVersion, evidence.vbiosVersion, measurements];
+  return keccak256(toBytes(JSON.stringify(record)));
+}
+
+/** Tier-2 settings: which root the node trusts and the reference measurements evidence must match. */
+export interface CcSettings {
+  /** "nvidia": NVIDIA's pinned Device Identity CA (real GPUs); "simulation": only the simulated GPUs' test root. */
+  readonly trust: "nvidia" | "simulation";
+  /** Allowed values per measurement index (from NVIDIA's driver and VBIOS RIMs; see src/oracle/cc/reference.ts). */
+  readonly referenceMeasurements: ReferenceMeasurements;
+}
+
+/** The chip a CC-capable class's device identity certificate names ("GH100 A01 GSP BROM"); other classes have no CC. */
+export const CC_CHIPS: Readonly<Partial<Record<ModelClass, string>>> = { H100: "GH100", H200: "GH100" };
+
+/** Evidence requests per card when the answer is a high-s signature (a device that does not normalize s). */
+const CC_ATTEMPTS = 3;
+
 /** What a node's challenge settings say; the overrides shrink the work for tests and CPU-only hosts. */
 export interface ChallengeSettings {
   /** Chain-time length of an attestation round (each node challenges each provider once per round). */
@@ -84,6 +121,8 @@ export interface ChallengeSettings {
   readonly memory?: Partial<MemoryParameters> | false;
   /** Consecutive rounds without a correct answer that fail the challenge (default `DEFAULT_UNANSWERED_ROUNDS`). */
   readonly unansweredRounds?: number;
+  /** Tier-2 attestation of CC-capable cards; absent: every card is attested at tier 1. */
+  readonly cc?: CcSettings;
 }
 
 /** Consecutive unanswered rounds that fail a challenge: one round's outage is forgiven, a second is not. */
@@ -150,18 +189,31 @@ export async function challengeProvider({ client, provider, configDigest, now, l
       details.push(`${modelClass} memory passed`);
     }
     const classId = keccak256(toBytes(settings.classNames[modelClass]!));
+    const identities = new Set<Hex>();
     for (const gpu of gpus) {
+      const cc = settings.cc === undefined ? ({ tier: 1 } as const) : await attestCc(client, gpu, modelClass, settings.cc);
+      if ("unanswered" in cc) return { passed: false, answered: false, detail: `GPU ${gpu.index} CC evidence: ${cc.unanswered}`, attestations: [] };
+      if ("refused" in cc) {
+        details.push(`GPU ${gpu.index} refused: ${cc.refused}`);
+        continue;
+      }
+      if (cc.tier === 2 && identities.has(cc.gpuId)) {
+        details.push(`GPU ${gpu.index} refused: its CC identity is another card's of this host`);
+        continue;
+      }
+      if (cc.tier === 2) identities.add(cc.gpuId);
       attestations.push({
         configDigest,
         provider,
-        gpuId: gpuIdOf(gpu.uuid),
+        gpuId: cc.tier === 2 ? cc.gpuId : gpuIdOf(gpu.uuid),
         modelClass: classId,
         memoryMiB: gpu.memoryTotalMiB ?? 0,
-        tier: 1,
-        evidenceHash: evidenceHashOf(gpu),
+        tier: cc.tier,
+        evidenceHash: cc.tier === 2 ? cc.evidenceHash : evidenceHashOf(gpu),
         issuedAt,
         expiresAt,
       });
+      if (cc.tier === 2) details.push(`GPU ${gpu.index} CC verified`);
     }
   }
   return { passed: true, answered: true, detail: details.join(", "), attestations };
@@ -252,3 +304,29 @@ export function failedChallengeFault({ configDigest, provider, round, roundSecon
 
 /** A node's signature of a fault report (signing.ts, `FaultReport`). */
 export const { digest: faultReportDigest, sign: signFaultReport, signer: faultReportSigner } = ORACLE_REPORT_SIGNING.FaultReport;
+
+/** How one card fares on tier 2. */
+type CcCardResult =
+  | { readonly tier: 1 }
+  | { readonly tier: 2; readonly gpuId: Hex; readonly evidenceHash: Hex }
+  | { readonly refused: string }
+  | { readonly unanswered: string };
+
+/** Asks `gpu` for CC evidence with a fresh nonce and judges the answer (see the module comment). */
+async function attestCc(client: AgentClient, gpu: GpuInfo, modelClass: ModelClass, cc: CcSettings): Promise<CcCardResult> {
+  const chip = CC_CHIPS[modelClass];
+  if (chip === undefined) return { tier: 1 };
+  const options = { roots: [cc.trust === "simulation" ? simulatedDeviceRoot() : nvidiaDeviceRoot()], referenceMeasurements: cc.referenceMeasurements };
+  let result = await client.ccEvidence(undefined, gpu.index, options);
+  for (let attempt = 1; attempt < CC_ATTEMPTS && !result.ok && "code" in result && result.code === "non-canonical-signature"; attempt++) {
+    result = await client.ccEvidence(undefined, gpu.index, options);
+  }
+  if (result.ok) {
+    const { model } = result.evidence.gpu;
+    if (!model.startsWith(`${chip} `)) return { refused: `CC evidence is of a "${model}", not a ${chip} (${modelClass})` };
+    return { tier: 2, gpuId: ccIdentity(result.evidence), evidenceHash: ccEvidenceHashOf(result.evidence) };
+  }
+  if (result.reason === "cc-unsupported") return { tier: 1 };
+  if (result.reason === "timeout" || result.reason === "unreachable" || /^HTTP 503/.test(result.detail)) return { unanswered: `${result.reason}: ${result.detail}` };
+  return { refused: `CC evidence ${result.reason}: ${result.detail}` };
+}
