@@ -307,7 +307,7 @@ export async function runDemo({ connection, log: write = () => {} }: RunDemoPara
       );
       // Every co-signer derives the same leaves from the same signed observations, then signs the root.
       const derived = await Promise.all(
-        quorum.map(() => deriveLeaves(bundles, { oracleSet, configDigest, epoch: Number(epoch), chainId: CHAIN_ID, oracleHub: addresses.oracleHub, minObservers: threshold })),
+        quorum.map(() => deriveLeaves(bundles, { oracleSet, configDigest, epoch: Number(epoch), chainId: CHAIN_ID, oracleHub: addresses.oracleHub, epochLength: Number(epochLength), minObservers: threshold })),
       );
       const tree = buildTree(derived[0].leaves);
       const json = serializeLeafFile({ chainId: CHAIN_ID, oracleHub: addresses.oracleHub, epoch: Number(epoch), tree });

@@ -31,7 +31,7 @@
 import { type Address, type Hex, getAddress, isAddress } from "viem";
 import { CcVerificationError } from "../cc/errors.js";
 import { loadReferenceMeasurements } from "../cc/reference.js";
-import type { CcSettings, ChallengeSettings } from "./attest.js";
+import { type CcSettings, type ChallengeSettings, DEFAULT_UNANSWERED_ROUNDS } from "./attest.js";
 import type { LogLevel } from "./log.js";
 import { DEFAULT_VERDICT_SETTINGS, type VerdictSettings } from "./verdict.js";
 
@@ -49,7 +49,7 @@ export interface NodeConfig {
   readonly databasePath: string;
   readonly heartbeat: { readonly meanIntervalMs: number; readonly timeoutMs: number };
   readonly epoch: { readonly settleDelayMs: number; readonly leaderTimeoutMs: number; readonly setupGraceSeconds: number };
-  /** Nodes that must observe a lease or provider for its leaf (default f + 1 of the current set). */
+  /** Nodes that must observe a lease or provider for its leaf to carry a value (default and least 2f + 1 of the current set). */
   readonly minObservers?: number;
   readonly pollIntervalMs: number;
   readonly logLevel: LogLevel;
@@ -180,6 +180,7 @@ export function parseNodeConfig(raw: unknown, env: Record<string, string | undef
       classNames: names as ChallengeSettings["classNames"],
       matmul: numbers(ch.matmul, "challenges.matmul"),
       memory: ch.memory === false ? false : numbers(ch.memory, "challenges.memory"),
+      unansweredRounds: int(ch.unansweredRounds, "challenges.unansweredRounds", 1, 30, DEFAULT_UNANSWERED_ROUNDS),
     };
   }
   let verdicts: VerdictSettings | undefined;

@@ -6,7 +6,7 @@
  * 1. builds its own observations (`observeEpoch`), signs them once as a bundle and shares it with its peers;
  * 2. if it is the epoch's leader (the set member at `(epoch + attempt) % n`, the attempt advancing every
  *    `leaderTimeoutMs`, so a silent or byzantine leader is replaced), it derives the leaves from the bundles it
- *    holds (per-lease medians, `deriveLeaves`), builds the tree and the canonical leaf file, and asks every peer to
+ *    holds (median-ratio observations, `deriveLeaves`), builds the tree and the canonical leaf file, and asks every peer to
  *    co-sign the report, sending the bundles it used;
  * 3. a co-signer re-derives the same leaves from those signed bundles (its own must be among them), checks root,
  *    leaf count and content hash, and signs, at most one report per epoch, ever (`NodeStore.recordSignature`);
@@ -33,7 +33,19 @@ import { type Logger, silentLogger } from "./log.js";
 import { Metrics } from "./metrics.js";
 import { type EpochReport, epochReportDigest, recoverEpochReportSigner, signEpochReport } from "./report.js";
 import type { AgentClient } from "../agent/client.js";
-import { type ChallengeSettings, type GpuAttestation, attestationDigest, attestationSigner, challengeProvider, signAttestation } from "./attest.js";
+import {
+  type ChallengeSettings,
+  type FailedChallengeFault,
+  type GpuAttestation,
+  attestationDigest,
+  attestationSigner,
+  challengeProvider,
+  closeUnansweredRound,
+  failedChallengeFault,
+  faultReportDigest,
+  signAttestation,
+  signFaultReport,
+} from "./attest.js";
 import { AlreadySignedError, type NodeStore } from "./store.js";
 import { peerSignatureRefusal, quorumSignatures } from "./quorum.js";
 import { type DisputeChain, type VerdictSettings, VerdictDesk, VerdictRefusedError } from "./verdict.js";
@@ -123,6 +135,10 @@ export class OracleNode {
   readonly #sharedTo = new Map<number, Set<Address>>();
   /** When a deferred challenge of a provider may run again (ms). */
   readonly #retryAt = new Map<Address, number>();
+  /** Providers whose current round has had no correct answer yet, with the last failure seen. */
+  readonly #unanswered = new Map<Address, { round: number; detail: string }>();
+  /** The fault reports this node signed for failed challenges, by digest (kept for the late window). */
+  readonly #faults = new Map<Hex, { report: FailedChallengeFault; signature: Hex }>();
   readonly #m;
   readonly #verdicts: VerdictDesk | undefined;
 
@@ -181,6 +197,10 @@ export class OracleNode {
       this.#log.warn("this node's key is not in the oracle set: it observes and serves, but its signatures will not count", {
         set: this.#set.signers,
       });
+    }
+    const { minObservers } = this.#p.settings;
+    if (minObservers !== undefined && minObservers < this.#set.threshold) {
+      throw new Error(`invalid oracle node settings: minObservers ${minObservers} is below the oracle set's 2f + 1 = ${this.#set.threshold}`);
     }
     this.#server = createServer((req, res) => void this.#handle(req, res));
     await new Promise<void>((resolve, reject) => {
@@ -379,14 +399,14 @@ export class OracleNode {
     return { chainId: this.#chainId, oracleHub: this.#p.chain.oracleHub, oracleSet: set.signers, configDigest: set.configDigest, epoch };
   }
 
+  /** The configured observer floor, raised to the set's 2f + 1 (a smaller one would let f byzantine nodes set a leaf). */
   #minObservers(): number {
-    const set = this.#set!;
-    return this.#p.settings.minObservers ?? Math.floor((set.signers.length - 1) / 3) + 1;
+    return Math.max(this.#p.settings.minObservers ?? 0, this.#set!.threshold);
   }
 
   /** Leaves, tree and leaf file from a set of bundles, as every honest node derives them. */
   async #derive(epoch: number, bundles: readonly ObservationBundle[]) {
-    const { leaves, diagnostics } = await deriveLeaves(bundles, { ...this.#verifyParams(epoch), minObservers: this.#minObservers() });
+    const { leaves, diagnostics } = await deriveLeaves(bundles, { ...this.#verifyParams(epoch), epochLength: this.#epochLength, minObservers: this.#minObservers() });
     if (leaves.length === 0) return { tree: undefined, leafFile: undefined, diagnostics };
     const tree = buildTree(leaves);
     const leafFile = serializeLeafFile({ chainId: this.#chainId, oracleHub: this.#p.chain.oracleHub, epoch, tree });
@@ -492,6 +512,17 @@ export class OracleNode {
     const nowS = Math.floor(this.#now() / 1000);
     const round = Math.floor(nowS / settings.roundSeconds);
     const domain = { chainId: this.#chainId, oracleHub: this.#p.chain.oracleHub };
+    // A round that ended without a correct answer is recorded: unanswered, or failed after enough in a row.
+    for (const [provider, pending] of this.#unanswered) {
+      if (pending.round >= round) continue;
+      this.#unanswered.delete(provider);
+      if (this.#p.store.challenged(provider, pending.round) !== undefined) continue;
+      const closed = closeUnansweredRound({ ...pending, recorded: (r) => this.#p.store.challenged(provider, r), settings });
+      this.#p.store.recordChallenge(provider, pending.round, false, closed.detail);
+      this.#m.challenges.inc({ result: closed.failed ? "failed" : "unanswered" });
+      this.#log.info(closed.failed ? "provider failed a challenge" : "provider left a round unanswered", { provider, round: pending.round, detail: closed.detail });
+      if (closed.failed) await this.#signFault(provider, pending.round, false);
+    }
     const due = this.#p.chain
       .providers()
       .filter(({ provider, agentUrl }) => agentUrl !== null && this.#p.store.challenged(provider, round) === undefined && (this.#retryAt.get(provider) ?? 0) <= this.#now());
@@ -500,16 +531,20 @@ export class OracleNode {
     for (const { provider, agentUrl } of due) {
       const leased = leasedProviders.has(provider);
       const outcome = await challengeProvider({ client: client(provider, agentUrl!), provider, configDigest: set.configDigest, now: nowS, leased, settings });
-      if (outcome.transient) {
-        // Busy with another node's challenge, or unreachable: retry at a random time, not in lockstep with the others.
+      if (!outcome.answered) {
+        // No correct answer yet (busy with another node's challenge, down, or lying): retry within the round at a
+        // random time, not in lockstep with the others; the round's end decides (closeUnansweredRound).
+        this.#unanswered.set(provider, { round, detail: outcome.detail });
         this.#retryAt.set(provider, this.#now() + this.#p.settings.pollIntervalMs * (2 + 8 * this.#random()));
         this.#m.challenges.inc({ result: "retry" });
         this.#log.debug("challenge deferred", { provider, round, detail: outcome.detail });
         continue;
       }
+      this.#unanswered.delete(provider);
       this.#p.store.recordChallenge(provider, round, outcome.passed, outcome.detail);
       this.#m.challenges.inc({ result: outcome.passed ? "passed" : "failed" });
       this.#log.info(outcome.passed ? "provider passed its challenges" : "provider failed a challenge", { provider, round, detail: outcome.detail });
+      if (!outcome.passed) await this.#signFault(provider, round, true);
       for (const attestation of outcome.attestations) {
         const signature = await signAttestation(this.#p.account, domain, attestation);
         try {
@@ -524,6 +559,22 @@ export class OracleNode {
       }
     }
     await this.#submitAttestations();
+  }
+
+  /** The `FailedGpuChallenge` fault reports this node signed, within the hub's late window. */
+  faultReports(): { report: FailedChallengeFault; signature: Hex }[] {
+    return [...this.#faults.values()];
+  }
+
+  /** Signs the fault report of `provider`'s failed `round`, the same report every node derives. */
+  async #signFault(provider: Address, round: number, proven: boolean): Promise<void> {
+    const { roundSeconds } = this.#p.challenges!.settings;
+    const domain = { chainId: this.#chainId, oracleHub: this.#p.chain.oracleHub };
+    const report = failedChallengeFault({ configDigest: this.#set!.configDigest, provider, round, roundSeconds, epochLength: this.#epochLength, proven });
+    const oldest = BigInt(Math.max(0, this.epochAt(this.#now()) - this.#lateWindow));
+    for (const [digest, held] of this.#faults) if (held.report.epoch < oldest) this.#faults.delete(digest);
+    this.#faults.set(faultReportDigest(domain, report), { report, signature: await signFaultReport(this.#p.account, domain, report) });
+    this.#log.warn("fault report signed", { provider, round, epoch: Number(report.epoch), evidenceHash: report.evidenceHash });
   }
 
   /** Keeps a member's signature of a current-set attestation; returns its digest. */

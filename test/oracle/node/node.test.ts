@@ -66,7 +66,7 @@ describe("OracleNode: co-signing and the leaf API", function () {
   }
 
   async function proposal(bundles: ObservationBundle[]) {
-    const { leaves } = await deriveLeaves(bundles, { chainId: CHAIN_ID, oracleHub: HUB, oracleSet: SET.signers, configDigest: DIGEST, epoch: E, minObservers: 2 });
+    const { leaves } = await deriveLeaves(bundles, { chainId: CHAIN_ID, oracleHub: HUB, oracleSet: SET.signers, configDigest: DIGEST, epoch: E, epochLength: L });
     const tree = buildTree(leaves);
     const file = serializeLeafFile({ chainId: CHAIN_ID, oracleHub: HUB, epoch: E, tree });
     const report: EpochReport = { configDigest: DIGEST, epoch: E, root: tree.root, leafCount: tree.leafCount, contentHash: contentHash(file) };
@@ -83,7 +83,7 @@ describe("OracleNode: co-signing and the leaf API", function () {
       store,
       heartbeat: async () => ({ ok: true, healthyGpus: 1, reason: "" }),
       peers: [],
-      settings: { listen: { host: "127.0.0.1", port: 0 }, heartbeat: { meanIntervalMs: 600_000 }, epoch: { settleDelayMs: 0, leaderTimeoutMs: 600_000, setupGraceSeconds: 0 }, minObservers: 2, pollIntervalMs: 600_000 },
+      settings: { listen: { host: "127.0.0.1", port: 0 }, heartbeat: { meanIntervalMs: 600_000 }, epoch: { settleDelayMs: 0, leaderTimeoutMs: 600_000, setupGraceSeconds: 0 }, minObservers: 3, pollIntervalMs: 600_000 },
       now: () => clock.ms,
     });
     await node.start();
