@@ -4,7 +4,7 @@
  * - `native`: libsecp256k1 through the prebuilt addon of the optional dependency `secp256k1`, loaded from
  *   `secp256k1/bindings` directly (the package's main entry silently swaps in a slow pure-JS library when the binary
  *   fails to load), with WebAssembly keccak for the address: tens of microseconds a signature;
- * - `js`: BigInt curve arithmetic (secp256k1-js.ts) and @noble/hashes keccak: milliseconds, but it loads anywhere.
+ * - `js`: @noble/curves (secp256k1-js.ts, the library viem uses) and @noble/hashes keccak: milliseconds, but it loads anywhere.
  *
  * The backend is chosen once, at load: `native` where the addon loads, else `js`; `CINDER_CRYPTO=js` in the
  * environment forces `js` (tests, benchmarks). `SIGNATURE_BACKEND` says which and why, for the caller to log (the
