@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { type Hex, concat, encodeAbiParameters, hashTypedData, keccak256, stringToHex } from "viem";
+import { type Hex, concat, encodeAbiParameters, getAddress, hashTypedData, keccak256, stringToHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { MemoryVerifier } from "../../../src/oracle/challenge/memory.js";
 import { Verifier } from "../../../src/oracle/challenge/protocol.js";
@@ -175,10 +175,12 @@ describe("agent CLI", () => {
       host: "127.0.0.1",
       executor: "auto",
       backend: { kind: "simulated", recording: "h200x8" },
-      oracleSet: { kind: "hub", rpcUrl: "http://127.0.0.1:8545", oracleHub: "0x00000000000000000000000000000000000000F1" },
+      oracleSet: { kind: "hub", rpcUrl: "http://127.0.0.1:8545", oracleHub: getAddress("0x00000000000000000000000000000000000000f1") },
     });
     const listed = parseAgentConfig(["--chain-id", "1", "--oracle-set", "0x00000000000000000000000000000000000000a1, 0x00000000000000000000000000000000000000a2"], { CINDER_AGENT_KEY: key });
-    expect(listed).to.deep.include({ oracleSet: { kind: "list", members: ["0x00000000000000000000000000000000000000A1", "0x00000000000000000000000000000000000000A2"] } });
+    expect(listed).to.deep.include({
+      oracleSet: { kind: "list", members: [getAddress("0x00000000000000000000000000000000000000a1"), getAddress("0x00000000000000000000000000000000000000a2")] },
+    });
   });
 
   it("refuses to start without knowing the oracle set, naming the flag", () => {
