@@ -98,19 +98,32 @@ export const HTTP_DEFAULTS = {
 /** Starts a server with the limits (see the module comment). */
 export async function startHttpServer(parameters: StartHttpServerParameters): Promise<HttpServer> {
   const limits = { ...HTTP_DEFAULTS, ...definedOnly(parameters) };
-  const server = createServer({ requestTimeout: limits.requestTimeoutMs, headersTimeout: limits.headersTimeoutMs, keepAliveTimeout: limits.keepAliveTimeoutMs }, (request, response) => {
-    void serve(request, response);
-  });
-  // Node checks the header and request timeouts every connectionsCheckingInterval (30 s by default): check often
-  // enough that a slow client is closed close to its deadline.
-  (server as Server & { connectionsCheckingInterval?: number }).connectionsCheckingInterval = Math.min(1_000, limits.headersTimeoutMs);
+  const server = createServer(
+    {
+      requestTimeout: limits.requestTimeoutMs,
+      headersTimeout: limits.headersTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      // Node checks the header and request timeouts this often (30 s by default): often enough that a slow client is
+      // closed close to its deadline.
+      connectionsCheckingInterval: Math.min(500, limits.headersTimeoutMs),
+    },
+    (request, response) => {
+      // The idle timeout is for clients that send nothing; it does not run while the answer is being computed.
+      request.socket.setTimeout(0);
+      response.once("finish", () => request.socket.setTimeout(limits.idleTimeoutMs));
+      void serve(request, response);
+    },
+  );
   server.maxConnections = limits.maxConnections;
   server.maxRequestsPerSocket = 1_000;
   server.on("connection", (socket: Socket) => {
-    socket.setTimeout(limits.idleTimeoutMs, () => socket.destroy());
+    socket.setTimeout(limits.idleTimeoutMs);
+    socket.on("timeout", () => socket.destroy());
   });
-  server.on("clientError", (_error, socket: Socket) => {
-    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
+    const status = error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "408 Request Timeout" : "400 Bad Request";
+    // Destroyed once the answer is out: a half-closed socket would stay open while the client keeps writing.
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`, () => socket.destroy());
     else socket.destroy();
   });
 
