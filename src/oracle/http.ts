@@ -122,9 +122,10 @@ export async function startHttpServer(parameters: StartHttpServerParameters): Pr
   });
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
     const status = error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "408 Request Timeout" : "400 Bad Request";
-    // Destroyed once the answer is out: a half-closed socket would stay open while the client keeps writing.
-    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`, () => socket.destroy());
-    else socket.destroy();
+    // Written, then destroyed at once (as Node's default does): a half-closed socket would stay open while the client
+    // keeps writing.
+    if (socket.writable) socket.write(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    socket.destroy();
   });
 
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
