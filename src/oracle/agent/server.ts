@@ -29,7 +29,7 @@
  *
  * @example
  * ```ts
- * const agent = await createAgent({ account, backend: new NvidiaSmiBackend(), executor, chainId: 1, port: 8484, host: "0.0.0.0" });
+ * const agent = await createAgent({ account, backend: new NvidiaSmiBackend(), executor, oracleSet: set.signers, chainId: 1, port: 8484, host: "0.0.0.0" });
  * console.log(agent.url); // http://0.0.0.0:8484
  * await agent.close();
  * ```
@@ -103,7 +103,7 @@ export interface CreateAgentParameters {
   readonly maxMemoryFillBytes?: number;
   /** Where memory fills go; default host memory on a worker thread the agent owns (`ChallengeThread`). */
   readonly chunkStore?: () => ChunkStore;
-  /** Largest request body, bytes; default 8 MiB. */
+  /** Largest body of a challenge or evidence request, bytes; default 8 MiB (heartbeats: 1 KiB). */
   readonly maxBodyBytes?: number;
   /** Unix seconds for heartbeat timestamps; default the system clock. */
   readonly now?: () => number;
@@ -133,7 +133,8 @@ const SMALL_BODY = 1_024;
  *
  * @example
  * ```ts
- * const agent = await createAgent({ account: privateKeyToAccount(key), backend, executor: new CpuExecutor(), chainId: 31337 });
+ * const thread = new ChallengeThread();
+ * const agent = await createAgent({ account: privateKeyToAccount(key), backend, executor: thread.executor, oracleSet: [oracle], chainId: 31337 });
  * ```
  */
 export async function createAgent(parameters: CreateAgentParameters): Promise<Agent> {
