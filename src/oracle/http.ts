@@ -133,8 +133,9 @@ export async function startHttpServer(parameters: StartHttpServerParameters): Pr
       await parameters.handle(request, response);
     } catch (error) {
       const { status, body } = parameters.fault(error);
-      // A refused body is not read to its end: close the connection rather than drain what the client still sends.
-      if (error instanceof HttpFault && error.code === "too-large") response.setHeader("connection", "close");
+      // A request refused before its body was read to the end (too large, unsigned): close the connection rather
+      // than drain what the client still sends.
+      if (!request.complete && !response.headersSent) response.setHeader("connection", "close");
       sendJson(response, status, body);
     }
   }
