@@ -26,7 +26,8 @@ import { LOCAL_ORACLE_ACCOUNTS, localKey } from "./local.js";
 
 /**
  * Simulated agents, one per provider key; each provider's metadata must name its agent's URL. They take challenges
- * only from the local oracle set (accounts #10..#13), computed on one worker thread.
+ * only from the local oracle set (accounts #10..#13), computed on one worker thread (unreferenced: it never keeps
+ * the process alive).
  */
 export async function startAgents(providers: readonly LocalAccount[]): Promise<Agent[]> {
   const agents: Agent[] = [];
@@ -38,6 +39,7 @@ export async function startAgents(providers: readonly LocalAccount[]): Promise<A
         account,
         backend: SimulatedBackend.fromRecording("h100"),
         executor: thread.executor,
+        chunkStore: () => thread.chunkStore(),
         oracleSet,
         chainId: 31_337,
         host: "127.0.0.1",
