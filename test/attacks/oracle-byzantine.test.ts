@@ -340,7 +340,7 @@ describe("Attack: an agent that answers every challenge with 'busy' (issue 17, f
 
   /** A real agent for `key`, behind a loopback server that forwards the inventory and answers every challenge `status`. */
   async function lyingAgent(key: typeof busyKey, status: number, error: { code: string; message: string }): Promise<string> {
-    const agent = await createAgent({ account: key, backend: SimulatedBackend.fromRecording("h100"), executor: new CpuExecutor(), chainId: 31337, maxMatmulN: 64, maxMemoryFillBytes: 64 * 1024 });
+    const agent = await createAgent({ account: key, backend: SimulatedBackend.fromRecording("h100"), executor: new CpuExecutor(), chainId: 31337, maxMatmulN: 64, maxMemoryFillBytes: 64 * 1024, oracleSet: oracleKeys.map((k) => k.address) });
     agents.push(agent);
     const server = createServer((req, res) => {
       void (async () => {
@@ -364,7 +364,7 @@ describe("Attack: an agent that answers every challenge with 'busy' (issue 17, f
   }
 
   before(async () => {
-    const honest = await createAgent({ account: honestKey, backend: SimulatedBackend.fromRecording("h100"), executor: new CpuExecutor(), chainId: 31337, maxMatmulN: 64, maxMemoryFillBytes: 64 * 1024 });
+    const honest = await createAgent({ account: honestKey, backend: SimulatedBackend.fromRecording("h100"), executor: new CpuExecutor(), chainId: 31337, maxMatmulN: 64, maxMemoryFillBytes: 64 * 1024, oracleSet: oracleKeys.map((k) => k.address) });
     agents.push(honest);
     // A port that was just free: the host is down, so the node's connection is refused.
     const closed = createServer();
@@ -402,7 +402,7 @@ describe("Attack: an agent that answers every challenge with 'busy' (issue 17, f
       settings: { listen: { host: "127.0.0.1", port: 0 }, heartbeat: { meanIntervalMs: 3_600_000 }, epoch: { settleDelayMs: 0, leaderTimeoutMs: 600_000, setupGraceSeconds: 0 }, pollIntervalMs: 50 },
       now: () => clock.ms,
       random: () => 0,
-      challenges: { settings: SETTINGS, client: (provider, agentUrl) => new AgentClient(agentUrl, { expectedProvider: provider, chainId: 31337, timeoutMs: 2_000 }) },
+      challenges: { settings: SETTINGS, client: (provider, agentUrl) => new AgentClient(agentUrl, { expectedProvider: provider, chainId: 31337, timeoutMs: 2_000, signer: oracleKeys[0] }) },
     });
     await node.start();
   });

@@ -74,9 +74,9 @@ describe("Attack: forged, replayed and duplicated confidential-computing evidenc
   const agents: Agent[] = [];
 
   async function agentOf(account: HDAccount, backend: GpuBackend): Promise<{ account: HDAccount; client: AgentClient }> {
-    const agent = await createAgent({ account, backend, executor: new CpuExecutor(), chainId: 31337, maxMatmulN: 64, maxMemoryFillBytes: 64 * 1024 });
+    const agent = await createAgent({ account, backend, executor: new CpuExecutor(), chainId: 31337, maxMatmulN: 64, maxMemoryFillBytes: 64 * 1024, oracleSet: oracleKeys.map((k) => k.address) });
     agents.push(agent);
-    return { account, client: new AgentClient(agent.url, { expectedProvider: account.address, chainId: 31337, timeoutMs: 5_000 }) };
+    return { account, client: new AgentClient(agent.url, { expectedProvider: account.address, chainId: 31337, timeoutMs: 5_000, signer: oracleKeys[0]! }) };
   }
 
   async function challenge(host: { account: HDAccount; client: AgentClient }, settings: ChallengeSettings = SETTINGS, now = 1_800_000_000): Promise<ChallengeOutcome> {

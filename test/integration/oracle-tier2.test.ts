@@ -64,7 +64,7 @@ describe("Integration: tier-2 CC attestation by oracle nodes on a hardhat node",
 
   /** Starts an agent for `provider` on `recording` and registers the provider with its URL. */
   async function onboard(provider: (typeof providers)[number], recording: "h100-cc" | "a100"): Promise<void> {
-    const agent = await createAgent({ account: provider, backend: SimulatedBackend.fromRecording(recording), executor: new CpuExecutor(), chainId: 31337, host: "127.0.0.1", port: 0, maxMatmulN: 64 });
+    const agent = await createAgent({ account: provider, backend: SimulatedBackend.fromRecording(recording), executor: new CpuExecutor(), chainId: 31337, host: "127.0.0.1", port: 0, maxMatmulN: 64, oracleSet: oracleKeys.map((k) => k.address) });
     agents.push(agent);
     const metadata = `data:application/json,${encodeURIComponent(JSON.stringify({ name: recording, agent: agent.url }))}`;
     await send(provider, registry, encodeFunctionData({ abi: providerRegistryAbi, functionName: "register", args: [metadata, provider.address] }));
@@ -92,7 +92,7 @@ describe("Integration: tier-2 CC attestation by oracle nodes on a hardhat node",
         heartbeat: agentHeartbeat({ chainId: 31337, timeoutMs: 1_500 }),
         peers,
         settings: { listen: { host: "127.0.0.1", port: PORT + 100 + i }, heartbeat: { meanIntervalMs: 5_000 }, epoch: { settleDelayMs: 1_500, leaderTimeoutMs: 6_000, setupGraceSeconds: 0 }, pollIntervalMs: 400 },
-        challenges: { settings: challenges, client: (provider, agentUrl) => new AgentClient(agentUrl, { expectedProvider: provider, chainId: 31337, timeoutMs: 5_000 }) },
+        challenges: { settings: challenges, client: (provider, agentUrl) => new AgentClient(agentUrl, { expectedProvider: provider, chainId: 31337, timeoutMs: 5_000, signer: key }) },
         log: createLogger({ test: `tier2-node-${i}` }, { level: "debug", write: (line) => appendFileSync(LOG, `${line}\n`) }),
       });
       await node.start();

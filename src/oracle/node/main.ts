@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     challenges:
       config.challenges === undefined
         ? undefined
-        : { settings: config.challenges, client: (provider, agentUrl) => new AgentClient(agentUrl, { expectedProvider: provider, chainId, timeoutMs: config.heartbeat.timeoutMs }) },
+        : { settings: config.challenges, client: (provider, agentUrl) => new AgentClient(agentUrl, { expectedProvider: provider, chainId, timeoutMs: config.heartbeat.timeoutMs, signer: account }) },
   });
   try {
     await node.start();

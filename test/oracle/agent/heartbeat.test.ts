@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { type Hex, concat, encodeAbiParameters, hashTypedData, keccak256, stringToHex } from "viem";
+import { type Hex, concat, encodeAbiParameters, getAddress, hashTypedData, keccak256, stringToHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { MemoryVerifier } from "../../../src/oracle/challenge/memory.js";
 import { Verifier } from "../../../src/oracle/challenge/protocol.js";
@@ -192,8 +192,31 @@ describe("agent CLI", () => {
   };
 
   it("reads flags and environment, with defaults", () => {
-    const config = parseAgentConfig(["--chain-id", "1", "--backend", "simulated:h200x8"], { CINDER_AGENT_KEY: key, CINDER_AGENT_PORT: "9000" });
-    expect(config).to.deep.include({ chainId: 1, port: 9000, host: "127.0.0.1", executor: "auto", backend: { kind: "simulated", recording: "h200x8" } });
+    const config = parseAgentConfig(["--chain-id", "1", "--backend", "simulated:h200x8"], {
+      CINDER_AGENT_KEY: key,
+      CINDER_AGENT_PORT: "9000",
+      CINDER_ORACLE_HUB: "0x00000000000000000000000000000000000000f1",
+      CINDER_RPC_URL: "http://127.0.0.1:8545",
+    });
+    expect(config).to.deep.include({
+      chainId: 1,
+      port: 9000,
+      host: "127.0.0.1",
+      executor: "auto",
+      backend: { kind: "simulated", recording: "h200x8" },
+      oracleSet: { kind: "hub", rpcUrl: "http://127.0.0.1:8545", oracleHub: getAddress("0x00000000000000000000000000000000000000f1") },
+    });
+    const listed = parseAgentConfig(["--chain-id", "1", "--oracle-set", "0x00000000000000000000000000000000000000a1, 0x00000000000000000000000000000000000000a2"], { CINDER_AGENT_KEY: key });
+    expect(listed).to.deep.include({
+      oracleSet: { kind: "list", members: [getAddress("0x00000000000000000000000000000000000000a1"), getAddress("0x00000000000000000000000000000000000000a2")] },
+    });
+  });
+
+  it("refuses to start without knowing the oracle set, naming the flag", () => {
+    expect(configError(["--chain-id", "1"])).to.equal("--oracle-hub");
+    expect(configError(["--chain-id", "1", "--oracle-hub", "0x00000000000000000000000000000000000000f1"])).to.equal("--rpc-url");
+    expect(configError(["--chain-id", "1", "--oracle-hub", "nope", "--rpc-url", "http://127.0.0.1:8545"])).to.equal("--oracle-hub");
+    expect(configError(["--chain-id", "1", "--oracle-set", "0x01,nope"])).to.equal("--oracle-set");
   });
 
   it("names the flag at fault", () => {

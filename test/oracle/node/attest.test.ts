@@ -36,10 +36,10 @@ const SETTINGS: ChallengeSettings = {
 describe("oracle node: GPU challenges and attestations", function () {
   this.timeout(60_000);
   let agent: Agent;
-  const client = (url: string, expected: Address = provider.address) => new AgentClient(url, { expectedProvider: expected, chainId: 31337, timeoutMs: 2_000 });
+  const client = (url: string, expected: Address = provider.address) => new AgentClient(url, { expectedProvider: expected, chainId: 31337, timeoutMs: 2_000, signer: oracleKeys[0] });
 
   before(async () => {
-    agent = await createAgent({ account: provider, backend: SimulatedBackend.fromRecording("h100"), executor: new CpuExecutor(), chainId: 31337, maxMatmulN: 64, maxMemoryFillBytes: 64 * 1024 });
+    agent = await createAgent({ account: provider, backend: SimulatedBackend.fromRecording("h100"), executor: new CpuExecutor(), oracleSet: oracleKeys.map((k) => k.address), chainId: 31337, maxMatmulN: 64, maxMemoryFillBytes: 64 * 1024 });
   });
   after(async () => agent.close());
 
