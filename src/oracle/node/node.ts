@@ -34,7 +34,7 @@ import { Metrics } from "./metrics.js";
 import { type EpochReport, epochReportDigest, recoverEpochReportSigner, signEpochReport } from "./report.js";
 import type { AgentClient } from "../agent/client.js";
 import { type ChallengeSettings, type GpuAttestation, attestationDigest, attestationSigner, challengeProvider, signAttestation } from "./attest.js";
-import { AlreadySignedError, type NodeStore } from "./store.js";
+import { AlreadySignedError, NoSigningMemoryError, type NodeStore } from "./store.js";
 import { peerSignatureRefusal, quorumSignatures } from "./quorum.js";
 import { type DisputeChain, type VerdictSettings, VerdictDesk, VerdictRefusedError } from "./verdict.js";
 import { observeEpoch } from "./uptime.js";
@@ -115,6 +115,8 @@ export class OracleNode {
   #chainId = 0;
   #epochLength = 0;
   #lateWindow = 0;
+  /** The first epoch this node may sign: epochs that had ended when its store's memory began are never signed. */
+  #signFrom = 0;
   #set: OracleSetView | undefined;
   #nextProbe = new Map<Address, number>();
   #busy = false;
@@ -176,6 +178,7 @@ export class OracleNode {
     this.#chainId = await this.#p.chain.chainId();
     this.#epochLength = await this.#p.chain.epochLength();
     this.#lateWindow = await this.#p.chain.lateWindowEpochs();
+    this.#signFrom = this.epochAt(this.#p.store.memorySinceMs);
     this.#set = await this.#p.chain.oracleSet();
     if (!this.#set.signers.includes(this.address)) {
       this.#log.warn("this node's key is not in the oracle set: it observes and serves, but its signatures will not count", {
@@ -279,6 +282,11 @@ export class OracleNode {
       await this.#adoptReported(epoch);
       return;
     }
+    if (epoch < this.#signFrom) {
+      this.#log.info("not signing an epoch that ended before this node's store began", { epoch, signFrom: this.#signFrom });
+      this.#markDone(epoch);
+      return;
+    }
     const own = await this.#ownBundle(epoch);
     if (own === undefined) return;
     if (own.observations.length === 0) {
@@ -327,7 +335,8 @@ export class OracleNode {
     const held = this.#p.store.ownBundle(epoch);
     if (held !== undefined) return bundleFromJson(held);
     const set = this.#set!;
-    if (!set.signers.includes(this.address)) return undefined;
+    // A lost store may hold a bundle this node signed for the epoch: a second, different one would equivocate.
+    if (!set.signers.includes(this.address) || epoch < this.#signFrom) return undefined;
     const from = epoch * this.#epochLength;
     const to = from + this.#epochLength;
     const observations = observeEpoch({
@@ -477,6 +486,7 @@ export class OracleNode {
       if (held.digest !== digest) throw new AlreadySignedError(proposal.report.epoch, held.digest, digest);
       return held.signature;
     }
+    if (proposal.report.epoch < this.#signFrom) throw new NoSigningMemoryError(proposal.report.epoch, this.#signFrom);
     const signature = await signEpochReport({ ...domain, signer: this.#p.account, report: proposal.report });
     const kept = this.#p.store.recordSignature({ epoch: proposal.report.epoch, digest, reportJson: proposalToJson(proposal), signature }, leafFile);
     if (kept.signature === signature) this.#m.reportsSigned.inc();
@@ -602,6 +612,7 @@ export class OracleNode {
       return await this.#sign(proposal, leafFile);
     } catch (error) {
       if (error instanceof AlreadySignedError) return refuse("ALREADY_SIGNED", error.message, "report");
+      if (error instanceof NoSigningMemoryError) return refuse("NO_SIGNING_MEMORY", error.message, "report.epoch");
       throw error;
     }
   }

@@ -74,7 +74,8 @@ describe("OracleNode: co-signing and the leaf API", function () {
   }
 
   before(async () => {
-    const store = openStore(":memory:");
+    // The store has kept the node's signatures since epoch E began, so it may sign E.
+    const store = openStore(":memory:", { now: () => E * L * 1000 });
     // Node 0 probed the provider every 6 s of the epoch, all answered: its own bundle says 60 of 60 seconds up.
     for (let t = 0; t < L; t += 6) store.recordProbe({ provider: PROVIDER, atMs: (E * L + t) * 1000, ok: true, healthyGpus: 1 });
     node = new OracleNode({
