@@ -117,6 +117,7 @@ export class OracleNode {
   #lateWindow = 0;
   /** The first epoch this node may sign: epochs that had ended when its store's memory began are never signed. */
   #signFrom = 0;
+  #lastReported = 0;
   #set: OracleSetView | undefined;
   #nextProbe = new Map<Address, number>();
   #busy = false;
@@ -147,6 +148,10 @@ export class OracleNode {
       epoch: m.gauge("cinder_oracle_current_epoch", "Current epoch"),
       challenges: m.counter("cinder_oracle_challenges_total", "GPU challenges of provider agents, by result", ["result"]),
       attestationsSubmitted: m.counter("cinder_oracle_attestations_submitted_total", "GPU attestations this node submitted on chain"),
+      heartbeatSeconds: m.histogram("cinder_oracle_heartbeat_seconds", "Heartbeat (probe) round trips to provider agents, by result", ["result"]),
+      challengeSeconds: m.histogram("cinder_oracle_challenge_seconds", "GPU challenges of a provider agent, start to verdict, by result", ["result"]),
+      signingSeconds: m.histogram("cinder_oracle_signing_seconds", "Signing this node's bundle or epoch report and recording it, by what", ["what"]),
+      submissionSeconds: m.histogram("cinder_oracle_report_submission_seconds", "Epoch report submissions, sent to mined, by result", ["result"]),
     };
     const verdicts = parameters.verdicts;
     this.#verdicts =
@@ -239,13 +244,16 @@ export class OracleNode {
         this.#nextProbe.set(provider, now + this.#p.settings.heartbeat.meanIntervalMs * (0.5 + this.#random()));
         const atMs = this.#now();
         let outcome: HeartbeatOutcome;
+        const timer = this.#m.heartbeatSeconds.startTimer();
         try {
           outcome = await this.#p.heartbeat(provider, agentUrl!, bytesToHex(randomBytes(32)));
         } catch (error) {
           outcome = { ok: false, healthyGpus: 0, reason: `error: ${(error as Error).message}` };
         }
+        const result = outcome.ok ? "ok" : outcome.reason.split(":")[0] || "failed";
+        timer({ result });
         this.#p.store.recordProbe({ provider, atMs, ok: outcome.ok, healthyGpus: outcome.ok ? outcome.healthyGpus : 0, reason: outcome.reason });
-        this.#m.heartbeats.inc({ result: outcome.ok ? "ok" : outcome.reason.split(":")[0] || "failed" });
+        this.#m.heartbeats.inc({ result });
       }),
     );
   }
@@ -327,7 +335,7 @@ export class OracleNode {
 
   #markDone(epoch: number, reported = false): void {
     this.#done.add(epoch);
-    if (reported) this.#m.lastReported.set(Math.max(epoch, this.#m.lastReported.get()));
+    if (reported && epoch > this.#lastReported) this.#m.lastReported.set((this.#lastReported = epoch));
   }
 
   /** The node's own signed bundle for the epoch: built once from its persisted probes, then always the same. */
@@ -347,8 +355,10 @@ export class OracleNode {
       leases: await this.#p.chain.leasesOverlapping(from, to),
       setupGraceSeconds: this.#p.settings.epoch.setupGraceSeconds,
     });
+    const timer = this.#m.signingSeconds.startTimer({ what: "bundle" });
     const bundle = await signBundle({ signer: this.#p.account, chainId: this.#chainId, oracleHub: this.#p.chain.oracleHub, configDigest: set.configDigest, epoch, observations });
     const kept = bundleFromJson(this.#p.store.keepOwnBundle(epoch, bundleToJson(bundle)));
+    timer();
     this.#p.store.recordBundle(epoch, kept.node, kept.signature, bundleToJson(kept));
     this.#log.info("bundle signed", { epoch, observations: kept.observations.length });
     return kept;
@@ -470,7 +480,15 @@ export class OracleNode {
       return;
     }
     if (await this.#p.chain.hasReport(epoch)) return;
-    const tx = await this.#p.chain.submitEpochReport(proposal.report, quorum);
+    const timer = this.#m.submissionSeconds.startTimer();
+    let tx: Hex | null;
+    try {
+      tx = await this.#p.chain.submitEpochReport(proposal.report, quorum);
+    } catch (error) {
+      timer({ result: "failed" });
+      throw error;
+    }
+    timer({ result: tx === null ? "already_reported" : "submitted" });
     if (tx === null) return;
     this.#p.store.recordSubmission(epoch, tx);
     this.#m.reportsSubmitted.inc();
@@ -487,8 +505,10 @@ export class OracleNode {
       return held.signature;
     }
     if (proposal.report.epoch < this.#signFrom) throw new NoSigningMemoryError(proposal.report.epoch, this.#signFrom);
+    const timer = this.#m.signingSeconds.startTimer({ what: "report" });
     const signature = await signEpochReport({ ...domain, signer: this.#p.account, report: proposal.report });
     const kept = this.#p.store.recordSignature({ epoch: proposal.report.epoch, digest, reportJson: proposalToJson(proposal), signature }, leafFile);
+    timer();
     if (kept.signature === signature) this.#m.reportsSigned.inc();
     return kept.signature;
   }
@@ -509,7 +529,9 @@ export class OracleNode {
     const leasedProviders = due.length === 0 ? new Set<Address>() : new Set((await this.#p.chain.leasesOverlapping(nowS, nowS + 1)).map((lease) => lease.provider));
     for (const { provider, agentUrl } of due) {
       const leased = leasedProviders.has(provider);
+      const timer = this.#m.challengeSeconds.startTimer();
       const outcome = await challengeProvider({ client: client(provider, agentUrl!), provider, configDigest: set.configDigest, now: nowS, leased, settings });
+      timer({ result: outcome.transient ? "retry" : outcome.passed ? "passed" : "failed" });
       if (outcome.transient) {
         // Busy with another node's challenge, or unreachable: retry at a random time, not in lockstep with the others.
         this.#retryAt.set(provider, this.#now() + this.#p.settings.pollIntervalMs * (2 + 8 * this.#random()));
@@ -629,7 +651,7 @@ export class OracleNode {
       const path = url.pathname;
       let m: RegExpExecArray | null;
       if (req.method === "GET" && path === "/health") return send(200, { ok: true, node: this.address, epoch: this.epochAt(this.#now()) });
-      if (req.method === "GET" && path === "/metrics") return send(200, this.metrics.render(), "text/plain; version=0.0.4");
+      if (req.method === "GET" && path === "/metrics") return send(200, await this.metrics.render(), this.metrics.contentType);
       if (req.method === "POST" && path === "/v1/bundles") {
         const bundle = await this.#acceptBundle(await readJson(req));
         return send(202, { accepted: true, node: bundle.node, epoch: bundle.epoch });

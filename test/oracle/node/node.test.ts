@@ -12,6 +12,7 @@ import type { NodeChain, OracleSetView } from "../../../src/oracle/node/chain.js
 import { OracleNode } from "../../../src/oracle/node/node.js";
 import { type EpochReport, epochReportTypes } from "../../../src/oracle/node/report.js";
 import { openStore } from "../../../src/oracle/node/store.js";
+import { parseExposition, sumOf } from "../../helpers/metrics.js";
 import { bundleToJson } from "../../../src/oracle/node/wire.js";
 import { deriveLeaves } from "../../../src/oracle/aggregate.js";
 
@@ -166,5 +167,9 @@ describe("OracleNode: co-signing and the leaf API", function () {
     const metrics = await (await fetch(`${node.url}/metrics`)).text();
     expect(metrics).to.match(/cinder_oracle_sign_refused_total\{reason="ALREADY_SIGNED"\} 1/);
     expect(metrics).to.match(/cinder_oracle_reports_signed_total 1/);
+    const samples = parseExposition(metrics);
+    expect(sumOf(samples, "cinder_oracle_signing_seconds_count", { what: "report" }), "one report signed, timed").to.equal(1);
+    expect(sumOf(samples, "cinder_oracle_signing_seconds_count", { what: "bundle" }), "its own bundle for the epoch").to.equal(1);
+    expect(samples.get("process_cpu_seconds_total")).to.be.greaterThan(0);
   });
 });

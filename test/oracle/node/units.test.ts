@@ -11,6 +11,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { signBundle, verifyBundle } from "../../../src/oracle/aggregate.js";
 import { ConfigError, parseNodeConfig } from "../../../src/oracle/node/config.js";
 import { Metrics } from "../../../src/oracle/node/metrics.js";
+import { parseExposition } from "../../helpers/metrics.js";
 import { resolveAgentUrl } from "../../../src/oracle/node/chain.js";
 import { AlreadySignedError, openStore, type Probe } from "../../../src/oracle/node/store.js";
 import { observeEpoch } from "../../../src/oracle/node/uptime.js";
@@ -189,17 +190,31 @@ describe("oracle node: configuration", () => {
 });
 
 describe("oracle node: metrics and wire", () => {
-  it("renders Prometheus text with labels", () => {
+  it("renders counters, gauges and latency histograms from a registry of its own, with the process metrics", async () => {
     const m = new Metrics();
     const c = m.counter("cinder_test_total", "A test counter", ["result"]);
     c.inc({ result: "ok" });
     c.inc({ result: "ok" }, 2);
     m.gauge("cinder_test_epoch", "Epoch").set(42);
-    expect(m.render()).to.equal(
-      '# HELP cinder_test_total A test counter\n# TYPE cinder_test_total counter\ncinder_test_total{result="ok"} 3\n# HELP cinder_test_epoch Epoch\n# TYPE cinder_test_epoch gauge\ncinder_test_epoch 42\n',
-    );
-    expect(() => c.inc({ other: "x" })).to.throw("unknown label");
-    expect(() => c.inc({}, -1)).to.throw("cannot decrease");
+    const h = m.histogram("cinder_test_seconds", "A test latency", ["result"]);
+    h.observe({ result: "ok" }, 0.003);
+    h.observe({ result: "ok" }, 7);
+    // A second registry in the same process: same names, no clash, separate values.
+    const other = new Metrics({ processMetrics: false });
+    other.counter("cinder_test_total", "A test counter", ["result"]).inc({ result: "ok" });
+    const text = await m.render();
+    const samples = parseExposition(text);
+    expect(samples.get('cinder_test_total{result="ok"}')).to.equal(3);
+    expect(samples.get("cinder_test_epoch")).to.equal(42);
+    expect(samples.get('cinder_test_seconds_bucket{le="0.005",result="ok"}')).to.equal(1);
+    expect(samples.get('cinder_test_seconds_bucket{le="10",result="ok"}')).to.equal(2);
+    expect(samples.get('cinder_test_seconds_count{result="ok"}')).to.equal(2);
+    expect(samples.get('cinder_test_seconds_sum{result="ok"}')).to.equal(7.003);
+    expect(samples.get("process_resident_memory_bytes")).to.be.greaterThan(0);
+    expect(text).to.include("# TYPE cinder_test_seconds histogram");
+    expect(parseExposition(await other.render())).to.deep.equal(new Map([['cinder_test_total{result="ok"}', 1]]));
+    expect(() => c.inc({ other: "x" } as never)).to.throw("Added label \"other\" is not included in initial labelset");
+    expect(() => c.inc({ result: "ok" }, -1)).to.throw("It is not possible to decrease a counter");
   });
 
   it("round-trips a signed bundle through JSON and rejects a malformed one by field", async () => {
