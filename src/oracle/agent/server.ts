@@ -13,6 +13,7 @@
  * | POST /v1/challenge/memory/issue     | `MemoryIssue`                | `MemoryFilled`                                |
  * | POST /v1/challenge/memory/query     | `MemoryQuery`                | `MemoryAnswers`                               |
  * | POST /v1/cc/evidence                | `{ nonce, gpuIndex }`        | `{ gpuIndex, report (hex), certChainPem }`    |
+ * | GET  /metrics                       |                              | Prometheus text: heartbeats answered, challenge step durations, process |
  *
  * Status codes: 400 bad input (`invalid-json`, `invalid-field`), 404 `not-found` / `unknown-challenge`, 405, 413
  * `too-large`, 501 `cc-unsupported`, 503 `backend-failed` (nvidia-smi or the executor failed; a heartbeat while the
@@ -54,6 +55,7 @@ import {
 } from "./codec.js";
 import { AgentError } from "./errors.js";
 import { HEARTBEAT_TYPES, type HeartbeatResponse, gpusHash, heartbeatDomain } from "./heartbeat.js";
+import { Metrics } from "../node/metrics.js";
 
 /** Parameters of `createAgent`. */
 export interface CreateAgentParameters {
@@ -82,6 +84,8 @@ export interface CreateAgentParameters {
   readonly maxBodyBytes?: number;
   /** Unix seconds for heartbeat timestamps; default the system clock. */
   readonly now?: () => number;
+  /** Where the agent's metrics go; default a registry of its own (with the process metrics). */
+  readonly metrics?: Metrics;
 }
 
 /** A running agent. */
@@ -89,6 +93,8 @@ export interface Agent {
   /** e.g. `http://127.0.0.1:43817`. */
   readonly url: string;
   readonly provider: Address;
+  /** What `GET /metrics` serves. */
+  readonly metrics: Metrics;
   /** Stops listening and drops open connections. */
   close(): Promise<void>;
 }
@@ -118,6 +124,17 @@ export async function createAgent(parameters: CreateAgentParameters): Promise<Ag
   const now = parameters.now ?? (() => Math.floor(Date.now() / 1000));
   if (!Number.isSafeInteger(chainId) || chainId < 1) throw new AgentError("config", "must be a positive integer", { field: "chainId" });
   const held = new Map<string, Held>();
+  const metrics = parameters.metrics ?? new Metrics();
+  const heartbeats = metrics.counter("cinder_agent_heartbeats_total", "Heartbeats answered, by result (ok or the error code)", ["result"]);
+  const heartbeatSeconds = metrics.histogram("cinder_agent_heartbeat_seconds", "Time to answer a heartbeat (GPU health probe and signature)");
+  const challengeSeconds = metrics.histogram("cinder_agent_challenge_seconds", "Time to answer a challenge step, by step and result", ["step", "result"]);
+  const STEPS: Record<string, string> = {
+    "/v1/challenge/matmul/issue": "matmul_issue",
+    "/v1/challenge/matmul/reveal": "matmul_reveal",
+    "/v1/challenge/memory/issue": "memory_issue",
+    "/v1/challenge/memory/query": "memory_query",
+    "/v1/cc/evidence": "cc_evidence",
+  };
 
   const hold = (id: string, entry: Held) => {
     const cutoff = performance.now() - ttlMs;
@@ -213,15 +230,32 @@ export async function createAgent(parameters: CreateAgentParameters): Promise<Ag
   });
 
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    let observe: ((result: string) => void) | undefined;
     try {
       const path = new URL(request.url ?? "/", "http://agent").pathname;
+      if (path === "/metrics" && request.method === "GET") {
+        const text = await metrics.render();
+        response.writeHead(200, { "content-type": metrics.contentType, "content-length": Buffer.byteLength(text) });
+        response.end(text);
+        return;
+      }
       const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
       if (route === undefined) throw new AgentError("not-found", `no endpoint ${path}`);
       if (request.method !== route.method) throw new AgentError("method-not-allowed", `${path} takes ${route.method}`);
+      if (path === "/v1/heartbeat") {
+        const end = heartbeatSeconds.startTimer();
+        observe = (result) => (heartbeats.inc({ result }), end());
+      } else if (STEPS[path] !== undefined) {
+        const end = challengeSeconds.startTimer({ step: STEPS[path] });
+        observe = (result) => end({ result });
+      }
       const body = route.method === "POST" ? await readJson(request, maxBody) : undefined;
-      send(response, 200, await route.handle(body));
+      const answer = await route.handle(body);
+      observe?.("ok");
+      send(response, 200, answer);
     } catch (error) {
       const agentError = toAgentError(error);
+      observe?.(agentError.code);
       send(response, STATUS[agentError.code], agentError.toBody());
     }
   }
@@ -235,6 +269,7 @@ export async function createAgent(parameters: CreateAgentParameters): Promise<Ag
   return {
     url: `http://${host}:${address.port}`,
     provider: account.address,
+    metrics,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error === undefined ? resolve() : reject(error)));
