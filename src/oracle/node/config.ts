@@ -26,6 +26,7 @@
 import { type Address, type Hex, getAddress, isAddress } from "viem";
 import { z } from "zod";
 import type { ChallengeSettings } from "./attest.js";
+import { expecting, fieldOf, show } from "../schema.js";
 import { OracleNodeError } from "./errors.js";
 import type { LogLevel } from "./log.js";
 import { DEFAULT_VERDICT_SETTINGS, type VerdictSettings } from "./verdict.js";
@@ -66,16 +67,6 @@ export class ConfigError extends OracleNodeError {
     super(`oracle node config: ${field}: ${shortMessage}`);
   }
 }
-
-/** A value as a message shows it: JSON, shortened; `nothing` for a missing one. */
-function show(value: unknown): string {
-  if (value === undefined) return "nothing";
-  const text = typeof value === "bigint" ? value.toString() : (JSON.stringify(value) ?? String(value));
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-/** Every issue of the schema it is given reads `expected <what>, got <value>`. */
-const expecting = (what: string): z.RawCreateParams => ({ errorMap: (_issue, ctx) => ({ message: `expected ${what}, got ${show(ctx.data)}` }) });
 
 const int = (min: number, max: number) => z.number(expecting(`an integer in [${min}, ${max}]`)).int().min(min).max(max);
 const address = z
@@ -187,12 +178,6 @@ const nodeConfigSchema = z
       ctx.addIssue({ code: "custom", path: ["contracts", "disputeManager"], message: "expected an address when verdicts is set, got nothing" });
     }
   });
-
-/** `peers[2].url` from zod's path `["peers", 2, "url"]`; `(root)` for the file itself. */
-function fieldOf(path: readonly (string | number)[]): string {
-  const text = path.map((part, i) => (typeof part === "number" ? `[${part}]` : i === 0 ? part : `.${part}`)).join("");
-  return text === "" ? "(root)" : text;
-}
 
 /** The object schema under optional, default, refinement and array wrappers (to list an object's known keys). */
 function objectAt(schema: z.ZodTypeAny, path: readonly (string | number)[]): z.ZodTypeAny {

@@ -238,15 +238,15 @@ describe("oracle node: verdict configuration and wire form", () => {
   });
 
   const cases: [string, Record<string, unknown>, string][] = [
-    ["verdicts without a dispute manager", { verdicts: {} }, "contracts.disputeManager is required when verdicts is set"],
-    ["a sample size of zero", { contracts: { ...base.contracts, disputeManager: DM }, verdicts: { sampleSize: 0 } }, "verdicts.sampleSize must be an integer in [1, 256], got 0"],
-    ["an unknown verdict setting", { contracts: { ...base.contracts, disputeManager: DM }, verdicts: { samples: 3 } }, "verdicts.samples is not a known setting"],
-    ["a bad dispute manager", { contracts: { ...base.contracts, disputeManager: "0x12" } }, "contracts.disputeManager must be a 20-byte hex address"],
+    ["verdicts without a dispute manager", { verdicts: {} }, "contracts.disputeManager: expected an address when verdicts is set, got nothing"],
+    ["a sample size of zero", { contracts: { ...base.contracts, disputeManager: DM }, verdicts: { sampleSize: 0 } }, "verdicts.sampleSize: expected an integer in [1, 256], got 0"],
+    ["an unknown verdict setting", { contracts: { ...base.contracts, disputeManager: DM }, verdicts: { samples: 3 } }, "verdicts.samples: unknown setting (known: sampleSize, fetchTimeoutMs, retryWindowMs, leaderTimeoutMs)"],
+    ["a bad dispute manager", { contracts: { ...base.contracts, disputeManager: "0x12" } }, 'contracts.disputeManager: expected a 20-byte hex address, got "0x12"'],
   ];
   for (const [what, extra, message] of cases) {
     it(`rejects ${what}, naming the field`, async () => {
       const { ConfigError, parseNodeConfig } = await import("../../../src/oracle/node/config.js");
-      expect(() => parseNodeConfig({ ...base, ...extra })).to.throw(ConfigError, message);
+      expect(() => parseNodeConfig({ ...base, ...extra })).to.throw(ConfigError).with.property("message", `oracle node config: ${message}`);
     });
   }
 
