@@ -53,11 +53,14 @@ function nodeChain(): NodeChain {
 function disputeChain(cases: DisputeCase[]) {
   const status = new Map(cases.map((c) => [c.leaseId, DISPUTE_STATUS.Open as number]));
   const submitted: { verdict: JobVerdict; signatures: readonly Hex[] }[] = [];
-  const chain: DisputeChain & { cases: DisputeCase[] } = {
+  const chain: DisputeChain & { cases: DisputeCase[]; openedAt: Map<bigint, number> } = {
     cases,
+    // Unless a test says otherwise, a dispute opened just now (after every store the test opened).
+    openedAt: new Map(),
     refreshDisputes: async () => {},
     disputes: () => chain.cases,
     disputeStatus: async (leaseId) => status.get(leaseId) ?? DISPUTE_STATUS.None,
+    disputeOpenedAt: async (leaseId) => chain.openedAt.get(leaseId) ?? Math.ceil(Date.now() / 1000),
     submitVerdict: async (verdict, signatures) => {
       const now = status.get(verdict.leaseId);
       if (now !== DISPUTE_STATUS.Open && !(now === DISPUTE_STATUS.Abstained && verdict.outcome !== OUTCOME.Abstained)) return null;
@@ -210,6 +213,43 @@ describe("OracleNode: job verdicts", function () {
         // A peer's abstention for it is contrary to what this node signed before the restart.
         const { body } = await postVerdict(node.url, abstain, await signVerdict(keys[2], DOMAIN, abstain));
         expect(body.error).to.include({ code: "CONTRARY_VERDICT" });
+      } finally {
+        await node.stop();
+        store.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it("after its store is deleted, judges no dispute opened before the new store began, and judges a later one", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cinder-verdict-"));
+    const path = join(dir, "node.db");
+    try {
+      const { chain, status } = disputeChain([{ leaseId: 5n, resultHash: honestHash, resultUri: null, spec }]);
+      let store = openStore(path);
+      let node = makeNode(1, store, chain, []);
+      await node.start();
+      const first = await until("the node signed", 10_000, () => store.ownVerdict(5n, honestHash));
+      expect(JSON.parse(first.verdictJson)).to.include({ outcome: OUTCOME.ProviderUpheld });
+      await node.stop();
+      store.close();
+      chain.openedAt.set(5n, Math.floor(first.signedAtMs / 1000) - 1);
+      // The store is deleted; the spec no longer matches what its URI serves, so a fresh judgement would abstain.
+      for (const file of [path, `${path}-wal`, `${path}-shm`]) rmSync(file, { force: true });
+      chain.cases = [{ leaseId: 5n, resultHash: honestHash, resultUri: null, spec: { ...spec, specHash: keccak256("0x01") } }];
+      await sleep(5);
+      store = openStore(path);
+      node = makeNode(1, store, chain, []);
+      await node.start();
+      try {
+        await sleep(600); // several verdict steps
+        expect(store.ownVerdict(5n, honestHash), "no second, contrary verdict").to.equal(undefined);
+        expect(await (await fetch(`${node.url}/metrics`)).text()).to.not.match(/cinder_oracle_verdicts_signed_total\{/);
+        // A dispute opened after the new store began is judged as usual.
+        chain.cases = [...chain.cases, { leaseId: 6n, resultHash: honestHash, resultUri: null, spec }];
+        status.set(6n, DISPUTE_STATUS.Open);
+        const later = await until("the node judged the later dispute", 10_000, () => store.ownVerdict(6n, honestHash));
+        expect(JSON.parse(later.verdictJson)).to.include({ outcome: OUTCOME.ProviderUpheld });
       } finally {
         await node.stop();
         store.close();
