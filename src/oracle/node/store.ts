@@ -12,8 +12,11 @@
  * a database) or carries a schema version this code does not know, with a `StoreError` naming the file; the node
  * never runs on a store it cannot trust. A fresh store (first start, or a deleted or replaced one: the two look the
  * same) records when its signing memory begins (`memorySinceMs`); the node signs no epoch that had ended by then
- * (`NoSigningMemoryError`), since a lost store may hold a signature of it. Epochs that end later cannot have been
- * signed by any earlier store of this key: a node signs only ended epochs.
+ * (`NoSigningMemoryError`), nor judges a dispute opened by then, since a lost store may hold a signature of it.
+ * Epochs that end later cannot have been signed by any earlier store of this key: a node signs only ended epochs.
+ * Assumptions: the wall clock does not run backward across the loss (the new store's stamp is later than every
+ * signature the old one made), and a store's `-wal` file is not removed on its own (that drops the last commits
+ * without a trace SQLite can detect: keep the database and its `-wal` together, as one unit, in backups too).
  *
  * @example
  * ```ts
