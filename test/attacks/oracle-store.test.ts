@@ -8,6 +8,7 @@
  * - The store deleted after the node signed epoch E (still within the late window): the restarted node refuses to
  *   co-sign E again (the same report or a different one) and signs no second bundle for it, yet signs epoch E + 1,
  *   which ended after its new store began.
+ * - A store that fails under a running node turns /health into 503 naming the fault.
  * - A store carrying a newer schema version is refused with a message naming the versions.
  */
 import { expect } from "chai";
@@ -215,6 +216,32 @@ describe("attack: an oracle node's damaged, deleted or foreign store", function 
     } finally {
       await node.stop();
       fresh.close();
+    }
+  });
+
+  it("answers /health with 503 naming the fault once the store fails under a running node", async () => {
+    const store = openStore(join(dir, "node.db"));
+    const chain = { ...fakeChain(), providers: () => [{ provider: PROVIDER, agentUrl: "http://agent.invalid" }] };
+    const node = new OracleNode({
+      account: keys[0],
+      chain: chain as NodeChain,
+      store,
+      heartbeat: async () => ({ ok: true, healthyGpus: 1, reason: "" }),
+      peers: [],
+      settings: { listen: { host: "127.0.0.1", port: 0 }, heartbeat: { meanIntervalMs: 100 }, epoch: { settleDelayMs: 0, leaderTimeoutMs: 600_000, setupGraceSeconds: 0 }, pollIntervalMs: 600_000 },
+    });
+    await node.start();
+    try {
+      await until("a probe recorded", async () => (store.probesBetween(0, Date.now() + 1_000).length > 0 ? true : undefined));
+      expect((await fetch(`${node.url}/health`)).status).to.equal(200);
+      store.close(); // the database goes away under the running node
+      const health = await until("/health to fail", async () => {
+        const response = await fetch(`${node.url}/health`);
+        return response.status === 503 ? ((await response.json()) as { ok: boolean; error: { code: string; message: string } }) : undefined;
+      });
+      expect(health).to.deep.equal({ ok: false, node: keys[0].address, error: { code: "STORE_FAILED", message: "the store cannot record probes: database is not open" } });
+    } finally {
+      await node.stop();
     }
   });
 

@@ -118,6 +118,8 @@ export class OracleNode {
   /** The first epoch this node may sign: epochs that had ended when its store's memory began are never signed. */
   #signFrom = 0;
   #lastReported = 0;
+  /** Why the last probe could not be recorded (the store failed under the running node), or undefined. */
+  #storeFault: string | undefined;
   #set: OracleSetView | undefined;
   #nextProbe = new Map<Address, number>();
   #busy = false;
@@ -252,7 +254,13 @@ export class OracleNode {
         }
         const result = outcome.ok ? "ok" : outcome.reason.split(":")[0] || "failed";
         timer({ result });
-        this.#p.store.recordProbe({ provider, atMs, ok: outcome.ok, healthyGpus: outcome.ok ? outcome.healthyGpus : 0, reason: outcome.reason });
+        try {
+          this.#p.store.recordProbe({ provider, atMs, ok: outcome.ok, healthyGpus: outcome.ok ? outcome.healthyGpus : 0, reason: outcome.reason });
+          this.#storeFault = undefined;
+        } catch (error) {
+          this.#storeFault = (error as Error).message.split("\n")[0];
+          throw error;
+        }
         this.#m.heartbeats.inc({ result });
       }),
     );
@@ -650,7 +658,11 @@ export class OracleNode {
       const url = new URL(req.url ?? "/", "http://node");
       const path = url.pathname;
       let m: RegExpExecArray | null;
-      if (req.method === "GET" && path === "/health") return send(200, { ok: true, node: this.address, epoch: this.epochAt(this.#now()) });
+      if (req.method === "GET" && path === "/health") {
+        const fault = this.#storeFault;
+        if (fault !== undefined) return send(503, { ok: false, node: this.address, error: { code: "STORE_FAILED", message: `the store cannot record probes: ${fault}` } });
+        return send(200, { ok: true, node: this.address, epoch: this.epochAt(this.#now()) });
+      }
       if (req.method === "GET" && path === "/metrics") return send(200, await this.metrics.render(), this.metrics.contentType);
       if (req.method === "POST" && path === "/v1/bundles") {
         const bundle = await this.#acceptBundle(await readJson(req));
