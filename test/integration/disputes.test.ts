@@ -132,6 +132,7 @@ describe("Integration: oracle nodes decide job disputes on a hardhat node", func
               refreshDisputes: () => view.refreshDisputes(),
               disputes: () => view.disputes().map((d) => ({ ...d, spec: null })),
               disputeStatus: (leaseId) => view.disputeStatus(leaseId),
+              disputeOpenedAt: (leaseId) => view.disputeOpenedAt(leaseId),
               submitVerdict: (verdict, signatures) => view.submitVerdict(verdict, signatures),
             }
           : view;

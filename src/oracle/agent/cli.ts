@@ -1,6 +1,6 @@
 /**
- * The provider agent's command line: configuration from flags and environment variables, validated with messages
- * that name the flag, then `createAgent` with the chosen backend and executor. Run it as `npm run agent -- [flags]`
+ * The provider agent's command line: configuration from flags and environment variables, validated by a zod schema
+ * with one-line messages that name the flag and what was expected, then `createAgent` with the chosen backend and executor. Run it as `npm run agent -- [flags]`
  * (main.ts is the entry point).
  *
  * @example
@@ -12,6 +12,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { type Address, type Hex, createPublicClient, getAddress, http, isAddress } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { z } from "zod";
 import { oracleHubAbi } from "../../protocol/abis.js";
 import { ChallengeThread } from "../challenge/thread.js";
 import { type ExecutorKind, selectExecutor } from "../challenge/executors.js";
@@ -19,6 +20,7 @@ import { MAX_N } from "../challenge/matmul.js";
 import type { GpuBackend } from "../gpu/backend.js";
 import { type CcCommand, NvidiaSmiBackend, ccEvidenceScript } from "../gpu/nvidia-smi.js";
 import { RECORDINGS, type RecordingName, SimulatedBackend } from "../gpu/simulated.js";
+import { expecting, fieldOf, show } from "../schema.js";
 import { AgentError } from "./errors.js";
 import { type Agent, createAgent } from "./server.js";
 
@@ -66,12 +68,43 @@ export interface HelpRequest {
   readonly help: true;
 }
 
+const EXECUTORS = ["auto", "cpu", "cuda", "torch"] as const;
+
+/** A decimal integer flag in [min, max]; `hint` says how to give a required one. */
+function integer(min: number, max: number, hint?: string) {
+  const what = `an integer in [${min}, ${max}]`;
+  return z
+    .string({ errorMap: (_issue, ctx) => ({ message: ctx.data === undefined && hint !== undefined ? `missing: ${hint}` : `expected ${what}, got ${show(ctx.data)}` }) })
+    .refine((v) => /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max, (v) => ({ message: `expected ${what}, got ${show(v)}` }))
+    .transform(Number);
+}
+
+/** The flags' schema, keyed by flag (a value from the environment is checked under its flag's name). */
+const flagsSchema = z.object({
+  "--chain-id": integer(1, Number.MAX_SAFE_INTEGER, "pass --chain-id or set CINDER_CHAIN_ID"),
+  "--port": integer(0, 65_535).default("8484"),
+  "--host": z.string(expecting("an interface address")).min(1).default("127.0.0.1"),
+  "--backend": z
+    .string(expecting(`nvidia-smi or simulated:<${RECORDINGS.join("|")}>`))
+    .refine(
+      (v) => v === "nvidia-smi" || (v.startsWith("simulated:") && (RECORDINGS as readonly string[]).includes(v.slice(10))),
+      (v) => ({ message: `expected nvidia-smi or simulated:<${RECORDINGS.join("|")}>, got ${show(v)}` }),
+    )
+    .default("nvidia-smi"),
+  "--nvidia-smi": z.string(expecting("the nvidia-smi binary")).min(1).default("nvidia-smi"),
+  "--cc-command": z.string(expecting("a command")).regex(/\S/).optional(),
+  "--executor": z.enum(EXECUTORS, expecting(EXECUTORS.join(", "))).default("auto"),
+  "--max-n": integer(1, MAX_N).optional(),
+  "--max-fill-mib": integer(1, 2 ** 20).default("1024"),
+});
+
 /**
- * The configuration from `argv` (flags after the script) and `env`; throws `AgentError("config")` naming the flag.
+ * The configuration from `argv` (flags after the script) and `env`, validated by a zod schema; throws
+ * `AgentError("config")` naming the flag (or the variable holding the key), never echoing the key.
  *
  * @example
  * ```ts
- * parseAgentConfig(["--port", "http"], env); // throws AgentError config [--port]: must be an integer in [0, 65535], got "http"
+ * parseAgentConfig(["--port", "http"], env); // throws AgentError config [--port]: expected an integer in [0, 65535], got "http"
  * ```
  */
 export function parseAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv): AgentConfig | HelpRequest {
@@ -107,18 +140,7 @@ export function parseAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv
   const text = (flag: string, variable?: string): string | undefined => {
     const value = values[flag];
     if (typeof value === "string") return value;
-    return variable === undefined ? undefined : env[variable];
-  };
-  const integer = (flag: string, variable: string | undefined, min: number, max: number, fallback?: number): number => {
-    const raw = text(flag, variable);
-    if (raw === undefined) {
-      if (fallback !== undefined) return fallback;
-      throw new AgentError("config", `is required${variable === undefined ? "" : ` (or set ${variable})`}`, { field: `--${flag}` });
-    }
-    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-      throw new AgentError("config", `must be an integer in [${min}, ${max}], got ${JSON.stringify(raw)}`, { field: `--${flag}` });
-    }
-    return Number(raw);
+    return variable === undefined ? undefined : env[variable] || undefined;
   };
 
   const keyFile = text("key-file", "CINDER_AGENT_KEY_FILE");
@@ -134,35 +156,42 @@ export function parseAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv
   }
   if (key === undefined || key === "") throw new AgentError("config", "no operator key: pass --key-file or set CINDER_AGENT_KEY", { field: "--key-file" });
   if (!/^0x[0-9a-fA-F]{64}$/.test(key)) {
-    throw new AgentError("config", "the operator key must be 0x followed by 64 hex digits", { field: keyFile === undefined ? "CINDER_AGENT_KEY" : "--key-file" });
+    throw new AgentError("config", "expected 0x followed by 64 hex digits (the operator key)", { field: keyFile === undefined ? "CINDER_AGENT_KEY" : "--key-file" });
   }
 
-  const backendText = text("backend", "CINDER_AGENT_BACKEND") ?? "nvidia-smi";
+  const parsed = flagsSchema.safeParse({
+    "--chain-id": text("chain-id", "CINDER_CHAIN_ID"),
+    "--port": text("port", "CINDER_AGENT_PORT"),
+    "--host": text("host", "CINDER_AGENT_HOST"),
+    "--backend": text("backend", "CINDER_AGENT_BACKEND"),
+    "--nvidia-smi": text("nvidia-smi"),
+    "--cc-command": text("cc-command"),
+    "--executor": text("executor", "CINDER_AGENT_EXECUTOR"),
+    "--max-n": text("max-n"),
+    "--max-fill-mib": text("max-fill-mib"),
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new AgentError("config", issue.message, { field: fieldOf(issue.path) });
+  }
+  const flags = parsed.data;
   let backend: AgentConfig["backend"];
-  if (backendText === "nvidia-smi") {
-    const cc = text("cc-command");
+  if (flags["--backend"] === "nvidia-smi") {
+    const cc = flags["--cc-command"];
     const ccCommand = cc === undefined ? undefined : cc === "pynvml" ? { command: "python3", args: [ccEvidenceScript()] } : splitCommand(cc);
-    backend = { kind: "nvidia-smi", binary: text("nvidia-smi") ?? "nvidia-smi", ...(ccCommand === undefined ? {} : { ccCommand }) };
-  } else if (backendText.startsWith("simulated:") && (RECORDINGS as readonly string[]).includes(backendText.slice(10))) {
-    backend = { kind: "simulated", recording: backendText.slice(10) as RecordingName };
+    backend = { kind: "nvidia-smi", binary: flags["--nvidia-smi"], ...(ccCommand === undefined ? {} : { ccCommand }) };
   } else {
-    throw new AgentError("config", `must be nvidia-smi or simulated:<${RECORDINGS.join("|")}>, got ${JSON.stringify(backendText)}`, { field: "--backend" });
+    backend = { kind: "simulated", recording: flags["--backend"].slice(10) as RecordingName };
   }
-
-  const executor = text("executor", "CINDER_AGENT_EXECUTOR") ?? "auto";
-  if (!["auto", "cpu", "cuda", "torch"].includes(executor)) {
-    throw new AgentError("config", `must be auto, cpu, cuda or torch, got ${JSON.stringify(executor)}`, { field: "--executor" });
-  }
-  const maxN = text("max-n") === undefined ? undefined : integer("max-n", undefined, 1, MAX_N);
   return {
     privateKey: key as Hex,
-    chainId: integer("chain-id", "CINDER_CHAIN_ID", 1, Number.MAX_SAFE_INTEGER),
-    port: integer("port", "CINDER_AGENT_PORT", 0, 65_535, 8484),
-    host: text("host", "CINDER_AGENT_HOST") ?? "127.0.0.1",
+    chainId: flags["--chain-id"],
+    port: flags["--port"],
+    host: flags["--host"],
     backend,
-    executor: executor as AgentConfig["executor"],
-    maxN,
-    maxFillBytes: integer("max-fill-mib", undefined, 1, 2 ** 20, 1024) * 2 ** 20,
+    executor: flags["--executor"],
+    maxN: flags["--max-n"],
+    maxFillBytes: flags["--max-fill-mib"] * 2 ** 20,
     oracleSet: parseOracleSet(text("oracle-set", "CINDER_ORACLE_SET"), text("oracle-hub", "CINDER_ORACLE_HUB"), text("rpc-url", "CINDER_RPC_URL")),
   };
 }

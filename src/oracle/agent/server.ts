@@ -13,6 +13,7 @@
  * | POST /v1/challenge/memory/issue     | `MemoryIssue`                | `MemoryFilled`                                |
  * | POST /v1/challenge/memory/query     | `MemoryQuery`                | `MemoryAnswers`                               |
  * | POST /v1/cc/evidence                | `{ nonce, gpuIndex }`        | `{ gpuIndex, report (hex), certChainPem }`    |
+ * | GET  /metrics                       |                              | Prometheus text: heartbeats answered, challenge step durations, process |
  *
  * Status codes: 400 bad input (`invalid-json`, `invalid-field`), 404 `not-found` / `unknown-challenge`, 405, 413
  * `too-large`, 501 `cc-unsupported`, 503 `backend-failed` (nvidia-smi or the executor failed; a heartbeat while the
@@ -45,7 +46,7 @@ import { Prover } from "../challenge/protocol.js";
 import type { GpuBackend } from "../gpu/backend.js";
 import { GpuBackendError } from "../gpu/errors.js";
 import { ChallengeThread } from "../challenge/thread.js";
-import { HttpFault, type HttpLimits, WorkLimit, parseJson, readBody, sendJson, startHttpServer } from "../http.js";
+import { HttpFault, type HttpLimits, WorkLimit, parseJson, readBody, sendJson, sendText, startHttpServer } from "../http.js";
 import {
   type Json,
   bytesField,
@@ -63,6 +64,7 @@ import {
 } from "./codec.js";
 import { AgentError } from "./errors.js";
 import { HEARTBEAT_TYPES, type HeartbeatResponse, gpusHash, heartbeatDomain } from "./heartbeat.js";
+import { Metrics } from "../node/metrics.js";
 
 /** Parameters of `createAgent`. */
 export interface CreateAgentParameters {
@@ -107,6 +109,8 @@ export interface CreateAgentParameters {
   readonly maxBodyBytes?: number;
   /** Unix seconds for heartbeat timestamps; default the system clock. */
   readonly now?: () => number;
+  /** Where the agent's metrics go; default a registry of its own (with the process metrics). */
+  readonly metrics?: Metrics;
 }
 
 /** A running agent. */
@@ -114,6 +118,8 @@ export interface Agent {
   /** e.g. `http://127.0.0.1:43817`. */
   readonly url: string;
   readonly provider: Address;
+  /** What `GET /metrics` serves. */
+  readonly metrics: Metrics;
   /** Stops listening and drops open connections. */
   close(): Promise<void>;
 }
@@ -157,6 +163,17 @@ export async function createAgent(parameters: CreateAgentParameters): Promise<Ag
     now,
   });
   const held = new Map<string, Held>();
+  const metrics = parameters.metrics ?? new Metrics();
+  const heartbeats = metrics.counter("cinder_agent_heartbeats_total", "Heartbeats answered, by result (ok or the error code)", ["result"]);
+  const heartbeatSeconds = metrics.histogram("cinder_agent_heartbeat_seconds", "Time to answer a heartbeat (GPU health probe and signature)");
+  const challengeSeconds = metrics.histogram("cinder_agent_challenge_seconds", "Time to answer a challenge step, by step and result", ["step", "result"]);
+  const STEPS: Record<string, string> = {
+    "/v1/challenge/matmul/issue": "matmul_issue",
+    "/v1/challenge/matmul/reveal": "matmul_reveal",
+    "/v1/challenge/memory/issue": "memory_issue",
+    "/v1/challenge/memory/query": "memory_query",
+    "/v1/cc/evidence": "cc_evidence",
+  };
 
   const drop = (id: string) => {
     const entry = held.get(id);
@@ -269,19 +286,37 @@ export async function createAgent(parameters: CreateAgentParameters): Promise<Ag
 
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = new URL(request.url ?? "/", "http://agent").pathname;
+    if (path === "/metrics" && request.method === "GET") {
+      sendText(response, 200, await metrics.render(), metrics.contentType);
+      return;
+    }
     const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
     if (route === undefined) throw new AgentError("not-found", `no endpoint ${path}`);
     if (request.method !== route.method) throw new AgentError("method-not-allowed", `${path} takes ${route.method}`);
-    // A stranger is refused on its headers alone, before its body is read.
-    const signed = route.signed === true ? await guard.check(request) : undefined;
-    let body: unknown;
-    if (route.method === "POST") {
-      const bytes = await readBody(request, route.signed === true ? maxBody : SMALL_BODY);
-      signed?.checkBody(bytes);
-      body = parseJson(bytes);
+    let observe: ((result: string) => void) | undefined;
+    if (path === "/v1/heartbeat") {
+      const end = heartbeatSeconds.startTimer();
+      observe = (result) => (heartbeats.inc({ result }), end());
+    } else if (STEPS[path] !== undefined) {
+      const end = challengeSeconds.startTimer({ step: STEPS[path] });
+      observe = (result) => end({ result });
     }
-    const answer = route.work === true ? await work.run(`challenge ${path}`, () => route.handle(body)) : await route.handle(body);
-    sendJson(response, 200, answer);
+    try {
+      // A stranger is refused on its headers alone, before its body is read.
+      const signed = route.signed === true ? await guard.check(request) : undefined;
+      let body: unknown;
+      if (route.method === "POST") {
+        const bytes = await readBody(request, route.signed === true ? maxBody : SMALL_BODY);
+        signed?.checkBody(bytes);
+        body = parseJson(bytes);
+      }
+      const answer = route.work === true ? await work.run(`challenge ${path}`, () => route.handle(body)) : await route.handle(body);
+      observe?.("ok");
+      sendJson(response, 200, answer);
+    } catch (error) {
+      observe?.(toAgentError(error).code);
+      throw error;
+    }
   }
 
   const server = await startHttpServer({
@@ -297,6 +332,7 @@ export async function createAgent(parameters: CreateAgentParameters): Promise<Ag
   return {
     url: server.url,
     provider: account.address,
+    metrics,
     close: async () => {
       await server.close();
       await ownThread?.close();

@@ -239,6 +239,11 @@ export class ChainView {
     }));
   }
 
+  async disputeOpenedAt(leaseId: bigint): Promise<number> {
+    const dispute = await this.#p.publicClient.readContract({ address: this.#disputeManager(), abi: disputeManagerAbi, functionName: "getDispute", args: [leaseId] });
+    return Number(dispute.openedAt);
+  }
+
   async disputeStatus(leaseId: bigint): Promise<number> {
     const dispute = await this.#p.publicClient.readContract({ address: this.#disputeManager(), abi: disputeManagerAbi, functionName: "getDispute", args: [leaseId] });
     return Number(dispute.status);

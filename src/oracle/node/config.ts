@@ -1,6 +1,7 @@
 /**
- * An oracle node's configuration, validated at the edge: every bad value gets a message naming its field, never a
- * stack trace. Read from a JSON file (`--config`), with the key from the environment (`CINDER_ORACLE_KEY`) so it
+ * An oracle node's configuration, validated at the edge by a zod schema: every bad value gets one line naming its
+ * field, what was expected and what was given (`oracle node config: peers[2].url: expected an http(s) URL, got
+ * "foo"`), never a stack trace; the signing key is never echoed. Read from a JSON file (`--config`), with the key from the environment (`CINDER_ORACLE_KEY`) so it
  * is never written in the file.
  *
  * ```json
@@ -29,9 +30,12 @@
  * ```
  */
 import { type Address, type Hex, getAddress, isAddress } from "viem";
+import { z } from "zod";
 import { CcVerificationError } from "../cc/errors.js";
 import { loadReferenceMeasurements } from "../cc/reference.js";
-import { type CcSettings, type ChallengeSettings, DEFAULT_UNANSWERED_ROUNDS } from "./attest.js";
+import { expecting, fieldOf, show } from "../schema.js";
+import { type ChallengeSettings, DEFAULT_UNANSWERED_ROUNDS } from "./attest.js";
+import { OracleNodeError } from "./errors.js";
 import type { LogLevel } from "./log.js";
 import { DEFAULT_VERDICT_SETTINGS, type VerdictSettings } from "./verdict.js";
 
@@ -62,168 +66,201 @@ export interface NodeConfig {
 }
 
 /** A configuration value is missing or wrong; `field` is its path, e.g. `peers[1].url`. */
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
+export class ConfigError extends OracleNodeError {
+  override name = "ConfigError";
   constructor(
     readonly field: string,
     readonly shortMessage: string,
   ) {
-    super(`invalid oracle node configuration: ${field} ${shortMessage}`);
+    super(`oracle node config: ${field}: ${shortMessage}`);
   }
 }
 
-type Raw = Record<string, unknown>;
+const int = (min: number, max: number) => z.number(expecting(`an integer in [${min}, ${max}]`)).int().min(min).max(max);
+const address = z
+  .string(expecting("a 20-byte hex address"))
+  .refine((v) => isAddress(v, { strict: false }), (v) => ({ message: `expected a 20-byte hex address, got ${show(v)}` }))
+  .transform((v) => getAddress(v));
+const url = (schemes: readonly string[], what: string) =>
+  z
+    .string(expecting(what))
+    .refine(
+      (v) => {
+        try {
+          return schemes.includes(new URL(v).protocol);
+        } catch {
+          return false;
+        }
+      },
+      (v) => ({ message: `expected ${what}, got ${show(v)}` }),
+    )
+    .transform((v) => v.replace(/\/+$/, ""));
+const positives = z.record(z.number(expecting("a positive number")).positive());
+const MODEL_CLASSES = ["H200", "H100", "A100", "L40S", "RTX4090"] as const;
+const DEFAULT_CLASS_NAMES = { H200: "H200-141GB", H100: "H100-80GB", A100: "A100-80GB", L40S: "L40S-48GB", RTX4090: "RTX4090-24GB" };
+const LEVELS = ["debug", "info", "warn", "error"] as const;
+const d = DEFAULT_VERDICT_SETTINGS;
 
-function obj(value: unknown, field: string): Raw {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new ConfigError(field, "must be an object");
-  return value as Raw;
-}
+/** The configuration file's schema (the key comes in as `privateKey` from the environment). */
+const nodeConfigSchema = z
+  .object({
+    rpcUrl: url(["http:", "https:", "ws:", "wss:"], "an http(s) or ws(s) URL"),
+    contracts: z
+      .object({ oracleHub: address, registry: address, jobMarket: address, disputeManager: address.optional() }, expecting("an object of contract addresses"))
+      .strict(),
+    privateKey: z
+      .string({ errorMap: (_issue, ctx) => ({ message: ctx.data === undefined ? "missing: set CINDER_ORACLE_KEY to the node's 32-byte hex signing key" : "expected 32 bytes of hex (0x + 64 digits)" }) })
+      .regex(/^0x[0-9a-fA-F]{64}$/)
+      .transform((v) => v as Hex),
+    listen: z
+      .object({ host: z.string(expecting("a host name or IP address")).min(1).default("127.0.0.1"), port: int(0, 65_535).default(7_400) }, expecting("an object"))
+      .strict()
+      .default({}),
+    peers: z
+      .array(z.object({ address, url: url(["http:", "https:"], "an http(s) URL") }, expecting("an object { address, url }")).strict(), expecting("an array of peers"))
+      .default([])
+      .superRefine((peers, ctx) => {
+        const seen = new Set<string>();
+        peers.forEach((peer, i) => {
+          if (seen.has(peer.address)) ctx.addIssue({ code: "custom", path: [i, "address"], message: `expected each peer once, got ${peer.address} twice` });
+          seen.add(peer.address);
+        });
+      }),
+    databasePath: z.string(expecting('a file path (or ":memory:")')).min(1),
+    heartbeat: z
+      .object({ meanIntervalMs: int(100, 3_600_000).default(60_000), timeoutMs: int(50, 60_000).default(3_000) }, expecting("an object"))
+      .strict()
+      .default({}),
+    epoch: z
+      .object(
+        { settleDelayMs: int(0, 3_600_000).default(30_000), leaderTimeoutMs: int(500, 3_600_000).default(60_000), setupGraceSeconds: int(0, 86_400).default(300) },
+        expecting("an object"),
+      )
+      .strict()
+      .default({}),
+    minObservers: int(1, 31).optional(),
+    pollIntervalMs: int(50, 600_000).default(5_000),
+    logLevel: z.enum(LEVELS, expecting(`one of ${LEVELS.join(", ")}`)).default("info"),
+    fromBlock: z
+      .union([z.number(expecting("a block number")).int().nonnegative(), z.string(expecting("a block number")).regex(/^(0|[1-9][0-9]*)$/)], expecting("a block number"))
+      .transform((v) => BigInt(v))
+      .default(0),
+    challenges: z
+      .object(
+        {
+          roundSeconds: int(60, 30 * 86_400).default(86_400),
+          validitySeconds: int(60, 365 * 86_400).default(7 * 86_400),
+          classNames: z
+            .object(
+              Object.fromEntries(MODEL_CLASSES.map((k) => [k, z.string(expecting('the registry\'s model-class name, e.g. "H100-80GB"')).min(1).optional()])) as Record<
+                (typeof MODEL_CLASSES)[number],
+                z.ZodOptional<z.ZodString>
+              >,
+              expecting("an object of model-class names"),
+            )
+            .strict()
+            .default(DEFAULT_CLASS_NAMES),
+          matmul: positives.optional(),
+          memory: z.union([z.literal(false), positives], expecting("false or an object of positive numbers")).optional(),
+          unansweredRounds: int(1, 30).default(DEFAULT_UNANSWERED_ROUNDS),
+          cc: z
+            .object(
+              {
+                trust: z.enum(["nvidia", "simulation"], expecting('"nvidia" or "simulation"')),
+                referenceMeasurements: z.string(expecting("the path of a reference-measurement file")).min(1),
+              },
+              expecting("an object { trust, referenceMeasurements }"),
+            )
+            .strict()
+            .optional(),
+        },
+        expecting("an object"),
+      )
+      .strict()
+      .optional(),
+    verdicts: z
+      .object(
+        {
+          sampleSize: int(1, 256).default(d.sampleSize),
+          fetchTimeoutMs: int(100, 60_000).default(d.fetchTimeoutMs),
+          retryWindowMs: int(0, 86_400_000).default(d.retryWindowMs),
+          leaderTimeoutMs: int(500, 3_600_000).default(d.leaderTimeoutMs),
+        },
+        expecting("an object"),
+      )
+      .strict()
+      .optional(),
+  }, expecting("a JSON object"))
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.verdicts !== undefined && c.contracts.disputeManager === undefined) {
+      ctx.addIssue({ code: "custom", path: ["contracts", "disputeManager"], message: "expected an address when verdicts is set, got nothing" });
+    }
+  });
 
-function url(value: unknown, field: string, schemes = ["http:", "https:", "ws:", "wss:"]): string {
-  if (typeof value !== "string") throw new ConfigError(field, `must be a URL string, got ${JSON.stringify(value)}`);
-  let parsed: URL;
-  try {
-    parsed = new URL(value);
-  } catch {
-    throw new ConfigError(field, `is not a valid URL: ${JSON.stringify(value)}`);
+/** The object schema under optional, default, refinement and array wrappers (to list an object's known keys). */
+function objectAt(schema: z.ZodTypeAny, path: readonly (string | number)[]): z.ZodTypeAny {
+  const unwrap = (s: z.ZodTypeAny): z.ZodTypeAny => {
+    if (s instanceof z.ZodOptional || s instanceof z.ZodDefault) return unwrap(s._def.innerType as z.ZodTypeAny);
+    if (s instanceof z.ZodEffects) return unwrap(s.innerType());
+    return s;
+  };
+  let shape = unwrap(schema);
+  for (const part of path) {
+    if (shape instanceof z.ZodArray) shape = unwrap(shape.element as z.ZodTypeAny);
+    else if (shape instanceof z.ZodObject) shape = unwrap((shape.shape as Record<string, z.ZodTypeAny>)[part as string]!);
   }
-  if (!schemes.includes(parsed.protocol)) throw new ConfigError(field, `must use ${schemes.join(" or ")}, got ${parsed.protocol}`);
-  return value.replace(/\/+$/, "");
+  return shape;
 }
 
-function address(value: unknown, field: string): Address {
-  if (typeof value !== "string" || !isAddress(value, { strict: false })) throw new ConfigError(field, `must be a 20-byte hex address, got ${JSON.stringify(value)}`);
-  return getAddress(value);
-}
-
-function int(value: unknown, field: string, min: number, max: number, fallback?: number): number {
-  if (value === undefined && fallback !== undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(field, `must be an integer in [${min}, ${max}], got ${JSON.stringify(value)}`);
+/** The first issue as a `ConfigError`: an unknown key names itself and the known ones. */
+function configError(issue: z.ZodIssue, schema: z.ZodTypeAny): ConfigError {
+  if (issue.code === "unrecognized_keys") {
+    const shape = objectAt(schema, issue.path);
+    const known = shape instanceof z.ZodObject ? Object.keys(shape.shape as object).join(", ") : "";
+    return new ConfigError(fieldOf([...issue.path, issue.keys[0]!]), `unknown setting (known: ${known})`);
   }
-  return value;
+  return new ConfigError(fieldOf(issue.path), issue.message);
 }
-
-const LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
-const KEY = /^0x[0-9a-fA-F]{64}$/;
 
 /**
- * Validates a parsed configuration. `env` supplies `CINDER_ORACLE_KEY` (the node's signing key, 32 bytes hex) unless
- * the object has `privateKey` (tests).
+ * Validates a parsed configuration; throws `ConfigError` for the first bad value. `env` supplies `CINDER_ORACLE_KEY`
+ * (the node's signing key, 32 bytes hex) unless the object has `privateKey` (tests).
+ *
+ * @example
+ * ```ts
+ * parseNodeConfig({ ...config, peers: [{ address, url: "foo" }] }, env);
+ * // ConfigError: oracle node config: peers[0].url: expected an http(s) URL, got "foo"
+ * ```
  */
 export function parseNodeConfig(raw: unknown, env: Record<string, string | undefined> = process.env): NodeConfig {
-  const c = obj(raw, "(root)");
-  const known = new Set(["rpcUrl", "contracts", "privateKey", "listen", "peers", "databasePath", "heartbeat", "epoch", "minObservers", "pollIntervalMs", "logLevel", "fromBlock", "challenges", "verdicts"]);
-  for (const k of Object.keys(c)) if (!known.has(k)) throw new ConfigError(k, `is not a known setting (known: ${[...known].join(", ")})`);
-  const contracts = obj(c.contracts, "contracts");
-  const listen = obj(c.listen ?? {}, "listen");
-  const heartbeat = obj(c.heartbeat ?? {}, "heartbeat");
-  const epoch = obj(c.epoch ?? {}, "epoch");
-  const key = (c.privateKey ?? (env.CINDER_ORACLE_KEY || undefined)) as unknown;
-  if (key === undefined) throw new ConfigError("privateKey", "is missing: set CINDER_ORACLE_KEY to the node's 32-byte hex signing key");
-  if (typeof key !== "string" || !KEY.test(key)) throw new ConfigError("privateKey", "must be 32 bytes of hex (0x + 64 digits)");
-  if (!Array.isArray(c.peers ?? [])) throw new ConfigError("peers", "must be an array");
-  const peers = ((c.peers ?? []) as unknown[]).map((p, i) => {
-    const peer = obj(p, `peers[${i}]`);
-    return { address: address(peer.address, `peers[${i}].address`), url: url(peer.url, `peers[${i}].url`, ["http:", "https:"]) };
-  });
-  const seen = new Set<string>();
-  peers.forEach((p, i) => {
-    if (seen.has(p.address)) throw new ConfigError(`peers[${i}].address`, `lists ${p.address} twice`);
-    seen.add(p.address);
-  });
-  if (typeof c.databasePath !== "string" || c.databasePath === "") throw new ConfigError("databasePath", "must be a file path (or \":memory:\")");
-  const logLevel = (c.logLevel ?? "info") as LogLevel;
-  if (!LEVELS.includes(logLevel)) throw new ConfigError("logLevel", `must be one of ${LEVELS.join(", ")}, got ${JSON.stringify(c.logLevel)}`);
-  let fromBlock = 0n;
-  if (c.fromBlock !== undefined) {
-    if (typeof c.fromBlock !== "number" && typeof c.fromBlock !== "string") throw new ConfigError("fromBlock", "must be a block number");
-    try {
-      fromBlock = BigInt(c.fromBlock);
-    } catch {
-      throw new ConfigError("fromBlock", `must be a block number, got ${JSON.stringify(c.fromBlock)}`);
-    }
-  }
-  let challenges: ChallengeSettings | undefined;
-  if (c.challenges !== undefined) {
-    const ch = obj(c.challenges, "challenges");
-    const names = obj(ch.classNames ?? { H200: "H200-141GB", H100: "H100-80GB", A100: "A100-80GB", L40S: "L40S-48GB", RTX4090: "RTX4090-24GB" }, "challenges.classNames");
-    for (const [k, v] of Object.entries(names)) {
-      if (!["H200", "H100", "A100", "L40S", "RTX4090"].includes(k)) throw new ConfigError(`challenges.classNames.${k}`, "is not a model class (H200, H100, A100, L40S, RTX4090)");
-      if (typeof v !== "string" || v === "") throw new ConfigError(`challenges.classNames.${k}`, "must be the registry's model-class name, e.g. \"H100-80GB\"");
-    }
-    const numbers = (value: unknown, field: string): Record<string, number> | undefined => {
-      if (value === undefined) return undefined;
-      const o = obj(value, field);
-      for (const [k, v] of Object.entries(o)) if (typeof v !== "number" || !(v > 0)) throw new ConfigError(`${field}.${k}`, `must be a positive number, got ${JSON.stringify(v)}`);
-      return o as Record<string, number>;
-    };
-    let cc: CcSettings | undefined;
-    if (ch.cc !== undefined) {
-      const c2 = obj(ch.cc, "challenges.cc");
-      for (const k of Object.keys(c2)) if (!["trust", "referenceMeasurements"].includes(k)) throw new ConfigError(`challenges.cc.${k}`, "is not a known setting (known: trust, referenceMeasurements)");
-      if (c2.trust !== "nvidia" && c2.trust !== "simulation") throw new ConfigError("challenges.cc.trust", `must be "nvidia" or "simulation", got ${JSON.stringify(c2.trust)}`);
-      if (typeof c2.referenceMeasurements !== "string" || c2.referenceMeasurements === "") {
-        throw new ConfigError("challenges.cc.referenceMeasurements", "must be the path of a reference-measurement file");
-      }
-      try {
-        cc = { trust: c2.trust, referenceMeasurements: loadReferenceMeasurements(c2.referenceMeasurements) };
-      } catch (error) {
-        if (error instanceof CcVerificationError) throw new ConfigError(`challenges.cc.referenceMeasurements`, error.shortMessage + (error.field === undefined ? "" : ` [${error.field}]`));
-        throw error;
-      }
-    }
-    challenges = {
-      ...(cc === undefined ? {} : { cc }),
-      roundSeconds: int(ch.roundSeconds, "challenges.roundSeconds", 60, 30 * 86_400, 86_400),
-      validitySeconds: int(ch.validitySeconds, "challenges.validitySeconds", 60, 365 * 86_400, 7 * 86_400),
-      classNames: names as ChallengeSettings["classNames"],
-      matmul: numbers(ch.matmul, "challenges.matmul"),
-      memory: ch.memory === false ? false : numbers(ch.memory, "challenges.memory"),
-      unansweredRounds: int(ch.unansweredRounds, "challenges.unansweredRounds", 1, 30, DEFAULT_UNANSWERED_ROUNDS),
-    };
-  }
-  let verdicts: VerdictSettings | undefined;
-  if (c.verdicts !== undefined) {
-    const v = obj(c.verdicts, "verdicts");
-    const fields = ["sampleSize", "fetchTimeoutMs", "retryWindowMs", "leaderTimeoutMs"];
-    for (const k of Object.keys(v)) if (!fields.includes(k)) throw new ConfigError(`verdicts.${k}`, `is not a known setting (known: ${fields.join(", ")})`);
-    if (contracts.disputeManager === undefined) throw new ConfigError("contracts.disputeManager", "is required when verdicts is set");
-    const d = DEFAULT_VERDICT_SETTINGS;
-    verdicts = {
-      sampleSize: int(v.sampleSize, "verdicts.sampleSize", 1, 256, d.sampleSize),
-      fetchTimeoutMs: int(v.fetchTimeoutMs, "verdicts.fetchTimeoutMs", 100, 60_000, d.fetchTimeoutMs),
-      retryWindowMs: int(v.retryWindowMs, "verdicts.retryWindowMs", 0, 86_400_000, d.retryWindowMs),
-      leaderTimeoutMs: int(v.leaderTimeoutMs, "verdicts.leaderTimeoutMs", 500, 3_600_000, d.leaderTimeoutMs),
-    };
-  }
-  const heartbeatTimeout = int(heartbeat.timeoutMs, "heartbeat.timeoutMs", 50, 60_000, 3_000);
+  const withKey = typeof raw === "object" && raw !== null && !Array.isArray(raw) && !("privateKey" in raw) ? { ...raw, privateKey: env.CINDER_ORACLE_KEY || undefined } : raw;
+  const parsed = nodeConfigSchema.safeParse(withKey);
+  if (!parsed.success) throw configError(parsed.error.issues[0]!, nodeConfigSchema);
+  const c = parsed.data;
   return {
-    rpcUrl: url(c.rpcUrl, "rpcUrl"),
-    contracts: {
-      oracleHub: address(contracts.oracleHub, "contracts.oracleHub"),
-      registry: address(contracts.registry, "contracts.registry"),
-      jobMarket: address(contracts.jobMarket, "contracts.jobMarket"),
-      ...(contracts.disputeManager === undefined ? {} : { disputeManager: address(contracts.disputeManager, "contracts.disputeManager") }),
+    ...c,
+    contracts: { oracleHub: c.contracts.oracleHub, registry: c.contracts.registry, jobMarket: c.contracts.jobMarket, ...(c.contracts.disputeManager === undefined ? {} : { disputeManager: c.contracts.disputeManager }) },
+    challenges: c.challenges && {
+      roundSeconds: c.challenges.roundSeconds,
+      validitySeconds: c.challenges.validitySeconds,
+      classNames: c.challenges.classNames,
+      matmul: c.challenges.matmul,
+      memory: c.challenges.memory,
+      unansweredRounds: c.challenges.unansweredRounds,
+      ...(c.challenges.cc === undefined ? {} : { cc: { trust: c.challenges.cc.trust, referenceMeasurements: referenceMeasurements(c.challenges.cc.referenceMeasurements) } }),
     },
-    privateKey: key as Hex,
-    listen: { host: typeof listen.host === "string" ? listen.host : "127.0.0.1", port: int(listen.port, "listen.port", 0, 65_535, 7_400) },
-    peers,
-    databasePath: c.databasePath,
-    heartbeat: {
-      meanIntervalMs: int(heartbeat.meanIntervalMs, "heartbeat.meanIntervalMs", 100, 3_600_000, 60_000),
-      timeoutMs: heartbeatTimeout,
-    },
-    epoch: {
-      settleDelayMs: int(epoch.settleDelayMs, "epoch.settleDelayMs", 0, 3_600_000, 30_000),
-      leaderTimeoutMs: int(epoch.leaderTimeoutMs, "epoch.leaderTimeoutMs", 500, 3_600_000, 60_000),
-      setupGraceSeconds: int(epoch.setupGraceSeconds, "epoch.setupGraceSeconds", 0, 86_400, 300),
-    },
-    minObservers: c.minObservers === undefined ? undefined : int(c.minObservers, "minObservers", 1, 31),
-    pollIntervalMs: int(c.pollIntervalMs, "pollIntervalMs", 50, 600_000, 5_000),
-    logLevel,
-    fromBlock,
-    challenges,
-    verdicts,
   };
+}
+
+/** The reference measurements at `path`; a bad file is a ConfigError naming the setting. */
+function referenceMeasurements(path: string): ReturnType<typeof loadReferenceMeasurements> {
+  try {
+    return loadReferenceMeasurements(path);
+  } catch (error) {
+    if (error instanceof CcVerificationError) {
+      throw new ConfigError("challenges.cc.referenceMeasurements", error.shortMessage + (error.field === undefined ? "" : ` [${error.field}]`));
+    }
+    throw error;
+  }
 }

@@ -13,7 +13,7 @@ import { ConfigError, parseNodeConfig } from "./config.js";
 import { agentHeartbeat } from "./heartbeat.js";
 import { createLogger } from "./log.js";
 import { OracleNode } from "./node.js";
-import { openStore } from "./store.js";
+import { type NodeStore, StoreError, openStore } from "./store.js";
 
 const USAGE = `usage: npm run oracle:node -- --config <file.json>
 
@@ -56,6 +56,14 @@ async function main(): Promise<void> {
     if (error instanceof ConfigError) fail(error.message);
     throw error;
   }
+  // The store first: a damaged store, or one a newer node wrote, stops the node before it touches anything else.
+  let store: NodeStore;
+  try {
+    store = openStore(config.databasePath);
+  } catch (error) {
+    if (error instanceof StoreError) fail(error.message);
+    throw error;
+  }
   const account = privateKeyToAccount(config.privateKey);
   const log = createLogger({ node: account.address }, { level: config.logLevel });
   const fellBack = SIGNATURE_BACKEND.name === "js" && !SIGNATURE_BACKEND.detail.includes("forced");
@@ -76,7 +84,7 @@ async function main(): Promise<void> {
     account,
     chain: chainView,
     verdicts: config.verdicts === undefined ? undefined : { chain: chainView, settings: config.verdicts },
-    store: openStore(config.databasePath),
+    store,
     heartbeat: agentHeartbeat({ chainId, timeoutMs: config.heartbeat.timeoutMs }),
     peers: config.peers,
     settings: config,

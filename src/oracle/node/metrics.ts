@@ -1,86 +1,58 @@
 /**
- * Prometheus metrics of an oracle node, in the text exposition format (version 0.0.4) served at `GET /metrics`.
- * Counters and gauges only, with optional labels; no dependency.
+ * Prometheus metrics of an oracle node or a provider agent, through `prom-client`: each `Metrics` owns its own
+ * `Registry` (never the global one), so several nodes and agents in one process keep separate figures, and each
+ * carries the process metrics (`collectDefaultMetrics`: CPU, memory, event-loop lag, handles). Served at
+ * `GET /metrics` in the text exposition format.
  *
  * @example
  * ```ts
  * const metrics = new Metrics();
  * const sent = metrics.counter("cinder_oracle_heartbeats_total", "Heartbeats sent to provider agents", ["result"]);
  * sent.inc({ result: "ok" });
- * metrics.render(); // "# HELP cinder_oracle_heartbeats_total ...\n# TYPE ... counter\ncinder_oracle_heartbeats_total{result=\"ok\"} 1\n"
+ * const latency = metrics.histogram("cinder_oracle_heartbeat_seconds", "Heartbeat round trips", ["result"]);
+ * const end = latency.startTimer();
+ * end({ result: "ok" });
+ * await metrics.render(); // "# HELP cinder_oracle_heartbeats_total ...\ncinder_oracle_heartbeats_total{result=\"ok\"} 1\n..."
  * ```
  */
-type Labels = Record<string, string>;
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
-const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+/** Latency buckets in seconds: 1 ms to 2 minutes (a heartbeat is milliseconds, a memory challenge a minute). */
+export const LATENCY_BUCKETS: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
-function key(labelNames: readonly string[], labels: Labels): string {
-  for (const name of Object.keys(labels)) {
-    if (!labelNames.includes(name)) throw new Error(`metrics: unknown label "${name}" (declared: ${labelNames.join(", ") || "none"})`);
-  }
-  return labelNames.map((name) => `${name}="${String(labels[name] ?? "").replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`).join(",");
+export interface MetricsParameters {
+  /** Add the process metrics (default true). */
+  readonly processMetrics?: boolean;
 }
 
-/** One metric family: a value per label combination. */
-export class Metric {
-  readonly #values = new Map<string, number>();
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    readonly type: "counter" | "gauge",
-    readonly labelNames: readonly string[],
-  ) {
-    if (!NAME.test(name)) throw new Error(`metrics: invalid metric name "${name}"`);
-  }
-
-  /** Adds `by` (>= 0 for a counter). */
-  inc(labels: Labels = {}, by = 1): void {
-    if (this.type === "counter" && by < 0) throw new Error(`metrics: counter ${this.name} cannot decrease`);
-    const k = key(this.labelNames, labels);
-    this.#values.set(k, (this.#values.get(k) ?? 0) + by);
-  }
-
-  /** Sets a gauge. */
-  set(value: number, labels: Labels = {}): void {
-    if (this.type !== "gauge") throw new Error(`metrics: ${this.name} is a counter; use inc`);
-    this.#values.set(key(this.labelNames, labels), value);
-  }
-
-  /** The current value (0 when never touched). */
-  get(labels: Labels = {}): number {
-    return this.#values.get(key(this.labelNames, labels)) ?? 0;
-  }
-
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} ${this.type}`];
-    if (this.#values.size === 0 && this.labelNames.length === 0) lines.push(`${this.name} 0`);
-    for (const [k, value] of [...this.#values].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      lines.push(k === "" ? `${this.name} ${value}` : `${this.name}{${k}} ${value}`);
-    }
-    return lines.join("\n");
-  }
-}
-
-/** A registry of metric families. */
+/** One registry of metric families. */
 export class Metrics {
-  readonly #metrics = new Map<string, Metric>();
+  readonly registry = new Registry();
 
-  counter(name: string, help: string, labelNames: readonly string[] = []): Metric {
-    return this.#add(new Metric(name, help, "counter", labelNames));
+  constructor({ processMetrics = true }: MetricsParameters = {}) {
+    if (processMetrics) collectDefaultMetrics({ register: this.registry });
   }
 
-  gauge(name: string, help: string, labelNames: readonly string[] = []): Metric {
-    return this.#add(new Metric(name, help, "gauge", labelNames));
+  counter<L extends string = string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
   }
 
-  #add(metric: Metric): Metric {
-    if (this.#metrics.has(metric.name)) throw new Error(`metrics: ${metric.name} is registered twice`);
-    this.#metrics.set(metric.name, metric);
-    return metric;
+  gauge<L extends string = string>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
+    return new Gauge({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  /** A latency histogram in seconds (`startTimer()` gives the function that observes the elapsed time). */
+  histogram<L extends string = string>(name: string, help: string, labelNames: readonly L[] = [], buckets: readonly number[] = LATENCY_BUCKETS): Histogram<L> {
+    return new Histogram({ name, help, labelNames, buckets: [...buckets], registers: [this.registry] });
+  }
+
+  /** The `content-type` of `render()`'s text. */
+  get contentType(): string {
+    return this.registry.contentType;
   }
 
   /** The exposition text. */
-  render(): string {
-    return `${[...this.#metrics.values()].map((metric) => metric.render()).join("\n")}\n`;
+  render(): Promise<string> {
+    return this.registry.metrics();
   }
 }

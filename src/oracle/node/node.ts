@@ -52,7 +52,7 @@ import {
   signAttestation,
   signFaultReport,
 } from "./attest.js";
-import { AlreadySignedError, type NodeStore } from "./store.js";
+import { AlreadySignedError, NoSigningMemoryError, type NodeStore } from "./store.js";
 import { peerSignatureRefusal, quorumSignatures } from "./quorum.js";
 import { type DisputeChain, type VerdictSettings, VerdictDesk, VerdictRefusedError } from "./verdict.js";
 import { observeEpoch } from "./uptime.js";
@@ -143,6 +143,11 @@ export class OracleNode {
   #chainId = 0;
   #epochLength = 0;
   #lateWindow = 0;
+  /** The first epoch this node may sign: epochs that had ended when its store's memory began are never signed. */
+  #signFrom = 0;
+  #lastReported = 0;
+  /** Why the last probe could not be recorded (the store failed under the running node), or undefined. */
+  #storeFault: string | undefined;
   #set: OracleSetView | undefined;
   #nextProbe = new Map<Address, number>();
   #busy = false;
@@ -177,6 +182,10 @@ export class OracleNode {
       epoch: m.gauge("cinder_oracle_current_epoch", "Current epoch"),
       challenges: m.counter("cinder_oracle_challenges_total", "GPU challenges of provider agents, by result", ["result"]),
       attestationsSubmitted: m.counter("cinder_oracle_attestations_submitted_total", "GPU attestations this node submitted on chain"),
+      heartbeatSeconds: m.histogram("cinder_oracle_heartbeat_seconds", "Heartbeat (probe) round trips to provider agents, by result", ["result"]),
+      challengeSeconds: m.histogram("cinder_oracle_challenge_seconds", "GPU challenges of a provider agent, start to verdict, by result", ["result"]),
+      signingSeconds: m.histogram("cinder_oracle_signing_seconds", "Signing this node's bundle or epoch report and recording it, by what", ["what"]),
+      submissionSeconds: m.histogram("cinder_oracle_report_submission_seconds", "Epoch report submissions, sent to mined, by result", ["result"]),
     };
     const verdicts = parameters.verdicts;
     this.#verdicts =
@@ -207,6 +216,7 @@ export class OracleNode {
     this.#chainId = await this.#p.chain.chainId();
     this.#epochLength = await this.#p.chain.epochLength();
     this.#lateWindow = await this.#p.chain.lateWindowEpochs();
+    this.#signFrom = this.epochAt(this.#p.store.memorySinceMs);
     this.#set = await this.#p.chain.oracleSet();
     if (!this.#set.signers.includes(this.address)) {
       this.#log.warn("this node's key is not in the oracle set: it observes and serves, but its signatures will not count", {
@@ -274,13 +284,22 @@ export class OracleNode {
         this.#nextProbe.set(provider, now + this.#p.settings.heartbeat.meanIntervalMs * (0.5 + this.#random()));
         const atMs = this.#now();
         let outcome: HeartbeatOutcome;
+        const timer = this.#m.heartbeatSeconds.startTimer();
         try {
           outcome = await this.#p.heartbeat(provider, agentUrl!, bytesToHex(randomBytes(32)));
         } catch (error) {
           outcome = { ok: false, healthyGpus: 0, reason: `error: ${(error as Error).message}` };
         }
-        this.#p.store.recordProbe({ provider, atMs, ok: outcome.ok, healthyGpus: outcome.ok ? outcome.healthyGpus : 0, reason: outcome.reason });
-        this.#m.heartbeats.inc({ result: outcome.ok ? "ok" : outcome.reason.split(":")[0] || "failed" });
+        const result = outcome.ok ? "ok" : outcome.reason.split(":")[0] || "failed";
+        timer({ result });
+        try {
+          this.#p.store.recordProbe({ provider, atMs, ok: outcome.ok, healthyGpus: outcome.ok ? outcome.healthyGpus : 0, reason: outcome.reason });
+          this.#storeFault = undefined;
+        } catch (error) {
+          this.#storeFault = (error as Error).message.split("\n")[0];
+          throw error;
+        }
+        this.#m.heartbeats.inc({ result });
       }),
     );
   }
@@ -315,6 +334,11 @@ export class OracleNode {
   async #processEpoch(epoch: number, sinceSettledMs: number): Promise<void> {
     if (await this.#p.chain.hasReport(epoch)) {
       await this.#adoptReported(epoch);
+      return;
+    }
+    if (epoch < this.#signFrom) {
+      this.#log.info("not signing an epoch that ended before this node's store began", { epoch, signFrom: this.#signFrom });
+      this.#markDone(epoch);
       return;
     }
     const own = await this.#ownBundle(epoch);
@@ -357,7 +381,7 @@ export class OracleNode {
 
   #markDone(epoch: number, reported = false): void {
     this.#done.add(epoch);
-    if (reported) this.#m.lastReported.set(Math.max(epoch, this.#m.lastReported.get()));
+    if (reported && epoch > this.#lastReported) this.#m.lastReported.set((this.#lastReported = epoch));
   }
 
   /** The node's own signed bundle for the epoch: built once from its persisted probes, then always the same. */
@@ -365,7 +389,8 @@ export class OracleNode {
     const held = this.#p.store.ownBundle(epoch);
     if (held !== undefined) return bundleFromJson(held);
     const set = this.#set!;
-    if (!set.signers.includes(this.address)) return undefined;
+    // A lost store may hold a bundle this node signed for the epoch: a second, different one would equivocate.
+    if (!set.signers.includes(this.address) || epoch < this.#signFrom) return undefined;
     const from = epoch * this.#epochLength;
     const to = from + this.#epochLength;
     const observations = observeEpoch({
@@ -376,8 +401,10 @@ export class OracleNode {
       leases: await this.#p.chain.leasesOverlapping(from, to),
       setupGraceSeconds: this.#p.settings.epoch.setupGraceSeconds,
     });
+    const timer = this.#m.signingSeconds.startTimer({ what: "bundle" });
     const bundle = await signBundle({ signer: this.#p.account, chainId: this.#chainId, oracleHub: this.#p.chain.oracleHub, configDigest: set.configDigest, epoch, observations });
     const kept = bundleFromJson(this.#p.store.keepOwnBundle(epoch, bundleToJson(bundle)));
+    timer();
     this.#p.store.recordBundle(epoch, kept.node, kept.signature, bundleToJson(kept));
     this.#log.info("bundle signed", { epoch, observations: kept.observations.length });
     return kept;
@@ -500,7 +527,15 @@ export class OracleNode {
       return;
     }
     if (await this.#p.chain.hasReport(epoch)) return;
-    const tx = await this.#p.chain.submitEpochReport(proposal.report, quorum);
+    const timer = this.#m.submissionSeconds.startTimer();
+    let tx: Hex | null;
+    try {
+      tx = await this.#p.chain.submitEpochReport(proposal.report, quorum);
+    } catch (error) {
+      timer({ result: "failed" });
+      throw error;
+    }
+    timer({ result: tx === null ? "already_reported" : "submitted" });
     if (tx === null) return;
     this.#p.store.recordSubmission(epoch, tx);
     this.#m.reportsSubmitted.inc();
@@ -516,8 +551,11 @@ export class OracleNode {
       if (held.digest !== digest) throw new AlreadySignedError(proposal.report.epoch, held.digest, digest);
       return held.signature;
     }
+    if (proposal.report.epoch < this.#signFrom) throw new NoSigningMemoryError(proposal.report.epoch, this.#signFrom);
+    const timer = this.#m.signingSeconds.startTimer({ what: "report" });
     const signature = await signEpochReport({ ...domain, signer: this.#p.account, report: proposal.report });
     const kept = this.#p.store.recordSignature({ epoch: proposal.report.epoch, digest, reportJson: proposalToJson(proposal), signature }, leafFile);
+    timer();
     if (kept.signature === signature) this.#m.reportsSigned.inc();
     return kept.signature;
   }
@@ -549,7 +587,9 @@ export class OracleNode {
     const leasedProviders = due.length === 0 ? new Set<Address>() : new Set((await this.#p.chain.leasesOverlapping(nowS, nowS + 1)).map((lease) => lease.provider));
     for (const { provider, agentUrl } of due) {
       const leased = leasedProviders.has(provider);
+      const timer = this.#m.challengeSeconds.startTimer();
       const outcome = await challengeProvider({ client: client(provider, agentUrl!), provider, configDigest: set.configDigest, now: nowS, leased, settings });
+      timer({ result: outcome.answered ? (outcome.passed ? "passed" : "failed") : "retry" });
       if (!outcome.answered) {
         // No correct answer yet (busy with another node's challenge, down, or lying): retry within the round at a
         // random time, not in lockstep with the others; the round's end decides (closeUnansweredRound).
@@ -698,6 +738,7 @@ export class OracleNode {
       return await this.#sign(proposal, leafFile);
     } catch (error) {
       if (error instanceof AlreadySignedError) return refuse("ALREADY_SIGNED", error.message, "report");
+      if (error instanceof NoSigningMemoryError) return refuse("NO_SIGNING_MEMORY", error.message, "report.epoch");
       throw error;
     }
   }
@@ -719,8 +760,12 @@ export class OracleNode {
     const path = url.pathname;
     const bundleBytes = this.#p.settings.maxBundleBytes ?? 512 * 1024;
     let m: RegExpExecArray | null;
-    if (req.method === "GET" && path === "/health") return send(200, { ok: true, node: this.address, epoch: this.epochAt(this.#now()) });
-    if (req.method === "GET" && path === "/metrics") return sendText(res, 200, this.metrics.render(), "text/plain; version=0.0.4");
+    if (req.method === "GET" && path === "/health") {
+      const fault = this.#storeFault;
+      if (fault !== undefined) return send(503, { ok: false, node: this.address, error: { code: "STORE_FAILED", message: `the store cannot record probes: ${fault}` } });
+      return send(200, { ok: true, node: this.address, epoch: this.epochAt(this.#now()) });
+    }
+    if (req.method === "GET" && path === "/metrics") return sendText(res, 200, await this.metrics.render(), this.metrics.contentType);
     if (req.method === "POST" && path === "/v1/bundles") {
       const bundle = await this.#acceptBundle(await this.#signedJson(req, bundleBytes));
       return send(202, { accepted: true, node: bundle.node, epoch: bundle.epoch });

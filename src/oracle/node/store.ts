@@ -8,6 +8,16 @@
  * same bundle and signs no second report for an epoch (`recordSignature` refuses a different one, atomically), and
  * no second verdict for a (lease, result) (`recordOwnVerdict` keeps the first, atomically).
  *
+ * Damage and loss: `openStore` refuses a store that fails SQLite's `quick_check` (a damaged page, a file that is not
+ * a database) or carries a schema version this code does not know, with a `StoreError` naming the file; the node
+ * never runs on a store it cannot trust. A fresh store (first start, or a deleted or replaced one: the two look the
+ * same) records when its signing memory begins (`memorySinceMs`); the node signs no epoch that had ended by then
+ * (`NoSigningMemoryError`), nor judges a dispute opened by then, since a lost store may hold a signature of it.
+ * Epochs that end later cannot have been signed by any earlier store of this key: a node signs only ended epochs.
+ * Assumptions: the wall clock does not run backward across the loss (the new store's stamp is later than every
+ * signature the old one made), and a store's `-wal` file is not removed on its own (that drops the last commits
+ * without a trace SQLite can detect: keep the database and its `-wal` together, as one unit, in backups too).
+ *
  * @example
  * ```ts
  * const store = openStore("/var/lib/cinder-oracle/node.db");
@@ -19,6 +29,7 @@ import { dirname } from "node:path";
 import type { DatabaseSync as DatabaseSyncType } from "node:sqlite";
 import { createRequire } from "node:module";
 import type { Address, Hex } from "viem";
+import { OracleNodeError } from "./errors.js";
 
 // `node:sqlite` prints an ExperimentalWarning when first loaded; load it lazily so importing this module is quiet
 // until a store is opened, and keep the warning out of an operator's logs.
@@ -60,9 +71,46 @@ export interface SignedReport {
   readonly signature: Hex;
 }
 
+/** The schema version this code writes (`PRAGMA user_version`); a store with another is refused. */
+export const STORE_SCHEMA_VERSION = 1;
+
+/**
+ * Why a store was refused.
+ * - `damaged`: SQLite's `quick_check` fails, or the file is not a database;
+ * - `schema`: the store carries a schema version this code does not know (a newer node wrote it);
+ * - `unreadable`: the file cannot be opened at all (permissions, a directory).
+ */
+export type StoreErrorCode = "damaged" | "schema" | "unreadable";
+
+/** The node must not run on this store; the message names the file and what is wrong, on one line. */
+export class StoreError extends OracleNodeError {
+  override name = "StoreError";
+  constructor(
+    readonly code: StoreErrorCode,
+    readonly path: string,
+    readonly problem: string,
+  ) {
+    super(`store ${path}: ${problem}`);
+  }
+}
+
+/**
+ * Thrown when the node is asked to sign an epoch that had ended before its store's signing memory began: a lost
+ * store may hold a signature of it, so a second one could contradict the first.
+ */
+export class NoSigningMemoryError extends OracleNodeError {
+  override name = "NoSigningMemoryError";
+  constructor(
+    readonly epoch: number,
+    readonly firstEpoch: number,
+  ) {
+    super(`epoch ${epoch}: this node's store remembers its signatures from epoch ${firstEpoch} on and cannot prove it has not signed epoch ${epoch}; refusing to sign it`);
+  }
+}
+
 /** Thrown when the node is asked to sign a second, different report for an epoch it already signed. */
-export class AlreadySignedError extends Error {
-  override readonly name = "AlreadySignedError";
+export class AlreadySignedError extends OracleNodeError {
+  override name = "AlreadySignedError";
   constructor(
     readonly epoch: number,
     readonly signedDigest: Hex,
@@ -89,14 +137,16 @@ export interface OwnVerdict {
   readonly closed: boolean;
 }
 
-export class NodeStore {
-  readonly #db: DatabaseSyncType;
+/** Where a store lives and the clock that stamps a fresh one. */
+export interface OpenStoreOptions {
+  /** The file, for messages (default ":memory:"). */
+  readonly path?: string;
+  /** Stamps a fresh store's `memorySinceMs` (default `Date.now`; tests give the node's clock). */
+  readonly now?: () => number;
+}
 
-  constructor(db: DatabaseSyncType) {
-    this.#db = db;
-    db.exec(`
-      PRAGMA journal_mode = WAL;
-      PRAGMA synchronous = FULL;
+const SCHEMA = `
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS probes (provider TEXT NOT NULL, at_ms INTEGER NOT NULL, ok INTEGER NOT NULL,
         healthy INTEGER NOT NULL, reason TEXT NOT NULL, PRIMARY KEY (provider, at_ms));
       CREATE TABLE IF NOT EXISTS bundles (epoch INTEGER NOT NULL, node TEXT NOT NULL, signature TEXT NOT NULL,
@@ -116,7 +166,58 @@ export class NodeStore {
       CREATE TABLE IF NOT EXISTS verdict_signatures (digest TEXT NOT NULL, signer TEXT NOT NULL, signature TEXT NOT NULL,
         PRIMARY KEY (digest, signer));
       CREATE TABLE IF NOT EXISTS verdict_submitted (digest TEXT PRIMARY KEY, tx TEXT NOT NULL);
-    `);
+`;
+
+export class NodeStore {
+  readonly #db: DatabaseSyncType;
+  /**
+   * When this store began to record the node's signatures (ms since the Unix epoch): its creation, or 0 for a store
+   * written before schema versions existed (it has kept every signature since the node first ran).
+   */
+  readonly memorySinceMs: number;
+
+  /** Checks the database's integrity and schema version, creating the schema in an empty one (see `openStore`). */
+  constructor(db: DatabaseSyncType, options: OpenStoreOptions = {}) {
+    const path = options.path ?? ":memory:";
+    this.#db = db;
+    const damaged = (problem: string) => new StoreError("damaged", path, `${problem}; restore it from a backup, or move it aside to start a fresh store (a fresh store signs no epoch that had already ended)`);
+    let check: string[];
+    try {
+      // One finding per row; a row may span lines ("*** in database main ***\nTree 5 page 41: ..."): keep one line.
+      check = (db.prepare("PRAGMA quick_check").all() as Record<string, string>[]).map((row) =>
+        String(Object.values(row)[0]).replace("*** in database main ***", "").replace(/\s+/g, " ").trim(),
+      );
+    } catch (error) {
+      throw damaged(`is damaged (${firstLine(error)})`);
+    }
+    if (check.length !== 1 || check[0] !== "ok") throw damaged(`is damaged (quick_check: ${check.slice(0, 3).join("; ")})`);
+    db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      const version = (db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version;
+      const tables = (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n;
+      if (version !== 0 && version !== STORE_SCHEMA_VERSION) {
+        const newer = version > STORE_SCHEMA_VERSION;
+        throw new StoreError(
+          "schema",
+          path,
+          `has schema version ${version}, ${newer ? "newer than" : "unknown to"} this node's ${STORE_SCHEMA_VERSION}; ${newer ? "run the node release that wrote it, or a later one" : "it was not written by a Cinder oracle node"}`,
+        );
+      }
+      db.exec(SCHEMA);
+      // An empty database is a fresh store: its memory begins now. One with tables and no version predates versions.
+      if (version === 0) {
+        db.prepare("INSERT INTO meta (key, value) VALUES ('memory_since_ms', ?)").run(String(tables === 0 ? (options.now ?? Date.now)() : 0));
+        db.exec(`PRAGMA user_version = ${STORE_SCHEMA_VERSION}`);
+      }
+      const since = db.prepare("SELECT value FROM meta WHERE key = 'memory_since_ms'").get() as { value: string } | undefined;
+      if (since === undefined || !/^\d+$/.test(since.value)) throw damaged("has no record of when its signing memory began");
+      this.memorySinceMs = Number(since.value);
+      db.exec("COMMIT");
+    } catch (error) {
+      if (db.isTransaction) db.exec("ROLLBACK");
+      throw error;
+    }
   }
 
   recordProbe(probe: Probe): void {
@@ -339,9 +440,33 @@ function verdictOf(r: VerdictRow): OwnVerdict {
   };
 }
 
-/** Opens (creating if needed) the store at `path`; ":memory:" for a throwaway one. */
-export function openStore(path: string): NodeStore {
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-  const { DatabaseSync } = loadSqlite();
-  return new NodeStore(new DatabaseSync(path));
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
+}
+
+/**
+ * Opens (creating if needed) the store at `path`; ":memory:" for a throwaway one. Throws `StoreError` for a store
+ * the node must not run on: damaged, of an unknown schema version, or unreadable.
+ *
+ * @example
+ * ```ts
+ * openStore("/var/lib/cinder-oracle/node.db");
+ * // StoreError: store /var/lib/cinder-oracle/node.db: is damaged (database disk image is malformed); restore it ...
+ * ```
+ */
+export function openStore(path: string, options: Omit<OpenStoreOptions, "path"> = {}): NodeStore {
+  let db: DatabaseSyncType;
+  try {
+    const { DatabaseSync } = loadSqlite();
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    db = new DatabaseSync(path);
+  } catch (error) {
+    throw new StoreError("unreadable", path, `cannot be opened (${firstLine(error)})`);
+  }
+  try {
+    return new NodeStore(db, { ...options, path });
+  } catch (error) {
+    if (db.isOpen) db.close();
+    throw error;
+  }
 }

@@ -69,6 +69,8 @@ export interface DisputeChain {
   disputes(): readonly DisputeCase[];
   /** The dispute's `IDisputeManager.Status` now. */
   disputeStatus(leaseId: bigint): Promise<number>;
+  /** When the dispute was opened (its `openedAt`, unix seconds of the block). */
+  disputeOpenedAt(leaseId: bigint): Promise<number>;
   /** Submits the quorum's signatures and applies the verdict; null when the dispute was already decided. */
   submitVerdict(verdict: JobVerdict, signatures: readonly Hex[]): Promise<Hex | null>;
 }
@@ -169,6 +171,13 @@ export class VerdictDesk {
         continue;
       }
       if (!member) continue;
+      // A store that began after the dispute opened may have lost a verdict this node signed for it (a deleted or
+      // replaced store): a fresh judgement could contradict it, so the node never judges that dispute.
+      if ((await this.#p.chain.disputeOpenedAt(dispute.leaseId)) * 1000 < this.#p.store.memorySinceMs) {
+        this.#finished.add(dispute.leaseId);
+        this.#p.log.warn("not judging a dispute opened before this node's store began", { leaseId: dispute.leaseId, memorySinceMs: this.#p.store.memorySinceMs });
+        continue;
+      }
       await this.#judgeAndSign(dispute, domain, set);
     }
     for (const own of this.#p.store.openVerdicts()) await this.#advance(own, set);

@@ -17,6 +17,7 @@ import { signRequest } from "../../../src/oracle/auth.js";
 import { HEARTBEAT_TYPES, gpusHash, heartbeatDomain } from "../../../src/oracle/agent/heartbeat.js";
 import { type Agent, type CreateAgentParameters, createAgent } from "../../../src/oracle/agent/server.js";
 import { NONCE, NOW } from "../cc/vectors.js";
+import { parseExposition, sumOf } from "../../helpers/metrics.js";
 
 const CHAIN_ID = 31_337;
 const account = privateKeyToAccount(generatePrivateKey());
@@ -351,6 +352,28 @@ describe("provider agent", () => {
       const answer = await post(agent.url, "/v1/heartbeat", JSON.stringify({ nonce: "0x", pad: "x".repeat(4096) }));
       expect(answer.status).to.equal(413);
       expect(answer.json.error?.code).to.equal("too-large");
+    });
+  });
+
+  describe("metrics", () => {
+    it("serves heartbeats answered and challenge step durations from its own registry, with the process metrics", async () => {
+      const agent = await agentWith();
+      const other = await agentWith();
+      for (const i of [1, 2, 3]) expect((await clientOf(agent.url).heartbeat(`0x${String(i).repeat(64)}` as Hex)).ok).to.equal(true);
+      expect((await post(agent.url, "/v1/heartbeat", JSON.stringify({ nonce: "0x12" }))).status).to.equal(400);
+      expect((await clientOf(agent.url).runMatmulChallenge(new Verifier({ modelClass: "H100", parameters: SMALL }))).passed).to.equal(true);
+      const response = await fetch(`${agent.url}/metrics`);
+      expect(response.headers.get("content-type")).to.equal("text/plain; version=0.0.4; charset=utf-8");
+      const samples = parseExposition(await response.text());
+      expect(samples.get('cinder_agent_heartbeats_total{result="ok"}')).to.equal(3);
+      expect(samples.get('cinder_agent_heartbeats_total{result="invalid-field"}')).to.equal(1);
+      expect(samples.get("cinder_agent_heartbeat_seconds_count")).to.equal(4);
+      expect(samples.get('cinder_agent_challenge_seconds_count{step="matmul_issue",result="ok"}')).to.equal(1);
+      expect(samples.get('cinder_agent_challenge_seconds_count{step="matmul_reveal",result="ok"}')).to.equal(1);
+      expect(samples.get('cinder_agent_challenge_seconds_sum{step="matmul_issue",result="ok"}')).to.be.greaterThan(0);
+      expect(samples.get("process_resident_memory_bytes")).to.be.greaterThan(0);
+      const untouched = parseExposition(await (await fetch(`${other.url}/metrics`)).text());
+      expect(sumOf(untouched, "cinder_agent_heartbeats_total"), "another agent in the same process counts its own").to.equal(0);
     });
   });
 });

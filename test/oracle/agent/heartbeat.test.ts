@@ -25,6 +25,8 @@ import {
   verifyHeartbeat,
 } from "../../../src/oracle/agent/heartbeat.js";
 import { HeartbeatVerifierPool } from "../../../src/oracle/agent/heartbeat-pool.js";
+import { MAX_N } from "../../../src/oracle/challenge/matmul.js";
+import { RECORDINGS } from "../../../src/oracle/gpu/simulated.js";
 
 const account = privateKeyToAccount(generatePrivateKey());
 const GPUS = [
@@ -228,6 +230,32 @@ describe("agent CLI", () => {
     expect(configError(["--chain-id", "1"], { CINDER_AGENT_KEY: "0x12" })).to.equal("CINDER_AGENT_KEY");
     expect(configError(["--chain-id", "1", "--key-file", "/nonexistent/key"])).to.equal("--key-file");
     expect(configError(["--colour"])).to.equal("--colour");
+  });
+
+  it("says what each flag expected and got, on one line, without echoing the key", () => {
+    const message = (argv: string[], env: NodeJS.ProcessEnv = { CINDER_AGENT_KEY: key }) => {
+      try {
+        parseAgentConfig(argv, env);
+      } catch (error) {
+        expect(error).to.be.instanceOf(AgentError);
+        const { field, shortMessage } = error as AgentError;
+        return `${field}: ${shortMessage}`;
+      }
+      return expect.fail("expected a config error");
+    };
+    const cases: [string[], NodeJS.ProcessEnv | undefined, string][] = [
+      [["--port", "1"], undefined, "--chain-id: missing: pass --chain-id or set CINDER_CHAIN_ID"],
+      [["--chain-id", "0"], undefined, `--chain-id: expected an integer in [1, ${Number.MAX_SAFE_INTEGER}], got "0"`],
+      [["--chain-id", "1", "--port", "http"], undefined, '--port: expected an integer in [0, 65535], got "http"'],
+      [["--chain-id", "1"], { CINDER_AGENT_KEY: key, CINDER_AGENT_PORT: "70000" }, '--port: expected an integer in [0, 65535], got "70000"'],
+      [["--chain-id", "1", "--backend", "simulated:nope"], undefined, `--backend: expected nvidia-smi or simulated:<${RECORDINGS.join("|")}>, got "simulated:nope"`],
+      [["--chain-id", "1", "--executor", "tpu"], undefined, '--executor: expected auto, cpu, cuda, torch, got "tpu"'],
+      [["--chain-id", "1", "--max-n", "0x10"], undefined, `--max-n: expected an integer in [1, ${MAX_N}], got "0x10"`],
+      [["--chain-id", "1", "--max-fill-mib", "1.5"], undefined, '--max-fill-mib: expected an integer in [1, 1048576], got "1.5"'],
+      [["--chain-id", "1", "--host", ""], undefined, '--host: expected an interface address, got ""'],
+      [["--chain-id", "1"], { CINDER_AGENT_KEY: "0xsecret" }, "CINDER_AGENT_KEY: expected 0x followed by 64 hex digits (the operator key)"],
+    ];
+    for (const [argv, env, expected] of cases) expect(message(argv, env)).to.equal(expected);
   });
 
   it("runs under plain Node 22 as `node src/oracle/agent/main.ts --help`", async function () {

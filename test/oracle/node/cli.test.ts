@@ -41,9 +41,9 @@ describe("oracle node CLI", function () {
       [[], {}, "--config is required"],
       [["--config", join(dir, "missing.json")], {}, "cannot read"],
       [["--config", config("{ not json")], {}, "cannot read"],
-      [["--config", config(good)], {}, "privateKey is missing: set CINDER_ORACLE_KEY"],
-      [["--config", config({ ...good, contracts: { ...good.contracts, registry: "0x12" } })], { CINDER_ORACLE_KEY: KEY }, "contracts.registry must be a 20-byte hex address"],
-      [["--config", config({ ...good, heartbeat: { meanIntervalMs: 1 } })], { CINDER_ORACLE_KEY: KEY }, "heartbeat.meanIntervalMs must be an integer in [100, 3600000], got 1"],
+      [["--config", config(good)], {}, "oracle node: oracle node config: privateKey: missing: set CINDER_ORACLE_KEY"],
+      [["--config", config({ ...good, contracts: { ...good.contracts, registry: "0x12" } })], { CINDER_ORACLE_KEY: KEY }, 'contracts.registry: expected a 20-byte hex address, got "0x12"'],
+      [["--config", config({ ...good, heartbeat: { meanIntervalMs: 1 } })], { CINDER_ORACLE_KEY: KEY }, "heartbeat.meanIntervalMs: expected an integer in [100, 3600000], got 1"],
       [["--config", config(good)], { CINDER_ORACLE_KEY: KEY }, "cannot reach the chain at http://127.0.0.1:9"],
       [["--bogus"], {}, "Unknown option '--bogus'"],
     ];

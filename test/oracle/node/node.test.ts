@@ -13,6 +13,7 @@ import { OracleNode } from "../../../src/oracle/node/node.js";
 import { signRequest } from "../../../src/oracle/auth.js";
 import { type EpochReport, epochReportTypes } from "../../../src/oracle/node/report.js";
 import { openStore } from "../../../src/oracle/node/store.js";
+import { parseExposition, sumOf } from "../../helpers/metrics.js";
 import { bundleToJson } from "../../../src/oracle/node/wire.js";
 import { deriveLeaves } from "../../../src/oracle/aggregate.js";
 
@@ -78,7 +79,8 @@ describe("OracleNode: co-signing and the leaf API", function () {
   }
 
   before(async () => {
-    const store = openStore(":memory:");
+    // The store has kept the node's signatures since epoch E began, so it may sign E.
+    const store = openStore(":memory:", { now: () => E * L * 1000 });
     // Node 0 probed the provider every 6 s of the epoch, all answered: its own bundle says 60 of 60 seconds up.
     for (let t = 0; t < L; t += 6) store.recordProbe({ provider: PROVIDER, atMs: (E * L + t) * 1000, ok: true, healthyGpus: 1 });
     node = new OracleNode({
@@ -169,5 +171,9 @@ describe("OracleNode: co-signing and the leaf API", function () {
     const metrics = await (await fetch(`${node.url}/metrics`)).text();
     expect(metrics).to.match(/cinder_oracle_sign_refused_total\{reason="ALREADY_SIGNED"\} 1/);
     expect(metrics).to.match(/cinder_oracle_reports_signed_total 1/);
+    const samples = parseExposition(metrics);
+    expect(sumOf(samples, "cinder_oracle_signing_seconds_count", { what: "report" }), "one report signed, timed").to.equal(1);
+    expect(sumOf(samples, "cinder_oracle_signing_seconds_count", { what: "bundle" }), "its own bundle for the epoch").to.equal(1);
+    expect(samples.get("process_cpu_seconds_total")).to.be.greaterThan(0);
   });
 });

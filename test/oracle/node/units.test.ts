@@ -6,11 +6,12 @@ import { expect } from "chai";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Address, Hex } from "viem";
+import { type Address, type Hex, getAddress } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { signBundle, verifyBundle } from "../../../src/oracle/aggregate.js";
 import { ConfigError, parseNodeConfig } from "../../../src/oracle/node/config.js";
 import { Metrics } from "../../../src/oracle/node/metrics.js";
+import { parseExposition } from "../../helpers/metrics.js";
 import { resolveAgentUrl } from "../../../src/oracle/node/chain.js";
 import { AlreadySignedError, openStore, type Probe } from "../../../src/oracle/node/store.js";
 import { observeEpoch } from "../../../src/oracle/node/uptime.js";
@@ -138,35 +139,83 @@ describe("oracle node: configuration", () => {
     expect(config.privateKey).to.equal(env.CINDER_ORACLE_KEY);
   });
 
+  const key = { privateKey: env.CINDER_ORACLE_KEY };
+  const withManager = { ...good.contracts, disputeManager: P2 };
   const cases: [string, unknown, string][] = [
-    ["a missing key", { ...good }, "privateKey is missing: set CINDER_ORACLE_KEY"],
-    ["a bad rpc URL", { ...good, rpcUrl: "localhost:8545", privateKey: env.CINDER_ORACLE_KEY }, "rpcUrl"],
-    ["a bad hub address", { ...good, contracts: { ...good.contracts, oracleHub: "0x12" }, privateKey: env.CINDER_ORACLE_KEY }, "contracts.oracleHub must be a 20-byte hex address"],
-    ["a bad peer URL", { ...good, peers: [{ address: P1, url: "ftp://x" }], privateKey: env.CINDER_ORACLE_KEY }, "peers[0].url must use http: or https:"],
-    ["a duplicate peer", { ...good, peers: [good.peers[0], good.peers[0]], privateKey: env.CINDER_ORACLE_KEY }, "peers[1].address lists"],
-    ["an unknown setting", { ...good, heartbeats: {}, privateKey: env.CINDER_ORACLE_KEY }, "heartbeats is not a known setting"],
-    ["a port out of range", { ...good, listen: { port: 70_000 }, privateKey: env.CINDER_ORACLE_KEY }, "listen.port must be an integer in [0, 65535], got 70000"],
-    ["a bad log level", { ...good, logLevel: "loud", privateKey: env.CINDER_ORACLE_KEY }, "logLevel must be one of debug, info, warn, error"],
+    ["a missing key", { ...good }, "privateKey: missing: set CINDER_ORACLE_KEY to the node's 32-byte hex signing key"],
+    ["a malformed key, without echoing it", { ...good, privateKey: "0xsecret" }, "privateKey: expected 32 bytes of hex (0x + 64 digits)"],
+    ["a configuration that is not an object", [], "(root): expected a JSON object, got []"],
+    ["a bad rpc URL", { ...good, ...key, rpcUrl: "localhost:8545" }, 'rpcUrl: expected an http(s) or ws(s) URL, got "localhost:8545"'],
+    ["a bad hub address", { ...good, ...key, contracts: { ...good.contracts, oracleHub: "0x12" } }, 'contracts.oracleHub: expected a 20-byte hex address, got "0x12"'],
+    ["a missing address", { ...good, ...key, contracts: { oracleHub: P1, registry: P2 } }, "contracts.jobMarket: expected a 20-byte hex address, got nothing"],
+    ["a bad peer URL", { ...good, ...key, peers: [good.peers[0], { address: P2, url: "http://127.0.0.1:7402" }, { address: NODE, url: "foo" }] }, 'peers[2].url: expected an http(s) URL, got "foo"'],
+    ["a peer that is not an object", { ...good, ...key, peers: [5] }, "peers[0]: expected an object { address, url }, got 5"],
+    ["a duplicate peer", { ...good, ...key, peers: [good.peers[0], good.peers[0]] }, `peers[1].address: expected each peer once, got ${getAddress(P1)} twice`],
+    [
+      "an unknown setting",
+      { ...good, ...key, heartbeats: {} },
+      "heartbeats: unknown setting (known: rpcUrl, contracts, privateKey, listen, peers, databasePath, heartbeat, epoch, minObservers, pollIntervalMs, logLevel, fromBlock, challenges, verdicts)",
+    ],
+    ["an unknown nested setting", { ...good, ...key, verdicts: { bogus: 1 }, contracts: withManager }, "verdicts.bogus: unknown setting (known: sampleSize, fetchTimeoutMs, retryWindowMs, leaderTimeoutMs)"],
+    ["a port out of range", { ...good, ...key, listen: { port: 70_000 } }, "listen.port: expected an integer in [0, 65535], got 70000"],
+    ["a port given as a string", { ...good, ...key, listen: { port: "80" } }, 'listen.port: expected an integer in [0, 65535], got "80"'],
+    ["a fractional interval", { ...good, ...key, heartbeat: { meanIntervalMs: 1.5 } }, "heartbeat.meanIntervalMs: expected an integer in [100, 3600000], got 1.5"],
+    ["a bad log level", { ...good, ...key, logLevel: "loud" }, 'logLevel: expected one of debug, info, warn, error, got "loud"'],
+    ["an empty database path", { ...good, ...key, databasePath: "" }, 'databasePath: expected a file path (or ":memory:"), got ""'],
+    ["a negative block", { ...good, ...key, fromBlock: -1 }, "fromBlock: expected a block number, got -1"],
+    ["verdicts without a dispute manager", { ...good, ...key, verdicts: {} }, "contracts.disputeManager: expected an address when verdicts is set, got nothing"],
+    ["an unknown model class", { ...good, ...key, challenges: { classNames: { B200: "B200-192GB" } } }, "challenges.classNames.B200: unknown setting (known: H200, H100, A100, L40S, RTX4090)"],
+    ["a non-positive challenge parameter", { ...good, ...key, challenges: { memory: { fillMiB: -1 } } }, "challenges.memory.fillMiB: expected a positive number, got -1"],
+    ["a memory setting that is neither false nor an object", { ...good, ...key, challenges: { memory: true } }, "challenges.memory: expected false or an object of positive numbers, got true"],
   ];
   for (const [what, raw, message] of cases) {
     it(`rejects ${what}, naming the field`, () => {
-      expect(() => parseNodeConfig(raw, {})).to.throw(ConfigError, message);
+      expect(() => parseNodeConfig(raw, {}))
+        .to.throw(ConfigError)
+        .with.property("message", `oracle node config: ${message}`);
     });
   }
+
+  it("reads a block number given as a decimal string and fills the challenge defaults", () => {
+    const config = parseNodeConfig({ ...good, ...key, fromBlock: "123", challenges: { memory: false } }, {});
+    expect(config.fromBlock).to.equal(123n);
+    expect(config.challenges).to.deep.equal({
+      roundSeconds: 86_400,
+      validitySeconds: 7 * 86_400,
+      unansweredRounds: 2,
+      classNames: { H200: "H200-141GB", H100: "H100-80GB", A100: "A100-80GB", L40S: "L40S-48GB", RTX4090: "RTX4090-24GB" },
+      matmul: undefined,
+      memory: false,
+    });
+  });
 });
 
 describe("oracle node: metrics and wire", () => {
-  it("renders Prometheus text with labels", () => {
+  it("renders counters, gauges and latency histograms from a registry of its own, with the process metrics", async () => {
     const m = new Metrics();
     const c = m.counter("cinder_test_total", "A test counter", ["result"]);
     c.inc({ result: "ok" });
     c.inc({ result: "ok" }, 2);
     m.gauge("cinder_test_epoch", "Epoch").set(42);
-    expect(m.render()).to.equal(
-      '# HELP cinder_test_total A test counter\n# TYPE cinder_test_total counter\ncinder_test_total{result="ok"} 3\n# HELP cinder_test_epoch Epoch\n# TYPE cinder_test_epoch gauge\ncinder_test_epoch 42\n',
-    );
-    expect(() => c.inc({ other: "x" })).to.throw("unknown label");
-    expect(() => c.inc({}, -1)).to.throw("cannot decrease");
+    const h = m.histogram("cinder_test_seconds", "A test latency", ["result"]);
+    h.observe({ result: "ok" }, 0.003);
+    h.observe({ result: "ok" }, 7);
+    // A second registry in the same process: same names, no clash, separate values.
+    const other = new Metrics({ processMetrics: false });
+    other.counter("cinder_test_total", "A test counter", ["result"]).inc({ result: "ok" });
+    const text = await m.render();
+    const samples = parseExposition(text);
+    expect(samples.get('cinder_test_total{result="ok"}')).to.equal(3);
+    expect(samples.get("cinder_test_epoch")).to.equal(42);
+    expect(samples.get('cinder_test_seconds_bucket{le="0.005",result="ok"}')).to.equal(1);
+    expect(samples.get('cinder_test_seconds_bucket{le="10",result="ok"}')).to.equal(2);
+    expect(samples.get('cinder_test_seconds_count{result="ok"}')).to.equal(2);
+    expect(samples.get('cinder_test_seconds_sum{result="ok"}')).to.equal(7.003);
+    expect(samples.get("process_resident_memory_bytes")).to.be.greaterThan(0);
+    expect(text).to.include("# TYPE cinder_test_seconds histogram");
+    expect(parseExposition(await other.render())).to.deep.equal(new Map([['cinder_test_total{result="ok"}', 1]]));
+    expect(() => c.inc({ other: "x" } as never)).to.throw("Added label \"other\" is not included in initial labelset");
+    expect(() => c.inc({ result: "ok" }, -1)).to.throw("It is not possible to decrease a counter");
   });
 
   it("round-trips a signed bundle through JSON and rejects a malformed one by field", async () => {

@@ -54,11 +54,14 @@ function nodeChain(): NodeChain {
 function disputeChain(cases: DisputeCase[]) {
   const status = new Map(cases.map((c) => [c.leaseId, DISPUTE_STATUS.Open as number]));
   const submitted: { verdict: JobVerdict; signatures: readonly Hex[] }[] = [];
-  const chain: DisputeChain & { cases: DisputeCase[] } = {
+  const chain: DisputeChain & { cases: DisputeCase[]; openedAt: Map<bigint, number> } = {
     cases,
+    // Unless a test says otherwise, a dispute opened just now (after every store the test opened).
+    openedAt: new Map(),
     refreshDisputes: async () => {},
     disputes: () => chain.cases,
     disputeStatus: async (leaseId) => status.get(leaseId) ?? DISPUTE_STATUS.None,
+    disputeOpenedAt: async (leaseId) => chain.openedAt.get(leaseId) ?? Math.ceil(Date.now() / 1000),
     submitVerdict: async (verdict, signatures) => {
       const now = status.get(verdict.leaseId);
       if (now !== DISPUTE_STATUS.Open && !(now === DISPUTE_STATUS.Abstained && verdict.outcome !== OUTCOME.Abstained)) return null;
@@ -225,6 +228,43 @@ describe("OracleNode: job verdicts", function () {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  it("after its store is deleted, judges no dispute opened before the new store began, and judges a later one", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cinder-verdict-"));
+    const path = join(dir, "node.db");
+    try {
+      const { chain, status } = disputeChain([{ leaseId: 5n, resultHash: honestHash, resultUri: null, spec }]);
+      let store = openStore(path);
+      let node = makeNode(1, store, chain, []);
+      await node.start();
+      const first = await until("the node signed", 10_000, () => store.ownVerdict(5n, honestHash));
+      expect(JSON.parse(first.verdictJson)).to.include({ outcome: OUTCOME.ProviderUpheld });
+      await node.stop();
+      store.close();
+      chain.openedAt.set(5n, Math.floor(first.signedAtMs / 1000) - 1);
+      // The store is deleted; the spec no longer matches what its URI serves, so a fresh judgement would abstain.
+      for (const file of [path, `${path}-wal`, `${path}-shm`]) rmSync(file, { force: true });
+      chain.cases = [{ leaseId: 5n, resultHash: honestHash, resultUri: null, spec: { ...spec, specHash: keccak256("0x01") } }];
+      await sleep(5);
+      store = openStore(path);
+      node = makeNode(1, store, chain, []);
+      await node.start();
+      try {
+        await sleep(600); // several verdict steps
+        expect(store.ownVerdict(5n, honestHash), "no second, contrary verdict").to.equal(undefined);
+        expect(await (await fetch(`${node.url}/metrics`)).text()).to.not.match(/cinder_oracle_verdicts_signed_total\{/);
+        // A dispute opened after the new store began is judged as usual.
+        chain.cases = [...chain.cases, { leaseId: 6n, resultHash: honestHash, resultUri: null, spec }];
+        status.set(6n, DISPUTE_STATUS.Open);
+        const later = await until("the node judged the later dispute", 10_000, () => store.ownVerdict(6n, honestHash));
+        expect(JSON.parse(later.verdictJson)).to.include({ outcome: OUTCOME.ProviderUpheld });
+      } finally {
+        await node.stop();
+        store.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe("oracle node: verdict configuration and wire form", () => {
@@ -245,15 +285,15 @@ describe("oracle node: verdict configuration and wire form", () => {
   });
 
   const cases: [string, Record<string, unknown>, string][] = [
-    ["verdicts without a dispute manager", { verdicts: {} }, "contracts.disputeManager is required when verdicts is set"],
-    ["a sample size of zero", { contracts: { ...base.contracts, disputeManager: DM }, verdicts: { sampleSize: 0 } }, "verdicts.sampleSize must be an integer in [1, 256], got 0"],
-    ["an unknown verdict setting", { contracts: { ...base.contracts, disputeManager: DM }, verdicts: { samples: 3 } }, "verdicts.samples is not a known setting"],
-    ["a bad dispute manager", { contracts: { ...base.contracts, disputeManager: "0x12" } }, "contracts.disputeManager must be a 20-byte hex address"],
+    ["verdicts without a dispute manager", { verdicts: {} }, "contracts.disputeManager: expected an address when verdicts is set, got nothing"],
+    ["a sample size of zero", { contracts: { ...base.contracts, disputeManager: DM }, verdicts: { sampleSize: 0 } }, "verdicts.sampleSize: expected an integer in [1, 256], got 0"],
+    ["an unknown verdict setting", { contracts: { ...base.contracts, disputeManager: DM }, verdicts: { samples: 3 } }, "verdicts.samples: unknown setting (known: sampleSize, fetchTimeoutMs, retryWindowMs, leaderTimeoutMs)"],
+    ["a bad dispute manager", { contracts: { ...base.contracts, disputeManager: "0x12" } }, 'contracts.disputeManager: expected a 20-byte hex address, got "0x12"'],
   ];
   for (const [what, extra, message] of cases) {
     it(`rejects ${what}, naming the field`, async () => {
       const { ConfigError, parseNodeConfig } = await import("../../../src/oracle/node/config.js");
-      expect(() => parseNodeConfig({ ...base, ...extra })).to.throw(ConfigError, message);
+      expect(() => parseNodeConfig({ ...base, ...extra })).to.throw(ConfigError).with.property("message", `oracle node config: ${message}`);
     });
   }
 
