@@ -136,8 +136,9 @@ export class DueTracker {
   readonly #timeoutMs: number;
   #cursor: bigint;
   #constants?: { epochLength: bigint; emissionEpochLength: bigint; genesis: bigint; lateWindow: bigint };
-  /** Lease end by id, for leases with an SLA lock not yet settled or released. */
-  readonly #slaLeases = new Map<bigint, { end: bigint; start: bigint }>();
+  /** Leases with an SLA lock not yet settled or released. */
+  readonly #slaLeases = new Set<bigint>();
+  /** Every lease's term; an entry leaves with its SLA (a lease without one keeps a few bytes here). */
   readonly #leaseTimes = new Map<bigint, { start: bigint; end: bigint }>();
   readonly #reported = new Set<bigint>();
   readonly #accepted = new Map<Hex, FaultReport>();
@@ -170,7 +171,7 @@ export class DueTracker {
   /** Reads the events from the cursor to the latest block (in ranges of `maxBlockRange`) into the index. */
   async sync(toBlock?: bigint): Promise<bigint> {
     const pc = this.#ctx.publicClient;
-    const latest = toBlock ?? (await pc.getBlockNumber());
+    const latest = toBlock ?? (await pc.getBlockNumber({ cacheTime: 0 }));
     const a = this.#ctx.addresses;
     const address = [a.jobMarket, a.slaBondManager, a.oracleHub, a.slashingManager, a.disputeManager, a.registry, a.emissionController];
     while (this.#cursor <= latest) {
@@ -198,11 +199,10 @@ export class DueTracker {
         return this.#setEnd(big("leaseId"), big("newEnd"));
       case "LeaseQuit":
         return this.#setEnd(big("leaseId"), big("end"));
-      case "BondLocked": {
-        const times = this.#leaseTimes.get(big("leaseId"));
-        if (times !== undefined) this.#slaLeases.set(big("leaseId"), { ...times });
+      case "BondLocked":
+        // Emitted within the award, before or after LeaseCreated: the two meet in `due()`.
+        this.#slaLeases.add(big("leaseId"));
         return;
-      }
       case "SlaSettled":
       case "BondReleased":
         this.#slaLeases.delete(big("leaseId"));
@@ -264,8 +264,6 @@ export class DueTracker {
   #setEnd(leaseId: bigint, end: bigint): void {
     const times = this.#leaseTimes.get(leaseId);
     if (times !== undefined) times.end = end;
-    const sla = this.#slaLeases.get(leaseId);
-    if (sla !== undefined) sla.end = end;
   }
 
   async #constantsOnce() {
@@ -341,7 +339,10 @@ export class DueTracker {
     later.push({ kind: "close-epoch", key: `close-epoch:${ended + 1n}`, at: (ended + 2n) * emissionEpochLength, reason: `emission epoch ${ended + 1n} ends` });
 
     // SLA settlements: a lease that ended, every epoch of whose term is reported or past the late window.
-    for (const [leaseId, { start, end }] of this.#slaLeases) {
+    for (const leaseId of this.#slaLeases) {
+      const times = this.#leaseTimes.get(leaseId);
+      if (times === undefined) continue;
+      const { start, end } = times;
       const key = `settle-sla:${leaseId}`;
       if (now < end) {
         later.push({ kind: "settle-sla", key, at: end, reason: `lease ${leaseId} ends` });

@@ -82,7 +82,7 @@ describe("Keeper", function () {
     node = await startHardhatNode({ port: PORT });
     addresses = await deployLocal({ url: node.url, deploymentId: ID });
     publicClient = createPublicClient({ chain: hardhat, transport: http(node.url), pollingInterval: 50 });
-    ({ provider, gpuIds } = await seedProvider({ url: node.url, addresses, key: localKey(6), gpus: 2 }));
+    ({ provider, gpuIds } = await seedProvider({ url: node.url, addresses, key: localKey(6), gpus: 4 }));
     await faucet({ url: node.url, addresses, to: privateKeyToAccount(localKey(16)).address, amount: 10_000n * USD });
     // A stand-in for the oracle nodes' public GET API: the leaf files of reported epochs and the quorum-signed faults.
     server = createServer((req, res) => {
@@ -149,42 +149,6 @@ describe("Keeper", function () {
     expect(again.outcomes.filter((o) => o.action.kind === "settle-sla" || o.action.kind === "close-epoch")).to.deep.equal([]);
   });
 
-  it("proposes a quorum-signed fault from the nodes' fault API, executes it only after the veto window, and burns the slash", async function () {
-    const configDigest = await publicClient.readContract({ address: addresses.oracleHub, abi: oracleHubAbi, functionName: "configDigest" });
-    const epoch = (await now()) / HOUR;
-    const report: FaultReport = {
-      configDigest,
-      provider,
-      faultType: FaultKind.FailedGpuChallenge,
-      subject: gpuIds[0],
-      epoch,
-      evidenceHash: keccak256(toBytes(`cinder/fault/v1:failed-gpu-challenge:${provider}:${gpuIds[0]}:keeper-test`)),
-    };
-    faults.push({ report, signatures: await quorumSign("FaultReport", report as never) });
-    const a = createKeeper({ ctx: ctxFor(14), nodes: [oracleUrl] });
-    const b = createKeeper({ ctx: ctxFor(15), nodes: [oracleUrl] });
-    await Promise.all([a.runOnce(), b.runOnce()]);
-    const proposed = await events(addresses.slashingManager, slashingManagerAbi, "SlashProposed");
-    expect(proposed).to.have.length(1);
-    expect(await events(addresses.oracleHub, oracleHubAbi, "FaultReportAccepted")).to.have.length(1);
-    const executableAt = proposed[0].args.executableAt as bigint;
-    // Within the veto window: not due, and the next due time is the window's end.
-    const tracker = createDueTracker(ctxFor(15));
-    const waiting = await tracker.due();
-    expect(waiting.actions.filter((x) => x.kind === "execute-slash")).to.deep.equal([]);
-    await setTime(executableAt - 1n);
-    expect((await tracker.due()).actions.filter((x) => x.kind === "execute-slash")).to.deep.equal([]);
-    await setTime(executableAt);
-    expect((await tracker.due()).actions.map((x) => x.key)).to.include(`execute-slash:${proposed[0].args.id as string}`);
-    await Promise.all([a.runOnce(), b.runOnce()]);
-    const executed = await events(addresses.slashingManager, slashingManagerAbi, "SlashExecuted");
-    expect(executed).to.have.length(1);
-    expect(executed[0].args.id).to.equal(proposed[0].args.id);
-    expect((await events(addresses.slashingManager, slashingManagerAbi, "SlashedBurned")).length).to.equal((executed[0].args.burned as bigint) > 0n ? 1 : 0);
-    const [toBurn] = await publicClient.readContract({ address: addresses.vault, abi: stakingVaultAbi, functionName: "slashedHeld" });
-    expect(toBurn).to.equal(0n);
-  });
-
   it("a keeper killed with a step due and restarted (a new process, no local state) completes it", async function () {
     const { leaseId } = await clientFor(16).leases.createDirect({ provider, modelClass: "H100-80GB", gpuCount: 1, duration: HOUR, maxPricePerGpuHour: 2n * USD });
     const lease = await clientFor(16).read.lease({ leaseId });
@@ -230,6 +194,46 @@ describe("Keeper", function () {
     expect(metrics).to.match(/cinder_keeper_actions_total\{kind="expire-dispute",outcome="done"\} 1/);
     expect(metrics).to.match(/cinder_keeper_gas_used_total\{kind="prune-attestations"\} [1-9]\d*/);
     expect(metrics).to.match(/cinder_keeper_lag_seconds\{kind="expire-dispute"\} \d+/);
+  });
+
+  it("proposes a quorum-signed fault from the nodes' fault API, executes it only after the veto window, and burns the slash", async function () {
+    const configDigest = await publicClient.readContract({ address: addresses.oracleHub, abi: oracleHubAbi, functionName: "configDigest" });
+    const epoch = (await now()) / HOUR;
+    const report: FaultReport = {
+      configDigest,
+      provider,
+      faultType: FaultKind.FailedGpuChallenge,
+      subject: gpuIds[0],
+      epoch,
+      evidenceHash: keccak256(toBytes(`cinder/fault/v1:failed-gpu-challenge:${provider}:${gpuIds[0]}:keeper-test`)),
+    };
+    faults.push({ report, signatures: await quorumSign("FaultReport", report as never) });
+    const a = createKeeper({ ctx: ctxFor(14), nodes: [oracleUrl] });
+    const b = createKeeper({ ctx: ctxFor(15), nodes: [oracleUrl] });
+    await Promise.all([a.runOnce(), b.runOnce()]);
+    const proposed = await events(addresses.slashingManager, slashingManagerAbi, "SlashProposed");
+    expect(proposed).to.have.length(1);
+    expect(await events(addresses.oracleHub, oracleHubAbi, "FaultReportAccepted")).to.have.length(1);
+    const executableAt = proposed[0].args.executableAt as bigint;
+    // Within the veto window: not due, and the next due time is the window's end.
+    const tracker = createDueTracker(ctxFor(15));
+    const waiting = await tracker.due();
+    expect(waiting.actions.filter((x) => x.kind === "execute-slash")).to.deep.equal([]);
+    await setTime(executableAt - 1n);
+    expect((await tracker.due()).actions.filter((x) => x.kind === "execute-slash")).to.deep.equal([]);
+    await setTime(executableAt);
+    expect((await tracker.due()).actions.map((x) => x.key)).to.include(`execute-slash:${proposed[0].args.id as string}`);
+    await Promise.all([a.runOnce(), b.runOnce()]);
+    const executed = await events(addresses.slashingManager, slashingManagerAbi, "SlashExecuted");
+    expect(executed).to.have.length(1);
+    expect(executed[0].args.id).to.equal(proposed[0].args.id);
+    expect(executed[0].args.burned as bigint).to.be.greaterThan(0n);
+    // The execution left slashed CNDR in the vault: the next passes burn it, once.
+    await Promise.all([a.runOnce(), b.runOnce()]);
+    const burned = await events(addresses.slashingManager, slashingManagerAbi, "SlashedBurned");
+    expect(burned.map((x) => x.args.amount)).to.deep.equal([executed[0].args.burned]);
+    const [toBurn] = await publicClient.readContract({ address: addresses.vault, abi: stakingVaultAbi, functionName: "slashedHeld" });
+    expect(toBurn).to.equal(0n);
   });
 
   it("refuses to start with one line naming the problem: no key, no funds for gas, the wrong chain, no deployment", async function () {
