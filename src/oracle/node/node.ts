@@ -38,6 +38,7 @@ import { AlreadySignedError, type NodeStore } from "./store.js";
 import { peerSignatureRefusal, quorumSignatures } from "./quorum.js";
 import { type DisputeChain, type VerdictSettings, VerdictDesk, VerdictRefusedError } from "./verdict.js";
 import { observeEpoch } from "./uptime.js";
+import { FaultBook } from "./faults.js";
 import { WireError, bundleFromJson, bundleFromWire, bundleToJson, reportFromWire } from "./wire.js";
 
 /** The outcome of one heartbeat to a provider's agent. A dead provider is data, not an exception. */
@@ -119,6 +120,8 @@ export class OracleNode {
   #nextProbe = new Map<Address, number>();
   #busy = false;
   readonly #done = new Set<number>();
+  /** Quorum-signed fault reports served to keepers (`/v1/faults`). */
+  readonly #faults = new FaultBook();
   /** Peers that accepted this node's bundle, per epoch (so a bundle is pushed once to each). */
   readonly #sharedTo = new Map<number, Set<Address>>();
   /** When a deferred challenge of a provider may run again (ms). */
@@ -630,6 +633,18 @@ export class OracleNode {
       if (req.method === "POST" && path === "/v1/verdicts") {
         if (this.#verdicts === undefined) throw new HttpError(404, "NOT_FOUND", "this node does not judge job disputes");
         return send(202, { accepted: true, digest: await this.#verdicts.accept(await readJson(req)) });
+      }
+      if (path === "/v1/faults") {
+        if (req.method === "GET") {
+          const since = url.searchParams.get("since") ?? "0";
+          if (!/^(0|[1-9][0-9]{0,19})$/.test(since)) throw new HttpError(400, "MALFORMED", `since must be an epoch, got ${since}`, "since");
+          return send(200, this.#faults.since(this.#set!, BigInt(since)));
+        }
+        if (req.method === "POST") {
+          const { digest, refusal } = await this.#faults.accept(this.#set!, { chainId: this.#chainId, oracleHub: this.#p.chain.oracleHub }, await readJson(req));
+          if (refusal !== null) throw new HttpError(refusal.status, refusal.code, refusal.message, refusal.field);
+          return send(202, { accepted: true, digest });
+        }
       }
       if ((m = /^\/v1\/epochs\/(\d+)\/(bundles|sign|leaves|proof)$/.exec(path)) !== null) {
         const epoch = Number(m[1]);
