@@ -7,6 +7,7 @@
  * dry-run sending nothing, and one-line configuration errors.
  */
 import { expect } from "chai";
+import { execFile } from "node:child_process";
 import { type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Address, type Hex, type PublicClient, createPublicClient, createWalletClient, http, keccak256, parseEventLogs, toBytes } from "viem";
@@ -234,6 +235,35 @@ describe("Keeper", function () {
     expect(burned.map((x) => x.args.amount)).to.deep.equal([executed[0].args.burned]);
     const [toBurn] = await publicClient.readContract({ address: addresses.vault, abi: stakingVaultAbi, functionName: "slashedHeld" });
     expect(toBurn).to.equal(0n);
+  });
+
+  it("cinder keeper run: --dry-run --once --json lists what is due and sends nothing; a missing key is one line", async function () {
+    const cli = (args: string[], env: Record<string, string> = {}) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        const clean = { ...process.env };
+        delete clean.CINDER_PRIVATE_KEY;
+        execFile("node", ["bin/cinder.js", "--rpc", node!.url, "--deployment", ID, ...args], { env: { ...clean, ...env } }, (error, stdout, stderr) =>
+          resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : 1, stdout, stderr }),
+        );
+      });
+    await setTime((await now()) + 2n * HOUR);
+    const sent = await nonce(15);
+    const dry = await cli(["keeper", "run", "--dry-run", "--once", "--json"]);
+    expect(dry.code).to.equal(0);
+    const listed = JSON.parse(dry.stdout) as { dryRun: boolean; outcomes: { kind: string; outcome: string }[] };
+    expect(listed.dryRun).to.equal(true);
+    expect(listed.outcomes.map((o) => o.kind)).to.include("close-epoch");
+    expect(listed.outcomes.every((o) => o.outcome === "listed")).to.equal(true);
+    expect(await nonce(15)).to.equal(sent);
+    const noKey = await cli(["keeper", "run", "--once"]);
+    expect(noKey.code).to.equal(1);
+    expect(noKey.stderr.trim()).to.equal("error: NO_KEY: the keeper sends transactions: set CINDER_PRIVATE_KEY or --key-file (or use --dry-run)");
+    const ran = await cli(["keeper", "run", "--once", "--json"], { CINDER_PRIVATE_KEY: localKey(15) });
+    expect(ran.code).to.equal(0);
+    const done = JSON.parse(ran.stdout) as { outcomes: { kind: string; outcome: string }[] };
+    const closes = done.outcomes.filter((o) => o.kind === "close-epoch").map((o) => o.outcome);
+    expect(closes.length).to.be.greaterThan(0);
+    expect(closes.every((o) => o === "done")).to.equal(true);
   });
 
   it("refuses to start with one line naming the problem: no key, no funds for gas, the wrong chain, no deployment", async function () {
