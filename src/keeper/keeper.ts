@@ -239,7 +239,7 @@ export class Keeper {
       }
       case "settle-sla": {
         if (this.#nodes.length === 0) throw new KeeperConfigError("NO_ORACLE_NODES", "settling an SLA needs the oracle nodes' leaf API: pass --oracle <url>[,<url>...]");
-        const settled = await settleSla(ctx, { leaseId: action.leaseId, nodes: this.#nodes });
+        const settled = await settleSla(ctx, { leaseId: action.leaseId, nodes: this.#nodes, contentHashes: this.tracker.contentHashes });
         return settled.closed ? `settled, credit ${settled.credit}` : "waiting: settled in part (more epochs next pass)";
       }
       case "propose-slash": {

@@ -140,7 +140,8 @@ export class DueTracker {
   readonly #slaLeases = new Set<bigint>();
   /** Every lease's term; an entry leaves with its SLA (a lease without one keeps a few bytes here). */
   readonly #leaseTimes = new Map<bigint, { start: bigint; end: bigint }>();
-  readonly #reported = new Set<bigint>();
+  /** Reported epochs and the content hash of each one's leaf file. */
+  readonly #reported = new Map<bigint, Hex>();
   readonly #accepted = new Map<Hex, FaultReport>();
   readonly #proposed = new Set<Hex>();
   readonly #pending = new Map<Hex, { provider: Address; executableAt: bigint }>();
@@ -161,6 +162,11 @@ export class DueTracker {
     if (this.#maxRange < 1n) throw new CinderConfigError("maxBlockRange", `must be positive, got ${this.#maxRange}`);
     this.#nodes = parameters.nodes === undefined || parameters.nodes.length === 0 ? [] : checkNodeUrls(parameters.nodes, "nodes");
     this.#timeoutMs = parameters.timeoutMs ?? 5_000;
+  }
+
+  /** The content hash of each reported epoch's leaf file, as its `EpochReported` event carries it. */
+  get contentHashes(): ReadonlyMap<bigint, Hex> {
+    return this.#reported;
   }
 
   /** The next block whose events are not read yet. */
@@ -209,7 +215,7 @@ export class DueTracker {
         this.#leaseTimes.delete(big("leaseId"));
         return;
       case "EpochReported":
-        this.#reported.add(BigInt(args.epoch as bigint));
+        this.#reported.set(BigInt(args.epoch as bigint), args.contentHash as Hex);
         return;
       case "FaultReportAccepted":
         this.#accepted.set(args.reportId as Hex, {

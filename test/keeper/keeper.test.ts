@@ -22,6 +22,8 @@ import {
   createCinderClient,
   createCinderContext,
   createDueTracker,
+  CinderOracleError,
+  fetchLeafFile,
   disputeManagerAbi,
   emissionControllerAbi,
   FaultKind,
@@ -88,8 +90,10 @@ describe("Keeper", function () {
     // A stand-in for the oracle nodes' public GET API: the leaf files of reported epochs and the quorum-signed faults.
     server = createServer((req, res) => {
       const url = new URL(req.url ?? "/", "http://x");
-      const m = /^\/v1\/epochs\/(\d+)\/leaves$/.exec(url.pathname);
-      const body = m !== null ? files.get(Number(m[1])) : url.pathname === "/v1/faults" ? JSON.stringify(faults, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)) : undefined;
+      // Under /tampered/: the same leaves re-serialized (same root, other bytes), which the report's content hash refuses.
+      const m = /^(\/tampered)?\/v1\/epochs\/(\d+)\/leaves$/.exec(url.pathname);
+      const file = m === null ? undefined : files.get(Number(m[2]));
+      const body = m !== null ? (file !== undefined && m[1] !== undefined ? JSON.stringify(JSON.parse(file), null, 1) : file) : url.pathname === "/v1/faults" ? JSON.stringify(faults, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)) : undefined;
       res.writeHead(body === undefined ? 404 : 200, { "content-type": "application/json" }).end(body ?? '{"error":{"code":"NOT_FOUND"}}');
     });
     await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
@@ -120,6 +124,14 @@ describe("Keeper", function () {
     await reportEpoch(Number(e) + 1, [{ leaseId, secondsUp: 0, secondsObserved: 60 }]);
     expect(await settleKeys()).to.deep.equal([`settle-sla:${leaseId}`]);
 
+    // A node serving the epoch's leaves re-serialized (same root) is refused by the report's content hash.
+    const reported = await publicClient.getContractEvents({ address: addresses.oracleHub, abi: oracleHubAbi, eventName: "EpochReported", args: { epoch: e }, fromBlock: 0n });
+    const tampered = await fetchLeafFile(ctxFor(15), { nodes: [`${oracleUrl}/tampered`], epoch: Number(e), contentHash: reported[0].args.contentHash }).catch((x: unknown) => x);
+    expect((tampered as CinderOracleError).details).to.match(/content hash 0x[0-9a-f]{64} differs from the report's 0x[0-9a-f]{64}$/);
+    expect((await fetchLeafFile(ctxFor(15), { nodes: [`${oracleUrl}/tampered`, oracleUrl], epoch: Number(e), contentHash: reported[0].args.contentHash })).tree.root).to.equal(
+      await publicClient.readContract({ address: addresses.oracleHub, abi: oracleHubAbi, functionName: "epochRoot", args: [e] }),
+    );
+
     const dry = createKeeper({ ctx: ctxFor(15), nodes: [oracleUrl], dryRun: true });
     const sent = await nonce(15);
     const pass = await dry.runOnce();
@@ -129,12 +141,13 @@ describe("Keeper", function () {
     expect(await events(addresses.slaBondManager, slaBondManagerAbi, "SlaSettled")).to.have.length(0);
   });
 
-  it("two keepers side by side settle the SLA and close the epoch once each, crediting the client", async function () {
+  it("two keepers side by side settle the SLA and close the epoch once each, crediting the client, past a node serving tampered leaves", async function () {
     const client = privateKeyToAccount(localKey(16)).address;
     const balance = () => clientFor(16).read.balances({ account: client });
     const before = await balance();
-    const a = createKeeper({ ctx: ctxFor(14), nodes: [oracleUrl] });
-    const b = createKeeper({ ctx: ctxFor(15), nodes: [oracleUrl] });
+    // Each keeper asks a node serving tampered files first: the honest one is enough.
+    const a = createKeeper({ ctx: ctxFor(14), nodes: [`${oracleUrl}/tampered`, oracleUrl] });
+    const b = createKeeper({ ctx: ctxFor(15), nodes: [`${oracleUrl}/tampered`, oracleUrl] });
     const [pa, pb] = await Promise.all([a.runOnce(), b.runOnce()]);
     const settled = await events(addresses.slaBondManager, slaBondManagerAbi, "SlaSettled");
     expect(settled).to.have.length(1);
