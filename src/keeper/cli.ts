@@ -13,8 +13,7 @@
 import { type Server, createServer } from "node:http";
 import { type Account, type Chain, type Transport, type WalletClient, createWalletClient, http } from "viem";
 import { type LogFields, type Logger, createLogger } from "../oracle/node/log.js";
-import { createCinderContext } from "../sdk/context.js";
-import { checkNodeUrls } from "../sdk/oracle.js";
+import { checkNodeUrls, createCinderContext } from "../sdk/index.js";
 import type { Session } from "../cli/config.js";
 import type { Output } from "../cli/output.js";
 import { KeeperConfigError } from "./errors.js";

@@ -18,13 +18,26 @@
  */
 import { Counter, Gauge, Registry } from "prom-client";
 import { type Hash, type PublicClient, type TransactionReceipt } from "viem";
-import { providerRegistryAbi } from "../protocol/abis.js";
-import { type CinderContext, writeContract } from "../sdk/context.js";
-import { expireDispute } from "../sdk/disputes.js";
-import { type DueAction, type DueActionKind, type DueReturnType, DueTracker, DUE_ACTION_KINDS } from "../sdk/due.js";
-import { CinderError, isCinderContractError } from "../sdk/errors.js";
-import { closeEpoch, executeBuyback, settleSla } from "../sdk/keeper.js";
-import { burnSlashed, executeDeferredSlashes, executeSlash, proposeSlash } from "../sdk/slashing.js";
+import {
+  type CinderContext,
+  type DueAction,
+  type DueActionKind,
+  type DueReturnType,
+  CinderError,
+  DUE_ACTION_KINDS,
+  DueTracker,
+  burnSlashed,
+  closeEpoch,
+  executeBuyback,
+  executeDeferredSlashes,
+  executeSlash,
+  expireDispute,
+  isCinderContractError,
+  proposeSlash,
+  providerRegistryAbi,
+  settleSla,
+  writeContract,
+} from "../sdk/index.js";
 import { type Logger, silentLogger } from "../oracle/node/log.js";
 import { KeeperConfigError } from "./errors.js";
 

@@ -14,7 +14,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import type { CinderAddresses } from "../protocol/deployment.js";
 import { createLogger } from "../oracle/node/log.js";
-import { createCinderContext } from "../sdk/context.js";
+import { createCinderContext } from "../sdk/index.js";
 import { createKeeper } from "./keeper.js";
 
 /** Parameters of {@link startLocalKeeper}. */
