@@ -109,7 +109,7 @@ export interface DueReturnType {
 }
 
 const LOG_EVENTS = [
-  ...pick(jobMarketAbi, ["LeaseCreated", "LeaseExtended", "LeaseCancelled", "LeaseQuit"]),
+  ...pick(jobMarketAbi, ["LeaseCreated", "LeaseExtended", "LeaseCancelled", "LeaseQuit", "LeaseClosed"]),
   ...pick(slaBondManagerAbi, ["BondLocked", "SlaSettled", "BondReleased"]),
   ...pick(oracleHubAbi, ["EpochReported", "FaultReportAccepted"]),
   ...pick(slashingManagerAbi, ["SlashProposed", "SlashExecuted", "SlashVetoed", "SlashDeferred"]),
@@ -138,7 +138,7 @@ export class DueTracker {
   #constants?: { epochLength: bigint; emissionEpochLength: bigint; genesis: bigint; lateWindow: bigint };
   /** Leases with an SLA lock not yet settled or released. */
   readonly #slaLeases = new Set<bigint>();
-  /** Every lease's term; an entry leaves with its SLA (a lease without one keeps a few bytes here). */
+  /** The term of every lease not closed, or with an SLA lock not yet settled or released. */
   readonly #leaseTimes = new Map<bigint, { start: bigint; end: bigint }>();
   /** Reported epochs and the content hash of each one's leaf file. */
   readonly #reported = new Map<bigint, Hex>();
@@ -205,6 +205,10 @@ export class DueTracker {
         return this.#setEnd(big("leaseId"), big("newEnd"));
       case "LeaseQuit":
         return this.#setEnd(big("leaseId"), big("end"));
+      case "LeaseClosed":
+        // A closed lease without an SLA lock will never be due; one with a lock stays until settled or released.
+        if (!this.#slaLeases.has(big("leaseId"))) this.#leaseTimes.delete(big("leaseId"));
+        return;
       case "BondLocked":
         // Emitted within the award, before or after LeaseCreated: the two meet in `due()`.
         this.#slaLeases.add(big("leaseId"));
