@@ -89,7 +89,7 @@ export interface SignedFaultReport {
 export interface DueTrackerParameters {
   /** First block to follow events from (the deployment's block; default 0). */
   fromBlock?: bigint;
-  /** Largest block range of one `eth_getLogs` call (default 10,000). */
+  /** Largest block range of one `eth_getLogs` call (default 10,000; a range the node refuses as too large is halved). */
   maxBlockRange?: bigint;
   /** Oracle node URLs whose quorum-signed fault reports are proposed (none: only reports already on the hub). */
   nodes?: readonly string[];
@@ -180,12 +180,22 @@ export class DueTracker {
     const latest = toBlock ?? (await pc.getBlockNumber({ cacheTime: 0 }));
     const a = this.#ctx.addresses;
     const address = [a.jobMarket, a.slaBondManager, a.oracleHub, a.slashingManager, a.disputeManager, a.registry, a.emissionController];
+    let range = this.#maxRange;
     while (this.#cursor <= latest) {
-      const to = this.#cursor + this.#maxRange - 1n < latest ? this.#cursor + this.#maxRange - 1n : latest;
-      const [logs, resolved] = await Promise.all([
-        pc.getLogs({ address, events: LOG_EVENTS, fromBlock: this.#cursor, toBlock: to, strict: true }),
-        pc.getLogs({ address: a.disputeManager, events: DISPUTE_RESOLVED, fromBlock: this.#cursor, toBlock: to, strict: true }),
-      ]);
+      const to = this.#cursor + range - 1n < latest ? this.#cursor + range - 1n : latest;
+      let logs, resolved;
+      try {
+        [logs, resolved] = await Promise.all([
+          pc.getLogs({ address, events: LOG_EVENTS, fromBlock: this.#cursor, toBlock: to, strict: true }),
+          pc.getLogs({ address: a.disputeManager, events: DISPUTE_RESOLVED, fromBlock: this.#cursor, toBlock: to, strict: true }),
+        ]);
+      } catch (error) {
+        // A range whose logs are too many for the node (or the client's response limit): halve it and go on.
+        if (to === this.#cursor) throw error;
+        range = (to - this.#cursor + 1n) / 2n;
+        continue;
+      }
+      if (range < this.#maxRange) range = range * 2n < this.#maxRange ? range * 2n : this.#maxRange;
       const all = [...logs, ...resolved].sort((x, y) => (x.blockNumber === y.blockNumber ? x.logIndex! - y.logIndex! : x.blockNumber! < y.blockNumber! ? -1 : 1));
       for (const log of all) this.#apply(getAddress(log.address), log.eventName, log.args as Record<string, unknown>);
       this.#cursor = to + 1n;
