@@ -279,6 +279,29 @@ describe("Keeper", function () {
     expect(closes.every((o) => o === "done")).to.equal(true);
   });
 
+  it("catches up over log ranges the node refuses as too large by halving them, to the same answer", async function () {
+    let refused = 0;
+    const limited = new Proxy(publicClient, {
+      get(target, prop, receiver) {
+        if (prop !== "getLogs") return Reflect.get(target, prop, receiver) as unknown;
+        return async (args: { fromBlock: bigint; toBlock: bigint }) => {
+          if (args.toBlock - args.fromBlock >= 8n) {
+            refused++;
+            throw new Error("query returned more than 10000 results");
+          }
+          return target.getLogs(args as never);
+        };
+      },
+    }) as PublicClient;
+    const small = createDueTracker(createCinderContext({ publicClient: limited, addresses }), { maxBlockRange: 64n });
+    const full = createDueTracker(createCinderContext({ publicClient, addresses }));
+    const [a, b] = [await small.due(), await full.due()];
+    expect(refused).to.be.greaterThan(0);
+    expect(small.cursor).to.equal(full.cursor);
+    expect(a.actions.map((x) => x.key)).to.deep.equal(b.actions.map((x) => x.key));
+    expect(a.next).to.deep.equal(b.next);
+  });
+
   it("refuses to start with one line naming the problem: no key, no funds for gas, the wrong chain, no deployment", async function () {
     const readOnly = createCinderContext({ publicClient, addresses });
     const noKey = await createKeeper({ ctx: readOnly }).checkSetup().catch((e: unknown) => e);
