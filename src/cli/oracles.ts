@@ -13,7 +13,7 @@ import { type Address, type PublicClient, createPublicClient, createWalletClient
 import { type LocalAccount, privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { type Agent, createAgent } from "../oracle/agent/server.js";
-import { CpuExecutor } from "../oracle/challenge/executors.js";
+import { ChallengeThread } from "../oracle/challenge/thread.js";
 import { SimulatedBackend } from "../oracle/gpu/simulated.js";
 import { ChainView } from "../oracle/node/chain.js";
 import { DEFAULT_VERDICT_SETTINGS } from "../oracle/node/verdict.js";
@@ -24,15 +24,23 @@ import { openStore } from "../oracle/node/store.js";
 import type { CinderAddresses } from "../protocol/deployment.js";
 import { LOCAL_ORACLE_ACCOUNTS, localKey } from "./local.js";
 
-/** Simulated agents, one per provider key; each provider's metadata must name its agent's URL. */
+/**
+ * Simulated agents, one per provider key; each provider's metadata must name its agent's URL. They take challenges
+ * only from the local oracle set (accounts #10..#13), computed on one worker thread (unreferenced: it never keeps
+ * the process alive).
+ */
 export async function startAgents(providers: readonly LocalAccount[]): Promise<Agent[]> {
   const agents: Agent[] = [];
+  const thread = new ChallengeThread();
+  const oracleSet = LOCAL_ORACLE_ACCOUNTS.map((i) => privateKeyToAccount(localKey(i)).address);
   for (const account of providers) {
     agents.push(
       await createAgent({
         account,
         backend: SimulatedBackend.fromRecording("h100"),
-        executor: new CpuExecutor(),
+        executor: thread.executor,
+        chunkStore: () => thread.chunkStore(),
+        oracleSet,
         chainId: 31_337,
         host: "127.0.0.1",
         port: 0,

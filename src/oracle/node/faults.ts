@@ -1,5 +1,5 @@
 /**
- * Quorum-signed fault reports a node holds and serves to keepers: `POST /v1/faults` takes `{report, signatures}`
+ * Quorum-signed fault reports a node holds and serves to keepers: `POST /v1/faults` (signed by a member, as every POST) takes `{report, signatures}`
  * (one member's signature or several; each must recover to a member of the current set under its config digest),
  * `GET /v1/faults?since=<epoch>` returns the reports of that epoch or later that hold a quorum, with exactly
  * `threshold` signatures in the set's order, as `OracleHub.submitFaultReport` takes them. Keepers submit and propose

@@ -7,8 +7,9 @@
  *   the provider's agent answered and reported at least the lease's GPU count healthy, and `secondsUp` is that
  *   rest scaled by the share of up probes, rounded down (never in the provider's favour).
  *
- * A lease whose running time after the grace had no probe of this node is left out (no evidence, no leaf from
- * this node), so silence of one node never counts as downtime.
+ * A lease running in the epoch whose time after the grace had no probe of this node, and no grace in the epoch, is
+ * still named, with 0 seconds up of 0 observed: no evidence, which never counts as downtime, yet the lease gets its
+ * leaf (a reported epoch without it would make the lease unsettleable; `deriveLeaves` makes it neutral).
  *
  * @example
  * ```ts
@@ -68,7 +69,6 @@ export function observeEpoch({ node, epoch, epochLength, probes, leases, setupGr
       secondsObserved += rest;
       secondsUp += Math.floor((rest * up) / inRest.length);
     }
-    if (secondsObserved === 0) continue;
     observations.push({ kind: "uptime", node, leaseId: lease.leaseId, epoch, secondsUp, secondsObserved });
   }
   for (const [provider, list] of byProvider) {
