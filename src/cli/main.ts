@@ -69,6 +69,9 @@ Commands (USD amounts in dollars, CNDR in tokens, durations in hours):
   keeper buyback [--amount <usd>]
   keeper settle-sla --lease <id> --oracle <url>[,<url>...]
   keeper submit-report --report <file.json>      {kind, report, signatures}
+  keeper run [--dry-run] [--once] [--oracle <url>[,<url>...]] [--metrics-port <n>] [--from-block <n>] [--interval <s>]
+                                                 watch the chain and send every due step (epoch close, SLA
+                                                 settlement, slash propose/execute/burn, disputes, buyback, pruning)
 
   job spec [--type matmul-int8|matmul-int8-batch] --n <n> [--items <k>] [--seed <0x..32 bytes>] [--out <file>]
                                                  a job spec, its hash and a data: URI (offline)
@@ -115,6 +118,11 @@ const OPTIONS = {
   spec: { type: "string" },
   cheat: { type: "string" },
   out: { type: "string" },
+  "dry-run": { type: "boolean" },
+  once: { type: "boolean" },
+  "metrics-port": { type: "string" },
+  "from-block": { type: "string" },
+  interval: { type: "string" },
 } as const;
 
 class UsageError extends Error {}
@@ -178,7 +186,7 @@ async function main(argv: string[]): Promise<number> {
     delegator: ["delegate", "withdraw", "claim", "rewards"],
     lease: ["create", "order", "finalize", "extend", "cancel", "dispute", "close", "show", "withdraw", "tier"],
     channel: ["deposit", "voucher"],
-    keeper: ["close-epoch", "buyback", "settle-sla", "submit-report"],
+    keeper: ["close-epoch", "buyback", "settle-sla", "submit-report", "run"],
   };
   if (!(command in known)) throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   if (known[command].length > 0 && (sub === undefined || !known[command].includes(sub))) {
@@ -384,6 +392,17 @@ async function run(out: Output, s: Session, command: string, sub: string | undef
         `lease ${leaseId}: ${r.proofs.length} epoch(s) proven, ${r.closed ? "settled" : "in progress"}, credit to the client ${usd(r.credit)}`,
         tx(r.hash),
       ]);
+    }
+    case "keeper run": {
+      const { runKeeperCommand } = await import("../keeper/cli.js");
+      return runKeeperCommand(out, s, {
+        dryRun: v["dry-run"] === true,
+        once: v.once === true,
+        oracle: typeof v.oracle === "string" ? v.oracle : undefined,
+        metricsPort: integerOption(v, "metrics-port", { optional: true }),
+        fromBlock: integerOption(v, "from-block", { optional: true }),
+        intervalSeconds: integerOption(v, "interval", { optional: true }),
+      });
     }
     case "keeper submit-report": {
       const file = required(v, "report");

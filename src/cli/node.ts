@@ -44,7 +44,9 @@ export async function runNode(out: Output, { port, providers, gpus, deploymentId
   const providerKeys = PROVIDER_ACCOUNTS.slice(0, providers).map((i) => privateKeyToAccount(localKey(i)));
   let agents: Agent[] = [];
   let oracleNodes: LocalOracles | undefined;
+  let stopKeeper: (() => Promise<void>) | undefined;
   const shutdown = async () => {
+    await stopKeeper?.();
     await oracleNodes?.stop();
     for (const agent of agents) await agent.close();
     await node.stop();
@@ -72,6 +74,9 @@ export async function runNode(out: Output, { port, providers, gpus, deploymentId
       // Blocks every second, as on a live chain: OracleHub reads epochs from block timestamps.
       await fetch(node.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "evm_setIntervalMining", params: [1_000] }) });
       oracleNodes = await out.spin("starting the oracle nodes", () => startOracleNodes({ url: node.url, addresses, basePort: port + 1 }));
+      // The keeper (account #15) sends every due step: epoch closes, SLA settlements, slashes, disputes, buyback, pruning.
+      const { startLocalKeeper } = await import("../keeper/local.js");
+      stopKeeper = await startLocalKeeper({ url: node.url, addresses, key: localKey(KEEPER_ACCOUNT), nodes: oracleNodes.urls, logFile: oracleNodes.logFile.replace(/oracle\.log$/, "keeper.log") });
     }
     const clients: { account: number; address: Address; privateKey: Hex }[] = [];
     for (const i of CLIENT_ACCOUNTS) {
@@ -93,6 +98,7 @@ export async function runNode(out: Output, { port, providers, gpus, deploymentId
       oracleNodes: oracleNodes?.urls ?? [],
       agents: agents.map((a) => a.url),
       oracleLog: oracleNodes?.logFile,
+      keeperLog: oracleNodes?.logFile.replace(/oracle\.log$/, "keeper.log"),
     };
     out.result(summary, () => [
       `Cinder local network on ${node.url} (chain 31337), deployment ${id}`,

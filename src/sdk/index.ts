@@ -19,6 +19,7 @@ export * from "./contracts.js";
 export { claimRewards, delegate, type ClaimRewardsParameters, type ClaimRewardsReturnType, type DelegateParameters, type DelegateReturnType } from "./delegator.js";
 export * from "../protocol/deployment.js";
 export * from "./disputes.js";
+export * from "./due.js";
 export * from "./errors.js";
 export * from "./events.js";
 export * from "./governance.js";

@@ -135,6 +135,8 @@ export interface SettleSlaParameters {
   nodes: readonly string[];
   /** Settle at most this many epochs in this transaction (a long lease in parts). */
   maxProofs?: number;
+  /** Each epoch's report content hash (`EpochReported.contentHash`, e.g. a `DueTracker`'s): a leaf file that hashes otherwise is refused. */
+  contentHashes?: ReadonlyMap<bigint, Hex>;
 }
 /** The return type of {@link settleSla}. */
 export type SettleSlaReturnType = WriteResult<readonly [boolean, bigint]> & { closed: boolean; credit: bigint; proofs: UptimeProof[] };
@@ -144,7 +146,7 @@ export type SettleSlaReturnType = WriteResult<readonly [boolean, bigint]> & { cl
  * cursor on), fetches the leaf file from the oracle nodes, checks it against the on-chain root, builds the
  * proofs and calls `SlaBondManager.settle`.
  */
-export async function settleSla(ctx: CinderContext, { leaseId, nodes, maxProofs }: SettleSlaParameters): Promise<SettleSlaReturnType> {
+export async function settleSla(ctx: CinderContext, { leaseId, nodes, maxProofs, contentHashes }: SettleSlaParameters): Promise<SettleSlaReturnType> {
   const id = checkAmount(leaseId, "leaseId");
   const pc = ctx.publicClient;
   const [lease, settlement, epochLength] = await Promise.all([
@@ -160,7 +162,7 @@ export async function settleSla(ctx: CinderContext, { leaseId, nodes, maxProofs 
   for (let e = from; e < range.end; e++) {
     if (maxProofs !== undefined && files.length >= maxProofs) break;
     if (!(await pc.readContract({ address: ctx.addresses.oracleHub, abi: oracleHubAbi, functionName: "hasReport", args: [e] }))) continue;
-    files.push(await fetchLeafFile(ctx, { nodes, epoch: Number(e) }));
+    files.push(await fetchLeafFile(ctx, { nodes, epoch: Number(e), contentHash: contentHashes?.get(e) }));
   }
   const proofs = settlementProofs({ leaseId: id, start, end, epochLength, files, fromEpoch: from, maxProofs });
   const written = await writeContract(ctx, {

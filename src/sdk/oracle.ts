@@ -9,7 +9,7 @@
  * ```
  */
 import { type Hex, getAddress } from "viem";
-import { type LeafFile, parseLeafFile } from "../protocol/leaves.js";
+import { type LeafFile, contentHash, parseLeafFile } from "../protocol/leaves.js";
 import { oracleHubAbi } from "../protocol/abis.js";
 import type { CinderContext } from "./context.js";
 import { CinderConfigError, CinderOracleError } from "./errors.js";
@@ -23,6 +23,8 @@ export interface FetchLeafFileParameters {
   root?: Hex;
   /** Per-request timeout in milliseconds (default 5,000). */
   timeoutMs?: number;
+  /** The content hash the epoch's report carries (`EpochReported.contentHash`): when given, a file whose bytes hash otherwise is refused. */
+  contentHash?: Hex;
 }
 /** The return type of {@link fetchLeafFile}. */
 export type FetchLeafFileReturnType = LeafFile;
@@ -58,6 +60,10 @@ export async function fetchLeafFile(ctx: CinderContext, parameters: FetchLeafFil
       const body = await response.text();
       if (!response.ok) {
         failures.push(`${url}: HTTP ${response.status} ${body.slice(0, 200)}`);
+        continue;
+      }
+      if (parameters.contentHash !== undefined && contentHash(body) !== parameters.contentHash) {
+        failures.push(`${url}: content hash ${contentHash(body)} differs from the report's ${parameters.contentHash}`);
         continue;
       }
       const file = parseLeafFile(body);

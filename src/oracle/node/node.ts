@@ -56,6 +56,7 @@ import { AlreadySignedError, NoSigningMemoryError, type NodeStore } from "./stor
 import { peerSignatureRefusal, quorumSignatures } from "./quorum.js";
 import { type DisputeChain, type VerdictSettings, VerdictDesk, VerdictRefusedError } from "./verdict.js";
 import { observeEpoch } from "./uptime.js";
+import { FaultBook } from "./faults.js";
 import { RequestAuthError, RequestGuard, signRequest } from "../auth.js";
 import { type HttpLimits, type HttpServer, HttpFault, parseJson, readBody, sendJson, sendText, startHttpServer } from "../http.js";
 import { WireError, bundleFromJson, bundleFromWire, bundleToJson, reportFromWire } from "./wire.js";
@@ -152,6 +153,8 @@ export class OracleNode {
   #nextProbe = new Map<Address, number>();
   #busy = false;
   readonly #done = new Set<number>();
+  /** Every member's signatures of fault reports, served to keepers once they hold a quorum (`/v1/faults`). */
+  readonly #faultBook = new FaultBook();
   /** Peers that accepted this node's bundle, per epoch (so a bundle is pushed once to each). */
   readonly #sharedTo = new Map<number, Set<Address>>();
   /** When a deferred challenge of a provider may run again (ms). */
@@ -632,7 +635,12 @@ export class OracleNode {
     const report = failedChallengeFault({ configDigest: this.#set!.configDigest, provider, round, roundSeconds, epochLength: this.#epochLength, proven });
     const oldest = BigInt(Math.max(0, this.epochAt(this.#now()) - this.#lateWindow));
     for (const [digest, held] of this.#faults) if (held.report.epoch < oldest) this.#faults.delete(digest);
-    this.#faults.set(faultReportDigest(domain, report), { report, signature: await signFaultReport(this.#p.account, domain, report) });
+    const signature = await signFaultReport(this.#p.account, domain, report);
+    this.#faults.set(faultReportDigest(domain, report), { report, signature });
+    // Gathered with the peers' signatures of the same report, so keepers find a quorum at any node (`GET /v1/faults`).
+    const wire = { report: { ...report, epoch: report.epoch.toString() }, signatures: [signature] };
+    await this.#faultBook.accept(this.#set!, domain, wire);
+    await Promise.all(this.#peers().map((peer) => this.#post(`${peer.url}/v1/faults`, wire).catch(() => undefined)));
     this.#log.warn("fault report signed", { provider, round, epoch: Number(report.epoch), evidenceHash: report.evidenceHash });
   }
 
@@ -777,6 +785,19 @@ export class OracleNode {
     if (req.method === "POST" && path === "/v1/verdicts") {
       if (this.#verdicts === undefined) throw new HttpError(404, "NOT_FOUND", "this node does not judge job disputes");
       return send(202, { accepted: true, digest: await this.#verdicts.accept(await this.#signedJson(req, SMALL_BODY)) });
+    }
+    if (path === "/v1/faults") {
+      if (req.method === "GET") {
+        const since = url.searchParams.get("since") ?? "0";
+        if (!/^(0|[1-9][0-9]{0,19})$/.test(since)) throw new HttpError(400, "MALFORMED", `since must be an epoch, got ${since}`, "since");
+        return send(200, this.#faultBook.since(this.#set!, BigInt(since)));
+      }
+      if (req.method === "POST") {
+        const raw = await this.#signedJson(req, SMALL_BODY);
+        const { digest, refusal } = await this.#faultBook.accept(this.#set!, { chainId: this.#chainId, oracleHub: this.#p.chain.oracleHub }, raw);
+        if (refusal !== null) throw new HttpError(refusal.status, refusal.code, refusal.message, refusal.field);
+        return send(202, { accepted: true, digest });
+      }
     }
     if ((m = /^\/v1\/epochs\/(\d+)\/(bundles|sign|leaves|proof)$/.exec(path)) !== null) {
       const epoch = Number(m[1]);
