@@ -48,7 +48,7 @@ export class ObservedBackend extends SimulatedBackend {
 
 /** Where the control endpoint of the local network at `rpcUrl` is recorded. */
 export function controlFile(rpcUrl: string): string {
-  return join(cinderHome(), "local", `control-${rpcUrl.replace(/^https?:\/\//, "").replace(/[^A-Za-z0-9]+/g, "_")}.json`);
+  return join(cinderHome(), "local", `control-${rpcUrl.replace(/^https?:\/\//, "").replace(/\/+$/, "").replace(/[^A-Za-z0-9]+/g, "_")}.json`);
 }
 
 /** Parameters of {@link startLocalControl}. */
