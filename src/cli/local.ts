@@ -102,6 +102,8 @@ export interface StartAnvilParameters {
   chainId?: number;
   /** Seconds between blocks (default: a block per transaction). */
   blockTime?: number;
+  /** Prefunded dev accounts (default anvil's 10). */
+  accounts?: number;
   timeoutMs?: number;
 }
 
@@ -109,11 +111,12 @@ export interface StartAnvilParameters {
  * Starts anvil (Foundry's node, from the optional npm package) on 127.0.0.1:`port` with hardhat's mnemonic, so its 10
  * prefunded dev accounts are the local accounts #0..#9; the others are funded by {@link fundAccounts}.
  */
-export async function startAnvil({ port, chainId = 31_337, blockTime, timeoutMs = 60_000 }: StartAnvilParameters): Promise<LocalEvmNode> {
+export async function startAnvil({ port, chainId = 31_337, blockTime, accounts, timeoutMs = 60_000 }: StartAnvilParameters): Promise<LocalEvmNode> {
   const binary = anvilBinary();
   if (binary === undefined) throw new CinderError("anvil is not installed: the optional dependency @foundry-rs/anvil-linux-amd64 (Linux x64 only) is absent");
   const args = ["--host", "127.0.0.1", "--port", String(port), "--chain-id", String(chainId), "--mnemonic", LOCAL_MNEMONIC, "--silent"];
   if (blockTime !== undefined) args.push("--block-time", String(blockTime));
+  if (accounts !== undefined) args.push("--accounts", String(accounts));
   return spawnNode("anvil", binary, args, { port, timeoutMs });
 }
 
