@@ -59,6 +59,16 @@ export async function rpc(url: string, method: string, params: unknown[] = []): 
   return body.result;
 }
 
+/**
+ * Mines a block every `seconds` (as well as one per transaction where the node does both), as on a live chain.
+ * `evm_setIntervalMining` takes milliseconds on hardhat and seconds on anvil (its client version says which); a node
+ * that knows neither call mines on its own schedule, and this is a no-op there.
+ */
+export async function setIntervalMining(url: string, seconds: number): Promise<void> {
+  const version = String(await rpc(url, "web3_clientVersion").catch(() => ""));
+  await rpc(url, "evm_setIntervalMining", [/anvil/i.test(version) ? seconds : seconds * 1_000]).catch(() => undefined);
+}
+
 /** The viem chain for a local node's chain id (viem's `hardhat` for 31337). */
 export function localChainDefinition(chainId: number, url?: string): Chain {
   if (chainId === hardhat.id) return hardhat;

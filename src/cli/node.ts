@@ -34,6 +34,7 @@ import {
   localKey,
   rpc,
   seedProvider,
+  setIntervalMining,
   startAnvil,
   startHardhatNode,
 } from "./local.js";
@@ -130,7 +131,7 @@ export async function runNode(out: Output, { port, providers, gpus, deploymentId
     bar.done();
     // Blocks every second, as on a live chain: OracleHub reads epochs from block timestamps, and the nodes' clock
     // reads the chain's (a node that does not know the call mines on its own schedule).
-    await rpc(node.url, "evm_setIntervalMining", [1_000]).catch(() => undefined);
+    await setIntervalMining(node.url, 1);
     if (oracles) {
       const [epochLength, lateWindow] = await Promise.all([
         publicClient.readContract({ address: addresses.oracleHub, abi: oracleHubAbi, functionName: "EPOCH_LENGTH" }),

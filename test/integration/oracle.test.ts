@@ -22,6 +22,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Address, type Hex, encodeFunctionData, keccak256, maxUint256, parseEventLogs, toHex } from "viem";
 import { modelClassId } from "../../deploy/config.js";
+import { setIntervalMining } from "../../src/cli/local.js";
 import { skipWithoutEvm } from "../helpers/evm.js";
 import {
   cinderTokenAbi,
@@ -106,7 +107,7 @@ describe("Integration: oracle nodes, provider agents and the OracleHub on a hard
     skipWithoutEvm(this);
     await chain.start();
     // Blocks every second, as on a live chain: the hub reads epochs from block timestamps.
-    await publicClient.request({ method: "evm_setIntervalMining" as "eth_chainId", params: [1_000] as unknown as undefined });
+    await setIntervalMining(chain.url, 1);
 
     const recorded = await chain.deploy({
       epochLength: `${EPOCH}n`,
