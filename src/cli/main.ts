@@ -30,7 +30,8 @@ Commands (USD amounts in dollars, CNDR in tokens, durations in hours):
                                                  a local hardhat node, deployed and seeded, with simulated provider
                                                  agents and 4 oracle nodes on the next ports; runs until Ctrl-C.
                                                  --evm anvil starts anvil instead; --rpc deploys on a running EVM
-                                                 node (funded from its dev account; oracle nodes from --port)
+                                                 node (funded from its dev account; oracle nodes from --port,
+                                                 by default the port after the node's)
   dashboard [--port 8600] [--host 127.0.0.1] [--oracle <url>[,<url>...]]
                                                  the network dashboard (npm run dashboard:build first) against
                                                  --rpc (default the local node; its oracle nodes on the next ports)
@@ -159,9 +160,9 @@ async function main(argv: string[]): Promise<number> {
   if (command === "node") {
     // Loaded only for this command: the local network runs the oracle nodes and agents (and their dependencies),
     // which the other commands, and an installed package, do without.
-    const { runNode } = await import("./node.js");
+    const { defaultNodePort, runNode } = await import("./node.js");
     await runNode(out, {
-      port: Number(integerOption(values, "port", { optional: true }) ?? 8_545n),
+      port: Number(integerOption(values, "port", { optional: true }) ?? BigInt(defaultNodePort(globals.rpc))),
       providers: Number(integerOption(values, "providers", { optional: true }) ?? 3n),
       gpus: Number(integerOption(values, "gpus", { optional: true }) ?? 2n),
       deploymentId: globals.deployment,

@@ -63,6 +63,17 @@ const CLIENT_ACCOUNTS = [16, 17, 18];
 /** Local account #15 runs keeper steps in the examples (any account may). */
 const KEEPER_ACCOUNT = 15;
 
+/** `--port` by default: 8545 for the node it starts, else the port after the given node's (the oracle nodes' first). */
+export function defaultNodePort(rpcUrl: string | undefined): number {
+  if (rpcUrl === undefined) return 8_545;
+  try {
+    const url = new URL(rpcUrl);
+    return Number(url.port || (url.protocol === "https:" ? 443 : 80)) + 1;
+  } catch {
+    return 8_545;
+  }
+}
+
 /** The Ignition deployment id `cinder node` uses by default: by port, or by the URL of the node it was given. */
 function defaultDeploymentId(port: number, rpcUrl: string | undefined): string {
   return rpcUrl === undefined ? `localhost-${port}` : `rpc-${rpcUrl.replace(/^https?:\/\//, "").replace(/[^A-Za-z0-9]+/g, "-").replace(/-+$/, "")}`;
