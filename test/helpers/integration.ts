@@ -84,7 +84,12 @@ export function localChain({ port, id }: { port: number; id: string }) {
           ? await createWalletClient({ account: from, chain: hardhat, transport: http(url) }).sendTransaction({ to, data })
           : await wallet(from).sendTransaction({ to, data });
       const receipt = await publicClient.waitForTransactionReceipt({ hash });
-      expect(receipt.status, `tx to ${to}`).to.equal("success");
+      if (receipt.status !== "success") {
+        const tx = await publicClient.getTransaction({ hash });
+        // Replayed at the block it was mined in, the call names the revert (or shows an out-of-gas estimate).
+        const reason = await publicClient.call({ account: tx.from, to, data, blockNumber: receipt.blockNumber }).then(() => "the call succeeds when replayed", (e: Error) => e.message.split("\n").slice(0, 3).join(" "));
+        expect.fail(`tx to ${to} reverted (gas used ${receipt.gasUsed} of ${tx.gas}): ${reason}`);
+      }
       return hash;
     },
     /** Stops the node (its whole process group) and removes the journal and the scratch folder. */
