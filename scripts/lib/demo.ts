@@ -191,14 +191,14 @@ export async function runDemo({ connection, log: write = () => {} }: RunDemoPara
       const provider = account(providerIds[index]).address;
       const outcomes = [];
       for (const m of quorum) {
-        const client = new AgentClient(agents[index].url, { expectedProvider: provider, chainId: CHAIN_ID, timeoutMs: 5_000 });
+        const client = new AgentClient(agents[index].url, { expectedProvider: provider, chainId: CHAIN_ID, timeoutMs: 5_000, signer: m.account });
         outcomes.push(await challengeProvider({ client, provider, configDigest, now: Number(await now()), leased: false, settings: CHALLENGE_SETTINGS }));
       }
       return outcomes;
     };
     for (const [index, name] of names.entries()) {
       const key = account(providerIds[index]);
-      const agent = await createAgent({ account: key, backend: backends[index], executor: executors[index], chainId: CHAIN_ID, host: "127.0.0.1", port: 0, maxMatmulN: 64, maxMemoryFillBytes: 64 * 1024 });
+      const agent = await createAgent({ account: key, backend: backends[index], executor: executors[index], oracleSet, chainId: CHAIN_ID, host: "127.0.0.1", port: 0, maxMatmulN: 64, maxMemoryFillBytes: 64 * 1024 });
       agents.push(agent);
       const provider = clientOf(providerIds[index]);
       await provider.provider.register({ metadataURI: `data:application/json,${encodeURIComponent(JSON.stringify({ name, agent: agent.url }))}` });
@@ -307,7 +307,7 @@ export async function runDemo({ connection, log: write = () => {} }: RunDemoPara
       );
       // Every co-signer derives the same leaves from the same signed observations, then signs the root.
       const derived = await Promise.all(
-        quorum.map(() => deriveLeaves(bundles, { oracleSet, configDigest, epoch: Number(epoch), chainId: CHAIN_ID, oracleHub: addresses.oracleHub, minObservers: threshold })),
+        quorum.map(() => deriveLeaves(bundles, { oracleSet, configDigest, epoch: Number(epoch), chainId: CHAIN_ID, oracleHub: addresses.oracleHub, epochLength: Number(epochLength), minObservers: threshold })),
       );
       const tree = buildTree(derived[0].leaves);
       const json = serializeLeafFile({ chainId: CHAIN_ID, oracleHub: addresses.oracleHub, epoch: Number(epoch), tree });

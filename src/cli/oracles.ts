@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { type Address, type PublicClient, createPublicClient, createWalletClient, http } from "viem";
 import { type LocalAccount, privateKeyToAccount } from "viem/accounts";
 import { type Agent, createAgent } from "../oracle/agent/server.js";
-import { CpuExecutor } from "../oracle/challenge/executors.js";
+import { ChallengeThread } from "../oracle/challenge/thread.js";
 import { loadRecording } from "../oracle/gpu/simulated.js";
 import { wallClock, type Now } from "../oracle/clock.js";
 import { ObservedBackend } from "./control.js";
@@ -40,15 +40,23 @@ export interface StartAgentsOptions {
   readonly chainId?: number;
 }
 
-/** Simulated agents, one per provider key; each provider's metadata must name its agent's URL. */
+/**
+ * Simulated agents, one per provider key; each provider's metadata must name its agent's URL. They take challenges
+ * only from the local oracle set (accounts #10..#13), computed on one worker thread (unreferenced: it never keeps
+ * the process alive).
+ */
 export async function startAgents(providers: readonly LocalAccount[], { now = wallClock.now, chainId = 31_337 }: StartAgentsOptions = {}): Promise<LocalAgent[]> {
   const agents: LocalAgent[] = [];
+  const thread = new ChallengeThread();
+  const oracleSet = LOCAL_ORACLE_ACCOUNTS.map((i) => privateKeyToAccount(localKey(i)).address);
   for (const account of providers) {
     const backend = new ObservedBackend(loadRecording("h100"), { now });
     const agent = await createAgent({
         account,
         backend,
-        executor: new CpuExecutor(),
+        executor: thread.executor,
+        chunkStore: () => thread.chunkStore(),
+        oracleSet,
         chainId,
         now: () => Math.floor(now() / 1000),
         host: "127.0.0.1",

@@ -1,7 +1,8 @@
 /**
  * Aggregation of oracle observations into an epoch's leaves (DESIGN.md, "Oracle aggregation"): each node signs its
  * own observations of the epoch in one EIP-712 bundle; the leader and every co-signer re-derive the same leaves
- * from the same bundles, each leaf's value being the per-field median over the nodes that observed its subject.
+ * from the same bundles, each leaf carrying the (up, observed) pair of the observation at the median ratio over the
+ * nodes that observed its subject (DESIGN.md, "Leaves are byzantine-robust"), or a neutral (0, 0) with too few.
  *
  * Signed data (domain `{ name: "CinderOracle", version: "1", chainId, verifyingContract: oracleHub }`):
  * `ObservationBundle(bytes32 configDigest,uint64 epoch,bytes32 observationsHash)`, where `observationsHash` is the
@@ -13,7 +14,7 @@
  * @example
  * ```ts
  * const bundle = await signBundle({ signer: account, chainId, oracleHub, configDigest, epoch, observations });
- * const { leaves, diagnostics } = await deriveLeaves(received, { chainId, oracleHub, oracleSet, configDigest, epoch, minObservers: 3 });
+ * const { leaves, diagnostics } = await deriveLeaves(received, { chainId, oracleHub, oracleSet, configDigest, epoch, epochLength: 3600 });
  * const tree = buildTree(leaves);
  * ```
  */
@@ -266,8 +267,16 @@ export async function verifyBundle(bundle: ObservationBundle, parameters: Verify
 
 /** Parameters of `deriveLeaves`. */
 export interface DeriveLeavesParameters extends VerifyBundleParameters {
-  /** How many nodes must have observed a lease or provider for its leaf to exist (set it to at least f + 1). */
-  minObservers: number;
+  /**
+   * The epoch's length in seconds: no node can observe a lease for longer, so a bundle claiming more is rejected (it
+   * would weigh one epoch above the others when the SLA sums a lease's seconds over its term).
+   */
+  epochLength: number;
+  /**
+   * How many nodes must have observed a lease or provider for its leaf to carry their value (default and least
+   * 2f + 1 of the oracle set, f = floor((n - 1) / 3); fewer would let f byzantine nodes pick the value).
+   */
+  minObservers?: number;
 }
 
 /** A bundle left out, and why. */
@@ -285,9 +294,9 @@ export interface Equivocation {
   readonly digests: readonly Hex[];
 }
 
-/** A lease or provider with too few observers for a leaf. */
-export type OmittedLeaf = ({ readonly kind: "uptime"; readonly leaseId: bigint } | { readonly kind: "heartbeat"; readonly provider: Address }) & {
-  /** How many accepted nodes observed it. */
+/** A lease or provider with too few observers for a value: its leaf is neutral (0 up, 0 observed). */
+export type NeutralLeaf = ({ readonly kind: "uptime"; readonly leaseId: bigint } | { readonly kind: "heartbeat"; readonly provider: Address }) & {
+  /** How many accepted nodes observed it (an observation of 0 seconds or 0 heartbeats is no evidence and not counted). */
   readonly observers: number;
   readonly reason: string;
 };
@@ -298,7 +307,8 @@ export interface DeriveLeavesDiagnostics {
   readonly nodes: readonly Address[];
   readonly rejected: readonly RejectedBundle[];
   readonly equivocations: readonly Equivocation[];
-  readonly omitted: readonly OmittedLeaf[];
+  /** The subjects that got a neutral leaf. */
+  readonly neutral: readonly NeutralLeaf[];
 }
 
 /** The epoch's leaves (uptime by lease id, then heartbeats by provider) and the diagnostics. */
@@ -307,48 +317,81 @@ export interface DeriveLeavesReturnType {
   readonly diagnostics: DeriveLeavesDiagnostics;
 }
 
-/** One subject's values from the nodes that observed it: up (answered) and observed (sent). */
-interface Tally {
-  up: number[];
-  observed: number[];
+/** One node's reading of a subject: up (answered) over observed (sent). */
+interface Reading {
+  readonly node: Address;
+  readonly up: number;
+  readonly observed: number;
 }
 
-function tally<K>(tallies: Map<K, Tally>, key: K, up: number, observed: number): void {
-  const values = tallies.get(key) ?? { up: [], observed: [] };
-  values.up.push(up);
-  values.observed.push(observed);
-  tallies.set(key, values);
+/** The readings of every subject named in an accepted bundle; a subject only named with 0 observed has none. */
+function record<K>(readings: Map<K, Reading[]>, key: K, reading: Reading): void {
+  const list = readings.get(key) ?? [];
+  if (reading.observed > 0) list.push(reading);
+  readings.set(key, list);
 }
 
-/** The lower middle of the sorted values (the middle for an odd count). */
-function lowerMedian(values: number[]): number {
-  return values.sort((a, b) => a - b)[(values.length - 1) >>> 1];
+/**
+ * Orders readings by ratio `up / observed` (exactly: cross-multiplied in bigint, as the products reach 2^64), then
+ * by `observed`, then by node, so that every node that sorts the same readings picks the same one.
+ */
+function byRatio(a: Reading, b: Reading): number {
+  const left = BigInt(a.up) * BigInt(b.observed);
+  const right = BigInt(b.up) * BigInt(a.observed);
+  if (left !== right) return left < right ? -1 : 1;
+  return a.observed - b.observed || compareStrings(a.node.toLowerCase(), b.node.toLowerCase());
+}
+
+/**
+ * The reading at the lower median ratio. With k readings of which at most f are byzantine and k >= 2f + 1, at least
+ * f + 1 readings lie at or below index floor((k - 1) / 2) and at least f + 1 at or above it (k odd: both
+ * (k + 1) / 2; k even, so k >= 2f + 2: k / 2 and k / 2 + 1), so each side holds an honest reading and the chosen
+ * ratio lies between the lowest and the highest honest ratio, whatever the byzantine readings say.
+ */
+function medianReading(readings: readonly Reading[]): Reading {
+  return [...readings].sort(byRatio)[(readings.length - 1) >>> 1];
 }
 
 const compareStrings = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+/** f of an n-member oracle set (OracleQuorum.thresholdOf: n >= 3f + 1, threshold 2f + 1). */
+const faultsTolerated = (n: number) => Math.floor((n - 1) / 3);
+
 /**
- * Derives the epoch's leaves from the nodes' bundles: rejects bundles that fail `verifyBundle`, drops duplicate
- * copies of one bundle, excludes every bundle of a node that signed two different ones (equivocation), and for each
- * lease and provider observed by at least `minObservers` accepted nodes takes the lower median of each field
- * separately, then clamps `secondsUp` (`heartbeatsAnswered`) to at most `secondsObserved` (`heartbeatsSent`).
+ * Derives the epoch's leaves from the nodes' bundles: rejects bundles that fail `verifyBundle` or claim to have
+ * observed a lease longer than the epoch, drops duplicate copies of one bundle, excludes every bundle of a node that
+ * signed two different ones (equivocation), and gives every lease and provider named in an accepted bundle one leaf:
+ * - observed (more than 0 seconds or heartbeats) by at least `minObservers` accepted nodes: the (up, observed) pair of
+ *   the observation at the lower median ratio, as that node signed it (DESIGN, "Leaves are byzantine-robust");
+ * - observed by fewer: a neutral leaf (0 up, 0 observed), which the SLA counts neither for nor against the provider;
+ *   a leaf is never left out, as a reported epoch without a lease's leaf would make the lease unsettleable.
  * The output is the same, byte for byte, whatever the order of `bundles`.
  *
  * Assumptions:
- * - fewer than half of the nodes that observed a subject are byzantine: then each median lies between the lowest
- *   and highest honest value, whatever the byzantine nodes sign (the clamp keeps that, as each honest up <= observed);
- * - `minObservers` is at least f + 1, so a subject that only byzantine nodes report gets no leaf.
+ * - at most f = floor((n - 1) / 3) of the oracle set's n nodes are byzantine, and `minObservers` >= 2f + 1: then each
+ *   leaf's ratio lies between the lowest and the highest honest observation of its subject (see `medianReading`);
+ * - honest nodes name every lease running in the epoch (with 0 observed when they have no evidence), so a lease an
+ *   honest node follows always gets a leaf.
  *
  * Throws `LeafError` `MALFORMED` or `OUT_OF_RANGE` only for bad parameters; bad bundles are reported, not thrown.
  */
 export async function deriveLeaves(bundles: readonly ObservationBundle[], parameters: DeriveLeavesParameters): Promise<DeriveLeavesReturnType> {
-  const { minObservers, ...verify } = parameters;
+  const { minObservers: requested, epochLength, ...verify } = parameters;
   const members = checkOracleSet(verify.oracleSet);
   oracleDomain(verify);
   checkBytes32(verify.configDigest, "configDigest");
   checkEpoch(verify.epoch, "epoch");
-  if (!Number.isInteger(minObservers) || minObservers < 1 || minObservers > members.size) {
-    throw new LeafError("OUT_OF_RANGE", "minObservers", `must be an integer in [1, ${members.size}], got ${String(minObservers)}`);
+  if (typeof epochLength !== "number" || !Number.isInteger(epochLength) || epochLength < 1 || epochLength > 0xffffffff) {
+    throw new LeafError("OUT_OF_RANGE", "epochLength", `must be an integer number of seconds in [1, 2^32 - 1], got ${String(epochLength)}`);
+  }
+  const least = 2 * faultsTolerated(members.size) + 1;
+  const minObservers = requested ?? least;
+  if (!Number.isInteger(minObservers) || minObservers < least || minObservers > members.size) {
+    throw new LeafError(
+      "OUT_OF_RANGE",
+      "minObservers",
+      `must be an integer in [${least}, ${members.size}] (at least 2f + 1 for an oracle set of ${members.size}), got ${String(minObservers)}`,
+    );
   }
 
   const rejected: RejectedBundle[] = [];
@@ -356,6 +399,11 @@ export async function deriveLeaves(bundles: readonly ObservationBundle[], parame
   for (const bundle of bundles) {
     try {
       const verified = await verifyBundle(bundle, verify);
+      const tooLong = verified.observations.findIndex((o) => o.kind === "uptime" && o.secondsObserved > epochLength);
+      if (tooLong >= 0) {
+        const observed = (verified.observations[tooLong] as UptimeObservation).secondsObserved;
+        throw new LeafError("OUT_OF_RANGE", `bundle.observations[${tooLong}].secondsObserved`, `${observed} exceeds the epoch's ${epochLength} seconds`);
+      }
       const copies = byNode.get(verified.node) ?? new Map<Hex, VerifiedBundle>();
       byNode.set(verified.node, copies.set(verified.digest, verified));
     } catch (error) {
@@ -368,8 +416,8 @@ export async function deriveLeaves(bundles: readonly ObservationBundle[], parame
 
   const nodes: Address[] = [];
   const equivocations: Equivocation[] = [];
-  const uptime = new Map<bigint, Tally>();
-  const heartbeats = new Map<Address, Tally>();
+  const uptime = new Map<bigint, Reading[]>();
+  const heartbeats = new Map<Address, Reading[]>();
   for (const [node, copies] of [...byNode].sort(([a], [b]) => compareStrings(a.toLowerCase(), b.toLowerCase()))) {
     if (copies.size > 1) {
       equivocations.push({ node, digests: [...copies.keys()].sort(compareStrings) });
@@ -378,31 +426,32 @@ export async function deriveLeaves(bundles: readonly ObservationBundle[], parame
     nodes.push(node);
     for (const bundle of copies.values()) {
       for (const o of bundle.observations) {
-        if (o.kind === "uptime") tally(uptime, o.leaseId, o.secondsUp, o.secondsObserved);
-        else tally(heartbeats, o.provider, o.heartbeatsAnswered, o.heartbeatsSent);
+        if (o.kind === "uptime") record(uptime, o.leaseId, { node, up: o.secondsUp, observed: o.secondsObserved });
+        else record(heartbeats, o.provider, { node, up: o.heartbeatsAnswered, observed: o.heartbeatsSent });
       }
     }
   }
 
   const { epoch } = verify;
   const leaves: Leaf[] = [];
-  const omitted: OmittedLeaf[] = [];
-  const reason = (count: number) => `observed by ${count} accepted node(s), fewer than minObservers ${minObservers}`;
-  for (const [leaseId, { up, observed }] of [...uptime].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    if (up.length < minObservers) {
-      omitted.push({ kind: "uptime", leaseId, observers: up.length, reason: reason(up.length) });
-      continue;
+  const neutral: NeutralLeaf[] = [];
+  const reason = (count: number) => `observed by ${count} accepted node(s), fewer than minObservers ${minObservers}: neutral leaf`;
+  /** The leaf's (up, observed): the median reading's, or (0, 0) with too few readings. */
+  const valueOf = (readings: readonly Reading[], onNeutral: () => void): [number, number] => {
+    if (readings.length < minObservers) {
+      onNeutral();
+      return [0, 0];
     }
-    const secondsObserved = lowerMedian(observed);
-    leaves.push({ kind: "uptime", leaseId, epoch, secondsUp: Math.min(lowerMedian(up), secondsObserved), secondsObserved });
+    const { up, observed } = medianReading(readings);
+    return [up, observed];
+  };
+  for (const [leaseId, readings] of [...uptime].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const [secondsUp, secondsObserved] = valueOf(readings, () => neutral.push({ kind: "uptime", leaseId, observers: readings.length, reason: reason(readings.length) }));
+    leaves.push({ kind: "uptime", leaseId, epoch, secondsUp, secondsObserved });
   }
-  for (const [provider, { up, observed }] of [...heartbeats].sort(([a], [b]) => compareStrings(a, b))) {
-    if (up.length < minObservers) {
-      omitted.push({ kind: "heartbeat", provider, observers: up.length, reason: reason(up.length) });
-      continue;
-    }
-    const heartbeatsSent = lowerMedian(observed);
-    leaves.push({ kind: "heartbeat", provider, epoch, heartbeatsAnswered: Math.min(lowerMedian(up), heartbeatsSent), heartbeatsSent });
+  for (const [provider, readings] of [...heartbeats].sort(([a], [b]) => compareStrings(a, b))) {
+    const [heartbeatsAnswered, heartbeatsSent] = valueOf(readings, () => neutral.push({ kind: "heartbeat", provider, observers: readings.length, reason: reason(readings.length) }));
+    leaves.push({ kind: "heartbeat", provider, epoch, heartbeatsAnswered, heartbeatsSent });
   }
-  return { leaves, diagnostics: { nodes, rejected, equivocations, omitted } };
+  return { leaves, diagnostics: { nodes, rejected, equivocations, neutral } };
 }

@@ -14,6 +14,7 @@
 export * from "./abis.js";
 export * from "./deployment.js";
 export * from "./errors.js";
+export * from "./keccak.js";
 export * from "./leaves.js";
 export * from "./models.js";
 export * from "./signing.js";

@@ -9,6 +9,9 @@
  * - inner node: keccak256 of its two children sorted ascending (`Hashes.commutativeKeccak256`);
  * - leaves sorted by leaf hash ascending; an odd node at a level moves up unchanged; one leaf's root is its hash.
  *
+ * Hashing goes through `keccak256Bytes` (keccak.ts): WebAssembly where it loads, @noble/hashes otherwise; the same
+ * digests either way.
+ *
  * Epochs are JavaScript safe integers (below 2^53), not the full uint64 range, because the leaf file carries them as
  * JSON numbers.
  *
@@ -21,8 +24,8 @@
  * const report = { root: tree.root, leafCount: tree.leafCount, contentHash: contentHash(json) };
  * ```
  */
-import { keccak_256 } from "@noble/hashes/sha3.js";
 import { type Address, type Hex, bytesToHex, isAddress } from "viem";
+import { keccak256Bytes } from "./keccak.js";
 
 /** A lease's uptime over one epoch, in seconds (kind 1 on chain). */
 export interface UptimeLeaf {
@@ -186,7 +189,7 @@ class Encoder {
 
   /** The double keccak256 leaf hash of a validated leaf. */
   hash(leaf: Leaf): Uint8Array {
-    return keccak_256(keccak_256(this.encode(leaf)));
+    return keccak256Bytes(keccak256Bytes(this.encode(leaf)));
   }
 }
 
@@ -221,7 +224,7 @@ function hashPair(a: Uint8Array, i: number, b: Uint8Array, j: number, scratch: U
     scratch[first + k] = a[i + k];
     scratch[32 - first + k] = b[j + k];
   }
-  out.set(keccak_256(scratch), o);
+  out.set(keccak256Bytes(scratch), o);
 }
 
 function toBytes32(value: unknown, field: string): Uint8Array {
@@ -309,6 +312,30 @@ function subjectOf(leaf: Leaf): string {
   return leaf.kind === "uptime" ? `uptime lease ${leaf.leaseId} epoch ${leaf.epoch}` : `heartbeat provider ${leaf.provider} epoch ${leaf.epoch}`;
 }
 
+/**
+ * The indexes of the `n` 32-byte words in `hashes`, in ascending order of the words. A native sort of 64-bit keys
+ * (the words' leading bits above the index's bits) does the work; runs of equal leading bits, rare among hashes, are
+ * then ordered by the whole word.
+ */
+function sortedOrder(hashes: Uint8Array, n: number): Uint32Array {
+  const indexBits = Math.max(1, Math.ceil(Math.log2(n)));
+  const shift = BigInt(indexBits);
+  const view = new DataView(hashes.buffer, hashes.byteOffset, hashes.byteLength);
+  const keys = new BigUint64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = ((view.getBigUint64(32 * i) >> shift) << shift) | BigInt(i);
+  keys.sort();
+  const mask = (1n << shift) - 1n;
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = Number(keys[i] & mask);
+  for (let start = 0; start < n; ) {
+    let end = start + 1;
+    while (end < n && keys[end] >> shift === keys[start] >> shift) end++;
+    if (end - start > 1) order.subarray(start, end).sort((a, b) => compare32(hashes, 32 * a, hashes, 32 * b));
+    start = end;
+  }
+  return order;
+}
+
 /** Builds the tree and reports, for each tree position, the input index its leaf came from. */
 function build(input: readonly Leaf[]): { tree: LeafTree; order: Uint32Array } {
   const n = input.length;
@@ -331,7 +358,7 @@ function build(input: readonly Leaf[]): { tree: LeafTree; order: Uint32Array } {
     hashes.set(encoder.hash(leaf), 32 * i);
   }
 
-  const order = new Uint32Array(n).map((_, i) => i).sort((a, b) => compare32(hashes, 32 * a, hashes, 32 * b));
+  const order = sortedOrder(hashes, n);
   const sorted = new Uint8Array(32 * n);
   const leaves = new Array<Leaf>(n);
   for (let i = 0; i < n; i++) {
@@ -418,7 +445,7 @@ export function serializeLeafFile(file: LeafFile): string {
 
 /** `keccak256` of the file's UTF-8 bytes, as the epoch report carries it. */
 export function contentHash(json: string): Hex {
-  return bytesToHex(keccak_256(new TextEncoder().encode(json)));
+  return bytesToHex(keccak256Bytes(new TextEncoder().encode(json)));
 }
 
 const FILE_KEYS = ["version", "chainId", "oracleHub", "epoch", "leaves"];

@@ -36,7 +36,7 @@ describe("local control: cinder provider fail", () => {
     previousHome = process.env.CINDER_HOME;
     process.env.CINDER_HOME = home;
     backend = new ObservedBackend(loadRecording("h100"), { now: () => nowMs });
-    agent = await createAgent({ account: provider, backend, executor: new CpuExecutor(), chainId: 31_337, host: "127.0.0.1", port: 0 });
+    agent = await createAgent({ account: provider, backend, executor: new CpuExecutor(), oracleSet: [], chainId: 31_337, host: "127.0.0.1", port: 0 });
     control = await startLocalControl({ rpcUrl: RPC, backends: new Map([[provider.address, backend]]), now: () => nowMs, observers: 2, waitMs: 10_000 });
     // An oracle node's heartbeats, every 50 ms.
     prober = setInterval(() => void beat(), 50);

@@ -1,5 +1,5 @@
 /**
- * The dashboard end to end in headless Chromium (Debian's `chromium`, driven by playwright-core) against a
+ * The dashboard end to end in headless Chromium (the Chromium inside `@sparticuz/chromium`, driven by playwright-core) against a
  * `hardhat node` seeded by `./seed.ts`, served by `cinder dashboard`'s server: each page shows the numbers the chain
  * holds (checked against SDK reads), the budget chart gains a bar when an epoch closes while the page is open, and an
  * injected EIP-1193 wallet (forwarding to the node's unlocked accounts) runs a provider and a client action, with a
@@ -10,7 +10,8 @@ import { expect } from "chai";
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { promisify } from "node:util";
-import { type Browser, type BrowserContext, type Page, chromium } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { launchChromium } from "../helpers/browser.js";
 import type { Address } from "viem";
 import { DASHBOARD_DIST, type DashboardServer, startDashboardServer } from "../../src/cli/dashboard.js";
 import { type CinderClient, createCinderClient, stakingVaultAbi } from "../../src/sdk/index.js";
@@ -19,7 +20,6 @@ import { HOUR, type SeededNetwork, USD, seedNetwork } from "./seed.js";
 
 const PORT = 23_545 + (process.pid % 1_000);
 const ID = `integration-dashboard-${PORT}`;
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SHOTS = "test-results";
 
 describe("dashboard in headless Chromium on a seeded hardhat node", function () {
@@ -76,7 +76,7 @@ describe("dashboard in headless Chromium on a seeded hardhat node", function () 
     seed = await seedNetwork({ port: PORT, deploymentId: ID });
     reader = createCinderClient({ publicClient: seed.publicClient, addresses: seed.addresses });
     server = await startDashboardServer({ rpcUrl: seed.node.url, chainId: 31_337, addresses: seed.addresses, oracles: [seed.oracleUrl], port: 0, pollingInterval: 500 });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
+    browser = await launchChromium();
   });
 
   afterEach(async function () {

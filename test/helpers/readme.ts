@@ -47,7 +47,7 @@ export const PACKAGE_SOURCES: Readonly<Record<string, string>> = {
  * A ts block as a module: its (single-line) imports at the top, the rest in `export default async function (env)`,
  * with each name of `env` bound as a constant, so a snippet uses `publicClient`, `walletClient`, … as given. With
  * `sources` (the default), an import of the package (`cinder-protocol/sdk`) reads the entry module it is compiled
- * from; without, the snippet imports the package as written (test/package/ runs it against the installed tarball).
+ * from; without, the snippet imports the package as written (e2e/package/ runs it against the installed tarball).
  */
 export function snippetModule(block: ReadmeBlock, names: readonly string[], { sources = true }: { sources?: boolean } = {}): string {
   const imports: string[] = [];

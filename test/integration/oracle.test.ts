@@ -138,6 +138,7 @@ describe("Integration: oracle nodes, provider agents and the OracleHub on a hard
           account: provider,
           backend: SimulatedBackend.fromRecording("h100"),
           executor: new CpuExecutor(),
+          oracleSet: oracleKeys.map((k) => k.address),
           chainId: 31337,
           host: "127.0.0.1",
           port: 0,
@@ -176,7 +177,7 @@ describe("Integration: oracle nodes, provider agents and the OracleHub on a hard
         heartbeat: agentHeartbeat({ chainId: 31337, timeoutMs: 1_500 }),
         peers,
         settings: { ...settings, listen: { host: "127.0.0.1", port: NODE_PORT(i) } },
-        challenges: { settings: challenges, client: (provider, agentUrl) => new AgentClient(agentUrl, { expectedProvider: provider, chainId: 31337, timeoutMs: 1_500 }) },
+        challenges: { settings: challenges, client: (provider, agentUrl) => new AgentClient(agentUrl, { expectedProvider: provider, chainId: 31337, timeoutMs: 1_500, signer }) },
         log: createLogger({ test: `node-${i}` }, { level: "debug", write: (line) => appendFileSync(LOG, `${line}\n`) }),
       });
       await node.start();

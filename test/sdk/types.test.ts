@@ -1,7 +1,7 @@
 /**
  * Type tests (`expectTypeOf`, checked by `npm run typecheck`) pinning the SDK's public types, imported from the
  * entry modules the package's `cinder-protocol/sdk` and `cinder-protocol/sdk/ethers` subpaths are compiled from (the
- * compiled package itself is type-checked and run from an installed tarball by test/package/). At run time the test
+ * compiled package itself is type-checked and run from an installed tarball by e2e/package/). At run time the test
  * checks that each subpath export names the compiled form of its entry module, types beside the JavaScript.
  */
 import { expect } from "chai";

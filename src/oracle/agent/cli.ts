@@ -10,8 +10,10 @@
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import type { Hex } from "viem";
+import { type Address, type Hex, createPublicClient, getAddress, http, isAddress } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { oracleHubAbi } from "../../protocol/abis.js";
+import { ChallengeThread } from "../challenge/thread.js";
 import { type ExecutorKind, selectExecutor } from "../challenge/executors.js";
 import { MAX_N } from "../challenge/matmul.js";
 import type { GpuBackend } from "../gpu/backend.js";
@@ -28,6 +30,11 @@ usage: npm run agent -- [flags]
   --key-file PATH        file holding the operator private key (0x + 64 hex)   env CINDER_AGENT_KEY_FILE
                          (or the key itself in env CINDER_AGENT_KEY)
   --chain-id N           chain id of the heartbeat signatures (required)        env CINDER_CHAIN_ID
+  --oracle-hub ADDR      OracleHub, read for the oracle set that alone may       env CINDER_ORACLE_HUB
+                         start challenges (needs --rpc-url)
+  --rpc-url URL          JSON-RPC endpoint of the chain                          env CINDER_RPC_URL
+  --oracle-set LIST      the oracle set as comma-separated addresses, instead    env CINDER_ORACLE_SET
+                         of reading OracleHub
   --port N               TCP port (default 8484)                                env CINDER_AGENT_PORT
   --host ADDR            interface to listen on (default 127.0.0.1)             env CINDER_AGENT_HOST
   --backend KIND         nvidia-smi (default) or simulated:<recording>          env CINDER_AGENT_BACKEND
@@ -50,6 +57,8 @@ export interface AgentConfig {
   readonly executor: ExecutorKind | "auto";
   readonly maxN: number | undefined;
   readonly maxFillBytes: number;
+  /** Who may start challenges: read from OracleHub, or a fixed list. */
+  readonly oracleSet: { readonly kind: "hub"; readonly rpcUrl: string; readonly oracleHub: Address } | { readonly kind: "list"; readonly members: readonly Address[] };
 }
 
 /** `--help` was asked for. */
@@ -83,6 +92,9 @@ export function parseAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv
         executor: { type: "string" },
         "max-n": { type: "string" },
         "max-fill-mib": { type: "string" },
+        "oracle-hub": { type: "string" },
+        "rpc-url": { type: "string" },
+        "oracle-set": { type: "string" },
         help: { type: "boolean" },
       },
     }).values;
@@ -151,6 +163,31 @@ export function parseAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     executor: executor as AgentConfig["executor"],
     maxN,
     maxFillBytes: integer("max-fill-mib", undefined, 1, 2 ** 20, 1024) * 2 ** 20,
+    oracleSet: parseOracleSet(text("oracle-set", "CINDER_ORACLE_SET"), text("oracle-hub", "CINDER_ORACLE_HUB"), text("rpc-url", "CINDER_RPC_URL")),
+  };
+}
+
+function parseOracleSet(list: string | undefined, hub: string | undefined, rpcUrl: string | undefined): AgentConfig["oracleSet"] {
+  if (list !== undefined) {
+    const members = list.split(",").map((item) => item.trim());
+    const bad = members.find((member) => !isAddress(member, { strict: false }));
+    if (bad !== undefined || members.length === 0) throw new AgentError("config", `must be comma-separated addresses, got ${JSON.stringify(bad ?? list)}`, { field: "--oracle-set" });
+    return { kind: "list", members: members.map((member) => getAddress(member)) };
+  }
+  if (hub === undefined) throw new AgentError("config", "is required (or pass --oracle-set): only the oracle set may start challenges", { field: "--oracle-hub" });
+  if (!isAddress(hub, { strict: false })) throw new AgentError("config", `must be an address, got ${JSON.stringify(hub)}`, { field: "--oracle-hub" });
+  if (rpcUrl === undefined || !/^(https?|wss?):\/\//.test(rpcUrl)) {
+    throw new AgentError("config", `must be an http(s) or ws(s) URL to read OracleHub, got ${JSON.stringify(rpcUrl ?? "nothing")}`, { field: "--rpc-url" });
+  }
+  return { kind: "hub", rpcUrl, oracleHub: getAddress(hub) };
+}
+
+/** Reads the oracle set's members from OracleHub. */
+function hubMembers(rpcUrl: string, oracleHub: Address): () => Promise<readonly Address[]> {
+  const client = createPublicClient({ transport: http(rpcUrl) });
+  return async () => {
+    const [signers] = await client.readContract({ address: oracleHub, abi: oracleHubAbi, functionName: "oracleSet" });
+    return signers.map((signer) => getAddress(signer));
   };
 }
 
@@ -182,10 +219,15 @@ export async function startAgentFromConfig(config: AgentConfig, env: NodeJS.Proc
   }
   await selection.executor.start();
   const maxMatmulN = config.maxN ?? (selection.executor.kind === "cpu" ? 2048 : MAX_N);
+  // The CPU reference computes on a worker thread, so heartbeats keep answering while it runs.
+  const thread = new ChallengeThread();
+  const executor = selection.executor.kind === "cpu" ? thread.executor : selection.executor;
   const agent = await createAgent({
     account: privateKeyToAccount(config.privateKey),
     backend,
-    executor: selection.executor,
+    executor,
+    oracleSet: config.oracleSet.kind === "list" ? config.oracleSet.members : hubMembers(config.oracleSet.rpcUrl, config.oracleSet.oracleHub),
+    chunkStore: () => thread.chunkStore(),
     chainId: config.chainId,
     port: config.port,
     host: config.host,
@@ -199,6 +241,7 @@ export async function startAgentFromConfig(config: AgentConfig, env: NodeJS.Proc
     stop: async () => {
       await agent.close();
       await selection.executor.close();
+      await thread.close();
     },
   };
 }

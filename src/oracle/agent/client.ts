@@ -4,18 +4,22 @@
  * return `{ ok: false, reason, detail }`, and the challenge runners return a failed verdict. Only misuse on the
  * oracle's side (a verifier driven out of order) throws.
  *
+ * Challenge and CC evidence requests are signed with the node's oracle key (`signer`; ../auth.ts): agents refuse
+ * them from anyone outside the current oracle set.
+ *
  * Times are measured on the oracle's clock (`performance.now()`), from sending a request to reading its whole answer.
  *
  * @example
  * ```ts
- * const client = new AgentClient("http://10.0.0.7:8484", { expectedProvider, chainId: 1, timeoutMs: 2_000 });
+ * const client = new AgentClient("http://10.0.0.7:8484", { expectedProvider, chainId: 1, timeoutMs: 2_000, signer: oracleAccount });
  * const beat = await client.heartbeat();
  * if (!beat.ok) console.log(beat.reason, beat.detail); // "timeout", "no answer within 2000 ms"
  * const verdict = await client.runMatmulChallenge(new Verifier({ modelClass: "H100" }));
  * ```
  */
 import { randomBytes } from "node:crypto";
-import type { Address, Hex } from "viem";
+import type { Address, Hex, LocalAccount } from "viem";
+import { signRequest } from "../auth.js";
 import { type VerifiedGpuEvidence, type VerifyGpuEvidenceParameters, CcVerificationError, verifyGpuEvidence } from "../cc/verify.js";
 import { ChallengeError } from "../challenge/errors.js";
 import type { MemoryVerdict, MemoryVerdictReason, MemoryVerifier } from "../challenge/memory.js";
@@ -45,8 +49,10 @@ export interface AgentClientOptions {
   readonly timeoutMs?: number;
   /** Extra wait past a challenge's deadline before giving up on an answer, ms; default 1,000. */
   readonly challengeGraceMs?: number;
-  /** Heartbeat verifier (shares its key cache); default one per client. */
+  /** Heartbeat verifier (its signature backend); default one per client, with the backend chosen at load. */
   readonly verifier?: HeartbeatVerifier;
+  /** The oracle node's key, which signs challenge and CC evidence requests; without it agents refuse them. */
+  readonly signer?: Pick<LocalAccount, "signTypedData">;
 }
 
 /** Why a request to the agent failed. */
@@ -124,6 +130,7 @@ export class AgentClient {
   readonly #timeoutMs: number;
   readonly #graceMs: number;
   readonly #verifier: HeartbeatVerifier;
+  readonly #signer: Pick<LocalAccount, "signTypedData"> | undefined;
 
   constructor(url: string, options: AgentClientOptions) {
     this.url = url.replace(/\/+$/, "");
@@ -131,7 +138,8 @@ export class AgentClient {
     this.chainId = options.chainId;
     this.#timeoutMs = options.timeoutMs ?? 2_000;
     this.#graceMs = options.challengeGraceMs ?? 1_000;
-    this.#verifier = options.verifier ?? new HeartbeatVerifier({ maxKeys: 4 });
+    this.#verifier = options.verifier ?? new HeartbeatVerifier();
+    this.#signer = options.signer;
   }
 
   /**
@@ -281,6 +289,10 @@ export class AgentClient {
   }
 
   async #exchange(method: "GET" | "POST", path: string, body: Json | undefined, timeoutMs: number): Promise<Exchange> {
+    const sent = body === undefined ? undefined : JSON.stringify(body);
+    // Heartbeats and the inventory are open to anyone; everything else is signed when the client has a key.
+    const signed = path !== "/v1/heartbeat" && path !== "/v1/inventory" && this.#signer !== undefined;
+    const auth = signed ? await signRequest({ signer: this.#signer!, chainId: this.chainId, audience: this.expectedProvider, method, path, body: sent ?? "" }) : {};
     const started = performance.now();
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
@@ -289,7 +301,8 @@ export class AgentClient {
       const response = await fetch(`${this.url}${path}`, {
         method,
         signal: controller.signal,
-        ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
+        headers: { ...auth, ...(sent === undefined ? {} : { "content-type": "application/json" }) },
+        ...(sent === undefined ? {} : { body: sent }),
       });
       const text = await response.text();
       const latencyMs = latency();

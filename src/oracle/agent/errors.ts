@@ -11,6 +11,7 @@
  * }
  * ```
  */
+import type { RequestAuthCode } from "../auth.js";
 
 /**
  * What went wrong.
@@ -21,7 +22,10 @@
  * - `unknown-challenge`: a reveal or query for a challenge the agent does not hold (never issued, or evicted);
  * - `backend-failed`: the GPU backend or executor failed (the message carries its error);
  * - `cc-unsupported`: the GPU cannot produce confidential-computing evidence;
- * - `config`: the agent's configuration is invalid (`field` names the flag or variable).
+ * - `config`: the agent's configuration is invalid (`field` names the flag or variable);
+ * - `unsigned` / `stale` / `bad-signature` / `replayed` / `body-mismatch`: a challenge or evidence request is not
+ *   signed by a member of the current oracle set, or not freshly (see `RequestAuthError` in ../auth.ts);
+ * - `busy`: as many challenges as the agent runs at once are running; retry later.
  */
 export type AgentErrorCode =
   | "invalid-json"
@@ -32,7 +36,9 @@ export type AgentErrorCode =
   | "unknown-challenge"
   | "backend-failed"
   | "cc-unsupported"
-  | "config";
+  | "config"
+  | RequestAuthCode
+  | "busy";
 
 /** The body of every non-2xx answer of the agent. */
 export interface AgentErrorBody {

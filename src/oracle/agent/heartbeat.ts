@@ -13,15 +13,12 @@
  * keccak256("") . `timestamp` is the agent's clock in Unix seconds (informative: freshness comes from the oracle's
  * nonce, and latency from the oracle's own clock).
  *
- * Verification (`HeartbeatVerifier.verify`): shape, nonce, provider field, then the signature, with libsecp256k1
- * compiled to WebAssembly (`tiny-secp256k1`: no native addon, so it loads under any Node): once a provider's key has
- * been recovered and matched to its address, the verifier keeps it and checks later signatures as plain ECDSA
- * against it (about 0.3 ms of one core here, against 2.5 ms for pure-JS recovery). A signature that fails against
- * the cached key is recovered again to tell a bad signature from another signer. Only low-s signatures (as every
- * Ethereum signer produces) are accepted.
- *
- * This module imports packages only (no relative imports, no TypeScript-only runtime syntax), so a worker thread can
- * load it directly: `HeartbeatVerifierPool` (heartbeat-pool.ts) runs it on every core.
+ * Verification (`HeartbeatVerifier.verify`): shape, nonce, gpusHash, then the signature, recovered over bytes by
+ * `src/oracle/crypto/recover.ts` (native libsecp256k1 where its addon loads, pure JavaScript otherwise; about 60 us
+ * against 5 ms) and compared with the provider field, then the provider. Only low-s signatures (as every Ethereum
+ * signer produces) are accepted. Each heartbeat is first packed into a binary record (`packHeartbeat`: no hex past
+ * that point) and the record is checked (`checkRecord`): one thread checks records as they come, and
+ * `HeartbeatVerifierPool` (heartbeat-pool.ts) ships batches of them to worker threads that load this very module.
  *
  * @example
  * ```ts
@@ -29,10 +26,11 @@
  * if (!check.ok) console.log(check.reason, check.detail);
  * ```
  */
-import * as ecc from "tiny-secp256k1";
-import { createKeccak } from "hash-wasm";
 import { parentPort, workerData } from "node:worker_threads";
 import type { Address, Hex } from "viem";
+import { keccak256Bytes as keccak } from "../../protocol/keccak.js";
+import { SignatureError } from "../crypto/errors.js";
+import { type SignatureBackendName, type SignatureRecovery, signatureRecovery } from "../crypto/recover.js";
 
 /** EIP-712 domain name of the agent's signatures. */
 export const HEARTBEAT_DOMAIN_NAME = "CinderAgent";
@@ -80,20 +78,9 @@ export function heartbeatDomain(chainId: number): { name: string; version: strin
 }
 
 const encoder = new TextEncoder();
-// Keccak-256 in WebAssembly (hash-wasm): about 3 us per small input here against 11 us for pure JS, and a heartbeat
-// of 8 GPUs hashes 19 times. One hasher, reset per call (JavaScript is single-threaded; each worker has its own).
-const hasher = await createKeccak(256);
-const keccak = (data: Uint8Array): Uint8Array => {
-  hasher.init();
-  hasher.update(data);
-  return hasher.digest("binary");
-};
 const GPU_STATUS_TYPEHASH = keccak(encoder.encode(GPU_STATUS_TYPE));
 const HEARTBEAT_TYPEHASH = keccak(encoder.encode("Heartbeat(address provider,bytes32 nonce,uint64 timestamp,bytes32 gpusHash)"));
 const DOMAIN_TYPEHASH = keccak(encoder.encode("EIP712Domain(string name,string version,uint256 chainId)"));
-/** The order of secp256k1's group. */
-const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
-const HALF_N = N >> 1n;
 
 /**
  * gpusHash of a GPU list (see the module comment).
@@ -109,7 +96,6 @@ export function gpusHash(gpus: readonly HeartbeatGpu[]): Hex {
   word.set(GPU_STATUS_TYPEHASH, 0);
   for (const [i, gpu] of gpus.entries()) {
     word.set(keccak(encoder.encode(gpu.uuid)), 32);
-    word.fill(0, 64);
     word[95] = gpu.healthy ? 1 : 0;
     out.set(keccak(word), 32 * i);
   }
@@ -126,7 +112,7 @@ function domainSeparator(chainId: number): Uint8Array {
     data.set(DOMAIN_TYPEHASH, 0);
     data.set(keccak(encoder.encode(HEARTBEAT_DOMAIN_NAME)), 32);
     data.set(keccak(encoder.encode(HEARTBEAT_DOMAIN_VERSION)), 64);
-    data.set(uint256(BigInt(chainId)), 96);
+    writeUint64(data, 120, chainId);
     separator = keccak(data);
     domainSeparators.set(chainId, separator);
   }
@@ -142,18 +128,12 @@ function domainSeparator(chainId: number): Uint8Array {
  * ```
  */
 export function heartbeatDigest(message: HeartbeatMessage, chainId: number): Uint8Array {
-  const data = new Uint8Array(160);
-  data.set(HEARTBEAT_TYPEHASH, 0);
-  data.set(fromHex(message.provider, 20), 44);
-  data.set(fromHex(message.nonce, 32), 64);
-  data.set(uint256(BigInt(message.timestamp)), 96);
-  data.set(fromHex(message.gpusHash, 32), 128);
-  const envelope = new Uint8Array(66);
-  envelope[0] = 0x19;
-  envelope[1] = 0x01;
-  envelope.set(domainSeparator(chainId), 2);
-  envelope.set(keccak(data), 34);
-  return keccak(envelope);
+  const record = Buffer.alloc(RECORD_HEADER);
+  writeHex(record, PROVIDER, message.provider, 20);
+  writeHex(record, NONCE, message.nonce, 32);
+  writeHex(record, GPUS_HASH, message.gpusHash, 32);
+  record.writeDoubleLE(message.timestamp, TIMESTAMP);
+  return recordDigest(record, 0, chainId, new Uint8Array(160), new Uint8Array(66));
 }
 
 /** Why a heartbeat was rejected. */
@@ -175,72 +155,181 @@ export type VerifyHeartbeatReturnType =
 
 /** Options of `HeartbeatVerifier`. */
 export interface HeartbeatVerifierOptions {
-  /** Most provider keys kept (least recently used evicted); default 1,024 (65 bytes each). */
-  readonly maxKeys?: number;
+  /** Signature-recovery backend (`src/oracle/crypto/recover.ts`); default `auto`, the one chosen at load. */
+  readonly backend?: SignatureBackendName | "auto";
 }
 
-/** Verifies heartbeats, caching each provider's recovered public key (see the module comment). */
-export class HeartbeatVerifier {
-  /** Provider (lowercase) -> its 65-byte uncompressed public key. */
-  readonly #keys = new Map<string, Uint8Array>();
-  readonly #maxKeys: number;
+/*
+ * The binary record of one heartbeat to check (all a check needs, hex already decoded), little-endian numbers:
+ *   0 provider (20)   20 expected provider (20)   40 nonce (32)   72 expected nonce (32)   104 gpusHash (32)
+ *   136 signature (65)   201 zero (3)   204 timestamp f64   212 chainId f64   220 GPU count u32
+ *   224 GPUs, each: healthy u8, uuid length u16, uuid UTF-8
+ */
+const PROVIDER = 0;
+const EXPECTED_PROVIDER = 20;
+const NONCE = 40;
+const EXPECTED_NONCE = 72;
+const GPUS_HASH = 104;
+const SIGNATURE = 136;
+const TIMESTAMP = 204;
+const CHAIN_ID = 212;
+const GPU_COUNT = 220;
+const RECORD_HEADER = 224;
 
-  constructor(options: HeartbeatVerifierOptions = {}) {
-    this.#maxKeys = options.maxKeys ?? 1_024;
+/** The most bytes `packHeartbeat` writes for `heartbeat` (UTF-8 takes at most 3 bytes per UTF-16 unit). */
+export function recordCapacity(heartbeat: HeartbeatResponse): number {
+  let size = RECORD_HEADER;
+  for (const gpu of heartbeat.gpus) size += 3 + 3 * gpu.uuid.length;
+  return size;
+}
+
+/**
+ * Packs a shape-checked heartbeat and what the oracle expects into a binary record at `out[offset..]` (room for
+ * `recordCapacity(heartbeat)` bytes); returns the offset just past it.
+ */
+export function packHeartbeat(heartbeat: HeartbeatResponse, expected: VerifyHeartbeatParameters, out: Buffer, offset: number): number {
+  writeHex(out, offset + PROVIDER, heartbeat.provider, 20);
+  writeHex(out, offset + EXPECTED_PROVIDER, expected.expectedProvider, 20);
+  writeHex(out, offset + NONCE, heartbeat.nonce, 32);
+  writeHex(out, offset + EXPECTED_NONCE, expected.nonce, 32);
+  writeHex(out, offset + GPUS_HASH, heartbeat.gpusHash, 32);
+  writeHex(out, offset + SIGNATURE, heartbeat.signature, 65);
+  out.fill(0, offset + SIGNATURE + 65, offset + TIMESTAMP);
+  out.writeDoubleLE(heartbeat.timestamp, offset + TIMESTAMP);
+  out.writeDoubleLE(expected.chainId, offset + CHAIN_ID);
+  out.writeUInt32LE(heartbeat.gpus.length, offset + GPU_COUNT);
+  let at = offset + RECORD_HEADER;
+  for (const gpu of heartbeat.gpus) {
+    out[at] = gpu.healthy ? 1 : 0;
+    const length = out.write(gpu.uuid, at + 3, "utf8");
+    out.writeUInt16LE(length, at + 1);
+    at += 3 + length;
+  }
+  return at;
+}
+
+/** The outcome of checking one record: 0 for a valid heartbeat, else the rejection's code and its detail. */
+export type RecordCheck = { readonly code: 0 } | { readonly code: 1 | 2 | 3 | 4; readonly detail: string };
+
+/** `RecordCheck` codes to rejections (code 0 is a valid heartbeat). */
+export const REJECTIONS: readonly (HeartbeatRejection | null)[] = [null, "malformed", "nonce-mismatch", "wrong-provider", "bad-signature"];
+
+const OK: RecordCheck = { code: 0 };
+/** GPU lists whose gpusHash a `RecordChecker` keeps (a few hundred bytes each). */
+const GPU_LISTS_KEPT = 4_096;
+
+/**
+ * Checks binary heartbeat records (`packHeartbeat`): the core of `HeartbeatVerifier` and of the pool's workers,
+ * with scratch buffers reused across records.
+ */
+export class RecordChecker {
+  readonly recovery: SignatureRecovery;
+  readonly #word = new Uint8Array(96);
+  readonly #struct = new Uint8Array(160);
+  readonly #envelope = new Uint8Array(66);
+  #hashes = new Uint8Array(32 * 16);
+  /** GPU list bytes (latin1) -> its gpusHash. */
+  readonly #gpuLists = new Map<string, Uint8Array>();
+
+  constructor(backend: SignatureBackendName | "auto" = "auto") {
+    this.recovery = signatureRecovery(backend);
+    this.#word.set(GPU_STATUS_TYPEHASH, 0);
   }
 
-  /** Provider keys currently cached. */
-  get cachedKeys(): number {
-    return this.#keys.size;
+  /** Checks the record at `record[offset..]`: nonce, gpusHash, signature, signer, provider, in that order. */
+  check(record: Buffer, offset: number): RecordCheck {
+    if (record.compare(record, offset + EXPECTED_NONCE, offset + EXPECTED_NONCE + 32, offset + NONCE, offset + NONCE + 32) !== 0) {
+      return { code: 2, detail: `answered nonce ${hexAt(record, offset + NONCE, 32)}, sent ${hexAt(record, offset + EXPECTED_NONCE, 32)}` };
+    }
+    const computed = this.#gpusHash(record, offset);
+    if (record.compare(computed, 0, 32, offset + GPUS_HASH, offset + GPUS_HASH + 32) !== 0) {
+      return { code: 1, detail: `gpusHash ${hexAt(record, offset + GPUS_HASH, 32)} does not hash the gpus listed (${toHex(computed)})` };
+    }
+    const digest = recordDigest(record, offset, record.readDoubleLE(offset + CHAIN_ID), this.#struct, this.#envelope);
+    let signer: Uint8Array;
+    try {
+      signer = this.recovery.recoverAddress(digest, record.subarray(offset + SIGNATURE, offset + SIGNATURE + 65));
+    } catch (error) {
+      if (!(error instanceof SignatureError)) throw error;
+      const detail = error.code === "no-key" ? "no public key recovers from the signature" : `not a canonical (low-s) secp256k1 signature: ${error.message}`;
+      return { code: 4, detail };
+    }
+    if (record.compare(signer, 0, 20, offset + PROVIDER, offset + PROVIDER + 20) !== 0) {
+      return { code: 4, detail: `signed by ${toHex(signer)}, not by the provider it names (${hexAt(record, offset + PROVIDER, 20)})` };
+    }
+    if (record.compare(record, offset + EXPECTED_PROVIDER, offset + EXPECTED_PROVIDER + 20, offset + PROVIDER, offset + PROVIDER + 20) !== 0) {
+      return { code: 3, detail: `signed by ${hexAt(record, offset + PROVIDER, 20)}, expected ${hexAt(record, offset + EXPECTED_PROVIDER, 20)}` };
+    }
+    return OK;
+  }
+
+  /**
+   * gpusHash of the record's GPU list. An agent sends the same list heartbeat after heartbeat, so the hash is kept
+   * per exact list bytes (at most `GPU_LISTS_KEPT` lists; the oldest goes first): 17 keccaks for 8 GPUs become a
+   * map lookup.
+   */
+  #gpusHash(record: Buffer, offset: number): Uint8Array {
+    const count = record.readUInt32LE(offset + GPU_COUNT);
+    let end = offset + RECORD_HEADER;
+    for (let i = 0; i < count; i++) end += 3 + record.readUInt16LE(end + 1);
+    const key = record.toString("latin1", offset + GPU_COUNT, end);
+    const known = this.#gpuLists.get(key);
+    if (known !== undefined) return known;
+    if (this.#hashes.length < 32 * count) this.#hashes = new Uint8Array(32 * count);
+    const word = this.#word;
+    let at = offset + RECORD_HEADER;
+    for (let i = 0; i < count; i++) {
+      const length = record.readUInt16LE(at + 1);
+      word.set(keccak(record.subarray(at + 3, at + 3 + length)), 32);
+      word[95] = record[at]!;
+      this.#hashes.set(keccak(word), 32 * i);
+      at += 3 + length;
+    }
+    const hash = keccak(this.#hashes.subarray(0, 32 * count));
+    if (this.#gpuLists.size >= GPU_LISTS_KEPT) this.#gpuLists.delete(this.#gpuLists.keys().next().value!);
+    this.#gpuLists.set(key, hash);
+    return hash;
+  }
+}
+
+/** The EIP-712 digest of the record at `record[offset..]` on `chainId`, built in the scratch `struct` and `envelope`. */
+function recordDigest(record: Uint8Array, offset: number, chainId: number, struct: Uint8Array, envelope: Uint8Array): Uint8Array {
+  struct.fill(0, 32);
+  struct.set(HEARTBEAT_TYPEHASH, 0);
+  struct.set(record.subarray(offset + PROVIDER, offset + PROVIDER + 20), 44);
+  struct.set(record.subarray(offset + NONCE, offset + NONCE + 32), 64);
+  writeUint64(struct, 120, new DataView(record.buffer, record.byteOffset).getFloat64(offset + TIMESTAMP, true));
+  struct.set(record.subarray(offset + GPUS_HASH, offset + GPUS_HASH + 32), 128);
+  envelope[0] = 0x19;
+  envelope[1] = 0x01;
+  envelope.set(domainSeparator(chainId), 2);
+  envelope.set(keccak(struct), 34);
+  return keccak(envelope);
+}
+
+/** Verifies heartbeats one at a time on this thread (see the module comment). */
+export class HeartbeatVerifier {
+  readonly #checker: RecordChecker;
+  #record = Buffer.alloc(1_024);
+
+  constructor(options: HeartbeatVerifierOptions = {}) {
+    this.#checker = new RecordChecker(options.backend);
+  }
+
+  /** The signature-recovery backend in use. */
+  get backend(): SignatureBackendName {
+    return this.#checker.recovery.backend;
   }
 
   /** Checks `response` (parsed JSON from an agent); never throws on anything the agent sent. */
   verify(response: unknown, expected: VerifyHeartbeatParameters): VerifyHeartbeatReturnType {
     const shape = heartbeatShape(response);
     if (typeof shape === "string") return { ok: false, reason: "malformed", detail: shape };
-    if (shape.nonce.toLowerCase() !== expected.nonce.toLowerCase()) {
-      return { ok: false, reason: "nonce-mismatch", detail: `answered nonce ${shape.nonce}, sent ${expected.nonce}` };
-    }
-    const computed = gpusHash(shape.gpus);
-    if (computed !== shape.gpusHash.toLowerCase()) {
-      return { ok: false, reason: "malformed", detail: `gpusHash ${shape.gpusHash} does not hash the gpus listed (${computed})` };
-    }
-    const provider = shape.provider.toLowerCase();
-    const signature = fromHex(shape.signature, 65);
-    const r = bigint(signature.subarray(0, 32));
-    const s = bigint(signature.subarray(32, 64));
-    const v = signature[64]! >= 27 ? signature[64]! - 27 : signature[64]!;
-    if (r === 0n || r >= N || s === 0n || s > HALF_N || (v !== 0 && v !== 1)) {
-      return { ok: false, reason: "bad-signature", detail: "not a canonical (low-s) secp256k1 signature" };
-    }
-    const digest = heartbeatDigest(shape, expected.chainId);
-    const compact = signature.subarray(0, 64);
-    const cached = this.#keys.get(provider);
-    if (cached !== undefined && safe(() => ecc.verify(digest, cached, compact, true)) === true) {
-      this.#keys.delete(provider);
-      this.#keys.set(provider, cached);
-      return this.#matchProvider(shape, expected);
-    }
-    const key = safe(() => ecc.recover(digest, compact, v as 0 | 1, false));
-    if (key === null || key === undefined) return { ok: false, reason: "bad-signature", detail: "no public key recovers from the signature" };
-    const signer = addressOf(key);
-    if (signer !== provider) {
-      return { ok: false, reason: "bad-signature", detail: `signed by ${signer}, not by the provider it names (${shape.provider})` };
-    }
-    if (provider === expected.expectedProvider.toLowerCase()) this.#remember(provider, key);
-    return this.#matchProvider(shape, expected);
-  }
-
-  #matchProvider(shape: HeartbeatResponse, expected: VerifyHeartbeatParameters): VerifyHeartbeatReturnType {
-    if (shape.provider.toLowerCase() !== expected.expectedProvider.toLowerCase()) {
-      return { ok: false, reason: "wrong-provider", detail: `signed by ${shape.provider}, expected ${expected.expectedProvider}` };
-    }
-    return { ok: true, heartbeat: shape };
-  }
-
-  #remember(provider: string, key: Uint8Array): void {
-    this.#keys.set(provider, key);
-    while (this.#keys.size > this.#maxKeys) this.#keys.delete(this.#keys.keys().next().value!);
+    const capacity = recordCapacity(shape);
+    if (this.#record.length < capacity) this.#record = Buffer.alloc(capacity);
+    packHeartbeat(shape, expected, this.#record, 0);
+    const check = this.#checker.check(this.#record, 0);
+    return check.code === 0 ? { ok: true, heartbeat: shape } : { ok: false, reason: REJECTIONS[check.code]!, detail: check.detail };
   }
 }
 
@@ -248,7 +337,7 @@ const shared = new HeartbeatVerifier();
 
 /**
  * Verifies an agent's heartbeat response against what the oracle expects (shape, nonce, gpusHash, signature,
- * provider), with the process-wide key cache. Never throws on agent input.
+ * provider) on this thread. Never throws on agent input.
  *
  * @example
  * ```ts
@@ -261,6 +350,8 @@ export function verifyHeartbeat(response: unknown, expected: VerifyHeartbeatPara
 }
 
 const HEX_PATTERNS = { 20: /^0x[0-9a-fA-F]{40}$/, 32: /^0x[0-9a-fA-F]{64}$/, 65: /^0x[0-9a-fA-F]{130}$/ } as const;
+/** The longest GPU uuid accepted, in UTF-16 units (real ones are 40); keeps a record's length fields in range. */
+const MAX_UUID_LENGTH = 256;
 
 /** `response` as a `HeartbeatResponse`, or what is wrong with its shape (naming the field). */
 export function heartbeatShape(response: unknown): HeartbeatResponse | string {
@@ -278,6 +369,7 @@ export function heartbeatShape(response: unknown): HeartbeatResponse | string {
     if (typeof gpu !== "object" || gpu === null) return `gpus[${i}] must be an object`;
     const { uuid, healthy } = gpu as Record<string, unknown>;
     if (typeof uuid !== "string" || uuid === "") return `gpus[${i}].uuid must be a non-empty string`;
+    if (uuid.length > MAX_UUID_LENGTH) return `gpus[${i}].uuid must be at most ${MAX_UUID_LENGTH} characters`;
     if (typeof healthy !== "boolean") return `gpus[${i}].healthy must be a boolean`;
     gpus.push({ uuid, healthy });
   }
@@ -291,60 +383,63 @@ export function heartbeatShape(response: unknown): HeartbeatResponse | string {
   };
 }
 
-/** `f()`, or undefined when libsecp256k1 rejects its input (it throws on values outside the curve's ranges). */
-function safe<T>(f: () => T): T | undefined {
-  try {
-    return f();
-  } catch {
-    return undefined;
-  }
+/** Writes a checked `0x` hex string of `bytes` bytes at `out[offset..]`. */
+function writeHex(out: Buffer, offset: number, hex: string, bytes: number): void {
+  if (out.write(hex.slice(2), offset, bytes, "hex") !== bytes) throw new RangeError(`expected ${bytes} bytes of hex`);
 }
 
-/** The lower-case address of a 65-byte uncompressed public key. */
-function addressOf(key: Uint8Array): string {
-  return toHex(keccak(key.subarray(1)).subarray(12));
+/** Writes a safe non-negative integer as a big-endian uint64 at `out[offset..offset + 8]`. */
+function writeUint64(out: Uint8Array, offset: number, value: number): void {
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  view.setUint32(offset, Math.floor(value / 2 ** 32));
+  view.setUint32(offset + 4, value >>> 0);
 }
 
-function uint256(value: bigint): Uint8Array {
-  const out = new Uint8Array(32);
-  for (let i = 31; i >= 0 && value > 0n; i--, value >>= 8n) out[i] = Number(value & 0xffn);
-  return out;
-}
-
-function bigint(bytes: Uint8Array): bigint {
-  return bytes.length === 0 ? 0n : BigInt(`0x${Buffer.from(bytes).toString("hex")}`);
-}
-
-function fromHex(hex: string, bytes: number): Uint8Array {
-  const out = Buffer.from(hex.slice(2), "hex");
-  if (out.length !== bytes) throw new RangeError(`expected ${bytes} bytes of hex`);
-  return out;
+function hexAt(bytes: Buffer, offset: number, length: number): Hex {
+  return `0x${bytes.toString("hex", offset, offset + length)}`;
 }
 
 function toHex(bytes: Uint8Array): Hex {
-  return `0x${Buffer.from(bytes).toString("hex")}`;
+  return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")}`;
 }
 
-/** A batch of heartbeats sent to a verifier worker. */
+/** A batch of binary heartbeat records sent to a verifier worker: `count` records, each prefixed by its u32 length. */
 export interface HeartbeatBatch {
   readonly id: number;
-  readonly items: readonly { readonly response: unknown; readonly expected: VerifyHeartbeatParameters }[];
+  readonly records: ArrayBuffer;
+  readonly count: number;
 }
 
-/** A worker's answer to a `HeartbeatBatch`. */
+/** A worker's answer to a `HeartbeatBatch`: a `RecordCheck` code per record, and the details of the failures in order. */
 export interface HeartbeatBatchResult {
   readonly id: number;
-  readonly results: readonly VerifyHeartbeatReturnType[];
+  readonly codes: Uint8Array;
+  readonly details: readonly string[];
+}
+
+/** What `HeartbeatVerifierPool` puts in `workerData` so that this module, loaded in a worker, serves batches. */
+export interface HeartbeatWorkerData {
+  readonly marker: typeof HEARTBEAT_WORKER_MARKER;
+  readonly backend: SignatureBackendName | "auto";
 }
 
 /** The marker `HeartbeatVerifierPool` puts in `workerData` so that this module, loaded in a worker, serves batches. */
-export const HEARTBEAT_WORKER_MARKER = "cinder-heartbeat-verifier/v1";
+export const HEARTBEAT_WORKER_MARKER = "cinder-heartbeat-verifier/v2";
 
-if (parentPort !== null && (workerData as { marker?: unknown } | null)?.marker === HEARTBEAT_WORKER_MARKER) {
+if (parentPort !== null && (workerData as Partial<HeartbeatWorkerData> | null)?.marker === HEARTBEAT_WORKER_MARKER) {
   const port = parentPort;
-  const verifier = new HeartbeatVerifier();
+  const checker = new RecordChecker((workerData as HeartbeatWorkerData).backend);
   port.on("message", (batch: HeartbeatBatch) => {
-    const results = batch.items.map((item) => verifier.verify(item.response, item.expected));
-    port.postMessage({ id: batch.id, results } satisfies HeartbeatBatchResult);
+    const records = Buffer.from(batch.records);
+    const codes = new Uint8Array(batch.count);
+    const details: string[] = [];
+    for (let i = 0, at = 0; i < batch.count; i++) {
+      const length = records.readUInt32LE(at);
+      const check = checker.check(records, at + 4);
+      codes[i] = check.code;
+      if (check.code !== 0) details.push(check.detail);
+      at += 4 + length;
+    }
+    port.postMessage({ id: batch.id, codes, details } satisfies HeartbeatBatchResult, [codes.buffer]);
   });
 }

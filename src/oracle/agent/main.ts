@@ -9,7 +9,7 @@
  *
  * @example
  * ```sh
- * CINDER_AGENT_KEY=0x... npm run agent -- --chain-id 1 --host 0.0.0.0 --backend nvidia-smi --executor cuda
+ * CINDER_AGENT_KEY=0x... npm run agent -- --chain-id 1 --oracle-hub 0x... --rpc-url https://... --host 0.0.0.0 --backend nvidia-smi --executor cuda
  * ```
  */
 import { readFileSync } from "node:fs";

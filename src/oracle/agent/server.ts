@@ -16,27 +16,36 @@
  *
  * Status codes: 400 bad input (`invalid-json`, `invalid-field`), 404 `not-found` / `unknown-challenge`, 405, 413
  * `too-large`, 501 `cc-unsupported`, 503 `backend-failed` (nvidia-smi or the executor failed; a heartbeat while the
- * driver is broken gets this). State is bounded: at most `maxChallenges` challenges are held (the oldest is evicted
- * first, and any older than `challengeTtlMs`), and at most one memory challenge, whose fill is capped at
- * `maxMemoryFillBytes` (the reference chunk store keeps the fill in host memory).
+ * driver is broken gets this) or `busy`. State is bounded: at most `maxChallenges` challenges are held (the oldest is
+ * evicted first, and any older than `challengeTtlMs`), and at most one memory challenge, whose fill is capped at
+ * `maxMemoryFillBytes` (the default chunk store keeps the fill in host memory, on a worker thread).
+ *
+ * Strangers cannot drive it: the challenge and CC evidence endpoints accept only requests signed by a member of the
+ * current oracle set (`oracleSet`), fresh and not replayed (../auth.ts; 401 `unsigned` / `stale` / `body-mismatch`,
+ * 403 `bad-signature`, 409 `replayed`), checked before the body is read. Challenge work runs at most
+ * `maxConcurrentChallenges` at once (more get 503 `busy` at once) and off the event loop (pass a GPU executor, whose
+ * worker is a process, or `ChallengeThread`'s), so heartbeats keep answering while challenges run. The server
+ * closes slow clients and caps connections (../http.ts).
  *
  * @example
  * ```ts
- * const agent = await createAgent({ account, backend: new NvidiaSmiBackend(), executor, chainId: 1, port: 8484, host: "0.0.0.0" });
+ * const agent = await createAgent({ account, backend: new NvidiaSmiBackend(), executor, oracleSet: set.signers, chainId: 1, port: 8484, host: "0.0.0.0" });
  * console.log(agent.url); // http://0.0.0.0:8484
  * await agent.close();
  * ```
  */
-import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Address, Hex, LocalAccount } from "viem";
+import { RequestAuthError, RequestGuard } from "../auth.js";
 import { ChallengeError } from "../challenge/errors.js";
 import type { Executor } from "../challenge/executors.js";
 import { MAX_N } from "../challenge/matmul.js";
-import { type ChunkStore, HostChunkStore, MemoryProver } from "../challenge/memory.js";
+import { type ChunkStore, MemoryProver } from "../challenge/memory.js";
 import { Prover } from "../challenge/protocol.js";
 import type { GpuBackend } from "../gpu/backend.js";
 import { GpuBackendError } from "../gpu/errors.js";
+import { ChallengeThread } from "../challenge/thread.js";
+import { HttpFault, type HttpLimits, WorkLimit, parseJson, readBody, sendJson, startHttpServer } from "../http.js";
 import {
   type Json,
   bytesField,
@@ -60,8 +69,24 @@ export interface CreateAgentParameters {
   /** The provider's operator key; heartbeats are signed with it. */
   readonly account: LocalAccount;
   readonly backend: GpuBackend;
-  /** Computes the matrix-product challenge; started by the caller. */
+  /**
+   * Computes the matrix-product challenge; started by the caller. Keep its work off the event loop: a GPU executor
+   * (a worker process) or `new ChallengeThread().executor`, not the bare `CpuExecutor`.
+   */
   readonly executor: Executor;
+  /**
+   * The current oracle set's members, who alone may start challenges and ask for CC evidence: a list, or a function
+   * that reads it (from OracleHub), called at most every `oracleSetTtlMs`.
+   */
+  readonly oracleSet: readonly Address[] | (() => Promise<readonly Address[]>);
+  /** How long a read oracle set is used, ms; default 60,000. */
+  readonly oracleSetTtlMs?: number;
+  /** Largest clock difference accepted on a signed request, seconds; default 30. */
+  readonly maxSkewSeconds?: number;
+  /** Challenge steps that run at once (more get 503 `busy`); default 2. */
+  readonly maxConcurrentChallenges?: number;
+  /** Timeouts and the connection cap of the HTTP server (../http.ts defaults). */
+  readonly http?: Omit<HttpLimits, "maxBodyBytes">;
   /** Chain id of the EIP-712 domain. */
   readonly chainId: number;
   /** TCP port; 0 (the default) picks a free one. */
@@ -76,9 +101,9 @@ export interface CreateAgentParameters {
   readonly maxMatmulN?: number;
   /** Largest memory fill accepted, bytes; default 1 GiB. */
   readonly maxMemoryFillBytes?: number;
-  /** Where memory fills go; default a new `HostChunkStore` per challenge. */
+  /** Where memory fills go; default host memory on a worker thread the agent owns (`ChallengeThread`). */
   readonly chunkStore?: () => ChunkStore;
-  /** Largest request body, bytes; default 8 MiB. */
+  /** Largest body of a challenge or evidence request, bytes; default 8 MiB (heartbeats: 1 KiB). */
   readonly maxBodyBytes?: number;
   /** Unix seconds for heartbeat timestamps; default the system clock. */
   readonly now?: () => number;
@@ -97,14 +122,19 @@ interface Held {
   readonly kind: "matmul" | "memory";
   readonly createdAt: number;
   readonly prover: Prover | MemoryProver;
+  readonly release?: () => Promise<void>;
 }
+
+/** Largest heartbeat or inventory body, bytes (a heartbeat is `{ nonce }`). */
+const SMALL_BODY = 1_024;
 
 /**
  * Starts the agent's HTTP server (see the module comment).
  *
  * @example
  * ```ts
- * const agent = await createAgent({ account: privateKeyToAccount(key), backend, executor: new CpuExecutor(), chainId: 31337 });
+ * const thread = new ChallengeThread();
+ * const agent = await createAgent({ account: privateKeyToAccount(key), backend, executor: thread.executor, oracleSet: [oracle], chainId: 31337 });
  * ```
  */
 export async function createAgent(parameters: CreateAgentParameters): Promise<Agent> {
@@ -114,16 +144,30 @@ export async function createAgent(parameters: CreateAgentParameters): Promise<Ag
   const maxN = parameters.maxMatmulN ?? MAX_N;
   const maxFill = parameters.maxMemoryFillBytes ?? 2 ** 30;
   const maxBody = parameters.maxBodyBytes ?? 8 * 2 ** 20;
-  const chunkStore = parameters.chunkStore ?? (() => new HostChunkStore());
+  const ownThread = parameters.chunkStore === undefined ? new ChallengeThread() : undefined;
+  const chunkStore = parameters.chunkStore ?? (() => ownThread!.chunkStore());
   const now = parameters.now ?? (() => Math.floor(Date.now() / 1000));
   if (!Number.isSafeInteger(chainId) || chainId < 1) throw new AgentError("config", "must be a positive integer", { field: "chainId" });
+  const work = new WorkLimit(parameters.maxConcurrentChallenges ?? 2);
+  const guard = new RequestGuard({
+    chainId,
+    audience: account.address,
+    members: oracleMembers(parameters.oracleSet, parameters.oracleSetTtlMs ?? 60_000),
+    maxSkewSeconds: parameters.maxSkewSeconds ?? 30,
+    now,
+  });
   const held = new Map<string, Held>();
 
+  const drop = (id: string) => {
+    const entry = held.get(id);
+    held.delete(id);
+    void entry?.release?.().catch(() => undefined);
+  };
   const hold = (id: string, entry: Held) => {
     const cutoff = performance.now() - ttlMs;
-    for (const [key, value] of held) if (value.createdAt < cutoff || (entry.kind === "memory" && value.kind === "memory")) held.delete(key);
-    held.delete(id);
-    while (held.size >= maxChallenges) held.delete(held.keys().next().value!);
+    for (const [key, value] of held) if (value.createdAt < cutoff || (entry.kind === "memory" && value.kind === "memory")) drop(key);
+    drop(id);
+    while (held.size >= maxChallenges) drop(held.keys().next().value!);
     held.set(id, entry);
   };
   const take = (id: string, kind: Held["kind"]): Held => {
@@ -134,7 +178,8 @@ export async function createAgent(parameters: CreateAgentParameters): Promise<Ag
     return entry;
   };
 
-  const routes: Record<string, { method: "GET" | "POST"; handle: (body: unknown) => Promise<Json | HeartbeatResponse> }> = {
+  /** `signed`: only oracle set members may call it; `work`: it runs under the concurrency limit. */
+  const routes: Record<string, { method: "GET" | "POST"; signed?: true; work?: true; handle: (body: unknown) => Promise<Json | HeartbeatResponse> }> = {
     "/v1/inventory": {
       method: "GET",
       handle: async () => ({ provider: account.address, chainId, gpus: (await backend.listGpus()) as unknown as Json }),
@@ -156,6 +201,8 @@ export async function createAgent(parameters: CreateAgentParameters): Promise<Ag
     },
     "/v1/challenge/matmul/issue": {
       method: "POST",
+      signed: true,
+      work: true,
       handle: async (body) => {
         const issue = decodeIssue(body);
         if (issue.n > maxN) throw new AgentError("invalid-field", `n = ${issue.n} exceeds this agent's limit ${maxN}`, { field: "n" });
@@ -166,15 +213,19 @@ export async function createAgent(parameters: CreateAgentParameters): Promise<Ag
     },
     "/v1/challenge/matmul/reveal": {
       method: "POST",
+      signed: true,
+      work: true,
       handle: async (body) => {
         const reveal = decodeReveal(body);
         const entry = take(reveal.id, "matmul");
-        held.delete(reveal.id);
+        drop(reveal.id);
         return encodeResponse(await (entry.prover as Prover).onReveal(reveal));
       },
     },
     "/v1/challenge/memory/issue": {
       method: "POST",
+      signed: true,
+      work: true,
       handle: async (body) => {
         const issue = decodeMemoryIssue(body);
         if (issue.chunkBytes * issue.chunkCount > maxFill) {
@@ -182,22 +233,30 @@ export async function createAgent(parameters: CreateAgentParameters): Promise<Ag
             field: "chunkCount",
           });
         }
-        const prover = new MemoryProver(chunkStore());
-        hold(issue.id, { kind: "memory", createdAt: performance.now(), prover });
+        const store = chunkStore();
+        const prover = new MemoryProver(store);
+        hold(issue.id, { kind: "memory", createdAt: performance.now(), prover, ...(store.release === undefined ? {} : { release: () => store.release!() }) });
         return encodeMemoryFilled(await prover.onIssue(issue));
       },
     },
     "/v1/challenge/memory/query": {
       method: "POST",
+      signed: true,
+      work: true,
       handle: async (body) => {
         const query = decodeMemoryQuery(body);
         const entry = take(query.id, "memory");
         held.delete(query.id);
-        return encodeMemoryAnswers(await (entry.prover as MemoryProver).onQuery(query));
+        try {
+          return encodeMemoryAnswers(await (entry.prover as MemoryProver).onQuery(query));
+        } finally {
+          void entry.release?.().catch(() => undefined);
+        }
       },
     },
     "/v1/cc/evidence": {
       method: "POST",
+      signed: true,
       handle: async (body) => {
         const record = object(body);
         const nonce = bytesField(record, "nonce", 32);
@@ -208,38 +267,61 @@ export async function createAgent(parameters: CreateAgentParameters): Promise<Ag
     },
   };
 
-  const server = createServer((request, response) => {
-    void serve(request, response);
-  });
-
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    try {
-      const path = new URL(request.url ?? "/", "http://agent").pathname;
-      const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
-      if (route === undefined) throw new AgentError("not-found", `no endpoint ${path}`);
-      if (request.method !== route.method) throw new AgentError("method-not-allowed", `${path} takes ${route.method}`);
-      const body = route.method === "POST" ? await readJson(request, maxBody) : undefined;
-      send(response, 200, await route.handle(body));
-    } catch (error) {
-      const agentError = toAgentError(error);
-      send(response, STATUS[agentError.code], agentError.toBody());
+    const path = new URL(request.url ?? "/", "http://agent").pathname;
+    const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
+    if (route === undefined) throw new AgentError("not-found", `no endpoint ${path}`);
+    if (request.method !== route.method) throw new AgentError("method-not-allowed", `${path} takes ${route.method}`);
+    // A stranger is refused on its headers alone, before its body is read.
+    const signed = route.signed === true ? await guard.check(request) : undefined;
+    let body: unknown;
+    if (route.method === "POST") {
+      const bytes = await readBody(request, route.signed === true ? maxBody : SMALL_BODY);
+      signed?.checkBody(bytes);
+      body = parseJson(bytes);
     }
+    const answer = route.work === true ? await work.run(`challenge ${path}`, () => route.handle(body)) : await route.handle(body);
+    sendJson(response, 200, answer);
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(parameters.port ?? 0, parameters.host ?? "127.0.0.1", () => resolve());
+  const server = await startHttpServer({
+    ...parameters.http,
+    host: parameters.host ?? "127.0.0.1",
+    port: parameters.port ?? 0,
+    handle: serve,
+    fault: (error) => {
+      const agentError = toAgentError(error);
+      return { status: STATUS[agentError.code], body: agentError.toBody() };
+    },
   });
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return {
-    url: `http://${host}:${address.port}`,
+    url: server.url,
     provider: account.address,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error === undefined ? resolve() : reject(error)));
-        server.closeAllConnections();
-      }),
+    close: async () => {
+      await server.close();
+      await ownThread?.close();
+    },
+  };
+}
+
+/** The members, read through `source` at most every `ttlMs` (a failed read keeps the last list, or has none). */
+function oracleMembers(source: CreateAgentParameters["oracleSet"], ttlMs: number): () => Promise<readonly Address[]> {
+  if (typeof source !== "function") {
+    const members = [...source];
+    return async () => members;
+  }
+  let cached: { members: readonly Address[]; at: number } | undefined;
+  let reading: Promise<readonly Address[]> | undefined;
+  return async () => {
+    if (cached !== undefined && performance.now() - cached.at < ttlMs) return cached.members;
+    reading ??= source()
+      .then((members) => {
+        cached = { members, at: performance.now() };
+        return members;
+      })
+      .catch(() => cached?.members ?? [])
+      .finally(() => (reading = undefined));
+    return reading;
   };
 }
 
@@ -253,11 +335,19 @@ const STATUS: Record<AgentError["code"], number> = {
   "backend-failed": 503,
   "cc-unsupported": 501,
   config: 500,
+  unsigned: 401,
+  stale: 401,
+  "body-mismatch": 401,
+  "bad-signature": 403,
+  replayed: 409,
+  busy: 503,
 };
 
 /** Any error as the `AgentError` the agent answers with; never carries a stack trace to the peer. */
 function toAgentError(error: unknown): AgentError {
   if (error instanceof AgentError) return error;
+  if (error instanceof RequestAuthError) return new AgentError(error.code, error.shortMessage, { field: error.field });
+  if (error instanceof HttpFault) return new AgentError(error.code, error.shortMessage, fieldOf(error.field));
   if (error instanceof ChallengeError) {
     if (error.code === "invalid-parameter") return new AgentError("invalid-field", error.shortMessage, fieldOf(error.field));
     if (error.code === "protocol-state") return new AgentError("unknown-challenge", error.shortMessage, fieldOf(error.field));
@@ -273,38 +363,4 @@ function toAgentError(error: unknown): AgentError {
 
 function fieldOf(field: string | undefined): { field?: string } {
   return field === undefined ? {} : { field: field.replace(/^(issue|reveal|query)\./, "") };
-}
-
-function readJson(request: IncomingMessage, limit: number): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        // Answer at once; the rest of the body is read and dropped.
-        if (chunks.length > 0) chunks.length = 0;
-        reject(new AgentError("too-large", `the body exceeds ${limit} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on("error", reject);
-    request.on("end", () => {
-      if (size > limit) return;
-      const text = Buffer.concat(chunks).toString("utf8");
-      try {
-        resolve(JSON.parse(text));
-      } catch {
-        reject(new AgentError("invalid-json", "the body is not JSON", { field: "body" }));
-      }
-    });
-  });
-}
-
-function send(response: ServerResponse, status: number, body: unknown): void {
-  if (response.headersSent || response.destroyed) return;
-  const text = JSON.stringify(body);
-  response.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-  response.end(text);
 }

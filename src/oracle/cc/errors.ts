@@ -22,6 +22,7 @@
  *   intermediate is not a CA.
  * - `untrusted-root`: the chain is sound but does not end at (or under) a pinned root.
  * - `expired` / `not-yet-valid`: a certificate of the chain (or the root) is outside its validity at `now`.
+ * - `non-canonical-signature`: the report's P-384 signature has a high s (the malleable twin of a low-s signature).
  * - `bad-signature`: the report's P-384 signature does not verify with the leaf certificate's key.
  * - `fwid-mismatch`: the firmware id in the report differs from the one the leaf certificate certifies.
  * - `debug-mode`: the signed measurements declare a debug mode.
@@ -35,6 +36,7 @@ export type CcVerificationErrorCode =
   | "untrusted-root"
   | "expired"
   | "not-yet-valid"
+  | "non-canonical-signature"
   | "bad-signature"
   | "fwid-mismatch"
   | "debug-mode"

@@ -9,14 +9,21 @@
  *    a CA) and its signature verifies with the next one's key (`chain-invalid`); the last certificate is a pinned
  *    root or is signed by one (`untrusted-root`); every certificate and the root are valid at `now` (`expired`,
  *    `not-yet-valid`);
- * 4. the report's ECDSA P-384 / SHA-384 signature over request ‖ response-without-signature verifies with the leaf
- *    certificate's key (`bad-signature`);
+ * 4. the report's ECDSA P-384 / SHA-384 signature is in canonical low-s form (`non-canonical-signature`: the high-s
+ *    twin (r, n - s) of a genuine signature verifies too, but is other report bytes with another report hash for the
+ *    same content), and verifies over request ‖ response-without-signature with the leaf certificate's key
+ *    (`bad-signature`);
  * 5. the report's FWID equals the FWID the leaf certificate certifies (`fwid-mismatch`; nvTrust's check);
  * 6. debug mode (`debug-mode`): see `assertNoDebugMode`;
  * 7. optionally, measurements against reference values (`measurement-mismatch`): see `assertReferenceMeasurements`.
  *
  * Assumptions:
  * - The pinned root (`roots/verifier_device_root.pem`, fingerprint pinned below) is NVIDIA's and uncompromised.
+ *   `simulatedDeviceRoot()` (`roots/simulated_device_root.pem`) is the root of the simulated GPUs' test CA: a caller
+ *   passes it in `roots` only in simulation mode; the default is always NVIDIA's.
+ * - GPU firmware signs with low s. One genuine sample (NVIDIA's, test/fixtures/nvidia-cc) is low-s; that Hopper
+ *   firmware always normalizes s is not documented, so a node retries a `non-canonical-signature` with a fresh nonce
+ *   (src/oracle/node/attest.ts): a device that does not normalize still attests in a few tries.
  * - Revocation (NVIDIA's OCSP service) is not checked here; a caller with network access must check it.
  * - SPDM 1.1 only: from 1.2 on the signature covers a transcript this report does not carry.
  *
@@ -37,6 +44,16 @@ export { CcVerificationError, type CcVerificationErrorCode, type CcVerificationE
 /** SHA-256 fingerprint of NVIDIA's Device Identity CA, the pinned root (checked whenever the PEM file is loaded). */
 export const NVIDIA_DEVICE_ROOT_FINGERPRINT256 =
   "10:2B:F6:59:D5:41:96:14:C9:D8:E6:AE:CE:BC:80:45:4E:B2:6B:1D:F6:A7:69:AC:72:0B:9A:69:0B:16:7B:48";
+
+/**
+ * SHA-256 fingerprint of the simulated GPUs' test root (`roots/simulated_device_root.pem`, made by
+ * `src/oracle/gpu/recordings/cc-sim/generate.sh`, whose private key was discarded). Never a default root.
+ */
+export const SIMULATED_DEVICE_ROOT_FINGERPRINT256 =
+  "27:A5:BA:48:6B:64:1F:73:7B:6C:99:BE:58:78:A2:F8:0F:6D:7A:87:BE:6A:72:AC:E0:42:33:E8:44:CF:22:54";
+
+/** Order n of the P-384 group: a canonical signature has s <= n / 2. */
+export const P384_ORDER = 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n;
 
 /** Domain tag of `ccIdentity`, so a tier-2 GPU id can never equal an id derived some other way. */
 export const CC_IDENTITY_DOMAIN = "cinder/cc-gpu-identity/v1";
@@ -111,21 +128,45 @@ export type VerifyGpuEvidenceReturnType = VerifiedGpuEvidence;
 /** Errors `verifyGpuEvidence` throws; `code` says which check failed. */
 export type VerifyGpuEvidenceErrorType = CcVerificationError;
 
-let pinnedRoot: X509Certificate | undefined;
+const pinnedRoots = new Map<string, X509Certificate>();
+
+function pinnedRoot(file: string, fingerprint: string): X509Certificate {
+  let root = pinnedRoots.get(file);
+  if (root === undefined) {
+    root = new X509Certificate(readFileSync(new URL(`./roots/${file}`, import.meta.url)));
+    if (root.fingerprint256 !== fingerprint) {
+      throw new CcVerificationError("untrusted-root", `pinned root file ${file} has fingerprint ${root.fingerprint256}, expected ${fingerprint}`);
+    }
+    pinnedRoots.set(file, root);
+  }
+  return root;
+}
 
 /** The pinned NVIDIA Device Identity CA, read from `roots/verifier_device_root.pem` once and checked by fingerprint. */
 export function nvidiaDeviceRoot(): X509Certificate {
-  if (pinnedRoot === undefined) {
-    const root = new X509Certificate(readFileSync(new URL("./roots/verifier_device_root.pem", import.meta.url)));
-    if (root.fingerprint256 !== NVIDIA_DEVICE_ROOT_FINGERPRINT256) {
-      throw new CcVerificationError(
-        "untrusted-root",
-        `pinned root file has fingerprint ${root.fingerprint256}, expected ${NVIDIA_DEVICE_ROOT_FINGERPRINT256}`,
-      );
-    }
-    pinnedRoot = root;
+  return pinnedRoot("verifier_device_root.pem", NVIDIA_DEVICE_ROOT_FINGERPRINT256);
+}
+
+/**
+ * The simulated GPUs' test root, read from `roots/simulated_device_root.pem` once and checked by fingerprint. Only a
+ * node in simulation mode trusts it (src/oracle/node/attest.ts, `cc.trust: "simulation"`).
+ */
+export function simulatedDeviceRoot(): X509Certificate {
+  return pinnedRoot("simulated_device_root.pem", SIMULATED_DEVICE_ROOT_FINGERPRINT256);
+}
+
+/**
+ * Refuses a P-384 signature (r‖s, 96 bytes) whose s is above n / 2: ECDSA accepts both (r, s) and (r, n - s), so
+ * without this one signed content has two report encodings and two report hashes.
+ */
+export function assertCanonicalSignature(signature: Uint8Array, offset?: number): void {
+  const s = BigInt(bytesToHex(signature.subarray(48, 96)));
+  if (s > P384_ORDER / 2n) {
+    throw new CcVerificationError("non-canonical-signature", "the report's signature has a high s (s > n / 2); only the low-s form is accepted", {
+      field: "response.signature",
+      ...(offset === undefined ? {} : { offset: offset + 48 }),
+    });
   }
-  return pinnedRoot;
 }
 
 /** Splits a PEM chain into certificates, in order; anything but whitespace outside the blocks is `chain-invalid`. */
@@ -392,6 +433,7 @@ export function verifyGpuEvidence(parameters: VerifyGpuEvidenceParameters): Veri
     throw new CcVerificationError("bad-signature", "the leaf certificate's key is not ECDSA P-384", { field: "certChainPem[0]" });
   }
   const signature = Buffer.from(evidence.response.signature.slice(2), "hex");
+  assertCanonicalSignature(signature, evidence.signedBytes.length);
   let valid = false;
   try {
     valid = verifySignature("sha384", evidence.signedBytes, { key, dsaEncoding: "ieee-p1363" }, signature);

@@ -355,6 +355,10 @@ export interface ChunkStore {
   fill(seed: Uint8Array, chunkBytes: number, chunkCount: number): Promise<void>;
   /** Chunk `index` of the last fill. */
   chunk(index: number): Uint8Array | Promise<Uint8Array>;
+  /** Runs the walk where the fill is held (instead of reading chunks one by one), when the store can. */
+  walk?(nonce: Uint8Array, steps: number): Promise<Uint32Array>;
+  /** Frees the fill, when the store holds it elsewhere. */
+  release?(): Promise<void>;
 }
 
 /** The reference store: every chunk in host memory. */
@@ -397,7 +401,8 @@ export class MemoryProver {
     if (issue === undefined || query.id !== issue.id) {
       throw new ChallengeError("protocol-state", `query for challenge ${query.id} without its fill`, { field: "id" });
     }
-    const answers = await runWalk(query.nonce, query.steps, issue.chunkCount, (index) => this.#store.chunk(index));
+    const store = this.#store;
+    const answers = store.walk !== undefined ? await store.walk(query.nonce, query.steps) : await runWalk(query.nonce, query.steps, issue.chunkCount, (index) => store.chunk(index));
     return { type: "memory-answers", id: issue.id, answers };
   }
 }

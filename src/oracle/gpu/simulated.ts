@@ -2,7 +2,12 @@
  * A GPU backend that replays recorded nvidia-smi runs (stdout, stderr, exit status) through the same interpretation
  * as `NvidiaSmiBackend` (`interpretNvidiaSmiOutput`), so tests exercise the real parser without a GPU. Recordings live
  * in `src/oracle/gpu/recordings/<name>.json`; each says which of its values are invented. CC evidence, where a
- * recording has it, is NVIDIA's H100 sample (recordings/cc, see its NOTICE.md), replayed whatever nonce is asked.
+ * recording has it, comes in two kinds:
+ * - replayed (`h100`): NVIDIA's H100 sample (recordings/cc, see its NOTICE.md), whatever nonce is asked, so a verifier
+ *   refuses it for any fresh nonce (`nonce-mismatch`), as it would a replay from a real host;
+ * - signed fresh (`h100-cc`): each GPU answers the asked nonce with the sample report re-signed by its own simulated
+ *   attestation key, whose chain ends at a test root (recordings/cc-sim, see its NOTICE.md) that a node trusts only in
+ *   simulation mode (`simulatedDeviceRoot()`).
  *
  * The backend can be switched down (`setDown(true)`), or down until a time on its clock (`failUntil(ms)`, the
  * local network's outage command; with a chain clock a jump of the chain's time past it ends the outage): every
@@ -15,13 +20,16 @@
  * backend.setDown(true); // probeHealth now throws GpuBackendError("driver-error")
  * ```
  */
+import { type KeyObject, createPrivateKey, randomBytes, sign } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { P384_ORDER } from "../cc/verify.js";
+import { SPDM_NONCE_LENGTH, SPDM_SIGNATURE_LENGTH, parseSpdmEvidence } from "../cc/spdm.js";
 import { type CcEvidence, type GpuBackend, type GpuHealth, type GpuInfo, healthOf } from "./backend.js";
 import { GpuBackendError } from "./errors.js";
 import { type CommandOutput, assertCcRequest, interpretNvidiaSmiOutput } from "./nvidia-smi.js";
 
 /** The shipped recordings. */
-export const RECORDINGS = ["h100", "a100", "rtx4090", "h200x8", "broken-driver"] as const;
+export const RECORDINGS = ["h100", "h100-cc", "a100", "rtx4090", "h200x8", "broken-driver"] as const;
 
 /** A shipped recording's name. */
 export type RecordingName = (typeof RECORDINGS)[number];
@@ -32,8 +40,17 @@ export interface Recording extends CommandOutput {
   readonly host: string;
   /** What is real and what is invented. */
   readonly notes: readonly string[];
-  /** CC evidence every GPU of the host replays; absent: the host has no CC. */
+  /** CC evidence every GPU of the host replays; absent (and no `ccSigner`): the host has no CC. */
   readonly cc?: CcEvidence;
+  /** Simulated CC GPUs that sign fresh evidence (see `signSimulatedEvidence`); takes precedence over `cc`. */
+  readonly ccSigner?: SimulatedCcSigner;
+}
+
+/** Simulated CC GPUs: a report template and, per GPU index, a chain and the attestation key that signs. */
+export interface SimulatedCcSigner {
+  /** An SPDM 1.1 GET_MEASUREMENTS request ‖ response whose nonces and signature each answer replaces. */
+  readonly template: Uint8Array;
+  readonly gpus: readonly { readonly certChainPem: string; readonly attestationKey: KeyObject }[];
 }
 
 const DIRECTORY = new URL("./recordings/", import.meta.url);
@@ -55,6 +72,15 @@ export function loadRecording(name: RecordingName): Recording {
   const file = JSON.parse(readFileSync(new URL(`${name}.json`, DIRECTORY), "utf8")) as RecordingFile;
   const stdout = file.stdout.length === 0 ? "" : `${file.stdout.join("\n")}\n`;
   const recording: Recording = { host: file.host, notes: file.notes, stdout, stderr: file.stderr, exitCode: file.exitCode };
+  const read = (path: string) => readFileSync(new URL(path, DIRECTORY), "utf8");
+  if (file.ccSimulated !== undefined) {
+    const { template, gpus } = file.ccSimulated;
+    const ccSigner: SimulatedCcSigner = {
+      template: new Uint8Array(Buffer.from(read(template).trim(), "hex")),
+      gpus: gpus.map((gpu) => ({ certChainPem: read(gpu.certChainPem), attestationKey: createPrivateKey(read(gpu.attestationKey)) })),
+    };
+    return { ...recording, ccSigner };
+  }
   if (file.cc === undefined) return recording;
   const report = readFileSync(new URL(file.cc.report, DIRECTORY), "utf8").trim();
   const certChainPem = readFileSync(new URL(file.cc.certChainPem, DIRECTORY), "utf8");
@@ -126,6 +152,12 @@ export class SimulatedBackend implements GpuBackend {
     if (gpuIndex >= gpus.length) {
       throw new GpuBackendError("invalid-parameter", `no GPU ${gpuIndex} on a host of ${gpus.length}`, { field: "gpuIndex" });
     }
+    const signer = this.#recording.ccSigner;
+    if (signer !== undefined) {
+      const gpu = signer.gpus[gpuIndex];
+      if (gpu === undefined) throw new GpuBackendError("cc-unsupported", `GPU ${gpuIndex} of this host has no simulated attestation key`);
+      return { report: signSimulatedEvidence(signer.template, nonce, gpu.attestationKey), certChainPem: gpu.certChainPem };
+    }
     const cc = this.#recording.cc;
     if (cc === undefined) throw new GpuBackendError("cc-unsupported", `${gpus[gpuIndex]!.name} on this host offers no CC evidence`);
     return { report: new Uint8Array(cc.report), certChainPem: cc.certChainPem };
@@ -136,6 +168,32 @@ export class SimulatedBackend implements GpuBackend {
   }
 }
 
+/**
+ * `template` answering `nonce`: the request nonce replaced, a fresh random responder nonce, and a new ECDSA P-384 /
+ * SHA-384 signature by `attestationKey` over request ‖ response-without-signature, in canonical low-s form (as the
+ * verifier requires). Measurements and opaque fields stay the template's.
+ *
+ * @example
+ * ```ts
+ * const report = signSimulatedEvidence(ccSigner.template, nonce, ccSigner.gpus[0].attestationKey);
+ * ```
+ */
+export function signSimulatedEvidence(template: Uint8Array, nonce: Uint8Array, attestationKey: KeyObject): Uint8Array {
+  const parsed = parseSpdmEvidence(template);
+  const report = Buffer.from(parsed.bytes);
+  const signedLength = parsed.signedBytes.length;
+  Buffer.from(nonce).copy(report, 4);
+  // The responder nonce sits before the opaque data and its 2-byte length (spdm.ts layout).
+  const opaqueLength = parsed.response.opaqueFields.reduce((n, field) => n + 4 + (field.value.length - 2) / 2, 0);
+  randomBytes(SPDM_NONCE_LENGTH).copy(report, signedLength - opaqueLength - 2 - SPDM_NONCE_LENGTH);
+  const signature = sign("sha384", report.subarray(0, signedLength), { key: attestationKey, dsaEncoding: "ieee-p1363" });
+  const half = SPDM_SIGNATURE_LENGTH / 2;
+  const s = BigInt(`0x${signature.subarray(half).toString("hex")}`);
+  if (s > P384_ORDER / 2n) Buffer.from((P384_ORDER - s).toString(16).padStart(2 * half, "0"), "hex").copy(signature, half);
+  signature.copy(report, signedLength);
+  return new Uint8Array(report);
+}
+
 interface RecordingFile {
   readonly host: string;
   readonly notes: readonly string[];
@@ -143,4 +201,5 @@ interface RecordingFile {
   readonly stdout: readonly string[];
   readonly stderr: string;
   readonly cc?: { readonly report: string; readonly certChainPem: string };
+  readonly ccSimulated?: { readonly template: string; readonly gpus: readonly { readonly certChainPem: string; readonly attestationKey: string }[] };
 }

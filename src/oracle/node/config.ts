@@ -17,13 +17,21 @@
  *   "verdicts": { "sampleSize": 8, "fetchTimeoutMs": 5000, "retryWindowMs": 120000, "leaderTimeoutMs": 30000 }
  * }
  * ```
+ * `challenges.cc` turns on tier-2 attestation (see attest.ts): `trust` is "nvidia" (NVIDIA's pinned root, real GPUs) or
+ * "simulation" (only the simulated GPUs' test root), and `referenceMeasurements` the path of a reference-measurement
+ * file (src/oracle/cc/reference.ts; relative paths are resolved from the working directory).
+ * ```json
+ * "challenges": { "cc": { "trust": "nvidia", "referenceMeasurements": "/etc/cinder-oracle/rim-550.90.07.json" } }
+ * ```
  * `verdicts` (job-dispute judging, see verdict.ts) needs `contracts.disputeManager`.
  * ```json
  * "contracts": { "oracleHub": "0x...", "registry": "0x...", "jobMarket": "0x...", "disputeManager": "0x..." }
  * ```
  */
 import { type Address, type Hex, getAddress, isAddress } from "viem";
-import type { ChallengeSettings } from "./attest.js";
+import { CcVerificationError } from "../cc/errors.js";
+import { loadReferenceMeasurements } from "../cc/reference.js";
+import { type CcSettings, type ChallengeSettings, DEFAULT_UNANSWERED_ROUNDS } from "./attest.js";
 import type { LogLevel } from "./log.js";
 import { DEFAULT_VERDICT_SETTINGS, type VerdictSettings } from "./verdict.js";
 
@@ -41,7 +49,7 @@ export interface NodeConfig {
   readonly databasePath: string;
   readonly heartbeat: { readonly meanIntervalMs: number; readonly timeoutMs: number };
   readonly epoch: { readonly settleDelayMs: number; readonly leaderTimeoutMs: number; readonly setupGraceSeconds: number };
-  /** Nodes that must observe a lease or provider for its leaf (default f + 1 of the current set). */
+  /** Nodes that must observe a lease or provider for its leaf to carry a value (default and least 2f + 1 of the current set). */
   readonly minObservers?: number;
   readonly pollIntervalMs: number;
   readonly logLevel: LogLevel;
@@ -150,12 +158,29 @@ export function parseNodeConfig(raw: unknown, env: Record<string, string | undef
       for (const [k, v] of Object.entries(o)) if (typeof v !== "number" || !(v > 0)) throw new ConfigError(`${field}.${k}`, `must be a positive number, got ${JSON.stringify(v)}`);
       return o as Record<string, number>;
     };
+    let cc: CcSettings | undefined;
+    if (ch.cc !== undefined) {
+      const c2 = obj(ch.cc, "challenges.cc");
+      for (const k of Object.keys(c2)) if (!["trust", "referenceMeasurements"].includes(k)) throw new ConfigError(`challenges.cc.${k}`, "is not a known setting (known: trust, referenceMeasurements)");
+      if (c2.trust !== "nvidia" && c2.trust !== "simulation") throw new ConfigError("challenges.cc.trust", `must be "nvidia" or "simulation", got ${JSON.stringify(c2.trust)}`);
+      if (typeof c2.referenceMeasurements !== "string" || c2.referenceMeasurements === "") {
+        throw new ConfigError("challenges.cc.referenceMeasurements", "must be the path of a reference-measurement file");
+      }
+      try {
+        cc = { trust: c2.trust, referenceMeasurements: loadReferenceMeasurements(c2.referenceMeasurements) };
+      } catch (error) {
+        if (error instanceof CcVerificationError) throw new ConfigError(`challenges.cc.referenceMeasurements`, error.shortMessage + (error.field === undefined ? "" : ` [${error.field}]`));
+        throw error;
+      }
+    }
     challenges = {
+      ...(cc === undefined ? {} : { cc }),
       roundSeconds: int(ch.roundSeconds, "challenges.roundSeconds", 60, 30 * 86_400, 86_400),
       validitySeconds: int(ch.validitySeconds, "challenges.validitySeconds", 60, 365 * 86_400, 7 * 86_400),
       classNames: names as ChallengeSettings["classNames"],
       matmul: numbers(ch.matmul, "challenges.matmul"),
       memory: ch.memory === false ? false : numbers(ch.memory, "challenges.memory"),
+      unansweredRounds: int(ch.unansweredRounds, "challenges.unansweredRounds", 1, 30, DEFAULT_UNANSWERED_ROUNDS),
     };
   }
   let verdicts: VerdictSettings | undefined;

@@ -11,6 +11,7 @@
  */
 import type { Address, Hex } from "viem";
 import { AgentClient } from "../agent/client.js";
+import { HeartbeatVerifier } from "../agent/heartbeat.js";
 import type { Heartbeat } from "./node.js";
 
 export interface AgentHeartbeatParameters {
@@ -20,11 +21,13 @@ export interface AgentHeartbeatParameters {
 
 export function agentHeartbeat({ chainId, timeoutMs }: AgentHeartbeatParameters): Heartbeat {
   const clients = new Map<string, AgentClient>();
+  // One verifier for every agent: native signature recovery where libsecp256k1 loads (see crypto/recover.ts).
+  const verifier = new HeartbeatVerifier();
   return async (provider: Address, agentUrl: string, nonce: Hex) => {
     const key = `${provider.toLowerCase()} ${agentUrl}`;
     let client = clients.get(key);
     if (client === undefined) {
-      client = new AgentClient(agentUrl, { expectedProvider: provider, chainId, timeoutMs });
+      client = new AgentClient(agentUrl, { expectedProvider: provider, chainId, timeoutMs, verifier });
       clients.set(key, client);
     }
     const result = await client.heartbeat(nonce);

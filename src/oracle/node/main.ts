@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { createPublicClient, createWalletClient, defineChain, http, webSocket } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { AgentClient } from "../agent/client.js";
+import { SIGNATURE_BACKEND } from "../crypto/recover.js";
 import { ChainView } from "./chain.js";
 import { ConfigError, parseNodeConfig } from "./config.js";
 import { agentHeartbeat } from "./heartbeat.js";
@@ -57,6 +58,8 @@ async function main(): Promise<void> {
   }
   const account = privateKeyToAccount(config.privateKey);
   const log = createLogger({ node: account.address }, { level: config.logLevel });
+  const fellBack = SIGNATURE_BACKEND.name === "js" && !SIGNATURE_BACKEND.detail.includes("forced");
+  log[fellBack ? "warn" : "info"]("signature backend", { backend: SIGNATURE_BACKEND.name, detail: SIGNATURE_BACKEND.detail });
   const transport = config.rpcUrl.startsWith("ws") ? webSocket(config.rpcUrl) : http(config.rpcUrl);
   const probe = createPublicClient({ transport });
   let chainId: number;
@@ -81,7 +84,7 @@ async function main(): Promise<void> {
     challenges:
       config.challenges === undefined
         ? undefined
-        : { settings: config.challenges, client: (provider, agentUrl) => new AgentClient(agentUrl, { expectedProvider: provider, chainId, timeoutMs: config.heartbeat.timeoutMs }) },
+        : { settings: config.challenges, client: (provider, agentUrl) => new AgentClient(agentUrl, { expectedProvider: provider, chainId, timeoutMs: config.heartbeat.timeoutMs, signer: account }) },
   });
   try {
     await node.start();

@@ -6,13 +6,20 @@
  * 1. builds its own observations (`observeEpoch`), signs them once as a bundle and shares it with its peers;
  * 2. if it is the epoch's leader (the set member at `(epoch + attempt) % n`, the attempt advancing every
  *    `leaderTimeoutMs`, so a silent or byzantine leader is replaced), it derives the leaves from the bundles it
- *    holds (per-lease medians, `deriveLeaves`), builds the tree and the canonical leaf file, and asks every peer to
+ *    holds (median-ratio observations, `deriveLeaves`), builds the tree and the canonical leaf file, and asks every peer to
  *    co-sign the report, sending the bundles it used;
  * 3. a co-signer re-derives the same leaves from those signed bundles (its own must be among them), checks root,
  *    leaf count and content hash, and signs, at most one report per epoch, ever (`NodeStore.recordSignature`);
  * 4. with a quorum of signatures the leader submits, unless the hub already holds the epoch's report.
  * Every node serves the leaf files and Merkle proofs it holds, its bundles, `/metrics` and `/health`. With `verdicts`
  * it also judges job disputes and co-signs their verdicts (verdict.ts, `POST /v1/verdicts`).
+ *
+ * Strangers cannot drive it: `POST /v1/epochs/<e>/sign`, `/v1/bundles`, `/v1/attestations` and `/v1/verdicts` take
+ * only requests signed by a member of the current set (../auth.ts), checked before the body is read; bodies are
+ * bounded (a proposal carries at most one bundle per member, each at most `maxBundleBytes`), and a request names an
+ * epoch within the late window that has ended at least `settleDelayMs` ago, so no request makes the node fix its
+ * own bundle early or for an epoch it would never report. GET endpoints stay public. The server closes slow clients
+ * and caps connections (../http.ts).
  *
  * @example
  * ```ts
@@ -21,9 +28,8 @@
  * await node.stop();
  * ```
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { randomBytes } from "node:crypto";
-import type { AddressInfo } from "node:net";
 import { type Address, type Hex, type LocalAccount, bytesToHex, getAddress, isAddress } from "viem";
 import { type ObservationBundle, deriveLeaves, signBundle, verifyBundle } from "../aggregate.js";
 import { LeafError, buildTree, contentHash, parseLeafFile, serializeLeafFile, type LeafTree } from "../../protocol/leaves.js";
@@ -33,11 +39,25 @@ import { type Logger, silentLogger } from "./log.js";
 import { Metrics } from "./metrics.js";
 import { type EpochReport, epochReportDigest, recoverEpochReportSigner, signEpochReport } from "./report.js";
 import type { AgentClient } from "../agent/client.js";
-import { type ChallengeSettings, type GpuAttestation, attestationDigest, attestationSigner, challengeProvider, signAttestation } from "./attest.js";
+import {
+  type ChallengeSettings,
+  type FailedChallengeFault,
+  type GpuAttestation,
+  attestationDigest,
+  attestationSigner,
+  challengeProvider,
+  closeUnansweredRound,
+  failedChallengeFault,
+  faultReportDigest,
+  signAttestation,
+  signFaultReport,
+} from "./attest.js";
 import { AlreadySignedError, type NodeStore } from "./store.js";
 import { peerSignatureRefusal, quorumSignatures } from "./quorum.js";
 import { type DisputeChain, type VerdictSettings, VerdictDesk, VerdictRefusedError } from "./verdict.js";
 import { observeEpoch } from "./uptime.js";
+import { RequestAuthError, RequestGuard, signRequest } from "../auth.js";
+import { type HttpLimits, type HttpServer, HttpFault, parseJson, readBody, sendJson, sendText, startHttpServer } from "../http.js";
 import { WireError, bundleFromJson, bundleFromWire, bundleToJson, reportFromWire } from "./wire.js";
 
 /** The outcome of one heartbeat to a provider's agent. A dead provider is data, not an exception. */
@@ -59,6 +79,10 @@ export interface NodeSettings {
   readonly epoch: { readonly settleDelayMs: number; readonly leaderTimeoutMs: number; readonly setupGraceSeconds: number };
   readonly minObservers?: number;
   readonly pollIntervalMs: number;
+  /** Largest observation bundle a peer may send, bytes (a proposal: one per set member); default 512 KiB. */
+  readonly maxBundleBytes?: number;
+  /** Timeouts and the connection cap of the HTTP server (../http.ts defaults). */
+  readonly http?: Omit<HttpLimits, "maxBodyBytes">;
 }
 
 export interface OracleNodeParameters {
@@ -103,7 +127,10 @@ class HttpError extends Error {
   }
 }
 
-const MAX_BODY = 32 * 1024 * 1024;
+/** Largest attestation or verdict body, bytes. */
+const SMALL_BODY = 16 * 1024;
+/** Room for a proposal's report and framing, bytes. */
+const PROPOSAL_FRAMING = 4 * 1024;
 
 export class OracleNode {
   readonly address: Address;
@@ -113,7 +140,8 @@ export class OracleNode {
   readonly #now: () => number;
   readonly #random: () => number;
   readonly #fetch: typeof fetch;
-  #server: Server | undefined;
+  #server: HttpServer | undefined;
+  #guard: RequestGuard | undefined;
   #timers = new Set<NodeJS.Timeout>();
   #running = false;
   #chainId = 0;
@@ -127,6 +155,10 @@ export class OracleNode {
   readonly #sharedTo = new Map<number, Set<Address>>();
   /** When a deferred challenge of a provider may run again (ms). */
   readonly #retryAt = new Map<Address, number>();
+  /** Providers whose current round has had no correct answer yet, with the last failure seen. */
+  readonly #unanswered = new Map<Address, { round: number; detail: string }>();
+  /** The fault reports this node signed for failed challenges, by digest (kept for the late window). */
+  readonly #faults = new Map<Hex, { report: FailedChallengeFault; signature: Hex }>();
   readonly #m;
   readonly #verdicts: VerdictDesk | undefined;
 
@@ -171,9 +203,8 @@ export class OracleNode {
 
   /** The base URL the node serves on (after `start`). */
   get url(): string {
-    const address = this.#server?.address() as AddressInfo | null | undefined;
-    if (!address) throw new Error("the oracle node is not started");
-    return `http://${address.address}:${address.port}`;
+    if (this.#server === undefined) throw new Error("the oracle node is not started");
+    return this.#server.url;
   }
 
   async start(): Promise<void> {
@@ -186,10 +217,18 @@ export class OracleNode {
         set: this.#set.signers,
       });
     }
-    this.#server = createServer((req, res) => void this.#handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      this.#server!.once("error", reject);
-      this.#server!.listen(this.#p.settings.listen.port, this.#p.settings.listen.host, () => resolve());
+    const { minObservers } = this.#p.settings;
+    if (minObservers !== undefined && minObservers < this.#set.threshold) {
+      throw new Error(`invalid oracle node settings: minObservers ${minObservers} is below the oracle set's 2f + 1 = ${this.#set.threshold}`);
+    }
+    // Peers sign what they POST; the members are the current set's (refreshed by every poll).
+    this.#guard = new RequestGuard({ chainId: this.#chainId, audience: this.address, members: () => this.#set?.signers ?? [], now: () => Math.floor(this.#now() / 1000) });
+    this.#server = await startHttpServer({
+      ...this.#p.settings.http,
+      host: this.#p.settings.listen.host,
+      port: this.#p.settings.listen.port,
+      handle: (req, res) => this.#handle(req, res),
+      fault: (error) => this.#fault(error),
     });
     this.#running = true;
     this.#log.info("oracle node started", { url: this.url, epochLength: this.#epochLength, threshold: this.#set.threshold });
@@ -204,8 +243,7 @@ export class OracleNode {
     this.#running = false;
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
-    await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
-    this.#server?.closeAllConnections?.();
+    await this.#server?.close();
   }
 
   /** The epoch containing `ms`. */
@@ -356,13 +394,14 @@ export class OracleNode {
     return this.#p.peers.filter((peer) => peer.address !== this.address);
   }
 
+  /** POSTs `body` to a peer's `url`, signed for that peer (its address from the configured peers). */
   async #post(url: string, body: unknown, timeoutMs = 10_000): Promise<Response> {
-    return this.#fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: typeof body === "string" ? body : JSON.stringify(body, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+    const peer = this.#p.peers.find((p) => url.startsWith(`${p.url}/`));
+    if (peer === undefined) throw new Error(`${url} is not a configured peer's`);
+    const text = typeof body === "string" ? body : JSON.stringify(body, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+    const path = new URL(url).pathname;
+    const auth = await signRequest({ signer: this.#p.account, chainId: this.#chainId, audience: peer.address, method: "POST", path, body: text, timestamp: Math.floor(this.#now() / 1000) });
+    return this.#fetch(url, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: text, signal: AbortSignal.timeout(timeoutMs) });
   }
 
   async #share(bundle: ObservationBundle): Promise<void> {
@@ -386,14 +425,14 @@ export class OracleNode {
     return { chainId: this.#chainId, oracleHub: this.#p.chain.oracleHub, oracleSet: set.signers, configDigest: set.configDigest, epoch };
   }
 
+  /** The configured observer floor, raised to the set's 2f + 1 (a smaller one would let f byzantine nodes set a leaf). */
   #minObservers(): number {
-    const set = this.#set!;
-    return this.#p.settings.minObservers ?? Math.floor((set.signers.length - 1) / 3) + 1;
+    return Math.max(this.#p.settings.minObservers ?? 0, this.#set!.threshold);
   }
 
   /** Leaves, tree and leaf file from a set of bundles, as every honest node derives them. */
   async #derive(epoch: number, bundles: readonly ObservationBundle[]) {
-    const { leaves, diagnostics } = await deriveLeaves(bundles, { ...this.#verifyParams(epoch), minObservers: this.#minObservers() });
+    const { leaves, diagnostics } = await deriveLeaves(bundles, { ...this.#verifyParams(epoch), epochLength: this.#epochLength, minObservers: this.#minObservers() });
     if (leaves.length === 0) return { tree: undefined, leafFile: undefined, diagnostics };
     const tree = buildTree(leaves);
     const leafFile = serializeLeafFile({ chainId: this.#chainId, oracleHub: this.#p.chain.oracleHub, epoch, tree });
@@ -499,6 +538,17 @@ export class OracleNode {
     const nowS = Math.floor(this.#now() / 1000);
     const round = Math.floor(nowS / settings.roundSeconds);
     const domain = { chainId: this.#chainId, oracleHub: this.#p.chain.oracleHub };
+    // A round that ended without a correct answer is recorded: unanswered, or failed after enough in a row.
+    for (const [provider, pending] of this.#unanswered) {
+      if (pending.round >= round) continue;
+      this.#unanswered.delete(provider);
+      if (this.#p.store.challenged(provider, pending.round) !== undefined) continue;
+      const closed = closeUnansweredRound({ ...pending, recorded: (r) => this.#p.store.challenged(provider, r), settings });
+      this.#p.store.recordChallenge(provider, pending.round, false, closed.detail);
+      this.#m.challenges.inc({ result: closed.failed ? "failed" : "unanswered" });
+      this.#log.info(closed.failed ? "provider failed a challenge" : "provider left a round unanswered", { provider, round: pending.round, detail: closed.detail });
+      if (closed.failed) await this.#signFault(provider, pending.round, false);
+    }
     const due = this.#p.chain
       .providers()
       .filter(({ provider, agentUrl }) => agentUrl !== null && this.#p.store.challenged(provider, round) === undefined && (this.#retryAt.get(provider) ?? 0) <= this.#now());
@@ -507,16 +557,20 @@ export class OracleNode {
     for (const { provider, agentUrl } of due) {
       const leased = leasedProviders.has(provider);
       const outcome = await challengeProvider({ client: client(provider, agentUrl!), provider, configDigest: set.configDigest, now: nowS, leased, settings });
-      if (outcome.transient) {
-        // Busy with another node's challenge, or unreachable: retry at a random time, not in lockstep with the others.
+      if (!outcome.answered) {
+        // No correct answer yet (busy with another node's challenge, down, or lying): retry within the round at a
+        // random time, not in lockstep with the others; the round's end decides (closeUnansweredRound).
+        this.#unanswered.set(provider, { round, detail: outcome.detail });
         this.#retryAt.set(provider, this.#now() + this.#p.settings.pollIntervalMs * (2 + 8 * this.#random()));
         this.#m.challenges.inc({ result: "retry" });
         this.#log.debug("challenge deferred", { provider, round, detail: outcome.detail });
         continue;
       }
+      this.#unanswered.delete(provider);
       this.#p.store.recordChallenge(provider, round, outcome.passed, outcome.detail);
       this.#m.challenges.inc({ result: outcome.passed ? "passed" : "failed" });
       this.#log.info(outcome.passed ? "provider passed its challenges" : "provider failed a challenge", { provider, round, detail: outcome.detail });
+      if (!outcome.passed) await this.#signFault(provider, round, true);
       for (const attestation of outcome.attestations) {
         const signature = await signAttestation(this.#p.account, domain, attestation);
         try {
@@ -531,6 +585,22 @@ export class OracleNode {
       }
     }
     await this.#submitAttestations();
+  }
+
+  /** The `FailedGpuChallenge` fault reports this node signed, within the hub's late window. */
+  faultReports(): { report: FailedChallengeFault; signature: Hex }[] {
+    return [...this.#faults.values()];
+  }
+
+  /** Signs the fault report of `provider`'s failed `round`, the same report every node derives. */
+  async #signFault(provider: Address, round: number, proven: boolean): Promise<void> {
+    const { roundSeconds } = this.#p.challenges!.settings;
+    const domain = { chainId: this.#chainId, oracleHub: this.#p.chain.oracleHub };
+    const report = failedChallengeFault({ configDigest: this.#set!.configDigest, provider, round, roundSeconds, epochLength: this.#epochLength, proven });
+    const oldest = BigInt(Math.max(0, this.epochAt(this.#now()) - this.#lateWindow));
+    for (const [digest, held] of this.#faults) if (held.report.epoch < oldest) this.#faults.delete(digest);
+    this.#faults.set(faultReportDigest(domain, report), { report, signature: await signFaultReport(this.#p.account, domain, report) });
+    this.#log.warn("fault report signed", { provider, round, epoch: Number(report.epoch), evidenceHash: report.evidenceHash });
   }
 
   /** Keeps a member's signature of a current-set attestation; returns its digest. */
@@ -578,21 +648,47 @@ export class OracleNode {
     const bundle = bundleFromWire(raw);
     const current = this.epochAt(this.#now());
     if (bundle.epoch >= current) throw new HttpError(400, "EPOCH_NOT_ENDED", `epoch ${bundle.epoch} has not ended (current ${current})`, "bundle.epoch");
+    this.#refuseTooOld(bundle.epoch, "bundle.epoch");
     const verified = await verifyBundle(bundle, this.#verifyParams(bundle.epoch));
     this.#p.store.recordBundle(verified.epoch, verified.node, verified.signature, bundleToJson(verified));
     this.#m.bundlesReceived.inc({ result: "accepted" });
     return verified;
   }
 
+  /** Refuses an epoch before the late window: it can no longer be reported, so nothing is kept or built for it. */
+  #refuseTooOld(epoch: number, field: string): void {
+    const oldest = Math.max(0, this.epochAt(this.#now()) - this.#lateWindow);
+    if (epoch < oldest) throw new HttpError(409, "EPOCH_TOO_OLD", `epoch ${epoch} is before the late window (oldest reportable ${oldest})`, field);
+  }
+
+  /** Refuses an epoch this node would not process yet (not ended `settleDelayMs` ago) or ever (before the late window). */
+  #refuseOutOfWindow(epoch: number, field: string): void {
+    const now = this.#now();
+    const settledAt = (epoch + 1) * this.#epochLength * 1000 + this.#p.settings.epoch.settleDelayMs;
+    if (now < settledAt) {
+      this.#m.signRefused.inc({ reason: "EPOCH_NOT_ENDED" });
+      throw new HttpError(409, "EPOCH_NOT_ENDED", `epoch ${epoch} has not ended and settled (it settles in ${settledAt - now} ms)`, field);
+    }
+    try {
+      this.#refuseTooOld(epoch, field);
+    } catch (error) {
+      this.#m.signRefused.inc({ reason: "EPOCH_TOO_OLD" });
+      throw error;
+    }
+  }
+
   async #coSign(epoch: number, raw: unknown): Promise<Hex> {
-    const proposal = proposalFromWire(raw);
     const set = this.#set!;
+    const count = (raw as { bundles?: unknown } | null)?.bundles;
+    if (Array.isArray(count) && count.length > set.signers.length) {
+      throw new HttpError(400, "TOO_MANY_BUNDLES", `${count.length} bundles, but the set has ${set.signers.length} members (one bundle each)`, "bundles");
+    }
+    const proposal = proposalFromWire(raw);
     const refuse = (code: string, message: string, field?: string): never => {
       this.#m.signRefused.inc({ reason: code });
       throw new HttpError(409, code, message, field);
     };
     if (proposal.report.epoch !== epoch) refuse("EPOCH_MISMATCH", `report is for epoch ${proposal.report.epoch}, path says ${epoch}`, "report.epoch");
-    if (epoch >= this.epochAt(this.#now())) refuse("EPOCH_NOT_ENDED", `epoch ${epoch} has not ended`, "report.epoch");
     if (proposal.report.configDigest !== set.configDigest) refuse("CONFIG_DIGEST_MISMATCH", `report digest ${proposal.report.configDigest} is not the current ${set.configDigest}`, "report.configDigest");
     const own = await this.#ownBundle(epoch);
     if (own !== undefined && !proposal.bundles.some((b) => b.signature === own.signature)) {
@@ -615,53 +711,70 @@ export class OracleNode {
 
   // --- HTTP ---
 
+  /** Peers' POSTs: signed by a member (checked before the body is read), at most `limit` bytes, then JSON. */
+  async #signedJson(req: IncomingMessage, limit: number, beforeBody?: () => void): Promise<unknown> {
+    const signed = await this.#guard!.check(req);
+    beforeBody?.();
+    const body = await readBody(req, limit);
+    signed.checkBody(body);
+    return parseJson(body);
+  }
+
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const send = (status: number, body: unknown, type = "application/json") => {
-      res.writeHead(status, { "content-type": type });
-      res.end(typeof body === "string" ? body : JSON.stringify(body, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)));
-    };
-    try {
-      const url = new URL(req.url ?? "/", "http://node");
-      const path = url.pathname;
-      let m: RegExpExecArray | null;
-      if (req.method === "GET" && path === "/health") return send(200, { ok: true, node: this.address, epoch: this.epochAt(this.#now()) });
-      if (req.method === "GET" && path === "/metrics") return send(200, this.metrics.render(), "text/plain; version=0.0.4");
-      if (req.method === "POST" && path === "/v1/bundles") {
-        const bundle = await this.#acceptBundle(await readJson(req));
-        return send(202, { accepted: true, node: bundle.node, epoch: bundle.epoch });
-      }
-      if (req.method === "POST" && path === "/v1/attestations") {
-        if (this.#p.challenges === undefined) throw new HttpError(404, "NOT_FOUND", "this node does not attest GPUs");
-        return send(202, { accepted: true, digest: await this.#acceptAttestation(await readJson(req)) });
-      }
-      if (req.method === "POST" && path === "/v1/verdicts") {
-        if (this.#verdicts === undefined) throw new HttpError(404, "NOT_FOUND", "this node does not judge job disputes");
-        return send(202, { accepted: true, digest: await this.#verdicts.accept(await readJson(req)) });
-      }
-      if ((m = /^\/v1\/epochs\/(\d+)\/(bundles|sign|leaves|proof)$/.exec(path)) !== null) {
-        const epoch = Number(m[1]);
-        if (!Number.isSafeInteger(epoch)) throw new HttpError(400, "MALFORMED", `epoch ${m[1]} is too large`, "epoch");
-        if (req.method === "GET" && m[2] === "bundles") return send(200, this.#p.store.bundles(epoch).map((json) => JSON.parse(json) as unknown));
-        if (req.method === "POST" && m[2] === "sign") return send(200, { signature: await this.#coSign(epoch, await readJson(req)) });
-        const file = this.#p.store.leafFile(epoch);
-        if (req.method === "GET" && m[2] === "leaves") {
-          if (file === undefined) throw new HttpError(404, "NO_LEAF_FILE", `this node holds no leaf file for epoch ${epoch}`);
-          return send(200, file);
-        }
-        if (req.method === "GET" && m[2] === "proof") {
-          if (file === undefined) throw new HttpError(404, "NO_LEAF_FILE", `this node holds no leaf file for epoch ${epoch}`);
-          return send(200, proofFor(parseLeafFile(file).tree, url.searchParams));
-        }
-      }
-      throw new HttpError(404, "NOT_FOUND", `no route ${req.method} ${path}`);
-    } catch (error) {
-      if (error instanceof HttpError) return send(error.status, { error: { code: error.code, field: error.field, message: error.message } });
-      if (error instanceof VerdictRefusedError) return send(error.status, { error: { code: error.code, field: error.field, message: error.message } });
-      if (error instanceof WireError) return send(400, { error: { code: "MALFORMED", field: error.field, message: error.message } });
-      if (error instanceof LeafError) return send(400, { error: { code: error.code, field: error.field, message: error.message } });
-      this.#log.error("request failed", { error, url: req.url });
-      return send(500, { error: { code: "INTERNAL", message: (error as Error).message } });
+    const send = (status: number, body: unknown) => sendJson(res, status, body);
+    const url = new URL(req.url ?? "/", "http://node");
+    const path = url.pathname;
+    const bundleBytes = this.#p.settings.maxBundleBytes ?? 512 * 1024;
+    let m: RegExpExecArray | null;
+    if (req.method === "GET" && path === "/health") return send(200, { ok: true, node: this.address, epoch: this.epochAt(this.#now()) });
+    if (req.method === "GET" && path === "/metrics") return sendText(res, 200, this.metrics.render(), "text/plain; version=0.0.4");
+    if (req.method === "POST" && path === "/v1/bundles") {
+      const bundle = await this.#acceptBundle(await this.#signedJson(req, bundleBytes));
+      return send(202, { accepted: true, node: bundle.node, epoch: bundle.epoch });
     }
+    if (req.method === "POST" && path === "/v1/attestations") {
+      if (this.#p.challenges === undefined) throw new HttpError(404, "NOT_FOUND", "this node does not attest GPUs");
+      return send(202, { accepted: true, digest: await this.#acceptAttestation(await this.#signedJson(req, SMALL_BODY)) });
+    }
+    if (req.method === "POST" && path === "/v1/verdicts") {
+      if (this.#verdicts === undefined) throw new HttpError(404, "NOT_FOUND", "this node does not judge job disputes");
+      return send(202, { accepted: true, digest: await this.#verdicts.accept(await this.#signedJson(req, SMALL_BODY)) });
+    }
+    if ((m = /^\/v1\/epochs\/(\d+)\/(bundles|sign|leaves|proof)$/.exec(path)) !== null) {
+      const epoch = Number(m[1]);
+      if (!Number.isSafeInteger(epoch)) throw new HttpError(400, "MALFORMED", `epoch ${m[1]} is too large`, "epoch");
+      if (req.method === "GET" && m[2] === "bundles") return send(200, this.#p.store.bundles(epoch).map((json) => JSON.parse(json) as unknown));
+      if (req.method === "POST" && m[2] === "sign") {
+        const raw = await this.#signedJson(req, this.#set!.signers.length * bundleBytes + PROPOSAL_FRAMING, () => this.#refuseOutOfWindow(epoch, "report.epoch"));
+        return send(200, { signature: await this.#coSign(epoch, raw) });
+      }
+      const file = this.#p.store.leafFile(epoch);
+      if (req.method === "GET" && m[2] === "leaves") {
+        if (file === undefined) throw new HttpError(404, "NO_LEAF_FILE", `this node holds no leaf file for epoch ${epoch}`);
+        return sendText(res, 200, file, "application/json");
+      }
+      if (req.method === "GET" && m[2] === "proof") {
+        if (file === undefined) throw new HttpError(404, "NO_LEAF_FILE", `this node holds no leaf file for epoch ${epoch}`);
+        return send(200, proofFor(parseLeafFile(file).tree, url.searchParams));
+      }
+    }
+    throw new HttpError(404, "NOT_FOUND", `no route ${req.method} ${path}`);
+  }
+
+  /** The status and `{ error: { code, field, message } }` answering `error`. */
+  #fault(error: unknown): { status: number; body: unknown } {
+    const body = (code: string, message: string, field?: string) => ({ error: { code, field, message } });
+    if (error instanceof HttpError) return { status: error.status, body: body(error.code, error.message, error.field) };
+    if (error instanceof RequestAuthError) return { status: error.status, body: body(error.code.toUpperCase().replace(/-/g, "_"), error.shortMessage, error.field) };
+    if (error instanceof HttpFault) {
+      const code = error.code === "invalid-json" ? "MALFORMED" : error.code === "too-large" ? "TOO_LARGE" : "BUSY";
+      return { status: error.status, body: body(code, error.shortMessage, error.code === "invalid-json" ? "(body)" : undefined) };
+    }
+    if (error instanceof VerdictRefusedError) return { status: error.status, body: body(error.code, error.message, error.field) };
+    if (error instanceof WireError) return { status: 400, body: body("MALFORMED", error.message, error.field) };
+    if (error instanceof LeafError) return { status: 400, body: body(error.code, error.message, error.field) };
+    this.#log.error("request failed", { error });
+    return { status: 500, body: body("INTERNAL", (error as Error).message) };
   }
 }
 
@@ -704,21 +817,6 @@ function proposalFromWire(raw: unknown): Proposal {
 
 function proposalFromJson(json: string): Proposal {
   return proposalFromWire(JSON.parse(json));
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new HttpError(413, "TOO_LARGE", `body exceeds ${MAX_BODY} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
-  } catch {
-    throw new HttpError(400, "MALFORMED", "body is not JSON", "(body)");
-  }
 }
 
 const BYTES32 = /^0x[0-9a-fA-F]{64}$/;

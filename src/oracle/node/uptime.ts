@@ -15,8 +15,9 @@
  * and takes the outcome of the probe before it: a jump while the agent answers counts as up, a jump while the GPUs
  * fail counts as down, and an epoch skipped entirely by the jump is observed from the probe before it.
  *
- * A lease whose running time after the grace has no probe standing for it is left out (no evidence, no leaf from
- * this node), so silence of one node never counts as downtime.
+ * A lease running in the epoch whose time after the grace has no probe standing for it, and no grace in the
+ * epoch, is still named, with 0 seconds up of 0 observed: no evidence, which never counts as downtime, yet the lease
+ * gets its leaf (a reported epoch without it would make the lease unsettleable; `deriveLeaves` makes it neutral).
  *
  * @example
  * ```ts
@@ -74,7 +75,6 @@ export function observeEpoch({ node, epoch, epochLength, probes, leases, setupGr
     const { observedMs, upMs } = held(byProvider.get(lease.provider.toLowerCase()) ?? [], graceEnd * 1000, end * 1000, maxHoldSeconds * 1000, lease.gpuCount);
     const secondsObserved = grace + Math.floor(observedMs / 1000);
     const secondsUp = grace + Math.floor(upMs / 1000);
-    if (secondsObserved === 0) continue;
     observations.push({ kind: "uptime", node, leaseId: lease.leaseId, epoch, secondsUp, secondsObserved });
   }
   for (const [provider, all] of byProvider) {

@@ -13,6 +13,7 @@ import { MemoryVerifier } from "../../../src/oracle/challenge/memory.js";
 import { Verifier } from "../../../src/oracle/challenge/protocol.js";
 import { SimulatedBackend } from "../../../src/oracle/gpu/simulated.js";
 import { AgentClient } from "../../../src/oracle/agent/client.js";
+import { signRequest } from "../../../src/oracle/auth.js";
 import { HEARTBEAT_TYPES, gpusHash, heartbeatDomain } from "../../../src/oracle/agent/heartbeat.js";
 import { type Agent, type CreateAgentParameters, createAgent } from "../../../src/oracle/agent/server.js";
 import { NONCE, NOW } from "../cc/vectors.js";
@@ -20,16 +21,18 @@ import { NONCE, NOW } from "../cc/vectors.js";
 const CHAIN_ID = 31_337;
 const account = privateKeyToAccount(generatePrivateKey());
 const stranger = privateKeyToAccount(generatePrivateKey());
+/** The oracle set member that drives the challenges. */
+const oracle = privateKeyToAccount(generatePrivateKey());
 const SMALL = { n: 24, openings: 4, commitDeadlineMs: 20_000, responseDeadlineMs: 20_000 };
 const MEMORY = { claimedBytes: 64 * 1024, fillFraction: 1, chunkBytes: 4096, steps: 64, checks: 8, walkDeadlineMs: 20_000 };
 
 const started: Agent[] = [];
 async function agentWith(overrides: Partial<CreateAgentParameters> = {}): Promise<Agent> {
-  const agent = await createAgent({ account, backend: SimulatedBackend.fromRecording("h100"), executor: new CpuExecutor(), chainId: CHAIN_ID, ...overrides });
+  const agent = await createAgent({ account, backend: SimulatedBackend.fromRecording("h100"), executor: new CpuExecutor(), oracleSet: [oracle.address], chainId: CHAIN_ID, ...overrides });
   started.push(agent);
   return agent;
 }
-const clientOf = (url: string, timeoutMs = 2_000) => new AgentClient(url, { expectedProvider: account.address, chainId: CHAIN_ID, timeoutMs });
+const clientOf = (url: string, timeoutMs = 2_000) => new AgentClient(url, { expectedProvider: account.address, chainId: CHAIN_ID, timeoutMs, signer: oracle });
 
 /** A fake agent answering every request with `answer(path, body)`. */
 async function fakeAgent(answer: (path: string, body: unknown) => unknown): Promise<{ url: string; server: Server }> {
@@ -46,8 +49,10 @@ async function fakeAgent(answer: (path: string, body: unknown) => unknown): Prom
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
+/** POSTs `body` signed by the oracle member. */
 async function post(url: string, path: string, body: string): Promise<{ status: number; json: { error?: { code: string; field: string | null; message: string } } }> {
-  const response = await fetch(`${url}${path}`, { method: "POST", body, headers: { "content-type": "application/json" } });
+  const auth = await signRequest({ signer: oracle, chainId: CHAIN_ID, audience: account.address, method: "POST", path, body });
+  const response = await fetch(`${url}${path}`, { method: "POST", body, headers: { ...auth, "content-type": "application/json" } });
   return { status: response.status, json: (await response.json()) as { error?: { code: string; field: string | null; message: string } } };
 }
 
@@ -234,7 +239,7 @@ describe("provider agent", () => {
       fake.server.removeAllListeners("request");
       fake.server.on("request", () => undefined);
       try {
-        const client = new AgentClient(fake.url, { expectedProvider: account.address, chainId: CHAIN_ID, challengeGraceMs: 50 });
+        const client = new AgentClient(fake.url, { expectedProvider: account.address, chainId: CHAIN_ID, challengeGraceMs: 50, signer: oracle });
         const verdict = await client.runMatmulChallenge(new Verifier({ modelClass: "H100", parameters: { ...SMALL, commitDeadlineMs: 100 } }));
         expect(verdict).to.include({ passed: false, reason: "deadline" });
       } finally {
@@ -249,7 +254,9 @@ describe("provider agent", () => {
       const { encodeIssue, encodeReveal, decodeCommitment } = await import("../../../src/oracle/agent/codec.js");
       const reveals = [];
       for (const verifier of verifiers) {
-        const commit = await (await fetch(`${agent.url}/v1/challenge/matmul/issue`, { method: "POST", body: JSON.stringify(encodeIssue(verifier.issue())) })).json();
+        const body = JSON.stringify(encodeIssue(verifier.issue()));
+        const auth = await signRequest({ signer: oracle, chainId: CHAIN_ID, audience: account.address, method: "POST", path: "/v1/challenge/matmul/issue", body });
+        const commit = await (await fetch(`${agent.url}/v1/challenge/matmul/issue`, { method: "POST", body, headers: auth })).json();
         const next = verifier.onCommit(decodeCommitment(commit));
         if (next.type === "verdict") expect.fail(next.detail);
         reveals.push(next);

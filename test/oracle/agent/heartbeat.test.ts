@@ -1,12 +1,13 @@
 /**
  * Heartbeat verification without a server: the digest equals viem's EIP-712 hash, gpusHash is EIP-712's array
- * encoding, the cached-key fast path agrees with recovery, the worker pool agrees with the single thread, and the
+ * encoding, the native and pure-JS signature backends give the same verdicts, the worker pool (binary batches)
+ * gives the single thread's results, and the
  * codec round-trips every challenge message. Also the agent CLI's --help and configuration errors.
  */
 import { expect } from "chai";
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { type Hex, concat, encodeAbiParameters, hashTypedData, keccak256, stringToHex } from "viem";
+import { type Hex, concat, encodeAbiParameters, getAddress, hashTypedData, keccak256, stringToHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { MemoryVerifier } from "../../../src/oracle/challenge/memory.js";
 import { Verifier } from "../../../src/oracle/challenge/protocol.js";
@@ -59,22 +60,38 @@ describe("heartbeat signatures", () => {
     expect(gpusHash([])).to.equal(keccak256("0x"));
   });
 
-  it("verifies through recovery first and the cached key after, with the same verdicts", async () => {
-    const verifier = new HeartbeatVerifier();
-    const expected = (nonce: Hex) => ({ expectedProvider: account.address, nonce, chainId: 1 });
-    for (let i = 0; i < 3; i++) {
-      const response = await signed(nonceOf(i));
-      expect(verifier.verify(response, expected(nonceOf(i))).ok).to.equal(true);
-      expect(verifier.cachedKeys).to.equal(1);
-      const flipped = { ...response, signature: `${response.signature.slice(0, 10)}${response.signature[10] === "0" ? "1" : "0"}${response.signature.slice(11)}` as Hex };
-      expect(verifier.verify(flipped, expected(nonceOf(i)))).to.deep.include({ ok: false, reason: "bad-signature" });
-      expect(verifier.verify(await signed(nonceOf(i), 2), expected(nonceOf(i)))).to.deep.include({ ok: false, reason: "bad-signature" });
-    }
-    const other = privateKeyToAccount(generatePrivateKey());
-    expect(verifier.verify(await signed(nonceOf(9), 1, other), expected(nonceOf(9)))).to.deep.include({ ok: false, reason: "wrong-provider" });
-    expect(verifyHeartbeat({ ...(await signed(nonceOf(1))), timestamp: -1 }, expected(nonceOf(1)))).to.deep.include({ ok: false, reason: "malformed" });
-    expect(verifyHeartbeat("nope", expected(nonceOf(1)))).to.deep.include({ ok: false, reason: "malformed" });
-  });
+  for (const backend of ["native", "js"] as const) {
+    it(`gives the same verdicts on the ${backend} signature backend`, async () => {
+      const verifier = new HeartbeatVerifier({ backend });
+      expect(verifier.backend).to.equal(backend);
+      const expected = (nonce: Hex) => ({ expectedProvider: account.address, nonce, chainId: 1 });
+      for (let i = 0; i < 3; i++) {
+        const response = await signed(nonceOf(i));
+        expect(verifier.verify(response, expected(nonceOf(i)))).to.deep.equal({ ok: true, heartbeat: response });
+        const flipped = { ...response, signature: `${response.signature.slice(0, 10)}${response.signature[10] === "0" ? "1" : "0"}${response.signature.slice(11)}` as Hex };
+        expect(verifier.verify(flipped, expected(nonceOf(i)))).to.deep.include({ ok: false, reason: "bad-signature" });
+        expect(verifier.verify(await signed(nonceOf(i), 2), expected(nonceOf(i)))).to.deep.include({ ok: false, reason: "bad-signature" });
+      }
+      const other = privateKeyToAccount(generatePrivateKey());
+      expect(verifier.verify(await signed(nonceOf(9), 1, other), expected(nonceOf(9)))).to.deep.equal({
+        ok: false,
+        reason: "wrong-provider",
+        detail: `signed by ${other.address.toLowerCase()}, expected ${account.address.toLowerCase()}`,
+      });
+      const response = await signed(nonceOf(4));
+      expect(verifier.verify({ ...response, gpus: [GPUS[0]] }, expected(nonceOf(4)))).to.deep.include({ ok: false, reason: "malformed" });
+      expect(verifier.verify(response, expected(nonceOf(5)))).to.deep.include({ ok: false, reason: "nonce-mismatch" });
+      const zeroR = { ...response, signature: `0x${"00".repeat(32)}${response.signature.slice(66)}` as Hex };
+      expect(verifier.verify(zeroR, expected(nonceOf(4)))).to.deep.equal({ ok: false, reason: "bad-signature", detail: "not a canonical (low-s) secp256k1 signature: bad-r: r must be in [1, n)" });
+      expect(verifyHeartbeat({ ...response, timestamp: -1 }, expected(nonceOf(4)))).to.deep.include({ ok: false, reason: "malformed" });
+      expect(verifyHeartbeat({ ...response, gpus: [{ uuid: "x".repeat(257), healthy: true }] }, expected(nonceOf(4)))).to.deep.equal({
+        ok: false,
+        reason: "malformed",
+        detail: "gpus[0].uuid must be at most 256 characters",
+      });
+      expect(verifyHeartbeat("nope", expected(nonceOf(1)))).to.deep.include({ ok: false, reason: "malformed" });
+    });
+  }
 
   it("rejects a high-s (malleated) copy of a valid signature", async () => {
     const response = await signed(nonceOf(3));
@@ -86,21 +103,33 @@ describe("heartbeat signatures", () => {
     expect(check).to.deep.include({ ok: false, reason: "bad-signature" });
   });
 
-  it("gives the same results on a worker pool as on one thread, in order", async function () {
+  it("gives the same results on a worker pool as on one thread, in order, on both backends", async function () {
     this.timeout(60_000);
     const items = [];
     for (let i = 0; i < 40; i++) {
       const response = await signed(nonceOf(i));
-      items.push({ response: i % 5 === 4 ? { ...response, nonce: nonceOf(i + 1) } : response, expected: { expectedProvider: account.address, nonce: nonceOf(i), chainId: 1 } });
+      const expected = { expectedProvider: account.address, nonce: nonceOf(i), chainId: 1 };
+      if (i % 5 === 4) items.push({ response: { ...response, nonce: nonceOf(i + 1) }, expected });
+      else if (i % 7 === 6) items.push({ response: { ...response, signature: `0x${"00".repeat(64)}1b` }, expected });
+      else if (i % 11 === 10) items.push({ response: { ...response, gpus: "none" }, expected });
+      else items.push({ response, expected });
     }
-    const pool = new HeartbeatVerifierPool({ threads: 2, batchSize: 8 });
-    try {
-      const results = await pool.verifyMany(items);
-      expect(results.map((result) => result.ok)).to.deep.equal(items.map((_, i) => i % 5 !== 4));
-      expect(results[4]).to.deep.include({ ok: false, reason: "nonce-mismatch" });
-    } finally {
-      await pool.close();
+    const single = new HeartbeatVerifier();
+    const expected = items.map((item) => single.verify(item.response, item.expected));
+    expect(expected.filter((result) => result.ok)).to.have.length(25);
+    for (const backend of ["native", "js"] as const) {
+      const pool = new HeartbeatVerifierPool({ threads: 2, batchSize: 8, backend });
+      try {
+        expect(await pool.verifyMany(items)).to.deep.equal(expected);
+      } finally {
+        await pool.close();
+      }
     }
+  });
+
+  it("refuses a pool configuration naming the field", () => {
+    expect(() => new HeartbeatVerifierPool({ threads: 0 })).to.throw(AgentError, "config: threads must be a positive integer, got 0 [threads]");
+    expect(() => new HeartbeatVerifierPool({ batchSize: 1.5 })).to.throw(AgentError, "config: batchSize must be a positive integer, got 1.5 [batchSize]");
   });
 });
 
@@ -163,8 +192,31 @@ describe("agent CLI", () => {
   };
 
   it("reads flags and environment, with defaults", () => {
-    const config = parseAgentConfig(["--chain-id", "1", "--backend", "simulated:h200x8"], { CINDER_AGENT_KEY: key, CINDER_AGENT_PORT: "9000" });
-    expect(config).to.deep.include({ chainId: 1, port: 9000, host: "127.0.0.1", executor: "auto", backend: { kind: "simulated", recording: "h200x8" } });
+    const config = parseAgentConfig(["--chain-id", "1", "--backend", "simulated:h200x8"], {
+      CINDER_AGENT_KEY: key,
+      CINDER_AGENT_PORT: "9000",
+      CINDER_ORACLE_HUB: "0x00000000000000000000000000000000000000f1",
+      CINDER_RPC_URL: "http://127.0.0.1:8545",
+    });
+    expect(config).to.deep.include({
+      chainId: 1,
+      port: 9000,
+      host: "127.0.0.1",
+      executor: "auto",
+      backend: { kind: "simulated", recording: "h200x8" },
+      oracleSet: { kind: "hub", rpcUrl: "http://127.0.0.1:8545", oracleHub: getAddress("0x00000000000000000000000000000000000000f1") },
+    });
+    const listed = parseAgentConfig(["--chain-id", "1", "--oracle-set", "0x00000000000000000000000000000000000000a1, 0x00000000000000000000000000000000000000a2"], { CINDER_AGENT_KEY: key });
+    expect(listed).to.deep.include({
+      oracleSet: { kind: "list", members: [getAddress("0x00000000000000000000000000000000000000a1"), getAddress("0x00000000000000000000000000000000000000a2")] },
+    });
+  });
+
+  it("refuses to start without knowing the oracle set, naming the flag", () => {
+    expect(configError(["--chain-id", "1"])).to.equal("--oracle-hub");
+    expect(configError(["--chain-id", "1", "--oracle-hub", "0x00000000000000000000000000000000000000f1"])).to.equal("--rpc-url");
+    expect(configError(["--chain-id", "1", "--oracle-hub", "nope", "--rpc-url", "http://127.0.0.1:8545"])).to.equal("--oracle-hub");
+    expect(configError(["--chain-id", "1", "--oracle-set", "0x01,nope"])).to.equal("--oracle-set");
   });
 
   it("names the flag at fault", () => {

@@ -1,7 +1,8 @@
 /**
  * Unit tests of observation aggregation (src/oracle/aggregate.ts): the bundle's EIP-712 hashing against viem's
- * `hashStruct` and `hashTypedData`, `verifyBundle`'s checks, and `deriveLeaves`: per-field lower medians,
- * `minObservers`, a byzantine minority, equivocation, outsiders, forged bundles and independence from bundle order.
+ * `hashStruct` and `hashTypedData`, `verifyBundle`'s checks, and `deriveLeaves`: the observation at the lower median
+ * ratio, neutral leaves below `minObservers`, a byzantine minority, equivocation, outsiders, forged bundles and
+ * independence from bundle order (the adversarial property test is test/attacks/oracle-byzantine.test.ts).
  */
 import { expect } from "chai";
 import { type Address, type Hex, getAddress, hashStruct, hashTypedData, keccak256, recoverAddress, toHex } from "viem";
@@ -36,7 +37,8 @@ const PROVIDER = `0x${"a1".repeat(20)}` as Address;
 const NODES: PrivateKeyAccount[] = Array.from({ length: 7 }, (_, i) => privateKeyToAccount(keccak256(toHex(`cinder/test/oracle/node/${i}`))));
 const OUTSIDER = privateKeyToAccount(keccak256(toHex("cinder/test/oracle/outsider")));
 const ORACLE_SET = NODES.map((node) => node.address);
-const PARAMETERS: DeriveLeavesParameters = { chainId: CHAIN_ID, oracleHub: HUB, oracleSet: ORACLE_SET, configDigest: CONFIG, epoch: EPOCH, minObservers: 3 };
+/** Leaves need 2f + 1 = 5 observers by default. */
+const PARAMETERS: DeriveLeavesParameters = { chainId: CHAIN_ID, oracleHub: HUB, oracleSet: ORACLE_SET, configDigest: CONFIG, epoch: EPOCH, epochLength: 3_600 };
 
 const up = (node: PrivateKeyAccount, leaseId: bigint, secondsUp: number, secondsObserved = 3_600): UptimeObservation => ({
   kind: "uptime",
@@ -159,86 +161,119 @@ describe("oracle aggregation: bundles", function () {
 });
 
 describe("oracle aggregation: deriveLeaves", function () {
-  it("takes the median of each field over an odd number of observers", async function () {
-    const values: [number, number][] = [[3_000, 3_600], [3_500, 3_500], [3_200, 3_550]];
+  const sortedAddresses = (nodes: PrivateKeyAccount[]) => nodes.map((n) => n.address).sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()));
+
+  it("takes the (up, observed) pair of the observation at the median ratio over an odd number of observers", async function () {
+    // Ratios 0.833, 1, 0.901, 0.5, 0.95 (uptime); 50/58, 51/60, 52/62, 53/64, 54/66 (heartbeats, falling).
+    const values: [number, number][] = [[3_000, 3_600], [3_500, 3_500], [3_200, 3_550], [1_000, 2_000], [3_400, 3_579]];
     const bundles = await Promise.all(values.map(([u, o], i) => sign(NODES[i], [up(NODES[i], 1n, u, o), beat(NODES[i], 50 + i, 58 + 2 * i)])));
     const { leaves, diagnostics } = await deriveLeaves(bundles, PARAMETERS);
     expect(leaves).to.deep.equal([
       { kind: "uptime", leaseId: 1n, epoch: EPOCH, secondsUp: 3_200, secondsObserved: 3_550 },
-      { kind: "heartbeat", provider: PROVIDER, epoch: EPOCH, heartbeatsAnswered: 51, heartbeatsSent: 60 },
+      { kind: "heartbeat", provider: PROVIDER, epoch: EPOCH, heartbeatsAnswered: 52, heartbeatsSent: 62 },
     ]);
-    expect(diagnostics.nodes).to.deep.equal(NODES.slice(0, 3).map((n) => n.address).sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())));
+    expect(diagnostics.nodes).to.deep.equal(sortedAddresses(NODES.slice(0, 5)));
+    expect(diagnostics.neutral).to.deep.equal([]);
   });
 
-  it("takes the lower middle for an even number of observers", async function () {
-    const bundles = await Promise.all([10, 40, 20, 30].map((u, i) => sign(NODES[i], [up(NODES[i], 1n, u, 100 + u)])));
+  it("takes the lower middle ratio for an even number of observers", async function () {
+    const bundles = await Promise.all([10, 40, 20, 30, 50, 60].map((u, i) => sign(NODES[i], [up(NODES[i], 1n, u, 100 + u)])));
     const { leaves } = await deriveLeaves(bundles, PARAMETERS);
-    expect(leaves).to.deep.equal([{ kind: "uptime", leaseId: 1n, epoch: EPOCH, secondsUp: 20, secondsObserved: 120 }]);
+    expect(leaves).to.deep.equal([{ kind: "uptime", leaseId: 1n, epoch: EPOCH, secondsUp: 30, secondsObserved: 130 }]);
   });
 
-  it("takes each field's median separately, so up and observed may come from different nodes", async function () {
+  it("keeps one node's pair whole, never mixing up from one node with observed from another", async function () {
+    // Per-field medians would give 90 of 3,000 (3%), a ratio no node observed; the median ratio is 50 of 60.
     const values: [number, number][] = [[100, 100], [90, 3_600], [3_000, 3_000], [50, 60], [0, 3_600]];
     const bundles = await Promise.all(values.map(([u, o], i) => sign(NODES[i], [up(NODES[i], 1n, u, o)])));
     const [leaf] = (await deriveLeaves(bundles, PARAMETERS)).leaves;
-    expect(leaf).to.deep.include({ secondsUp: 90, secondsObserved: 3_000 });
+    expect(leaf).to.deep.include({ secondsUp: 50, secondsObserved: 60 });
   });
 
-  it("omits a lease observed by fewer than minObservers nodes and says why", async function () {
-    const bundles = await Promise.all([
-      sign(NODES[0], [up(NODES[0], 1n, 3_000), up(NODES[0], 2n, 3_000)]),
-      sign(NODES[1], [up(NODES[1], 1n, 3_000), up(NODES[1], 2n, 3_000)]),
-      sign(NODES[2], [up(NODES[2], 1n, 3_000)]),
-    ]);
+  it("breaks a tie of equal ratios by the smaller observed, the same for every order", async function () {
+    const values: [number, number][] = [[1_800, 3_600], [900, 1_800], [1_200, 2_400], [0, 3_600], [3_600, 3_600]];
+    const bundles = await Promise.all(values.map(([u, o], i) => sign(NODES[i], [up(NODES[i], 1n, u, o)])));
+    for (let seed = 1; seed <= 4; seed++) {
+      const [leaf] = (await deriveLeaves(shuffle(bundles, seed), PARAMETERS)).leaves;
+      expect(leaf).to.deep.include({ secondsUp: 1_200, secondsObserved: 2_400 });
+    }
+  });
+
+  it("gives a lease observed by fewer than minObservers nodes a neutral leaf (0 of 0) and says why", async function () {
+    const bundles = await Promise.all(
+      NODES.slice(0, 5).map((node, i) => sign(node, [up(node, 1n, 3_000), ...(i < 4 ? [up(node, 2n, 100)] : [])])),
+    );
     const { leaves, diagnostics } = await deriveLeaves(bundles, PARAMETERS);
-    expect(leaves.map((leaf) => leaf.kind === "uptime" && leaf.leaseId)).to.deep.equal([1n]);
-    expect(diagnostics.omitted).to.deep.equal([
-      { kind: "uptime", leaseId: 2n, observers: 2, reason: "observed by 2 accepted node(s), fewer than minObservers 3" },
+    expect(leaves).to.deep.equal([
+      { kind: "uptime", leaseId: 1n, epoch: EPOCH, secondsUp: 3_000, secondsObserved: 3_600 },
+      { kind: "uptime", leaseId: 2n, epoch: EPOCH, secondsUp: 0, secondsObserved: 0 },
+    ]);
+    expect(diagnostics.neutral).to.deep.equal([
+      { kind: "uptime", leaseId: 2n, observers: 4, reason: "observed by 4 accepted node(s), fewer than minObservers 5: neutral leaf" },
     ]);
   });
 
-  it("keeps a byzantine minority's garbage within the honest spread and drops leases only it reports", async function () {
-    const honest: [number, number][] = [[3_400, 3_590], [3_450, 3_600], [3_500, 3_580], [3_420, 3_600]];
-    const garbage: [number, number][] = [[0, 0], [MAX_UINT32, MAX_UINT32], [0, MAX_UINT32]];
+  it("counts an observation of 0 seconds as no evidence: it names the lease but is not an observer", async function () {
+    const bundles = await Promise.all(NODES.slice(0, 5).map((node, i) => sign(node, [up(node, 1n, i === 0 ? 0 : 3_000, i === 0 ? 0 : 3_600)])));
+    const { leaves, diagnostics } = await deriveLeaves(bundles, PARAMETERS);
+    expect(leaves).to.deep.equal([{ kind: "uptime", leaseId: 1n, epoch: EPOCH, secondsUp: 0, secondsObserved: 0 }]);
+    expect(diagnostics.neutral).to.deep.equal([
+      { kind: "uptime", leaseId: 1n, observers: 4, reason: "observed by 4 accepted node(s), fewer than minObservers 5: neutral leaf" },
+    ]);
+  });
+
+  it("keeps a byzantine minority within the honest spread, and gives a lease only it reports a neutral leaf", async function () {
+    const honest: [number, number][] = [[3_400, 3_590], [3_450, 3_600], [3_500, 3_580], [3_420, 3_600], [3_300, 3_500]];
+    const byzantine: [number, number][] = [[0, 3_600], [3_600, 3_600]];
     const bundles = await Promise.all([
       ...honest.map(([u, o], i) => sign(NODES[i], [up(NODES[i], 1n, u, o), beat(NODES[i], 55 + i)])),
-      ...garbage.map(([u, o], j) => {
-        const node = NODES[4 + j];
-        const fabricated = j < 2 ? [up(node, 666n, o, o)] : []; // a lease only two byzantine nodes claim to see
-        return sign(node, [up(node, 1n, u, o), beat(node, Math.min(u, 1_000), Math.min(o, 1_000)), ...fabricated]);
+      ...byzantine.map(([u, o], j) => {
+        const node = NODES[5 + j];
+        return sign(node, [up(node, 1n, u, o), beat(node, j * 60), up(node, 666n, o, o)]); // lease 666: only they claim it
       }),
     ]);
     const { leaves, diagnostics } = await deriveLeaves(bundles, PARAMETERS);
-    const lease = leaves.find((leaf) => leaf.kind === "uptime");
+    const honestPairs = honest.map(([u, o]) => `${u}/${o}`);
+    const lease = leaves.find((leaf) => leaf.kind === "uptime" && leaf.leaseId === 1n);
+    expect(lease?.kind === "uptime" && honestPairs).to.include(lease?.kind === "uptime" && `${lease.secondsUp}/${lease.secondsObserved}`);
     const provider = leaves.find((leaf) => leaf.kind === "heartbeat");
-    expect(lease?.kind === "uptime" && lease.secondsUp).to.be.within(3_400, 3_500);
-    expect(lease?.kind === "uptime" && lease.secondsObserved).to.be.within(3_580, 3_600);
-    expect(provider?.kind === "heartbeat" && provider.heartbeatsAnswered).to.be.within(55, 58);
-    expect(provider?.kind === "heartbeat" && provider.heartbeatsSent).to.equal(60);
-    expect(leaves).to.have.length(2);
-    expect(diagnostics.omitted.map((o) => o.kind === "uptime" && o.leaseId)).to.deep.equal([666n]);
+    expect(provider?.kind === "heartbeat" && provider.heartbeatsAnswered).to.be.within(55, 59);
+    expect(leaves.find((leaf) => leaf.kind === "uptime" && leaf.leaseId === 666n)).to.deep.include({ secondsUp: 0, secondsObserved: 0 });
+    expect(leaves).to.have.length(3);
+    expect(diagnostics.neutral.map((o) => o.kind === "uptime" && o.leaseId)).to.deep.equal([666n]);
+  });
+
+  it("rejects a bundle that claims to have observed a lease for longer than the epoch", async function () {
+    const honest = await Promise.all(NODES.slice(0, 5).map((node) => sign(node, [up(node, 1n, 3_000)])));
+    const long = await sign(NODES[5], [up(NODES[5], 1n, 3_601, 3_601)]);
+    const { leaves, diagnostics } = await deriveLeaves([...honest, long], PARAMETERS);
+    expect(leaves).to.deep.equal([{ kind: "uptime", leaseId: 1n, epoch: EPOCH, secondsUp: 3_000, secondsObserved: 3_600 }]);
+    expect(diagnostics.rejected).to.deep.equal([
+      { node: NODES[5].address, code: "OUT_OF_RANGE", message: "bundle.observations[0].secondsObserved: 3601 exceeds the epoch's 3600 seconds" },
+    ]);
   });
 
   it("excludes every bundle of an equivocating node and reports both digests", async function () {
     const first = await sign(NODES[0], [up(NODES[0], 1n, 0)]);
     const second = await sign(NODES[0], [up(NODES[0], 1n, 3_600)]);
-    const others = await Promise.all([1, 2, 3].map((i) => sign(NODES[i], [up(NODES[i], 1n, 3_000)])));
+    const others = await Promise.all([1, 2, 3, 4, 5].map((i) => sign(NODES[i], [up(NODES[i], 1n, 3_000)])));
     const { leaves, diagnostics } = await deriveLeaves([first, ...others, second, first], PARAMETERS);
     expect(leaves).to.deep.equal([{ kind: "uptime", leaseId: 1n, epoch: EPOCH, secondsUp: 3_000, secondsObserved: 3_600 }]);
     expect(diagnostics.nodes).to.not.include(NODES[0].address);
-    expect(diagnostics.nodes).to.have.length(3);
+    expect(diagnostics.nodes).to.have.length(5);
     const digests = [first, second].map((b) => bundleDigest({ chainId: CHAIN_ID, oracleHub: HUB, configDigest: CONFIG, epoch: EPOCH, observations: b.observations }));
     expect(diagnostics.equivocations).to.deep.equal([{ node: NODES[0].address, digests: digests.sort() }]);
   });
 
   it("counts the same bundle received twice once, without calling it equivocation", async function () {
-    const bundles = await Promise.all([0, 1, 2].map((i) => sign(NODES[i], [up(NODES[i], 1n, 1_000 * (i + 1))])));
-    const { leaves, diagnostics } = await deriveLeaves([...bundles, bundles[2], bundles[2]], PARAMETERS);
-    expect(leaves).to.deep.equal([{ kind: "uptime", leaseId: 1n, epoch: EPOCH, secondsUp: 2_000, secondsObserved: 3_600 }]);
+    const bundles = await Promise.all([0, 1, 2, 3, 4].map((i) => sign(NODES[i], [up(NODES[i], 1n, 600 * (i + 1))])));
+    const { leaves, diagnostics } = await deriveLeaves([...bundles, bundles[4], bundles[4], bundles[4]], PARAMETERS);
+    expect(leaves).to.deep.equal([{ kind: "uptime", leaseId: 1n, epoch: EPOCH, secondsUp: 1_800, secondsObserved: 3_600 }]);
     expect(diagnostics.equivocations).to.deep.equal([]);
   });
 
   it("rejects an outsider's and a stale-config bundle, and reports them", async function () {
-    const members = await Promise.all([0, 1, 2].map((i) => sign(NODES[i], [up(NODES[i], 1n, 3_000)])));
+    const members = await Promise.all([0, 1, 2, 4, 5].map((i) => sign(NODES[i], [up(NODES[i], 1n, 3_000)])));
     const outsider = await sign(OUTSIDER, [up(OUTSIDER, 1n, 0)]);
     const stale = await sign(NODES[3], [up(NODES[3], 1n, 0)], { configDigest: OTHER_CONFIG });
     const { leaves, diagnostics } = await deriveLeaves([outsider, ...members, stale], PARAMETERS);
@@ -247,11 +282,11 @@ describe("oracle aggregation: deriveLeaves", function () {
       { node: OUTSIDER.address, code: "SIGNER_NOT_IN_SET" },
       { node: NODES[3].address, code: "CONFIG_DIGEST_MISMATCH" },
     ]);
-    expect(diagnostics.nodes).to.have.length(3);
+    expect(diagnostics.nodes).to.have.length(5);
   });
 
   it("does not let a forged bundle in an honest node's name get that node excluded", async function () {
-    const honest = await Promise.all([0, 1, 2].map((i) => sign(NODES[i], [up(NODES[i], 1n, 3_000)])));
+    const honest = await Promise.all([0, 1, 2, 3, 4].map((i) => sign(NODES[i], [up(NODES[i], 1n, 3_000)])));
     const forgery = await sign(OUTSIDER, [up(OUTSIDER, 1n, 0)]);
     const framed: ObservationBundle = { ...forgery, node: NODES[0].address, observations: [up(NODES[0], 1n, 0)] };
     const { leaves, diagnostics } = await deriveLeaves([...honest, framed], PARAMETERS);
@@ -259,7 +294,7 @@ describe("oracle aggregation: deriveLeaves", function () {
     expect(diagnostics.nodes).to.include(NODES[0].address);
     expect(diagnostics.rejected).to.have.length(1);
     expect(diagnostics.rejected[0]).to.deep.include({ node: NODES[0].address, code: "BAD_SIGNATURE" });
-    expect(leaves).to.have.length(1);
+    expect(leaves).to.deep.equal([{ kind: "uptime", leaseId: 1n, epoch: EPOCH, secondsUp: 3_000, secondsObserved: 3_600 }]);
   });
 
   it("derives byte-identical leaves and diagnostics whatever the order of the bundles", async function () {
@@ -286,9 +321,11 @@ describe("oracle aggregation: deriveLeaves", function () {
     }
   });
 
-  it("rejects minObservers outside [1, oracle set size] and an oracle set listing a member twice", async function () {
-    await expectRejection(() => deriveLeaves([], { ...PARAMETERS, minObservers: 0 }), "OUT_OF_RANGE", "minObservers");
+  it("rejects minObservers below 2f + 1 or above the set, a bad epochLength and an oracle set listing a member twice", async function () {
+    await expectRejection(() => deriveLeaves([], { ...PARAMETERS, minObservers: 4 }), "OUT_OF_RANGE", "minObservers");
     await expectRejection(() => deriveLeaves([], { ...PARAMETERS, minObservers: 8 }), "OUT_OF_RANGE", "minObservers");
+    await expectRejection(() => deriveLeaves([], { ...PARAMETERS, epochLength: 0 }), "OUT_OF_RANGE", "epochLength");
     await expectRejection(() => deriveLeaves([], { ...PARAMETERS, oracleSet: [...ORACLE_SET, ORACLE_SET[0]] }), "MALFORMED", "oracleSet");
+    expect((await deriveLeaves([], { ...PARAMETERS, minObservers: 7 })).leaves).to.deep.equal([]);
   });
 });

@@ -10,6 +10,7 @@ import { type Observation, type ObservationBundle, oracleDomain, signBundle } fr
 import { buildTree, contentHash, serializeLeafFile, verifyProof } from "../../../src/protocol/leaves.js";
 import type { NodeChain, OracleSetView } from "../../../src/oracle/node/chain.js";
 import { OracleNode } from "../../../src/oracle/node/node.js";
+import { signRequest } from "../../../src/oracle/auth.js";
 import { type EpochReport, epochReportTypes } from "../../../src/oracle/node/report.js";
 import { openStore } from "../../../src/oracle/node/store.js";
 import { bundleToJson } from "../../../src/oracle/node/wire.js";
@@ -60,13 +61,16 @@ describe("OracleNode: co-signing and the leaf API", function () {
   let own: ObservationBundle;
   const clock = { ms: (E + 1) * L * 1000 + 5_000 };
 
+  /** POSTs `body` as peer #1 would: signed for node 0 at the node's clock. */
   async function post(path: string, body: unknown) {
-    const response = await fetch(`${node.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) });
+    const text = typeof body === "string" ? body : JSON.stringify(body);
+    const auth = await signRequest({ signer: keys[1], chainId: CHAIN_ID, audience: keys[0].address, method: "POST", path, body: text, timestamp: Math.floor(clock.ms / 1000) });
+    const response = await fetch(`${node.url}${path}`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: text });
     return { status: response.status, body: (await response.json()) as { signature?: Hex; error?: { code: string; field?: string; message: string } } };
   }
 
   async function proposal(bundles: ObservationBundle[]) {
-    const { leaves } = await deriveLeaves(bundles, { chainId: CHAIN_ID, oracleHub: HUB, oracleSet: SET.signers, configDigest: DIGEST, epoch: E, minObservers: 2 });
+    const { leaves } = await deriveLeaves(bundles, { chainId: CHAIN_ID, oracleHub: HUB, oracleSet: SET.signers, configDigest: DIGEST, epoch: E, epochLength: L });
     const tree = buildTree(leaves);
     const file = serializeLeafFile({ chainId: CHAIN_ID, oracleHub: HUB, epoch: E, tree });
     const report: EpochReport = { configDigest: DIGEST, epoch: E, root: tree.root, leafCount: tree.leafCount, contentHash: contentHash(file) };
@@ -83,7 +87,7 @@ describe("OracleNode: co-signing and the leaf API", function () {
       store,
       heartbeat: async () => ({ ok: true, healthyGpus: 1, reason: "" }),
       peers: [],
-      settings: { listen: { host: "127.0.0.1", port: 0 }, heartbeat: { meanIntervalMs: 600_000 }, epoch: { settleDelayMs: 0, leaderTimeoutMs: 600_000, setupGraceSeconds: 0 }, minObservers: 2, pollIntervalMs: 600_000 },
+      settings: { listen: { host: "127.0.0.1", port: 0 }, heartbeat: { meanIntervalMs: 600_000 }, epoch: { settleDelayMs: 0, leaderTimeoutMs: 600_000, setupGraceSeconds: 0 }, minObservers: 3, pollIntervalMs: 600_000 },
       now: () => clock.ms,
     });
     await node.start();

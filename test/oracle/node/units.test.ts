@@ -62,7 +62,7 @@ describe("oracle node: observeEpoch", () => {
     expect(obs[0]).to.include({ secondsUp: 300, secondsObserved: 1_200 });
   });
 
-  it("leaves out a lease with no probe after its grace, and a lease outside the epoch", () => {
+  it("names a running lease with no probe after its grace as 0 of 0 seconds (no evidence, yet a leaf), and leaves out a lease outside the epoch", () => {
     const obs = observeEpoch({
       ...base,
       probes: probes(P2, FROM, FROM + L, 60, () => true),
@@ -72,7 +72,7 @@ describe("oracle node: observeEpoch", () => {
         { leaseId: 3n, provider: P2, gpuCount: 1, start: 0, end: FROM },
       ],
     });
-    expect(obs.filter((o) => o.kind === "uptime")).to.have.length(0);
+    expect(obs.filter((o) => o.kind === "uptime")).to.deep.equal([{ kind: "uptime", node: NODE, leaseId: 1n, epoch: E, secondsUp: 0, secondsObserved: 0 }]);
     expect(obs.filter((o) => o.kind === "heartbeat")).to.have.length(1);
   });
 

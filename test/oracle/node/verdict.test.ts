@@ -12,6 +12,7 @@ import { type Address, type Hex, getAddress, keccak256, maxUint256, recoverTyped
 import { mnemonicToAccount } from "viem/accounts";
 import { oracleDomain } from "../../../src/oracle/aggregate.js";
 import type { NodeChain, OracleSetView } from "../../../src/oracle/node/chain.js";
+import { signRequest } from "../../../src/oracle/auth.js";
 import { OracleNode } from "../../../src/oracle/node/node.js";
 import { type NodeStore, openStore } from "../../../src/oracle/node/store.js";
 import { DEFAULT_VERDICT_SETTINGS, DISPUTE_STATUS, type DisputeCase, type DisputeChain, type JobVerdict, jobVerdictTypes, signVerdict, verdictDigest } from "../../../src/oracle/node/verdict.js";
@@ -85,8 +86,14 @@ const specText = new TextDecoder().decode(serializeJobSpec({ type: "matmul-int8"
 const spec = { specHash: specHashOf(new TextEncoder().encode(specText)), uri: jsonDataUri(specText) };
 const honestHash = matmulResultHash(SEED, 24);
 
-async function postVerdict(url: string, verdict: JobVerdict, signature: Hex) {
-  const response = await fetch(`${url}/v1/verdicts`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ verdict: verdictToWire(verdict), signature }) });
+/** POSTs to the node of key `to` (default node 0) as a peer does (the request signed for that node). */
+async function postSigned(url: string, body: string, to: Address = keys[0].address) {
+  const auth = await signRequest({ signer: keys[to === keys[1].address ? 2 : 1], chainId: DOMAIN.chainId, audience: to, method: "POST", path: "/v1/verdicts", body });
+  return fetch(`${url}/v1/verdicts`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body });
+}
+
+async function postVerdict(url: string, verdict: JobVerdict, signature: Hex, to: Address = keys[0].address) {
+  const response = await postSigned(url, JSON.stringify({ verdict: verdictToWire(verdict), signature }), to);
   return { status: response.status, body: (await response.json()) as { error?: { code: string; field?: string } } };
 }
 
@@ -125,7 +132,7 @@ describe("OracleNode: job verdicts", function () {
       for (const v of contrary) {
         const signature = await signVerdict(keys[3], DOMAIN, v);
         for (const node of nodes) {
-          const { status, body } = await postVerdict(node.url, v, signature);
+          const { status, body } = await postVerdict(node.url, v, signature, node.address);
           expect(status).to.equal(409);
           expect(body.error).to.include({ code: "CONTRARY_VERDICT", field: "verdict" });
         }
@@ -167,7 +174,7 @@ describe("OracleNode: job verdicts", function () {
       expect((await postVerdict(node.url, verdict, await signVerdict(stranger, DOMAIN, verdict))).body.error).to.include({ code: "SIGNER_NOT_IN_SET", field: "signature" });
       const old = { ...verdict, configDigest: keccak256(toHex("config v0")) };
       expect((await postVerdict(node.url, old, await signVerdict(keys[1], DOMAIN, old))).body.error).to.include({ code: "CONFIG_DIGEST_MISMATCH", field: "verdict.configDigest" });
-      const bad = await fetch(`${node.url}/v1/verdicts`, { method: "POST", body: JSON.stringify({ verdict: { ...verdictToWire(verdict), outcome: 7 }, signature: "0x00" }) });
+      const bad = await postSigned(node.url, JSON.stringify({ verdict: { ...verdictToWire(verdict), outcome: 7 }, signature: "0x00" }));
       expect(bad.status).to.equal(400);
       expect(((await bad.json()) as { error: { field: string } }).error.field).to.equal("verdict.outcome");
       const unjudged = { ...verdict, leaseId: 4n };
@@ -208,7 +215,7 @@ describe("OracleNode: job verdicts", function () {
         const kept = store.recordOwnVerdict({ leaseId: 5n, resultHash: honestHash, digest: verdictDigest(DOMAIN, abstain), verdictJson: "{}", signature: "0x01", signedAtMs: 0, reason: "test" });
         expect(kept.digest).to.equal(first.digest);
         // A peer's abstention for it is contrary to what this node signed before the restart.
-        const { body } = await postVerdict(node.url, abstain, await signVerdict(keys[2], DOMAIN, abstain));
+        const { body } = await postVerdict(node.url, abstain, await signVerdict(keys[2], DOMAIN, abstain), node.address);
         expect(body.error).to.include({ code: "CONTRARY_VERDICT" });
       } finally {
         await node.stop();
