@@ -1,7 +1,8 @@
 /**
- * A local Cinder network for development and tests: start a `hardhat node` on a port, deploy the protocol with
- * `npm run deploy:local` into its own Ignition journal, and seed providers with simulated GPUs (attested through
- * OracleHub by the local oracle set's keys), stake, SLA bond and offers, all through the SDK.
+ * A local Cinder network for development and tests: start a `hardhat node` (or anvil, Foundry's node, from its npm
+ * package) on a port, or take any EVM node's URL, fund the local accounts from the node's prefunded dev accounts,
+ * deploy the protocol with `npm run deploy:local` into its own Ignition journal, and seed providers with simulated
+ * GPUs (attested through OracleHub by the local oracle set's keys), stake, SLA bond and offers, all through the SDK.
  *
  * @example
  * ```ts
@@ -13,8 +14,11 @@
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
-import { type Address, type Hex, bytesToHex, createPublicClient, createWalletClient, http, keccak256, parseEther, toBytes } from "viem";
+import { type Address, type Chain, type Hex, bytesToHex, createPublicClient, createWalletClient, defineChain, formatEther, http, keccak256, parseEther, toBytes } from "viem";
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { cinderTokenAbi, oracleHubAbi, testStablecoinAbi } from "../protocol/abis.js";
@@ -37,16 +41,43 @@ export function localKey(i: number): Hex {
   return bytesToHex(key);
 }
 
-/** A running `hardhat node`. */
+/** A running local EVM node (`hardhat node` or anvil). */
 export interface HardhatNode {
   url: string;
   process: ChildProcess;
   stop(): Promise<void>;
 }
 
-async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
+/** A running local EVM node (`hardhat node` or anvil). */
+export type LocalEvmNode = HardhatNode;
+
+/** One JSON-RPC call; a JSON-RPC error is thrown as a CinderError naming the method. */
+export async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
   const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
-  return ((await response.json()) as { result: unknown }).result;
+  const body = (await response.json()) as { result?: unknown; error?: { message?: string } };
+  if (body.error !== undefined) throw new CinderError(`${method} failed on ${url}: ${body.error.message ?? JSON.stringify(body.error)}`);
+  return body.result;
+}
+
+/**
+ * Mines a block every `seconds` (as well as one per transaction where the node does both), as on a live chain.
+ * `evm_setIntervalMining` takes milliseconds on hardhat and seconds on anvil (its client version says which); a node
+ * that knows neither call mines on its own schedule, and this is a no-op there.
+ */
+export async function setIntervalMining(url: string, seconds: number): Promise<void> {
+  const version = String(await rpc(url, "web3_clientVersion").catch(() => ""));
+  await rpc(url, "evm_setIntervalMining", [/anvil/i.test(version) ? seconds : seconds * 1_000]).catch(() => undefined);
+}
+
+/** The viem chain for a local node's chain id (viem's `hardhat` for 31337). */
+export function localChainDefinition(chainId: number, url?: string): Chain {
+  if (chainId === hardhat.id) return hardhat;
+  return defineChain({ id: chainId, name: `local-${chainId}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [url ?? "http://127.0.0.1:8545"] } } });
+}
+
+/** The chain id the node at `url` answers with. */
+export async function chainIdOf(url: string): Promise<number> {
+  return Number(BigInt((await rpc(url, "eth_chainId")) as string));
 }
 
 /** Parameters of {@link startHardhatNode}. */
@@ -60,8 +91,48 @@ export interface StartHardhatNodeParameters {
 
 /** Starts `npx hardhat node` on 127.0.0.1:`port` in its own process group and waits until it answers. */
 export async function startHardhatNode({ port, timeoutMs = 120_000, cwd }: StartHardhatNodeParameters): Promise<HardhatNode> {
+  return spawnNode("hardhat node", "npx", ["hardhat", "node", "--hostname", "127.0.0.1", "--port", String(port)], { port, timeoutMs, cwd });
+}
+
+/** The anvil binary of the optional npm package `@foundry-rs/anvil-linux-amd64`, or undefined where it is not installed. */
+export function anvilBinary(): string | undefined {
+  try {
+    const manifest = createRequire(import.meta.url).resolve("@foundry-rs/anvil-linux-amd64/package.json");
+    const binary = join(dirname(manifest), "bin", "anvil");
+    return existsSync(binary) ? binary : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Parameters of {@link startAnvil}. */
+export interface StartAnvilParameters {
+  port: number;
+  /** Chain id (default 31337, as hardhat's). */
+  chainId?: number;
+  /** Seconds between blocks (default: a block per transaction). */
+  blockTime?: number;
+  /** Prefunded dev accounts (default anvil's 10). */
+  accounts?: number;
+  timeoutMs?: number;
+}
+
+/**
+ * Starts anvil (Foundry's node, from the optional npm package) on 127.0.0.1:`port` with hardhat's mnemonic, so its 10
+ * prefunded dev accounts are the local accounts #0..#9; the others are funded by {@link fundAccounts}.
+ */
+export async function startAnvil({ port, chainId = 31_337, blockTime, accounts, timeoutMs = 60_000 }: StartAnvilParameters): Promise<LocalEvmNode> {
+  const binary = anvilBinary();
+  if (binary === undefined) throw new CinderError("anvil is not installed: the optional dependency @foundry-rs/anvil-linux-amd64 (Linux x64 only) is absent");
+  const args = ["--host", "127.0.0.1", "--port", String(port), "--chain-id", String(chainId), "--mnemonic", LOCAL_MNEMONIC, "--silent"];
+  if (blockTime !== undefined) args.push("--block-time", String(blockTime));
+  if (accounts !== undefined) args.push("--accounts", String(accounts));
+  return spawnNode("anvil", binary, args, { port, timeoutMs });
+}
+
+async function spawnNode(name: string, command: string, args: string[], { port, timeoutMs, cwd }: { port: number; timeoutMs: number; cwd?: string }): Promise<LocalEvmNode> {
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn("npx", ["hardhat", "node", "--hostname", "127.0.0.1", "--port", String(port)], {
+  const child = spawn(command, args, {
     cwd,
     env: { ...process.env, CI: "true" },
     detached: true,
@@ -83,7 +154,7 @@ export async function startHardhatNode({ port, timeoutMs = 120_000, cwd }: Start
   };
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (exited) throw new CinderError(`hardhat node exited before answering on ${url} (is port ${port} in use?)`);
+    if (exited) throw new CinderError(`${name} exited before answering on ${url} (is port ${port} in use?)`);
     try {
       if ((await rpc(url, "eth_chainId")) !== undefined) return { url, process: child, stop };
     } catch {
@@ -91,10 +162,40 @@ export async function startHardhatNode({ port, timeoutMs = 120_000, cwd }: Start
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new CinderError(`hardhat node did not answer on ${url} within ${timeoutMs / 1000} s`);
+      throw new CinderError(`${name} did not answer on ${url} within ${timeoutMs / 1000} s`);
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
+}
+
+/** Parameters of {@link fundAccounts}. */
+export interface FundAccountsParameters {
+  url: string;
+  accounts: readonly Address[];
+  /** Each account is topped up to this much ether (default 100). */
+  amount?: bigint;
+}
+
+/**
+ * Tops up `accounts` with gas money from the node's first prefunded dev account (`eth_accounts[0]`, unlocked on
+ * hardhat, anvil and any dev node); returns the accounts it funded. Fails with a clear error on a node with none.
+ */
+export async function fundAccounts({ url, accounts, amount = parseEther("100") }: FundAccountsParameters): Promise<Address[]> {
+  const dev = (await rpc(url, "eth_accounts")) as Address[] | null;
+  if (dev === null || dev.length === 0) throw new CinderError(`the node at ${url} has no prefunded dev account (eth_accounts is empty): fund the local accounts yourself`);
+  const chain = localChainDefinition(await chainIdOf(url), url);
+  const publicClient = createPublicClient({ chain, transport: http(url) });
+  const wallet = createWalletClient({ chain, transport: http(url), account: dev[0] });
+  const funded: Address[] = [];
+  for (const account of accounts) {
+    const balance = await publicClient.getBalance({ address: account });
+    if (balance >= amount) continue;
+    const hash = await wallet.sendTransaction({ to: account, value: amount - balance });
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success") throw new CinderError(`funding ${account} with ${formatEther(amount - balance)} ETH from ${dev[0]} failed`);
+    funded.push(account);
+  }
+  return funded;
 }
 
 /** Parameters of {@link deployLocal}. */
@@ -117,7 +218,7 @@ export async function deployLocal({ url, deploymentId, cwd, parametersFile }: De
     const e = error as { stdout?: string; stderr?: string; message: string };
     throw new CinderError("deploy:local failed", { details: `${e.stdout ?? ""}\n${e.stderr ?? e.message}` });
   }
-  return loadDeployment({ chainId: 31_337, deploymentId, root: cwd === undefined ? "deploy/deployments" : `${cwd}/deploy/deployments` });
+  return loadDeployment({ chainId: await chainIdOf(url), deploymentId, root: cwd === undefined ? "deploy/deployments" : `${cwd}/deploy/deployments` });
 }
 
 /** Parameters of {@link seedProvider}. */
@@ -135,6 +236,8 @@ export interface SeedProviderParameters {
   /** SLA bond in the stablecoin (default 100,000 USD). */
   bond?: bigint;
   metadataURI?: string;
+  /** The account holding the deployment's CNDR, unlocked on the node (default local account #0, the deployer). */
+  deployer?: Address;
 }
 
 /** What {@link seedProvider} set up. */
@@ -154,11 +257,12 @@ export async function seedProvider(parameters: SeedProviderParameters): Promise<
   const gpus = parameters.gpus ?? 2;
   const modelClass = resolveModelClass(parameters.modelClass ?? "H100-80GB");
   const bond = parameters.bond ?? 100_000n * 10n ** 6n;
-  const publicClient = createPublicClient({ chain: hardhat, transport: http(url) });
+  const chain = localChainDefinition(await chainIdOf(url), url);
+  const publicClient = createPublicClient({ chain, transport: http(url) });
   const account = privateKeyToAccount(parameters.key);
-  const walletClient = createWalletClient({ chain: hardhat, transport: http(url), account });
+  const walletClient = createWalletClient({ chain, transport: http(url), account });
   const cinder = createCinderClient({ publicClient, walletClient, addresses });
-  const deployer = createWalletClient({ chain: hardhat, transport: http(url), account: privateKeyToAccount(localKey(0)) });
+  const deployer = createWalletClient({ chain, transport: http(url), account: parameters.deployer ?? privateKeyToAccount(localKey(0)) });
 
   await cinder.provider.register({ metadataURI: parameters.metadataURI ?? `ipfs://cinder-local/${account.address}` });
   const chainId = await publicClient.getChainId();
@@ -200,7 +304,8 @@ export async function seedProvider(parameters: SeedProviderParameters): Promise<
 /** Mints test stablecoin to `to` from the local faucet (local networks only). */
 export async function faucet({ url, addresses, to, amount }: { url: string; addresses: CinderAddresses; to: Address; amount: bigint }): Promise<void> {
   if (addresses.stablecoin === undefined) throw new CinderError("this deployment has no test stablecoin faucet");
-  const walletClient = createWalletClient({ chain: hardhat, transport: http(url), account: privateKeyToAccount(localKey(0)) });
-  const publicClient = createPublicClient({ chain: hardhat, transport: http(url) });
+  const chain = localChainDefinition(await chainIdOf(url), url);
+  const walletClient = createWalletClient({ chain, transport: http(url), account: privateKeyToAccount(localKey(0)) });
+  const publicClient = createPublicClient({ chain, transport: http(url) });
   await publicClient.waitForTransactionReceipt({ hash: await walletClient.writeContract({ address: addresses.stablecoin, abi: testStablecoinAbi, functionName: "faucet", args: [to, amount] }) });
 }

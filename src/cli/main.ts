@@ -8,7 +8,7 @@ import { type Address, type Hex, formatUnits } from "viem";
 import { CinderConfigError } from "../protocol/errors.js";
 import { MODEL_CLASS_NAMES, modelClassName, resolveModelClass } from "../protocol/models.js";
 import type { Voucher } from "../sdk/index.js";
-import { type GlobalOptions, type Session, addressOption, amountOption, hoursOption, integerOption, openSession, required } from "./config.js";
+import { type GlobalOptions, type Session, addressOption, amountOption, hoursOption, integerOption, openSession, required, rpcUrl } from "./config.js";
 import { runDashboard } from "./dashboard.js";
 import { jobRunCommand, jobSpecCommand } from "./job.js";
 import { type Output, createOutput, describeError } from "./output.js";
@@ -26,15 +26,21 @@ Network and key (every command):
 
 Commands (USD amounts in dollars, CNDR in tokens, durations in hours):
   status                                         providers, GPUs and tiers, leases, SLA state, epoch, supply and burn
-  node [--port 8545] [--providers 3] [--gpus 2] [--no-oracles]
+  node [--port 8545] [--providers 3] [--gpus 2] [--no-oracles] [--evm hardhat|anvil] [--rpc <url>]
                                                  a local hardhat node, deployed and seeded, with simulated provider
-                                                 agents and 4 oracle nodes on the next ports; runs until Ctrl-C
+                                                 agents and 4 oracle nodes on the next ports; runs until Ctrl-C.
+                                                 --evm anvil starts anvil instead; --rpc deploys on a running EVM
+                                                 node (funded from its dev account; oracle nodes from --port,
+                                                 by default the port after the node's)
   dashboard [--port 8600] [--host 127.0.0.1] [--oracle <url>[,<url>...]]
                                                  the network dashboard (npm run dashboard:build first) against
                                                  --rpc (default the local node; its oracle nodes on the next ports)
   balances [--account <addr>]
 
   provider register --metadata <uri> [--payout <addr>]
+  provider fail --provider <addr|#account> --for <duration>
+                                                 local network only: a seeded provider's simulated GPUs fail for a
+                                                 while on the chain's clock (10m, 2h; through cinder node)
   provider offer --model <class> --price <usd per GPU-hour>
   provider stake --amount <cndr>
   provider bond --amount <usd>
@@ -123,9 +129,17 @@ const OPTIONS = {
   "metrics-port": { type: "string" },
   "from-block": { type: "string" },
   interval: { type: "string" },
+  for: { type: "string" },
+  evm: { type: "string" },
 } as const;
 
 class UsageError extends Error {}
+
+/** `--evm`: which local node `cinder node` starts. */
+function evmOption(value: string | boolean | undefined): "hardhat" | "anvil" | undefined {
+  if (value === undefined || value === "hardhat" || value === "anvil") return value;
+  throw new CinderConfigError("--evm", `must be hardhat or anvil, got ${JSON.stringify(value)}`);
+}
 
 const USD = 6;
 const CNDR = 18;
@@ -147,21 +161,28 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return values.help === true ? 0 : 2;
   }
-  const out = createOutput({ json: values.json === true });
+  const out = createOutput({ json: values.json === true, progressLines: positionals[0] === "node" });
   const globals = values as GlobalOptions;
   const [command, sub] = positionals;
 
   if (command === "node") {
     // Loaded only for this command: the local network runs the oracle nodes and agents (and their dependencies),
     // which the other commands, and an installed package, do without.
-    const { runNode } = await import("./node.js");
+    const { defaultNodePort, runNode } = await import("./node.js");
     await runNode(out, {
-      port: Number(integerOption(values, "port", { optional: true }) ?? 8_545n),
+      port: Number(integerOption(values, "port", { optional: true }) ?? BigInt(defaultNodePort(globals.rpc))),
       providers: Number(integerOption(values, "providers", { optional: true }) ?? 3n),
       gpus: Number(integerOption(values, "gpus", { optional: true }) ?? 2n),
       deploymentId: globals.deployment,
       oracles: values["no-oracles"] !== true,
+      rpc: globals.rpc,
+      evm: evmOption(values.evm),
     });
+    return 0;
+  }
+  if (command === "provider" && sub === "fail") {
+    const { failCommand } = await import("./fail.js");
+    await failCommand(out, { rpcUrl: rpcUrl(globals), provider: values.provider as string | undefined, duration: values.for as string | undefined });
     return 0;
   }
   if (command === "dashboard") {

@@ -5,16 +5,22 @@
  * observations, submit each epoch's report to OracleHub with a quorum of signatures, and serve the leaf files and
  * proofs over HTTP (`GET /v1/epochs/<e>/leaves`), which `cinder keeper settle-sla --oracle <url>` fetches. They also
  * judge job disputes (re-executing or sampling the posted spec, see `cinder job`) and submit the quorum's verdict.
+ *
+ * Local mode: nodes and agents run on one clock (`now`), the chain's (src/oracle/clock.ts), so moving the chain's
+ * time moves their epochs, settle delays and late windows with it; a probe's outcome stands over a jump of the
+ * chain's time up to the late window (uptime.ts). Each agent's simulated backend counts the heartbeats it failed,
+ * for the control endpoint's outages (control.ts).
  */
 import { appendFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Address, type PublicClient, createPublicClient, createWalletClient, http } from "viem";
 import { type LocalAccount, privateKeyToAccount } from "viem/accounts";
-import { hardhat } from "viem/chains";
 import { type Agent, createAgent } from "../oracle/agent/server.js";
 import { ChallengeThread } from "../oracle/challenge/thread.js";
-import { SimulatedBackend } from "../oracle/gpu/simulated.js";
+import { loadRecording } from "../oracle/gpu/simulated.js";
+import { wallClock, type Now } from "../oracle/clock.js";
+import { ObservedBackend } from "./control.js";
 import { ChainView } from "../oracle/node/chain.js";
 import { DEFAULT_VERDICT_SETTINGS } from "../oracle/node/verdict.js";
 import { agentHeartbeat } from "../oracle/node/heartbeat.js";
@@ -22,32 +28,43 @@ import { createLogger } from "../oracle/node/log.js";
 import { OracleNode } from "../oracle/node/node.js";
 import { openStore } from "../oracle/node/store.js";
 import type { CinderAddresses } from "../protocol/deployment.js";
-import { LOCAL_ORACLE_ACCOUNTS, localKey } from "./local.js";
+import { LOCAL_ORACLE_ACCOUNTS, localChainDefinition, localKey } from "./local.js";
+
+/** A simulated agent and the backend it answers from. */
+export type LocalAgent = Agent & { readonly backend: ObservedBackend };
+
+/** Options of {@link startAgents}. */
+export interface StartAgentsOptions {
+  /** The local network's clock in ms (default the wall clock): heartbeat timestamps and outage ends. */
+  readonly now?: Now;
+  readonly chainId?: number;
+}
 
 /**
  * Simulated agents, one per provider key; each provider's metadata must name its agent's URL. They take challenges
  * only from the local oracle set (accounts #10..#13), computed on one worker thread (unreferenced: it never keeps
  * the process alive).
  */
-export async function startAgents(providers: readonly LocalAccount[]): Promise<Agent[]> {
-  const agents: Agent[] = [];
+export async function startAgents(providers: readonly LocalAccount[], { now = wallClock.now, chainId = 31_337 }: StartAgentsOptions = {}): Promise<LocalAgent[]> {
+  const agents: LocalAgent[] = [];
   const thread = new ChallengeThread();
   const oracleSet = LOCAL_ORACLE_ACCOUNTS.map((i) => privateKeyToAccount(localKey(i)).address);
   for (const account of providers) {
-    agents.push(
-      await createAgent({
+    const backend = new ObservedBackend(loadRecording("h100"), { now });
+    const agent = await createAgent({
         account,
-        backend: SimulatedBackend.fromRecording("h100"),
+        backend,
         executor: thread.executor,
         chunkStore: () => thread.chunkStore(),
         oracleSet,
-        chainId: 31_337,
+        chainId,
+        now: () => Math.floor(now() / 1000),
         host: "127.0.0.1",
         port: 0,
         maxMatmulN: 64,
         maxMemoryFillBytes: 64 * 1024,
-      }),
-    );
+      });
+    agents.push(Object.assign(agent, { backend }));
   }
   return agents;
 }
@@ -63,6 +80,10 @@ export interface StartOracleNodesParameters {
   addresses: CinderAddresses;
   /** The first node listens here, the others on the next ports. */
   basePort: number;
+  /** The nodes' clock in ms (default the wall clock; local mode passes the chain's). */
+  now?: Now;
+  /** The longest one probe's outcome stands for (default one epoch; local mode passes the late window). */
+  maxHoldSeconds?: number;
 }
 
 /** Running oracle nodes. */
@@ -74,10 +95,11 @@ export interface LocalOracles {
 }
 
 /** Starts the four local oracle set members as oracle nodes (uptime and reports; GPUs are attested at seeding). */
-export async function startOracleNodes({ url, addresses, basePort }: StartOracleNodesParameters): Promise<LocalOracles> {
+export async function startOracleNodes({ url, addresses, basePort, now, maxHoldSeconds }: StartOracleNodesParameters): Promise<LocalOracles> {
   const dir = mkdtempSync(join(tmpdir(), "cinder-node-oracles-"));
   const logFile = join(dir, "oracle.log");
-  const publicClient = createPublicClient({ chain: hardhat, transport: http(url) }) as PublicClient;
+  const chainDefinition = localChainDefinition(Number(await createPublicClient({ transport: http(url) }).getChainId()), url);
+  const publicClient = createPublicClient({ chain: chainDefinition, transport: http(url) }) as PublicClient;
   const keys = LOCAL_ORACLE_ACCOUNTS.map((i) => privateKeyToAccount(localKey(i)));
   const peers = keys.map((k, i) => ({ address: k.address, url: `http://127.0.0.1:${basePort + i}` }));
   const nodes: OracleNode[] = [];
@@ -85,7 +107,7 @@ export async function startOracleNodes({ url, addresses, basePort }: StartOracle
   for (const [i, key] of keys.entries()) {
     const chain = new ChainView({
       publicClient,
-      walletClient: createWalletClient({ chain: hardhat, transport: http(url), account: key }),
+      walletClient: createWalletClient({ chain: chainDefinition, transport: http(url), account: key }),
       oracleHub: addresses.oracleHub,
       registry: addresses.registry,
       jobMarket: addresses.jobMarket,
@@ -97,11 +119,12 @@ export async function startOracleNodes({ url, addresses, basePort }: StartOracle
       // Job disputes: the local nodes re-execute or sample the job and co-sign the verdict (src/oracle/node/verdict.ts).
       verdicts: { chain, settings: DEFAULT_VERDICT_SETTINGS },
       store: stores[i],
-      heartbeat: agentHeartbeat({ chainId: 31_337, timeoutMs: 2_000 }),
+      heartbeat: agentHeartbeat({ chainId: chainDefinition.id, timeoutMs: 2_000 }),
       peers,
+      now,
       settings: {
         listen: { host: "127.0.0.1", port: basePort + i },
-        heartbeat: { meanIntervalMs: 5_000 },
+        heartbeat: { meanIntervalMs: 5_000, maxHoldSeconds },
         epoch: { settleDelayMs: 5_000, leaderTimeoutMs: 20_000, setupGraceSeconds: 0 },
         pollIntervalMs: 1_000,
       },

@@ -1,6 +1,9 @@
 /**
  * CLI output: JSON for scripts (`--json`; bigints as decimal strings), text for people, spinners and progress bars
- * on stderr only when it is a terminal and `--json` is off, so piped and scripted output stays clean.
+ * on stderr only when it is a terminal and `--json` is off, so piped and scripted output stays clean. A long-running
+ * command (`cinder node`) asks for `progressLines`: off a terminal, each step is then reported on its own line,
+ * `<ISO time> <step>: started` / `done in <s> s` / `failed` (on stdout in text mode, on stderr under `--json` so
+ * stdout stays one JSON document).
  */
 import { CinderContractError, CinderError, CinderConfigError, CinderInsufficientBalanceError } from "../sdk/index.js";
 
@@ -22,14 +25,40 @@ export interface Output {
 
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
-export function createOutput({ json }: { json: boolean }): Output {
-  const live = process.stderr.isTTY === true && !json;
+/** Options of {@link createOutput}. */
+export interface CreateOutputOptions {
+  json: boolean;
+  /** Off a terminal, report steps as timestamped lines instead of staying silent (default false). */
+  progressLines?: boolean;
+  /** Where progress lines go (tests pass their own); default stdout in text mode, stderr under --json. */
+  write?: (line: string) => void;
+  /** Whether the terminal draws spinners (default: stderr is a TTY and --json is off). */
+  live?: boolean;
+}
+
+export function createOutput({ json, progressLines = false, write, live: liveOption }: CreateOutputOptions): Output {
+  const live = liveOption ?? (process.stderr.isTTY === true && !json);
+  const lines = progressLines && !live;
+  const emit = write ?? ((line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`));
+  const line = (text: string) => emit(`${new Date().toISOString()} ${text}`);
   return {
     json,
     result(value, text) {
       process.stdout.write(json ? `${toJson(value)}\n` : `${text().join("\n")}\n`);
     },
     async spin(label, task) {
+      if (lines) {
+        const started = performance.now();
+        line(`${label}: started`);
+        try {
+          const value = await task();
+          line(`${label}: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+          return value;
+        } catch (error) {
+          line(`${label}: failed`);
+          throw error;
+        }
+      }
       if (!live) return task();
       let i = 0;
       const timer = setInterval(() => process.stderr.write(`\r${FRAMES[i++ % FRAMES.length]} ${label}`), 80);
@@ -47,6 +76,7 @@ export function createOutput({ json }: { json: boolean }): Output {
     progress(label, total) {
       let n = 0;
       const draw = (note = "") => {
+        if (lines) return line(`${label}: ${n}/${total}${note === "" ? "" : ` ${note}`}`);
         if (!live) return;
         const width = 24;
         const filled = total === 0 ? width : Math.round((n / total) * width);

@@ -1,5 +1,5 @@
 /**
- * The integration tests' harness: a real `hardhat node` on its own port, the protocol deployed on it by
+ * The integration tests' harness: a real `hardhat node` (or anvil with `CINDER_EVM=anvil`, see evm.ts) on its own port, the protocol deployed on it by
  * `npm run deploy:local` (Ignition, with parameter overrides), the deployment's addresses by contract name, the
  * Hardhat accounts by index, transactions that must succeed, and polling with a deadline.
  *
@@ -13,7 +13,7 @@
  * ```
  */
 import { expect } from "chai";
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,6 +21,8 @@ import { promisify } from "node:util";
 import { type Address, type Hex, createPublicClient, createWalletClient, http } from "viem";
 import { type HDAccount, mnemonicToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
+import type { LocalEvmNode } from "../../src/cli/local.js";
+import { EVM_NAME, startEvm } from "./evm.js";
 
 const run = promisify(execFile);
 const MNEMONIC = "test test test test test test test test test test test junk";
@@ -47,7 +49,7 @@ export function localChain({ port, id }: { port: number; id: string }) {
   const dir = mkdtempSync(join(tmpdir(), `cinder-${id}-`));
   const publicClient = createPublicClient({ chain: hardhat, transport: http(url) });
   const wallet = (a: HDAccount) => createWalletClient({ account: a, chain: hardhat, transport: http(url) });
-  let node: ChildProcess | undefined;
+  let node: LocalEvmNode | undefined;
 
   return {
     url,
@@ -58,8 +60,8 @@ export function localChain({ port, id }: { port: number; id: string }) {
     /** Starts the node and waits until it answers. */
     async start(): Promise<void> {
       rmSync(journal, { recursive: true, force: true });
-      node = spawn("npx", ["hardhat", "node", "--hostname", "127.0.0.1", "--port", String(port)], { detached: true, stdio: "ignore", env: { ...process.env, CI: "true" } });
-      await waitFor("the hardhat node", 90_000, async () => (await publicClient.getChainId()) === 31337);
+      node = await startEvm(port);
+      await waitFor(`the ${EVM_NAME}`, 90_000, async () => (await publicClient.getChainId()) === 31337);
     },
     /** Deploys with deploy/parameters/localhost.json and `overrides`; returns the addresses by Ignition future id. */
     async deploy(overrides: Record<string, unknown>): Promise<Record<string, Address>> {
@@ -82,14 +84,20 @@ export function localChain({ port, id }: { port: number; id: string }) {
           ? await createWalletClient({ account: from, chain: hardhat, transport: http(url) }).sendTransaction({ to, data })
           : await wallet(from).sendTransaction({ to, data });
       const receipt = await publicClient.waitForTransactionReceipt({ hash });
-      expect(receipt.status, `tx to ${to}`).to.equal("success");
+      if (receipt.status !== "success") {
+        const tx = await publicClient.getTransaction({ hash });
+        // Replayed at the block it was mined in, the call names the revert (or shows an out-of-gas estimate).
+        const reason = await publicClient.call({ account: tx.from, to, data, blockNumber: receipt.blockNumber }).then(() => "the call succeeds when replayed", (e: Error) => e.message.split("\n").slice(0, 3).join(" "));
+        expect.fail(`tx to ${to} reverted (gas used ${receipt.gasUsed} of ${tx.gas}): ${reason}`);
+      }
       return hash;
     },
     /** Stops the node (its whole process group) and removes the journal and the scratch folder. */
     stop(): void {
-      if (node?.pid !== undefined) {
+      const pid = node?.process.pid;
+      if (pid !== undefined) {
         try {
-          process.kill(-node.pid, "SIGTERM");
+          process.kill(-pid, "SIGTERM");
         } catch {
           // already gone
         }

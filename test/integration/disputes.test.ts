@@ -18,6 +18,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Address, type Hex, encodeFunctionData, keccak256, maxUint256, toHex } from "viem";
 import { modelClassId } from "../../deploy/config.js";
+import { skipWithoutEvm } from "../helpers/evm.js";
 import { cinderTokenAbi, disputeManagerAbi, jobMarketAbi, oracleHubAbi, providerRegistryAbi, slashingManagerAbi, stakingVaultAbi, testStablecoinAbi } from "../../src/protocol/abis.js";
 import { signAttestation } from "../../src/oracle/node/attest.js";
 import { ChainView } from "../../src/oracle/node/chain.js";
@@ -89,6 +90,7 @@ describe("Integration: oracle nodes decide job disputes on a hardhat node", func
   }
 
   before(async function () {
+    skipWithoutEvm(this);
     await chain.start();
     const recorded = await chain.deploy({ oracleSigners: oracleKeys.map((k) => k.address) });
     a = {

@@ -5,12 +5,14 @@
  * epoch through `epoch:close`.
  */
 import { expect } from "chai";
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { promisify } from "node:util";
 import { Contract, JsonRpcProvider } from "ethers";
 import { mnemonicToAccount } from "viem/accounts";
+import type { LocalEvmNode } from "../../src/cli/local.js";
 import { signVoucher } from "../../src/sdk/vouchers.js";
+import { skipWithoutEvm, startEvm } from "../helpers/evm.js";
 
 const run = promisify(execFile);
 const PORT = 18_545 + (process.pid % 1_000);
@@ -54,35 +56,16 @@ function addresses(): Record<string, string> {
 
 describe("Integration: npm scripts against a hardhat node", function () {
   this.timeout(300_000);
-  let node: ChildProcess | undefined;
+  let node: LocalEvmNode | undefined;
 
   before(async function () {
+    skipWithoutEvm(this);
     rmSync(JOURNAL, { recursive: true, force: true });
-    node = spawn("npx", ["hardhat", "node", "--hostname", "127.0.0.1", "--port", String(PORT)], {
-      env: ENV,
-      detached: true,
-      stdio: "ignore",
-    });
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      try {
-        if ((await rpc("eth_chainId")) !== undefined) break;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) throw new Error(`hardhat node did not start on ${URL} within 90 s`);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
+    node = await startEvm(PORT);
   });
 
-  after(function () {
-    if (node?.pid !== undefined) {
-      try {
-        process.kill(-node.pid, "SIGTERM");
-      } catch {
-        // already gone
-      }
-    }
+  after(async function () {
+    await node?.stop();
     rmSync(JOURNAL, { recursive: true, force: true });
   });
 

@@ -11,7 +11,8 @@ import { type Address, type PublicClient, createPublicClient, createWalletClient
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { buildTree, contentHash, serializeLeafFile } from "../../src/protocol/leaves.js";
-import { type HardhatNode, deployLocal, faucet, localKey, seedProvider, startHardhatNode } from "../../src/cli/local.js";
+import { type HardhatNode, deployLocal, faucet, localKey, seedProvider } from "../../src/cli/local.js";
+import { skipWithoutEvm, startEvm } from "../helpers/evm.js";
 import {
   type CinderAddresses,
   type CinderClient,
@@ -59,7 +60,8 @@ describe("SDK end to end on a hardhat node", function () {
   const addr = (i: number) => privateKeyToAccount(localKey(i)).address;
 
   before(async function () {
-    node = await startHardhatNode({ port: PORT });
+    skipWithoutEvm(this);
+    node = await startEvm(PORT);
     addresses = await deployLocal({ url: node.url, deploymentId: ID });
     publicClient = createPublicClient({ chain: hardhat, transport: http(node.url), pollingInterval: 100 });
     ({ provider } = await seedProvider({ url: node.url, addresses, key: localKey(6), gpus: 3 }));

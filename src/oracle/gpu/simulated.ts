@@ -9,7 +9,9 @@
  *   attestation key, whose chain ends at a test root (recordings/cc-sim, see its NOTICE.md) that a node trusts only in
  *   simulation mode (`simulatedDeviceRoot()`).
  *
- * The backend can be switched down (`setDown(true)`): every call then fails as the broken-driver recording does.
+ * The backend can be switched down (`setDown(true)`), or down until a time on its clock (`failUntil(ms)`, the
+ * local network's outage command; with a chain clock a jump of the chain's time past it ends the outage): every
+ * call then fails as the broken-driver recording does.
  *
  * @example
  * ```ts
@@ -89,6 +91,8 @@ export function loadRecording(name: RecordingName): Recording {
 export interface SimulatedBackendOptions {
   /** Milliseconds each call waits before answering, to simulate a slow host; default 0. */
   readonly delayMs?: number;
+  /** The clock `failUntil` is measured on, in ms (default the wall clock; a local network passes its chain clock). */
+  readonly now?: () => number;
 }
 
 /** Replays a recording (see the module comment). */
@@ -97,10 +101,13 @@ export class SimulatedBackend implements GpuBackend {
   readonly #recording: Recording;
   readonly #delayMs: number;
   #down = false;
+  #downUntilMs = 0;
+  readonly #now: () => number;
 
   constructor(recording: Recording, options: SimulatedBackendOptions = {}) {
     this.#recording = recording;
     this.#delayMs = options.delayMs ?? 0;
+    this.#now = options.now ?? Date.now;
     this.description = `simulated (${recording.host})`;
   }
 
@@ -109,9 +116,14 @@ export class SimulatedBackend implements GpuBackend {
     return new SimulatedBackend(loadRecording(name), options);
   }
 
-  /** Whether the backend is switched down. */
+  /** Whether the backend is down now (switched down, or within an outage `failUntil` set). */
   get down(): boolean {
-    return this.#down;
+    return this.#down || this.#now() < this.#downUntilMs;
+  }
+
+  /** When the outage set by `failUntil` ends, in ms on the backend's clock (0: none set). */
+  get downUntil(): number {
+    return this.#downUntilMs;
   }
 
   /** Switches the backend down (every call fails like a host whose driver broke) or back up. */
@@ -119,9 +131,15 @@ export class SimulatedBackend implements GpuBackend {
     this.#down = down;
   }
 
+  /** Fails every call until `untilMs` on the backend's clock (a later outage replaces an earlier one). */
+  failUntil(untilMs: number): void {
+    if (!Number.isFinite(untilMs)) throw new GpuBackendError("invalid-parameter", `the outage's end must be a time in ms, got ${untilMs}`, { field: "untilMs" });
+    this.#downUntilMs = untilMs;
+  }
+
   async listGpus(): Promise<GpuInfo[]> {
     await this.#wait();
-    return interpretNvidiaSmiOutput(this.#down ? loadRecording("broken-driver") : this.#recording);
+    return interpretNvidiaSmiOutput(this.down ? loadRecording("broken-driver") : this.#recording);
   }
 
   async probeHealth(): Promise<GpuHealth[]> {

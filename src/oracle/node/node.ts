@@ -75,7 +75,8 @@ export type Heartbeat = (provider: Address, agentUrl: string, nonce: Hex) => Pro
 
 export interface NodeSettings {
   readonly listen: { readonly host: string; readonly port: number };
-  readonly heartbeat: { readonly meanIntervalMs: number };
+  /** `maxHoldSeconds`: the longest one probe's outcome stands for (uptime.ts; default one epoch). */
+  readonly heartbeat: { readonly meanIntervalMs: number; readonly maxHoldSeconds?: number };
   readonly epoch: { readonly settleDelayMs: number; readonly leaderTimeoutMs: number; readonly setupGraceSeconds: number };
   readonly minObservers?: number;
   readonly pollIntervalMs: number;
@@ -94,7 +95,10 @@ export interface OracleNodeParameters {
   readonly peers: readonly PeerConfig[];
   readonly settings: NodeSettings;
   readonly log?: Logger;
-  /** Wall clock in ms (default Date.now); epochs are `floor(now / 1000 / epochLength)`. */
+  /**
+   * The node's clock in ms (default the wall clock; in local mode a `ChainClock`'s `now`, src/oracle/clock.ts): probe
+   * times, epochs (`floor(now / 1000 / epochLength)`), the settle delay, leader rotation and challenge rounds.
+   */
   readonly now?: () => number;
   readonly random?: () => number;
   readonly fetch?: typeof fetch;
@@ -396,13 +400,16 @@ export class OracleNode {
     if (!set.signers.includes(this.address) || epoch < this.#signFrom) return undefined;
     const from = epoch * this.#epochLength;
     const to = from + this.#epochLength;
+    const maxHoldSeconds = this.#p.settings.heartbeat.maxHoldSeconds ?? this.#epochLength;
     const observations = observeEpoch({
       node: this.address,
       epoch,
       epochLength: this.#epochLength,
-      probes: this.#p.store.probesBetween(from * 1000, to * 1000),
+      // From one hold before the epoch: the last probe before it stands for the epoch's start.
+      probes: this.#p.store.probesBetween((from - maxHoldSeconds) * 1000, to * 1000),
       leases: await this.#p.chain.leasesOverlapping(from, to),
       setupGraceSeconds: this.#p.settings.epoch.setupGraceSeconds,
+      maxHoldSeconds,
     });
     const timer = this.#m.signingSeconds.startTimer({ what: "bundle" });
     const bundle = await signBundle({ signer: this.#p.account, chainId: this.#chainId, oracleHub: this.#p.chain.oracleHub, configDigest: set.configDigest, epoch, observations });

@@ -39,12 +39,13 @@ describe("oracle node: observeEpoch", () => {
     expect(obs).to.deep.include({ kind: "heartbeat", node: NODE, provider: P1.toLowerCase(), epoch: E, heartbeatsAnswered: 60, heartbeatsSent: 60 });
   });
 
-  it("scales the running time by the share of up probes, rounding down", () => {
-    // down for the second half: 30 of 60 probes up; 3 of 7 up on a 100 s window rounds 42.86 down to 42
+  it("counts each probe's outcome until the next probe", () => {
+    // down for the second half: 30 of 60 probes up; on a 100 s window probes at +0, +10, +20 are up and the one at +30
+    // is down, and the last (+60) stands until the end: 30 s up of 100
     const obs = observeEpoch({ ...base, probes: probes(P1, FROM, FROM + L, 60, (t) => t < FROM + L / 2), leases: [{ leaseId: 1n, provider: P1, gpuCount: 1, start: 0, end: FROM + L }] });
     expect(obs[0]).to.include({ secondsUp: L / 2, secondsObserved: L });
     const odd = observeEpoch({ ...base, probes: probes(P1, FROM, FROM + 70, 10, (t) => t < FROM + 30), leases: [{ leaseId: 2n, provider: P1, gpuCount: 1, start: FROM, end: FROM + 100 }] });
-    expect(odd[0]).to.include({ secondsUp: 42, secondsObserved: 100 });
+    expect(odd[0]).to.include({ secondsUp: 30, secondsObserved: 100 });
   });
 
   it("counts a probe as down when fewer GPUs than the lease's are healthy", () => {
