@@ -40,6 +40,10 @@ export default defineConfig({
     },
   },
   test: {
+    // `npm test` runs the mocha files in parallel worker processes (CINDER_MOCHA_JOBS, e.g. 2 on a 2-core machine):
+    // the integration suites spend most of their time waiting on a node, an oracle epoch or a browser. Each file still
+    // runs alone and in order inside its worker; ports and temp folders are per process. Unset: one process, in order.
+    mocha: process.env.CINDER_MOCHA_JOBS === undefined ? {} : { parallel: true, jobs: Number(process.env.CINDER_MOCHA_JOBS) },
     solidity: {
       fuzz: {
         runs: 256,

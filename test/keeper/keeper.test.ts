@@ -36,7 +36,7 @@ import {
 } from "../../src/sdk/node.js";
 import { createKeeper, KeeperConfigError } from "../../src/keeper/index.js";
 
-const PORT = 21_545 + (process.pid % 1_000);
+const PORT = 32000 + (process.pid % 1_000); // a range of its own: files run in parallel workers
 const ID = `integration-keeper-${PORT}`;
 const USD = 1_000_000n;
 const HOUR = 3_600n;

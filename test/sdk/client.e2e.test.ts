@@ -30,7 +30,7 @@ import {
   testStablecoinAbi,
 } from "../../src/sdk/node.js";
 
-const PORT = 20_545 + (process.pid % 1_000);
+const PORT = 36000 + (process.pid % 1_000); // a range of its own: files run in parallel workers
 const ID = `integration-sdk-${PORT}`;
 const USD = 1_000_000n;
 const HOUR = 3_600n;
