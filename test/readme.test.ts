@@ -1,5 +1,6 @@
 /**
- * README.md's SDK snippets (```` ```ts readme-test role=<role> ````) run as written, one per user's path, on a fresh
+ * The SDK snippets of README.md and docs/*.md (```` ```ts readme-test role=<role> ````, each user's path in
+ * docs/users.md) run as written, one per user's path, on a fresh
  * in-process network: the protocol deployed by Ignition, one provider ("provider") with two GPUs attested by a
  * quorum of the local oracle set, staked, bonded and offering; each role's account funded. A snippet gets
  * `publicClient`, `walletClient` (its role's account), `addresses`, `provider`, `oracleKeys` and `chainId`, and
@@ -22,7 +23,7 @@ const ROLE_ACCOUNTS: Record<string, number> = { integrator: 15, provider: 7, del
 const ENV_NAMES = ["publicClient", "walletClient", "addresses", "provider", "oracleKeys", "chainId"] as const;
 const USD = 1_000_000n;
 
-describe("README: each user's path runs as written", function () {
+describe("Documentation: each user's path runs as written", function () {
   this.timeout(180_000);
   const blocks = readmeBlocks("ts");
   let deployment: InProcessDeployment;
@@ -66,9 +67,9 @@ describe("README: each user's path runs as written", function () {
   });
 
   for (const [n, block] of blocks.entries()) {
-    it(`the ${block.role} snippet at README.md line ${block.line}`, async function () {
+    it(`the ${block.role} snippet at ${block.file} line ${block.line}`, async function () {
       const account = ROLE_ACCOUNTS[block.role];
-      if (account === undefined) throw new Error(`README.md line ${block.line}: unknown role ${JSON.stringify(block.role)} (known: ${Object.keys(ROLE_ACCOUNTS).join(", ")})`);
+      if (account === undefined) throw new Error(`${block.file} line ${block.line}: unknown role ${JSON.stringify(block.role)} (known: ${Object.keys(ROLE_ACCOUNTS).join(", ")})`);
       const file = resolve(dir, `snippet-${n}.ts`);
       writeFileSync(file, snippetModule(block, ENV_NAMES));
       const { default: run } = (await import(pathToFileURL(file).href)) as { default: (env: Record<string, unknown>) => Promise<void> };
@@ -78,7 +79,7 @@ describe("README: each user's path runs as written", function () {
       try {
         await run({ publicClient: deployment.publicClient, walletClient: deployment.walletFor(account), addresses: deployment.addresses, provider, oracleKeys: [10, 11, 12].map((i) => privateKeyToAccount(localKey(i))), chainId: 31_337 });
       } catch (error) {
-        throw new Error(`README.md line ${block.line} (${block.role}) failed: ${(error as Error).message}\nit printed:\n${printed.join("\n")}`, { cause: error });
+        throw new Error(`${block.file} line ${block.line} (${block.role}) failed: ${(error as Error).message}\nit printed:\n${printed.join("\n")}`, { cause: error });
       } finally {
         console.log = log;
       }

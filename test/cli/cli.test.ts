@@ -217,8 +217,8 @@ describe("CLI: cinder as a process", function () {
     expect(error.args).to.deep.equal(["99", summary.clients[0].address, "0x0000000000000000000000000000000000000000"]);
   });
 
-  it("runs the README's CLI lines (sh readme-test) as written, each exiting 0", async function () {
-    const lines = readmeBlocks("sh").flatMap((b) => b.code.split("\n").map((line, i) => ({ line, at: b.line + 1 + i }))).filter((l) => l.line.trim() !== "" && !l.line.startsWith("#"));
+  it("runs the documentation's CLI lines (sh readme-test) as written, each exiting 0", async function () {
+    const lines = readmeBlocks("sh").flatMap((b) => b.code.split("\n").map((line, i) => ({ line, at: `${b.file} line ${b.line + 1 + i}` }))).filter((l) => l.line.trim() !== "" && !l.line.startsWith("#"));
     expect(lines.length).to.be.above(4);
     const env = {
       CINDER_RPC_URL: URL,
@@ -235,8 +235,8 @@ describe("CLI: cinder as a process", function () {
           resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : 1, stdout, stderr });
         });
       });
-      expect(run.code, `README.md line ${lineNo}: ${line}\n${run.stderr}`).to.equal(0);
-      expect(run.stdout.trim(), `README.md line ${lineNo} printed nothing`).to.not.equal("");
+      expect(run.code, `${lineNo}: ${line}\n${run.stderr}`).to.equal(0);
+      expect(run.stdout.trim(), `${lineNo} printed nothing`).to.not.equal("");
     }
   });
 });

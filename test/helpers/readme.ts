@@ -1,36 +1,50 @@
 /**
- * The README's tested snippets: fenced blocks opened with ```` ```ts readme-test role=<role> ```` (SDK code) or
- * ```` ```sh readme-test ```` (CLI lines). `test/readme.test.ts` runs the ts blocks on the in-process network and
- * `test/cli/cli.test.ts` spawns the sh lines against `cinder node`, so the README shows only code that runs.
+ * The documentation's tested snippets: fenced blocks in README.md and docs/*.md opened with
+ * ```` ```ts readme-test role=<role> ```` (SDK code) or ```` ```sh readme-test ```` (CLI lines). `test/readme.test.ts`
+ * runs the ts blocks on the in-process network and `test/cli/cli.test.ts` spawns the sh lines against `cinder node`,
+ * so the docs show only code that runs.
  */
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { readFileSync, readdirSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
-/** One tested block of README.md. */
+/** One tested block of a documentation file. */
 export interface ReadmeBlock {
   lang: "ts" | "sh";
   /** Whose path it is (`role=`), "any" when not given. */
   role: string;
   code: string;
+  /** The file it is in, relative to the repository root (`docs/users.md`). */
+  file: string;
   /** The 1-based line of its opening fence. */
   line: number;
 }
 
 const OPEN = /^```(ts|sh) readme-test(?: role=([a-z-]+))?\s*$/;
 
-/** The tested blocks of one language, in README order; an unclosed fence is an error naming its line. */
-export function readmeBlocks(lang: "ts" | "sh", file = "README.md"): ReadmeBlock[] {
-  const lines = readFileSync(file, "utf8").split("\n");
+/** The documentation files whose snippets are tested: README.md, then every Markdown page of docs/, by name. */
+export function documentationFiles(): string[] {
+  const pages = readdirSync("docs").filter((name) => name.endsWith(".md")).sort();
+  return ["README.md", ...pages.map((name) => join("docs", name))];
+}
+
+/**
+ * The tested blocks of one language, file by file in `files` order and in each file's order; an unclosed fence is
+ * an error naming its file and line.
+ */
+export function readmeBlocks(lang: "ts" | "sh", files: readonly string[] = documentationFiles()): ReadmeBlock[] {
   const blocks: ReadmeBlock[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const open = OPEN.exec(lines[i]);
-    if (open === null) continue;
-    const start = i;
-    const body: string[] = [];
-    for (i++; i < lines.length && !/^```\s*$/.test(lines[i]); i++) body.push(lines[i]);
-    if (i >= lines.length) throw new Error(`${file}:${start + 1}: the readme-test block is never closed`);
-    if (open[1] === lang) blocks.push({ lang, role: open[2] ?? "any", code: body.join("\n"), line: start + 1 });
+  for (const file of files) {
+    const lines = readFileSync(file, "utf8").split("\n");
+    for (let i = 0; i < lines.length; i++) {
+      const open = OPEN.exec(lines[i]);
+      if (open === null) continue;
+      const start = i;
+      const body: string[] = [];
+      for (i++; i < lines.length && !/^```\s*$/.test(lines[i]); i++) body.push(lines[i]);
+      if (i >= lines.length) throw new Error(`${file}:${start + 1}: the readme-test block is never closed`);
+      if (open[1] === lang) blocks.push({ lang, role: open[2] ?? "any", code: body.join("\n"), file, line: start + 1 });
+    }
   }
   return blocks;
 }
@@ -57,14 +71,14 @@ export function snippetModule(block: ReadmeBlock, names: readonly string[], { so
     for (const [i, line] of imports.entries()) {
       imports[i] = line.replace(/ from "(cinder-protocol\/[^"]+)";$/, (text, specifier: string) => {
         const source = PACKAGE_SOURCES[specifier];
-        if (source === undefined) throw new Error(`README.md line ${block.line}: ${specifier} is not one of the package's exports (${Object.keys(PACKAGE_SOURCES).join(", ")})`);
+        if (source === undefined) throw new Error(`${block.file} line ${block.line}: ${specifier} is not one of the package's exports (${Object.keys(PACKAGE_SOURCES).join(", ")})`);
         return ` from ${JSON.stringify(pathToFileURL(resolve(source)).href)};`;
       });
     }
   }
   return [
     ...imports,
-    `// README.md line ${block.line} (role ${block.role})`,
+    `// ${block.file} line ${block.line} (role ${block.role})`,
     "export default async function (env: Record<string, unknown>): Promise<void> {",
     `  const { ${names.join(", ")} } = env as Record<string, any>;`,
     ...body.map((l) => `  ${l}`),
