@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { CINDER_DEPLOYMENT_FUTURES } from "../../src/protocol/deployment.js";
+import { ScriptError } from "./errors.js";
 
 /** The contracts of a deployment, by the names scripts use. */
 export interface CinderAddresses {
@@ -32,7 +33,7 @@ const FUTURES: Record<keyof CinderAddresses, string> = CINDER_DEPLOYMENT_FUTURES
 const OPTIONAL = new Set<keyof CinderAddresses>(["stablecoin", "uniswapRouter"]);
 
 /** A deployment could not be found or is incomplete; the message says which file and what is missing. */
-export class DeploymentError extends Error {
+export class DeploymentError extends ScriptError {
   override readonly name = "DeploymentError";
 }
 

@@ -28,6 +28,7 @@ import {
   StakingVault__factory,
 } from "../../types/ethers-contracts/index.js";
 import type { CinderAddresses } from "./deployment.js";
+import { ScriptError } from "./errors.js";
 
 /** The contracts a proposal may call, with their ABIs. */
 const INTERFACES: Partial<Record<keyof CinderAddresses, Interface>> = {
@@ -58,13 +59,13 @@ export interface ProposalSpec {
 }
 
 /** A proposal file or a governance step is wrong; `field` names what. */
-export class GovernanceError extends Error {
+export class GovernanceError extends ScriptError {
   override readonly name = "GovernanceError";
   constructor(
     readonly field: string,
     message: string,
   ) {
-    super(`${field}: ${message}`);
+    super(message, { message: `${field}: ${message}` });
   }
 }
 

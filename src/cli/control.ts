@@ -27,6 +27,7 @@ import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { type Address, getAddress, isAddress } from "viem";
 import { CinderConfigError, CinderError } from "../protocol/errors.js";
+import { ControlRequestError } from "./errors.js";
 import type { GpuHealth } from "../oracle/gpu/backend.js";
 import { SimulatedBackend } from "../oracle/gpu/simulated.js";
 import { cinderHome } from "../sdk/node.js";
@@ -154,16 +155,6 @@ export async function startLocalControl(parameters: StartLocalControlParameters)
       server.closeAllConnections();
     },
   };
-}
-
-class ControlRequestError extends Error {
-  constructor(
-    readonly status: number,
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** Parameters of {@link requestOutage}. */

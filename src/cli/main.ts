@@ -12,6 +12,7 @@ import { type GlobalOptions, type Session, addressOption, amountOption, hoursOpt
 import { runDashboard } from "./dashboard.js";
 import { jobRunCommand, jobSpecCommand } from "./job.js";
 import { type Output, createOutput, describeError } from "./output.js";
+import { UsageError } from "./errors.js";
 
 const USAGE = `usage: cinder [options] <command> [command options]
 
@@ -132,8 +133,6 @@ const OPTIONS = {
   for: { type: "string" },
   evm: { type: "string" },
 } as const;
-
-class UsageError extends Error {}
 
 /** `--evm`: which local node `cinder node` starts. */
 function evmOption(value: string | boolean | undefined): "hardhat" | "anvil" | undefined {

@@ -103,7 +103,8 @@ export async function startOracleNodes({ url, addresses, basePort, now, maxHoldS
   const keys = LOCAL_ORACLE_ACCOUNTS.map((i) => privateKeyToAccount(localKey(i)));
   const peers = keys.map((k, i) => ({ address: k.address, url: `http://127.0.0.1:${basePort + i}` }));
   const nodes: OracleNode[] = [];
-  const stores = keys.map((_, i) => openStore(join(dir, `node-${i}.db`)));
+  // Stamped by the nodes' clock: a store's memory start is compared with epochs and dispute times on that clock.
+  const stores = keys.map((_, i) => openStore(join(dir, `node-${i}.db`), { now }));
   for (const [i, key] of keys.entries()) {
     const chain = new ChainView({
       publicClient,

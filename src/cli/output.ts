@@ -112,9 +112,12 @@ export function describeError(error: unknown): { text: string; json: Record<stri
   }
   if (error instanceof CinderConfigError) return { text: `error: ${error.shortMessage}`, json: { name: error.name, message: error.shortMessage, field: error.field } };
   if (error instanceof CinderError) {
+    // Without details the message is the line to show: the short message, or the one the class composed (a code or
+    // a field in front of it, as the oracle's errors do).
+    const message = error.details === undefined ? error.message : error.shortMessage;
     return {
-      text: `error: ${error.shortMessage}${error.details === undefined ? "" : `\n  ${error.details.split("\n").join("\n  ")}`}`,
-      json: { name: error.name, message: error.shortMessage, details: error.details },
+      text: `error: ${message}${error.details === undefined ? "" : `\n  ${error.details.split("\n").join("\n  ")}`}`,
+      json: { name: error.name, message, details: error.details },
     };
   }
   const message = error instanceof Error ? error.message : String(error);

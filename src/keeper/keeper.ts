@@ -312,6 +312,6 @@ function reasonOf(error: unknown): string {
 }
 
 function messageOf(error: unknown): string {
-  if (error instanceof CinderError) return error.shortMessage;
+  if (error instanceof CinderError && error.details !== undefined) return error.shortMessage;
   return error instanceof Error ? error.message.split("\n")[0] : String(error);
 }

@@ -22,6 +22,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { type Address, type Hex, type LocalAccount, getAddress, recoverTypedDataAddress } from "viem";
+import { OracleError } from "./errors.js";
 
 /** The EIP-712 type of a signed request. */
 export const ORACLE_REQUEST_TYPES = {
@@ -51,18 +52,16 @@ export function oracleRequestDomain(chainId: number) {
 export type RequestAuthCode = "unsigned" | "stale" | "bad-signature" | "replayed" | "body-mismatch";
 
 /** A request was refused for its authentication; `status` is the HTTP status to answer with. */
-export class RequestAuthError extends Error {
+export class RequestAuthError extends OracleError {
   override readonly name = "RequestAuthError";
   readonly code: RequestAuthCode;
   readonly status: 401 | 403 | 409;
-  readonly shortMessage: string;
   readonly field: string;
 
   constructor(code: RequestAuthCode, shortMessage: string, field: string) {
-    super(`${code}: ${shortMessage} [${field}]`);
+    super(shortMessage, { message: `${code}: ${shortMessage} [${field}]` });
     this.code = code;
     this.status = code === "bad-signature" ? 403 : code === "replayed" ? 409 : 401;
-    this.shortMessage = shortMessage;
     this.field = field;
   }
 }

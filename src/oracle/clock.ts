@@ -20,6 +20,7 @@
  * clock.stop();
  * ```
  */
+import { OracleError } from "./errors.js";
 
 /** Milliseconds since the Unix epoch, on some clock. */
 export type Now = () => number;
@@ -33,14 +34,14 @@ export interface Clock {
 export const wallClock: Clock = { now: () => Date.now() };
 
 /** A clock that could not be started; `field` names what was wrong. */
-export class ClockError extends Error {
+export class ClockError extends OracleError {
   override name = "ClockError" as const;
   constructor(
     readonly field: string,
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(`${field}: ${message}`, options);
+    super(message, { message: `${field}: ${message}`, cause: options?.cause });
   }
 }
 

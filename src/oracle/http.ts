@@ -18,6 +18,7 @@
  */
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { OracleError } from "./errors.js";
 
 /**
  * What the helper itself refuses, before a service sees the request.
@@ -28,18 +29,16 @@ import type { AddressInfo, Socket } from "node:net";
 export type HttpFaultCode = "too-large" | "invalid-json" | "busy";
 
 /** A request refused by the HTTP layer; services map `code` to their own codes (e.g. the node's `TOO_LARGE`). */
-export class HttpFault extends Error {
+export class HttpFault extends OracleError {
   override readonly name = "HttpFault";
   readonly code: HttpFaultCode;
   readonly status: number;
-  readonly shortMessage: string;
   readonly field: string | undefined;
 
   constructor(code: HttpFaultCode, shortMessage: string, details: { field?: string } = {}) {
-    super(`${code}: ${shortMessage}`);
+    super(shortMessage, { message: `${code}: ${shortMessage}` });
     this.code = code;
     this.status = code === "too-large" ? 413 : code === "invalid-json" ? 400 : 503;
-    this.shortMessage = shortMessage;
     this.field = details.field;
   }
 

@@ -1,7 +1,10 @@
 /**
- * The base of every error the SDK and the protocol layer throw: `CinderError` (a short message, details, a
- * discriminating `name`) and `CinderConfigError` (a malformed or missing value, naming its field). The SDK's
- * other kinds (`src/sdk/errors.ts`) extend them.
+ * The base of every error Cinder's code throws: `CinderError` (a short message, details, a discriminating `name`)
+ * and `CinderConfigError` (a malformed or missing value, naming its field). Each layer has one base class that
+ * extends `CinderError` and that every error of the layer extends: the SDK's kinds (`src/sdk/errors.ts`) extend
+ * these two, the protocol's `LeafError` extends `CinderError`, the oracle's errors `OracleError`
+ * (`src/oracle/errors.ts`), the keeper's `KeeperError` (`src/keeper/errors.ts`), the CLI's `CliError`
+ * (`src/cli/errors.ts`) and the scripts' `ScriptError` (`scripts/lib/errors.ts`).
  *
  * @example
  * ```ts
@@ -19,18 +22,24 @@ export interface CinderErrorParameters {
   details?: string;
   /** The error that caused this one. */
   cause?: unknown;
+  /**
+   * The whole message, where a class composes its own (a code or a field in front of the short message); without
+   * it the message is the short message, then the details.
+   */
+  message?: string;
 }
 
-/** The base class of every error the SDK throws. `name` tells the kinds apart; `shortMessage` is one line. */
+/** The base class of every error Cinder throws. `name` tells the kinds apart; `shortMessage` is one line. */
 export class CinderError extends Error {
   override name = "CinderError";
   readonly shortMessage: string;
   readonly details: string | undefined;
 
   constructor(shortMessage: string, parameters: CinderErrorParameters = {}) {
-    super(parameters.details === undefined ? shortMessage : `${shortMessage}\n\nDetails: ${parameters.details}`, {
-      cause: parameters.cause,
-    });
+    super(
+      parameters.message ?? (parameters.details === undefined ? shortMessage : `${shortMessage}\n\nDetails: ${parameters.details}`),
+      parameters.cause === undefined ? undefined : { cause: parameters.cause },
+    );
     this.shortMessage = shortMessage;
     this.details = parameters.details;
   }

@@ -26,6 +26,7 @@
  */
 import { type Address, type Hex, bytesToHex, isAddress } from "viem";
 import { keccak256Bytes } from "./keccak.js";
+import { CinderError } from "./errors.js";
 
 /** A lease's uptime over one epoch, in seconds (kind 1 on chain). */
 export interface UptimeLeaf {
@@ -81,14 +82,14 @@ export type LeafErrorCode =
   | "BAD_SIGNATURE";
 
 /** The one error type of the oracle's leaves and aggregation; `code` says what, `field` says where. */
-export class LeafError extends Error {
+export class LeafError extends CinderError {
   override readonly name = "LeafError";
   constructor(
     readonly code: LeafErrorCode,
     readonly field: string,
-    readonly shortMessage: string,
+    override readonly shortMessage: string,
   ) {
-    super(`${field}: ${shortMessage}`);
+    super(shortMessage, { message: `${field}: ${shortMessage}` });
   }
 }
 

@@ -92,6 +92,15 @@ export function localChain({ port, id }: { port: number; id: string }) {
       }
       return hash;
     },
+    /**
+     * Moves the chain's clock `seconds` forward and mines a block there. Suites call it where they need time to pass
+     * between transactions: anvil (automining) gives every block mined within one wall-clock second the same
+     * timestamp, where hardhat's node puts each block at least a second after its parent.
+     */
+    async advance(seconds: number): Promise<void> {
+      await publicClient.request({ method: "evm_increaseTime" as "eth_chainId", params: [seconds] as unknown as undefined });
+      await publicClient.request({ method: "evm_mine" as "eth_chainId", params: [] as unknown as undefined });
+    },
     /** Stops the node (its whole process group) and removes the journal and the scratch folder. */
     stop(): void {
       const pid = node?.process.pid;

@@ -171,6 +171,11 @@ describe("Integration: oracle nodes decide job disputes on a hardhat node", func
     const upheld = await leaseWithSpec(specText(single));
     const unknown = await leaseWithSpec(specText({ type: "llm-inference", model: "llama-3-8b", prompts: 100 }));
     const sampled = await leaseWithSpec(specText(batch));
+    // The jobs run a minute before their results. A batch lease earns over [start, result], so a result in the same
+    // second as its lease would hold no escrow to dispute; and a node judges only disputes opened after its store
+    // began (a block time in whole seconds against the store's ms). On anvil, which stamps every block of one
+    // wall-clock second alike, the suite can run that fast; hardhat's node moves each block a second on.
+    await chain.advance(60);
     const opened = {
       cheated: await submitAndDispute(cheated, wrong.resultHash, ""),
       upheld: await submitAndDispute(upheld, honest.resultHash, ""),

@@ -12,6 +12,7 @@
  * ```
  */
 import type { RequestAuthCode } from "../auth.js";
+import { OracleError } from "../errors.js";
 
 /**
  * What went wrong.
@@ -46,17 +47,15 @@ export interface AgentErrorBody {
 }
 
 /** An agent request or configuration was refused; `code` discriminates, `field` says where. */
-export class AgentError extends Error {
+export class AgentError extends OracleError {
   override readonly name = "AgentError";
   readonly code: AgentErrorCode;
-  readonly shortMessage: string;
   readonly field: string | undefined;
 
   constructor(code: AgentErrorCode, shortMessage: string, details: { field?: string; cause?: unknown } = {}) {
     const where = details.field === undefined ? "" : ` [${details.field}]`;
-    super(`${code}: ${shortMessage}${where}`, details.cause === undefined ? undefined : { cause: details.cause });
+    super(shortMessage, { message: `${code}: ${shortMessage}${where}`, cause: details.cause });
     this.code = code;
-    this.shortMessage = shortMessage;
     this.field = details.field;
   }
 

@@ -12,6 +12,7 @@
  * }
  * ```
  */
+import { OracleError } from "../errors.js";
 
 /**
  * Which check rejected the evidence.
@@ -53,7 +54,7 @@ export interface CcVerificationErrorDetails {
 }
 
 /** GPU evidence was rejected; `code` discriminates the failed check, `message` says what was wrong. */
-export class CcVerificationError extends Error {
+export class CcVerificationError extends OracleError {
   override readonly name = "CcVerificationError";
   /** Byte offset in the decoded report of the bad field (set for every fault the parser finds). */
   readonly offset: number | undefined;
@@ -62,12 +63,12 @@ export class CcVerificationError extends Error {
 
   constructor(
     readonly code: CcVerificationErrorCode,
-    readonly shortMessage: string,
+    override readonly shortMessage: string,
     details: CcVerificationErrorDetails = {},
   ) {
     const where =
       details.field === undefined ? "" : ` [${details.field}${details.offset === undefined ? "" : ` at byte ${details.offset}`}]`;
-    super(`${code}: ${shortMessage}${where}`, details.cause === undefined ? undefined : { cause: details.cause });
+    super(shortMessage, { message: `${code}: ${shortMessage}${where}`, cause: details.cause });
     this.offset = details.offset;
     this.field = details.field;
   }

@@ -13,6 +13,7 @@
  * }
  * ```
  */
+import { OracleError } from "../errors.js";
 
 /** What went wrong, for callers that branch on it. */
 export type ChallengeErrorCode =
@@ -34,18 +35,18 @@ export interface ChallengeErrorDetails {
 }
 
 /** A challenge could not be set up or driven; `code` discriminates, `shortMessage` says what was wrong. */
-export class ChallengeError extends Error {
+export class ChallengeError extends OracleError {
   override readonly name = "ChallengeError";
   /** Name of the parameter or field at fault, when there is one. */
   readonly field: string | undefined;
 
   constructor(
     readonly code: ChallengeErrorCode,
-    readonly shortMessage: string,
+    override readonly shortMessage: string,
     details: ChallengeErrorDetails = {},
   ) {
     const where = details.field === undefined ? "" : ` [${details.field}]`;
-    super(`${code}: ${shortMessage}${where}`, details.cause === undefined ? undefined : { cause: details.cause });
+    super(shortMessage, { message: `${code}: ${shortMessage}${where}`, cause: details.cause });
     this.field = details.field;
   }
 }

@@ -12,6 +12,7 @@
  * }
  * ```
  */
+import { OracleError } from "../errors.js";
 
 /**
  * Why a signature was refused.
@@ -26,14 +27,12 @@
 export type SignatureErrorCode = "bad-length" | "bad-v" | "bad-r" | "bad-s" | "high-s" | "no-key" | "backend-unavailable" | "bad-backend";
 
 /** A signature (or a backend choice) was refused; `code` says why. */
-export class SignatureError extends Error {
+export class SignatureError extends OracleError {
   override readonly name = "SignatureError";
   readonly code: SignatureErrorCode;
-  readonly shortMessage: string;
 
   constructor(code: SignatureErrorCode, shortMessage: string) {
-    super(`${code}: ${shortMessage}`);
+    super(shortMessage, { message: `${code}: ${shortMessage}` });
     this.code = code;
-    this.shortMessage = shortMessage;
   }
 }

@@ -10,6 +10,7 @@
  * }
  * ```
  */
+import { OracleError } from "../errors.js";
 
 /**
  * What went wrong.
@@ -33,18 +34,16 @@ export interface GpuBackendErrorDetails {
 }
 
 /** A GPU backend could not answer; `code` discriminates, `shortMessage` says what was wrong. */
-export class GpuBackendError extends Error {
+export class GpuBackendError extends OracleError {
   override readonly name = "GpuBackendError";
   readonly code: GpuBackendErrorCode;
-  readonly shortMessage: string;
   /** Where the fault is, when there is a place to point at. */
   readonly field: string | undefined;
 
   constructor(code: GpuBackendErrorCode, shortMessage: string, details: GpuBackendErrorDetails = {}) {
     const where = details.field === undefined ? "" : ` [${details.field}]`;
-    super(`${code}: ${shortMessage}${where}`, details.cause === undefined ? undefined : { cause: details.cause });
+    super(shortMessage, { message: `${code}: ${shortMessage}${where}`, cause: details.cause });
     this.code = code;
-    this.shortMessage = shortMessage;
     this.field = details.field;
   }
 }

@@ -70,9 +70,9 @@ export class ConfigError extends OracleNodeError {
   override name = "ConfigError";
   constructor(
     readonly field: string,
-    readonly shortMessage: string,
+    override readonly shortMessage: string,
   ) {
-    super(`oracle node config: ${field}: ${shortMessage}`);
+    super(shortMessage, { message: `oracle node config: ${field}: ${shortMessage}` });
   }
 }
 

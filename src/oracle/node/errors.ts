@@ -12,6 +12,9 @@
  * }
  * ```
  */
-export class OracleNodeError extends Error {
-  override name = "OracleNodeError";
+import { OracleError } from "../errors.js";
+
+/** Base class of the oracle node's own errors (an `OracleError`). */
+export class OracleNodeError extends OracleError {
+  override name: string = "OracleNodeError";
 }

@@ -60,6 +60,7 @@ import { FaultBook } from "./faults.js";
 import { RequestAuthError, RequestGuard, signRequest } from "../auth.js";
 import { type HttpLimits, type HttpServer, HttpFault, parseJson, readBody, sendJson, sendText, startHttpServer } from "../http.js";
 import { WireError, bundleFromJson, bundleFromWire, bundleToJson, reportFromWire } from "./wire.js";
+import { OracleError } from "../errors.js";
 
 /** The outcome of one heartbeat to a provider's agent. A dead provider is data, not an exception. */
 export interface HeartbeatOutcome {
@@ -117,7 +118,9 @@ interface Proposal {
   readonly bundles: readonly ObservationBundle[];
 }
 
-class HttpError extends Error {
+/** A request the node refuses: `status` and `code` are what it answers with, `field` what was wrong. */
+export class HttpError extends OracleError {
+  override readonly name = "HttpError";
   constructor(
     readonly status: number,
     readonly code: string,

@@ -44,6 +44,7 @@ import { peerSignatureRefusal, quorumSignatures } from "./quorum.js";
 import type { Metrics } from "./metrics.js";
 import type { NodeStore, OwnVerdict } from "./store.js";
 import { type JobVerdict, signedVerdictFromWire, verdictFromWire, verdictToJson, verdictToWire } from "./wire.js";
+import { OracleError } from "../errors.js";
 
 export type { JobVerdict } from "./wire.js";
 
@@ -98,7 +99,7 @@ export type VerdictDomain = OracleDomainParameters;
 export const { types: jobVerdictTypes, digest: verdictDigest, sign: signVerdict, signer: verdictSigner } = ORACLE_REPORT_SIGNING.JobVerdict;
 
 /** A peer's verdict signature was refused; `code` says why, `field` where (answered as HTTP 409 or 400). */
-export class VerdictRefusedError extends Error {
+export class VerdictRefusedError extends OracleError {
   override readonly name = "VerdictRefusedError";
   constructor(
     readonly status: 400 | 409,

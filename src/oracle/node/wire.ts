@@ -6,15 +6,16 @@
 import type { Hex } from "viem";
 import type { Observation, ObservationBundle } from "../aggregate.js";
 import type { EpochReport } from "./report.js";
+import { OracleError } from "../errors.js";
 
 /** A peer sent something that is not what the protocol says; `field` names where. */
-export class WireError extends Error {
+export class WireError extends OracleError {
   override readonly name = "WireError";
   constructor(
     readonly field: string,
-    readonly shortMessage: string,
+    override readonly shortMessage: string,
   ) {
-    super(`${field}: ${shortMessage}`);
+    super(shortMessage, { message: `${field}: ${shortMessage}` });
   }
 }
 

@@ -12,6 +12,7 @@
  * }
  * ```
  */
+import { OracleError } from "../errors.js";
 
 /** What went wrong, for callers that branch on it. */
 export type WorkloadErrorCode =
@@ -27,13 +28,13 @@ export type WorkloadErrorCode =
   | "unavailable";
 
 /** A spec, a result document or a URI is not what the workload format says; `field` says where. */
-export class WorkloadError extends Error {
+export class WorkloadError extends OracleError {
   override readonly name = "WorkloadError";
   constructor(
     readonly code: WorkloadErrorCode,
     readonly field: string,
-    readonly shortMessage: string,
+    override readonly shortMessage: string,
   ) {
-    super(`${field}: ${shortMessage}`);
+    super(shortMessage, { message: `${field}: ${shortMessage}` });
   }
 }
