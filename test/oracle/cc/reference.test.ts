@@ -38,12 +38,12 @@ describe("CC reference measurements", function () {
     expect(config.challenges?.cc?.trust).to.equal("simulation");
     expect(Object.keys(config.challenges?.cc?.referenceMeasurements ?? {})).to.have.length(64);
     expect(() => parseNodeConfig({ ...BASE, challenges: { cc: { trust: "anyone", referenceMeasurements: "x.json" } } })).to.throw(
-      'invalid oracle node configuration: challenges.cc.trust must be "nvidia" or "simulation", got "anyone"',
+      'oracle node config: challenges.cc.trust: expected "nvidia" or "simulation", got "anyone"',
     );
     const dir = mkdtempSync(join(tmpdir(), "cinder-rim-"));
     writeFileSync(join(dir, "bad.json"), "{");
     expect(() => parseNodeConfig({ ...BASE, challenges: { cc: { trust: "nvidia", referenceMeasurements: join(dir, "bad.json") } } })).to.throw(
-      `invalid oracle node configuration: challenges.cc.referenceMeasurements ${join(dir, "bad.json")}: is not JSON [referenceMeasurements]`,
+      `oracle node config: challenges.cc.referenceMeasurements: ${join(dir, "bad.json")}: is not JSON [referenceMeasurements]`,
     );
     expect(() => parseNodeConfig({ ...BASE, challenges: { cc: { trust: "nvidia", referenceMeasurements: join(dir, "missing.json") } } })).to.throw(
       `${join(dir, "missing.json")}: cannot be read (ENOENT)`,
