@@ -36,6 +36,8 @@ Commands (USD amounts in dollars, CNDR in tokens, durations in hours):
                                                  the network dashboard (npm run dashboard:build first) against
                                                  --rpc (default the local node; its oracle nodes on the next ports)
   balances [--account <addr>]
+  chain advance --by <duration>                  local network only: moves the chain's clock (10m, 2h, 1d) and
+                                                 waits until every oracle node has probed every provider since
 
   provider register --metadata <uri> [--payout <addr>]
   provider fail --provider <addr|#account> --for <duration>
@@ -130,6 +132,7 @@ const OPTIONS = {
   "from-block": { type: "string" },
   interval: { type: "string" },
   for: { type: "string" },
+  by: { type: "string" },
   evm: { type: "string" },
 } as const;
 
@@ -183,6 +186,12 @@ async function main(argv: string[]): Promise<number> {
   if (command === "provider" && sub === "fail") {
     const { failCommand } = await import("./fail.js");
     await failCommand(out, { rpcUrl: rpcUrl(globals), provider: values.provider as string | undefined, duration: values.for as string | undefined });
+    return 0;
+  }
+  if (command === "chain") {
+    if (sub !== "advance") throw new UsageError(`chain: ${sub === undefined ? "missing subcommand" : `unknown subcommand ${JSON.stringify(sub)}`} (one of: advance)`);
+    const { chainAdvanceCommand } = await import("./chain.js");
+    await chainAdvanceCommand(out, { rpcUrl: rpcUrl(globals), by: values.by as string | undefined });
     return 0;
   }
   if (command === "dashboard") {

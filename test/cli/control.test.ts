@@ -102,7 +102,7 @@ describe("local control: cinder provider fail", () => {
       expect.fail("accepted");
     } catch (error) {
       expect((error as CinderConfigError).shortMessage).to.equal(
-        `--rpc: no local network with simulated providers runs at http://127.0.0.1:2 (${join(home, "local", "control-127_0_0_1_2.json")} does not exist; start one with \`cinder node\`)`,
+        `--rpc: no local network runs at http://127.0.0.1:2 (${join(home, "local", "control-127_0_0_1_2.json")} does not exist; start one with \`cinder node\`)`,
       );
     }
   });
