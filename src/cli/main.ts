@@ -376,7 +376,7 @@ async function run(out: Output, s: Session, command: string, sub: string | undef
         `  client ${l.client}  provider ${l.provider}`,
         `  ${l.gpuCount} GPU(s) at ${usd(BigInt(l.pricePerGpuHour))}/GPU-hour, ${new Date(l.start * 1000).toISOString()} .. ${new Date(l.end * 1000).toISOString()}`,
         `  value ${usd(l.value)}  accrued ${usd(l.accrued)}  withdrawable ${usd(l.withdrawable)}`,
-        `  SLA tier ${l.slaTier}, bond ${l.slaBondPercent}%  settlement: ${l.settlement.started ? `next epoch ${l.settlement.nextEpoch}` : "not started"}`,
+        `  SLA tier ${l.slaTier}, bond ${l.slaBondPercent}%  settlement: ${l.slaSettled ? `settled, ${usd(l.streamCredited)} of the stream credited to the client (cinder balances)` : l.settlement.started ? `next epoch ${l.settlement.nextEpoch}` : "not started"}`,
       ]);
     }
     case "lease withdraw": {
