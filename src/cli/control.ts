@@ -13,6 +13,11 @@
  * moving the chain's time past the end ends the outage), then waits until the agent has answered `observers`
  * heartbeats failing (at most `waitMs`), so that the oracle nodes have seen the outage before a walk moves time.
  *
+ * `POST /v1/time {seconds}` moves the local chain's clock: `evm_increaseTime` and `evm_mine` on the node, then the
+ * network's clock takes the jump at once, then it waits (at most `waitMs`) until every oracle node has probed every
+ * seeded provider at the new time, so that the time jumped over is counted from the provider's state before the jump
+ * and a second jump is counted from its state after the first (`cinder chain advance`).
+ *
  * @example
  * ```ts
  * const control = await startLocalControl({ rpcUrl, backends, now: clock.now, observers: 4 });
@@ -25,12 +30,13 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
-import { type Address, getAddress, isAddress } from "viem";
+import { type Address, type Hex, getAddress, isAddress } from "viem";
 import { CinderConfigError, CinderError } from "../protocol/errors.js";
 import { ControlRequestError } from "./errors.js";
 import type { GpuHealth } from "../oracle/gpu/backend.js";
 import { SimulatedBackend } from "../oracle/gpu/simulated.js";
 import { cinderHome } from "../sdk/node.js";
+import { rpc } from "./local.js";
 
 /** A simulated backend that counts the heartbeats it answered while down (what the control waits for). */
 export class ObservedBackend extends SimulatedBackend {
@@ -60,6 +66,12 @@ export interface StartLocalControlParameters {
   readonly backends: ReadonlyMap<Address, ObservedBackend>;
   /** The network's clock in ms (the oracle nodes' clock). */
   readonly now: () => number;
+  /** Reads the chain's clock now, so a jump of the chain's time is taken at once (`ChainClock.refresh`). */
+  readonly refreshClock?: () => Promise<void>;
+  /** How many oracle nodes have probed `provider` at or after `sinceMs` on the network's clock (none run: omitted). */
+  readonly probedSince?: (provider: Address, sinceMs: number) => number;
+  /** The oracle nodes running (what a time jump waits for with `probedSince`). */
+  readonly oracleNodes?: number;
   /** Failing heartbeats to wait for after an outage starts (default 4: about one per local oracle node). */
   readonly observers?: number;
   /** The longest a request waits for them (default 60,000 ms). */
@@ -83,7 +95,18 @@ export interface OutageResult {
   readonly failedHeartbeats: number;
 }
 
+/** What a time jump returns. */
+export interface AdvanceResult {
+  /** The latest block's timestamp before and after the jump, in seconds. */
+  readonly from: number;
+  readonly to: number;
+  /** The oracle nodes that probed every seeded provider after the jump (all of them unless `waitMs` ran out). */
+  readonly probedBy: number;
+}
+
 const MAX_OUTAGE_SECONDS = 30 * 86_400;
+/** The largest single jump of the chain's time (a year): larger ones are certainly typos. */
+export const MAX_ADVANCE_SECONDS = 365 * 86_400;
 
 /** Starts the control endpoint (see the module comment) and writes its file. */
 export async function startLocalControl(parameters: StartLocalControlParameters): Promise<LocalControl> {
@@ -108,6 +131,28 @@ export async function startLocalControl(parameters: StartLocalControlParameters)
     return { provider: getAddress(provider), from: Math.floor(fromMs / 1000), until: Math.floor(fromMs / 1000) + seconds, failedHeartbeats: backend.failedProbes - before };
   }
 
+  async function advance(body: unknown): Promise<AdvanceResult> {
+    const { seconds } = (typeof body === "object" && body !== null ? body : {}) as { seconds?: unknown };
+    if (typeof seconds !== "number" || !Number.isInteger(seconds) || seconds < 1 || seconds > MAX_ADVANCE_SECONDS) {
+      throw new ControlRequestError(400, "seconds", `must be a whole number of seconds from 1 to ${MAX_ADVANCE_SECONDS}`);
+    }
+    const latest = async () => Number(BigInt(((await rpc(parameters.rpcUrl, "eth_getBlockByNumber", ["latest", false])) as { timestamp: Hex }).timestamp));
+    const from = await latest();
+    await rpc(parameters.rpcUrl, "evm_increaseTime", [seconds]);
+    await rpc(parameters.rpcUrl, "evm_mine");
+    const to = await latest();
+    await parameters.refreshClock?.();
+    const { probedSince, oracleNodes = 0 } = parameters;
+    if (probedSince === undefined || oracleNodes === 0) return { from, to, probedBy: 0 };
+    // Probes sent from now on are at the new time (one in flight during the jump is not).
+    const sinceMs = parameters.now();
+    const providers = [...parameters.backends.keys()];
+    const probedBy = () => Math.min(oracleNodes, ...providers.map((p) => probedSince(p, sinceMs)));
+    const deadline = Date.now() + waitMs;
+    while (probedBy() < oracleNodes && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    return { from, to, probedBy: probedBy() };
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { "content-type": "application/json" });
@@ -116,7 +161,8 @@ export async function startLocalControl(parameters: StartLocalControlParameters)
     try {
       const given = Buffer.from(/^Bearer ([0-9a-f]{64})$/.exec(req.headers.authorization ?? "")?.[1] ?? "", "utf8");
       if (given.length !== token.length || !timingSafeEqual(given, Buffer.from(token, "utf8"))) throw new ControlRequestError(401, "authorization", "missing or wrong control token");
-      if (req.method !== "POST" || req.url !== "/v1/outages") throw new ControlRequestError(404, "path", `no route ${req.method} ${req.url}`);
+      const route = req.method === "POST" ? { "/v1/outages": outage, "/v1/time": advance }[req.url ?? ""] : undefined;
+      if (route === undefined) throw new ControlRequestError(404, "path", `no route ${req.method} ${req.url}`);
       const chunks: Buffer[] = [];
       let size = 0;
       for await (const chunk of req) {
@@ -130,7 +176,7 @@ export async function startLocalControl(parameters: StartLocalControlParameters)
       } catch {
         throw new ControlRequestError(400, "body", "is not JSON");
       }
-      send(200, await outage(body));
+      send(200, await route(body));
     } catch (error) {
       if (error instanceof ControlRequestError) send(error.status, { error: { field: error.field, message: error.message } });
       else send(500, { error: { field: "", message: (error as Error).message } });
@@ -167,23 +213,44 @@ export interface RequestOutageParameters {
 
 /** Asks the `cinder node` running at `rpcUrl` to make `provider`'s simulated GPUs fail for `seconds`. */
 export async function requestOutage({ rpcUrl, provider, seconds }: RequestOutageParameters): Promise<OutageResult> {
+  return post<OutageResult>(rpcUrl, "/v1/outages", { provider, seconds }, { provider: "--provider", seconds: "--for" });
+}
+
+/** Parameters of {@link requestAdvance}. */
+export interface RequestAdvanceParameters {
+  /** The local network's RPC URL (`cinder node` printed it). */
+  readonly rpcUrl: string;
+  readonly seconds: number;
+}
+
+/** Asks the `cinder node` running at `rpcUrl` to move its chain's time `seconds` forward (see the module comment). */
+export async function requestAdvance({ rpcUrl, seconds }: RequestAdvanceParameters): Promise<AdvanceResult> {
+  return post<AdvanceResult>(rpcUrl, "/v1/time", { seconds }, { seconds: "--by" });
+}
+
+/** A request to the control endpoint of the local network at `rpcUrl`; a refusal names the CLI option (`options`). */
+async function post<T>(rpcUrl: string, path: string, request: unknown, options: Record<string, string>): Promise<T> {
   const file = controlFile(rpcUrl);
   if (!existsSync(file)) {
-    throw new CinderConfigError("--rpc", `no local network with simulated providers runs at ${rpcUrl} (${file} does not exist; start one with \`cinder node\`)`);
+    throw new CinderConfigError("--rpc", `no local network runs at ${rpcUrl} (${file} does not exist; start one with \`cinder node\`)`);
   }
   const { url, token } = JSON.parse(readFileSync(file, "utf8")) as { url: string; token: string };
   let response: Response;
   try {
-    response = await fetch(`${url}/v1/outages`, {
+    response = await fetch(`${url}${path}`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-      body: JSON.stringify({ provider, seconds }),
+      body: JSON.stringify(request),
       signal: AbortSignal.timeout(120_000),
     });
   } catch (error) {
     throw new CinderError(`the local network's control endpoint ${url} does not answer (has \`cinder node\` stopped?)`, { cause: error });
   }
-  const body = (await response.json()) as OutageResult | { error: { field: string; message: string } };
-  if ("error" in body) throw new CinderConfigError(body.error.field === "provider" ? "--provider" : body.error.field === "seconds" ? "--for" : body.error.field, body.error.message);
-  return body;
+  const body = (await response.json()) as T | { error: { field: string; message: string } };
+  if (typeof body === "object" && body !== null && "error" in body) {
+    const { field, message } = body.error;
+    if (response.status === 400 || response.status === 404) throw new CinderConfigError(options[field] ?? field, message);
+    throw new CinderError(`the local network's control endpoint refused ${path}: ${message}`);
+  }
+  return body as T;
 }

@@ -37,6 +37,8 @@ Commands (USD amounts in dollars, CNDR in tokens, durations in hours):
                                                  the network dashboard (npm run dashboard:build first) against
                                                  --rpc (default the local node; its oracle nodes on the next ports)
   balances [--account <addr>]
+  chain advance --by <duration>                  local network only: moves the chain's clock (10m, 2h, 1d) and
+                                                 waits until every oracle node has probed every provider since
 
   provider register --metadata <uri> [--payout <addr>]
   provider fail --provider <addr|#account> --for <duration>
@@ -131,6 +133,7 @@ const OPTIONS = {
   "from-block": { type: "string" },
   interval: { type: "string" },
   for: { type: "string" },
+  by: { type: "string" },
   evm: { type: "string" },
 } as const;
 
@@ -182,6 +185,12 @@ async function main(argv: string[]): Promise<number> {
   if (command === "provider" && sub === "fail") {
     const { failCommand } = await import("./fail.js");
     await failCommand(out, { rpcUrl: rpcUrl(globals), provider: values.provider as string | undefined, duration: values.for as string | undefined });
+    return 0;
+  }
+  if (command === "chain") {
+    if (sub !== "advance") throw new UsageError(`chain: ${sub === undefined ? "missing subcommand" : `unknown subcommand ${JSON.stringify(sub)}`} (one of: advance)`);
+    const { chainAdvanceCommand } = await import("./chain.js");
+    await chainAdvanceCommand(out, { rpcUrl: rpcUrl(globals), by: values.by as string | undefined });
     return 0;
   }
   if (command === "dashboard") {
@@ -366,7 +375,7 @@ async function run(out: Output, s: Session, command: string, sub: string | undef
         `  client ${l.client}  provider ${l.provider}`,
         `  ${l.gpuCount} GPU(s) at ${usd(BigInt(l.pricePerGpuHour))}/GPU-hour, ${new Date(l.start * 1000).toISOString()} .. ${new Date(l.end * 1000).toISOString()}`,
         `  value ${usd(l.value)}  accrued ${usd(l.accrued)}  withdrawable ${usd(l.withdrawable)}`,
-        `  SLA tier ${l.slaTier}, bond ${l.slaBondPercent}%  settlement: ${l.settlement.started ? `next epoch ${l.settlement.nextEpoch}` : "not started"}`,
+        `  SLA tier ${l.slaTier}, bond ${l.slaBondPercent}%  settlement: ${l.slaSettled ? `settled, ${usd(l.streamCredited)} of the stream credited to the client (cinder balances)` : l.settlement.started ? `next epoch ${l.settlement.nextEpoch}` : "not started"}`,
       ]);
     }
     case "lease withdraw": {

@@ -154,7 +154,18 @@ export async function runNode(out: Output, { port, providers, gpus, deploymentId
       const maxHoldSeconds = Number((lateWindow + 1n) * epochLength);
       oracleNodes = await out.spin("starting the oracle nodes", () => startOracleNodes({ url: node.url, addresses, basePort: oraclePort, now, maxHoldSeconds }));
       const backends = new Map<Address, ObservedBackend>(seeded.map((p, k) => [p.provider, agents[k].backend]));
-      control = await out.spin("starting the local control endpoint", () => startLocalControl({ rpcUrl: node.url, backends, now, observers: LOCAL_ORACLE_ACCOUNTS.length }));
+      const nodes = oracleNodes;
+      control = await out.spin("starting the local control endpoint", () =>
+        startLocalControl({
+          rpcUrl: node.url,
+          backends,
+          now,
+          observers: LOCAL_ORACLE_ACCOUNTS.length,
+          refreshClock: () => clock!.refresh(),
+          probedSince: (provider, sinceMs) => nodes.probedSince(provider, sinceMs),
+          oracleNodes: LOCAL_ORACLE_ACCOUNTS.length,
+        }),
+      );
       // The keeper (account #15) sends every due step: epoch closes, SLA settlements, slashes, disputes, buyback, pruning.
       const { startLocalKeeper } = await import("../keeper/local.js");
       stopKeeper = await startLocalKeeper({ url: node.url, addresses, key: localKey(KEEPER_ACCOUNT), nodes: oracleNodes.urls, logFile: oracleNodes.logFile.replace(/oracle\.log$/, "keeper.log") });

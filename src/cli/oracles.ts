@@ -91,6 +91,8 @@ export interface LocalOracles {
   urls: string[];
   addresses: Address[];
   logFile: string;
+  /** How many of the nodes have probed `provider` at or after `sinceMs` on their clock (from their stores). */
+  probedSince(provider: Address, sinceMs: number): number;
   stop(): Promise<void>;
 }
 
@@ -138,6 +140,10 @@ export async function startOracleNodes({ url, addresses, basePort, now, maxHoldS
     urls: peers.map((p) => p.url),
     addresses: keys.map((k) => k.address),
     logFile,
+    probedSince(provider, sinceMs) {
+      const p = provider.toLowerCase();
+      return stores.filter((store) => store.probesBetween(sinceMs, Number.MAX_SAFE_INTEGER).some((probe) => probe.provider.toLowerCase() === p)).length;
+    },
     async stop() {
       for (const node of nodes) await node.stop();
       for (const store of stores) store.close();

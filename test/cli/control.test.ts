@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, statSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { privateKeyToAccount } from "viem/accounts";
-import { ObservedBackend, controlFile, requestOutage, startLocalControl, type LocalControl } from "../../src/cli/control.js";
+import { ObservedBackend, controlFile, requestAdvance, requestOutage, startLocalControl, type LocalControl } from "../../src/cli/control.js";
 import { parseDuration, parseProvider } from "../../src/cli/fail.js";
 import { localKey } from "../../src/cli/local.js";
 import { type Agent, createAgent } from "../../src/oracle/agent/server.js";
@@ -96,13 +96,36 @@ describe("local control: cinder provider fail", () => {
     }
   });
 
+  it("refuses a time jump out of range, naming --by, without touching the chain", async () => {
+    for (const seconds of [0, 1.5, 365 * 86_400 + 1]) {
+      try {
+        await requestAdvance({ rpcUrl: RPC, seconds });
+        expect.fail("accepted");
+      } catch (error) {
+        expect(error).to.be.instanceOf(CinderConfigError);
+        expect((error as CinderConfigError).shortMessage).to.equal("--by: must be a whole number of seconds from 1 to 31536000");
+      }
+    }
+  });
+
+  it("refuses to move the clock of a chain no local network runs", async () => {
+    try {
+      await requestAdvance({ rpcUrl: "http://127.0.0.1:3", seconds: 3_600 });
+      expect.fail("accepted");
+    } catch (error) {
+      expect((error as CinderConfigError).shortMessage).to.equal(
+        `--rpc: no local network runs at http://127.0.0.1:3 (${join(home, "local", "control-127_0_0_1_3.json")} does not exist; start one with \`cinder node\`)`,
+      );
+    }
+  });
+
   it("says when no local network runs at the URL", async () => {
     try {
       await requestOutage({ rpcUrl: "http://127.0.0.1:2", provider: provider.address, seconds: 60 });
       expect.fail("accepted");
     } catch (error) {
       expect((error as CinderConfigError).shortMessage).to.equal(
-        `--rpc: no local network with simulated providers runs at http://127.0.0.1:2 (${join(home, "local", "control-127_0_0_1_2.json")} does not exist; start one with \`cinder node\`)`,
+        `--rpc: no local network runs at http://127.0.0.1:2 (${join(home, "local", "control-127_0_0_1_2.json")} does not exist; start one with \`cinder node\`)`,
       );
     }
   });
