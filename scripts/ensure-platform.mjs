@@ -33,7 +33,10 @@ if (node === undefined || process.env.npm_execpath === undefined) {
   console.error(`cinder: Hardhat needs Node 22.13 or newer and npm skipped ${name}@${version} on Node ${process.versions.node}: install Node 22.13+ and run npm ci again`);
   process.exit(1);
 }
-console.log(`cinder: npm on Node ${process.versions.node} skipped ${name}@${version} (it wants Node 22); installing it with Node 22`);
+// npm's own Node (the user agent says "node/v20..."), which may differ from the Node running this script: under
+// `npm ci`, node_modules/.bin comes first on PATH, so `node` here is already the bundled Node 22.
+const npmNode = /node\/v([0-9.]+)/.exec(process.env.npm_config_user_agent ?? "")?.[1] ?? process.versions.node;
+console.log(`cinder: npm (on Node ${npmNode}) skipped ${name}@${version}, which wants Node 22; installing it with Node ${process.versions.node}`);
 const result = spawnSync(node, [process.env.npm_execpath, "install", "--no-save", "--ignore-scripts", "--no-audit", "--no-fund", `${name}@${version}`], { stdio: "inherit" });
 if (result.status !== 0) {
   console.error(`cinder: could not install ${name}@${version} (exit ${result.status ?? result.signal})`);
