@@ -19,14 +19,16 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Address, createPublicClient, getAddress, http } from "viem";
+import { type Address, createPublicClient, createWalletClient, getAddress, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { localKey } from "../../src/cli/local.js";
 import { jobMarketAbi, oracleHubAbi, slaBondManagerAbi } from "../../src/protocol/abis.js";
+import type { CinderAddresses } from "../../src/protocol/deployment.js";
+import { createCinderClient } from "../../src/sdk/index.js";
 import { waitFor } from "../helpers/integration.js";
 
-const PORT = 27_545 + (process.pid % 1_000);
+const PORT = 40000 + (process.pid % 1_000); // a range of its own: files run in parallel workers
 const URL = `http://127.0.0.1:${PORT}`;
 const ID = `sla-walk-${PORT}`;
 const HOME = mkdtempSync(join(tmpdir(), "cinder-sla-walk-"));
@@ -68,7 +70,7 @@ describe("Integration: the SLA walk, from cinder node to the client's credit", f
 
   before(async function () {
     started = Date.now();
-    node = spawn("node", [BIN, "node", "--port", String(PORT), "--providers", "1", "--gpus", "1", "--deployment", ID, "--json"], {
+    node = spawn("node", [BIN, "node", "--port", String(PORT), "--providers", "1", "--gpus", "2", "--deployment", ID, "--json"], {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, CINDER_HOME: HOME },
     });
@@ -182,5 +184,26 @@ describe("Integration: the SLA walk, from cinder node to the client's credit", f
     const shown = await step<{ slaSettled: boolean; streamCredited: string }>(["lease", "show", "--lease", leaseId.toString()]);
     expect(shown.slaSettled).to.equal(true);
     expect(BigInt(shown.streamCredited)).to.equal(fromStream);
+  });
+
+  it("the same walk through the SDK (docs/sla-walk.md): the SDK buys the lease and reads the credit, the CLI's local controls fail the provider and move the clock", async function () {
+    // Provider #6 has two GPUs: the first walk's lease holds one until it is closed; time has moved on by two hours.
+    const walletClient = createWalletClient({ chain: hardhat, transport: http(URL), account: CLIENT });
+    const cinderClient = createCinderClient({ publicClient, walletClient, addresses: (summary as unknown as { addresses: CinderAddresses }).addresses });
+    const before = await cinderClient.read.balances({ account: CLIENT.address });
+    const { leaseId } = await cinderClient.leases.createDirect({
+      provider: summary.providers[0].address,
+      modelClass: "H100-80GB",
+      gpuCount: 1,
+      duration: 3_600n,
+      maxPricePerGpuHour: 2_000_000n,
+    });
+    await step(["provider", "fail", "--provider", "#6", "--for", "1m"]);
+    await step(["chain", "advance", "--by", "1m"]);
+    await step(["chain", "advance", "--by", "2h"]);
+    await waitFor("the keeper's settlement of the SDK lease's SLA", 180_000, async () => ((await cinderClient.read.lease({ leaseId })).slaSettled ? true : undefined));
+    const after = await cinderClient.read.balances({ account: CLIENT.address });
+    // Down for the minute of the outage (plus until each node's next probe): 95% <= uptime < 99%, 25% of the 2 USD hour.
+    expect(after.marketCredit + after.slaCredit - before.marketCredit - before.slaCredit).to.equal(500_000n);
   });
 });
