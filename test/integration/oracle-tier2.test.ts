@@ -27,7 +27,7 @@ import { OracleNode } from "../../src/oracle/node/node.js";
 import { type NodeStore, openStore } from "../../src/oracle/node/store.js";
 import { account, localChain, sleep, waitFor } from "../helpers/integration.js";
 
-const PORT = 22000 + (process.pid % 1_000); // a range of its own: files run in parallel workers
+const PORT = 12000 + (process.pid % 1_000); // a range of its own (files run in parallel workers), below the OS's ephemeral ports (32768+)
 const ID = `oracle-tier2-${PORT}`;
 const providers = [account(6), account(7), account(8)];
 const oracleKeys = [10, 11, 12, 13].map((i) => account(i));

@@ -50,7 +50,7 @@ import { type NodeStore, openStore } from "../../src/oracle/node/store.js";
 import { bundleFromWire } from "../../src/oracle/node/wire.js";
 import { account, localChain, sleep, waitFor } from "../helpers/integration.js";
 
-const PORT = 24000 + (process.pid % 1_000); // a range of its own: files run in parallel workers
+const PORT = 14000 + (process.pid % 1_000); // a range of its own (files run in parallel workers), below the OS's ephemeral ports (32768+)
 const ID = `oracle-integration-${PORT}`;
 // The shortest epoch the emission and buyback TWAP bounds allow (their minimum window is 60 s, at most an epoch).
 const EPOCH = 60;

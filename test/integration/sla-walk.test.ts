@@ -28,7 +28,7 @@ import type { CinderAddresses } from "../../src/protocol/deployment.js";
 import { createCinderClient } from "../../src/sdk/index.js";
 import { waitFor } from "../helpers/integration.js";
 
-const PORT = 40000 + (process.pid % 1_000); // a range of its own: files run in parallel workers
+const PORT = 30000 + (process.pid % 1_000); // a range of its own (files run in parallel workers), below the OS's ephemeral ports (32768+)
 const URL = `http://127.0.0.1:${PORT}`;
 const ID = `sla-walk-${PORT}`;
 const HOME = mkdtempSync(join(tmpdir(), "cinder-sla-walk-"));
@@ -81,12 +81,15 @@ describe("Integration: the SLA walk, from cinder node to the client's credit", f
       const timer = setTimeout(() => reject(new Error(`cinder node printed no summary in 300 s:\n${out}\n${progress}`)), 300_000);
       node!.stdout!.on("data", (d: Buffer) => {
         out += d.toString();
+        let parsed: Partial<Summary> | undefined;
         try {
-          resolve(JSON.parse(out) as Summary);
-          clearTimeout(timer);
+          parsed = JSON.parse(out) as Partial<Summary>;
         } catch {
-          // not complete yet
+          return; // not complete yet
         }
+        clearTimeout(timer);
+        if (parsed.addresses === undefined) reject(new Error(`cinder node printed something other than its summary:\n${out}\n${progress}`));
+        else resolve(parsed as Summary);
       });
       node!.once("exit", (code) => reject(new Error(`cinder node exited with ${code}:\n${out}\n${progress}`)));
     });

@@ -36,7 +36,7 @@ import {
 } from "../../src/sdk/node.js";
 import { createKeeper, KeeperConfigError } from "../../src/keeper/index.js";
 
-const PORT = 32000 + (process.pid % 1_000); // a range of its own: files run in parallel workers
+const PORT = 22000 + (process.pid % 1_000); // a range of its own (files run in parallel workers), below the OS's ephemeral ports (32768+)
 const ID = `integration-keeper-${PORT}`;
 const USD = 1_000_000n;
 const HOUR = 3_600n;

@@ -30,7 +30,7 @@ import {
   testStablecoinAbi,
 } from "../../src/sdk/node.js";
 
-const PORT = 36000 + (process.pid % 1_000); // a range of its own: files run in parallel workers
+const PORT = 26000 + (process.pid % 1_000); // a range of its own (files run in parallel workers), below the OS's ephemeral ports (32768+)
 const ID = `integration-sdk-${PORT}`;
 const USD = 1_000_000n;
 const HOUR = 3_600n;
