@@ -4,7 +4,7 @@
  * - `native`: libsecp256k1 through the prebuilt addon of the optional dependency `secp256k1`, loaded from
  *   `secp256k1/bindings` directly (the package's main entry silently swaps in a slow pure-JS library when the binary
  *   fails to load), with WebAssembly keccak for the address: tens of microseconds a signature;
- * - `js`: @noble/curves (secp256k1-js.ts, the library viem uses) and @noble/hashes keccak: milliseconds, but it loads anywhere.
+ * - `js`: @noble/curves (the library viem uses) and @noble/hashes keccak: milliseconds, but it loads anywhere.
  *
  * The backend is chosen once, at load: `native` where the addon loads, else `js`; `CINDER_CRYPTO=js` in the
  * environment forces `js` (tests, benchmarks). `SIGNATURE_BACKEND` says which and why, for the caller to log (the
@@ -24,7 +24,7 @@
 import { createRequire } from "node:module";
 import { keccak256Js, keccak256Wasm, cryptoPreference } from "../../protocol/keccak.js";
 import { SignatureError } from "./errors.js";
-import { N, bytesToBigInt, recoverPublicKeyJs } from "./secp256k1-js.js";
+import { secp256k1 } from "@noble/curves/secp256k1";
 
 /** Which implementation recovers signatures. */
 export type SignatureBackendName = "native" | "js";
@@ -69,6 +69,7 @@ export const SIGNATURE_BACKEND: { readonly name: SignatureBackendName; readonly 
       : { name: "js", detail: `pure JavaScript: libsecp256k1 (secp256k1/bindings) did not load: ${native.reason}` };
 
 /** n, n/2 as 32 big-endian bytes, to range-check r and s without BigInt. */
+const N = secp256k1.CURVE.n;
 const N_BYTES = bigIntBytes(N);
 const HALF_N_BYTES = bigIntBytes(N >> 1n);
 
@@ -112,9 +113,12 @@ function nativeRecovery(addon: NativeSecp256k1): SignatureRecovery {
 function jsRecovery(): SignatureRecovery {
   const publicKey = (digest: Uint8Array, signature: Uint8Array, options?: RecoverOptions): Uint8Array => {
     const recovery = check(digest, signature, options);
-    const key = recoverPublicKeyJs(digest, bytesToBigInt(signature.subarray(0, 32)), bytesToBigInt(signature.subarray(32, 64)), recovery);
-    if (key === null) throw noKey();
-    return key;
+    try {
+      // r and s are in range (check); noble refuses an r that is no point's x, or a key at infinity.
+      return secp256k1.Signature.fromCompact(signature.subarray(0, 64)).addRecoveryBit(recovery).recoverPublicKey(digest).toRawBytes(false).subarray(1);
+    } catch {
+      throw noKey();
+    }
   };
   return {
     backend: "js",
