@@ -7,11 +7,11 @@
  * history, so both TWAPs are exercised.
  */
 import { expect } from "chai";
-import { DEFAULT_PARAMS, DEFAULT_SCHEDULE } from "../src/economics/emissions.js";
-import { DEFAULT_SIMULATION, simulate, USD } from "../src/economics/simulator.js";
-import { connectCinder, onboardProvider, ONE } from "./helpers/fixture.js";
+import { DEFAULT_PARAMS, DEFAULT_SCHEDULE } from "../../src/economics/emissions.js";
+import { DEFAULT_SIMULATION, simulate, USD } from "../../src/economics/simulator.js";
+import { connectCinder, onboardProvider, ONE } from "../helpers/fixture.js";
 import type { Contract } from "ethers";
-import { at, closedEvent, HOUR, now, Payer, reserves } from "./helpers/emissions.js";
+import { at, closedEvent, HOUR, now, Payer, reserves } from "../helpers/emissions.js";
 
 const { loadCinder } = await connectCinder();
 

@@ -9,9 +9,9 @@
  * settlements never exceed an epoch's budget.
  */
 import { expect } from "chai";
-import { q112ToWhole } from "../src/economics/emissions.js";
-import { connectCinder, onboardProvider, ONE, USD, withoutRewarderFunds, type Cinder } from "./helpers/fixture.js";
-import { at, closedEvent, cndrIsToken0, HOUR, now, Payer, swap } from "./helpers/emissions.js";
+import { q112ToWhole } from "../../../src/economics/emissions.js";
+import { connectCinder, onboardProvider, ONE, USD, withoutRewarderFunds, type Cinder } from "../../helpers/fixture.js";
+import { at, closedEvent, cndrIsToken0, HOUR, now, Payer, swap } from "../../helpers/emissions.js";
 
 const { loadCinder } = await connectCinder();
 

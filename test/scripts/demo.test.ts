@@ -6,7 +6,7 @@
  */
 import { expect } from "chai";
 import { network } from "hardhat";
-import { type DemoSummary, formatDemoSummary, runDemo } from "../scripts/lib/demo.js";
+import { type DemoSummary, formatDemoSummary, runDemo } from "../../scripts/lib/demo.js";
 
 describe("npm run demo", function () {
   this.timeout(240_000);

@@ -7,8 +7,8 @@
 import { expect } from "chai";
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { MODEL_CLASSES } from "../deploy/config.js";
-import { MODEL_CLASS_NAMES } from "../src/protocol/models.js";
+import { MODEL_CLASSES } from "../../deploy/config.js";
+import { MODEL_CLASS_NAMES } from "../../src/protocol/models.js";
 
 const ROOT = resolve(".");
 const SPECIFIER = /(?:^|[\s;])(?:import|export)\s[^;]*?\sfrom\s+"([^"]+)"|\bimport\(\s*"([^"]+)"\s*\)|^import\s+"([^"]+)"/gm;

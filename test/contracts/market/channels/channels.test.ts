@@ -19,8 +19,8 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types"
 import { type Addressable, type ContractTransactionResponse, Wallet } from "ethers";
 import { type Address, type Hex, type LocalAccount, getAddress, keccak256, recoverTypedDataAddress, toHex } from "viem";
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
-import { connectCinder, USD, type Cinder } from "./helpers/fixture.js";
-import { signVoucher, voucherDigest as tsVoucherDigest, voucherDomain, voucherTypes } from "../src/sdk/vouchers.js";
+import { connectCinder, USD, type Cinder } from "../../../helpers/fixture.js";
+import { signVoucher, voucherDigest as tsVoucherDigest, voucherDomain, voucherTypes } from "../../../../src/sdk/vouchers.js";
 
 const { loadCinder } = await connectCinder();
 

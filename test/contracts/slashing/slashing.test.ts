@@ -10,9 +10,9 @@
 import { expect } from "chai";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { ZeroAddress, ZeroHash } from "ethers";
-import { connectCinder, H100, H100_STAKE_PER_GPU, ONE, onboardProvider, USD, type Cinder } from "./helpers/fixture.js";
-import { FAULT, type FaultReport, signReport } from "./helpers/oracle.js";
-import { ProviderRegistry__factory } from "../types/ethers-contracts/index.js";
+import { connectCinder, H100, H100_STAKE_PER_GPU, ONE, onboardProvider, USD, type Cinder } from "../../helpers/fixture.js";
+import { FAULT, type FaultReport, signReport } from "../../helpers/oracle.js";
+import { ProviderRegistry__factory } from "../../../types/ethers-contracts/index.js";
 
 const { loadCinder } = await connectCinder();
 

@@ -4,9 +4,9 @@
  * (scripts/check-coverage.ts).
  */
 import { expect } from "chai";
-import { compare, TOLERANCE_PERCENT } from "../bench/compare.js";
-import { parseScaling, renderReport } from "../bench/report.js";
-import { judge, parseLcov, parseStatements } from "../scripts/check-coverage.js";
+import { compare, TOLERANCE_PERCENT } from "../../bench/compare.js";
+import { parseScaling, renderReport } from "../../bench/report.js";
+import { judge, parseLcov, parseStatements } from "../../scripts/check-coverage.js";
 
 describe("bench/compare.ts: the gas regression gate", function () {
   it("flags a rise over 2% with its old and new figure, and passes one at exactly 2%", function () {

@@ -8,9 +8,9 @@
 import { expect } from "chai";
 import { BaseContract, type ErrorFragment, type FunctionFragment, Interface, type ParamType } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { FUNCTION_ROLES, ROLES, WIRED_POWERS, type ManagedContract, type RoleName } from "../deploy/roles.js";
-import { DEFAULT_ACCESS_DELAY } from "../deploy/config.js";
-import { connectCinder, H100, managedContracts, ONE, onboardProvider, type Cinder } from "./helpers/fixture.js";
+import { FUNCTION_ROLES, ROLES, WIRED_POWERS, type ManagedContract, type RoleName } from "../../../deploy/roles.js";
+import { DEFAULT_ACCESS_DELAY } from "../../../deploy/config.js";
+import { connectCinder, H100, managedContracts, ONE, onboardProvider, type Cinder } from "../../helpers/fixture.js";
 
 const { loadCinder } = await connectCinder();
 

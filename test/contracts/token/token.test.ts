@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import { Signature, TypedDataEncoder, verifyTypedData } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { DEFAULT_ACCESS_DELAY } from "../deploy/config.js";
-import { CinderAccessManager__factory, CinderToken__factory } from "../types/ethers-contracts/index.js";
-import { connectCinder, ONE, STARTING_BALANCE, type Cinder } from "./helpers/fixture.js";
+import { DEFAULT_ACCESS_DELAY } from "../../../deploy/config.js";
+import { CinderAccessManager__factory, CinderToken__factory } from "../../../types/ethers-contracts/index.js";
+import { connectCinder, ONE, STARTING_BALANCE, type Cinder } from "../../helpers/fixture.js";
 
 const { loadCinder } = await connectCinder();
 

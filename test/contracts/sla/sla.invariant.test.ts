@@ -12,11 +12,11 @@
  */
 import { expect } from "chai";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { SLA_TIERS } from "../deploy/config.js";
-import { buildTree, type Leaf, type LeafTree } from "../src/protocol/leaves.js";
-import { connectCinder, H100, onboardProvider, USD } from "./helpers/fixture.js";
-import { signReport } from "./helpers/oracle.js";
-import { rng } from "./helpers/rng.js";
+import { SLA_TIERS } from "../../../deploy/config.js";
+import { buildTree, type Leaf, type LeafTree } from "../../../src/protocol/leaves.js";
+import { connectCinder, H100, onboardProvider, USD } from "../../helpers/fixture.js";
+import { signReport } from "../../helpers/oracle.js";
+import { rng } from "../../helpers/rng.js";
 import type { ContractTransactionResponse } from "ethers";
 
 const { loadCinder } = await connectCinder();

@@ -5,10 +5,10 @@
  */
 import { expect } from "chai";
 import { Wallet, keccak256, recoverAddress, toUtf8Bytes, ZeroAddress, ZeroHash, type Signer } from "ethers";
-import { LOCAL_ORACLE_SIGNERS } from "../deploy/config.js";
-import { buildTree, leafHash, type Leaf } from "../src/protocol/leaves.js";
-import { OracleHub__factory, type OracleHub } from "../types/ethers-contracts/index.js";
-import { connectCinder, H100, nextGpuId, type Cinder } from "./helpers/fixture.js";
+import { LOCAL_ORACLE_SIGNERS } from "../../../deploy/config.js";
+import { buildTree, leafHash, type Leaf } from "../../../src/protocol/leaves.js";
+import { OracleHub__factory, type OracleHub } from "../../../types/ethers-contracts/index.js";
+import { connectCinder, H100, nextGpuId, type Cinder } from "../../helpers/fixture.js";
 import {
   FAULT,
   OUTCOME,
@@ -22,7 +22,7 @@ import {
   type GpuAttestationReport,
   type JobVerdict,
   type OracleDomain,
-} from "./helpers/oracle.js";
+} from "../../helpers/oracle.js";
 
 const { loadCinder } = await connectCinder();
 

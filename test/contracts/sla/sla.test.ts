@@ -8,10 +8,10 @@ import { expect } from "chai";
 import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 import { AbiCoder, keccak256, toBeHex, toUtf8Bytes, ZeroAddress } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { SLA_TIER, SLA_TIERS } from "../deploy/config.js";
-import { buildTree, type Leaf, type LeafTree } from "../src/protocol/leaves.js";
-import { connectCinder, H100, H100_STAKE_PER_GPU, onboardProvider, PROVIDER_BOND, USD, type Cinder } from "./helpers/fixture.js";
-import { signReport } from "./helpers/oracle.js";
+import { SLA_TIER, SLA_TIERS } from "../../../deploy/config.js";
+import { buildTree, type Leaf, type LeafTree } from "../../../src/protocol/leaves.js";
+import { connectCinder, H100, H100_STAKE_PER_GPU, onboardProvider, PROVIDER_BOND, USD, type Cinder } from "../../helpers/fixture.js";
+import { signReport } from "../../helpers/oracle.js";
 
 const { connection, loadCinder } = await connectCinder();
 

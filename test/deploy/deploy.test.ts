@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import type { Interface } from "ethers";
 import { toFunctionSelector } from "viem";
-import { FUNCTION_ROLES, ROLES, type ManagedContract, type RoleName } from "../deploy/roles.js";
-import { DEFAULT_ACCESS_DELAY, MODEL_CLASSES, SLA_TIERS, modelClassId } from "../deploy/config.js";
-import { connectCinder, managedContracts } from "./helpers/fixture.js";
+import { FUNCTION_ROLES, ROLES, type ManagedContract, type RoleName } from "../../deploy/roles.js";
+import { DEFAULT_ACCESS_DELAY, MODEL_CLASSES, SLA_TIERS, modelClassId } from "../../deploy/config.js";
+import { connectCinder, managedContracts } from "../helpers/fixture.js";
 
 const { loadCinder } = await connectCinder();
 

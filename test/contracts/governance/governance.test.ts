@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { id as hashText, type Interface, toBeHex, zeroPadValue } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { CinderGovernor__factory, CinderTimelock__factory } from "../types/ethers-contracts/index.js";
-import { connectCinder, H100, ONE, onboardProvider, type Cinder } from "./helpers/fixture.js";
+import { CinderGovernor__factory, CinderTimelock__factory } from "../../../types/ethers-contracts/index.js";
+import { connectCinder, H100, ONE, onboardProvider, type Cinder } from "../../helpers/fixture.js";
 
 const { loadCinder } = await connectCinder();
 

@@ -12,9 +12,9 @@ import {
   SlaBondManager__factory,
   SlashingManager__factory,
   StakingVault__factory,
-} from "../types/ethers-contracts/index.js";
-import { SLA_TIERS } from "../deploy/config.js";
-import { connectCinder } from "./helpers/fixture.js";
+} from "../../types/ethers-contracts/index.js";
+import { SLA_TIERS } from "../../deploy/config.js";
+import { connectCinder } from "../helpers/fixture.js";
 
 const { loadCinder } = await connectCinder();
 

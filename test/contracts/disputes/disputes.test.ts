@@ -19,9 +19,9 @@
 import { expect } from "chai";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { AbiCoder, ZeroAddress, ZeroHash, keccak256, toBeHex, toUtf8Bytes, zeroPadValue } from "ethers";
-import { DisputeManager__factory } from "../types/ethers-contracts/index.js";
-import { connectCinder, H100, H100_STAKE_PER_GPU, onboardProvider, USD, type Cinder } from "./helpers/fixture.js";
-import { OUTCOME, type JobVerdict, reportDigest, signReport } from "./helpers/oracle.js";
+import { DisputeManager__factory } from "../../../types/ethers-contracts/index.js";
+import { connectCinder, H100, H100_STAKE_PER_GPU, onboardProvider, USD, type Cinder } from "../../helpers/fixture.js";
+import { OUTCOME, type JobVerdict, reportDigest, signReport } from "../../helpers/oracle.js";
 
 const { loadCinder } = await connectCinder();
 

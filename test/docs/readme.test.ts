@@ -13,10 +13,10 @@ import { pathToFileURL } from "node:url";
 import { network } from "hardhat";
 import { type Address, keccak256, parseEther, toBytes } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { type InProcessDeployment, deployInProcess } from "../scripts/lib/in-process.js";
-import { localKey } from "../src/cli/local.js";
-import { cinderTokenAbi, createCinderClient, oracleHubAbi, resolveModelClass, testStablecoinAbi } from "../src/sdk/index.js";
-import { readmeBlocks, snippetModule } from "./helpers/readme.js";
+import { type InProcessDeployment, deployInProcess } from "../../scripts/lib/in-process.js";
+import { localKey } from "../../src/cli/local.js";
+import { cinderTokenAbi, createCinderClient, oracleHubAbi, resolveModelClass, testStablecoinAbi } from "../../src/sdk/index.js";
+import { readmeBlocks, snippetModule } from "../helpers/readme.js";
 
 /** The local account each role's snippets sign with. */
 const ROLE_ACCOUNTS: Record<string, number> = { integrator: 15, provider: 7, delegator: 14, client: 16, inference: 17, keeper: 15, guardian: 1, governance: 0 };

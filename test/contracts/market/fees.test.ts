@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { connectCinder, H100, onboardProvider, USD } from "./helpers/fixture.js";
-import { coverUntil } from "./helpers/oracle.js";
+import { connectCinder, H100, onboardProvider, USD } from "../../helpers/fixture.js";
+import { coverUntil } from "../../helpers/oracle.js";
 
 const { loadCinder } = await connectCinder();
 const DELAY = 60n; // feeChangeDelay on local networks

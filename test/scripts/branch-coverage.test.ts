@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 import { addStatementCoverageInstrumentation } from "@nomicfoundation/edr";
-import { fileBranches, parseSources, type BranchArm } from "../scripts/branch-coverage.js";
+import { fileBranches, parseSources, type BranchArm } from "../../scripts/branch-coverage.js";
 
 const SOURCE = `// SPDX-License-Identifier: MIT
 pragma solidity ^0.8.30;

@@ -17,10 +17,10 @@ import {
   scheduleAt,
   shareOf,
   wholeToQ112,
-} from "../src/economics/emissions.js";
-import { EmissionController__factory, TestStablecoin__factory } from "../types/ethers-contracts/index.js";
-import { connectCinder, onboardProvider, ONE, USD, withoutRewarderFunds, type Cinder } from "./helpers/fixture.js";
-import { at, closedEvent, HOUR, nextEpochStart, now, Payer, reserves, swap } from "./helpers/emissions.js";
+} from "../../../src/economics/emissions.js";
+import { EmissionController__factory, TestStablecoin__factory } from "../../../types/ethers-contracts/index.js";
+import { connectCinder, onboardProvider, ONE, USD, withoutRewarderFunds, type Cinder } from "../../helpers/fixture.js";
+import { at, closedEvent, HOUR, nextEpochStart, now, Payer, reserves, swap } from "../../helpers/emissions.js";
 
 const { loadCinder } = await connectCinder();
 

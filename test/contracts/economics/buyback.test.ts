@@ -4,8 +4,8 @@
  */
 import { expect } from "chai";
 import type { Contract } from "ethers";
-import { UNISWAP_ARTIFACTS } from "../deploy/uniswap.js";
-import { connectCinder, H100, onboardProvider, ONE, USD, type Cinder } from "./helpers/fixture.js";
+import { UNISWAP_ARTIFACTS } from "../../../deploy/uniswap.js";
+import { connectCinder, H100, onboardProvider, ONE, USD, type Cinder } from "../../helpers/fixture.js";
 
 const { loadCinder } = await connectCinder();
 
