@@ -19,7 +19,6 @@ export const LATE = 24n;
 export const HOUR = 3_600n;
 export const PRICE = 2n * USD;
 export const KIND = { Lease: 0, Batch: 1 } as const;
-const STATUS_FAILED = 3n;
 
 export const value = (gpus: bigint, seconds: bigint, price = PRICE) => (price * gpus * seconds) / HOUR;
 export const lockOf = (percent: bigint, v: bigint) => (v * percent) / 100n;
@@ -65,6 +64,7 @@ async function deploySla(): Promise<Setup> {
   await c.networkHelpers.mine();
   return { c, provider, provider2, clients, epoch };
 }
+
 /** The SLA set-up, restored from its own snapshot (taken on top of the deployment's). */
 export async function setupOnce(): Promise<Setup> {
   const { connection } = await connectCinder();
