@@ -69,14 +69,15 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
 
     uint16 private _delegationCapMultiple;
     uint128 private _minDelegation;
+    // Each struct starts a slot of its own, and so does the variable after it: the pair below stays in one slot.
+    PoolRewards.Ledger private _rewards;
+    ShareClassRetirement.Ledger private _retired;
     // One slot, written once per execution: slashed CNDR kept here for the batched burn, and reporters' bounties.
     uint128 private _slashedToBurn;
     uint128 private _bountiesHeld;
 
     mapping(address provider => Pool) private _pools;
     mapping(address provider => mapping(address account => Delegation)) private _delegations;
-    PoolRewards.Ledger private _rewards;
-    ShareClassRetirement.Ledger private _retired;
     address private _emissionController;
     mapping(address provider => Exposure) private _exposures;
     /// @dev One slot, read by the job market's hooks (`recordExposure`, `releaseExposure`) and every withdrawal
