@@ -15,6 +15,7 @@ import {IOracleHub} from "../interfaces/IOracleHub.sol";
 import {IProviderRegistry} from "../interfaces/IProviderRegistry.sol";
 import {ISlashingManager} from "../interfaces/ISlashingManager.sol";
 import {IStakingVault} from "../interfaces/IStakingVault.sol";
+import {DelegatedShares} from "../libraries/DelegatedShares.sol";
 import {ExposureWindows} from "../libraries/ExposureWindows.sol";
 import {PoolExposure} from "../libraries/PoolExposure.sol";
 import {PoolRewards} from "../libraries/PoolRewards.sol";
@@ -37,8 +38,8 @@ import {SlashMath} from "../libraries/SlashMath.sol";
 /// Exposure (DESIGN "Exposure locks what it needs", "Windows"): a withdrawal waits for the pool's exposure only when
 /// the stake left behind would not cover what the leases need, and then until their end plus a tail that covers
 /// every window that can still lead to a slash (checked against the windows' contracts wherever any is set).
-/// Rewards (funding, streams, the per-share index) are PoolRewards'; share-class retirement is ShareClassRetirement's;
-/// the exposure's bookkeeping and the lock it implies are PoolExposure's.
+/// Libraries: PoolRewards (funding, streams, the per-share index), ShareClassRetirement, DelegatedShares (minting
+/// and burning the delegated classes' shares) and PoolExposure (the exposure's bookkeeping and the lock it implies).
 /// Invariant (DESIGN.md 3): CNDR held = sum over pools of (selfActive + selfPending + delegatedAssets +
 /// pendingAssets) + totalRewardsOwed + totalRetiredPending + slashedHeld (to burn + bounties); it falls only by
 /// `claimWithdraw`, `claimRewards`, `payBounty` and `burnSlashed`.
@@ -149,16 +150,10 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
 
         if (ShareClassRetirement.isDepleted(delegatedAssets, pool.delegatedShares)) {
             _retired.retireActive(_rewards, provider, pool);
-            delegatedAssets = 0;
         }
         Delegation storage d = _delegations[provider][msg.sender];
         PoolRewards.settle(pool, d, _retired.index[provider]);
-        uint256 delegatedShares = pool.delegatedShares;
-        shares = ShareMath.toShares(amount, delegatedAssets, delegatedShares, Math.Rounding.Floor);
-        require(shares > 0, StakingVaultZeroShares(amount));
-        pool.delegatedAssets = (delegatedAssets + amount).toUint128();
-        pool.delegatedShares = (delegatedShares + shares).toUint128();
-        d.shares = (d.shares + shares).toUint128();
+        shares = DelegatedShares.mintActive(pool, d, amount);
         TOKEN.safeTransferFrom(msg.sender, address(this), amount);
         emit Delegated(provider, msg.sender, amount, shares);
     }
@@ -190,9 +185,11 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
 
         Delegation storage d = _delegations[provider][msg.sender];
         PoolRewards.settle(pool, d, _retired.index[provider]);
-        uint256 assets = _burnDelegated(pool, d, amount);
+        uint256 assets = DelegatedShares.burnActive(pool, d, amount);
         if (pool.delegatedAssets == 0 && pool.delegatedShares > 0) _retired.retireActive(_rewards, provider, pool);
-        if (ShareClassRetirement.isDepleted(pool.pendingAssets, pool.pendingShares)) _retired.retirePending(provider, pool);
+        if (ShareClassRetirement.isDepleted(pool.pendingAssets, pool.pendingShares)) {
+            _retired.retirePending(provider, pool);
+        }
 
         // One merged pending withdrawal per account and pool: it unlocks at the later of the two unlock times. A
         // claim left in a retired class joins the new request, so it stays slashable until claimed.
@@ -209,7 +206,7 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
             if (pool.selfUnlockAt >= lockedUntil) cover += pool.selfPending;
             if (cover < need) unlockNew = lockedUntil;
         }
-        uint256 minted = _mintPending(pool, assets);
+        uint256 minted = DelegatedShares.mintPending(pool, assets);
         d.pendingGeneration = pool.pendingGeneration;
         d.pendingShares = (pendingHeld + minted).toUint128();
         unlockAt = Math.max(previousUnlock, unlockNew);
@@ -235,21 +232,12 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
             pool.selfPending = 0;
         } else {
             Delegation storage d = _delegations[provider][msg.sender];
-            uint256 shares = d.pendingShares;
-            require(shares > 0, StakingVaultNothingPending(provider, msg.sender));
+            require(d.pendingShares > 0, StakingVaultNothingPending(provider, msg.sender));
             require(block.timestamp >= d.unlockAt, StakingVaultStillUnbonding(d.unlockAt, block.timestamp));
             if (d.pendingGeneration != pool.pendingGeneration) {
                 assets = _retired.takePending(provider, d);
             } else {
-                uint256 pendingAssets = pool.pendingAssets;
-                uint256 pendingShares = pool.pendingShares;
-                assets = ShareMath.toAssets(shares, pendingAssets, pendingShares, Math.Rounding.Floor);
-                // Cannot underflow: shares <= pendingShares, and so assets <= pendingAssets (ShareMath.toAssets).
-                unchecked {
-                    pool.pendingAssets = uint128(pendingAssets - assets);
-                    pool.pendingShares = uint128(pendingShares - shares);
-                }
-                d.pendingShares = 0;
+                assets = DelegatedShares.redeemPending(pool, d);
                 if (pool.pendingAssets == 0 && pool.pendingShares > 0) _retired.retirePending(provider, pool);
             }
         }
@@ -573,41 +561,6 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
     // ------------------------------------------------------------------------------------------------------------
     // Internal
     // ------------------------------------------------------------------------------------------------------------
-
-    /// @dev Burns a delegator's active shares worth `amount` (all of them for type(uint256).max) and returns the
-    /// assets leaving the active class.
-    function _burnDelegated(Pool storage pool, Delegation storage d, uint256 amount) private returns (uint256 assets) {
-        uint256 delegatedAssets = pool.delegatedAssets;
-        uint256 delegatedShares = pool.delegatedShares;
-        uint256 held = d.shares;
-        uint256 available = ShareMath.toAssets(held, delegatedAssets, delegatedShares, Math.Rounding.Floor);
-        uint256 burned;
-        if (amount == type(uint256).max) {
-            burned = held;
-            assets = available;
-        } else {
-            // Round the shares burned up: the leaver gives up at least the value it takes.
-            burned = ShareMath.toShares(amount, delegatedAssets, delegatedShares, Math.Rounding.Ceil);
-            assets = amount;
-        }
-        require(burned <= held && assets <= available && assets > 0, StakingVaultInsufficientStake(available, amount));
-        // Cannot underflow: burned <= held <= delegatedShares and assets <= available <= delegatedAssets.
-        unchecked {
-            pool.delegatedAssets = uint128(delegatedAssets - assets);
-            pool.delegatedShares = uint128(delegatedShares - burned);
-            d.shares = uint128(held - burned);
-        }
-    }
-
-    /// @dev Adds `assets` to the pending-withdrawal class and returns the pending shares minted (rounded down).
-    function _mintPending(Pool storage pool, uint256 assets) private returns (uint256 minted) {
-        uint256 pendingAssets = pool.pendingAssets;
-        uint256 pendingShares = pool.pendingShares;
-        minted = ShareMath.toShares(assets, pendingAssets, pendingShares, Math.Rounding.Floor);
-        require(minted > 0, StakingVaultZeroShares(assets));
-        pool.pendingAssets = (pendingAssets + assets).toUint128();
-        pool.pendingShares = (pendingShares + minted).toUint128();
-    }
 
     /// @dev Slashes up to `amount` from `provider`'s pool: self-stake first (active, then pending), then active and
     /// pending delegators pro rata (ShareMath.splitSlash); retires a delegated class slashed to zero. Moves no CNDR.
