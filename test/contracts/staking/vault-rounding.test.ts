@@ -7,29 +7,21 @@
  */
 import { expect } from "chai";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import type { Addressable, ContractTransactionResponse } from "ethers";
-import { connectCinder, onboardProvider, ONE, type Cinder } from "./helpers/fixture.js";
-import { type Account, type Tx, addressOf, expectDeltas, expectSlashKept, expectSolvent } from "./helpers/staking.js";
-
-const { loadCinder } = await connectCinder();
-
-const DAY = 86_400n;
-const UNBONDING = 14n * DAY;
-const SELF = 400n * ONE;
-const MAX = 2n ** 256n - 1n;
-
-
-/** ShareMath.toAssets with floor rounding (virtual share and asset of one). */
-const toAssets = (shares: bigint, assets: bigint, total: bigint) => (shares * (assets + 1n)) / (total + 1n);
-/** ShareMath.toShares with floor rounding. */
-const toShares = (amount: bigint, assets: bigint, total: bigint) => (amount * (total + 1n)) / (assets + 1n);
-
-async function withProvider() {
-  const c = await loadCinder();
-  const p = c.providers[0];
-  await onboardProvider(c, p);
-  return { c, p, d: c.delegators };
-}
+import {
+  DAY,
+  expectDeltas,
+  expectSlashKept,
+  expectSolvent,
+  loadCinder,
+  MAX,
+  onboardProvider,
+  ONE,
+  SELF,
+  toShares,
+  type Tx,
+  UNBONDING,
+  withProvider,
+} from "./fixture.js";
 
 describe("StakingVault rounding: a slash never rounds to zero", function () {
   it("takes exactly 1 wei from a big pool's self-stake", async function () {
