@@ -28,6 +28,7 @@ import {
   DueTracker,
   burnSlashed,
   closeEpoch,
+  closeLease,
   executeBuyback,
   executeDeferredSlashes,
   executeSlash,
@@ -35,6 +36,7 @@ import {
   isCinderContractError,
   proposeSlash,
   providerRegistryAbi,
+  releaseSlaBond,
   settleSla,
   writeContract,
 } from "../sdk/index.js";
@@ -44,7 +46,9 @@ import { KeeperConfigError } from "./errors.js";
 /** Reverts that mean another keeper (or anyone) already did the step: counted as done, not as failures. */
 export const ALREADY_DONE_ERRORS: Record<DueActionKind, readonly string[]> = {
   "close-epoch": ["EmissionEpochAlreadyClosed"],
+  "close-lease": ["JobMarketInvalidLeaseStatus"],
   "settle-sla": ["SlaBondManagerAlreadyClosed"],
+  "release-sla-bond": ["SlaBondManagerAlreadyClosed"],
   "propose-slash": ["SlashingManagerAlreadyProposed", "OracleHubReportAlreadyAccepted"],
   "execute-slash": ["SlashingManagerInvalidStatus"],
   "execute-deferred": ["SlashingManagerNothingDeferred"],
@@ -168,6 +172,8 @@ export class Keeper {
     const outcomes: ActionOutcome[] = [];
     for (const action of actions) {
       if (this.#inFlight.has(action.key)) continue;
+      // A lock is released unsettled only when its settlement (listed before it) could not be done in this pass.
+      if (action.kind === "release-sla-bond" && outcomes.some((o) => o.action.kind === "settle-sla" && o.action.leaseId === action.leaseId && o.outcome !== "failed")) continue;
       if (this.#dryRun) {
         this.metrics.actions.inc({ kind: action.kind, outcome: "listed" });
         this.#log.info("due", { action: action.key, reason: action.reason, dueAt: action.dueAt, lag: now - action.dueAt });
@@ -250,11 +256,17 @@ export class Keeper {
         const closed = await closeEpoch(ctx, { epoch: action.epoch });
         return closed.status === "waiting" ? `waiting: ${closed.reason}` : closed.status;
       }
+      case "close-lease": {
+        const closed = await closeLease(ctx, { leaseId: action.leaseId });
+        return `closed in ${closed.hash}`;
+      }
       case "settle-sla": {
         if (this.#nodes.length === 0) throw new KeeperConfigError("NO_ORACLE_NODES", "settling an SLA needs the oracle nodes' leaf API: pass --oracle <url>[,<url>...]");
         const settled = await settleSla(ctx, { leaseId: action.leaseId, nodes: this.#nodes, contentHashes: this.tracker.contentHashes });
         return settled.closed ? `settled, credit ${settled.credit}` : "waiting: settled in part (more epochs next pass)";
       }
+      case "release-sla-bond":
+        return `released ${(await releaseSlaBond(ctx, { leaseId: action.leaseId })).result} unsettled`;
       case "propose-slash": {
         const proposed = await proposeSlash(ctx, { report: action.report, signatures: action.signatures });
         return `proposed ${proposed.id}, executable at ${proposed.executableAt}`;

@@ -27,7 +27,10 @@ import {
   disputeManagerAbi,
   emissionControllerAbi,
   FaultKind,
+  isCinderContractError,
   JobKind,
+  jobMarketAbi,
+  modelClassId,
   oracleHubAbi,
   providerRegistryAbi,
   slaBondManagerAbi,
@@ -52,6 +55,8 @@ describe("Keeper", function () {
   let server: Server | undefined;
   const files = new Map<number, string>();
   const faults: { report: FaultReport; signatures: Hex[] }[] = [];
+  /** The lease the closing test lets again once the GPUs are free (the release test's lease). */
+  let relet: bigint | undefined;
 
   const ctxFor = (i: number): CinderContext =>
     createCinderContext({ publicClient, walletClient: createWalletClient({ chain: hardhat, transport: http(node!.url), account: privateKeyToAccount(localKey(i)) }), addresses });
@@ -180,6 +185,73 @@ describe("Keeper", function () {
     const settled = (await events(addresses.slaBondManager, slaBondManagerAbi, "SlaSettled")).filter((x) => x.args.leaseId === leaseId);
     expect(settled).to.have.length(1);
     expect(settled[0].args.fromStream).to.equal(0n); // full uptime: no credit
+  });
+
+  it("closes an ended lease once with two keepers side by side, and its GPUs can be leased again", async function () {
+    const model = modelClassId("H100-80GB");
+    const free = () => publicClient.readContract({ address: addresses.registry, abi: providerRegistryAbi, functionName: "freeCapacity", args: [provider, model] });
+    // Earlier tests' leases ended and the keepers there closed them: every GPU is free.
+    expect(await free()).to.equal(BigInt(gpuIds.length));
+    const { leaseId } = await clientFor(16).leases.createDirect({ provider, modelClass: "H100-80GB", gpuCount: gpuIds.length, duration: HOUR, maxPricePerGpuHour: 2n * USD });
+    const lease = await clientFor(16).read.lease({ leaseId });
+    expect(await free()).to.equal(0n);
+    const tracker = createDueTracker(ctxFor(15));
+    await setTime(BigInt(lease.end) - 2n);
+    const before = await tracker.due();
+    expect(before.actions.filter((x) => x.kind === "close-lease")).to.deep.equal([]);
+    expect((await tracker.due()).next).to.not.equal(undefined);
+    await setTime(BigInt(lease.end));
+    expect((await tracker.due()).actions.filter((x) => x.kind === "close-lease").map((x) => x.key)).to.deep.equal([`close-lease:${leaseId}`]);
+    // Ended but not closed: its GPUs stay committed and the provider cannot be leased.
+    const refused = await clientFor(16).leases.createDirect({ provider, modelClass: "H100-80GB", gpuCount: 1, duration: HOUR, maxPricePerGpuHour: 2n * USD }).catch((e: unknown) => e);
+    expect(isCinderContractError(refused) && refused.errorName).to.equal("ProviderRegistryInsufficientCapacity");
+    const a = createKeeper({ ctx: ctxFor(14), nodes: [oracleUrl] });
+    const b = createKeeper({ ctx: ctxFor(15), nodes: [oracleUrl] });
+    const [pa, pb] = await Promise.all([a.runOnce(), b.runOnce()]);
+    const outcomes = [...pa.outcomes, ...pb.outcomes].filter((o) => o.action.key === `close-lease:${leaseId}`).map((o) => o.outcome).sort();
+    expect(outcomes).to.deep.equal(["already-done", "done"]);
+    expect((await events(addresses.jobMarket, jobMarketAbi, "LeaseClosed")).filter((x) => x.args.leaseId === leaseId)).to.have.length(1);
+    expect((await clientFor(16).read.lease({ leaseId })).statusName).to.equal("Closed");
+    expect(await free()).to.equal(BigInt(gpuIds.length));
+    const { leaseId: next } = await clientFor(16).leases.createDirect({ provider, modelClass: "H100-80GB", gpuCount: gpuIds.length, duration: HOUR, maxPricePerGpuHour: 2n * USD });
+    expect(await free()).to.equal(0n);
+    relet = next;
+    expect((await a.runOnce()).outcomes.filter((o) => o.action.kind === "close-lease")).to.deep.equal([]);
+  });
+
+  it("releases an SLA lock nobody could settle (no node serves its leaves) once its claim window ends, and not before", async function () {
+    const sla = (fn: "freeBond", who: Address) => publicClient.readContract({ address: addresses.slaBondManager, abi: slaBondManagerAbi, functionName: fn, args: [who] });
+    // The lease the previous test created: report its epochs, then withhold their leaf files from the node.
+    const leaseId = relet!;
+    const lease = await clientFor(16).read.lease({ leaseId });
+    const first = BigInt(lease.start) / HOUR;
+    const last = (BigInt(lease.end) + HOUR - 1n) / HOUR - 1n;
+    for (let e = first; e <= last; e++) {
+      await setTime((e + 1n) * HOUR + 5n);
+      await reportEpoch(Number(e), [{ leaseId, secondsUp: 1_000, secondsObserved: 3_000 }]);
+      files.delete(Number(e));
+    }
+    const lateWindow = await publicClient.readContract({ address: addresses.oracleHub, abi: oracleHubAbi, functionName: "LATE_WINDOW_EPOCHS" });
+    const releasableAt = await publicClient.readContract({ address: addresses.slaBondManager, abi: slaBondManagerAbi, functionName: "releasableAt", args: [leaseId] });
+    expect(releasableAt).to.equal((last + 1n + lateWindow + 1n) * HOUR);
+    const keeper = createKeeper({ ctx: ctxFor(15), nodes: [oracleUrl] });
+    const tracker = createDueTracker(ctxFor(15));
+    await setTime(releasableAt - 2n);
+    const settleOnly = await keeper.runOnce();
+    expect(settleOnly.outcomes.find((o) => o.action.key === `settle-sla:${leaseId}`)?.outcome).to.equal("failed");
+    expect(settleOnly.outcomes.filter((o) => o.action.kind === "release-sla-bond")).to.deep.equal([]);
+    expect((await tracker.due()).next).to.deep.include({ key: `release-sla-bond:${leaseId}`, at: releasableAt });
+    await setTime(releasableAt);
+    const freeBefore = await sla("freeBond", provider);
+    const pass = await keeper.runOnce();
+    expect(pass.outcomes.find((o) => o.action.key === `settle-sla:${leaseId}`)?.outcome).to.equal("failed");
+    expect(pass.outcomes.find((o) => o.action.key === `release-sla-bond:${leaseId}`)?.outcome).to.equal("done");
+    const released = (await events(addresses.slaBondManager, slaBondManagerAbi, "BondReleased")).filter((x) => x.args.leaseId === leaseId);
+    expect(released).to.have.length(1);
+    expect((released[0].args.lock as bigint) > 0n).to.equal(true);
+    expect((await sla("freeBond", provider)) - freeBefore).to.equal(released[0].args.lock);
+    const again = await keeper.runOnce();
+    expect(again.outcomes.filter((o) => o.action.kind === "release-sla-bond" || o.action.kind === "settle-sla")).to.deep.equal([]);
   });
 
   it("expires a dispute past its arbitration deadline and prunes expired attestations, recording gas and lag in its metrics", async function () {
