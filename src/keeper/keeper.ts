@@ -172,8 +172,7 @@ export class Keeper {
     const outcomes: ActionOutcome[] = [];
     for (const action of actions) {
       if (this.#inFlight.has(action.key)) continue;
-      // A lock is released unsettled only when its settlement (listed before it) could not be done in this pass.
-      if (action.kind === "release-sla-bond" && outcomes.some((o) => o.action.kind === "settle-sla" && o.action.leaseId === action.leaseId && o.outcome !== "failed")) continue;
+      if (this.#waitsOnSla(action, outcomes)) continue;
       if (this.#dryRun) {
         this.metrics.actions.inc({ kind: action.kind, outcome: "listed" });
         this.#log.info("due", { action: action.key, reason: action.reason, dueAt: action.dueAt, lag: now - action.dueAt });
@@ -188,6 +187,18 @@ export class Keeper {
       }
     }
     return { now, block, outcomes, next };
+  }
+
+  /**
+   * Whether an action waits on the same lease's SLA step earlier in this pass: a lock is released unsettled only when
+   * its settlement could not be done, and an SLA lease is closed only once its SLA is settled or released.
+   */
+  #waitsOnSla(action: DueAction, outcomes: readonly ActionOutcome[]): boolean {
+    if (action.kind !== "release-sla-bond" && action.kind !== "close-lease") return false;
+    const sla = outcomes.filter((o) => (o.action.kind === "settle-sla" || o.action.kind === "release-sla-bond") && o.action.leaseId === action.leaseId);
+    const closed = sla.some((o) => o.outcome === "done" || o.outcome === "already-done");
+    if (action.kind === "release-sla-bond") return closed || sla.some((o) => o.outcome === "waiting");
+    return !closed && sla.some((o) => o.outcome === "failed" || o.outcome === "waiting");
   }
 
   /** Runs passes every `pollIntervalMs` until the returned function is called (it resolves when the pass ends). */

@@ -55,9 +55,9 @@ export type DueActionKind = DueAction["kind"];
 /** Every action kind, in the order a keeper runs them within one pass. */
 export const DUE_ACTION_KINDS = [
   "close-epoch",
-  "close-lease",
   "settle-sla",
   "release-sla-bond",
+  "close-lease",
   "propose-slash",
   "execute-slash",
   "execute-deferred",
@@ -383,12 +383,6 @@ export class DueTracker {
     }
     later.push({ kind: "close-epoch", key: `close-epoch:${ended + 1n}`, at: (ended + 2n) * emissionEpochLength, reason: `emission epoch ${ended + 1n} ends` });
 
-    // Ended leases: closing one pays the provider what streamed and frees its GPUs for the next lease.
-    for (const [leaseId, closableAt] of this.#closable) {
-      const key = `close-lease:${leaseId}`;
-      if (now >= closableAt) actions.push({ kind: "close-lease", key, leaseId, dueAt: closableAt, reason: `lease ${leaseId} ended and is not closed: its GPUs stay committed until it is` });
-      else later.push({ kind: "close-lease", key, at: closableAt, reason: `lease ${leaseId} ends` });
-    }
 
     // SLA settlements: a lease that ended, every epoch of whose term is reported or past the late window.
     for (const leaseId of this.#slaLeases) {
@@ -430,6 +424,17 @@ export class DueTracker {
         dueAt: dueAt < now ? dueAt : now,
         reason: lastReported ? `lease ${leaseId} ended and its last epoch ${last} is reported` : `lease ${leaseId} ended and its last epoch ${last} can no longer be reported`,
       });
+    }
+
+    // Ended leases: closing one pays the provider what streamed and frees its GPUs for the next lease. A lease with an
+    // SLA lock is closed with or after its settlement (listed before it), so what the lease still holds pays the
+    // client's credit first (closing pays the provider every covered second).
+    const slaDue = new Set(actions.filter((x) => x.kind === "settle-sla").map((x) => x.leaseId));
+    for (const [leaseId, closableAt] of this.#closable) {
+      const key = `close-lease:${leaseId}`;
+      if (now < closableAt) later.push({ kind: "close-lease", key, at: closableAt, reason: `lease ${leaseId} ends` });
+      else if (!this.#slaLeases.has(leaseId)) actions.push({ kind: "close-lease", key, leaseId, dueAt: closableAt, reason: `lease ${leaseId} ended and is not closed: its GPUs stay committed until it is` });
+      else if (slaDue.has(leaseId)) actions.push({ kind: "close-lease", key, leaseId, dueAt: closableAt, reason: `lease ${leaseId} ended and is not closed; close it once its SLA is settled` });
     }
 
     // Fault reports: proposals for accepted ones, and the nodes' signed ones submitted first.
