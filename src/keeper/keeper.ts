@@ -232,7 +232,10 @@ export class Keeper {
     try {
       detail = await this.#send(action);
       if (detail?.startsWith("waiting")) outcome = "waiting";
-      else this.tracker.markDone(action);
+      else {
+        if (detail?.startsWith("already done")) outcome = "already-done";
+        this.tracker.markDone(action);
+      }
     } catch (error) {
       const name = isCinderContractError(error) ? error.errorName : undefined;
       if (name !== undefined && ALREADY_DONE_ERRORS[action.kind].includes(name)) {
@@ -296,7 +299,8 @@ export class Keeper {
       case "buyback": {
         const bought = await executeBuyback(ctx);
         if (bought.status === "executed") return `bought back and burned ${bought.burned}`;
-        return bought.status === "waiting" ? `waiting: ${bought.reason}` : bought.status;
+        // Due means there was stablecoin to spend: none left now is another keeper's buyback.
+        return bought.status === "waiting" ? `waiting: ${bought.reason}` : `already done: ${bought.reason}`;
       }
       case "prune-attestations":
         await writeContract(ctx, { contract: "ProviderRegistry", address: ctx.addresses.registry, abi: providerRegistryAbi, functionName: "pruneExpired", args: [action.provider, action.gpuIds] });

@@ -10,7 +10,7 @@ import { expect } from "chai";
 import { execFile } from "node:child_process";
 import { type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type Address, type Hex, type PublicClient, createPublicClient, createWalletClient, http, keccak256, parseEventLogs, toBytes } from "viem";
+import { type Address, type Hex, type PublicClient, createPublicClient, createWalletClient, http, keccak256, parseAbi, parseEventLogs, toBytes } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { hardhat, mainnet } from "viem/chains";
 import { buildTree, contentHash, serializeLeafFile } from "../../src/protocol/leaves.js";
@@ -26,6 +26,8 @@ import {
   fetchLeafFile,
   disputeManagerAbi,
   emissionControllerAbi,
+  buybackBurnerAbi,
+  cinderTokenAbi,
   FaultKind,
   isCinderContractError,
   JobKind,
@@ -266,6 +268,57 @@ describe("Keeper", function () {
     expect(pass.outcomes.find((o) => o.action.key === `close-lease:${leaseId}`)?.outcome).to.equal("done");
     const again = await keeper.runOnce();
     expect(again.outcomes.filter((o) => "leaseId" in o.action && o.action.leaseId === leaseId)).to.deep.equal([]);
+  });
+
+  it("runs the buyback on the deployment's Uniswap V2 pair once its TWAP window allows and not before, once with two keepers side by side", async function () {
+    const burner = addresses.buybackBurner;
+    const [params, pair] = await Promise.all([
+      publicClient.readContract({ address: burner, abi: buybackBurnerAbi, functionName: "params" }),
+      publicClient.readContract({ address: burner, abi: buybackBurnerAbi, functionName: "PAIR" }),
+    ]);
+    const pairAbi = parseAbi(["function getReserves() view returns (uint112, uint112, uint32)", "function token0() view returns (address)"]);
+    const reserves = async () => {
+      const [[r0, r1], token0] = await Promise.all([publicClient.readContract({ address: pair, abi: pairAbi, functionName: "getReserves" }), publicClient.readContract({ address: pair, abi: pairAbi, functionName: "token0" })]);
+      return token0 === addresses.token ? { cndr: r0, usd: r1 } : { cndr: r1, usd: r0 };
+    };
+    const supply = () => publicClient.readContract({ address: addresses.token, abi: cinderTokenAbi, functionName: "totalSupply" });
+    const buybacks = async () => (await events(burner, buybackBurnerAbi, "BuybackExecuted")).length;
+    // Any TWAP sample an earlier pass took is stale by now; fees to spend arrive in the burner.
+    await setTime((await now()) + 2n * BigInt(params.maxAge));
+    await faucet({ url: node!.url, addresses, to: burner, amount: 1_000n * USD });
+    const executedBefore = await buybacks();
+    const a = createKeeper({ ctx: ctxFor(14), nodes: [oracleUrl] });
+    const b = createKeeper({ ctx: ctxFor(15), nodes: [oracleUrl] });
+    // Due to take a fresh sample: the keeper samples and waits out the window.
+    const sampled = (await a.runOnce()).outcomes.find((o) => o.action.kind === "buyback");
+    expect(sampled?.outcome).to.equal("waiting");
+    expect(await buybacks()).to.equal(executedBefore);
+    const [, newer] = await publicClient.readContract({ address: burner, abi: buybackBurnerAbi, functionName: "observations" });
+    const readyAt = BigInt(newer.timestamp) + BigInt(params.minWindow);
+    const tracker = createDueTracker(ctxFor(15));
+    await setTime(readyAt - 2n);
+    const early = await tracker.due();
+    expect(early.actions.filter((x) => x.kind === "buyback")).to.deep.equal([]);
+    expect((await b.runOnce()).outcomes.filter((o) => o.action.kind === "buyback")).to.deep.equal([]);
+    expect(await buybacks()).to.equal(executedBefore);
+    await setTime(readyAt);
+    expect((await tracker.due()).actions.map((x) => x.key)).to.include("buyback");
+    const [supplyBefore, reservesBefore] = [await supply(), await reserves()];
+    const [pa, pb] = await Promise.all([a.runOnce(), b.runOnce()]);
+    const executed = (await events(burner, buybackBurnerAbi, "BuybackExecuted")).slice(executedBefore);
+    expect(executed).to.have.length(1);
+    const { amountIn, cndrOut, burned } = executed[0].args as { amountIn: bigint; cndrOut: bigint; burned: bigint };
+    expect(amountIn >= 1_000n * USD).to.equal(true);
+    expect(burned).to.equal(cndrOut);
+    expect(supplyBefore - (await supply())).to.equal(burned);
+    const reservesAfter = await reserves();
+    expect(reservesAfter.usd - reservesBefore.usd).to.equal(amountIn);
+    expect(reservesBefore.cndr - reservesAfter.cndr).to.equal(cndrOut);
+    const outcomes = [...pa.outcomes, ...pb.outcomes].filter((o) => o.action.kind === "buyback");
+    expect(outcomes.map((o) => o.outcome).sort()).to.deep.equal(["already-done", "done"]);
+    expect(outcomes.find((o) => o.outcome === "done")?.detail).to.equal(`bought back and burned ${burned}`);
+    // Spent: nothing is due until more fees arrive.
+    expect((await tracker.due()).actions.filter((x) => x.kind === "buyback")).to.deep.equal([]);
   });
 
   it("expires a dispute past its arbitration deadline and prunes expired attestations, recording gas and lag in its metrics", async function () {
