@@ -4,13 +4,21 @@
  * leaves from an oracle node's leaf API, a quorum-signed fault from the nodes' fault API proposed, executed after the
  * veto window, its slash burned; an expired dispute; an expired attestation pruned; the epoch closed), two keepers
  * side by side doing each step once (counted by events), a keeper killed and restarted completing what was due,
- * dry-run sending nothing, and one-line configuration errors.
+ * dry-run sending nothing, and one-line configuration errors; ended leases closed (their GPUs leased again), SLA
+ * locks nobody could settle released, the buyback on the deployment's Uniswap V2 pair.
+ *
+ * Then, on a real `cinder node` process (its own keeper #15 and oracle nodes): `cinder provider fail --kind
+ * challenge` and the clock alone end in an executed slash (the nodes prove the GPU's answers wrong and sign the
+ * fault; the keeper submits it, proposes the slash and executes it after the veto window).
  */
 import { expect } from "chai";
-import { execFile } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type Address, type Hex, type PublicClient, createPublicClient, createWalletClient, http, keccak256, parseAbi, parseEventLogs, toBytes } from "viem";
+import { type Address, type Hex, type PublicClient, createPublicClient, createWalletClient, getAddress, http, keccak256, parseAbi, parseEventLogs, toBytes } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { hardhat, mainnet } from "viem/chains";
 import { buildTree, contentHash, serializeLeafFile } from "../../src/protocol/leaves.js";
@@ -40,6 +48,7 @@ import {
   stakingVaultAbi,
 } from "../../src/sdk/node.js";
 import { createKeeper, KeeperConfigError } from "../../src/keeper/index.js";
+import { waitFor } from "../helpers/integration.js";
 
 const PORT = 22000 + (process.pid % 1_000); // a range of its own (files run in parallel workers), below the OS's ephemeral ports (32768+)
 const ID = `integration-keeper-${PORT}`;
@@ -461,5 +470,114 @@ describe("Keeper", function () {
       .catch((e: unknown) => e);
     expect((noDeployment as KeeperConfigError).message).to.equal(`NO_DEPLOYMENT: no Cinder deployment on chain 31337: OracleHub ${nowhere} has no code (wrong --rpc or --deployment?)`);
     expect(await createKeeper({ ctx: ctxFor(15) }).checkSetup()).to.equal(undefined);
+  });
+});
+
+describe("Keeper on cinder node: a GPU that answers its challenges wrong is slashed with no command but the fault and the clock", function () {
+  this.timeout(600_000);
+  // The same ports as the hardhat node above, stopped by now (mocha runs the describes in turn); the oracle nodes
+  // listen on the next four, inside this file's range.
+  const url = `http://127.0.0.1:${PORT}`;
+  const id = `keeper-fault-${PORT}`;
+  const home = mkdtempSync(join(tmpdir(), "cinder-keeper-fault-"));
+  const keeper = privateKeyToAccount(localKey(15)).address;
+  let node: ChildProcess | undefined;
+  let addresses: { oracleHub: Address; slashingManager: Address };
+  let provider: Address;
+  const publicClient = createPublicClient({ chain: hardhat, transport: http(url), pollingInterval: 200 });
+
+  const cinder = (args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      const clean = { ...process.env };
+      delete clean.CINDER_PRIVATE_KEY;
+      delete clean.CINDER_DEPLOYMENT_ID;
+      execFile("node", ["bin/cinder.js", "--rpc", url, "--deployment", id, ...args, "--json"], { env: { ...clean, CINDER_HOME: home } }, (error, stdout, stderr) =>
+        resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : 1, stdout, stderr }),
+      );
+    });
+  const step = async <T>(args: string[]): Promise<T> => {
+    const r = await cinder(args);
+    expect(r.code, `cinder ${args.join(" ")}:\n${r.stdout}\n${r.stderr}`).to.equal(0);
+    return JSON.parse(r.stdout) as T;
+  };
+  const logs = (address: Address, abi: readonly unknown[], eventName: string) =>
+    publicClient.getContractEvents({ address, abi: abi as never, eventName: eventName as never, fromBlock: 0n }) as unknown as Promise<{ args: Record<string, unknown>; transactionHash: Hex }[]>;
+  const sender = async (hash: Hex) => getAddress((await publicClient.getTransaction({ hash })).from);
+
+  before(async function () {
+    node = spawn("node", ["bin/cinder.js", "node", "--port", String(PORT), "--providers", "1", "--gpus", "2", "--deployment", id, "--json"], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, CINDER_HOME: home },
+    });
+    let out = "";
+    let progress = "";
+    node.stderr!.on("data", (d: Buffer) => (progress += d.toString()));
+    const summary = await new Promise<{ addresses: typeof addresses; providers: { address: Address }[] }>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`cinder node printed no summary in 300 s:\n${out}\n${progress}`)), 300_000);
+      node!.stdout!.on("data", (d: Buffer) => {
+        out += d.toString();
+        try {
+          const parsed = JSON.parse(out) as { addresses: typeof addresses; providers: { address: Address }[] };
+          clearTimeout(timer);
+          resolve(parsed);
+        } catch {
+          // not complete yet
+        }
+      });
+      node!.once("exit", (code) => reject(new Error(`cinder node exited with ${code}:\n${out}\n${progress}`)));
+    });
+    addresses = summary.addresses;
+    provider = getAddress(summary.providers[0].address);
+  });
+
+  after(async function () {
+    if (node !== undefined && node.exitCode === null) {
+      const exited = new Promise((resolve) => node!.once("exit", resolve));
+      node.kill("SIGTERM");
+      await exited;
+    }
+    rmSync(home, { recursive: true, force: true });
+    rmSync(`deploy/deployments/${id}`, { recursive: true, force: true });
+  });
+
+  it("the oracle nodes sign the failed challenge, the keeper submits it and proposes the slash, and executes it after the veto window", async function () {
+    const failed = await step<{ kind: string; provider: Address; from: number; until: number; nextRound: number }>(["provider", "fail", "--kind", "challenge", "--provider", "#6", "--for", "25h"]);
+    expect(failed.kind).to.equal("challenge");
+    expect(getAddress(failed.provider)).to.equal(provider);
+    expect(failed.until - failed.from).to.equal(25 * 3_600);
+    expect(failed.nextRound).to.be.above(failed.from);
+    expect(failed.nextRound - failed.from).to.be.at.most(86_400);
+    // The round the nodes challenged at start passed: no fault yet.
+    expect(await logs(addresses.oracleHub, oracleHubAbi, "FaultReportAccepted")).to.deep.equal([]);
+
+    // The clock moves into the next challenge round: nothing else is typed.
+    await step(["chain", "advance", "--by", `${failed.nextRound - failed.from + 60}s`]);
+    const [proposed] = await waitFor("the keeper's slash proposal", 180_000, async () => {
+      const found = await logs(addresses.slashingManager, slashingManagerAbi, "SlashProposed");
+      return found.length > 0 ? found : undefined;
+    });
+    const [accepted] = await logs(addresses.oracleHub, oracleHubAbi, "FaultReportAccepted");
+    expect(getAddress(accepted.args.provider as Address)).to.equal(provider);
+    expect(Number(accepted.args.faultType)).to.equal(FaultKind.FailedGpuChallenge);
+    expect(await sender(accepted.transactionHash)).to.equal(keeper);
+    expect(await sender(proposed.transactionHash)).to.equal(keeper);
+    expect(getAddress(proposed.args.provider as Address)).to.equal(provider);
+    // The report every node derives for the provider's failed round (the one the clock moved into).
+    const round = failed.nextRound / 86_400;
+    expect(accepted.args.evidenceHash).to.equal(keccak256(toBytes(`cinder/fault/v1:failed-gpu-challenge:${provider.toLowerCase()}:${round}`)));
+
+    // Within the veto window nothing is executed.
+    const executableAt = proposed.args.executableAt as bigint;
+    const before = await publicClient.getBlock();
+    expect(before.timestamp < executableAt).to.equal(true);
+    expect(await logs(addresses.slashingManager, slashingManagerAbi, "SlashExecuted")).to.deep.equal([]);
+    await step(["chain", "advance", "--by", `${executableAt - before.timestamp + 60n}s`]);
+    const executed = await waitFor("the keeper's slash execution", 180_000, async () => {
+      const found = (await logs(addresses.slashingManager, slashingManagerAbi, "SlashExecuted")).filter((x) => x.args.id === proposed.args.id);
+      return found[0];
+    });
+    expect(await sender(executed.transactionHash)).to.equal(keeper);
+    expect(getAddress(executed.args.provider as Address)).to.equal(provider);
+    expect((executed.args.slashed as bigint) > 0n).to.equal(true);
   });
 });
