@@ -484,6 +484,7 @@ describe("Keeper on cinder node: a GPU that answers its challenges wrong is slas
   let node: ChildProcess | undefined;
   let addresses: { oracleHub: Address; slashingManager: Address };
   let provider: Address;
+  let oracleNodes: string[];
   const publicClient = createPublicClient({ chain: hardhat, transport: http(url), pollingInterval: 200 });
 
   const cinder = (args: string[]) =>
@@ -512,12 +513,12 @@ describe("Keeper on cinder node: a GPU that answers its challenges wrong is slas
     let out = "";
     let progress = "";
     node.stderr!.on("data", (d: Buffer) => (progress += d.toString()));
-    const summary = await new Promise<{ addresses: typeof addresses; providers: { address: Address }[] }>((resolve, reject) => {
+    const summary = await new Promise<{ addresses: typeof addresses; providers: { address: Address }[]; oracleNodes: string[] }>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`cinder node printed no summary in 300 s:\n${out}\n${progress}`)), 300_000);
       node!.stdout!.on("data", (d: Buffer) => {
         out += d.toString();
         try {
-          const parsed = JSON.parse(out) as { addresses: typeof addresses; providers: { address: Address }[] };
+          const parsed = JSON.parse(out) as { addresses: typeof addresses; providers: { address: Address }[]; oracleNodes: string[] };
           clearTimeout(timer);
           resolve(parsed);
         } catch {
@@ -528,6 +529,7 @@ describe("Keeper on cinder node: a GPU that answers its challenges wrong is slas
     });
     addresses = summary.addresses;
     provider = getAddress(summary.providers[0].address);
+    oracleNodes = summary.oracleNodes;
   });
 
   after(async function () {
@@ -541,13 +543,18 @@ describe("Keeper on cinder node: a GPU that answers its challenges wrong is slas
   });
 
   it("the oracle nodes sign the failed challenge, the keeper submits it and proposes the slash, and executes it after the veto window", async function () {
+    // Each node challenged the provider in this round, and it passed (what the nodes count in their metrics).
+    await waitFor("each oracle node's first challenge of the provider", 120_000, async () => {
+      const passed = await Promise.all(oracleNodes.map(async (u) => /cinder_oracle_challenges_total\{result="passed"\} [1-9]/.test(await (await fetch(`${u}/metrics`)).text())));
+      return passed.every(Boolean);
+    });
     const failed = await step<{ kind: string; provider: Address; from: number; until: number; nextRound: number }>(["provider", "fail", "--kind", "challenge", "--provider", "#6", "--for", "25h"]);
     expect(failed.kind).to.equal("challenge");
     expect(getAddress(failed.provider)).to.equal(provider);
     expect(failed.until - failed.from).to.equal(25 * 3_600);
     expect(failed.nextRound).to.be.above(failed.from);
     expect(failed.nextRound - failed.from).to.be.at.most(86_400);
-    // The round the nodes challenged at start passed: no fault yet.
+    // This round's challenges passed: no fault until the next round's.
     expect(await logs(addresses.oracleHub, oracleHubAbi, "FaultReportAccepted")).to.deep.equal([]);
 
     // The clock moves into the next challenge round: nothing else is typed.
