@@ -3,8 +3,8 @@
  * became due, and when the next one will. A `DueTracker` follows the protocol's events by block range (its cursor)
  * and keeps a small index of what can still become due (leases not yet closed, open SLA leases and their ends,
  * pending slash proposals, open disputes and their deadlines, attestation expiries, epochs with revenue); `due()`
- * then reads the chain only
- * for what the index says has come due, so its cost follows the work, never the number of leases or providers.
+ * then reads the chain only for what the index says has come due, so its cost follows the work, never the number of
+ * leases or providers.
  * The chain stays the source of truth: a new tracker rebuilds the index from the events (the cursor is only an
  * optimisation), and every action re-reads the state it acts on before sending.
  *
