@@ -12,6 +12,8 @@
  * broken-driver recording, so no GPU is healthy) until `seconds` from now on the network's clock (the chain's clock:
  * moving the chain's time past the end ends the outage), then waits until the agent has answered `observers`
  * heartbeats failing (at most `waitMs`), so that the oracle nodes have seen the outage before a walk moves time.
+ * With `kind: "challenge"` the heartbeats stay healthy and the GPUs compute wrong products instead: the nodes' next
+ * challenge round (`nextRound`) proves the answers wrong and every node signs the same FailedGpuChallenge fault report.
  *
  * `POST /v1/time {seconds}` moves the local chain's clock: `evm_increaseTime` and `evm_mine` on the node, then the
  * network's clock takes the jump at once, then it waits (at most `waitMs`) until every oracle node has probed every
@@ -38,13 +40,34 @@ import { SimulatedBackend } from "../oracle/gpu/simulated.js";
 import { cinderHome } from "../sdk/node.js";
 import { rpc } from "./local.js";
 
-/** A simulated backend that counts the heartbeats it answered while down (what the control waits for). */
+/**
+ * A simulated backend that counts the heartbeats it answered while down (what the control waits for), and whose
+ * GPUs can be made to compute wrong products for a while (`failChallengesUntil`: the agent's executor asks
+ * `challengesFailing` and answers the oracle nodes' matrix challenges wrong, a faulty card's answer).
+ */
 export class ObservedBackend extends SimulatedBackend {
   #failedProbes = 0;
+  #challengesFailUntilMs = 0;
+  readonly #clock: () => number;
+
+  constructor(...args: ConstructorParameters<typeof SimulatedBackend>) {
+    super(...args);
+    this.#clock = args[1]?.now ?? Date.now;
+  }
 
   /** Health probes answered while down, since the backend started. */
   get failedProbes(): number {
     return this.#failedProbes;
+  }
+
+  /** Whether the GPUs compute wrong products now (within `failChallengesUntil`'s window, on the backend's clock). */
+  get challengesFailing(): boolean {
+    return this.#clock() < this.#challengesFailUntilMs;
+  }
+
+  /** Makes the GPUs compute wrong products until `ms` on the backend's clock. */
+  failChallengesUntil(ms: number): void {
+    this.#challengesFailUntilMs = ms;
   }
 
   override async probeHealth(): Promise<GpuHealth[]> {
@@ -76,6 +99,8 @@ export interface StartLocalControlParameters {
   readonly observers?: number;
   /** The longest a request waits for them (default 60,000 ms). */
   readonly waitMs?: number;
+  /** The oracle nodes' challenge round in seconds (each node challenges each provider once a round; none: no challenges). */
+  readonly challengeRoundSeconds?: number;
 }
 
 /** A running control endpoint. */
@@ -85,14 +110,22 @@ export interface LocalControl {
   close(): Promise<void>;
 }
 
+/** What fails in an outage: the heartbeats (the driver breaks) or the GPU challenges (the cards compute wrong products). */
+export type OutageKind = "heartbeat" | "challenge";
+/** The outage kinds, as `--kind` takes them. */
+export const OUTAGE_KINDS: readonly OutageKind[] = ["heartbeat", "challenge"];
+
 /** What an outage request returns. */
 export interface OutageResult {
   readonly provider: Address;
+  readonly kind: OutageKind;
   /** When the outage started and ends, in seconds on the network's clock. */
   readonly from: number;
   readonly until: number;
-  /** Heartbeats the provider's agent answered failing while the request waited. */
+  /** Heartbeats the provider's agent answered failing while the request waited (a challenge outage waits for none). */
   readonly failedHeartbeats: number;
+  /** A challenge outage: when the nodes' next challenge round starts, in seconds on the network's clock. */
+  readonly nextRound?: number;
 }
 
 /** What a time jump returns. */
@@ -116,19 +149,28 @@ export async function startLocalControl(parameters: StartLocalControlParameters)
   const server = createServer((req, res) => void handle(req, res));
 
   async function outage(body: unknown): Promise<OutageResult> {
-    const { provider, seconds } = (typeof body === "object" && body !== null ? body : {}) as { provider?: unknown; seconds?: unknown };
+    const { provider, seconds, kind = "heartbeat" } = (typeof body === "object" && body !== null ? body : {}) as { provider?: unknown; seconds?: unknown; kind?: unknown };
     if (typeof provider !== "string" || !isAddress(provider, { strict: false })) throw new ControlRequestError(400, "provider", "must be an address");
+    if (!(OUTAGE_KINDS as readonly unknown[]).includes(kind)) throw new ControlRequestError(400, "kind", `must be ${OUTAGE_KINDS.join(" or ")}, got ${JSON.stringify(kind)}`);
+    const round = parameters.challengeRoundSeconds;
+    if (kind === "challenge" && round === undefined) throw new ControlRequestError(400, "kind", "this local network's oracle nodes run no GPU challenges");
     const backend = parameters.backends.get(getAddress(provider));
     if (backend === undefined) throw new ControlRequestError(404, "provider", `${getAddress(provider)} is not a provider this local network seeded`);
     if (typeof seconds !== "number" || !Number.isInteger(seconds) || seconds < 1 || seconds > MAX_OUTAGE_SECONDS) {
       throw new ControlRequestError(400, "seconds", `must be a whole number of seconds from 1 to ${MAX_OUTAGE_SECONDS}`);
     }
     const fromMs = parameters.now();
+    const from = Math.floor(fromMs / 1000);
+    if (kind === "challenge") {
+      // The nodes challenge each provider once a round: the next round's challenges find the wrong products.
+      backend.failChallengesUntil(fromMs + seconds * 1000);
+      return { provider: getAddress(provider), kind, from, until: from + seconds, failedHeartbeats: 0, nextRound: (Math.floor(from / round!) + 1) * round! };
+    }
     backend.failUntil(fromMs + seconds * 1000);
     const before = backend.failedProbes;
     const deadline = Date.now() + waitMs;
     while (backend.failedProbes - before < observers && Date.now() < deadline && backend.down) await new Promise((r) => setTimeout(r, 100));
-    return { provider: getAddress(provider), from: Math.floor(fromMs / 1000), until: Math.floor(fromMs / 1000) + seconds, failedHeartbeats: backend.failedProbes - before };
+    return { provider: getAddress(provider), kind: "heartbeat", from, until: from + seconds, failedHeartbeats: backend.failedProbes - before };
   }
 
   async function advance(body: unknown): Promise<AdvanceResult> {
@@ -209,11 +251,13 @@ export interface RequestOutageParameters {
   readonly rpcUrl: string;
   readonly provider: Address;
   readonly seconds: number;
+  /** What fails (default the heartbeats). */
+  readonly kind?: OutageKind;
 }
 
 /** Asks the `cinder node` running at `rpcUrl` to make `provider`'s simulated GPUs fail for `seconds`. */
-export async function requestOutage({ rpcUrl, provider, seconds }: RequestOutageParameters): Promise<OutageResult> {
-  return post<OutageResult>(rpcUrl, "/v1/outages", { provider, seconds }, { provider: "--provider", seconds: "--for" });
+export async function requestOutage({ rpcUrl, provider, seconds, kind = "heartbeat" }: RequestOutageParameters): Promise<OutageResult> {
+  return post<OutageResult>(rpcUrl, "/v1/outages", { provider, seconds, kind }, { provider: "--provider", seconds: "--for", kind: "--kind" });
 }
 
 /** Parameters of {@link requestAdvance}. */

@@ -41,9 +41,10 @@ Commands (USD amounts in dollars, CNDR in tokens, durations in hours):
                                                  waits until every oracle node has probed every provider since
 
   provider register --metadata <uri> [--payout <addr>]
-  provider fail --provider <addr|#account> --for <duration>
+  provider fail --provider <addr|#account> --for <duration> [--kind heartbeat|challenge]
                                                  local network only: a seeded provider's simulated GPUs fail for a
-                                                 while on the chain's clock (10m, 2h; through cinder node)
+                                                 while on the chain's clock (10m, 2h; through cinder node); with
+                                                 --kind challenge they answer the oracle's GPU challenges wrong
   provider offer --model <class> --price <usd per GPU-hour>
   provider stake --amount <cndr>
   provider bond --amount <usd>
@@ -133,6 +134,7 @@ const OPTIONS = {
   "from-block": { type: "string" },
   interval: { type: "string" },
   for: { type: "string" },
+  kind: { type: "string" },
   by: { type: "string" },
   evm: { type: "string" },
 } as const;
@@ -184,7 +186,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === "provider" && sub === "fail") {
     const { failCommand } = await import("./fail.js");
-    await failCommand(out, { rpcUrl: rpcUrl(globals), provider: values.provider as string | undefined, duration: values.for as string | undefined });
+    await failCommand(out, { rpcUrl: rpcUrl(globals), provider: values.provider as string | undefined, duration: values.for as string | undefined, kind: values.kind as string | undefined });
     return 0;
   }
   if (command === "chain") {

@@ -21,7 +21,7 @@ import { CinderConfigError, CinderError } from "../protocol/errors.js";
 import { ChainClock } from "../oracle/clock.js";
 import { saveDeployment } from "../sdk/node.js";
 import { type LocalControl, type ObservedBackend, startLocalControl } from "./control.js";
-import { type LocalAgent, type LocalOracles, agentMetadata, startAgents, startOracleNodes } from "./oracles.js";
+import { type LocalAgent, type LocalOracles, LOCAL_CHALLENGE_ROUND_SECONDS, agentMetadata, startAgents, startOracleNodes } from "./oracles.js";
 import {
   LOCAL_ORACLE_ACCOUNTS,
   type LocalEvmNode,
@@ -164,6 +164,7 @@ export async function runNode(out: Output, { port, providers, gpus, deploymentId
           refreshClock: () => clock!.refresh(),
           probedSince: (provider, sinceMs) => nodes.probedSince(provider, sinceMs),
           oracleNodes: LOCAL_ORACLE_ACCOUNTS.length,
+          challengeRoundSeconds: LOCAL_CHALLENGE_ROUND_SECONDS,
         }),
       );
       // The keeper (account #15) sends every due step: epoch closes, SLA settlements, slashes, disputes, buyback, pruning.
@@ -210,7 +211,12 @@ export async function runNode(out: Output, { port, providers, gpus, deploymentId
         : [`oracle nodes: ${oracleNodes.urls.join(", ")} (log ${oracleNodes.logFile})`, `provider agents (simulated H100): ${agents.map((a) => a.url).join(", ")}`]),
       `funded from the node's dev account ${deployer}: ${funded.length === 0 ? "none needed" : `${funded.length} accounts`}`,
       "oracle nodes and agents follow the chain's clock: moving the chain's time (evm_increaseTime) moves their epochs",
-      ...(control === undefined ? [] : [`simulate an outage: cinder --rpc ${node.url} provider fail --provider ${seeded[0]?.provider ?? "<provider>"} --for 10m`]),
+      ...(control === undefined
+        ? []
+        : [
+            `simulate an outage: cinder --rpc ${node.url} provider fail --provider ${seeded[0]?.provider ?? "<provider>"} --for 10m`,
+            `simulate a faulty GPU (the nodes' next daily challenge proves it, the keeper slashes): cinder --rpc ${node.url} provider fail --kind challenge --provider ${seeded[0]?.provider ?? "<provider>"} --for 25h`,
+          ]),
       `Uniswap V2 router ${addresses.uniswapRouter ?? "-"}, CNDR/tUSD pool seeded 1,000,000 CNDR : 500,000 tUSD`,
       "",
       `try: CINDER_PRIVATE_KEY=${clients[0].privateKey} cinder --rpc ${node.url} --deployment ${id} lease create --provider ${seeded[0]?.provider ?? "<provider>"} --model H100-80GB --gpus 1 --hours 1 --max-price 2`,

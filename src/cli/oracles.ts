@@ -10,14 +10,23 @@
  * time moves their epochs, settle delays and late windows with it; a probe's outcome stands over a jump of the
  * chain's time up to the late window (uptime.ts). Each agent's simulated backend counts the heartbeats it failed,
  * for the control endpoint's outages (control.ts).
+ *
+ * The nodes also challenge each agent's GPUs once a round (`LOCAL_CHALLENGE_ROUND_SECONDS`, small matrix and memory
+ * challenges) and sign a FailedGpuChallenge fault report when an answer is proven wrong, which the keeper proposes
+ * and executes as a slash; they sign no attestations (the seeding attested the simulated GPUs under their own ids).
+ * A backend's `failChallengesUntil` (`cinder provider fail --kind challenge`) makes its agent's executor compute wrong
+ * products, as a faulty card would.
  */
 import { appendFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Address, type PublicClient, createPublicClient, createWalletClient, http } from "viem";
 import { type LocalAccount, privateKeyToAccount } from "viem/accounts";
+import { AgentClient } from "../oracle/agent/client.js";
 import { type Agent, createAgent } from "../oracle/agent/server.js";
+import type { ComputedProduct, Executor } from "../oracle/challenge/executors.js";
 import { ChallengeThread } from "../oracle/challenge/thread.js";
+import type { ChallengeSettings } from "../oracle/node/attest.js";
 import { loadRecording } from "../oracle/gpu/simulated.js";
 import { wallClock, type Now } from "../oracle/clock.js";
 import { ObservedBackend } from "./control.js";
@@ -29,6 +38,49 @@ import { OracleNode } from "../oracle/node/node.js";
 import { openStore } from "../oracle/node/store.js";
 import type { CinderAddresses } from "../protocol/deployment.js";
 import { LOCAL_ORACLE_ACCOUNTS, localChainDefinition, localKey } from "./local.js";
+
+/** The local oracle nodes' challenge round: each node challenges each provider once a chain-time day. */
+export const LOCAL_CHALLENGE_ROUND_SECONDS = 86_400;
+
+/** The local nodes' challenges: small enough for the agents' CPU executor and caps (maxMatmulN 64, 64 KiB fills). */
+const LOCAL_CHALLENGES: ChallengeSettings = {
+  roundSeconds: LOCAL_CHALLENGE_ROUND_SECONDS,
+  validitySeconds: LOCAL_CHALLENGE_ROUND_SECONDS,
+  classNames: { H100: "H100-80GB" },
+  matmul: { n: 32, openings: 4, commitDeadlineMs: 20_000, responseDeadlineMs: 20_000 },
+  memory: { claimedBytes: 64 * 1024, fillFraction: 1, chunkBytes: 4096, steps: 64, checks: 8, walkDeadlineMs: 20_000 },
+  signAttestations: false,
+};
+
+/**
+ * An executor whose products are wrong while `failing()` (a faulty card): each y = C·r it answers is off by one in
+ * its first entry, which the node's Freivalds check proves wrong.
+ */
+export function faultyWhile(executor: Executor, failing: () => boolean): Executor {
+  return {
+    kind: executor.kind,
+    description: `${executor.description}, computing wrong products while failing`,
+    start: () => executor.start(),
+    close: () => executor.close(),
+    async compute(seed, n): Promise<ComputedProduct> {
+      const product = await executor.compute(seed, n);
+      return {
+        n: product.n,
+        tree: product.tree,
+        rows: (indices) => product.rows(indices),
+        async products(vectors) {
+          const ys = await product.products(vectors);
+          if (!failing()) return ys;
+          return ys.map((y) => {
+            const wrong = y.slice();
+            wrong[0] += 1n;
+            return wrong;
+          });
+        },
+      };
+    },
+  };
+}
 
 /** A simulated agent and the backend it answers from. */
 export type LocalAgent = Agent & { readonly backend: ObservedBackend };
@@ -54,7 +106,7 @@ export async function startAgents(providers: readonly LocalAccount[], { now = wa
     const agent = await createAgent({
         account,
         backend,
-        executor: thread.executor,
+        executor: faultyWhile(thread.executor, () => backend.challengesFailing),
         chunkStore: () => thread.chunkStore(),
         oracleSet,
         chainId,
@@ -96,7 +148,10 @@ export interface LocalOracles {
   stop(): Promise<void>;
 }
 
-/** Starts the four local oracle set members as oracle nodes (uptime and reports; GPUs are attested at seeding). */
+/**
+ * Starts the four local oracle set members as oracle nodes (uptime and reports, GPU challenges and their fault
+ * reports; GPUs are attested at seeding).
+ */
 export async function startOracleNodes({ url, addresses, basePort, now, maxHoldSeconds }: StartOracleNodesParameters): Promise<LocalOracles> {
   const dir = mkdtempSync(join(tmpdir(), "cinder-node-oracles-"));
   const logFile = join(dir, "oracle.log");
@@ -123,6 +178,7 @@ export async function startOracleNodes({ url, addresses, basePort, now, maxHoldS
       verdicts: { chain, settings: DEFAULT_VERDICT_SETTINGS },
       store: stores[i],
       heartbeat: agentHeartbeat({ chainId: chainDefinition.id, timeoutMs: 2_000 }),
+      challenges: { settings: LOCAL_CHALLENGES, client: (provider, agentUrl) => new AgentClient(agentUrl, { expectedProvider: provider, chainId: chainDefinition.id, timeoutMs: 5_000, signer: key, now: () => Math.floor((now ?? wallClock.now)() / 1000) }) },
       peers,
       now,
       settings: {

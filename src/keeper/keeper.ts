@@ -28,6 +28,7 @@ import {
   DueTracker,
   burnSlashed,
   closeEpoch,
+  closeLease,
   executeBuyback,
   executeDeferredSlashes,
   executeSlash,
@@ -35,6 +36,7 @@ import {
   isCinderContractError,
   proposeSlash,
   providerRegistryAbi,
+  releaseSlaBond,
   settleSla,
   writeContract,
 } from "../sdk/index.js";
@@ -44,7 +46,9 @@ import { KeeperConfigError } from "./errors.js";
 /** Reverts that mean another keeper (or anyone) already did the step: counted as done, not as failures. */
 export const ALREADY_DONE_ERRORS: Record<DueActionKind, readonly string[]> = {
   "close-epoch": ["EmissionEpochAlreadyClosed"],
+  "close-lease": ["JobMarketInvalidLeaseStatus"],
   "settle-sla": ["SlaBondManagerAlreadyClosed"],
+  "release-sla-bond": ["SlaBondManagerAlreadyClosed"],
   "propose-slash": ["SlashingManagerAlreadyProposed", "OracleHubReportAlreadyAccepted"],
   "execute-slash": ["SlashingManagerInvalidStatus"],
   "execute-deferred": ["SlashingManagerNothingDeferred"],
@@ -168,6 +172,7 @@ export class Keeper {
     const outcomes: ActionOutcome[] = [];
     for (const action of actions) {
       if (this.#inFlight.has(action.key)) continue;
+      if (this.#waitsOnSla(action, outcomes)) continue;
       if (this.#dryRun) {
         this.metrics.actions.inc({ kind: action.kind, outcome: "listed" });
         this.#log.info("due", { action: action.key, reason: action.reason, dueAt: action.dueAt, lag: now - action.dueAt });
@@ -182,6 +187,18 @@ export class Keeper {
       }
     }
     return { now, block, outcomes, next };
+  }
+
+  /**
+   * Whether an action waits on the same lease's SLA step earlier in this pass: a lock is released unsettled only when
+   * its settlement could not be done, and an SLA lease is closed only once its SLA is settled or released.
+   */
+  #waitsOnSla(action: DueAction, outcomes: readonly ActionOutcome[]): boolean {
+    if (action.kind !== "release-sla-bond" && action.kind !== "close-lease") return false;
+    const sla = outcomes.filter((o) => (o.action.kind === "settle-sla" || o.action.kind === "release-sla-bond") && o.action.leaseId === action.leaseId);
+    const closed = sla.some((o) => o.outcome === "done" || o.outcome === "already-done");
+    if (action.kind === "release-sla-bond") return closed || sla.some((o) => o.outcome === "waiting");
+    return !closed && sla.some((o) => o.outcome === "failed" || o.outcome === "waiting");
   }
 
   /** Runs passes every `pollIntervalMs` until the returned function is called (it resolves when the pass ends). */
@@ -215,7 +232,10 @@ export class Keeper {
     try {
       detail = await this.#send(action);
       if (detail?.startsWith("waiting")) outcome = "waiting";
-      else this.tracker.markDone(action);
+      else {
+        if (detail?.startsWith("already done")) outcome = "already-done";
+        this.tracker.markDone(action);
+      }
     } catch (error) {
       const name = isCinderContractError(error) ? error.errorName : undefined;
       if (name !== undefined && ALREADY_DONE_ERRORS[action.kind].includes(name)) {
@@ -250,11 +270,17 @@ export class Keeper {
         const closed = await closeEpoch(ctx, { epoch: action.epoch });
         return closed.status === "waiting" ? `waiting: ${closed.reason}` : closed.status;
       }
+      case "close-lease": {
+        const closed = await closeLease(ctx, { leaseId: action.leaseId });
+        return `closed in ${closed.hash}`;
+      }
       case "settle-sla": {
         if (this.#nodes.length === 0) throw new KeeperConfigError("NO_ORACLE_NODES", "settling an SLA needs the oracle nodes' leaf API: pass --oracle <url>[,<url>...]");
         const settled = await settleSla(ctx, { leaseId: action.leaseId, nodes: this.#nodes, contentHashes: this.tracker.contentHashes });
         return settled.closed ? `settled, credit ${settled.credit}` : "waiting: settled in part (more epochs next pass)";
       }
+      case "release-sla-bond":
+        return `released ${(await releaseSlaBond(ctx, { leaseId: action.leaseId })).result} unsettled`;
       case "propose-slash": {
         const proposed = await proposeSlash(ctx, { report: action.report, signatures: action.signatures });
         return `proposed ${proposed.id}, executable at ${proposed.executableAt}`;
@@ -273,7 +299,8 @@ export class Keeper {
       case "buyback": {
         const bought = await executeBuyback(ctx);
         if (bought.status === "executed") return `bought back and burned ${bought.burned}`;
-        return bought.status === "waiting" ? `waiting: ${bought.reason}` : bought.status;
+        // Due means there was stablecoin to spend: none left now is another keeper's buyback.
+        return bought.status === "waiting" ? `waiting: ${bought.reason}` : `already done: ${bought.reason}`;
       }
       case "prune-attestations":
         await writeContract(ctx, { contract: "ProviderRegistry", address: ctx.addresses.registry, abi: providerRegistryAbi, functionName: "pruneExpired", args: [action.provider, action.gpuIds] });

@@ -1,9 +1,10 @@
 /**
  * What the protocol needs done now: the keeper steps that have become due, each with the reason and the time it
  * became due, and when the next one will. A `DueTracker` follows the protocol's events by block range (its cursor)
- * and keeps a small index of what can still become due (open SLA leases and their ends, pending slash proposals,
- * open disputes and their deadlines, attestation expiries, epochs with revenue); `due()` then reads the chain only
- * for what the index says has come due, so its cost follows the work, never the number of leases or providers.
+ * and keeps a small index of what can still become due (leases not yet closed, open SLA leases and their ends,
+ * pending slash proposals, open disputes and their deadlines, attestation expiries, epochs with revenue); `due()`
+ * then reads the chain only for what the index says has come due, so its cost follows the work, never the number of
+ * leases or providers.
  * The chain stays the source of truth: a new tracker rebuilds the index from the events (the cursor is only an
  * optimisation), and every action re-reads the state it acts on before sending.
  *
@@ -39,7 +40,9 @@ import { checkNodeUrls } from "./oracle.js";
 export type DueAction = DueActionBase &
   (
     | { kind: "close-epoch"; epoch: bigint }
+    | { kind: "close-lease"; leaseId: bigint }
     | { kind: "settle-sla"; leaseId: bigint }
+    | { kind: "release-sla-bond"; leaseId: bigint }
     | { kind: "propose-slash"; id: Hex; report: FaultReport; signatures?: readonly Hex[] }
     | { kind: "execute-slash"; id: Hex; provider: Address }
     | { kind: "execute-deferred"; provider: Address; id: Hex }
@@ -54,6 +57,8 @@ export type DueActionKind = DueAction["kind"];
 export const DUE_ACTION_KINDS = [
   "close-epoch",
   "settle-sla",
+  "release-sla-bond",
+  "close-lease",
   "propose-slash",
   "execute-slash",
   "execute-deferred",
@@ -109,7 +114,7 @@ export interface DueReturnType {
 }
 
 const LOG_EVENTS = [
-  ...pick(jobMarketAbi, ["LeaseCreated", "LeaseExtended", "LeaseCancelled", "LeaseQuit", "LeaseClosed"]),
+  ...pick(jobMarketAbi, ["LeaseCreated", "LeaseExtended", "LeaseCancelled", "LeaseQuit", "LeaseClosed", "ResultSubmitted", "ResultDisputed"]),
   ...pick(slaBondManagerAbi, ["BondLocked", "SlaSettled", "BondReleased"]),
   ...pick(oracleHubAbi, ["EpochReported", "FaultReportAccepted"]),
   ...pick(slashingManagerAbi, ["SlashProposed", "SlashExecuted", "SlashVetoed", "SlashDeferred"]),
@@ -140,6 +145,8 @@ export class DueTracker {
   readonly #slaLeases = new Set<bigint>();
   /** The term of every lease not closed, or with an SLA lock not yet settled or released. */
   readonly #leaseTimes = new Map<bigint, { start: bigint; end: bigint }>();
+  /** Leases `JobMarket.close` can still close (active, not disputed), and from when: the end, or a batch result's challenge window's end. */
+  readonly #closable = new Map<bigint, bigint>();
   /** Reported epochs and the content hash of each one's leaf file. */
   readonly #reported = new Map<bigint, Hex>();
   readonly #accepted = new Map<Hex, FaultReport>();
@@ -208,14 +215,25 @@ export class DueTracker {
     const big = (k: string) => args[k] as bigint;
     switch (name) {
       case "LeaseCreated":
-        if (from === a.jobMarket) this.#leaseTimes.set(big("leaseId"), { start: big("start"), end: big("end") });
+        if (from !== a.jobMarket) return;
+        this.#leaseTimes.set(big("leaseId"), { start: big("start"), end: big("end") });
+        this.#closable.set(big("leaseId"), big("end"));
         return;
       case "LeaseExtended":
       case "LeaseCancelled":
         return this.#setEnd(big("leaseId"), big("newEnd"));
       case "LeaseQuit":
         return this.#setEnd(big("leaseId"), big("end"));
+      case "ResultSubmitted":
+        // A batch result ends the lease now; it closes once the challenge window is over.
+        if (from === a.jobMarket && this.#closable.has(big("leaseId"))) this.#closable.set(big("leaseId"), big("challengeEndsAt"));
+        return;
+      case "ResultDisputed":
+        // A disputed lease is closed by its resolution, never by `close`.
+        if (from === a.jobMarket) this.#closable.delete(big("leaseId"));
+        return;
       case "LeaseClosed":
+        this.#closable.delete(big("leaseId"));
         // A closed lease without an SLA lock will never be due; one with a lock stays until settled or released.
         if (!this.#slaLeases.has(big("leaseId"))) this.#leaseTimes.delete(big("leaseId"));
         return;
@@ -284,6 +302,7 @@ export class DueTracker {
   #setEnd(leaseId: bigint, end: bigint): void {
     const times = this.#leaseTimes.get(leaseId);
     if (times !== undefined) times.end = end;
+    if (this.#closable.has(leaseId)) this.#closable.set(leaseId, end);
   }
 
   async #constantsOnce() {
@@ -306,6 +325,13 @@ export class DueTracker {
       case "close-epoch":
         this.#closedEpochs.add(action.epoch);
         this.#revenueEpochs.delete(action.epoch);
+        return;
+      case "close-lease":
+        this.#closable.delete(action.leaseId);
+        return;
+      case "settle-sla":
+      case "release-sla-bond":
+        this.#slaLeases.delete(action.leaseId);
         return;
       case "propose-slash":
         this.#proposed.add(action.id);
@@ -358,6 +384,7 @@ export class DueTracker {
     }
     later.push({ kind: "close-epoch", key: `close-epoch:${ended + 1n}`, at: (ended + 2n) * emissionEpochLength, reason: `emission epoch ${ended + 1n} ends` });
 
+
     // SLA settlements: a lease that ended, every epoch of whose term is reported or past the late window.
     for (const leaseId of this.#slaLeases) {
       const times = this.#leaseTimes.get(leaseId);
@@ -383,6 +410,14 @@ export class DueTracker {
       }
       const lastReported = this.#reported.has(last);
       const dueAt = lastReported ? ((last + 1n) * epochLength > end ? (last + 1n) * epochLength : end) : (last + lateWindow + 1n) * epochLength;
+      // The claim window: past it anyone may release the lock unsettled (SlaBondManager.release). A keeper settles
+      // first; the release is for a lease whose settlement cannot be done (no node serves its leaves).
+      const releasableAt = (last + 1n + lateWindow + 1n) * epochLength;
+      if (now >= releasableAt) {
+        actions.push({ kind: "release-sla-bond", key: `release-sla-bond:${leaseId}`, leaseId, dueAt: releasableAt, reason: `lease ${leaseId}'s claim window ended with its SLA unsettled` });
+      } else {
+        later.push({ kind: "release-sla-bond", key: `release-sla-bond:${leaseId}`, at: releasableAt, reason: `lease ${leaseId}'s claim window ends unless it is settled` });
+      }
       actions.push({
         kind: "settle-sla",
         key,
@@ -390,6 +425,17 @@ export class DueTracker {
         dueAt: dueAt < now ? dueAt : now,
         reason: lastReported ? `lease ${leaseId} ended and its last epoch ${last} is reported` : `lease ${leaseId} ended and its last epoch ${last} can no longer be reported`,
       });
+    }
+
+    // Ended leases: closing one pays the provider what streamed and frees its GPUs for the next lease. A lease with an
+    // SLA lock is closed with or after its settlement (listed before it), so what the lease still holds pays the
+    // client's credit first (closing pays the provider every covered second).
+    const slaDue = new Set(actions.filter((x) => x.kind === "settle-sla").map((x) => x.leaseId));
+    for (const [leaseId, closableAt] of this.#closable) {
+      const key = `close-lease:${leaseId}`;
+      if (now < closableAt) later.push({ kind: "close-lease", key, at: closableAt, reason: `lease ${leaseId} ends` });
+      else if (!this.#slaLeases.has(leaseId)) actions.push({ kind: "close-lease", key, leaseId, dueAt: closableAt, reason: `lease ${leaseId} ended and is not closed: its GPUs stay committed until it is` });
+      else if (slaDue.has(leaseId)) actions.push({ kind: "close-lease", key, leaseId, dueAt: closableAt, reason: `lease ${leaseId} ended and is not closed; close it once its SLA is settled` });
     }
 
     // Fault reports: proposals for accepted ones, and the nodes' signed ones submitted first.

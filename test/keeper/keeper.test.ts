@@ -4,13 +4,21 @@
  * leaves from an oracle node's leaf API, a quorum-signed fault from the nodes' fault API proposed, executed after the
  * veto window, its slash burned; an expired dispute; an expired attestation pruned; the epoch closed), two keepers
  * side by side doing each step once (counted by events), a keeper killed and restarted completing what was due,
- * dry-run sending nothing, and one-line configuration errors.
+ * dry-run sending nothing, and one-line configuration errors; ended leases closed (their GPUs leased again), SLA
+ * locks nobody could settle released, the buyback on the deployment's Uniswap V2 pair.
+ *
+ * Then, on a real `cinder node` process (its own keeper #15 and oracle nodes): `cinder provider fail --kind
+ * challenge` and the clock alone end in an executed slash (the nodes prove the GPU's answers wrong and sign the
+ * fault; the keeper submits it, proposes the slash and executes it after the veto window).
  */
 import { expect } from "chai";
-import { execFile } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type Address, type Hex, type PublicClient, createPublicClient, createWalletClient, http, keccak256, parseEventLogs, toBytes } from "viem";
+import { type Address, type Hex, type PublicClient, createPublicClient, createWalletClient, getAddress, http, keccak256, parseAbi, parseEventLogs, toBytes } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { hardhat, mainnet } from "viem/chains";
 import { buildTree, contentHash, serializeLeafFile } from "../../src/protocol/leaves.js";
@@ -26,8 +34,13 @@ import {
   fetchLeafFile,
   disputeManagerAbi,
   emissionControllerAbi,
+  buybackBurnerAbi,
+  cinderTokenAbi,
   FaultKind,
+  isCinderContractError,
   JobKind,
+  jobMarketAbi,
+  modelClassId,
   oracleHubAbi,
   providerRegistryAbi,
   slaBondManagerAbi,
@@ -35,6 +48,7 @@ import {
   stakingVaultAbi,
 } from "../../src/sdk/node.js";
 import { createKeeper, KeeperConfigError } from "../../src/keeper/index.js";
+import { waitFor } from "../helpers/integration.js";
 
 const PORT = 22000 + (process.pid % 1_000); // a range of its own (files run in parallel workers), below the OS's ephemeral ports (32768+)
 const ID = `integration-keeper-${PORT}`;
@@ -52,6 +66,8 @@ describe("Keeper", function () {
   let server: Server | undefined;
   const files = new Map<number, string>();
   const faults: { report: FaultReport; signatures: Hex[] }[] = [];
+  /** The lease the closing test lets again once the GPUs are free (the release test's lease). */
+  let relet: bigint | undefined;
 
   const ctxFor = (i: number): CinderContext =>
     createCinderContext({ publicClient, walletClient: createWalletClient({ chain: hardhat, transport: http(node!.url), account: privateKeyToAccount(localKey(i)) }), addresses });
@@ -180,6 +196,138 @@ describe("Keeper", function () {
     const settled = (await events(addresses.slaBondManager, slaBondManagerAbi, "SlaSettled")).filter((x) => x.args.leaseId === leaseId);
     expect(settled).to.have.length(1);
     expect(settled[0].args.fromStream).to.equal(0n); // full uptime: no credit
+  });
+
+  it("closes an ended lease once with two keepers side by side, after its SLA settlement, and its GPUs can be leased again", async function () {
+    const model = modelClassId("H100-80GB");
+    const free = () => publicClient.readContract({ address: addresses.registry, abi: providerRegistryAbi, functionName: "freeCapacity", args: [provider, model] });
+    const closeKeys = async (tracker: ReturnType<typeof createDueTracker>) => (await tracker.due()).actions.filter((x) => x.kind === "close-lease").map((x) => x.key);
+    // Earlier tests' leases ended and the keepers there closed them: every GPU is free.
+    expect(await free()).to.equal(BigInt(gpuIds.length));
+    const { leaseId } = await clientFor(16).leases.createDirect({ provider, modelClass: "H100-80GB", gpuCount: gpuIds.length, duration: HOUR, maxPricePerGpuHour: 2n * USD });
+    const lease = await clientFor(16).read.lease({ leaseId });
+    expect(await free()).to.equal(0n);
+    const tracker = createDueTracker(ctxFor(15));
+    const first = BigInt(lease.start) / HOUR;
+    const last = (BigInt(lease.end) + HOUR - 1n) / HOUR - 1n;
+    for (let e = first; e < last; e++) {
+      await setTime((e + 1n) * HOUR + 5n);
+      await reportEpoch(Number(e), [{ leaseId, secondsUp: 3_600, secondsObserved: 3_600 }]);
+    }
+    await setTime(BigInt(lease.end) - 2n);
+    expect(await closeKeys(tracker)).to.deep.equal([]);
+    // Ended but not closed: its GPUs stay committed and the provider cannot be leased. Its SLA is not settled yet
+    // (its last epoch is not reported), and what the lease holds pays the credit first: not closed before it.
+    await setTime(BigInt(lease.end));
+    expect(await closeKeys(tracker)).to.deep.equal([]);
+    const refused = await clientFor(16).leases.createDirect({ provider, modelClass: "H100-80GB", gpuCount: 1, duration: HOUR, maxPricePerGpuHour: 2n * USD }).catch((e: unknown) => e);
+    expect(isCinderContractError(refused) && refused.errorName).to.equal("ProviderRegistryInsufficientCapacity");
+    await setTime((last + 1n) * HOUR + 5n);
+    await reportEpoch(Number(last), [{ leaseId, secondsUp: 3_600, secondsObserved: 3_600 }]);
+    expect(await closeKeys(tracker)).to.deep.equal([`close-lease:${leaseId}`]);
+    const a = createKeeper({ ctx: ctxFor(14), nodes: [oracleUrl] });
+    const b = createKeeper({ ctx: ctxFor(15), nodes: [oracleUrl] });
+    const [pa, pb] = await Promise.all([a.runOnce(), b.runOnce()]);
+    const outcomes = (key: string) => [...pa.outcomes, ...pb.outcomes].filter((o) => o.action.key === key).map((o) => o.outcome).sort();
+    expect(outcomes(`settle-sla:${leaseId}`)).to.deep.equal(["already-done", "done"]);
+    expect(outcomes(`close-lease:${leaseId}`)).to.deep.equal(["already-done", "done"]);
+    expect((await events(addresses.slaBondManager, slaBondManagerAbi, "SlaSettled")).filter((x) => x.args.leaseId === leaseId)).to.have.length(1);
+    expect((await events(addresses.jobMarket, jobMarketAbi, "LeaseClosed")).filter((x) => x.args.leaseId === leaseId)).to.have.length(1);
+    expect((await clientFor(16).read.lease({ leaseId })).statusName).to.equal("Closed");
+    expect(await free()).to.equal(BigInt(gpuIds.length));
+    const { leaseId: next } = await clientFor(16).leases.createDirect({ provider, modelClass: "H100-80GB", gpuCount: gpuIds.length, duration: HOUR, maxPricePerGpuHour: 2n * USD });
+    expect(await free()).to.equal(0n);
+    relet = next;
+    expect((await a.runOnce()).outcomes.filter((o) => o.action.kind === "close-lease")).to.deep.equal([]);
+  });
+
+  it("releases an SLA lock nobody could settle (no node serves its leaves) once its claim window ends, and not before", async function () {
+    const sla = (fn: "freeBond", who: Address) => publicClient.readContract({ address: addresses.slaBondManager, abi: slaBondManagerAbi, functionName: fn, args: [who] });
+    // The lease the previous test created: report its epochs, then withhold their leaf files from the node.
+    const leaseId = relet!;
+    const lease = await clientFor(16).read.lease({ leaseId });
+    const first = BigInt(lease.start) / HOUR;
+    const last = (BigInt(lease.end) + HOUR - 1n) / HOUR - 1n;
+    for (let e = first; e <= last; e++) {
+      await setTime((e + 1n) * HOUR + 5n);
+      await reportEpoch(Number(e), [{ leaseId, secondsUp: 1_000, secondsObserved: 3_000 }]);
+      files.delete(Number(e));
+    }
+    const lateWindow = await publicClient.readContract({ address: addresses.oracleHub, abi: oracleHubAbi, functionName: "LATE_WINDOW_EPOCHS" });
+    const releasableAt = await publicClient.readContract({ address: addresses.slaBondManager, abi: slaBondManagerAbi, functionName: "releasableAt", args: [leaseId] });
+    expect(releasableAt).to.equal((last + 1n + lateWindow + 1n) * HOUR);
+    const keeper = createKeeper({ ctx: ctxFor(15), nodes: [oracleUrl] });
+    const tracker = createDueTracker(ctxFor(15));
+    // Before the claim window ends (the pass's own transactions move the clock a little): the keeper tries to settle,
+    // fails for want of leaves, and neither releases the lock nor closes the lease.
+    await setTime(releasableAt - 600n);
+    const settleOnly = await keeper.runOnce();
+    expect(settleOnly.outcomes.filter((o) => "leaseId" in o.action && o.action.leaseId === leaseId).map((o) => [o.action.kind, o.outcome])).to.deep.equal([["settle-sla", "failed"]]);
+    expect((await tracker.due()).actions.filter((o) => o.kind === "release-sla-bond")).to.deep.equal([]);
+    await setTime(releasableAt);
+    const freeBefore = await sla("freeBond", provider);
+    const pass = await keeper.runOnce();
+    expect(pass.outcomes.find((o) => o.action.key === `settle-sla:${leaseId}`)?.outcome).to.equal("failed");
+    expect(pass.outcomes.find((o) => o.action.key === `release-sla-bond:${leaseId}`)?.outcome).to.equal("done");
+    const released = (await events(addresses.slaBondManager, slaBondManagerAbi, "BondReleased")).filter((x) => x.args.leaseId === leaseId);
+    expect(released).to.have.length(1);
+    expect((released[0].args.lock as bigint) > 0n).to.equal(true);
+    expect((await sla("freeBond", provider)) - freeBefore).to.equal(released[0].args.lock);
+    // Released, the lease is closed in the same pass: its GPUs are free again.
+    expect(pass.outcomes.find((o) => o.action.key === `close-lease:${leaseId}`)?.outcome).to.equal("done");
+    const again = await keeper.runOnce();
+    expect(again.outcomes.filter((o) => "leaseId" in o.action && o.action.leaseId === leaseId)).to.deep.equal([]);
+  });
+
+  it("runs the buyback on the deployment's Uniswap V2 pair once its TWAP window allows and not before, once with two keepers side by side", async function () {
+    const burner = addresses.buybackBurner;
+    const [params, pair] = await Promise.all([
+      publicClient.readContract({ address: burner, abi: buybackBurnerAbi, functionName: "params" }),
+      publicClient.readContract({ address: burner, abi: buybackBurnerAbi, functionName: "PAIR" }),
+    ]);
+    const pairAbi = parseAbi(["function getReserves() view returns (uint112, uint112, uint32)", "function token0() view returns (address)"]);
+    const reserves = async () => {
+      const [[r0, r1], token0] = await Promise.all([publicClient.readContract({ address: pair, abi: pairAbi, functionName: "getReserves" }), publicClient.readContract({ address: pair, abi: pairAbi, functionName: "token0" })]);
+      return token0 === addresses.token ? { cndr: r0, usd: r1 } : { cndr: r1, usd: r0 };
+    };
+    const supply = () => publicClient.readContract({ address: addresses.token, abi: cinderTokenAbi, functionName: "totalSupply" });
+    const buybacks = async () => (await events(burner, buybackBurnerAbi, "BuybackExecuted")).length;
+    // Any TWAP sample an earlier pass took is stale by now; fees to spend arrive in the burner.
+    await setTime((await now()) + 2n * BigInt(params.maxAge));
+    await faucet({ url: node!.url, addresses, to: burner, amount: 1_000n * USD });
+    const executedBefore = await buybacks();
+    const a = createKeeper({ ctx: ctxFor(14), nodes: [oracleUrl] });
+    const b = createKeeper({ ctx: ctxFor(15), nodes: [oracleUrl] });
+    // Due to take a fresh sample: the keeper samples and waits out the window.
+    const sampled = (await a.runOnce()).outcomes.find((o) => o.action.kind === "buyback");
+    expect(sampled?.outcome).to.equal("waiting");
+    expect(await buybacks()).to.equal(executedBefore);
+    const [, newer] = await publicClient.readContract({ address: burner, abi: buybackBurnerAbi, functionName: "observations" });
+    const readyAt = BigInt(newer.timestamp) + BigInt(params.minWindow);
+    const tracker = createDueTracker(ctxFor(15));
+    await setTime(readyAt - 2n);
+    const early = await tracker.due();
+    expect(early.actions.filter((x) => x.kind === "buyback")).to.deep.equal([]);
+    expect((await b.runOnce()).outcomes.filter((o) => o.action.kind === "buyback")).to.deep.equal([]);
+    expect(await buybacks()).to.equal(executedBefore);
+    await setTime(readyAt);
+    expect((await tracker.due()).actions.map((x) => x.key)).to.include("buyback");
+    const [supplyBefore, reservesBefore] = [await supply(), await reserves()];
+    const [pa, pb] = await Promise.all([a.runOnce(), b.runOnce()]);
+    const executed = (await events(burner, buybackBurnerAbi, "BuybackExecuted")).slice(executedBefore);
+    expect(executed).to.have.length(1);
+    const { amountIn, cndrOut, burned } = executed[0].args as { amountIn: bigint; cndrOut: bigint; burned: bigint };
+    expect(amountIn >= 1_000n * USD).to.equal(true);
+    expect(burned).to.equal(cndrOut);
+    expect(supplyBefore - (await supply())).to.equal(burned);
+    const reservesAfter = await reserves();
+    expect(reservesAfter.usd - reservesBefore.usd).to.equal(amountIn);
+    expect(reservesBefore.cndr - reservesAfter.cndr).to.equal(cndrOut);
+    const outcomes = [...pa.outcomes, ...pb.outcomes].filter((o) => o.action.kind === "buyback");
+    expect(outcomes.map((o) => o.outcome).sort()).to.deep.equal(["already-done", "done"]);
+    expect(outcomes.find((o) => o.outcome === "done")?.detail).to.equal(`bought back and burned ${burned}`);
+    // Spent: nothing is due until more fees arrive.
+    expect((await tracker.due()).actions.filter((x) => x.kind === "buyback")).to.deep.equal([]);
   });
 
   it("expires a dispute past its arbitration deadline and prunes expired attestations, recording gas and lag in its metrics", async function () {
@@ -322,5 +470,121 @@ describe("Keeper", function () {
       .catch((e: unknown) => e);
     expect((noDeployment as KeeperConfigError).message).to.equal(`NO_DEPLOYMENT: no Cinder deployment on chain 31337: OracleHub ${nowhere} has no code (wrong --rpc or --deployment?)`);
     expect(await createKeeper({ ctx: ctxFor(15) }).checkSetup()).to.equal(undefined);
+  });
+});
+
+describe("Keeper on cinder node: a GPU that answers its challenges wrong is slashed with no command but the fault and the clock", function () {
+  this.timeout(600_000);
+  // The same ports as the hardhat node above, stopped by now (mocha runs the describes in turn); the oracle nodes
+  // listen on the next four, inside this file's range.
+  const url = `http://127.0.0.1:${PORT}`;
+  const id = `keeper-fault-${PORT}`;
+  const home = mkdtempSync(join(tmpdir(), "cinder-keeper-fault-"));
+  const keeper = privateKeyToAccount(localKey(15)).address;
+  let node: ChildProcess | undefined;
+  let addresses: { oracleHub: Address; slashingManager: Address };
+  let provider: Address;
+  let oracleNodes: string[];
+  const publicClient = createPublicClient({ chain: hardhat, transport: http(url), pollingInterval: 200 });
+
+  const cinder = (args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      const clean = { ...process.env };
+      delete clean.CINDER_PRIVATE_KEY;
+      delete clean.CINDER_DEPLOYMENT_ID;
+      execFile("node", ["bin/cinder.js", "--rpc", url, "--deployment", id, ...args, "--json"], { env: { ...clean, CINDER_HOME: home } }, (error, stdout, stderr) =>
+        resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : 1, stdout, stderr }),
+      );
+    });
+  const step = async <T>(args: string[]): Promise<T> => {
+    const r = await cinder(args);
+    expect(r.code, `cinder ${args.join(" ")}:\n${r.stdout}\n${r.stderr}`).to.equal(0);
+    return JSON.parse(r.stdout) as T;
+  };
+  const logs = (address: Address, abi: readonly unknown[], eventName: string) =>
+    publicClient.getContractEvents({ address, abi: abi as never, eventName: eventName as never, fromBlock: 0n }) as unknown as Promise<{ args: Record<string, unknown>; transactionHash: Hex }[]>;
+  const sender = async (hash: Hex) => getAddress((await publicClient.getTransaction({ hash })).from);
+
+  before(async function () {
+    node = spawn("node", ["bin/cinder.js", "node", "--port", String(PORT), "--providers", "1", "--gpus", "2", "--deployment", id, "--json"], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, CINDER_HOME: home },
+    });
+    let out = "";
+    let progress = "";
+    node.stderr!.on("data", (d: Buffer) => (progress += d.toString()));
+    const summary = await new Promise<{ addresses: typeof addresses; providers: { address: Address }[]; oracleNodes: string[] }>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`cinder node printed no summary in 300 s:\n${out}\n${progress}`)), 300_000);
+      node!.stdout!.on("data", (d: Buffer) => {
+        out += d.toString();
+        try {
+          const parsed = JSON.parse(out) as { addresses: typeof addresses; providers: { address: Address }[]; oracleNodes: string[] };
+          clearTimeout(timer);
+          resolve(parsed);
+        } catch {
+          // not complete yet
+        }
+      });
+      node!.once("exit", (code) => reject(new Error(`cinder node exited with ${code}:\n${out}\n${progress}`)));
+    });
+    addresses = summary.addresses;
+    provider = getAddress(summary.providers[0].address);
+    oracleNodes = summary.oracleNodes;
+  });
+
+  after(async function () {
+    if (node !== undefined && node.exitCode === null) {
+      const exited = new Promise((resolve) => node!.once("exit", resolve));
+      node.kill("SIGTERM");
+      await exited;
+    }
+    rmSync(home, { recursive: true, force: true });
+    rmSync(`deploy/deployments/${id}`, { recursive: true, force: true });
+  });
+
+  it("the oracle nodes sign the failed challenge, the keeper submits it and proposes the slash, and executes it after the veto window", async function () {
+    // Each node challenged the provider in this round, and it passed (what the nodes count in their metrics).
+    await waitFor("each oracle node's first challenge of the provider", 120_000, async () => {
+      const passed = await Promise.all(oracleNodes.map(async (u) => /cinder_oracle_challenges_total\{result="passed"\} [1-9]/.test(await (await fetch(`${u}/metrics`)).text())));
+      return passed.every(Boolean);
+    });
+    const failed = await step<{ kind: string; provider: Address; from: number; until: number; nextRound: number }>(["provider", "fail", "--kind", "challenge", "--provider", "#6", "--for", "25h"]);
+    expect(failed.kind).to.equal("challenge");
+    expect(getAddress(failed.provider)).to.equal(provider);
+    expect(failed.until - failed.from).to.equal(25 * 3_600);
+    expect(failed.nextRound).to.be.above(failed.from);
+    expect(failed.nextRound - failed.from).to.be.at.most(86_400);
+    // This round's challenges passed: no fault until the next round's.
+    expect(await logs(addresses.oracleHub, oracleHubAbi, "FaultReportAccepted")).to.deep.equal([]);
+
+    // The clock moves into the next challenge round: nothing else is typed.
+    await step(["chain", "advance", "--by", `${failed.nextRound - failed.from + 60}s`]);
+    const [proposed] = await waitFor("the keeper's slash proposal", 180_000, async () => {
+      const found = await logs(addresses.slashingManager, slashingManagerAbi, "SlashProposed");
+      return found.length > 0 ? found : undefined;
+    });
+    const [accepted] = await logs(addresses.oracleHub, oracleHubAbi, "FaultReportAccepted");
+    expect(getAddress(accepted.args.provider as Address)).to.equal(provider);
+    expect(Number(accepted.args.faultType)).to.equal(FaultKind.FailedGpuChallenge);
+    expect(await sender(accepted.transactionHash)).to.equal(keeper);
+    expect(await sender(proposed.transactionHash)).to.equal(keeper);
+    expect(getAddress(proposed.args.provider as Address)).to.equal(provider);
+    // The report every node derives for the provider's failed round (the one the clock moved into).
+    const round = failed.nextRound / 86_400;
+    expect(accepted.args.evidenceHash).to.equal(keccak256(toBytes(`cinder/fault/v1:failed-gpu-challenge:${provider.toLowerCase()}:${round}`)));
+
+    // Within the veto window nothing is executed.
+    const executableAt = proposed.args.executableAt as bigint;
+    const before = await publicClient.getBlock();
+    expect(before.timestamp < executableAt).to.equal(true);
+    expect(await logs(addresses.slashingManager, slashingManagerAbi, "SlashExecuted")).to.deep.equal([]);
+    await step(["chain", "advance", "--by", `${executableAt - before.timestamp + 60n}s`]);
+    const executed = await waitFor("the keeper's slash execution", 180_000, async () => {
+      const found = (await logs(addresses.slashingManager, slashingManagerAbi, "SlashExecuted")).filter((x) => x.args.id === proposed.args.id);
+      return found[0];
+    });
+    expect(await sender(executed.transactionHash)).to.equal(keeper);
+    expect(getAddress(executed.args.provider as Address)).to.equal(provider);
+    expect((executed.args.slashed as bigint) > 0n).to.equal(true);
   });
 });

@@ -53,6 +53,8 @@ export interface AgentClientOptions {
   readonly verifier?: HeartbeatVerifier;
   /** The oracle node's key, which signs challenge and CC evidence requests; without it agents refuse them. */
   readonly signer?: Pick<LocalAccount, "signTypedData">;
+  /** The clock signed requests are stamped with, unix seconds; default the system clock (local mode: the chain's, as the agents'). */
+  readonly now?: () => number;
 }
 
 /** Why a request to the agent failed. */
@@ -131,6 +133,7 @@ export class AgentClient {
   readonly #graceMs: number;
   readonly #verifier: HeartbeatVerifier;
   readonly #signer: Pick<LocalAccount, "signTypedData"> | undefined;
+  readonly #now: (() => number) | undefined;
 
   constructor(url: string, options: AgentClientOptions) {
     this.url = url.replace(/\/+$/, "");
@@ -140,6 +143,7 @@ export class AgentClient {
     this.#graceMs = options.challengeGraceMs ?? 1_000;
     this.#verifier = options.verifier ?? new HeartbeatVerifier();
     this.#signer = options.signer;
+    this.#now = options.now;
   }
 
   /**
@@ -292,7 +296,7 @@ export class AgentClient {
     const sent = body === undefined ? undefined : JSON.stringify(body);
     // Heartbeats and the inventory are open to anyone; everything else is signed when the client has a key.
     const signed = path !== "/v1/heartbeat" && path !== "/v1/inventory" && this.#signer !== undefined;
-    const auth = signed ? await signRequest({ signer: this.#signer!, chainId: this.chainId, audience: this.expectedProvider, method, path, body: sent ?? "" }) : {};
+    const auth = signed ? await signRequest({ signer: this.#signer!, chainId: this.chainId, audience: this.expectedProvider, method, path, body: sent ?? "", timestamp: this.#now?.() }) : {};
     const started = performance.now();
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);

@@ -123,6 +123,11 @@ export interface ChallengeSettings {
   readonly unansweredRounds?: number;
   /** Tier-2 attestation of CC-capable cards; absent: every card is attested at tier 1. */
   readonly cc?: CcSettings;
+  /**
+   * Whether a passed challenge is signed as attestations (default true). False: the node only challenges, and signs
+   * fault reports for failed challenges (local mode, whose simulated GPUs are attested at seeding under their own ids).
+   */
+  readonly signAttestations?: boolean;
 }
 
 /** Consecutive unanswered rounds that fail a challenge: one round's outage is forgiven, a second is not. */

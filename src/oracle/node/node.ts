@@ -617,7 +617,7 @@ export class OracleNode {
       this.#m.challenges.inc({ result: outcome.passed ? "passed" : "failed" });
       this.#log.info(outcome.passed ? "provider passed its challenges" : "provider failed a challenge", { provider, round, detail: outcome.detail });
       if (!outcome.passed) await this.#signFault(provider, round, true);
-      for (const attestation of outcome.attestations) {
+      for (const attestation of settings.signAttestations === false ? [] : outcome.attestations) {
         const signature = await signAttestation(this.#p.account, domain, attestation);
         try {
           await this.#acceptAttestation({ attestation, signature });
