@@ -12,7 +12,7 @@
  * - A store carrying a newer schema version is refused with a message naming the versions.
  */
 import { expect } from "chai";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync, closeSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -25,7 +25,7 @@ import { signRequest } from "../../src/oracle/auth.js";
 import type { NodeChain, OracleSetView } from "../../src/oracle/node/chain.js";
 import { OracleNode } from "../../src/oracle/node/node.js";
 import { type EpochReport, epochReportTypes } from "../../src/oracle/node/report.js";
-import { STORE_SCHEMA_VERSION, StoreError, openStore } from "../../src/oracle/node/store.js";
+import { BUSY_TIMEOUT_MS, STORE_SCHEMA_VERSION, StoreError, openStore } from "../../src/oracle/node/store.js";
 import { bundleFromWire, bundleToJson } from "../../src/oracle/node/wire.js";
 import { buildTree, contentHash, serializeLeafFile } from "../../src/protocol/leaves.js";
 
@@ -260,6 +260,33 @@ describe("attack: an oracle node's damaged, deleted or foreign store", function 
     expect(() => openStore(path))
       .to.throw(StoreError, `store ${path}: has schema version ${STORE_SCHEMA_VERSION + 1}, newer than this node's ${STORE_SCHEMA_VERSION}; run the node release that wrote it, or a later one`)
       .with.property("code", "schema");
+  });
+
+  it("opens beside another process that holds the store's write lock for a moment: it waits, and fails only past the busy timeout", async () => {
+    const path = join(dir, "node.db");
+    openStore(path).close();
+    // Another process (a restarted node's predecessor finishing, an operator's tool) holds the write lock.
+    const holdFor = (ms: number) => {
+      const holder = spawn(process.execPath, ["-e", `const { DatabaseSync } = require("node:sqlite"); const db = new DatabaseSync(${JSON.stringify(path)}); db.exec("BEGIN IMMEDIATE"); console.log("locked"); setTimeout(() => { db.exec("COMMIT"); db.close(); }, ${ms});`], { stdio: ["ignore", "pipe", "ignore"] });
+      return {
+        locked: new Promise<void>((resolve) => holder.stdout.once("data", () => resolve())),
+        exited: new Promise<void>((resolve) => holder.once("exit", () => resolve())),
+      };
+    };
+    const brief = holdFor(500);
+    await brief.locked;
+    const started = performance.now();
+    const store = openStore(path);
+    expect(performance.now() - started, "it waited for the lock").to.be.above(100);
+    store.recordProbe({ provider: PROVIDER, atMs: 1_000, ok: true, healthyGpus: 1 });
+    store.close();
+    await brief.exited;
+    const stuck = holdFor(BUSY_TIMEOUT_MS + 3_000);
+    await stuck.locked;
+    expect(() => openStore(path))
+      .to.throw(StoreError, `store ${path}: is locked by another process for over ${BUSY_TIMEOUT_MS / 1000} s (database is locked); is another oracle node running on this store?`)
+      .with.property("code", "locked");
+    await stuck.exited;
   });
 
   it("keeps a store from before schema versions, with its signing memory complete since the node first ran", () => {

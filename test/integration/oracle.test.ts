@@ -305,6 +305,7 @@ describe("Integration: oracle nodes, provider agents and the OracleHub on a hard
     const sent = () => [...stores, external2].filter((store) => store.submission(epoch) !== undefined);
     await waitFor("the submitter's record of the report", 20_000, async () => sent().length > 0);
     expect(sent(), "nodes that sent the epoch's report").to.have.length(1);
+    external2.close();
     const metrics = await (await fetch(`http://127.0.0.1:${NODE_PORT(0)}/metrics`)).text();
     expect(metrics).to.match(/cinder_oracle_heartbeats_total\{result="ok"\} \d+/);
   });
@@ -326,7 +327,10 @@ describe("Integration: oracle nodes, provider agents and the OracleHub on a hard
     const bundles = (await (await fetch(`http://127.0.0.1:${NODE_PORT(2)}/v1/epochs/${epoch}/bundles`)).json()) as unknown[];
     const own = bundles.map((b) => bundleFromWire(b)).find((b) => b.node === oracleKeys[2].address);
     expect(own, "the restarted node's own bundle").to.not.equal(undefined);
-    const probes = openStore(join(dir, "node-2.db")).probesBetween(epoch * EPOCH * 1000, epoch * EPOCH * 1000 + 20_000);
+    // (The node is running: opening its store beside it waits for its write lock, the store's busy timeout.)
+    const restarted = openStore(join(dir, "node-2.db"));
+    const probes = restarted.probesBetween(epoch * EPOCH * 1000, epoch * EPOCH * 1000 + 20_000);
+    restarted.close();
     expect(probes.length, "probes recorded before the kill survive").to.be.above(0);
   });
   it("SLA: the client of a provider that went down is credited, and repeated breaches get it slashed and jailed", async () => {

@@ -79,8 +79,9 @@ export const STORE_SCHEMA_VERSION = 1;
  * - `damaged`: SQLite's `quick_check` fails, or the file is not a database;
  * - `schema`: the store carries a schema version this code does not know (a newer node wrote it);
  * - `unreadable`: the file cannot be opened at all (permissions, a directory).
+ * - `locked`: another process held its write lock past the busy timeout (another node running on the same store?).
  */
-export type StoreErrorCode = "damaged" | "schema" | "unreadable";
+export type StoreErrorCode = "damaged" | "schema" | "unreadable" | "locked";
 
 /** The node must not run on this store; the message names the file and what is wrong, on one line. */
 export class StoreError extends OracleNodeError {
@@ -145,6 +146,9 @@ export interface OpenStoreOptions {
   readonly now?: () => number;
 }
 
+/** How long opening or writing waits for another connection's write lock before failing (ms). */
+export const BUSY_TIMEOUT_MS = 5_000;
+
 const SCHEMA = `
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS probes (provider TEXT NOT NULL, at_ms INTEGER NOT NULL, ok INTEGER NOT NULL,
@@ -180,7 +184,11 @@ export class NodeStore {
   constructor(db: DatabaseSyncType, options: OpenStoreOptions = {}) {
     const path = options.path ?? ":memory:";
     this.#db = db;
+    const locked = (error: unknown) => new StoreError("locked", path, `is locked by another process for over ${BUSY_TIMEOUT_MS / 1000} s (${firstLine(error)}); is another oracle node running on this store?`);
     const damaged = (problem: string) => new StoreError("damaged", path, `${problem}; restore it from a backup, or move it aside to start a fresh store (a fresh store signs no epoch that had already ended)`);
+    // Another process may hold the write lock for a moment (a node writing while an operator's tool reads its store,
+    // or a restarted node whose predecessor's last transaction is ending): wait for it rather than fail at once.
+    db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     let check: string[];
     try {
       // One finding per row; a row may span lines ("*** in database main ***\nTree 5 page 41: ..."): keep one line.
@@ -188,11 +196,16 @@ export class NodeStore {
         String(Object.values(row)[0]).replace("*** in database main ***", "").replace(/\s+/g, " ").trim(),
       );
     } catch (error) {
+      if (isBusy(error)) throw locked(error);
       throw damaged(`is damaged (${firstLine(error)})`);
     }
     if (check.length !== 1 || check[0] !== "ok") throw damaged(`is damaged (quick_check: ${check.slice(0, 3).join("; ")})`);
-    db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
-    db.exec("BEGIN IMMEDIATE");
+    try {
+      db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
+      db.exec("BEGIN IMMEDIATE");
+    } catch (error) {
+      throw isBusy(error) ? locked(error) : error;
+    }
     try {
       const version = (db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version;
       const tables = (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n;
@@ -438,6 +451,11 @@ function verdictOf(r: VerdictRow): OwnVerdict {
     reason: r.reason,
     closed: r.closed === 1,
   };
+}
+
+/** SQLite's "database is locked" (SQLITE_BUSY): another connection held the lock past the busy timeout. */
+function isBusy(error: unknown): boolean {
+  return /database is locked|SQLITE_BUSY/i.test(firstLine(error));
 }
 
 function firstLine(error: unknown): string {
