@@ -58,6 +58,9 @@ export const WIRED_POWERS = {
   JobMarket: {
     "dispute(uint256,address)": "DisputeManager",
     "resolveDispute(uint256,uint256)": "DisputeManager",
+    "openAuctionLease((uint256,address,bytes32,uint16,uint40,uint8,uint256,uint256,address,uint40,address,uint40,bool))":
+      "LeaseAuction",
+    "moveAuctionBidLock(address,address,uint256)": "LeaseAuction",
   },
   SlashingManager: { "onDisputeLost(address,uint256,address)": "DisputeManager" },
 } as const;
@@ -99,7 +102,13 @@ export const FUNCTION_ROLES = {
     GOVERNANCE: [
       "setParams((uint40,uint40,uint40,uint40,uint40,uint16,uint128))",
       "setSlaBondManager(address)",
+      "setLeaseAuction(address)",
     ],
+    GUARDIAN: ["pause()", "unpause()"],
+  },
+  // Posting, bidding, finalizing and cancelling are anyone's (each checks its own caller); the order terms' bounds are
+  // the JobMarket's params (its setParams above), and a market pause also stops posting and bidding.
+  LeaseAuction: {
     GUARDIAN: ["pause()", "unpause()"],
   },
   PaymentChannels: {
