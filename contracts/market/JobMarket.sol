@@ -305,19 +305,20 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         uint256 awardedValue;
         address best = award.best;
         address second = award.runnerUp;
-        if (best == address(0)) {
-            // No bid: nothing to award or release.
-        } else if (award.auctionPaused || paused()) {
-            // A pause stops new leases but never locks funds: the order fails without fault of the bidders, so the
-            // client gets its escrow and the bidders their locks back.
-            _releaseBid(best, award.bidBond, address(0));
-            _releaseBid(second, award.bidBond, address(0));
-        } else {
-            // The best bid, else the runner-up (at its own price): at most two awards tried, each bounded. The award
-            // releases the other kept bid's lock.
-            (leaseId, awardedValue) = _awardOrder(award, best, award.bestPrice, second);
-            if (leaseId == 0 && second != address(0)) {
-                (leaseId, awardedValue) = _awardOrder(award, second, award.runnerUpPrice, address(0));
+        // No bid (an expired order): nothing to award or release.
+        if (best != address(0)) {
+            if (award.auctionPaused || paused()) {
+                // A pause stops new leases but never locks funds: the order fails without fault of the bidders, so
+                // the client gets its escrow and the bidders their locks back.
+                _releaseBid(best, award.bidBond, address(0));
+                _releaseBid(second, award.bidBond, address(0));
+            } else {
+                // The best bid, else the runner-up (at its own price): at most two awards tried, each bounded. The
+                // award releases the other kept bid's lock.
+                (leaseId, awardedValue) = _awardOrder(award, best, award.bestPrice, second);
+                if (leaseId == 0 && second != address(0)) {
+                    (leaseId, awardedValue) = _awardOrder(award, second, award.runnerUpPrice, address(0));
+                }
             }
         }
         // The lease's value is at most the order's escrow (awarded at a price at most the order's maximum).
