@@ -58,7 +58,7 @@ export const WIRED_POWERS = {
   JobMarket: {
     "dispute(uint256,address)": "DisputeManager",
     "resolveDispute(uint256,uint256)": "DisputeManager",
-    "openAuctionLease((uint256,address,bytes32,uint16,uint40,uint8,uint256,uint256,address,uint40,address,uint40,bool))":
+    "openAuctionLease((uint256,address,bytes32,uint16,uint40,uint8,uint256,uint256,address,uint40,address,uint40))":
       "LeaseAuction",
     "moveAuctionBidLock(address,address,uint256)": "LeaseAuction",
   },
@@ -104,11 +104,6 @@ export const FUNCTION_ROLES = {
       "setSlaBondManager(address)",
       "setLeaseAuction(address)",
     ],
-    GUARDIAN: ["pause()", "unpause()"],
-  },
-  // Posting, bidding, finalizing and cancelling are anyone's (each checks its own caller); the order terms' bounds are
-  // the JobMarket's params (its setParams above), and a market pause also stops posting and bidding.
-  LeaseAuction: {
     GUARDIAN: ["pause()", "unpause()"],
   },
   PaymentChannels: {

@@ -94,7 +94,6 @@ interface IJobMarket {
     /// @param bestPrice The best bid's price per GPU-hour.
     /// @param runnerUp The runner-up bid's provider (zero if none).
     /// @param runnerUpPrice The runner-up bid's price per GPU-hour.
-    /// @param auctionPaused The auction is paused: nothing is awarded, both bid locks are released.
     struct AuctionAward {
         uint256 orderId;
         address client;
@@ -108,7 +107,6 @@ interface IJobMarket {
         uint40 bestPrice;
         address runnerUp;
         uint40 runnerUpPrice;
-        bool auctionPaused;
     }
 
     /// @notice Governance parameters, each within hard bounds (the bid window and step bound the LeaseAuction's
@@ -248,8 +246,7 @@ interface IJobMarket {
     // --- auction leases (the wired LeaseAuction only) ---
 
     /// @notice Settles a finalized order of the wired LeaseAuction, which moved `award.escrow` in with this call: with
-    /// no bid nothing is awarded; while the market or the auction is paused both bid locks are released and nothing is
-    /// awarded; else the best bid is awarded at its price if its bidder is still eligible and its SLA bond locks, else
+    /// no bid nothing is awarded; while the market is paused both bid locks are released and nothing is awarded; else the best bid is awarded at its price if its bidder is still eligible and its SLA bond locks, else
     /// the runner-up at its own (the bid bond rules of `LeaseAuction.finalizeAuction`). The lease's value stays here as
     /// its escrow, the rest of the escrow is credited to the client. Returns the lease (0: none) and the refund.
     /// Only the wired LeaseAuction (`JobMarketNotLeaseAuction` otherwise; no AccessManager role reaches it).

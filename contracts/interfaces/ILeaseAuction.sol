@@ -11,7 +11,8 @@ import {IJobMarket} from "./IJobMarket.sol";
 ///
 /// The order's terms are checked against the market's parameters (`JobMarket.params()`: lease duration and value
 /// bounds, the bid window bounds and the minimum bid step), which governance sets there. Posting and bidding stop
-/// while this auction or the market is paused; finalize never pauses (the order fails and everything goes back).
+/// while the market is paused (its one pause switch, the guardian's); finalize never pauses (the order fails and
+/// everything goes back).
 interface ILeaseAuction {
     /// @notice Open takes bids; Awarded became a lease (the best bid's, or the runner-up's when the best could not
     /// serve); Failed (neither kept bid could be awarded, or finalized while paused) and Expired (no bids) refunded the
@@ -77,6 +78,8 @@ interface ILeaseAuction {
     error LeaseAuctionSelfBid(uint256 orderId);
     error LeaseAuctionNoBids(uint256 orderId);
     error LeaseAuctionOrderHasBids(uint256 orderId);
+    /// @notice The market is paused: no order is posted and no bid placed until it is unpaused.
+    error LeaseAuctionMarketPaused();
 
     // --- events ---
 
@@ -136,19 +139,13 @@ interface ILeaseAuction {
     /// with no bid. A bidder whose bond no longer covers the lease's lock (the client's tier rose) gets its lock back.
     /// The winner's bid lock becomes its lease's lock (an SLA lease; the part above it stays locked as the lease's
     /// commitment, forfeited to the client if the provider quits), the other kept bid's lock is released. Never
-    /// paused: while this auction or the market is paused the order fails and the escrow and both locks go back.
+    /// paused: while the market is paused the order fails and the escrow and both locks go back.
     /// The escrow moves into the market (`JobMarket.openAuctionLease`), which keeps the lease's value and credits the
     /// rest to the client's market balance.
     function finalizeAuction(uint256 orderId) external returns (uint256 leaseId);
 
     /// @notice Cancels an order that has no bid yet, sending its escrow back to the client. The client only.
     function cancelOrder(uint256 orderId) external;
-
-    // --- governance ---
-
-    /// @notice Stops posting and bidding (finalize still settles, see `finalizeAuction`). The guardian.
-    function pause() external;
-    function unpause() external;
 
     // --- views ---
 

@@ -307,7 +307,7 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         address second = award.runnerUp;
         // No bid (an expired order): nothing to award or release.
         if (best != address(0)) {
-            if (award.auctionPaused || paused()) {
+            if (paused()) {
                 // A pause stops new leases but never locks funds: the order fails without fault of the bidders, so
                 // the client gets its escrow and the bidders their locks back.
                 _releaseBid(best, award.bidBond, address(0));

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
@@ -22,12 +21,13 @@ import {SlaMath} from "../libraries/SlaMath.sol";
 /// - The settlement asset (the market's) has no transfer fee and does not rebase (amounts received equal amounts
 ///   sent). Its transfer hooks, if any, cannot reenter: every state-changing entry point is nonReentrant.
 /// - The market (`MARKET`, immutable) wires this auction once (`JobMarket.setLeaseAuction`) and then accepts its
-///   `openAuctionLease` and `moveAuctionBidLock` calls; it keeps the order terms' parameters and its own pause, which
-///   also stops posting and bidding here. The AccessManager maps `pause`/`unpause` to the guardian.
+///   `openAuctionLease` and `moveAuctionBidLock` calls; it keeps the order terms' parameters and the one pause switch
+///   (the guardian's `JobMarket.pause`), which also stops posting and bidding here. This contract has no governance
+///   function of its own.
 /// - The SlaBondManager's `bidBondPercentOf` is the client's tier's bond percent at posting time.
 /// Invariant (DESIGN.md 1, 2): the asset held >= the sum of open orders' escrow (value at the maximum price); an
 /// order's escrow leaves only to the client (cancel) or into the market (finalize), once.
-contract LeaseAuction is AccessManaged, Pausable, ReentrancyGuardTransient, ILeaseAuction {
+contract LeaseAuction is ReentrancyGuardTransient, ILeaseAuction {
     using SafeERC20 for IERC20;
 
     uint256 private constant _MAX_BPS = 10_000;
@@ -43,7 +43,7 @@ contract LeaseAuction is AccessManaged, Pausable, ReentrancyGuardTransient, ILea
     uint256 private _orderCount;
     mapping(uint256 orderId => Order) private _orders;
 
-    constructor(address authority, IJobMarket market) AccessManaged(authority) {
+    constructor(IJobMarket market) {
         require(address(market) != address(0), LeaseAuctionZeroAddress("market"));
         MARKET = market;
         _ASSET = market.ASSET();
@@ -52,10 +52,9 @@ contract LeaseAuction is AccessManaged, Pausable, ReentrancyGuardTransient, ILea
         _MAX_LEASE_DURATION = market.MAX_LEASE_DURATION();
     }
 
-    /// @dev Posting and bidding stop while this auction or the market is paused (a market pause stops new leases).
+    /// @dev Posting and bidding stop while the market is paused (a pause stops new leases, auctioned ones included).
     modifier whenLive() {
-        _requireNotPaused();
-        if (Pausable(address(MARKET)).paused()) revert EnforcedPause();
+        require(!Pausable(address(MARKET)).paused(), LeaseAuctionMarketPaused());
         _;
     }
 
@@ -178,8 +177,7 @@ contract LeaseAuction is AccessManaged, Pausable, ReentrancyGuardTransient, ILea
                 best: bidder,
                 bestPrice: order.bestPrice,
                 runnerUp: order.runnerUp,
-                runnerUpPrice: order.runnerUpPrice,
-                auctionPaused: paused()
+                runnerUpPrice: order.runnerUpPrice
             })
         );
         OrderStatus outcome = bidder == address(0) ? OrderStatus.Expired : leaseId != 0 ? OrderStatus.Awarded : OrderStatus.Failed;
@@ -200,18 +198,8 @@ contract LeaseAuction is AccessManaged, Pausable, ReentrancyGuardTransient, ILea
     }
 
     // ------------------------------------------------------------------------------------------------------------
-    // Governance and views
+    // Views
     // ------------------------------------------------------------------------------------------------------------
-
-    /// @inheritdoc ILeaseAuction
-    function pause() external restricted {
-        _pause();
-    }
-
-    /// @inheritdoc ILeaseAuction
-    function unpause() external restricted {
-        _unpause();
-    }
 
     /// @inheritdoc ILeaseAuction
     function getOrder(uint256 orderId) external view returns (Order memory) {

@@ -203,7 +203,7 @@ export function buildProtocol(
     },
   ]);
   // --- the reverse auction: holds open orders' escrow; the market opens its awards (wired below, once) ---
-  const leaseAuction = m.contract("LeaseAuction", [manager, jobMarket]);
+  const leaseAuction = m.contract("LeaseAuction", [jobMarket]);
   const paymentChannels = m.contract("PaymentChannels", [
     manager,
     asset,
@@ -286,7 +286,6 @@ export function buildProtocol(
     FeeRouter: feeRouter,
     EmissionController: emissionController,
     JobMarket: jobMarket,
-    LeaseAuction: leaseAuction,
     PaymentChannels: paymentChannels,
     BuybackBurner: buybackBurner,
     OracleHub: oracleHub,

@@ -223,7 +223,6 @@ export function managedContracts(c: Cinder): Record<ManagedContract, BaseContrac
     FeeRouter: c.feeRouter,
     EmissionController: c.emissions,
     JobMarket: c.jobMarket,
-    LeaseAuction: c.leaseAuction,
     PaymentChannels: c.paymentChannels,
     BuybackBurner: c.buybackBurner,
     OracleHub: c.oracleHub,

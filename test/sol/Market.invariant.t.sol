@@ -131,7 +131,7 @@ abstract contract MarketFixture is Test {
                 minLeaseValue: 1_000_000
             })
         );
-        auction = new LeaseAuction(address(manager), IJobMarket(address(market)));
+        auction = new LeaseAuction(IJobMarket(address(market)));
         channels = new PaymentChannels(
             address(manager),
             IERC20(address(usd)),

@@ -54,7 +54,7 @@ describe("LeaseAuction.postOrder and bid", function () {
     await expectMarketSolvent(c, [client]);
   });
 
-  it("postOrder reverts with LeaseAuctionBidWindowOutOfBounds, LeaseAuctionUnknownModelClass, the terms' errors and EnforcedPause", async function () {
+  it("postOrder reverts with LeaseAuctionBidWindowOutOfBounds, LeaseAuctionUnknownModelClass, the terms' errors and LeaseAuctionMarketPaused", async function () {
     const { c, client } = await withBidders();
     const m = c.leaseAuction.connect(client);
     await expect(m.postOrder(H100, 2, ORDER_DUR, ORDER_MAXP, 299, KIND.Lease))
@@ -80,7 +80,7 @@ describe("LeaseAuction.postOrder and bid", function () {
     await c.jobMarket.connect(c.guardian).pause();
     await expect(m.postOrder(H100, 2, ORDER_DUR, ORDER_MAXP, BID_WINDOW, KIND.Lease)).to.be.revertedWithCustomError(
       c.leaseAuction,
-      "EnforcedPause",
+      "LeaseAuctionMarketPaused",
     );
   });
 
@@ -222,6 +222,9 @@ describe("LeaseAuction.postOrder and bid", function () {
       .to.be.revertedWithCustomError(c.leaseAuction, "ProviderRegistryInsufficientCapacity")
       .withArgs(p2.address, H100, 4n, 5n);
     await c.jobMarket.connect(c.guardian).pause();
-    await expect(c.leaseAuction.connect(p2).bid(id, ORDER_MAXP)).to.be.revertedWithCustomError(c.leaseAuction, "EnforcedPause");
+    await expect(c.leaseAuction.connect(p2).bid(id, ORDER_MAXP)).to.be.revertedWithCustomError(
+      c.leaseAuction,
+      "LeaseAuctionMarketPaused",
+    );
   });
 });

@@ -1,10 +1,10 @@
 /**
  * LeaseAuction's wiring into the JobMarket (one-time `setLeaseAuction`, no AccessManager role reaches
- * `openAuctionLease` or `moveAuctionBidLock`: attack tests by every other caller) and its own pause (shared set-up:
- * ./fixture.ts).
+ * `openAuctionLease` or `moveAuctionBidLock`: attack tests by every other caller) and the market's pause, which also
+ * stops the auction (shared set-up: ./fixture.ts).
  */
 import { expect } from "chai";
-import { H100, USD, type Cinder } from "../../helpers/fixture.js";
+import { H100, USD } from "../../helpers/fixture.js";
 import {
   loadCinder,
   HOUR,
@@ -29,7 +29,7 @@ import {
 
 describe("LeaseAuction wiring: the market opens auction leases for the one auction wired once", function () {
   /** An award a stranger would like the market to make: the market's whole balance as "escrow", credited to itself. */
-  async function forgedAward(c: Cinder, who: string, escrow: bigint) {
+  function forgedAward(who: string, escrow: bigint) {
     return {
       orderId: 1n,
       client: who,
@@ -43,7 +43,6 @@ describe("LeaseAuction wiring: the market opens auction leases for the one aucti
       bestPrice: 0n,
       runnerUp: ZERO,
       runnerUpPrice: 0n,
-      auctionPaused: false,
     };
   }
 
@@ -62,7 +61,7 @@ describe("LeaseAuction wiring: the market opens auction leases for the one aucti
     const held = await c.stablecoin.balanceOf(await c.jobMarket.getAddress());
     expect(held).to.equal(20n * USD);
     for (const caller of [c.stranger, c.governance, c.guardian, c.deployer, p0, client]) {
-      await expect(c.jobMarket.connect(caller).openAuctionLease(await forgedAward(c, caller.address, held)))
+      await expect(c.jobMarket.connect(caller).openAuctionLease(forgedAward(caller.address, held)))
         .to.be.revertedWithCustomError(c.jobMarket, "JobMarketNotLeaseAuction")
         .withArgs(caller.address);
       expect(await c.jobMarket.balanceOf(caller.address)).to.equal(0n);
@@ -116,42 +115,41 @@ describe("LeaseAuction wiring: the market opens auction leases for the one aucti
   it("the constructor refuses a zero market with LeaseAuctionZeroAddress", async function () {
     const c = await loadCinder();
     const factory = await c.ethers.getContractFactory("LeaseAuction");
-    await expect(factory.deploy(await c.manager.getAddress(), ZERO)).to.be.revertedWithCustomError(
+    await expect(factory.deploy(ZERO)).to.be.revertedWithCustomError(
       c.leaseAuction,
       "LeaseAuctionZeroAddress",
     ).withArgs("market");
   });
 });
 
-describe("LeaseAuction pause", function () {
-  it("only the guardian (or governance) pauses the auction; posting and bidding stop, cancelling does not", async function () {
+describe("LeaseAuction and the market's pause (one switch, the guardian's)", function () {
+  it("a market pause stops posting and bidding on the auction; cancelling goes on, and so do orders after unpause", async function () {
     const { c, p0, client } = await withBidders();
     const { id } = await post(c, client);
-    await expect(c.leaseAuction.connect(c.stranger).pause())
-      .to.be.revertedWithCustomError(c.leaseAuction, "AccessManagedUnauthorized")
-      .withArgs(c.stranger.address);
-    await expect(c.leaseAuction.connect(c.guardian).pause()).to.emit(c.leaseAuction, "Paused");
+    await expect(c.jobMarket.connect(c.guardian).pause()).to.emit(c.jobMarket, "Paused");
     await expect(
       c.leaseAuction.connect(client).postOrder(H100, 2, ORDER_DUR, ORDER_MAXP, BID_WINDOW, KIND.Lease),
-    ).to.be.revertedWithCustomError(c.leaseAuction, "EnforcedPause");
-    await expect(c.leaseAuction.connect(p0).bid(id, ORDER_MAXP)).to.be.revertedWithCustomError(c.leaseAuction, "EnforcedPause");
-    // The market itself is not paused: direct leases go on.
-    expect(await c.jobMarket.paused()).to.equal(false);
+    ).to.be.revertedWithCustomError(c.leaseAuction, "LeaseAuctionMarketPaused");
+    await expect(c.leaseAuction.connect(p0).bid(id, ORDER_MAXP)).to.be.revertedWithCustomError(
+      c.leaseAuction,
+      "LeaseAuctionMarketPaused",
+    );
     const tx = c.leaseAuction.connect(client).cancelOrder(id);
     await expect(tx).to.emit(c.leaseAuction, "OrderCancelled").withArgs(id, ORDER_ESCROW);
     await usdDeltas(c, tx, [client, c.leaseAuction], [ORDER_ESCROW, -ORDER_ESCROW]);
-    await expect(c.leaseAuction.connect(c.governance).unpause()).to.emit(c.leaseAuction, "Unpaused");
-    await post(c, client);
+    await expect(c.jobMarket.connect(c.governance).unpause()).to.emit(c.jobMarket, "Unpaused");
+    const second = await post(c, client);
+    await expect(c.leaseAuction.connect(p0).bid(second.id, ORDER_MAXP)).to.emit(c.leaseAuction, "BidPlaced");
     await expectMarketSolvent(c, [client, p0]);
   });
 
-  it("finalize while the auction is paused fails the order: the escrow is credited to the client and both bid locks return", async function () {
+  it("finalize while the market is paused fails the order: the escrow is credited to the client and both bid locks return", async function () {
     const { c, p0, p1, client } = await withBidders();
     const { id, deadline } = await post(c, client);
     const [locked0, locked1] = [(await bondOf(c, p0)).locked, (await bondOf(c, p1)).locked];
     await c.leaseAuction.connect(p0).bid(id, 2_900_000n);
     await c.leaseAuction.connect(p1).bid(id, 2_800_000n);
-    await c.leaseAuction.connect(c.guardian).pause();
+    await c.jobMarket.connect(c.guardian).pause();
     await at(c, deadline);
     const tx = c.leaseAuction.connect(c.stranger).finalizeAuction(id);
     await expect(tx).to.emit(c.leaseAuction, "OrderFinalized").withArgs(id, OS.Failed, 0n, ORDER_ESCROW);
