@@ -7,8 +7,8 @@
  * Exits non-zero when a test fails or a threshold is missed.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, readdirSync, statSync, writeFileSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { check, REPORT } from "./check-coverage.js";
 
 function files(dir: string, suffix: string, skip: string[]): string[] {
@@ -27,8 +27,18 @@ function files(dir: string, suffix: string, skip: string[]): string[] {
  * run's instrumented network, so they add minutes and no coverage.
  */
 const OUT_OF_PROCESS = ["test/integration", "test/sdk/client.e2e.test.ts", "test/cli", "test/oracle/node/cli.test.ts"];
-/** Suites that touch the chain at all (the rest test TypeScript only and add no contract coverage). */
-const onChain = (path: string) => /connectCinder|from "hardhat"/.test(readFileSync(path, "utf8"));
+/**
+ * Suites that touch the chain at all, themselves or through a module of test/ they import (a concern's fixture.ts);
+ * the rest test TypeScript only and add no contract coverage.
+ */
+const CHAIN = /connectCinder|from "hardhat"/;
+const onChain = (path: string) => {
+  const text = readFileSync(path, "utf8");
+  const testModules = [...text.matchAll(/from "(\.\.?\/[^"]+)\.js"/g)]
+    .map((m) => join(dirname(path), `${m[1]}.ts`))
+    .filter((module) => module.startsWith("test/") && existsSync(module));
+  return CHAIN.test(text) || testModules.some((module) => CHAIN.test(readFileSync(module, "utf8")));
+};
 const testFiles = [...files("test/sol", ".t.sol", []), ...files("test", ".test.ts", [...OUT_OF_PROCESS, "test/sol"]).filter(onChain)];
 const started = Date.now();
 const child = spawn("npx", ["hardhat", "test", "--coverage", ...testFiles], {

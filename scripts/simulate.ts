@@ -2,7 +2,7 @@
  * `npm run simulate`: the supply simulator over 90 days of 1-hour epochs under four scenarios (flat revenue,
  * growth, a crash, and a wash-trading attacker), with the deployment's emission schedule, fee and buyback
  * parameters. Writes `simulations/<scenario>.csv`, one chart per scenario and `simulations/supply.svg` (net supply
- * change of all four), and prints a summary. The formulas are the contracts' (checked by test/simulate.test.ts).
+ * change of all four), and prints a summary. The formulas are the contracts' (checked by test/economics/simulate.test.ts).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { WAD } from "../src/economics/emissions.js";

@@ -4,7 +4,6 @@ pragma solidity ^0.8.24;
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IJobMarket} from "../interfaces/IJobMarket.sol";
@@ -12,8 +11,8 @@ import {IOracleHub} from "../interfaces/IOracleHub.sol";
 import {ISlaBondManager} from "../interfaces/ISlaBondManager.sol";
 import {ISlaFaultSink} from "../interfaces/ISlaFaultSink.sol";
 import {LeaseMath} from "../libraries/LeaseMath.sol";
-import {OracleLeaves} from "../libraries/OracleLeaves.sol";
 import {SlaMath} from "../libraries/SlaMath.sol";
+import {UptimeWalk} from "../libraries/UptimeWalk.sol";
 
 /// @title SlaBondManager
 /// @notice Provider SLA bonds in the stablecoin, locked per lease by the JobMarket, and the credits they pay clients
@@ -26,6 +25,8 @@ import {SlaMath} from "../libraries/SlaMath.sol";
 ///   active in that epoch (`secondsObserved` 0 when it could not observe it): a reported epoch without the lease's
 ///   leaf cannot be settled past, and the lock is then only released after the claim window, without credit.
 /// - OracleHub's EPOCH_LENGTH and LATE_WINDOW_EPOCHS are immutable there, so they are copied here once.
+///   The walk over a lease's epochs (each uptime leaf proven in order, an unreported epoch skipped only once it can
+///   never be reported) is UptimeWalk's.
 /// - The AccessManager maps `setTier`, `setParams` and `setFaultSink` to governance.
 /// - The JobMarket reads the same OracleHub (checked at deployment) to hold an SLA lease's stream from the hub's
 ///   covered time on, and its `payStreamCredit` pays from what the lease still holds and marks the lease's SLA settled
@@ -52,7 +53,7 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
     uint16 public constant MAX_EXIT_PENALTY_BPS = 10_000;
     uint16 public constant MAX_BREACH_FAULT_THRESHOLD = 100;
     /// @notice Unreported epochs one call may skip: bounds a call's gas (one hub read each).
-    uint256 public constant MAX_SKIPPED_EPOCHS = 1_000;
+    uint256 public constant MAX_SKIPPED_EPOCHS = UptimeWalk.MAX_SKIPPED_EPOCHS;
 
     IERC20 public immutable ASSET;
     IJobMarket public immutable JOB_MARKET;
@@ -60,15 +61,6 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
     /// @notice OracleHub's epoch length and late window, copied at deployment.
     uint256 public immutable EPOCH_LENGTH;
     uint256 public immutable LATE_WINDOW_EPOCHS;
-
-    /// @dev A settlement call's walk over the lease's epochs: the next epoch to judge, the end (exclusive), the
-    /// oldest epoch still reportable, and how many unreported epochs were skipped.
-    struct Walk {
-        uint64 next;
-        uint64 endEpoch;
-        uint64 oldest;
-        uint256 skipped;
-    }
 
     /// @dev A tier as stored (one slot): its fields and, mirrored from `_params`, the breach fault threshold, so a
     /// settlement reads the schedule and the threshold in one slot.
@@ -198,25 +190,16 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
         IJobMarket.Lease memory lease = _slaLease(leaseId);
         StoredSettlement memory s = _settlements[leaseId];
         require(!s.closed && !lease.slaSettled, SlaBondManagerAlreadyClosed(leaseId));
-        uint256 epochLength = EPOCH_LENGTH;
-        // The lease's epochs: [start / L, ceil(end / L)); the last one holds its last second.
-        Walk memory w = Walk({
-            next: s.started ? s.nextEpoch : uint64(lease.start / epochLength),
-            endEpoch: uint64((uint256(lease.end) + epochLength - 1) / epochLength),
-            oldest: _oldestReportable(),
-            skipped: 0
-        });
+        UptimeWalk.Walk memory w =
+            UptimeWalk.begin(s.started, s.nextEpoch, lease.start, lease.end, EPOCH_LENGTH, LATE_WINDOW_EPOCHS);
         for (uint256 i; i < proofs.length; ++i) {
-            _prove(leaseId, proofs[i], s, w);
+            (uint32 up, uint32 observed) = UptimeWalk.prove(w, ORACLE_HUB, leaseId, proofs[i]);
+            // Sums of uint32 per epoch over fewer than 2^32 epochs stay below 2^64.
+            s.secondsUp += up;
+            s.secondsObserved += observed;
         }
         // After the proofs, skip what can be skipped: unreported epochs past the late window.
-        while (
-            w.next < w.endEpoch && w.next < w.oldest && w.skipped < MAX_SKIPPED_EPOCHS
-                && ORACLE_HUB.epochRoot(w.next) == 0
-        ) {
-            ++w.next;
-            ++w.skipped;
-        }
+        UptimeWalk.skipUnreported(w, ORACLE_HUB);
         if (block.timestamp >= lease.end && w.next >= w.endEpoch) {
             // The market's hook marks the lease's SLA settled (the once-only flag), so the progress slot is left as
             // it was: a lease settled in one call never writes it.
@@ -235,7 +218,7 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
         IJobMarket.Lease memory lease = _slaLease(leaseId);
         StoredSettlement storage s = _settlements[leaseId];
         require(!s.closed && !lease.slaSettled, SlaBondManagerAlreadyClosed(leaseId));
-        uint256 at = _releasableAt(lease.end);
+        uint256 at = UptimeWalk.releasableAt(lease.end, EPOCH_LENGTH, LATE_WINDOW_EPOCHS);
         require(block.timestamp >= at, SlaBondManagerClaimWindowOpen(leaseId, at));
         s.closed = true;
         // The commitment (if any) unlocks with the lease's lock; `closed` keeps it from being counted again.
@@ -447,7 +430,7 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
 
     /// @inheritdoc ISlaBondManager
     function releasableAt(uint256 leaseId) external view returns (uint256) {
-        return _releasableAt(JOB_MARKET.getLease(leaseId).end);
+        return UptimeWalk.releasableAt(JOB_MARKET.getLease(leaseId).end, EPOCH_LENGTH, LATE_WINDOW_EPOCHS);
     }
 
     /// @inheritdoc ISlaBondManager
@@ -458,33 +441,6 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
     // ------------------------------------------------------------------------------------------------------------
     // Internal
     // ------------------------------------------------------------------------------------------------------------
-
-    /// @dev Checks one proof against the walk: its epoch is the next to judge or later, every epoch skipped before
-    /// it can never be reported, and the leaf is under the epoch's root; adds its seconds to `s`.
-    function _prove(uint256 leaseId, UptimeProof calldata p, StoredSettlement memory s, Walk memory w) private view {
-        uint64 epoch = p.epoch;
-        uint64 next = w.next;
-        require(epoch >= next, SlaBondManagerEpochOutOfOrder(epoch, next));
-        require(epoch < w.endEpoch, SlaBondManagerEpochAfterLease(epoch, w.endEpoch - 1));
-        for (; next < epoch; ++next) {
-            require(ORACLE_HUB.epochRoot(next) == 0, SlaBondManagerMissingEpoch(next));
-            require(next < w.oldest, SlaBondManagerEpochStillReportable(next, w.oldest));
-            require(++w.skipped <= MAX_SKIPPED_EPOCHS, SlaBondManagerTooManySkipped(w.skipped, MAX_SKIPPED_EPOCHS));
-        }
-        bytes32 root = ORACLE_HUB.epochRoot(epoch);
-        require(root != 0, SlaBondManagerEpochNotReported(epoch));
-        uint32 up = p.secondsUp;
-        uint32 observed = p.secondsObserved;
-        require(up <= observed, SlaBondManagerUptimeAboveObserved(epoch, up, observed));
-        require(
-            MerkleProof.verifyCalldata(p.proof, root, OracleLeaves.uptime(leaseId, epoch, up, observed)),
-            SlaBondManagerInvalidProof(epoch)
-        );
-        // Sums of uint32 per epoch over fewer than 2^32 epochs stay below 2^64.
-        s.secondsUp += up;
-        s.secondsObserved += observed;
-        w.next = epoch + 1;
-    }
 
     /// @dev Pays the credit from the lease's held stream (the market's hook, which also marks the SLA settled), the
     /// rest from the lease's lock, unlocks what is left of the lock (and the commitment, if any), and counts a breach.
@@ -578,21 +534,6 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
 
     function _value(IJobMarket.Lease memory lease) private pure returns (uint256) {
         return LeaseMath.value(lease.pricePerGpuHour, lease.gpuCount, lease.end - lease.start);
-    }
-
-    /// @dev The oldest epoch the hub still accepts a report for: every earlier unreported epoch stays unreported.
-    function _oldestReportable() private view returns (uint64) {
-        uint256 current = block.timestamp / EPOCH_LENGTH;
-        // LATE_WINDOW_EPOCHS <= 720 in the hub; the epoch fits a uint64 for any timestamp.
-        return uint64(current > LATE_WINDOW_EPOCHS ? current - LATE_WINDOW_EPOCHS : 0);
-    }
-
-    /// @dev The start of the epoch after the one where the lease's last epoch stops being reportable: the last
-    /// epoch e = ceil(end / L) - 1 is reportable until epoch e + LATE_WINDOW_EPOCHS ends, and one more epoch is
-    /// left for the settlement itself.
-    function _releasableAt(uint256 end) private view returns (uint256) {
-        uint256 endEpoch = (end + EPOCH_LENGTH - 1) / EPOCH_LENGTH;
-        return (endEpoch + LATE_WINDOW_EPOCHS + 1) * EPOCH_LENGTH;
     }
 
     function _credit(address account, uint256 amount) private {

@@ -15,7 +15,11 @@ import {IOracleHub} from "../interfaces/IOracleHub.sol";
 import {IProviderRegistry} from "../interfaces/IProviderRegistry.sol";
 import {ISlashingManager} from "../interfaces/ISlashingManager.sol";
 import {IStakingVault} from "../interfaces/IStakingVault.sol";
+import {DelegatedShares} from "../libraries/DelegatedShares.sol";
 import {ExposureWindows} from "../libraries/ExposureWindows.sol";
+import {PoolExposure} from "../libraries/PoolExposure.sol";
+import {PoolRewards} from "../libraries/PoolRewards.sol";
+import {ShareClassRetirement} from "../libraries/ShareClassRetirement.sol";
 import {ShareMath} from "../libraries/ShareMath.sol";
 import {SlashMath} from "../libraries/SlashMath.sol";
 
@@ -34,18 +38,21 @@ import {SlashMath} from "../libraries/SlashMath.sol";
 /// Exposure (DESIGN "Exposure locks what it needs", "Windows"): a withdrawal waits for the pool's exposure only when
 /// the stake left behind would not cover what the leases need, and then until their end plus a tail that covers
 /// every window that can still lead to a slash (checked against the windows' contracts wherever any is set).
+/// Libraries: PoolRewards (funding, streams, the per-share index), ShareClassRetirement, DelegatedShares (minting
+/// and burning the delegated classes' shares) and PoolExposure (the exposure's bookkeeping and the lock it implies).
 /// Invariant (DESIGN.md 3): CNDR held = sum over pools of (selfActive + selfPending + delegatedAssets +
 /// pendingAssets) + totalRewardsOwed + totalRetiredPending + slashedHeld (to burn + bounties); it falls only by
 /// `claimWithdraw`, `claimRewards`, `payBounty` and `burnSlashed`.
 contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, IStakingVault {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
+    using PoolRewards for PoolRewards.Ledger;
+    using ShareClassRetirement for ShareClassRetirement.Ledger;
 
     /// @notice Scale of the reward-per-share index.
-    uint256 public constant REWARD_PRECISION = 1e36;
-    /// @notice A class priced below 1/MIN_ENTRY_PRICE_INVERSE CNDR per share is retired before a deposit into it,
-    /// so a deposit mints at most amount x 1e6 shares: the shares of all CNDR ever minted stay below 2^128.
-    uint256 public constant MIN_ENTRY_PRICE_INVERSE = 1e6;
+    uint256 public constant REWARD_PRECISION = PoolRewards.PRECISION;
+    /// @notice A class priced below 1/MIN_ENTRY_PRICE_INVERSE CNDR per share is retired before a deposit into it.
+    uint256 public constant MIN_ENTRY_PRICE_INVERSE = ShareClassRetirement.MIN_ENTRY_PRICE_INVERSE;
     /// @notice The longest a reward stream may vest.
     uint256 public constant MAX_STREAM_DURATION = 30 days;
     uint256 public constant MIN_UNBONDING_PERIOD = 1 days;
@@ -55,7 +62,6 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
     uint256 public constant MAX_DELEGATION_CAP_MULTIPLE = 20;
     uint256 public constant MIN_MIN_DELEGATION = 1e15;
     uint256 public constant MAX_MIN_DELEGATION = 1_000e18;
-    uint256 private constant _MAX_BPS = 10_000;
 
     /// @notice The staked token (CNDR).
     IERC20 public immutable TOKEN;
@@ -64,17 +70,15 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
 
     uint16 private _delegationCapMultiple;
     uint128 private _minDelegation;
-    uint256 private _totalRewardsOwed;
-    uint256 private _totalRetiredPending;
+    // Each struct starts a slot of its own, and so does the variable after it: the pair below stays in one slot.
+    PoolRewards.Ledger private _rewards;
+    ShareClassRetirement.Ledger private _retired;
     // One slot, written once per execution: slashed CNDR kept here for the batched burn, and reporters' bounties.
     uint128 private _slashedToBurn;
     uint128 private _bountiesHeld;
 
     mapping(address provider => Pool) private _pools;
     mapping(address provider => mapping(address account => Delegation)) private _delegations;
-    mapping(address provider => mapping(uint32 generation => uint256 rewardPerShare)) private _retiredIndex;
-    mapping(address provider => mapping(uint32 generation => RetiredClass)) private _retiredPending;
-    mapping(address provider => RewardStream) private _streams;
     address private _emissionController;
     mapping(address provider => Exposure) private _exposures;
     /// @dev One slot, read by the job market's hooks (`recordExposure`, `releaseExposure`) and every withdrawal
@@ -121,7 +125,7 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
             StakingVaultProviderNotAllowed(msg.sender, uint8(status))
         );
         Pool storage pool = _pools[msg.sender];
-        _accrue(pool, _streams[msg.sender]);
+        _rewards.accrue(msg.sender, pool);
         uint256 selfActive = pool.selfActive + amount;
         pool.selfActive = selfActive.toUint128();
         TOKEN.safeTransferFrom(msg.sender, address(this), amount);
@@ -137,25 +141,19 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
             status == IProviderRegistry.ProviderStatus.Active, StakingVaultProviderNotAllowed(provider, uint8(status))
         );
         Pool storage pool = _pools[provider];
-        _accrue(pool, _streams[provider]);
+        _rewards.accrue(provider, pool);
         uint256 delegatedAssets = pool.delegatedAssets;
         // Pending withdrawals count: they stay slashable, so they are exposure the self-stake must cover.
         uint256 delegatedAfter = delegatedAssets + pool.pendingAssets + amount;
         uint256 cap = uint256(pool.selfActive) * _delegationCapMultiple;
         require(delegatedAfter <= cap, StakingVaultDelegationCapExceeded(delegatedAfter, cap));
 
-        if (_isDepleted(delegatedAssets, pool.delegatedShares)) {
-            _retireActive(provider, pool);
-            delegatedAssets = 0;
+        if (ShareClassRetirement.isDepleted(delegatedAssets, pool.delegatedShares)) {
+            _retired.retireActive(_rewards, provider, pool);
         }
         Delegation storage d = _delegations[provider][msg.sender];
-        _settle(provider, pool, d);
-        uint256 delegatedShares = pool.delegatedShares;
-        shares = ShareMath.toShares(amount, delegatedAssets, delegatedShares, Math.Rounding.Floor);
-        require(shares > 0, StakingVaultZeroShares(amount));
-        pool.delegatedAssets = (delegatedAssets + amount).toUint128();
-        pool.delegatedShares = (delegatedShares + shares).toUint128();
-        d.shares = (d.shares + shares).toUint128();
+        PoolRewards.settle(pool, d, _retired.index[provider]);
+        shares = DelegatedShares.mintActive(pool, d, amount);
         TOKEN.safeTransferFrom(msg.sender, address(this), amount);
         emit Delegated(provider, msg.sender, amount, shares);
     }
@@ -164,8 +162,8 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
     function requestWithdraw(address provider, uint256 amount) external nonReentrant returns (uint256 unlockAt) {
         require(amount > 0, StakingVaultZeroAmount());
         Pool storage pool = _pools[provider];
-        _accrue(pool, _streams[provider]);
-        (uint256 need, uint256 lockedUntil) = _exposureLock(provider, pool);
+        _rewards.accrue(provider, pool);
+        (uint256 need, uint256 lockedUntil) = _exposureLock(provider, pool.exposureUntil);
         uint256 unlockNew = block.timestamp + _unbondingPeriod;
         if (msg.sender == provider) {
             uint256 selfActive = pool.selfActive;
@@ -186,10 +184,12 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
         }
 
         Delegation storage d = _delegations[provider][msg.sender];
-        _settle(provider, pool, d);
-        uint256 assets = _burnDelegated(pool, d, amount);
-        if (pool.delegatedAssets == 0 && pool.delegatedShares > 0) _retireActive(provider, pool);
-        if (_isDepleted(pool.pendingAssets, pool.pendingShares)) _retirePending(provider, pool);
+        PoolRewards.settle(pool, d, _retired.index[provider]);
+        uint256 assets = DelegatedShares.burnActive(pool, d, amount);
+        if (pool.delegatedAssets == 0 && pool.delegatedShares > 0) _retired.retireActive(_rewards, provider, pool);
+        if (ShareClassRetirement.isDepleted(pool.pendingAssets, pool.pendingShares)) {
+            _retired.retirePending(provider, pool);
+        }
 
         // One merged pending withdrawal per account and pool: it unlocks at the later of the two unlock times. A
         // claim left in a retired class joins the new request, so it stays slashable until claimed.
@@ -198,7 +198,7 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
         if (d.pendingShares > 0) {
             previousUnlock = d.unlockAt;
             if (d.pendingGeneration == pool.pendingGeneration) pendingHeld = d.pendingShares;
-            else assets += _takeRetiredPending(provider, d);
+            else assets += _retired.takePending(provider, d);
         }
         // Left behind: the active stake and the provider's pending self-withdrawal if it stays locked as long.
         if (lockedUntil > unlockNew) {
@@ -206,7 +206,7 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
             if (pool.selfUnlockAt >= lockedUntil) cover += pool.selfPending;
             if (cover < need) unlockNew = lockedUntil;
         }
-        uint256 minted = _mintPending(pool, assets);
+        uint256 minted = DelegatedShares.mintPending(pool, assets);
         d.pendingGeneration = pool.pendingGeneration;
         d.pendingShares = (pendingHeld + minted).toUint128();
         unlockAt = Math.max(previousUnlock, unlockNew);
@@ -224,7 +224,7 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
             require(block.timestamp >= pool.selfUnlockAt, StakingVaultStillUnbonding(pool.selfUnlockAt, block.timestamp));
             // The exposure may have run longer since the request (a lease extended): the self-stake left behind must
             // still cover the need alone, else the claim waits until the exposure and its tail are over.
-            (uint256 need, uint256 lockedUntil) = _exposureLock(provider, pool);
+            (uint256 need, uint256 lockedUntil) = _exposureLock(provider, pool.exposureUntil);
             require(
                 pool.selfActive >= need || block.timestamp >= lockedUntil,
                 StakingVaultStillUnbonding(lockedUntil, block.timestamp)
@@ -232,22 +232,13 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
             pool.selfPending = 0;
         } else {
             Delegation storage d = _delegations[provider][msg.sender];
-            uint256 shares = d.pendingShares;
-            require(shares > 0, StakingVaultNothingPending(provider, msg.sender));
+            require(d.pendingShares > 0, StakingVaultNothingPending(provider, msg.sender));
             require(block.timestamp >= d.unlockAt, StakingVaultStillUnbonding(d.unlockAt, block.timestamp));
             if (d.pendingGeneration != pool.pendingGeneration) {
-                assets = _takeRetiredPending(provider, d);
+                assets = _retired.takePending(provider, d);
             } else {
-                uint256 pendingAssets = pool.pendingAssets;
-                uint256 pendingShares = pool.pendingShares;
-                assets = ShareMath.toAssets(shares, pendingAssets, pendingShares, Math.Rounding.Floor);
-                // Cannot underflow: shares <= pendingShares, and so assets <= pendingAssets (ShareMath.toAssets).
-                unchecked {
-                    pool.pendingAssets = uint128(pendingAssets - assets);
-                    pool.pendingShares = uint128(pendingShares - shares);
-                }
-                d.pendingShares = 0;
-                if (pool.pendingAssets == 0 && pool.pendingShares > 0) _retirePending(provider, pool);
+                assets = DelegatedShares.redeemPending(pool, d);
+                if (pool.pendingAssets == 0 && pool.pendingShares > 0) _retired.retirePending(provider, pool);
             }
         }
         if (assets > 0) TOKEN.safeTransfer(msg.sender, assets);
@@ -256,21 +247,11 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
 
     /// @inheritdoc IStakingVault
     function claimRewards(address provider) external nonReentrant returns (uint256 amount) {
-        Pool storage pool = _pools[provider];
-        _accrue(pool, _streams[provider]);
-        address to = msg.sender;
-        if (msg.sender == provider) {
-            amount = pool.providerRewards;
-            pool.providerRewards = 0;
-            to = REGISTRY.payoutOf(provider);
-        } else {
-            Delegation storage d = _delegations[provider][msg.sender];
-            _settle(provider, pool, d);
-            amount = d.rewards;
-            d.rewards = 0;
-        }
+        amount = _rewards.claim(
+            provider, msg.sender, _pools[provider], _delegations[provider][msg.sender], _retired.index[provider]
+        );
         require(amount > 0, StakingVaultNothingToClaim(provider, msg.sender));
-        _totalRewardsOwed -= amount;
+        address to = msg.sender == provider ? REGISTRY.payoutOf(provider) : msg.sender;
         TOKEN.safeTransfer(to, amount);
         emit RewardsClaimed(provider, msg.sender, to, amount);
     }
@@ -284,12 +265,8 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
         _requireEmissionController();
         require(amount > 0, StakingVaultZeroAmount());
         _requireKnownProvider(provider);
-        Pool storage pool = _pools[provider];
-        // Commission rounds down, in the stakers' favour.
-        uint256 commission = (amount * REGISTRY.commissionOf(provider)) / _MAX_BPS;
-        pool.providerRewards = (uint256(pool.providerRewards) + commission).toUint96();
-        (uint256 toDelegators, uint256 index) = _distribute(pool, amount - commission);
-        _totalRewardsOwed += amount;
+        (uint256 commission, uint256 toDelegators, uint256 index) =
+            _rewards.notify(_pools[provider], amount, REGISTRY.commissionOf(provider));
         TOKEN.safeTransferFrom(msg.sender, address(this), amount);
         emit RewardNotified(provider, amount, commission, toDelegators, index);
     }
@@ -303,19 +280,8 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
             StakingVaultInvalidStreamDuration(duration, MAX_STREAM_DURATION)
         );
         _requireKnownProvider(provider);
-        Pool storage pool = _pools[provider];
-        RewardStream storage stream = _streams[provider];
-        _accrue(pool, stream);
-        uint256 commission = (amount * REGISTRY.commissionOf(provider)) / _MAX_BPS;
-        pool.providerRewards = (uint256(pool.providerRewards) + commission).toUint96();
-        // After _accrue, amount - released is what the running stream has not vested yet: it joins the new one.
-        uint256 streamAmount = uint256(stream.amount) - stream.released + amount - commission;
-        stream.amount = streamAmount.toUint128();
-        stream.released = 0;
-        stream.start = uint40(block.timestamp);
-        stream.duration = duration;
-        stream.accruedUntil = uint40(block.timestamp);
-        _totalRewardsOwed += amount;
+        (uint256 commission, uint256 streamAmount) =
+            _rewards.stream(provider, _pools[provider], amount, REGISTRY.commissionOf(provider), duration);
         TOKEN.safeTransferFrom(msg.sender, address(this), amount);
         emit RewardStreamed(provider, amount, commission, streamAmount, duration);
     }
@@ -378,34 +344,14 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
     function recordExposure(address provider, uint256 need, uint40 until) external {
         _requireMarket();
         Pool storage pool = _pools[provider];
-        Exposure storage e = _exposures[provider];
-        uint256 current = e.need;
-        // No lease running: a new run starts, and its end is this lease's (ended leases live on in the cooling part).
-        if (current == 0 || until > pool.exposureUntil) pool.exposureUntil = until;
-        if (need > 0) {
-            current += need;
-            e.need = current.toUint104();
-        }
-        emit ExposureRecorded(provider, need, current, pool.exposureUntil);
+        uint256 totalNeed = PoolExposure.record(_exposures[provider], pool, need, until);
+        emit ExposureRecorded(provider, need, totalNeed, pool.exposureUntil);
     }
 
     /// @inheritdoc IStakingVault
     function releaseExposure(address provider, uint256 need, uint40 endedAt) external {
         uint256 tail = _requireMarket();
-        Exposure memory e = _exposures[provider];
-        // Saturates: the per-GPU stake may have changed between the award and now.
-        uint256 running = e.need > need ? e.need - need : 0;
-        e.need = uint104(running);
-        if (uint256(endedAt) + tail > block.timestamp) {
-            // A live cooling part absorbs it (the later end); a stale one is replaced.
-            if (uint256(e.coolingEnd) + tail > block.timestamp) {
-                e.coolingNeed = (uint256(e.coolingNeed) + need).toUint104();
-                if (endedAt > e.coolingEnd) e.coolingEnd = endedAt;
-            } else {
-                (e.coolingNeed, e.coolingEnd) = (need.toUint104(), endedAt);
-            }
-        }
-        _exposures[provider] = e;
+        _exposures[provider] = PoolExposure.release(_exposures[provider], need, endedAt, tail);
         emit ExposureReleased(provider, need, endedAt);
     }
 
@@ -523,31 +469,22 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
         if (account == provider) return (pool.selfPending, pool.selfUnlockAt);
         Delegation storage d = _delegations[provider][account];
         if (d.pendingShares == 0) return (0, 0);
-        if (d.pendingGeneration != pool.pendingGeneration) {
-            RetiredClass storage r = _retiredPending[provider][d.pendingGeneration];
-            assets = d.pendingShares == r.shares ? r.assets : Math.mulDiv(d.pendingShares, r.assets, r.shares);
-        } else {
-            assets = ShareMath.toAssets(d.pendingShares, pool.pendingAssets, pool.pendingShares, Math.Rounding.Floor);
-        }
+        assets = d.pendingGeneration != pool.pendingGeneration
+            ? _retired.pendingValue(provider, d)
+            : ShareMath.toAssets(d.pendingShares, pool.pendingAssets, pool.pendingShares, Math.Rounding.Floor);
         unlockAt = d.unlockAt;
     }
 
     /// @inheritdoc IStakingVault
     function claimableRewards(address provider, address account) external view returns (uint256) {
-        Pool storage pool = _pools[provider];
-        (uint256 vested,) = _vested(_streams[provider]);
-        (uint256 toDelegators, uint256 indexDelta) = _split(pool, vested);
-        if (account == provider) return pool.providerRewards + vested - toDelegators;
-        Delegation storage d = _delegations[provider][account];
-        uint256 index = d.generation == pool.generation
-            ? pool.rewardPerShare + indexDelta
-            : _retiredIndex[provider][d.generation];
-        return d.rewards + Math.mulDiv(d.shares, index - d.rewardPerSharePaid, REWARD_PRECISION);
+        return _rewards.claimable(
+            provider, account, _pools[provider], _delegations[provider][account], _retired.index[provider]
+        );
     }
 
     /// @inheritdoc IStakingVault
     function getRewardStream(address provider) external view returns (RewardStream memory) {
-        return _streams[provider];
+        return _rewards.streams[provider];
     }
 
     /// @inheritdoc IStakingVault
@@ -583,12 +520,12 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
 
     /// @inheritdoc IStakingVault
     function totalRewardsOwed() external view returns (uint256) {
-        return _totalRewardsOwed;
+        return _rewards.totalOwed;
     }
 
     /// @inheritdoc IStakingVault
     function totalRetiredPending() external view returns (uint256) {
-        return _totalRetiredPending;
+        return _retired.totalPending;
     }
 
     /// @inheritdoc IStakingVault
@@ -625,111 +562,11 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
     // Internal
     // ------------------------------------------------------------------------------------------------------------
 
-    /// @dev Brings a delegation's rewards up to the pool index, and voids shares of a retired generation (their
-    /// rewards up to the retirement stay owed). O(1) however many rewards were notified.
-    function _settle(address provider, Pool storage pool, Delegation storage d) private {
-        uint32 generation = pool.generation;
-        uint256 index = pool.rewardPerShare;
-        uint256 shares = d.shares;
-        if (d.generation != generation) {
-            if (shares > 0) {
-                uint256 retired = _retiredIndex[provider][d.generation];
-                d.rewards = (d.rewards + Math.mulDiv(shares, retired - d.rewardPerSharePaid, REWARD_PRECISION))
-                    .toUint128();
-                d.shares = 0;
-            }
-            d.generation = generation;
-            d.rewardPerSharePaid = index;
-            return;
-        }
-        uint256 paid = d.rewardPerSharePaid;
-        if (paid == index) return;
-        // Rounds down: a delegator is never paid more than the index funded.
-        if (shares > 0) d.rewards = (d.rewards + Math.mulDiv(shares, index - paid, REWARD_PRECISION)).toUint128();
-        d.rewardPerSharePaid = index;
-    }
-
-    /// @dev Burns a delegator's active shares worth `amount` (all of them for type(uint256).max) and returns the
-    /// assets leaving the active class.
-    function _burnDelegated(Pool storage pool, Delegation storage d, uint256 amount) private returns (uint256 assets) {
-        uint256 delegatedAssets = pool.delegatedAssets;
-        uint256 delegatedShares = pool.delegatedShares;
-        uint256 held = d.shares;
-        uint256 available = ShareMath.toAssets(held, delegatedAssets, delegatedShares, Math.Rounding.Floor);
-        uint256 burned;
-        if (amount == type(uint256).max) {
-            burned = held;
-            assets = available;
-        } else {
-            // Round the shares burned up: the leaver gives up at least the value it takes.
-            burned = ShareMath.toShares(amount, delegatedAssets, delegatedShares, Math.Rounding.Ceil);
-            assets = amount;
-        }
-        require(burned <= held && assets <= available && assets > 0, StakingVaultInsufficientStake(available, amount));
-        // Cannot underflow: burned <= held <= delegatedShares and assets <= available <= delegatedAssets.
-        unchecked {
-            pool.delegatedAssets = uint128(delegatedAssets - assets);
-            pool.delegatedShares = uint128(delegatedShares - burned);
-            d.shares = uint128(held - burned);
-        }
-    }
-
-    /// @dev Adds `assets` to the pending-withdrawal class and returns the pending shares minted (rounded down).
-    function _mintPending(Pool storage pool, uint256 assets) private returns (uint256 minted) {
-        uint256 pendingAssets = pool.pendingAssets;
-        uint256 pendingShares = pool.pendingShares;
-        minted = ShareMath.toShares(assets, pendingAssets, pendingShares, Math.Rounding.Floor);
-        require(minted > 0, StakingVaultZeroShares(assets));
-        pool.pendingAssets = (pendingAssets + assets).toUint128();
-        pool.pendingShares = (pendingShares + minted).toUint128();
-    }
-
-    /// @dev Distributes what a pool's stream vested since the last accrual, at the stakes in force until now.
-    function _accrue(Pool storage pool, RewardStream storage stream) private {
-        (uint256 delta, uint256 until) = _vested(stream);
-        if (until == 0) return;
-        stream.released += uint128(delta);
-        stream.accruedUntil = uint40(until);
-        if (delta > 0) _distribute(pool, delta);
-    }
-
-    /// @dev What a stream vested since its last accrual and up to when (0, 0 when nothing is left to accrue).
-    function _vested(RewardStream storage stream) private view returns (uint256 delta, uint256 until) {
-        uint256 start = stream.start;
-        uint256 end = start + stream.duration;
-        uint256 from = stream.accruedUntil;
-        if (from >= end || block.timestamp <= from) return (0, 0);
-        until = Math.min(block.timestamp, end);
-        uint256 amount = stream.amount;
-        // Rounds down until the end, where the whole amount has vested: nothing is lost to rounding.
-        uint256 vested = until == end ? amount : Math.mulDiv(amount, until - start, stream.duration);
-        delta = vested - stream.released;
-    }
-
-    /// @dev Splits `rest` between the self-stake and the delegators by their active stake now.
-    function _split(Pool storage pool, uint256 rest) private view returns (uint256 toDelegators, uint256 indexDelta) {
-        uint256 delegatedAssets = pool.delegatedAssets;
-        uint256 delegatedShares = pool.delegatedShares;
-        if (rest == 0 || delegatedShares == 0 || delegatedAssets == 0) return (0, 0);
-        toDelegators = Math.mulDiv(rest, delegatedAssets, delegatedAssets + pool.selfActive);
-        // Rounds down: the index never promises more than was funded; the dust stays in totalRewardsOwed.
-        indexDelta = Math.mulDiv(toDelegators, REWARD_PRECISION, delegatedShares);
-    }
-
-    /// @dev Credits `rest` to the pool: the delegators' part through the index, the self-stake's to the provider.
-    function _distribute(Pool storage pool, uint256 rest) private returns (uint256 toDelegators, uint256 index) {
-        uint256 indexDelta;
-        (toDelegators, indexDelta) = _split(pool, rest);
-        index = pool.rewardPerShare + indexDelta;
-        if (indexDelta > 0) pool.rewardPerShare = index;
-        pool.providerRewards = (uint256(pool.providerRewards) + rest - toDelegators).toUint96();
-    }
-
     /// @dev Slashes up to `amount` from `provider`'s pool: self-stake first (active, then pending), then active and
     /// pending delegators pro rata (ShareMath.splitSlash); retires a delegated class slashed to zero. Moves no CNDR.
     function _slash(address provider, uint256 amount, address recipient) private returns (uint256 slashed) {
         Pool storage pool = _pools[provider];
-        _accrue(pool, _streams[provider]);
+        _rewards.accrue(provider, pool);
         (uint256 fromSelfActive, uint256 fromSelfPending, uint256 fromDelegated, uint256 fromPending) = ShareMath
             .splitSlash(amount, pool.selfActive, pool.selfPending, pool.delegatedAssets, pool.pendingAssets);
         // Cannot underflow: splitSlash takes no more than each tranche holds.
@@ -739,8 +576,8 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
             pool.delegatedAssets -= uint128(fromDelegated);
             pool.pendingAssets -= uint128(fromPending);
         }
-        if (pool.delegatedAssets == 0 && pool.delegatedShares > 0) _retireActive(provider, pool);
-        if (pool.pendingAssets == 0 && pool.pendingShares > 0) _retirePending(provider, pool);
+        if (pool.delegatedAssets == 0 && pool.delegatedShares > 0) _retired.retireActive(_rewards, provider, pool);
+        if (pool.pendingAssets == 0 && pool.pendingShares > 0) _retired.retirePending(provider, pool);
         slashed = fromSelfActive + fromSelfPending + fromDelegated + fromPending;
         emit Slashed(provider, amount, slashed, fromSelfActive + fromSelfPending, fromDelegated, fromPending, recipient);
     }
@@ -779,71 +616,10 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
         );
     }
 
-    /// @dev Whether a share class is priced below the entry price (assets reaching zero under live shares included).
-    function _isDepleted(uint256 assets, uint256 shares) private pure returns (bool) {
-        return shares > 0 && assets * MIN_ENTRY_PRICE_INVERSE < shares;
-    }
-
-    /// @dev Retires the delegated active class: its shares are void from the next generation on, and what they were
-    /// still worth is credited to their holders as rewards through the retired generation's index (rounded down;
-    /// the dust stays in totalRewardsOwed).
-    function _retireActive(address provider, Pool storage pool) private {
-        uint256 remainder = pool.delegatedAssets;
-        uint32 generation = pool.generation;
-        _retiredIndex[provider][generation] =
-            pool.rewardPerShare + Math.mulDiv(remainder, REWARD_PRECISION, pool.delegatedShares);
-        _totalRewardsOwed += remainder;
-        pool.delegatedAssets = 0;
-        pool.delegatedShares = 0;
-        pool.generation = generation + 1;
-        emit ShareClassRetired(provider, false, generation + 1, remainder);
-    }
-
-    /// @dev Retires the pending class: its holders claim what it still holds pro rata, after their unlock.
-    function _retirePending(address provider, Pool storage pool) private {
-        uint32 generation = pool.pendingGeneration;
-        uint256 remainder = pool.pendingAssets;
-        _retiredPending[provider][generation] =
-            RetiredClass({assets: uint128(remainder), shares: pool.pendingShares});
-        _totalRetiredPending += remainder;
-        pool.pendingAssets = 0;
-        pool.pendingShares = 0;
-        pool.pendingGeneration = generation + 1;
-        emit ShareClassRetired(provider, true, generation + 1, remainder);
-    }
-
-    /// @dev Removes a delegation's claim on a retired pending class and returns its assets (rounded down; the last
-    /// claimer takes what is left).
-    function _takeRetiredPending(address provider, Delegation storage d) private returns (uint256 assets) {
-        RetiredClass storage r = _retiredPending[provider][d.pendingGeneration];
-        uint256 shares = d.pendingShares;
-        assets = shares == r.shares ? r.assets : Math.mulDiv(shares, r.assets, r.shares);
-        // Cannot underflow: the delegation's shares are part of the class's, and assets <= r.assets.
-        unchecked {
-            r.assets -= uint128(assets);
-            r.shares -= uint128(shares);
-            _totalRetiredPending -= assets;
-        }
-        d.pendingShares = 0;
-    }
-
-    /// @dev What the pool's exposure needs now and until when a withdrawal that uncovers it stays locked: the running
-    /// leases' need until their latest end plus the tail, and the cooling part's while its tail runs. (0, 0) when
-    /// nothing is needed.
-    function _exposureLock(address provider, Pool storage pool)
-        private
-        view
-        returns (uint256 need, uint256 lockedUntil)
-    {
-        Exposure memory e = _exposures[provider];
-        uint256 tail = _exposureTail;
-        need = e.need;
-        if (need > 0) lockedUntil = uint256(pool.exposureUntil) + tail;
-        uint256 coolingUntil = uint256(e.coolingEnd) + tail;
-        if (e.coolingNeed > 0 && coolingUntil > block.timestamp) {
-            need += e.coolingNeed;
-            lockedUntil = Math.max(lockedUntil, coolingUntil);
-        }
+    /// @dev What the pool's exposure needs now and until when a withdrawal that uncovers it stays locked
+    /// (PoolExposure.lock at the exposure tail).
+    function _exposureLock(address provider, uint256 exposureUntil) private view returns (uint256, uint256) {
+        return PoolExposure.lock(_exposures[provider], exposureUntil, _exposureTail);
     }
 
     function _checkUnbonding(uint40 period) private pure {

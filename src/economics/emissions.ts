@@ -1,7 +1,7 @@
 /**
  * The emission formulas of `contracts/libraries/EmissionMath.sol` and `EmissionController._close`, in bigint
  * arithmetic with the same rounding, and an exact model of a Uniswap V2 pair's reserves and cumulative price. The
- * supply simulator (`scripts/simulate.ts`) is built on these; `test/simulate.test.ts` checks them against the
+ * supply simulator (`scripts/simulate.ts`) is built on these; `test/economics/simulate.test.ts` checks them against the
  * contracts on the in-process network.
  *
  * @example

@@ -1,7 +1,7 @@
 /**
  * The supply simulator: supply, emissions, burn and provider income per epoch under a revenue scenario, with the
  * contracts' own formulas (src/economics/emissions.ts) and an exact Uniswap V2 pool. Every epoch follows the same
- * timeline as the keeper scripts on a real network, which `test/simulate.test.ts` replays on the in-process network:
+ * timeline as the keeper scripts on a real network, which `test/economics/simulate.test.ts` replays on the in-process network:
  *
  *   epoch start + 60 s   each provider's revenue is recorded (the first record samples the pool for the epoch TWAP)
  *   next start + 1,800 s the epoch closes (epoch:close): budget minted and settled to the providers' pools

@@ -1,5 +1,5 @@
 /**
- * Attack PoCs on access control (DESIGN.md invariants 7 and 8), beyond test/access.test.ts (which checks every
+ * Attack PoCs on access control (DESIGN.md invariants 7 and 8), beyond test/contracts/governance/access.test.ts (which checks every
  * mapped function's role directly): relaying a restricted call through the AccessManager itself (`execute`,
  * `schedule`) for every role-mapped function in deploy/roles.ts, by a stranger, the guardian and every protocol
  * contract wired with an internal power (none of which holds a role); and the guardian using its one power, pause, to hold users' money: every exit still pays while

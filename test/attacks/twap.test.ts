@@ -5,7 +5,7 @@
  * attacker's own dollars: a front-run inside the TWAP bound loses the pool's 0.3% fee both ways on more than the
  * buyback's price impact gives back; one big enough to matter pushes the spot past the bound and the buyback
  * refuses to trade, so the attacker pays both fees for nothing. (The emission side of the TWAP, the wash guard's
- * price, is in test/emissions.test.ts: a pushed price never raises the mint.)
+ * price, is in test/contracts/economics/emissions.test.ts: a pushed price never raises the mint.)
  */
 import { expect } from "chai";
 import type { Contract } from "ethers";

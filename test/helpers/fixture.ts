@@ -232,11 +232,24 @@ export function managedContracts(c: Cinder): Record<ManagedContract, BaseContrac
   };
 }
 
+/**
+ * One fixture function per connection: `loadFixture` keys its snapshot by the function, so every suite a process
+ * runs restores the same deployment instead of deploying its own (the suite's time does not grow with its files).
+ */
+const fixtures = new WeakMap<Connection, () => Promise<Cinder>>();
+
 /** Opens (or reuses) the in-process network and returns a snapshot-backed loader of the deployed protocol. */
 export async function connectCinder() {
   const connection = (await network.getOrCreate()) as Connection;
-  const fixture = () => deployCinder(connection);
-  return { connection, loadCinder: () => connection.networkHelpers.loadFixture(fixture) };
+  let fixture = fixtures.get(connection);
+  if (fixture === undefined) {
+    fixture = function cinderDeployment() {
+      return deployCinder(connection);
+    };
+    fixtures.set(connection, fixture);
+  }
+  const deployment = fixture;
+  return { connection, loadCinder: () => connection.networkHelpers.loadFixture(deployment) };
 }
 
 let gpuCounter = 0n;

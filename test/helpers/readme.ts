@@ -1,6 +1,6 @@
 /**
  * The documentation's tested snippets: fenced blocks in README.md and docs/*.md opened with
- * ```` ```ts readme-test role=<role> ```` (SDK code) or ```` ```sh readme-test ```` (CLI lines). `test/readme.test.ts`
+ * ```` ```ts readme-test role=<role> ```` (SDK code) or ```` ```sh readme-test ```` (CLI lines). `test/docs/readme.test.ts`
  * runs the ts blocks on the in-process network and `test/cli/cli.test.ts` spawns the sh lines against `cinder node`,
  * so the docs show only code that runs.
  */

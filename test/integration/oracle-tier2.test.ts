@@ -89,7 +89,7 @@ describe("Integration: tier-2 CC attestation by oracle nodes on a hardhat node",
         account: key,
         chain: new ChainView({ publicClient, walletClient: wallet(key), oracleHub: recorded["Cinder#OracleHub"]!, registry, jobMarket: recorded["Cinder#JobMarket"]! }),
         store: stores[stores.push(openStore(join(chain.dir, `node-${i}.db`))) - 1]!,
-        heartbeat: agentHeartbeat({ chainId: 31337, timeoutMs: 1_500 }),
+        heartbeat: agentHeartbeat({ chainId: 31337, timeoutMs: 3_000 }),
         peers,
         settings: { listen: { host: "127.0.0.1", port: PORT + 100 + i }, heartbeat: { meanIntervalMs: 5_000 }, epoch: { settleDelayMs: 1_500, leaderTimeoutMs: 6_000, setupGraceSeconds: 0 }, pollIntervalMs: 400 },
         challenges: { settings: challenges, client: (provider, agentUrl) => new AgentClient(agentUrl, { expectedProvider: provider, chainId: 31337, timeoutMs: 5_000, signer: key }) },
@@ -121,7 +121,12 @@ describe("Integration: tier-2 CC attestation by oracle nodes on a hardhat node",
     await onboard(providers[1]!, "h100-cc");
     // The nodes attest what they verified and try to submit it; wait until they have challenged provider 2 (its
     // round is recorded in each node's store) and a few submission attempts have passed.
-    await waitFor("the nodes' challenges of provider 2", 120_000, async () => stores.every((store) => store.challenged(providers[1]!.address, Math.floor(Date.now() / 1000 / 3_600)) !== undefined));
+    // The round is the hour the node challenged in: this one, or the one before when the hour turned since.
+    const challengedLately = (store: NodeStore) => {
+      const round = Math.floor(Date.now() / 1000 / 3_600);
+      return [round, round - 1].some((r) => store.challenged(providers[1]!.address, r) !== undefined);
+    };
+    await waitFor("the nodes' challenges of provider 2", 120_000, async () => stores.every(challengedLately));
     await sleep(5_000);
     expect(((await readRegistry("getCapacity", [providers[1]!.address, H100])) as { attested: number }).attested).to.equal(0);
     const refusals = readFileSync(LOG, "utf8")
