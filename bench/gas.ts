@@ -157,14 +157,15 @@ await market.connect(client0).createDirectLease(p2.address, H100, 1, HOUR, PRICE
 await time.increase(3_601);
 await (await epochReportTx(nodes4.slice(0, 3), 10n)).wait(); // the lease's last epoch is covered: close pays it all
 await market.close(await market.leaseCount());
-await market.connect(client1).postOrder(H100, 1, 24n * HOUR, 3n * USD, 3_600n, LEASE);
-const order = await market.orderCount();
-await market.connect(p2).bid(order, 3n * USD);
-await market.connect(p3).bid(order, 29n * USD / 10n);
-await market.connect(p2).bid(order, 28n * USD / 10n);
-await measure("JobMarket.bid", market.connect(p3).bid(order, 27n * USD / 10n));
+const auction = c.leaseAuction;
+await auction.connect(client1).postOrder(H100, 1, 24n * HOUR, 3n * USD, 3_600n, LEASE);
+const order = await auction.orderCount();
+await auction.connect(p2).bid(order, 3n * USD);
+await auction.connect(p3).bid(order, 29n * USD / 10n);
+await auction.connect(p2).bid(order, 28n * USD / 10n);
+await measure("LeaseAuction.bid", auction.connect(p3).bid(order, 27n * USD / 10n));
 await time.increase(3_601);
-await measure("JobMarket.finalizeAuction", market.finalizeAuction(order));
+await measure("LeaseAuction.finalizeAuction", auction.finalizeAuction(order));
 
 // --- payment channels ---
 section("payment channels");

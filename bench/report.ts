@@ -4,7 +4,7 @@
  * providers, leases or epochs already in state). Pure: the caller writes the file.
  */
 import { ANCHORS } from "./anchors.js";
-import { describeTarget, meetsTarget } from "./targets.js";
+import { CHANGE_NOTES, describeTarget, meetsTarget } from "./targets.js";
 
 /** The state sizes each scaling figure is measured at. */
 export const SCALES = [1, 100, 1_000, 10_000] as const;
@@ -67,6 +67,13 @@ export function renderReport(figures: Record<string, number>): string {
     out.push(
       `| \`${name}\` | ${gas(figures[name])} | ${cell(target)} | ${status} | ${cell(anchor?.what ?? "")} | ${cell(anchor?.figure ?? "")} | ${cell(anchor?.source ?? "")} |`,
     );
+  }
+  const notes = names.filter((name) => CHANGE_NOTES[name] !== undefined);
+  if (notes.length > 0) {
+    out.push("");
+    out.push("## Figures that moved more than 2%, explained");
+    out.push("");
+    for (const name of notes) out.push(`- \`${name}\`: ${CHANGE_NOTES[name]}`);
   }
   for (const dimension of DIMENSIONS) {
     const rows = new Map<string, Map<number, number>>();

@@ -15,11 +15,12 @@ export const TARGETS: Record<string, Target> = {
   "StakingVault.claimRewards.after1000": { kind: "within", of: "StakingVault.claimRewards.after1", percent: 5 },
   "JobMarket.createDirectLease": { kind: "max", gas: 190_000 },
   "JobMarket.createDirectLease.with1000Jobs": { kind: "within", of: "JobMarket.createDirectLease", percent: 2 },
-  "JobMarket.bid": { kind: "max", gas: 80_000 },
-  // Measured 208,787 (was 178,935): binding bids (issue 15) add the winner's commitment (a fresh slot, 22,100) and the
-  // runner-up's bid-lock release, less the bid deposit's credit (199,943); recording the lease's stake need in the
-  // vault (exposure that locks only what it needs) adds the rest, as on createDirectLease.
-  "JobMarket.finalizeAuction": { kind: "max", gas: 210_000 },
+  "LeaseAuction.bid": { kind: "max", gas: 80_000 },
+  // Measured 208,787 (was 178,935) as JobMarket.finalizeAuction: binding bids (issue 15) add the winner's commitment (a
+  // fresh slot, 22,100) and the runner-up's bid-lock release, less the bid deposit's credit (199,943); recording the
+  // lease's stake need in the vault (exposure that locks only what it needs) adds the rest, as on createDirectLease.
+  // Measured 228,145 since the auction is its own contract (issue 19): see CHANGE_NOTES.
+  "LeaseAuction.finalizeAuction": { kind: "max", gas: 230_000 },
   "JobMarket.withdrawAccrued": { kind: "max", gas: 90_000 },
   "JobMarket.close": { kind: "max", gas: 140_000 },
   "PaymentChannels.redeem": { kind: "max", gas: 90_000 },
@@ -66,3 +67,22 @@ export function describeTarget(name: string): string {
     ? `<= ${target.gas.toLocaleString("en-US")}`
     : `within ${target.percent}% of ${target.of.split(".").slice(-1)[0]}`;
 }
+
+/**
+ * Why a figure moved more than the 2% tolerance in the change that moved it, shown under the operations in
+ * bench/REPORT.md. A note stays while its figure's name and cause still hold.
+ */
+export const CHANGE_NOTES: Record<string, string> = {
+  "LeaseAuction.bid":
+    "73,905 as JobMarket.bid, 79,219 since the reverse auction is its own contract (issue 19), +7.2%: the bid enters " +
+    "the LeaseAuction, so the JobMarket is a cold account (2,600) reached by three calls (its pause, its order " +
+    "parameters, and the bid-lock move, which it forwards to the SlaBondManager after reading its wired auction, one " +
+    "cold slot: 2,100). Within the 80,000 target.",
+  "LeaseAuction.finalizeAuction":
+    "208,848 as JobMarket.finalizeAuction, 228,145 since the reverse auction is its own contract (issue 19), +9.2%: " +
+    "the order's escrow, held by the auction, moves into the market (one stablecoin transfer: the token a cold " +
+    "account, both balance slots cold and rewritten, its Transfer event, about 14,500), the market is a cold account " +
+    "reached by one call carrying the order's award (about 3,000 with its ABI coding), and it reads its wired " +
+    "auction (2,100). The target moved from 210,000 to 230,000 with it; the refund is still credited in the market " +
+    "(no second transfer).",
+};

@@ -58,6 +58,9 @@ export const WIRED_POWERS = {
   JobMarket: {
     "dispute(uint256,address)": "DisputeManager",
     "resolveDispute(uint256,uint256)": "DisputeManager",
+    "openAuctionLease((uint256,address,bytes32,uint16,uint40,uint8,uint256,uint256,address,uint40,address,uint40))":
+      "LeaseAuction",
+    "moveAuctionBidLock(address,address,uint256)": "LeaseAuction",
   },
   SlashingManager: { "onDisputeLost(address,uint256,address)": "DisputeManager" },
 } as const;
@@ -99,6 +102,7 @@ export const FUNCTION_ROLES = {
     GOVERNANCE: [
       "setParams((uint40,uint40,uint40,uint40,uint40,uint16,uint128))",
       "setSlaBondManager(address)",
+      "setLeaseAuction(address)",
     ],
     GUARDIAN: ["pause()", "unpause()"],
   },

@@ -18,6 +18,7 @@ export const SDK_CONTRACTS = {
   StakingVault: "contracts/staking/StakingVault.sol/StakingVault.json",
   FeeRouter: "contracts/market/FeeRouter.sol/FeeRouter.json",
   JobMarket: "contracts/market/JobMarket.sol/JobMarket.json",
+  LeaseAuction: "contracts/market/LeaseAuction.sol/LeaseAuction.json",
   PaymentChannels: "contracts/market/PaymentChannels.sol/PaymentChannels.json",
   EmissionController: "contracts/economics/EmissionController.sol/EmissionController.json",
   BuybackBurner: "contracts/economics/BuybackBurner.sol/BuybackBurner.json",

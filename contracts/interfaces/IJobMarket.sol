@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IOracleHub} from "./IOracleHub.sol";
+import {IProviderRegistry} from "./IProviderRegistry.sol";
+import {IStakingVault} from "./IStakingVault.sol";
 
 /// @title IJobMarket
-/// @notice GPU leases with escrow: direct orders against published offers and reverse-auction open orders; payment
-/// streams per second to the provider; batch jobs hold payment until their result is final.
+/// @notice GPU leases with escrow: direct orders against published offers and the leases the wired LeaseAuction
+/// awards (`openAuctionLease`); payment streams per second to the provider; batch jobs hold payment until their result is final.
 ///
 /// A lease's escrow is always value(price, gpus, end - start) minus what was released: the amount funded is
 /// derived from the lease's own fields, so cancel, quit, extend and result submission only move `end`, and the
@@ -32,18 +35,6 @@ interface IJobMarket {
         Active,
         Disputed,
         Closed
-    }
-
-    /// @notice Open takes bids; Awarded became a lease (the best bid's, or the runner-up's when the best could not
-    /// serve); Failed (neither kept bid could be awarded, or finalized while paused) and Expired (no bids) refunded the
-    /// escrow; Cancelled by the client before any bid.
-    enum OrderStatus {
-        None,
-        Open,
-        Awarded,
-        Failed,
-        Expired,
-        Cancelled
     }
 
     /// @notice A lease (3 storage slots).
@@ -90,41 +81,36 @@ interface IJobMarket {
         uint40 challengeEndsAt;
     }
 
-    /// @notice An open order (reverse auction, 4 storage slots). It keeps two bids, the best and the runner-up, each
-    /// binding: its bidder holds the order's bid bond (`bidBondPercent` of its escrow) of its SLA bond locked until
-    /// finalize.
-    /// @param client Posted and funded the order at its maximum price.
-    /// @param bidDeadline Bids close at this time.
-    /// @param duration Lease duration in seconds once awarded.
-    /// @param gpuCount GPUs wanted.
-    /// @param bestBidder The best bid's provider (zero if none).
-    /// @param bestPrice The best bid's price per GPU-hour.
-    /// @param maxPricePerGpuHour The most the client pays.
-    /// @param status Lifecycle status.
-    /// @param kind Lease or batch.
+    /// @notice What the wired LeaseAuction hands the market when it finalizes an order (`openAuctionLease`).
+    /// @param orderId The auction's order.
+    /// @param client Funded the order; the lease's client and the refund's recipient.
     /// @param modelClass The model class wanted.
-    /// @param runnerUp The runner-up bid's provider (zero if none): awarded if the best bidder cannot serve.
+    /// @param gpuCount GPUs wanted.
+    /// @param duration Lease duration in seconds.
+    /// @param kind Lease or batch.
+    /// @param escrow The order's escrow, moved into the market with this call.
+    /// @param bidBond What each kept bidder locked of its SLA bond (the order's bid bond).
+    /// @param best The best bid's provider (zero: no bid, the escrow is refunded).
+    /// @param bestPrice The best bid's price per GPU-hour.
+    /// @param runnerUp The runner-up bid's provider (zero if none).
     /// @param runnerUpPrice The runner-up bid's price per GPU-hour.
-    /// @param bidBondPercent Each kept bidder locks this percent of the order's escrow (its value at the maximum price,
-    /// rounded down) of its SLA bond: the client's tier's bond percent (SlaBondManager `bidBondPercentOf`), fixed when
-    /// posted (0 if no SlaBondManager was wired then). A percent, not an amount, so the order keeps 4 slots.
-    struct Order {
+    struct AuctionAward {
+        uint256 orderId;
         address client;
-        uint40 bidDeadline;
-        uint40 duration;
-        uint16 gpuCount;
-        address bestBidder;
-        uint40 bestPrice;
-        uint40 maxPricePerGpuHour;
-        OrderStatus status;
-        JobKind kind;
         bytes32 modelClass;
+        uint16 gpuCount;
+        uint40 duration;
+        JobKind kind;
+        uint256 escrow;
+        uint256 bidBond;
+        address best;
+        uint40 bestPrice;
         address runnerUp;
         uint40 runnerUpPrice;
-        uint8 bidBondPercent;
     }
 
-    /// @notice Governance parameters, each within hard bounds.
+    /// @notice Governance parameters, each within hard bounds (the bid window and step bound the LeaseAuction's
+    /// orders, which read them here).
     struct Params {
         uint40 minLeaseDuration;
         uint40 cancelNotice;
@@ -148,7 +134,6 @@ interface IJobMarket {
     error JobMarketInsufficientStake(address provider, uint256 stake, uint256 required);
     error JobMarketUnknownModelClass(bytes32 modelClass);
     error JobMarketInvalidLeaseStatus(uint256 leaseId, LeaseStatus status);
-    error JobMarketInvalidOrderStatus(uint256 orderId, OrderStatus status);
     error JobMarketNotClient(uint256 id, address caller);
     error JobMarketNotProvider(uint256 leaseId, address caller);
     error JobMarketWrongKind(uint256 leaseId, JobKind kind);
@@ -163,13 +148,6 @@ interface IJobMarket {
     error JobMarketChallengeWindowOpen(uint256 leaseId, uint256 challengeEndsAt);
     error JobMarketChallengeWindowClosed(uint256 leaseId, uint256 challengeEndsAt);
     error JobMarketPayoutAboveEscrow(uint256 leaseId, uint256 payout, uint256 held);
-    error JobMarketBidWindowOutOfBounds(uint256 window, uint256 min, uint256 max);
-    error JobMarketBiddingClosed(uint256 orderId, uint256 bidDeadline);
-    error JobMarketBiddingOpen(uint256 orderId, uint256 bidDeadline);
-    error JobMarketBidTooHigh(uint256 price, uint256 maxAllowed);
-    error JobMarketSelfBid(uint256 orderId);
-    error JobMarketNoBids(uint256 orderId);
-    error JobMarketOrderHasBids(uint256 orderId);
     error JobMarketNoBalance(address account);
     error JobMarketSlaBondManagerAlreadySet(address current);
     /// @notice Only the wired SlaBondManager pays a credit from a lease's stream.
@@ -178,6 +156,11 @@ interface IJobMarket {
     error JobMarketNotDisputeManager(address caller);
     /// @notice The lease's SLA credit was already paid.
     error JobMarketSlaAlreadySettled(uint256 leaseId);
+    error JobMarketLeaseAuctionAlreadySet(address current);
+    /// @notice The auction to wire opens its leases in another market.
+    error JobMarketWrongAuctionMarket(address auction, address market);
+    /// @notice Only the wired LeaseAuction opens auction leases and moves bid locks.
+    error JobMarketNotLeaseAuction(address caller);
 
     // --- events ---
 
@@ -202,34 +185,12 @@ interface IJobMarket {
     event ResultSubmitted(uint256 indexed leaseId, bytes32 resultHash, string uri, uint256 challengeEndsAt);
     event ResultDisputed(uint256 indexed leaseId, address indexed client);
     event DisputeResolved(uint256 indexed leaseId, uint256 toProvider, uint256 toClient);
-    event OrderPosted(
-        uint256 indexed orderId,
-        address indexed client,
-        bytes32 modelClass,
-        uint256 gpuCount,
-        uint256 duration,
-        uint256 maxPricePerGpuHour,
-        uint256 bidDeadline,
-        JobKind kind
-    );
-    /// @notice A bid became the best (`best`) or the runner-up. `bidBond` (the order's bid bond) was locked from the
-    /// provider's SLA bond now (0 when its earlier bid on the order already held the lock); `dropped` (zero if none),
-    /// the runner-up pushed out, got its lock back.
-    event BidPlaced(
-        uint256 indexed orderId,
-        address indexed provider,
-        uint256 pricePerGpuHour,
-        bool best,
-        address indexed dropped,
-        uint256 bidBond
-    );
-    event OrderFinalized(uint256 indexed orderId, OrderStatus status, uint256 leaseId, uint256 refund);
-    event OrderCancelled(uint256 indexed orderId, uint256 refund);
     event BalanceCredited(address indexed account, uint256 amount);
     event BalanceWithdrawn(address indexed account, uint256 amount);
     event FeesSwept(uint256 amount);
     event ParamsSet(Params params);
     event SlaBondManagerSet(address slaBondManager);
+    event LeaseAuctionSet(address leaseAuction);
 
     // --- direct orders and leases ---
 
@@ -282,42 +243,19 @@ interface IJobMarket {
     /// end (it checks the end; this market trusts it, as it trusts the manager's award hooks).
     function payStreamCredit(uint256 leaseId, uint256 credit) external returns (uint256 fromStream);
 
-    // --- open orders ---
+    // --- auction leases (the wired LeaseAuction only) ---
 
-    /// @notice Posts an open order, funding escrow at the maximum price.
-    function postOrder(
-        bytes32 modelClass,
-        uint16 gpuCount,
-        uint40 duration,
-        uint40 maxPricePerGpuHour,
-        uint40 bidWindow,
-        JobKind kind
-    ) external returns (uint256 orderId);
+    /// @notice Settles a finalized order of the wired LeaseAuction, which moved `award.escrow` in with this call: with
+    /// no bid nothing is awarded; while the market is paused both bid locks are released and nothing is awarded; else the best bid is awarded at its price if its bidder is still eligible and its SLA bond locks, else
+    /// the runner-up at its own (the bid bond rules of `LeaseAuction.finalizeAuction`). The lease's value stays here as
+    /// its escrow, the rest of the escrow is credited to the client. Returns the lease (0: none) and the refund.
+    /// Only the wired LeaseAuction (`JobMarketNotLeaseAuction` otherwise; no AccessManager role reaches it).
+    function openAuctionLease(AuctionAward calldata award) external returns (uint256 leaseId, uint256 refund);
 
-    /// @notice Bids `pricePerGpuHour`, binding until finalize. The order keeps two bids (a fixed bound, no list): a
-    /// bid that beats the best by the minimum step becomes the best (the best before it, if another provider's,
-    /// becomes the runner-up); else a bid that beats the runner-up by the step (or any bid up to the maximum price
-    /// while there is none) becomes the runner-up. A provider new to the order locks the bid bond of its SLA bond
-    /// (`SlaBondManagerInsufficientFreeBond` if its free bond is short); the runner-up pushed out gets its lock back.
-    /// The bidder must be eligible now: active, staked for its GPUs, with enough free GPUs of the class.
-    /// Why binding (the sniping finding): a bid at the lowest price whose value still reaches `minLeaseValue` cannot
-    /// be beaten, so the best bid alone could hold an order hostage; its bidder now risks a bond sized on the order,
-    /// and an eligible runner-up still wins if it cannot serve.
-    function bid(uint256 orderId, uint40 pricePerGpuHour) external;
-
-    /// @notice After the bid window (or earlier by the client, accepting the kept bids) awards the best bid at its
-    /// price; if its bidder can no longer serve, the runner-up is awarded at its own price (with the same rule), and
-    /// the bidder's bid bond goes to the client if it was jailed or exited since it bid (its own fault or choice) or
-    /// back to it if it is only short of free GPUs or stake (which others can cause: a direct lease of its GPUs
-    /// through its published offer, a delegator's exit); the order fails (escrow refunded) only if neither can be awarded, or expires
-    /// with no bid. A bidder whose bond no longer covers the lease's lock (the client's tier rose) gets its lock back.
-    /// The winner's bid lock becomes its lease's lock (an SLA lease; the part above it stays locked as the lease's
-    /// commitment, forfeited to the client if the provider quits), the other kept bid's lock is released. Never
-    /// paused: while the market is paused the order fails and the escrow and both locks go back.
-    function finalizeAuction(uint256 orderId) external returns (uint256 leaseId);
-
-    /// @notice Cancels an order that has no bid yet. The client only.
-    function cancelOrder(uint256 orderId) external;
+    /// @notice A bid's lock move (SlaBondManager `moveBidLock`): `bidder` (zero: none) locks `amount` of its SLA bond,
+    /// `dropped` (zero: none) gets its lock of `amount` back. Only the wired LeaseAuction (`JobMarketNotLeaseAuction`
+    /// otherwise); a no-op while no SlaBondManager is wired.
+    function moveAuctionBidLock(address bidder, address dropped, uint256 amount) external;
 
     // --- balances and fees ---
 
@@ -338,6 +276,9 @@ interface IJobMarket {
     /// reverts, an auction fails, if the bond's free part is short), extend and cancel move the lock with the value,
     /// and quit pays the exit penalty from it. Batch jobs carry no SLA bond. Governance (deployment wiring).
     function setSlaBondManager(address slaBondManager) external;
+    /// @notice Wires the LeaseAuction, once: from then on it alone opens auction leases (`openAuctionLease`) and moves
+    /// bid locks. Reverts unless the auction's `MARKET()` is this market. Governance (deployment wiring).
+    function setLeaseAuction(address leaseAuction) external;
     function pause() external;
     function unpause() external;
 
@@ -345,7 +286,6 @@ interface IJobMarket {
 
     function getLease(uint256 leaseId) external view returns (Lease memory);
     function getResult(uint256 leaseId) external view returns (Result memory);
-    function getOrder(uint256 orderId) external view returns (Order memory);
     /// @notice What the lease is worth from start to its current end (its escrow before any release).
     function leaseValue(uint256 leaseId) external view returns (uint256);
     /// @notice What has streamed so far.
@@ -359,5 +299,14 @@ interface IJobMarket {
     function slaBondManager() external view returns (address);
     /// @notice The OracleHub whose covered time releases SLA leases' streams (immutable).
     function ORACLE_HUB() external view returns (IOracleHub);
-    function orderCount() external view returns (uint256);
+    /// @notice The wired LeaseAuction (zero before the wiring).
+    function leaseAuction() external view returns (address);
+    /// @notice The longest lease, in seconds.
+    function MAX_LEASE_DURATION() external view returns (uint256);
+    /// @notice The settlement stablecoin (immutable).
+    function ASSET() external view returns (IERC20);
+    /// @notice The provider registry (immutable).
+    function REGISTRY() external view returns (IProviderRegistry);
+    /// @notice The staking vault (immutable).
+    function VAULT() external view returns (IStakingVault);
 }

@@ -9,23 +9,24 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IFeeRouter} from "../interfaces/IFeeRouter.sol";
 import {IJobMarket} from "../interfaces/IJobMarket.sol";
+import {ILeaseAuction} from "../interfaces/ILeaseAuction.sol";
 import {IOracleHub} from "../interfaces/IOracleHub.sol";
 import {IProviderRegistry} from "../interfaces/IProviderRegistry.sol";
 import {IRevenueRecorder} from "../interfaces/IRevenueRecorder.sol";
 import {ISlaBondManager} from "../interfaces/ISlaBondManager.sol";
 import {IStakingVault} from "../interfaces/IStakingVault.sol";
 import {LeaseMath} from "../libraries/LeaseMath.sol";
-import {SlaMath} from "../libraries/SlaMath.sol";
 
 /// @title JobMarket
-/// @notice GPU leases with escrow: direct orders, reverse-auction open orders, per-second streaming, batch jobs
-/// with a challenge window, pull payments, and the protocol fee and revenue record on every release.
+/// @notice GPU leases with escrow: direct orders, the leases the wired LeaseAuction awards, per-second streaming,
+/// batch jobs with a challenge window, pull payments, and the protocol fee and revenue record on every release.
 /// @dev Assumptions:
 /// - The settlement asset has no transfer fee and does not rebase (amounts received equal amounts sent). Its
 ///   transfer hooks, if any, cannot reenter: every state-changing entry point is nonReentrant.
 /// - `dispute` and `resolveDispute` are the DisputeManager's alone (the one the registry has wired, once; no AccessManager
 ///   role moves escrow). The AccessManager maps setters to governance and `pause`/`unpause` to the guardian. The registry (`setJobMarket`), and through it the vault, and the revenue
-///   recorder (`wireRecorders`) accept this contract's hook calls, wired once at deployment.
+///   recorder (`wireRecorders`) accept this contract's hook calls, wired once at deployment. The LeaseAuction
+///   (`setLeaseAuction`, once) alone opens auction leases and moves bid locks; it moves the order's escrow in first.
 /// - The FeeRouter's `feeBpsFixedUntil` is a time before which its rate cannot change: the rate is cached until
 ///   then, so every release pays the router's current rate.
 /// - The OracleHub's epochs are absolute (`timestamp / EPOCH_LENGTH`), as the SlaBondManager judges a lease's, and
@@ -33,12 +34,13 @@ import {SlaMath} from "../libraries/SlaMath.sol";
 /// Who pays SLA credits (DESIGN Hardening): an SLA lease's stream is withdrawable only up to the oracle's covered
 /// time, so the uncovered tail stays here for the credit; the tail a closed lease still holds is released by
 /// `withdrawAccrued` once covered (at the latest the late window after the lease's end), so nothing is stuck.
-/// Invariant (DESIGN.md 1, 2): the asset held >= sum over leases of (value - released - streamCredited) + open orders'
-/// escrow + credited balances + collected fees; per lease, value at award + top-ups = released +
+/// Invariant (DESIGN.md 1, 2): the asset held >= sum over leases of (value - released - streamCredited) + credited
+/// balances + collected fees; per lease, value at award + top-ups = released +
 /// refunds + streamCredited + still held.
 contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMarket {
     using SafeERC20 for IERC20;
 
+    /// @inheritdoc IJobMarket
     uint256 public constant MAX_LEASE_DURATION = 365 days;
     uint256 public constant MIN_MIN_LEASE_DURATION = 5 minutes;
     uint256 public constant MAX_MIN_LEASE_DURATION = 30 days;
@@ -51,9 +53,11 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
     uint256 public constant MAX_AMOUNT_PARAM = 1e30;
     uint256 private constant _MAX_BPS = 10_000;
 
-    /// @notice The settlement stablecoin.
+    /// @inheritdoc IJobMarket
     IERC20 public immutable ASSET;
+    /// @inheritdoc IJobMarket
     IProviderRegistry public immutable REGISTRY;
+    /// @inheritdoc IJobMarket
     IStakingVault public immutable VAULT;
     IFeeRouter public immutable FEE_ROUTER;
     IRevenueRecorder public immutable REVENUE;
@@ -64,13 +68,12 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
     /// @dev One slot: the award reads the SLA bond manager where it counts the lease.
     uint96 private _leaseCount;
     ISlaBondManager private _sla;
-    uint256 private _orderCount;
+    address private _auction;
     /// @dev One slot, read and written by every release: the fees collected, and the FeeRouter's rate cached until
     /// the router says it may change (`feeBpsFixedUntil`), so a release reads the router only when that time passed.
     FeeState private _fees;
     mapping(uint256 leaseId => Lease) private _leases;
     mapping(uint256 leaseId => Result) private _results;
-    mapping(uint256 orderId => Order) private _orders;
     mapping(address account => uint256) private _balances;
 
     /// @dev See `_fees`.
@@ -293,141 +296,41 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
     }
 
     // ------------------------------------------------------------------------------------------------------------
-    // Open orders
+    // Auction leases
     // ------------------------------------------------------------------------------------------------------------
 
     /// @inheritdoc IJobMarket
-    function postOrder(
-        bytes32 modelClass,
-        uint16 gpuCount,
-        uint40 duration,
-        uint40 maxPricePerGpuHour,
-        uint40 bidWindow,
-        JobKind kind
-    ) external whenNotPaused nonReentrant returns (uint256 orderId) {
-        require(REGISTRY.getModelClass(modelClass).enabled, JobMarketUnknownModelClass(modelClass));
-        uint256 escrow = _checkTerms(maxPricePerGpuHour, gpuCount, duration);
-        Params storage p = _params;
-        require(
-            bidWindow >= p.minBidWindow && bidWindow <= p.maxBidWindow,
-            JobMarketBidWindowOutOfBounds(bidWindow, p.minBidWindow, p.maxBidWindow)
-        );
-        orderId = ++_orderCount;
-        uint256 bidDeadline = block.timestamp + bidWindow;
-        _orders[orderId] = Order({
-            client: msg.sender,
-            bidDeadline: uint40(bidDeadline),
-            duration: duration,
-            gpuCount: gpuCount,
-            bestBidder: address(0),
-            bestPrice: 0,
-            maxPricePerGpuHour: maxPricePerGpuHour,
-            status: OrderStatus.Open,
-            kind: kind,
-            modelClass: modelClass,
-            runnerUp: address(0),
-            runnerUpPrice: 0,
-            bidBondPercent: _bidBondPercent()
-        });
-        ASSET.safeTransferFrom(msg.sender, address(this), escrow);
-        emit OrderPosted(
-            orderId, msg.sender, modelClass, gpuCount, duration, maxPricePerGpuHour, bidDeadline, kind
-        );
-    }
-
-    /// @inheritdoc IJobMarket
-    function bid(uint256 orderId, uint40 pricePerGpuHour) external whenNotPaused nonReentrant {
-        Order storage order = _orders[orderId];
-        require(order.status == OrderStatus.Open, JobMarketInvalidOrderStatus(orderId, order.status));
-        require(block.timestamp < order.bidDeadline, JobMarketBiddingClosed(orderId, order.bidDeadline));
-        require(msg.sender != order.client, JobMarketSelfBid(orderId));
-        // The order's GPU count and duration were checked when it was posted; the price sets the value.
-        uint256 value = LeaseMath.value(pricePerGpuHour, order.gpuCount, order.duration);
-        require(value >= _params.minLeaseValue, JobMarketLeaseValueTooLow(value, _params.minLeaseValue));
-        uint256 free = _requireEligible(msg.sender, order.modelClass);
-        require(
-            free >= order.gpuCount,
-            IProviderRegistry.ProviderRegistryInsufficientCapacity(msg.sender, order.modelClass, free, order.gpuCount)
-        );
-        // Two bids are kept, each holding the order's bid bond: the best and the runner-up (DESIGN "Orders", after
-        // the auction review). A bid that beats the best by the step becomes the best (a different best before it
-        // becomes the runner-up); else one that beats the runner-up by the step (any price below the maximum while
-        // there is none) replaces it. The runner-up it pushes out, if any, gets its lock back.
-        address best = order.bestBidder;
-        address second = order.runnerUp;
-        uint256 maxBest = best == address(0) ? order.maxPricePerGpuHour : _beat(order.bestPrice);
-        address dropped;
-        bool isBest = pricePerGpuHour <= maxBest;
-        if (isBest) {
-            if (msg.sender != best && best != address(0)) {
-                if (second != msg.sender) dropped = second;
-                (order.runnerUp, order.runnerUpPrice) = (best, order.bestPrice);
+    function openAuctionLease(AuctionAward calldata award) external nonReentrant returns (uint256 leaseId, uint256 refund) {
+        _requireAuction();
+        uint256 awardedValue;
+        address best = award.best;
+        address second = award.runnerUp;
+        // No bid (an expired order): nothing to award or release.
+        if (best != address(0)) {
+            if (paused()) {
+                // A pause stops new leases but never locks funds: the order fails without fault of the bidders, so
+                // the client gets its escrow and the bidders their locks back.
+                _releaseBid(best, award.bidBond, address(0));
+                _releaseBid(second, award.bidBond, address(0));
+            } else {
+                // The best bid, else the runner-up (at its own price): at most two awards tried, each bounded. The
+                // award releases the other kept bid's lock.
+                (leaseId, awardedValue) = _awardOrder(award, best, award.bestPrice, second);
+                if (leaseId == 0 && second != address(0)) {
+                    (leaseId, awardedValue) = _awardOrder(award, second, award.runnerUpPrice, address(0));
+                }
             }
-            (order.bestBidder, order.bestPrice) = (msg.sender, pricePerGpuHour);
-        } else {
-            uint256 maxSecond = second == address(0) ? order.maxPricePerGpuHour : _beat(order.runnerUpPrice);
-            require(
-                msg.sender != best && pricePerGpuHour <= maxSecond,
-                JobMarketBidTooHigh(pricePerGpuHour, msg.sender == best ? maxBest : Math.max(maxBest, maxSecond))
-            );
-            if (second != msg.sender) dropped = second;
-            (order.runnerUp, order.runnerUpPrice) = (msg.sender, pricePerGpuHour);
         }
-        // A bidder already kept on this order holds its lock; a new one locks the bond now (the manager reverts if its
-        // free bond is short).
-        uint256 bond = _bidBondOf(order);
-        address locker = msg.sender == best || msg.sender == second ? address(0) : msg.sender;
-        if (bond != 0 && (locker != address(0) || dropped != address(0))) _sla.moveBidLock(locker, dropped, bond);
-        emit BidPlaced(orderId, msg.sender, pricePerGpuHour, isBest, dropped, locker == address(0) ? 0 : bond);
+        // The lease's value is at most the order's escrow (awarded at a price at most the order's maximum).
+        refund = award.escrow - awardedValue;
+        _credit(award.client, refund);
     }
 
     /// @inheritdoc IJobMarket
-    function finalizeAuction(uint256 orderId) external nonReentrant returns (uint256 leaseId) {
-        Order storage order = _orders[orderId];
-        require(order.status == OrderStatus.Open, JobMarketInvalidOrderStatus(orderId, order.status));
-        address bidder = order.bestBidder;
-        if (msg.sender == order.client && block.timestamp < order.bidDeadline) {
-            require(bidder != address(0), JobMarketNoBids(orderId));
-        } else {
-            require(block.timestamp >= order.bidDeadline, JobMarketBiddingOpen(orderId, order.bidDeadline));
-        }
-        uint256 refund = _escrowOf(order);
-        OrderStatus outcome = OrderStatus.Failed;
-        address second = order.runnerUp;
-        if (bidder == address(0)) {
-            outcome = OrderStatus.Expired;
-        } else if (paused()) {
-            // A pause stops new leases but never locks funds: the order fails without fault of the bidders, so the
-            // client gets its escrow and the bidders their locks back.
-            uint256 bond = _bidBondOf(order);
-            _releaseBid(bidder, bond, address(0));
-            _releaseBid(second, bond, address(0));
-        } else {
-            // The best bid, else the runner-up (at its own price): at most two awards tried, each bounded. The award
-            // releases the other kept bid's lock.
-            uint256 awardedValue;
-            (leaseId, awardedValue) = _awardOrder(orderId, order, bidder, order.bestPrice, second);
-            if (leaseId == 0 && second != address(0)) {
-                (leaseId, awardedValue) = _awardOrder(orderId, order, second, order.runnerUpPrice, address(0));
-            }
-            if (leaseId != 0) outcome = OrderStatus.Awarded;
-            refund -= awardedValue;
-        }
-        order.status = outcome;
-        _credit(order.client, refund);
-        emit OrderFinalized(orderId, outcome, leaseId, refund);
-    }
-
-    /// @inheritdoc IJobMarket
-    function cancelOrder(uint256 orderId) external nonReentrant {
-        Order storage order = _orders[orderId];
-        require(msg.sender == order.client, JobMarketNotClient(orderId, msg.sender));
-        require(order.status == OrderStatus.Open, JobMarketInvalidOrderStatus(orderId, order.status));
-        require(order.bestBidder == address(0), JobMarketOrderHasBids(orderId));
-        order.status = OrderStatus.Cancelled;
-        uint256 refund = _escrowOf(order);
-        ASSET.safeTransfer(msg.sender, refund);
-        emit OrderCancelled(orderId, refund);
+    function moveAuctionBidLock(address bidder, address dropped, uint256 amount) external {
+        _requireAuction();
+        ISlaBondManager manager = _sla;
+        if (address(manager) != address(0)) manager.moveBidLock(bidder, dropped, amount);
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -465,6 +368,16 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
     }
 
     /// @inheritdoc IJobMarket
+    function setLeaseAuction(address leaseAuction_) external restricted {
+        require(_auction == address(0), JobMarketLeaseAuctionAlreadySet(_auction));
+        require(leaseAuction_ != address(0), JobMarketZeroAddress("leaseAuction"));
+        address market = address(ILeaseAuction(leaseAuction_).MARKET());
+        require(market == address(this), JobMarketWrongAuctionMarket(leaseAuction_, market));
+        _auction = leaseAuction_;
+        emit LeaseAuctionSet(leaseAuction_);
+    }
+
+    /// @inheritdoc IJobMarket
     function pause() external restricted {
         _pause();
     }
@@ -486,11 +399,6 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
     /// @inheritdoc IJobMarket
     function getResult(uint256 leaseId) external view returns (Result memory) {
         return _results[leaseId];
-    }
-
-    /// @inheritdoc IJobMarket
-    function getOrder(uint256 orderId) external view returns (Order memory) {
-        return _orders[orderId];
     }
 
     /// @inheritdoc IJobMarket
@@ -537,8 +445,8 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
     }
 
     /// @inheritdoc IJobMarket
-    function orderCount() external view returns (uint256) {
-        return _orderCount;
+    function leaseAuction() external view returns (address) {
+        return _auction;
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -551,7 +459,7 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
     /// lease's lock (the client's tier rose since the post: not the bidder's fault); forfeited to the client when the
     /// bidder was jailed or exited since it bid, released when it is only short of free GPUs or stake. On award, `other` (zero: none), the other kept bidder, gets its
     /// lock back in the same call.
-    function _awardOrder(uint256 orderId, Order storage order, address bidder, uint40 price, address other)
+    function _awardOrder(AuctionAward calldata order, address bidder, uint40 price, address other)
         private
         returns (uint256 leaseId, uint256 value)
     {
@@ -561,7 +469,7 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
                 // Jailed or exited since it bid (its own fault or choice): the bid bond goes to the client. Short of
                 // free GPUs or stake: released, since others can cause that (a direct lease of its GPUs, a
                 // delegator's exit).
-                _releaseBid(bidder, _bidBondOf(order), active ? address(0) : order.client);
+                _releaseBid(bidder, order.bidBond, active ? address(0) : order.client);
                 return (0, 0);
             }
         }
@@ -569,29 +477,18 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         uint16 sla;
         {
             bool locked;
-            (locked, sla) = _lockBond(bidder, order.client, value, order.kind, false, _bidBondOf(order), other);
+            (locked, sla) = _lockBond(bidder, order.client, value, order.kind, false, order.bidBond, other);
             if (!locked) return (0, 0);
         }
-        leaseId =
-            _award(order.client, bidder, order.modelClass, order.gpuCount, price, order.duration, order.kind, orderId, sla);
+        leaseId = _award(
+            order.client, bidder, order.modelClass, order.gpuCount, price, order.duration, order.kind, order.orderId, sla
+        );
     }
 
     /// @dev Releases `provider`'s bid lock of `amount`, paying it to `forfeitTo` unless that is zero. No-op for no
     /// provider or no bond.
     function _releaseBid(address provider, uint256 amount, address forfeitTo) private {
         if (provider != address(0) && amount != 0) _sla.releaseBidLock(provider, amount, forfeitTo);
-    }
-
-    /// @dev The bid bond percent of an order the caller posts: its SLA tier's bond percent (0 with no manager wired).
-    function _bidBondPercent() private view returns (uint8) {
-        ISlaBondManager manager = _sla;
-        return address(manager) == address(0) ? 0 : manager.bidBondPercentOf(msg.sender);
-    }
-
-    /// @dev What each bidder kept on `order` locks of its SLA bond: its bid bond percent of the escrow, rounded down
-    /// as the lock of a lease of that value (SlaMath.lockOf).
-    function _bidBondOf(Order storage order) private view returns (uint256) {
-        return SlaMath.lockOf(order.bidBondPercent, _escrowOf(order));
     }
 
     /// @dev Locks the SLA bond of the lease about to be created (id `_leaseCount + 1`): a lease (not a batch job)
@@ -689,19 +586,14 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         return gross - fee;
     }
 
-    /// @dev The highest price that beats `price` by the minimum step (and by at least one unit).
-    function _beat(uint256 price) private view returns (uint256) {
-        return price - Math.max(1, (price * _params.minBidStepBps) / _MAX_BPS);
-    }
-
-    /// @dev What an open order holds in escrow: its whole duration at the maximum price.
     function _requireDisputeManager() private view {
         // Before the wiring the address is zero, which no caller is.
         require(msg.sender == REGISTRY.disputeManager(), JobMarketNotDisputeManager(msg.sender));
     }
 
-    function _escrowOf(Order storage order) private view returns (uint256) {
-        return LeaseMath.value(order.maxPricePerGpuHour, order.gpuCount, order.duration);
+    function _requireAuction() private view {
+        // Before the wiring the address is zero, which no caller is.
+        require(msg.sender == _auction, JobMarketNotLeaseAuction(msg.sender));
     }
 
     /// @dev Frees the lease's GPUs once, and moves the stake they needed into the pool's cooling exposure from the
@@ -756,15 +648,13 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         require(value >= _params.minLeaseValue, JobMarketLeaseValueTooLow(value, _params.minLeaseValue));
     }
 
-    /// @dev Reverts unless the provider is active and staked for its attested GPUs; returns its free GPUs of the
-    /// class (the registry's commit enforces them at award).
-    function _requireEligible(address provider, bytes32 modelClass) private view returns (uint256 free) {
-        (IProviderRegistry.ProviderStatus status, uint256 required, uint256 free_) =
-            REGISTRY.eligibility(provider, modelClass);
+    /// @dev Reverts unless the provider is active and staked for its attested GPUs (the registry's commit enforces
+    /// its free GPUs at award).
+    function _requireEligible(address provider, bytes32 modelClass) private view {
+        (IProviderRegistry.ProviderStatus status, uint256 required,) = REGISTRY.eligibility(provider, modelClass);
         require(status == IProviderRegistry.ProviderStatus.Active, JobMarketProviderNotActive(provider));
         uint256 stake = VAULT.eligibleStake(provider);
         require(stake >= required, JobMarketInsufficientStake(provider, stake, required));
-        return free_;
     }
 
     /// @dev Whether `provider` can take an award of `gpuCount` GPUs now, and whether it is still active.

@@ -5,12 +5,13 @@
  * Order: AccessManager (deployer as temporary admin) -> CNDR -> Timelock -> Governor -> ProviderRegistry ->
  * StakingVault -> the DEX (from the caller) and the BuybackBurner -> EmissionController, FeeRouter -> OracleHub (the
  * attestor: it writes oracle-signed GPU attestations into the registry) -> JobMarket (holds SLA streams until the
- * hub covers them), PaymentChannels -> SlaBondManager (reads the market's leases and the hub's roots) ->
+ * hub covers them), LeaseAuction (open orders: it asks the market to open the lease it awards), PaymentChannels ->
+ * SlaBondManager (reads the market's leases and the hub's roots) ->
  * SlashingManager (the SLA bonds' fault sink) -> DisputeManager (freezes and settles disputed escrow, proposes
  * job-fraud slashes); then the one-time wiring while the deployer is still admin: every internal power (mint, reward
  * funding, slashing and jailing, attestations, dispute settlement) goes to the one contract that holds it by address
  * (`WIRED_POWERS` in `roles.ts`: CNDR -> minter, vault -> EmissionController, registry -> vault, market, SlashingManager
- * and OracleHub, market -> SLA bonds and DisputeManager), plus the emission recorders and model classes; then the
+ * and OracleHub, market -> SLA bonds, LeaseAuction and DisputeManager), plus the emission recorders and model classes; then the
  * function -> role map from `roles.ts` (setters, pause, veto, arbitrate: nothing that moves funds), role grants, the
  * delays (`accessDelay` on every role's grant and every target's admin functions), and finally the handover: the
  * timelock becomes the AccessManager's only admin and the deployer renounces every power it held.
@@ -201,6 +202,8 @@ export function buildProtocol(
       minLeaseValue: m.getParameter("minLeaseValue", 1_000_000n),
     },
   ]);
+  // --- the reverse auction: holds open orders' escrow; the market opens its awards (wired below, once) ---
+  const leaseAuction = m.contract("LeaseAuction", [jobMarket]);
   const paymentChannels = m.contract("PaymentChannels", [
     manager,
     asset,
@@ -261,6 +264,7 @@ export function buildProtocol(
     m.call(registry, "setOracleHub", [oracleHub], { id: "Registry_setOracleHub" }),
     m.call(slaBondManager, "setFaultSink", [slashingManager], { id: "Sla_setFaultSink" }),
     m.call(jobMarket, "setSlaBondManager", [slaBondManager], { id: "Market_setSlaBondManager" }),
+    m.call(jobMarket, "setLeaseAuction", [leaseAuction], { id: "Market_setLeaseAuction" }),
     m.call(registry, "setStakingVault", [vault], { id: "Registry_setStakingVault" }),
     m.call(registry, "setJobMarket", [jobMarket], { id: "Registry_setJobMarket" }),
     m.call(registry, "setSlashingManager", [slashingManager], { id: "Registry_setSlashingManager" }),
@@ -352,6 +356,7 @@ export function buildProtocol(
     feeRouter,
     emissionController,
     jobMarket,
+    leaseAuction,
     paymentChannels,
     buybackBurner,
     oracleHub,

@@ -17,6 +17,7 @@ export interface CinderAddresses {
   feeRouter: string;
   emissionController: string;
   jobMarket: string;
+  leaseAuction: string;
   paymentChannels: string;
   buybackBurner: string;
   oracleHub: string;

@@ -24,6 +24,8 @@ export interface CinderAddresses {
   feeRouter: Address;
   emissionController: Address;
   jobMarket: Address;
+  /** The reverse auction (open orders); it opens its awards in `jobMarket`. */
+  leaseAuction: Address;
   paymentChannels: Address;
   buybackBurner: Address;
   oracleHub: Address;
@@ -47,6 +49,7 @@ export const CINDER_DEPLOYMENT_FUTURES = {
   feeRouter: "Cinder#FeeRouter",
   emissionController: "Cinder#EmissionController",
   jobMarket: "Cinder#JobMarket",
+  leaseAuction: "Cinder#LeaseAuction",
   paymentChannels: "Cinder#PaymentChannels",
   buybackBurner: "Cinder#BuybackBurner",
   oracleHub: "Cinder#OracleHub",

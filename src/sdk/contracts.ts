@@ -12,6 +12,7 @@ import {
   emissionControllerAbi,
   feeRouterAbi,
   jobMarketAbi,
+  leaseAuctionAbi,
   oracleHubAbi,
   paymentChannelsAbi,
   providerRegistryAbi,
@@ -32,6 +33,7 @@ export interface CinderAbis {
   readonly feeRouter: typeof feeRouterAbi;
   readonly emissionController: typeof emissionControllerAbi;
   readonly jobMarket: typeof jobMarketAbi;
+  readonly leaseAuction: typeof leaseAuctionAbi;
   readonly paymentChannels: typeof paymentChannelsAbi;
   readonly buybackBurner: typeof buybackBurnerAbi;
   readonly oracleHub: typeof oracleHubAbi;
@@ -52,6 +54,7 @@ export const CINDER_ABIS: CinderAbis = {
   feeRouter: feeRouterAbi,
   emissionController: emissionControllerAbi,
   jobMarket: jobMarketAbi,
+  leaseAuction: leaseAuctionAbi,
   paymentChannels: paymentChannelsAbi,
   buybackBurner: buybackBurnerAbi,
   oracleHub: oracleHubAbi,

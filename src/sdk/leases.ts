@@ -1,5 +1,6 @@
 /**
- * Client actions on the JobMarket: lease GPUs directly from an offer or by reverse auction, extend, cancel,
+ * Client actions on the JobMarket and its LeaseAuction: lease GPUs directly from an offer (the market) or by reverse
+ * auction (orders, bids and finalize on the auction, which opens the lease in the market), extend, cancel,
  * withdraw credited balances (a batch result is disputed through the DisputeManager: `disputes.ts`); and the provider's side of an auction (bid) and of a batch
  * job (submit a result). Escrow is checked against the sender's balance and approved before each call.
  *
@@ -11,7 +12,7 @@
  * ```
  */
 import { type Address, type Hex, type TransactionReceipt, parseEventLogs } from "viem";
-import { jobMarketAbi, providerRegistryAbi, slaBondManagerAbi } from "../protocol/abis.js";
+import { jobMarketAbi, leaseAuctionAbi, providerRegistryAbi, slaBondManagerAbi } from "../protocol/abis.js";
 import { type CinderContext, type WriteResult, checkAddress, checkAmount, checkInteger, ensureFunds, writeContract } from "./context.js";
 import { CinderConfigError, CinderTransactionError } from "./errors.js";
 import { type ModelClass, resolveModelClass } from "../protocol/models.js";
@@ -86,7 +87,7 @@ export interface PostOrderParameters {
 }
 /** The return type of {@link postOrder}. */
 export type PostOrderReturnType = WriteResult<bigint> & { orderId: bigint; escrow: bigint };
-/** Posts an open order (reverse auction) funded at its maximum price. */
+/** Posts an open order (reverse auction) funded at its maximum price: the LeaseAuction holds the escrow until finalize. */
 export async function postOrder(ctx: CinderContext, parameters: PostOrderParameters): Promise<PostOrderReturnType> {
   const modelClass = resolveModelClass(parameters.modelClass);
   const gpuCount = checkInteger(parameters.gpuCount, "gpuCount", 1, 65_535);
@@ -94,11 +95,11 @@ export async function postOrder(ctx: CinderContext, parameters: PostOrderParamet
   const maxPrice = checkAmount(parameters.maxPricePerGpuHour, "maxPricePerGpuHour", { max: MAX_UINT40 });
   const bidWindow = checkAmount(parameters.bidWindow, "bidWindow", { max: MAX_UINT40 });
   const escrow = leaseValue(maxPrice, gpuCount, duration);
-  await ensureFunds(ctx, { token: await settlementAsset(ctx), spender: ctx.addresses.jobMarket, amount: escrow });
+  await ensureFunds(ctx, { token: await settlementAsset(ctx), spender: ctx.addresses.leaseAuction, amount: escrow });
   const written = await writeContract(ctx, {
-    contract: "JobMarket",
-    address: ctx.addresses.jobMarket,
-    abi: jobMarketAbi,
+    contract: "LeaseAuction",
+    address: ctx.addresses.leaseAuction,
+    abi: leaseAuctionAbi,
     functionName: "postOrder",
     args: [modelClass, gpuCount, Number(duration), Number(maxPrice), Number(bidWindow), parameters.kind ?? JobKind.Lease],
   });
@@ -121,7 +122,7 @@ export type BidReturnType = WriteResult<void>;
 export async function bid(ctx: CinderContext, { orderId, pricePerGpuHour }: BidParameters): Promise<BidReturnType> {
   const id = checkAmount(orderId, "orderId");
   const price = checkAmount(pricePerGpuHour, "pricePerGpuHour", { max: MAX_UINT40 });
-  return writeContract(ctx, { contract: "JobMarket", address: ctx.addresses.jobMarket, abi: jobMarketAbi, functionName: "bid", args: [id, Number(price)] });
+  return writeContract(ctx, { contract: "LeaseAuction", address: ctx.addresses.leaseAuction, abi: leaseAuctionAbi, functionName: "bid", args: [id, Number(price)] });
 }
 
 /** Parameters of {@link finalizeAuction}. */
@@ -130,9 +131,12 @@ export interface FinalizeAuctionParameters {
 }
 /** The return type of {@link finalizeAuction}: `leaseId` is 0n when the order failed or expired (escrow refunded). */
 export type FinalizeAuctionReturnType = WriteResult<bigint> & { leaseId: bigint };
-/** Settles an auction after its bid window (anyone). */
+/**
+ * Settles an auction after its bid window (anyone): the escrow moves into the JobMarket, which opens the lease and
+ * credits the rest to the client's market balance (`withdrawBalance`).
+ */
 export async function finalizeAuction(ctx: CinderContext, { orderId }: FinalizeAuctionParameters): Promise<FinalizeAuctionReturnType> {
-  const written = await writeContract(ctx, { contract: "JobMarket", address: ctx.addresses.jobMarket, abi: jobMarketAbi, functionName: "finalizeAuction", args: [checkAmount(orderId, "orderId")] });
+  const written = await writeContract(ctx, { contract: "LeaseAuction", address: ctx.addresses.leaseAuction, abi: leaseAuctionAbi, functionName: "finalizeAuction", args: [checkAmount(orderId, "orderId")] });
   return { ...written, leaseId: written.result };
 }
 
@@ -142,9 +146,9 @@ export interface CancelOrderParameters {
 }
 /** The return type of {@link cancelOrder}. */
 export type CancelOrderReturnType = WriteResult<void>;
-/** The client cancels an order that has no bid yet. */
+/** The client cancels an order that has no bid yet; the auction sends the escrow back. */
 export async function cancelOrder(ctx: CinderContext, { orderId }: CancelOrderParameters): Promise<CancelOrderReturnType> {
-  return writeContract(ctx, { contract: "JobMarket", address: ctx.addresses.jobMarket, abi: jobMarketAbi, functionName: "cancelOrder", args: [checkAmount(orderId, "orderId")] });
+  return writeContract(ctx, { contract: "LeaseAuction", address: ctx.addresses.leaseAuction, abi: leaseAuctionAbi, functionName: "cancelOrder", args: [checkAmount(orderId, "orderId")] });
 }
 
 /** Parameters of {@link extendLease}. */

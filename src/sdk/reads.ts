@@ -16,6 +16,7 @@ import {
   cinderTokenAbi,
   emissionControllerAbi,
   jobMarketAbi,
+  leaseAuctionAbi,
   oracleHubAbi,
   paymentChannelsAbi,
   providerRegistryAbi,
@@ -93,9 +94,9 @@ export type GetLeaseReturnType = Awaited<ReturnType<typeof getLease>>;
 export interface OrderParameters {
   orderId: bigint;
 }
-/** An open order (reverse auction). */
+/** An open order (reverse auction, held by the LeaseAuction). */
 export async function getOrder(ctx: CinderContext, { orderId }: OrderParameters) {
-  const order = await ctx.publicClient.readContract({ address: ctx.addresses.jobMarket, abi: jobMarketAbi, functionName: "getOrder", args: [checkAmount(orderId, "orderId")] });
+  const order = await ctx.publicClient.readContract({ address: ctx.addresses.leaseAuction, abi: leaseAuctionAbi, functionName: "getOrder", args: [checkAmount(orderId, "orderId")] });
   return { ...order, statusName: ORDER_STATUS[order.status] ?? `Unknown(${order.status})` };
 }
 /** The return type of {@link getOrder}. */

@@ -79,18 +79,18 @@ describe("Attack: unbounded-loop denial of service", function () {
     for (const p of bidders) await onboardProvider(c, p, { gpus: 1 });
     await intoFreshEpoch(c);
     const [client] = c.clients;
-    await c.jobMarket.connect(client).postOrder(H100, 1, 3_600n, 3n * USD, 3_600n, 0);
-    const order = await c.jobMarket.orderCount();
+    await c.leaseAuction.connect(client).postOrder(H100, 1, 3_600n, 3n * USD, 3_600n, 0);
+    const order = await c.leaseAuction.orderCount();
     const gas: bigint[] = [];
     let price = 3n * USD;
     for (let i = 0; i < 30; i++) {
-      gas.push(await gasOf(c.jobMarket.connect(bidders[i % 3]!).bid(order, price)));
+      gas.push(await gasOf(c.leaseAuction.connect(bidders[i % 3]!).bid(order, price)));
       price = (price * 98n) / 100n;
     }
     // From the 3rd bid on each bid locks its bidder's bid bond and releases the runner-up it pushes out (three bidders
     // in turn, two kept); from the 4th every bond slot has been written before: steady state.
     expectFlat(gas[3]!, gas[29]!, "bid");
-    const o = await c.jobMarket.getOrder(order);
+    const o = await c.leaseAuction.getOrder(order);
     expect(o.bestBidder).to.equal(bidders[29 % 3]!.address);
   });
 

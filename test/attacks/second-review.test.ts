@@ -26,9 +26,9 @@ describe("Review attack: a client confiscates an honest bidder's bid bond", func
     await onboardProvider(c, p, { gpus: ORDER.gpus });
     await c.registry.connect(p).setOffer(H100, 2n * USD);
     await c.slaBondManager.connect(client).setClientTier(ENTERPRISE);
-    await c.jobMarket.connect(client).postOrder(H100, ORDER.gpus, Number(ORDER.duration), ORDER.maxPrice, ORDER.bidWindow, KIND_LEASE);
-    const id = await c.jobMarket.orderCount();
-    await c.jobMarket.connect(p).bid(id, 2n * USD);
+    await c.leaseAuction.connect(client).postOrder(H100, ORDER.gpus, Number(ORDER.duration), ORDER.maxPrice, ORDER.bidWindow, KIND_LEASE);
+    const id = await c.leaseAuction.orderCount();
+    await c.leaseAuction.connect(p).bid(id, 2n * USD);
     return { c, p, client, id };
   }
 
@@ -40,10 +40,10 @@ describe("Review attack: a client confiscates an honest bidder's bid bond", func
     // The client takes one GPU through the bidder's offer, then finalizes early: the bidder is short of one GPU.
     await c.jobMarket.connect(client).createDirectLease(p.address, H100, 1, 3_600, 2n * USD, KIND_LEASE);
     const leaseLock = (await c.slaBondManager.bondOf(p.address)).locked - bond.locked;
-    const tx = c.jobMarket.connect(client).finalizeAuction(id);
+    const tx = c.leaseAuction.connect(client).finalizeAuction(id);
     await expect(tx).to.emit(c.slaBondManager, "BidLockReleased").withArgs(p.address, bond.locked, c.ethers.ZeroAddress);
     await expect(tx).to.not.emit(c.jobMarket, "LeaseCreated");
-    expect((await c.jobMarket.getOrder(id)).status).to.equal(3n); // Failed: no eligible bid, the escrow goes back
+    expect((await c.leaseAuction.getOrder(id)).status).to.equal(3n); // Failed: no eligible bid, the escrow goes back
     const after = await c.slaBondManager.bondOf(p.address);
     expect(after.total).to.equal(bond.total);
     expect(after.locked).to.equal(leaseLock); // only the direct lease's own lock is left
@@ -55,7 +55,7 @@ describe("Review attack: a client confiscates an honest bidder's bid bond", func
     const bond = await c.slaBondManager.bondOf(p.address);
     const clientCredit = await c.slaBondManager.balanceOf(client.address);
     await c.registry.connect(c.slasher).jail(p.address, (await now(c)) + DAY);
-    await expect(c.jobMarket.connect(client).finalizeAuction(id))
+    await expect(c.leaseAuction.connect(client).finalizeAuction(id))
       .to.emit(c.slaBondManager, "BidLockReleased")
       .withArgs(p.address, bond.locked, client.address);
     expect((await c.slaBondManager.bondOf(p.address)).total).to.equal(bond.total - bond.locked);

@@ -27,6 +27,7 @@ import {
   DisputeManager__factory,
   FeeRouter__factory,
   JobMarket__factory,
+  LeaseAuction__factory,
   OracleHub__factory,
   PaymentChannels__factory,
   ProviderRegistry__factory,
@@ -78,6 +79,7 @@ export async function deployCinder(connection: Connection) {
   const feeRouter = FeeRouter__factory.connect(await at(deployed.feeRouter), deployer);
   const emissions = EmissionController__factory.connect(await at(deployed.emissionController), deployer);
   const jobMarket = JobMarket__factory.connect(await at(deployed.jobMarket), deployer);
+  const leaseAuction = LeaseAuction__factory.connect(await at(deployed.leaseAuction), deployer);
   const paymentChannels = PaymentChannels__factory.connect(await at(deployed.paymentChannels), deployer);
   const buybackBurner = BuybackBurner__factory.connect(await at(deployed.buybackBurner), deployer);
   const oracleHub = OracleHub__factory.connect(await at(deployed.oracleHub), deployer);
@@ -110,6 +112,8 @@ export async function deployCinder(connection: Connection) {
   const rewarder = await actAs(await emissions.getAddress());
   // The OracleHub: registry `recordAttestation`/`revokeGpu`.
   const attestor = await actAs(await oracleHub.getAddress());
+  // The LeaseAuction: market `openAuctionLease`/`moveAuctionBidLock`.
+  const auctioneer = await actAs(await leaseAuction.getAddress());
 
   // The timelock is governance: tests act as it directly where a full proposal is not the point. The guardian is a
   // deployment parameter (account #1 locally).
@@ -123,9 +127,11 @@ export async function deployCinder(connection: Connection) {
 
   const channelsAddress = await paymentChannels.getAddress();
   const slaAddress = await slaBondManager.getAddress();
+  const auctionAddress = await leaseAuction.getAddress();
   for (const account of [...clients, ...providers, stranger]) {
     await stablecoin.faucet(account.address, CLIENT_BALANCE);
     await stablecoin.connect(account).approve(marketAddress, ethers.MaxUint256);
+    await stablecoin.connect(account).approve(auctionAddress, ethers.MaxUint256);
     await stablecoin.connect(account).approve(channelsAddress, ethers.MaxUint256);
     await stablecoin.connect(account).approve(slaAddress, ethers.MaxUint256);
     await stablecoin.connect(account).approve(disputesAddress, ethers.MaxUint256);
@@ -145,6 +151,7 @@ export async function deployCinder(connection: Connection) {
     feeRouter,
     emissions,
     jobMarket,
+    leaseAuction,
     paymentChannels,
     buybackBurner,
     oracleHub,
@@ -163,6 +170,7 @@ export async function deployCinder(connection: Connection) {
     exposure,
     disputeResolver,
     attestor,
+    auctioneer,
     providers,
     delegators,
     stranger,
@@ -194,6 +202,7 @@ export async function deploymentAddresses(c: Cinder): Promise<CinderAddresses> {
     feeRouter: await a(c.feeRouter),
     emissionController: await a(c.emissions),
     jobMarket: await a(c.jobMarket),
+    leaseAuction: await a(c.leaseAuction),
     paymentChannels: await a(c.paymentChannels),
     buybackBurner: await a(c.buybackBurner),
     oracleHub: await a(c.oracleHub),

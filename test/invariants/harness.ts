@@ -110,7 +110,7 @@ export async function setUp(c: Cinder): Promise<World> {
   }
   const { chainId } = await c.ethers.provider.getNetwork();
   const contracts = [
-    c.token, c.registry, c.vault, c.stablecoin, c.feeRouter, c.emissions, c.jobMarket, c.paymentChannels,
+    c.token, c.registry, c.vault, c.stablecoin, c.feeRouter, c.emissions, c.jobMarket, c.leaseAuction, c.paymentChannels,
     c.buybackBurner, c.oracleHub, c.slaBondManager, c.slashingManager, c.timelock, c.governor, c.manager,
     c.uniswapPair, c.uniswapRouter, c.uniswapFactory, c.disputeManager,
   ];
@@ -251,8 +251,8 @@ export const HANDLERS: Handler[] = [
     name: "postOrder",
     run: async (x) => {
       const client = x.pick(x.w.clients);
-      const ok = await attempt(x, "postOrder", () => x.w.c.jobMarket.connect(client).postOrder(H100, 1, BigInt(1 + x.r(3)) * HOUR, 3n * USD, 3_600n, 0));
-      if (ok) x.g.orders.push(await x.w.c.jobMarket.orderCount());
+      const ok = await attempt(x, "postOrder", () => x.w.c.leaseAuction.connect(client).postOrder(H100, 1, BigInt(1 + x.r(3)) * HOUR, 3n * USD, 3_600n, 0));
+      if (ok) x.g.orders.push(await x.w.c.leaseAuction.orderCount());
     },
   },
   {
@@ -260,9 +260,9 @@ export const HANDLERS: Handler[] = [
     run: async (x) => {
       if (x.g.orders.length === 0) return;
       const id = x.pick(x.g.orders);
-      const o = await x.w.c.jobMarket.getOrder(id);
+      const o = await x.w.c.leaseAuction.getOrder(id);
       const price = o.bestBidder === "0x0000000000000000000000000000000000000000" ? o.maxPricePerGpuHour - BigInt(x.r(1_000)) : (o.bestPrice * 95n) / 100n;
-      await attempt(x, "bid", () => x.w.c.jobMarket.connect(x.pick(x.w.providers)).bid(id, price));
+      await attempt(x, "bid", () => x.w.c.leaseAuction.connect(x.pick(x.w.providers)).bid(id, price));
     },
   },
   {
@@ -271,7 +271,7 @@ export const HANDLERS: Handler[] = [
       if (x.g.orders.length === 0) return;
       const id = x.pick(x.g.orders);
       const before = await x.w.c.jobMarket.leaseCount();
-      const ok = await attempt(x, "finalizeAuction", () => x.w.c.jobMarket.finalizeAuction(id));
+      const ok = await attempt(x, "finalizeAuction", () => x.w.c.leaseAuction.finalizeAuction(id));
       const after = await x.w.c.jobMarket.leaseCount();
       if (ok && after > before) {
         const l = await x.w.c.jobMarket.getLease(after);
@@ -658,6 +658,7 @@ async function governanceTakes(x: Ctx): Promise<void> {
     await c.token.balanceOf(timelock),
     await c.token.totalSupply(),
     await c.stablecoin.balanceOf(await c.jobMarket.getAddress()),
+    await c.stablecoin.balanceOf(await c.leaseAuction.getAddress()),
     await c.vault.totalStake(p),
   ];
   const before = await snapshot();
@@ -767,12 +768,16 @@ async function checkState(w: World, g: Ghost, vaultBefore: bigint, handlerName: 
       owed += value - lease.released - lease.streamCredited;
     }
   }
-  // Bids lock SLA bond (in the SlaBondManager), not market funds: an open order owes its escrow only.
+  // Bids lock SLA bond (in the SlaBondManager), not market funds: an open order owes its escrow only, held by the
+  // LeaseAuction until finalize moves it into the market.
+  let escrowed = 0n;
   for (const id of g.orders) {
-    const o = await m.getOrder(id);
+    const o = await c.leaseAuction.getOrder(id);
     if (o.status !== 1n) continue;
-    owed += (o.maxPricePerGpuHour * o.gpuCount * o.duration) / 3_600n;
+    escrowed += (o.maxPricePerGpuHour * o.gpuCount * o.duration) / 3_600n;
   }
+  const auctionHeld = await bal(await c.leaseAuction.getAddress());
+  if (auctionHeld < escrowed) fail("1 (solvency: lease auction)", `holds ${auctionHeld} < owes ${escrowed}`);
   for (const t of g.disputes) {
     const lease = await m.getLease(t.id);
     if (lease.status === 1n || lease.status === 2n) owed += (await m.leaseValue(t.id)) - lease.released;

@@ -176,7 +176,7 @@ describe("SDK end to end on a hardhat node", function () {
     for (let i = 0; i < 50 && !seen.includes(leaseId); i++) await new Promise((r) => setTimeout(r, 100));
     unwatch();
     expect(seen).to.include(leaseId);
-    const past = await client.events({ contract: "jobMarket", eventName: "OrderFinalized" });
+    const past = await client.events({ contract: "leaseAuction", eventName: "OrderFinalized" });
     expect(past.map((l) => [l.args.orderId, l.args.leaseId])).to.deep.equal([[orderId, leaseId]]);
   });
 

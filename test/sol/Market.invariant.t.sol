@@ -6,6 +6,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {CinderAccessManager} from "../../contracts/governance/CinderAccessManager.sol";
 import {IFeeRouter} from "../../contracts/interfaces/IFeeRouter.sol";
 import {IJobMarket} from "../../contracts/interfaces/IJobMarket.sol";
+import {ILeaseAuction} from "../../contracts/interfaces/ILeaseAuction.sol";
 import {IOracleHub} from "../../contracts/interfaces/IOracleHub.sol";
 import {IPaymentChannels} from "../../contracts/interfaces/IPaymentChannels.sol";
 import {IProviderRegistry} from "../../contracts/interfaces/IProviderRegistry.sol";
@@ -13,6 +14,7 @@ import {IRevenueRecorder} from "../../contracts/interfaces/IRevenueRecorder.sol"
 import {IStakingVault} from "../../contracts/interfaces/IStakingVault.sol";
 import {FeeRouter} from "../../contracts/market/FeeRouter.sol";
 import {JobMarket} from "../../contracts/market/JobMarket.sol";
+import {LeaseAuction} from "../../contracts/market/LeaseAuction.sol";
 import {PaymentChannels} from "../../contracts/market/PaymentChannels.sol";
 import {TestStablecoin} from "../../contracts/mocks/TestStablecoin.sol";
 import {ProviderRegistry} from "../../contracts/staking/ProviderRegistry.sol";
@@ -59,6 +61,7 @@ abstract contract MarketFixture is Test {
     TestStablecoin internal usd;
     FeeRouter internal feeRouter;
     JobMarket internal market;
+    LeaseAuction internal auction;
     PaymentChannels internal channels;
 
     address[N_PROVIDERS] internal providers;
@@ -128,6 +131,7 @@ abstract contract MarketFixture is Test {
                 minLeaseValue: 1_000_000
             })
         );
+        auction = new LeaseAuction(IJobMarket(address(market)));
         channels = new PaymentChannels(
             address(manager),
             IERC20(address(usd)),
@@ -139,6 +143,7 @@ abstract contract MarketFixture is Test {
         // One-time wiring, as the deployment does it while the deployer is admin.
         registry.setStakingVault(address(vault));
         registry.setJobMarket(address(market));
+        market.setLeaseAuction(address(auction));
         // This fixture stands in for the OracleHub: the one wired writer of GPU attestations.
         registry.setOracleHub(address(this));
         registry.setModelClass(H100, H100_STAKE, true);
@@ -197,6 +202,7 @@ abstract contract MarketFixture is Test {
         usd.faucet(c, CLIENT_FUNDS);
         vm.startPrank(c);
         usd.approve(address(market), type(uint256).max);
+        usd.approve(address(auction), type(uint256).max);
         usd.approve(address(channels), type(uint256).max);
         vm.stopPrank();
     }
@@ -226,6 +232,8 @@ contract MarketHandler is Test {
     uint256 internal constant MAX_CHANNEL_DEPOSIT = 5_000e6;
 
     JobMarket public immutable market;
+    /// @dev The market's wired auction: open orders' escrow is held there until finalize moves it into the market.
+    LeaseAuction public immutable auction;
     PaymentChannels public immutable channels;
     TestStablecoin public immutable usd;
     ProviderRegistry public immutable registry;
@@ -297,6 +305,7 @@ contract MarketHandler is Test {
         uint256 hotSignerKey_
     ) {
         market = market_;
+        auction = LeaseAuction(market_.leaseAuction());
         channels = channels_;
         usd = usd_;
         registry = registry_;
@@ -400,11 +409,11 @@ contract MarketHandler is Test {
             if (id == 0) return;
             _bidSomewhere(id - 1, providerSeed, orderSeed);
         }
-        IJobMarket.Order memory o = market.getOrder(id);
+        ILeaseAuction.Order memory o = auction.getOrder(id);
         // Mostly award: an order without a bid gets one first, while bids are open (else it expires).
         if (o.bestBidder == address(0) && block.timestamp < o.bidDeadline && providerSeed % 4 != 0) {
             _bidSomewhere(id - 1, providerSeed, orderSeed);
-            o = market.getOrder(id);
+            o = auction.getOrder(id);
         }
         // Sometimes another client takes the best bidder's free GPUs first: the bidder is then ineligible and the
         // order fails, or its runner-up (if any) wins.
@@ -428,10 +437,10 @@ contract MarketHandler is Test {
         uint256 id = _pickOrder(orderSeed, true);
         if (id == 0) id = _openOrder(orderSeed);
         if (id == 0) return;
-        address client = market.getOrder(id).client;
+        address client = auction.getOrder(id).client;
         uint256 before = usd.balanceOf(client);
         vm.prank(client);
-        try market.cancelOrder(id) {
+        try auction.cancelOrder(id) {
             uint256 got = usd.balanceOf(client) - before;
             marketOut += got;
             if (got != orderEscrow[id]) _mismatch("cancelOrder refunded other than the escrow");
@@ -825,7 +834,7 @@ contract MarketHandler is Test {
     ) private returns (uint256 orderId) {
         uint256 before = usd.balanceOf(client);
         vm.prank(client);
-        try market.postOrder(mc, uint16(gpus), uint40(duration), uint40(maxPrice), uint40(window), kind) returns (
+        try auction.postOrder(mc, uint16(gpus), uint40(duration), uint40(maxPrice), uint40(window), kind) returns (
             uint256 id
         ) {
             uint256 paid = before - usd.balanceOf(client);
@@ -868,11 +877,11 @@ contract MarketHandler is Test {
 
     /// @dev An open order from `seed_` (rotating): with no bid yet if `unbid`, else any; 0 if none.
     function _pickOrder(uint256 seed_, bool unbid) private view returns (uint256) {
-        uint256 n = market.orderCount();
+        uint256 n = auction.orderCount();
         for (uint256 k = 0; k < n; ++k) {
             uint256 id = (seed_ + k) % n + 1;
-            IJobMarket.Order memory o = market.getOrder(id);
-            if (o.status != IJobMarket.OrderStatus.Open) continue;
+            ILeaseAuction.Order memory o = auction.getOrder(id);
+            if (o.status != ILeaseAuction.OrderStatus.Open) continue;
             if (unbid && o.bestBidder != address(0)) continue;
             return id;
         }
@@ -882,12 +891,12 @@ contract MarketHandler is Test {
     /// @dev Places a valid bid (beating the best by the step, value above the minimum) on the first order open for
     /// bids, by the first provider with enough free GPUs; false if there was none.
     function _bidSomewhere(uint256 orderSeed, uint256 providerSeed, uint256 price) private returns (bool) {
-        uint256 n = market.orderCount();
+        uint256 n = auction.orderCount();
         IJobMarket.Params memory params = market.params();
         for (uint256 k = 0; k < n; ++k) {
             uint256 id = (orderSeed + k) % n + 1;
-            IJobMarket.Order memory o = market.getOrder(id);
-            if (o.status != IJobMarket.OrderStatus.Open || block.timestamp >= o.bidDeadline) continue;
+            ILeaseAuction.Order memory o = auction.getOrder(id);
+            if (o.status != ILeaseAuction.OrderStatus.Open || block.timestamp >= o.bidDeadline) continue;
             uint256 maxAllowed = o.maxPricePerGpuHour;
             if (o.bestBidder != address(0)) {
                 uint256 best = o.bestPrice;
@@ -984,7 +993,7 @@ contract MarketHandler is Test {
     function _bid(uint256 id, address p, uint256 price) private {
         uint256 before = usd.balanceOf(p);
         vm.prank(p);
-        try market.bid(id, uint40(price)) {
+        try auction.bid(id, uint40(price)) {
             marketIn += before - usd.balanceOf(p);
             ++effectiveCalls;
         } catch (bytes memory reason) {
@@ -993,21 +1002,21 @@ contract MarketHandler is Test {
     }
 
     function _finalize(uint256 id, address caller) private {
-        IJobMarket.Order memory o = market.getOrder(id);
+        ILeaseAuction.Order memory o = auction.getOrder(id);
         uint256 clientBefore = market.balanceOf(o.client);
         uint256 bidderBefore = o.bestBidder == address(0) ? 0 : market.balanceOf(o.bestBidder);
         vm.prank(caller);
-        try market.finalizeAuction(id) returns (uint256 leaseId) {
+        try auction.finalizeAuction(id) returns (uint256 leaseId) {
             uint256 refund = market.balanceOf(o.client) - clientBefore;
-            IJobMarket.OrderStatus outcome = market.getOrder(id).status;
-            if (outcome == IJobMarket.OrderStatus.Awarded) {
+            ILeaseAuction.OrderStatus outcome = auction.getOrder(id).status;
+            if (outcome == ILeaseAuction.OrderStatus.Awarded) {
                 ++awards;
                 _leaseGhost[leaseId].funded = orderEscrow[id] - refund;
                 ++leasesCreated;
                 if (orderEscrow[id] - refund != market.leaseValue(leaseId)) _mismatch("award kept other than the value");
                 // No SlaBondManager is wired here, so bids lock no bond and the bidder's market balance is untouched.
                 if (market.balanceOf(o.bestBidder) != bidderBefore) _mismatch("award credited the bidder");
-            } else if (outcome == IJobMarket.OrderStatus.Failed) {
+            } else if (outcome == ILeaseAuction.OrderStatus.Failed) {
                 ++failedOrders;
                 if (refund != orderEscrow[id]) _mismatch("failed order refunded other than all");
             } else if (refund != orderEscrow[id]) {
@@ -1322,8 +1331,8 @@ contract MarketInvariantTest is MarketFixture {
     }
 
     /// @notice (1) DESIGN invariant 1, exact: the market's stablecoin is what it owes, to the last unit: open
-    /// leases' unreleased value, open orders' escrow at their maximum price and their best bid's deposit, every
-    /// credited balance, and uncollected fees. And it moved only by the flows the handler measured.
+    /// leases' unreleased value, every credited balance, and uncollected fees; the auction's is open orders' escrow
+    /// at their maximum price. And the two together moved only by the flows the handler measured.
     function invariant_marketHoldsExactlyWhatItOwes() public view {
         uint256 owed = market.collectedFees();
         uint256 leases = market.leaseCount();
@@ -1333,19 +1342,21 @@ contract MarketInvariantTest is MarketFixture {
                 owed += market.leaseValue(id) - l.released;
             }
         }
-        uint256 orders = market.orderCount();
+        uint256 orders = auction.orderCount();
+        uint256 escrowed;
         for (uint256 id = 1; id <= orders; ++id) {
-            IJobMarket.Order memory o = market.getOrder(id);
-            if (o.status != IJobMarket.OrderStatus.Open) continue;
-            owed += handler.orderEscrow(id);
+            ILeaseAuction.Order memory o = auction.getOrder(id);
+            if (o.status != ILeaseAuction.OrderStatus.Open) continue;
+            escrowed += handler.orderEscrow(id);
         }
+        assertEq(usd.balanceOf(address(auction)), escrowed, "auction: stablecoin held != open orders' escrow");
         address[] memory accts = handler.accounts();
         for (uint256 k = 0; k < accts.length; ++k) {
             owed += market.balanceOf(accts[k]);
         }
         uint256 held = usd.balanceOf(address(market));
         assertEq(held, owed, "market: stablecoin held != owed");
-        assertEq(held + handler.marketOut(), handler.marketIn(), "market: held != measured in - out");
+        assertEq(held + escrowed + handler.marketOut(), handler.marketIn(), "market: held != measured in - out");
     }
 
     /// @notice (2) DESIGN invariant 1 for channels, exact: held = channel balances + earnings + fees.
@@ -1480,7 +1491,7 @@ contract MarketInvariantTest is MarketFixture {
     function invariant_campaignDoesRealWork() public view {
         assertGe(handler.effectiveCalls() * 2 + 2, handler.calls(), "most handler calls did nothing");
         assertGe(handler.leasesCreated(), 6, "seeded leases missing");
-        assertGe(market.orderCount(), 3, "seeded orders missing");
+        assertGe(auction.orderCount(), 3, "seeded orders missing");
         assertGt(handler.marketIn(), 0, "nothing entered the market");
         assertGt(handler.channelsIn(), 0, "nothing entered the channels");
     }

@@ -156,6 +156,9 @@ const NOT_WIRED: Record<string, string> = {
   "ProviderRegistry.revokeGpu(address,bytes32)": "ProviderRegistryNotOracleHub",
   "JobMarket.dispute(uint256,address)": "JobMarketNotDisputeManager",
   "JobMarket.resolveDispute(uint256,uint256)": "JobMarketNotDisputeManager",
+  "JobMarket.openAuctionLease((uint256,address,bytes32,uint16,uint40,uint8,uint256,uint256,address,uint40,address,uint40))":
+    "JobMarketNotLeaseAuction",
+  "JobMarket.moveAuctionBidLock(address,address,uint256)": "JobMarketNotLeaseAuction",
   "SlashingManager.onDisputeLost(address,uint256,address)": "SlashingManagerNotDisputeManager",
 };
 
@@ -166,6 +169,7 @@ function wiredSigner(c: Cinder, contract: string): HardhatEthersSigner {
     SlashingManager: c.slasher,
     OracleHub: c.attestor,
     DisputeManager: c.disputeResolver,
+    LeaseAuction: c.auctioneer,
   };
   return signers[contract];
 }

@@ -87,12 +87,12 @@ describe("SlaBondManager bonds", function () {
     const poor = c.providers[2];
     await onboardProvider(c, poor, { gpus: 2, bond: USD });
     const client = s.clients[0];
-    await c.jobMarket.connect(client).postOrder(H100, 1, 100n * HOUR, PRICE, 600n, KIND.Lease);
-    const orderId = await c.jobMarket.orderCount();
+    await c.leaseAuction.connect(client).postOrder(H100, 1, 100n * HOUR, PRICE, 600n, KIND.Lease);
+    const orderId = await c.leaseAuction.orderCount();
     // The bid bond: the client's tier (10%) of the order's escrow at its maximum price.
     const bidBond = value(1n, 100n * HOUR) / 10n;
-    expect((await c.jobMarket.getOrder(orderId)).bidBondPercent).to.equal(10n);
-    await expect(c.jobMarket.connect(poor).bid(orderId, PRICE))
+    expect((await c.leaseAuction.getOrder(orderId)).bidBondPercent).to.equal(10n);
+    await expect(c.leaseAuction.connect(poor).bid(orderId, PRICE))
       .to.be.revertedWithCustomError(c.slaBondManager, "SlaBondManagerInsufficientFreeBond")
       .withArgs(poor.address, USD, bidBond);
     expect((await c.slaBondManager.bondOf(poor.address)).locked).to.equal(0n);

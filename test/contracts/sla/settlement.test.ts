@@ -194,12 +194,12 @@ describe("SlaBondManager.settle", function () {
     const sla = c.slaBondManager;
     const client = s.clients[0]; // Standard: 10%
     // An order at twice the price the provider bids: its bid bond (10% of the escrow) is twice the lease's lock.
-    await c.jobMarket.connect(client).postOrder(H100, 1, 2n * HOUR, 2n * PRICE, 300n, KIND.Lease);
-    const orderId = await c.jobMarket.orderCount();
-    await c.jobMarket.connect(s.provider).bid(orderId, PRICE);
+    await c.leaseAuction.connect(client).postOrder(H100, 1, 2n * HOUR, 2n * PRICE, 300n, KIND.Lease);
+    const orderId = await c.leaseAuction.orderCount();
+    await c.leaseAuction.connect(s.provider).bid(orderId, PRICE);
     const start = s.epoch * EPOCH + 600n;
     await c.networkHelpers.time.setNextBlockTimestamp(start);
-    await c.jobMarket.connect(client).finalizeAuction(orderId);
+    await c.leaseAuction.connect(client).finalizeAuction(orderId);
     const id = await c.jobMarket.leaseCount();
     const lock = lockOf(10n, value(1n, 2n * HOUR));
     const commitment = lockOf(10n, value(1n, 2n * HOUR, 2n * PRICE)) - lock;

@@ -7,7 +7,7 @@
  * part of its bid bond above its lease's lock (its commitment) to the client.
  */
 import { expect } from "chai";
-import { connectCinder, onboardProvider, H100, USD, type Cinder } from "../helpers/fixture.js";
+import { connectCinder, onboardProvider, H100, USD, type Cinder } from "../../helpers/fixture.js";
 
 const { loadCinder } = await connectCinder();
 
@@ -29,8 +29,8 @@ async function setup() {
   const [sniper, honest, third] = c.providers;
   const client = c.clients[0];
   for (const p of [sniper, honest, third]) await onboardProvider(c, p, { gpus: Number(GPUS) });
-  await c.jobMarket.connect(client).postOrder(H100, GPUS, DURATION, MAXP, WINDOW, 0);
-  const id = await c.jobMarket.orderCount();
+  await c.leaseAuction.connect(client).postOrder(H100, GPUS, DURATION, MAXP, WINDOW, 0);
+  const id = await c.leaseAuction.orderCount();
   const { minLeaseValue } = await c.jobMarket.params();
   // The lowest price whose value still reaches the minimum: nothing below it can be bid.
   const dust = (minLeaseValue * HOUR + GPUS * DURATION - 1n) / (GPUS * DURATION);
@@ -44,10 +44,10 @@ async function bondOf(c: Cinder, who: { address: string }) {
 describe("Attack: auction sniping (issue 15)", function () {
   it("a dust bid locks a bond sized on the order that cannot be withdrawn, and an honest bid still enters as runner-up", async function () {
     const { c, sniper, honest, id, dust } = await setup();
-    expect((await c.jobMarket.getOrder(id)).bidBondPercent).to.equal(10n);
+    expect((await c.leaseAuction.getOrder(id)).bidBondPercent).to.equal(10n);
     const before = await bondOf(c, sniper);
-    await expect(c.jobMarket.connect(sniper).bid(id, dust))
-      .to.emit(c.jobMarket, "BidPlaced")
+    await expect(c.leaseAuction.connect(sniper).bid(id, dust))
+      .to.emit(c.leaseAuction, "BidPlaced")
       .withArgs(id, sniper.address, dust, true, ethersZero, BID_BOND);
     const after = await bondOf(c, sniper);
     expect(after.locked - before.locked).to.equal(BID_BOND);
@@ -58,25 +58,25 @@ describe("Attack: auction sniping (issue 15)", function () {
       .to.be.revertedWithCustomError(c.slaBondManager, "SlaBondManagerInsufficientFreeBond")
       .withArgs(sniper.address, free, free + 1n);
     // Nothing beats the dust bid, but an honest bid is kept as the runner-up (it locks the same bond).
-    await expect(c.jobMarket.connect(honest).bid(id, dust - 1n)).to.be.revertedWithCustomError(c.jobMarket, "JobMarketLeaseValueTooLow");
+    await expect(c.leaseAuction.connect(honest).bid(id, dust - 1n)).to.be.revertedWithCustomError(c.leaseAuction, "LeaseAuctionLeaseValueTooLow");
     const honestPrice = 2n * USD;
-    await expect(c.jobMarket.connect(honest).bid(id, honestPrice))
-      .to.emit(c.jobMarket, "BidPlaced")
+    await expect(c.leaseAuction.connect(honest).bid(id, honestPrice))
+      .to.emit(c.leaseAuction, "BidPlaced")
       .withArgs(id, honest.address, honestPrice, false, ethersZero, BID_BOND);
-    const o = await c.jobMarket.getOrder(id);
+    const o = await c.leaseAuction.getOrder(id);
     expect([o.bestBidder, o.bestPrice, o.runnerUp, o.runnerUpPrice]).to.deep.equal([sniper.address, dust, honest.address, honestPrice]);
   });
 
   it("a sniper that wins and quits forfeits its commitment (its bid bond above the lease's lock) to the client", async function () {
     const { c, sniper, honest, client, id, dust } = await setup();
-    await c.jobMarket.connect(sniper).bid(id, dust);
-    await c.jobMarket.connect(honest).bid(id, 2n * USD);
+    await c.leaseAuction.connect(sniper).bid(id, dust);
+    await c.leaseAuction.connect(honest).bid(id, 2n * USD);
     const honestBefore = await bondOf(c, honest);
     await c.networkHelpers.time.increase(WINDOW);
-    const tx = c.jobMarket.finalizeAuction(id);
+    const tx = c.leaseAuction.finalizeAuction(id);
     const leaseId = (await c.jobMarket.leaseCount()) + 1n;
     const dustValue = value(dust, GPUS, DURATION);
-    await expect(tx).to.emit(c.jobMarket, "OrderFinalized").withArgs(id, OS.Awarded, leaseId, ESCROW - dustValue);
+    await expect(tx).to.emit(c.leaseAuction, "OrderFinalized").withArgs(id, OS.Awarded, leaseId, ESCROW - dustValue);
     // The runner-up's lock is released; the sniper's bid lock became its lease's lock plus the commitment.
     expect((await bondOf(c, honest)).locked).to.equal(honestBefore.locked - BID_BOND);
     const leaseLock = dustValue / 10n;
@@ -98,9 +98,9 @@ describe("Attack: auction sniping (issue 15)", function () {
 
   it("the runner-up wins when the best bidder is short of GPUs at finalize; a shortfall others can cause forfeits nothing", async function () {
     const { c, sniper, honest, client, id, dust } = await setup();
-    await c.jobMarket.connect(sniper).bid(id, dust);
+    await c.leaseAuction.connect(sniper).bid(id, dust);
     const honestPrice = 2n * USD;
-    await c.jobMarket.connect(honest).bid(id, honestPrice);
+    await c.leaseAuction.connect(honest).bid(id, honestPrice);
     // The sniper sells its GPUs elsewhere: it cannot serve the order.
     await c.registry.connect(sniper).setOffer(H100, MAXP);
     await c.jobMarket.connect(c.clients[1]).createDirectLease(sniper.address, H100, GPUS, HOUR, MAXP, 0);
@@ -109,8 +109,8 @@ describe("Attack: auction sniping (issue 15)", function () {
     await c.networkHelpers.time.increase(WINDOW);
     const leaseId = (await c.jobMarket.leaseCount()) + 1n;
     const honestValue = value(honestPrice, GPUS, DURATION);
-    await expect(c.jobMarket.finalizeAuction(id))
-      .to.emit(c.jobMarket, "OrderFinalized")
+    await expect(c.leaseAuction.finalizeAuction(id))
+      .to.emit(c.leaseAuction, "OrderFinalized")
       .withArgs(id, OS.Awarded, leaseId, ESCROW - honestValue);
     const lease = await c.jobMarket.getLease(leaseId);
     expect([lease.provider, lease.pricePerGpuHour]).to.deep.equal([honest.address, honestPrice]);
@@ -125,8 +125,8 @@ describe("Attack: auction sniping (issue 15)", function () {
 
   it("the order fails only when neither kept bid can serve: escrow refunded, both bid locks released", async function () {
     const { c, sniper, honest, client, id, dust } = await setup();
-    await c.jobMarket.connect(sniper).bid(id, dust);
-    await c.jobMarket.connect(honest).bid(id, 2n * USD);
+    await c.leaseAuction.connect(sniper).bid(id, dust);
+    await c.leaseAuction.connect(honest).bid(id, 2n * USD);
     for (const p of [sniper, honest]) {
       await c.registry.connect(p).setOffer(H100, MAXP);
       await c.jobMarket.connect(c.clients[1]).createDirectLease(p.address, H100, GPUS, HOUR, MAXP, 0);
@@ -134,7 +134,7 @@ describe("Attack: auction sniping (issue 15)", function () {
     const clientBefore = await c.slaBondManager.balanceOf(client.address);
     const before = [await bondOf(c, sniper), await bondOf(c, honest)];
     await c.networkHelpers.time.increase(WINDOW);
-    await expect(c.jobMarket.finalizeAuction(id)).to.emit(c.jobMarket, "OrderFinalized").withArgs(id, OS.Failed, 0n, ESCROW);
+    await expect(c.leaseAuction.finalizeAuction(id)).to.emit(c.leaseAuction, "OrderFinalized").withArgs(id, OS.Failed, 0n, ESCROW);
     expect(await c.slaBondManager.balanceOf(client.address)).to.equal(clientBefore);
     for (const [i, p] of [sniper, honest].entries()) {
       const after = await bondOf(c, p);
@@ -144,16 +144,16 @@ describe("Attack: auction sniping (issue 15)", function () {
 
   it("honest auction: a third bid pushes out the runner-up (its lock returns), the best wins and serves without loss", async function () {
     const { c, sniper: p0, honest: p1, third: p2, id } = await setup();
-    await c.jobMarket.connect(p0).bid(id, MAXP);
-    await c.jobMarket.connect(p1).bid(id, 2_900_000n);
+    await c.leaseAuction.connect(p0).bid(id, MAXP);
+    await c.leaseAuction.connect(p1).bid(id, 2_900_000n);
     const p0Locked = (await bondOf(c, p0)).locked;
-    await expect(c.jobMarket.connect(p2).bid(id, 2_800_000n))
-      .to.emit(c.jobMarket, "BidPlaced")
+    await expect(c.leaseAuction.connect(p2).bid(id, 2_800_000n))
+      .to.emit(c.leaseAuction, "BidPlaced")
       .withArgs(id, p2.address, 2_800_000n, true, p0.address, BID_BOND);
     expect(p0Locked - (await bondOf(c, p0)).locked).to.equal(BID_BOND);
     await c.networkHelpers.time.increase(WINDOW);
     const leaseId = (await c.jobMarket.leaseCount()) + 1n;
-    await c.jobMarket.finalizeAuction(id);
+    await c.leaseAuction.finalizeAuction(id);
     const v = value(2_800_000n, GPUS, DURATION);
     expect(await c.slaBondManager.commitmentOf(leaseId)).to.equal(BID_BOND - v / 10n);
     expect((await bondOf(c, p1)).locked).to.equal(0n);
