@@ -202,10 +202,19 @@ async function spawnNode(name: string, command: string, args: string[], { port, 
     cwd,
     env: { ...process.env, CI: "true" },
     detached: true,
-    stdio: "ignore",
+    stdio: ["ignore", "pipe", "pipe"],
   });
+  // The start of what the node says, to name why it exits before answering (an unsupported Node on stderr, a project
+  // Hardhat refuses on stdout); the rest is drained and dropped.
+  const said = { stderr: "", stdout: "" };
+  for (const stream of ["stderr", "stdout"] as const) {
+    child[stream]?.on("data", (chunk: Buffer) => {
+      if (said[stream].length < 4_096) said[stream] += chunk.toString();
+    });
+  }
   let exited = false;
-  child.once("exit", () => {
+  // "close": the process has exited and its stderr is read to the end.
+  child.once("close", () => {
     exited = true;
   });
   const stop = async () => {
@@ -220,7 +229,10 @@ async function spawnNode(name: string, command: string, args: string[], { port, 
   };
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (exited) throw new CinderError(`${name} exited before answering on ${url} (is port ${port} in use?)`);
+    if (exited) {
+      const why = `${said.stderr}\n${said.stdout}`.split("\n").map((line) => line.trim()).find((line) => line !== "" && !line.endsWith(":")); // not a heading such as "Uncaught exception:"
+      throw new CinderError(`${name} exited before answering on ${url}: ${why ?? `is port ${port} in use?`}`);
+    }
     try {
       if ((await rpc(url, "eth_chainId")) !== undefined) return { url, process: child, stop };
     } catch {

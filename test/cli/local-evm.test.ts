@@ -1,10 +1,11 @@
 import { expect } from "chai";
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { artifactResolver, readParameters } from "../../src/cli/deploy.js";
-import { anvilBinary, chooseLocalEvm, hardhatInstall } from "../../src/cli/local.js";
-import { CinderConfigError } from "../../src/protocol/errors.js";
+import { anvilBinary, chooseLocalEvm, hardhatInstall, startHardhatNode } from "../../src/cli/local.js";
+import { CinderConfigError, CinderError } from "../../src/protocol/errors.js";
 
 const INSTALL =
   "install one in your app (`npm install --save-dev hardhat` in a Hardhat project, or `npm install @foundry-rs/anvil-linux-amd64` for anvil), or pass --rpc <url> of a running EVM node";
@@ -44,6 +45,21 @@ describe("cinder node: which local EVM node it starts", function () {
     // Node resolves the installed package through its symlink to the real folder.
     expect(install?.cli).to.equal(join(realpathSync(join(hardhatApp, "node_modules", "hardhat")), "dist", "src", "cli.js"));
     expect(chooseLocalEvm(undefined, [bare, hardhatApp])).to.equal("hardhat");
+  });
+
+  it("says why a node exits before answering, in the node's own words (here: its port is taken)", async function () {
+    this.timeout(120_000);
+    const port = 29_000 + (process.pid % 500);
+    const taken = createServer((socket) => socket.destroy());
+    await new Promise<void>((done) => taken.listen(port, "127.0.0.1", done));
+    let error: unknown;
+    try {
+      await startHardhatNode({ port, cwd: hardhatApp }).then((node) => node.stop(), (e: unknown) => (error = e));
+    } finally {
+      await new Promise((done) => taken.close(done));
+    }
+    expect(error).to.be.instanceOf(CinderError);
+    expect((error as Error).message).to.equal(`hardhat node exited before answering on http://127.0.0.1:${port}: Error: listen EADDRINUSE: address already in use 127.0.0.1:${port}`);
   });
 
   it("falls back to anvil where only anvil resolves", function () {
