@@ -2,10 +2,12 @@
  * The real Uniswap V2 on local networks: the factory, the router and WETH9 deployed from the published build
  * artifacts of `@uniswap/v2-core@1.0.1` and `@uniswap/v2-periphery@1.1.0-beta.0` (compiled by Uniswap with solc
  * 0.5.16/0.6.6; nothing is recompiled or re-implemented). The router's embedded pair init-code hash matches the
- * npm pair bytecode, so the two find each other's pairs.
+ * npm pair bytecode, so the two find each other's pairs. The installed package, which has no Uniswap packages, reads
+ * the compact copies its build wrote (`deploy/artifacts.ts`).
  */
 import { createRequire } from "node:module";
 import type { ArgumentType, Artifact, IgnitionModuleBuilder } from "@nomicfoundation/ignition-core";
+import { readCompactArtifact } from "./artifacts.js";
 
 const require = createRequire(import.meta.url);
 
@@ -15,8 +17,10 @@ interface UniswapBuild {
   evm: { deployedBytecode: { object: string } };
 }
 
-/** Loads an npm build JSON as an Ignition artifact. */
+/** Loads an npm build JSON as an Ignition artifact (the package's compact copy where it ships one). */
 export function uniswapArtifact(pkg: "@uniswap/v2-core" | "@uniswap/v2-periphery", contractName: string): Artifact {
+  const shipped = readCompactArtifact(contractName);
+  if (shipped !== undefined) return shipped;
   const build = require(`${pkg}/build/${contractName}.json`) as UniswapBuild;
   return {
     _format: "hh-sol-artifact-1",

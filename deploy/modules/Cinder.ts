@@ -5,7 +5,7 @@
  * order and the parameters; `poolSeedCndr` and `poolSeedStable` size the pool (1,000,000 CNDR against
  * 500,000 USD by default: 0.50 USD per CNDR; `emissionSeedPrice`, 500,000 by default, must name the same price).
  */
-import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import { buildModule } from "@nomicfoundation/ignition-core";
 import { buildUniswapV2, UNISWAP_ARTIFACTS } from "../uniswap.js";
 import { buildProtocol } from "./protocol.js";
 

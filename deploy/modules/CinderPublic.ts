@@ -8,7 +8,7 @@
  * decides abstained job disputes (a council multisig; governance may replace it, the new one waiting the
  * `accessDelay` grant delay, above the longest exit). See `protocol.ts` for the order and the other parameters.
  */
-import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import { buildModule } from "@nomicfoundation/ignition-core";
 import { UNISWAP_ARTIFACTS } from "../uniswap.js";
 import { buildProtocol } from "./protocol.js";
 

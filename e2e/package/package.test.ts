@@ -5,7 +5,9 @@
  * deployed and a provider seeded: a plain JavaScript ESM app (examples/integrator-app/main.mjs) on the system's Node and on Node 22
  * reads the status, leases, opens a channel, signs a voucher the provider redeems; a TypeScript app
  * (examples/integrator-app/index.ts) type-checks under `moduleResolution` `bundler` and `node16`; the installed `cinder`
- * bin runs with no TypeScript loader. The tarball holds only `dist/`, `bin/`, the README and package.json.
+ * bin runs with no TypeScript loader, and its `cinder node --rpc` deploys (through ignition-core, with the artifacts the
+ * tarball ships; no Hardhat is installed in the app) and seeds a second deployment on the node, which the JavaScript
+ * app then finds with no addresses given. The tarball holds only `dist/`, `bin/`, the README and package.json.
  * `publint` and `@arethetypeswrong/cli` (dev dependencies) run on the tarball. A browser app
  * (examples/integrator-app/web) importing `cinder-protocol/sdk` and viem from the temp app's node_modules is bundled by
  * the repository's Vite (no `node:` builtins may reach the bundle), served from 127.0.0.1 and loaded in headless
@@ -15,7 +17,7 @@
  * Slow (builds `dist/`, installs, deploys): run it on its own, `npx hardhat test mocha e2e/package/package.test.ts`.
  */
 import { expect } from "chai";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -40,6 +42,7 @@ const TSC = join(REPO, "node_modules", "typescript", "bin", "tsc");
 const SYSTEM_NODE = (process.env.PATH ?? "").split(":").filter((dir) => dir !== "" && !dir.includes("node_modules")).map((dir) => join(dir, "node")).find((file) => existsSync(file)) ?? process.execPath;
 const VITE = join(REPO, "node_modules", "vite", "bin", "vite.js");
 const CACHE = process.env.CINDER_PACKAGE_NPM_CACHE ?? join(tmpdir(), "cinder-package-npm-cache");
+const publicClientFor = (url: string) => createPublicClient({ transport: http(url) });
 const devVersion = (name: string) => (JSON.parse(readFileSync("package.json", "utf8")) as { devDependencies: Record<string, string> }).devDependencies[name];
 
 describe("package: the packed tarball installed outside the repository", function () {
@@ -210,6 +213,61 @@ describe("package: the packed tarball installed outside the repository", functio
       expect((JSON.parse(stdout) as { addresses: { jobMarket: string } }).addresses.jobMarket).to.equal(addresses.jobMarket);
     }
     expect(existsSync(join(app, "node_modules", "tsx"))).to.equal(false);
+  });
+
+  it("the installed cinder node deploys and seeds on a running node (--rpc), and the JavaScript app finds that deployment with no addresses", async function () {
+    this.timeout(300_000);
+    const nodeHome = join(work, "node-home");
+    const env: NodeJS.ProcessEnv = { ...process.env, CINDER_HOME: nodeHome };
+    delete env.CINDER_DEPLOYMENT_ID;
+    delete env.NODE_OPTIONS;
+    // Nothing of Hardhat or Ignition's Hardhat plugin is in the app: the deployment runs on ignition-core alone.
+    expect(existsSync(join(app, "node_modules", "hardhat"))).to.equal(false);
+    expect(existsSync(join(app, "node_modules", "@nomicfoundation", "hardhat-ignition"))).to.equal(false);
+    // Through the .bin link (the Node on PATH: the oracle nodes' store needs Node 22), oracle nodes on the ports after the test's node.
+    const child = spawn(join(app, "node_modules", ".bin", "cinder"), ["node", "--rpc", node!.url, "--port", String(PORT + 1), "--providers", "1", "--json"], { cwd: app, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    type Summary = { deploymentId: string; deploymentFile: string; addresses: CinderAddresses; providers: { address: string; privateKey: Hex }[]; clients: { privateKey: Hex }[]; oracleNodes: string[] };
+    const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
+    let summary: Summary;
+    try {
+      // The summary is one (pretty-printed) JSON document on stdout, after which cinder node runs until it is stopped.
+      summary = await new Promise<Summary>((done, fail) => {
+        child.stdout.on("data", (chunk: Buffer) => {
+          stdout += chunk.toString();
+          try {
+            done(JSON.parse(stdout) as Summary);
+          } catch {
+            // not all of it yet
+          }
+        });
+        void exited.then((code) => fail(new Error(`cinder node exited with ${code} before its summary:\n${stdout}\n${stderr}`)));
+      });
+    } finally {
+      child.kill("SIGTERM");
+      await exited;
+    }
+    expect(summary.deploymentFile).to.equal(join(nodeHome, "deployments", "chain-31337", "deployed_addresses.json"));
+    // The Ignition journal is kept under CINDER_HOME, not in the app's folder.
+    expect(existsSync(join(nodeHome, "deployments", summary.deploymentId, "journal.jsonl"))).to.equal(true);
+    expect(existsSync(join(app, "deploy"))).to.equal(false);
+    expect(summary.addresses.jobMarket).not.to.equal(addresses.jobMarket);
+    expect(summary.oracleNodes).to.have.length(4);
+    const code = await publicClientFor(node!.url).getCode({ address: summary.addresses.jobMarket });
+    expect(code?.length ?? 0).to.be.above(2);
+
+    const appEnv: NodeJS.ProcessEnv = { ...env, RPC: node!.url, CLIENT_KEY: summary.clients[2].privateKey, PROVIDER_KEY: summary.providers[0].privateKey, CUMULATIVE: "5000" };
+    const { stdout: appOut } = await run(SYSTEM_NODE, ["main.mjs"], { cwd: app, env: appEnv, maxBuffer: 16 * 1024 * 1024 });
+    const out = JSON.parse(appOut.trim().split("\n").pop()!) as { providers: number; leaseId: string; valid: boolean; credited: string };
+    expect(out.providers).to.equal(1);
+    expect(BigInt(out.leaseId) > 0n).to.equal(true);
+    expect(out.valid).to.equal(true);
+    expect(BigInt(out.credited) > 0n).to.equal(true);
+    // The lease the app created is on the deployment cinder node saved.
+    const lease = await publicClientFor(node!.url).readContract({ address: summary.addresses.jobMarket, abi: jobMarketAbi, functionName: "getLease", args: [BigInt(out.leaseId)] });
+    expect(getAddress(lease.provider)).to.equal(getAddress(summary.providers[0].address));
   });
 
   it("publint and @arethetypeswrong/cli pass on the tarball", async function () {

@@ -35,3 +35,19 @@ export class ControlRequestError extends CliError {
     super(message);
   }
 }
+
+/** A node answered a JSON-RPC call with an error: `code` and `data` are the node's (the revert data of a reverted call). */
+export class JsonRpcError extends CliError {
+  override readonly name = "JsonRpcError";
+  readonly code: number | undefined;
+  readonly data: unknown;
+  constructor(
+    readonly method: string,
+    message: string,
+    { code, data }: { code?: number; data?: unknown } = {},
+  ) {
+    super(`${method} failed: ${message}`);
+    this.code = code;
+    this.data = data;
+  }
+}

@@ -1,8 +1,8 @@
 /**
  * A local Cinder network for development and tests: start a `hardhat node` (or anvil, Foundry's node, from its npm
  * package) on a port, or take any EVM node's URL, fund the local accounts from the node's prefunded dev accounts,
- * deploy the protocol with `npm run deploy:local` into its own Ignition journal, and seed providers with simulated
- * GPUs (attested through OracleHub by the local oracle set's keys), stake, SLA bond and offers, all through the SDK.
+ * deploy the protocol with its Ignition module into its own journal (through ignition-core, no Hardhat needed:
+ * `deploy.ts`), and seed providers with simulated GPUs (attested through OracleHub by the local oracle set's keys), stake, SLA bond and offers, all through the SDK.
  *
  * @example
  * ```ts
@@ -12,22 +12,20 @@
  * await node.stop();
  * ```
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { promisify } from "node:util";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { type Address, type Chain, type Hex, bytesToHex, createPublicClient, createWalletClient, defineChain, formatEther, http, keccak256, parseEther, toBytes } from "viem";
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { cinderTokenAbi, oracleHubAbi, testStablecoinAbi } from "../protocol/abis.js";
 import type { CinderAddresses } from "../protocol/deployment.js";
-import { createCinderClient, loadDeployment } from "../sdk/node.js";
-import { CinderError } from "../protocol/errors.js";
+import { createCinderClient } from "../sdk/node.js";
+import { CinderConfigError, CinderError } from "../protocol/errors.js";
 import { type ModelClass, resolveModelClass } from "../protocol/models.js";
-
-const run = promisify(execFile);
 
 /** Hardhat's default mnemonic: the local accounts. */
 export const LOCAL_MNEMONIC = "test test test test test test test test test test test junk";
@@ -80,29 +78,97 @@ export async function chainIdOf(url: string): Promise<number> {
   return Number(BigInt((await rpc(url, "eth_chainId")) as string));
 }
 
+/** The folders whose installed packages may start a local node: the user's app (the working directory), then this package. */
+export function nodeSearchFolders(app: string = process.cwd()): string[] {
+  return [resolve(app), PACKAGE_ROOT];
+}
+
+/** This package's root: the nearest folder above this module holding a package.json (the checkout, or the installed package). */
+const PACKAGE_ROOT = ((): string => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+})();
+
+const HARDHAT_CONFIGS = ["hardhat.config.ts", "hardhat.config.js", "hardhat.config.mjs", "hardhat.config.cjs", "hardhat.config.mts", "hardhat.config.cts"];
+
+/** A Hardhat that can run `hardhat node`: its CLI script and the project (the folder with a Hardhat config) to run it in. */
+export interface HardhatInstall {
+  cli: string;
+  project: string;
+}
+
+/**
+ * Hardhat as `hardhat node` needs it: the first of `folders` inside a Hardhat project (a `hardhat.config.*` there or in
+ * a folder above, as Hardhat looks) from which the `hardhat` package resolves; undefined where none is.
+ */
+export function hardhatInstall(folders: readonly string[] = nodeSearchFolders()): HardhatInstall | undefined {
+  for (const folder of folders) {
+    let project: string | undefined = resolve(folder);
+    while (project !== undefined && !HARDHAT_CONFIGS.some((config) => existsSync(join(project!, config)))) project = dirname(project) === project ? undefined : dirname(project);
+    if (project === undefined) continue;
+    try {
+      const manifest = createRequire(join(folder, "package.json")).resolve("hardhat/package.json");
+      const { bin } = JSON.parse(readFileSync(manifest, "utf8")) as { bin: { hardhat: string } };
+      return { cli: join(dirname(manifest), bin.hardhat), project };
+    } catch {
+      // hardhat does not resolve from this folder
+    }
+  }
+  return undefined;
+}
+
 /** Parameters of {@link startHardhatNode}. */
 export interface StartHardhatNodeParameters {
   port: number;
   /** Milliseconds to wait for the node to answer (default 120,000). */
   timeoutMs?: number;
-  /** Working directory (the repository root). */
+  /** The user's app, whose Hardhat project is tried before this package's (default the working directory). */
   cwd?: string;
 }
 
-/** Starts `npx hardhat node` on 127.0.0.1:`port` in its own process group and waits until it answers. */
+/**
+ * Starts `hardhat node` on 127.0.0.1:`port` in its own process group and waits until it answers: the Hardhat of the
+ * user's app (a Hardhat project) or of this checkout ({@link hardhatInstall}).
+ */
 export async function startHardhatNode({ port, timeoutMs = 120_000, cwd }: StartHardhatNodeParameters): Promise<HardhatNode> {
-  return spawnNode("hardhat node", "npx", ["hardhat", "node", "--hostname", "127.0.0.1", "--port", String(port)], { port, timeoutMs, cwd });
+  const hardhat = hardhatInstall(nodeSearchFolders(cwd));
+  if (hardhat === undefined) throw new CinderConfigError("--evm", `hardhat is not installed in a Hardhat project here: ${INSTALL_A_NODE}`);
+  return spawnNode("hardhat node", process.execPath, [hardhat.cli, "node", "--hostname", "127.0.0.1", "--port", String(port)], { port, timeoutMs, cwd: hardhat.project });
 }
 
-/** The anvil binary of the optional npm package `@foundry-rs/anvil-linux-amd64`, or undefined where it is not installed. */
-export function anvilBinary(): string | undefined {
-  try {
-    const manifest = createRequire(import.meta.url).resolve("@foundry-rs/anvil-linux-amd64/package.json");
-    const binary = join(dirname(manifest), "bin", "anvil");
-    return existsSync(binary) ? binary : undefined;
-  } catch {
-    return undefined;
+/** What to do where no local node can be started (one line). */
+const INSTALL_A_NODE =
+  "install one in your app (`npm install --save-dev hardhat` in a Hardhat project, or `npm install @foundry-rs/anvil-linux-amd64` for anvil), or pass --rpc <url> of a running EVM node";
+
+/**
+ * The anvil binary of the npm package `@foundry-rs/anvil-linux-amd64` (this package's optional dependency, Linux x64
+ * only), resolved from the first of `folders` that has it; undefined where none does.
+ */
+export function anvilBinary(folders: readonly string[] = nodeSearchFolders()): string | undefined {
+  for (const folder of folders) {
+    try {
+      const manifest = createRequire(join(folder, "package.json")).resolve("@foundry-rs/anvil-linux-amd64/package.json");
+      const binary = join(dirname(manifest), "bin", "anvil");
+      if (existsSync(binary)) return binary;
+    } catch {
+      // not installed there
+    }
   }
+  return undefined;
+}
+
+/**
+ * Which node `cinder node` starts: `evm` where given (an error naming what to install where it is not), else hardhat
+ * where it can run, else anvil; neither is a CinderConfigError saying what to install or to pass `--rpc`.
+ */
+export function chooseLocalEvm(evm: "hardhat" | "anvil" | undefined, folders: readonly string[] = nodeSearchFolders()): "hardhat" | "anvil" {
+  if (evm === "anvil" && anvilBinary(folders) === undefined) throw new CinderConfigError("--evm", `anvil is not installed: ${INSTALL_A_NODE}`);
+  if (evm === "hardhat" && hardhatInstall(folders) === undefined) throw new CinderConfigError("--evm", `hardhat is not installed in a Hardhat project here: ${INSTALL_A_NODE}`);
+  if (evm !== undefined) return evm;
+  if (hardhatInstall(folders) !== undefined) return "hardhat";
+  if (anvilBinary(folders) !== undefined) return "anvil";
+  throw new CinderConfigError("--rpc", `no local EVM node to start (neither hardhat nor anvil is installed): ${INSTALL_A_NODE}`);
 }
 
 /** Parameters of {@link startAnvil}. */
@@ -123,7 +189,7 @@ export interface StartAnvilParameters {
  */
 export async function startAnvil({ port, chainId = 31_337, blockTime, accounts, timeoutMs = 60_000 }: StartAnvilParameters): Promise<LocalEvmNode> {
   const binary = anvilBinary();
-  if (binary === undefined) throw new CinderError("anvil is not installed: the optional dependency @foundry-rs/anvil-linux-amd64 (Linux x64 only) is absent");
+  if (binary === undefined) throw new CinderConfigError("--evm", `anvil is not installed: ${INSTALL_A_NODE}`);
   const args = ["--host", "127.0.0.1", "--port", String(port), "--chain-id", String(chainId), "--mnemonic", LOCAL_MNEMONIC, "--silent"];
   if (blockTime !== undefined) args.push("--block-time", String(blockTime));
   if (accounts !== undefined) args.push("--accounts", String(accounts));
@@ -136,10 +202,19 @@ async function spawnNode(name: string, command: string, args: string[], { port, 
     cwd,
     env: { ...process.env, CI: "true" },
     detached: true,
-    stdio: "ignore",
+    stdio: ["ignore", "pipe", "pipe"],
   });
+  // The start of what the node says, to name why it exits before answering (an unsupported Node on stderr, a project
+  // Hardhat refuses on stdout); the rest is drained and dropped.
+  const said = { stderr: "", stdout: "" };
+  for (const stream of ["stderr", "stdout"] as const) {
+    child[stream]?.on("data", (chunk: Buffer) => {
+      if (said[stream].length < 4_096) said[stream] += chunk.toString();
+    });
+  }
   let exited = false;
-  child.once("exit", () => {
+  // "close": the process has exited and its stderr is read to the end.
+  child.once("close", () => {
     exited = true;
   });
   const stop = async () => {
@@ -154,7 +229,10 @@ async function spawnNode(name: string, command: string, args: string[], { port, 
   };
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (exited) throw new CinderError(`${name} exited before answering on ${url} (is port ${port} in use?)`);
+    if (exited) {
+      const why = `${said.stderr}\n${said.stdout}`.split("\n").map((line) => line.trim()).find((line) => line !== "" && !line.endsWith(":")); // not a heading such as "Uncaught exception:"
+      throw new CinderError(`${name} exited before answering on ${url}: ${why ?? `is port ${port} in use?`}`);
+    }
     try {
       if ((await rpc(url, "eth_chainId")) !== undefined) return { url, process: child, stop };
     } catch {
@@ -201,24 +279,20 @@ export async function fundAccounts({ url, accounts, amount = parseEther("100") }
 /** Parameters of {@link deployLocal}. */
 export interface DeployLocalParameters {
   url: string;
-  /** The Ignition deployment id (its journal is deploy/deployments/<id>). */
+  /** The Ignition deployment id: its journal is `<id>` under `deploy/deployments` in a checkout, else under `$CINDER_HOME/deployments`. */
   deploymentId: string;
-  cwd?: string;
-  /** A parameters file (default deploy/parameters/localhost.json). */
+  /** A parameters file (default deploy/parameters/localhost.json, shipped with the package). */
   parametersFile?: string;
 }
 
-/** Deploys the protocol on the node with `npm run deploy:local -- --network localhost` and returns its addresses. */
-export async function deployLocal({ url, deploymentId, cwd, parametersFile }: DeployLocalParameters): Promise<CinderAddresses> {
-  const env: NodeJS.ProcessEnv = { ...process.env, CI: "true", CINDER_NODE_URL: url, CINDER_DEPLOYMENT_ID: deploymentId };
-  if (parametersFile !== undefined) env.CINDER_PARAMETERS = parametersFile;
-  try {
-    await run("npm", ["run", "--silent", "deploy:local", "--", "--network", "localhost"], { cwd, env, maxBuffer: 16 * 1024 * 1024 });
-  } catch (error) {
-    const e = error as { stdout?: string; stderr?: string; message: string };
-    throw new CinderError("deploy:local failed", { details: `${e.stdout ?? ""}\n${e.stderr ?? e.message}` });
-  }
-  return loadDeployment({ chainId: await chainIdOf(url), deploymentId, root: cwd === undefined ? "deploy/deployments" : `${cwd}/deploy/deployments` });
+/**
+ * Deploys the protocol on the node with the Ignition module `deploy/modules/Cinder.ts`, through ignition-core with no
+ * Hardhat (`deploy.ts`), and returns its addresses.
+ */
+export async function deployLocal({ url, deploymentId, parametersFile }: DeployLocalParameters): Promise<CinderAddresses> {
+  // Loaded here: Ignition (and the artifacts) only for the commands that deploy.
+  const { deployCinderModule } = await import("./deploy.js");
+  return (await deployCinderModule({ url, deploymentId, parametersFile })).addresses;
 }
 
 /** Parameters of {@link seedProvider}. */

@@ -5,21 +5,27 @@
  * the test stablecoin, starts a simulated agent per provider and the four local oracle nodes (heartbeats, epoch
  * reports, the leaf API), saves the addresses where the SDK's `loadDeployment` finds them by chain id
  * (`$CINDER_HOME/deployments/chain-31337`), prints every account it seeded with its key, text or `--json`, and runs
- * until Ctrl-C. It needs this repository (hardhat, the contracts, Ignition): it is a development command.
+ * until Ctrl-C. It runs from the installed package as from this repository: the protocol is deployed by its Ignition
+ * module through ignition-core with the artifacts the package ships (deploy.ts), the journal kept under
+ * `$CINDER_HOME/deployments/<id>` (Ignition's `deploy/deployments/<id>` in a checkout).
  *
- * Local mode: `--evm anvil` starts anvil instead of hardhat; `--rpc <url>` deploys on any running EVM node instead,
+ * Local mode: the node it starts is hardhat's (`hardhat node` in the user's Hardhat project, or in this checkout), else
+ * anvil (its npm package, this package's optional dependency on Linux x64); `--evm hardhat|anvil` picks one, and where
+ * neither is installed it says what to install or to pass `--rpc`. `--rpc <url>` deploys on any running EVM node instead,
  * funding every local account it uses from the node's first prefunded dev account. The oracle nodes and agents run
  * on the chain's clock (src/oracle/clock.ts), so moving the chain's time moves their epochs; a loopback control
  * endpoint with a token (control.ts) lets `cinder provider fail` make a seeded provider's simulated GPUs fail for a
  * while. Where the output is not a terminal, each step is reported on its own timestamped line (output.ts).
  */
 import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { type Address, type Hex, createPublicClient, formatUnits, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { oracleHubAbi } from "../protocol/abis.js";
 import { CinderConfigError, CinderError } from "../protocol/errors.js";
 import { ChainClock } from "../oracle/clock.js";
 import { saveDeployment } from "../sdk/node.js";
+import { deploymentsRoot } from "./deploy.js";
 import { type LocalControl, type ObservedBackend, startLocalControl } from "./control.js";
 import { type LocalAgent, type LocalOracles, LOCAL_CHALLENGE_ROUND_SECONDS, agentMetadata, startAgents, startOracleNodes } from "./oracles.js";
 import {
@@ -27,6 +33,7 @@ import {
   type LocalEvmNode,
   type SeedProviderReturnType,
   chainIdOf,
+  chooseLocalEvm,
   deployLocal,
   faucet,
   fundAccounts,
@@ -53,7 +60,7 @@ export interface RunNodeParameters {
    * (`eth_accounts[0]`, the deployer), which funds every local account used. Oracle nodes listen after `port`.
    */
   rpc?: string;
-  /** Which node to start when no `rpc` is given (default hardhat). */
+  /** Which node to start when no `rpc` is given (default hardhat where it can run, else anvil: {@link chooseLocalEvm}). */
   evm?: "hardhat" | "anvil";
 }
 
@@ -79,20 +86,21 @@ function defaultDeploymentId(port: number, rpcUrl: string | undefined): string {
   return rpcUrl === undefined ? `localhost-${port}` : `rpc-${rpcUrl.replace(/^https?:\/\//, "").replace(/[^A-Za-z0-9]+/g, "-").replace(/-+$/, "")}`;
 }
 
-export async function runNode(out: Output, { port, providers, gpus, deploymentId, oracles = true, rpc: rpcUrl, evm = "hardhat" }: RunNodeParameters): Promise<void> {
+export async function runNode(out: Output, { port, providers, gpus, deploymentId, oracles = true, rpc: rpcUrl, evm }: RunNodeParameters): Promise<void> {
   if (port < 1 || port > 65_535) throw new CinderConfigError("--port", `must be between 1 and 65535, got ${port}`);
   if (providers > PROVIDER_ACCOUNTS.length) throw new CinderConfigError("--providers", `at most ${PROVIDER_ACCOUNTS.length}, got ${providers}`);
   if (gpus < 1 || gpus > 16) throw new CinderConfigError("--gpus", `must be between 1 and 16, got ${gpus}`);
   if (rpcUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(rpcUrl)) throw new CinderConfigError("--rpc", `must be an http(s) URL, got ${JSON.stringify(rpcUrl)}`);
   const id = deploymentId ?? defaultDeploymentId(port, rpcUrl);
-  rmSync(`deploy/deployments/${id}`, { recursive: true, force: true });
+  const localEvm = rpcUrl === undefined ? chooseLocalEvm(evm) : undefined;
+  rmSync(join(deploymentsRoot(), id), { recursive: true, force: true });
   // With --rpc the node is someone else's: the oracle nodes listen on --port and the next ports.
   const oraclePort = rpcUrl === undefined ? port + 1 : port;
   if (oracles && oraclePort + LOCAL_ORACLE_ACCOUNTS.length - 1 > 65_535) throw new CinderConfigError("--port", `the oracle nodes listen on the ${LOCAL_ORACLE_ACCOUNTS.length} ports from ${oraclePort}`);
   const node: LocalEvmNode | { url: string; stop(): Promise<void> } =
     rpcUrl !== undefined
       ? { url: rpcUrl.replace(/\/+$/, ""), stop: async () => undefined }
-      : await out.spin(`starting a${evm === "anvil" ? "n anvil" : " hardhat"} node on port ${port}`, () => (evm === "anvil" ? startAnvil({ port }) : startHardhatNode({ port })));
+      : await out.spin(`starting a${localEvm === "anvil" ? "n anvil" : " hardhat"} node on port ${port}`, () => (localEvm === "anvil" ? startAnvil({ port }) : startHardhatNode({ port })));
   const providerKeys = PROVIDER_ACCOUNTS.slice(0, providers).map((i) => privateKeyToAccount(localKey(i)));
   let agents: LocalAgent[] = [];
   let oracleNodes: LocalOracles | undefined;

@@ -6,7 +6,8 @@
  * `loadDeployment({ chainId })` looks, in order, at:
  * 1. an explicit `file` (Ignition's `deployed_addresses.json`), else CINDER_DEPLOYMENT_FILE;
  * 2. an explicit Ignition journal (`deploymentId` and/or `root`), else CINDER_DEPLOYMENT_ID under
- *    `deploy/deployments`;
+ *    `deploy/deployments` or, where it is not there, `$CINDER_HOME/deployments` (where `cinder node` run from the
+ *    installed package keeps its journals);
  * 3. the public deployment this package knows for the chain (`knownDeployment`);
  * 4. the record `cinder node` saves for the chain: `$CINDER_HOME/deployments/chain-<id>/deployed_addresses.json`
  *    (CINDER_HOME defaults to `~/.cinder`);
@@ -69,9 +70,11 @@ export function loadDeployment({ chainId, file, deploymentId, root }: LoadDeploy
   if (explicit !== undefined && explicit !== "") return readRecord(explicit);
   const id = deploymentId ?? process.env.CINDER_DEPLOYMENT_ID;
   if (id !== undefined || root !== undefined) {
-    const journal = join(root ?? "deploy/deployments", id ?? `chain-${chainId}`, "deployed_addresses.json");
-    if (!existsSync(journal)) {
-      throw new CinderConfigError("deployment", `no Cinder deployment for chain ${chainId}: ${journal} does not exist (deploy first, e.g. \`npm run deploy:local -- --network localhost\`)`);
+    const roots = root !== undefined ? [root] : ["deploy/deployments", join(cinderHome(), "deployments")];
+    const journals = roots.map((folder) => join(folder, id ?? `chain-${chainId}`, "deployed_addresses.json"));
+    const journal = journals.find((candidate) => existsSync(candidate));
+    if (journal === undefined) {
+      throw new CinderConfigError("deployment", `no Cinder deployment for chain ${chainId}: ${journals.join(" nor ")} exists (deploy first: \`cinder node\`, or \`npm run deploy:local -- --network localhost\` in the repository)`);
     }
     return readRecord(journal);
   }
