@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { DeploymentError } from "../../scripts/lib/deployment.js";
 import { ScriptError } from "../../scripts/lib/errors.js";
 import { GovernanceError } from "../../scripts/lib/governance.js";
-import { CliError, ControlRequestError, UsageError } from "../../src/cli/errors.js";
+import { CliError, ControlRequestError, JsonRpcError, UsageError } from "../../src/cli/errors.js";
 import { describeError } from "../../src/cli/output.js";
 import { KeeperConfigError, KeeperError } from "../../src/keeper/errors.js";
 import { AgentError } from "../../src/oracle/agent/errors.js";
@@ -111,6 +111,7 @@ const ERRORS: { layer: Layer; error: CinderError; name: string; message: string 
   { layer: "cli", error: new CliError("cannot write"), name: "CliError", message: "cannot write" },
   { layer: "cli", error: new UsageError('unknown command "frob"'), name: "UsageError", message: 'unknown command "frob"' },
   { layer: "cli", error: new ControlRequestError(401, "authorization", "missing or wrong control token"), name: "ControlRequestError", message: "missing or wrong control token" },
+  { layer: "cli", error: new JsonRpcError("eth_sendTransaction", "insufficient funds for gas", { code: -32000 }), name: "JsonRpcError", message: "eth_sendTransaction failed: insufficient funds for gas" },
   { layer: "scripts", error: new ScriptError("no such chain"), name: "ScriptError", message: "no such chain" },
   { layer: "scripts", error: new DeploymentError("deployed_addresses.json has no Cinder#JobMarket"), name: "DeploymentError", message: "deployed_addresses.json has no Cinder#JobMarket" },
   { layer: "scripts", error: new GovernanceError("actions[0].target", "must be an address"), name: "GovernanceError", message: "actions[0].target: must be an address" },
