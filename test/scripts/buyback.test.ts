@@ -106,8 +106,8 @@ describe("scripts: loadDeployment", function () {
   it("reads every contract of a complete journal", function () {
     const names = [
       "CinderAccessManager", "CinderToken", "CinderTimelock", "CinderGovernor", "ProviderRegistry", "StakingVault",
-      "FeeRouter", "EmissionController", "JobMarket", "PaymentChannels", "BuybackBurner", "OracleHub", "SlaBondManager",
-      "SlashingManager", "DisputeManager",
+      "FeeRouter", "EmissionController", "JobMarket", "LeaseAuction", "PaymentChannels", "BuybackBurner", "OracleHub",
+      "SlaBondManager", "SlashingManager", "DisputeManager",
     ];
     const recorded = Object.fromEntries(names.map((n, i) => [`Cinder#${n}`, `0x${(i + 1).toString(16).padStart(40, "0")}`]));
     mkdirSync(join(root, "chain-8"), { recursive: true });
@@ -116,6 +116,7 @@ describe("scripts: loadDeployment", function () {
     expect(addresses.buybackBurner).to.equal(recorded["Cinder#BuybackBurner"]);
     expect(addresses.slashingManager).to.equal(recorded["Cinder#SlashingManager"]);
     expect(addresses.disputeManager).to.equal(recorded["Cinder#DisputeManager"]);
+    expect(addresses.leaseAuction).to.equal(recorded["Cinder#LeaseAuction"]);
     expect(addresses.stablecoin).to.equal(undefined);
   });
 });
