@@ -21,6 +21,8 @@ import {
   stakingVaultAbi,
   testStablecoinAbi,
 } from "../protocol/abis.js";
+import type { Address } from "viem";
+import type { CinderAddresses } from "../protocol/deployment.js";
 
 /** Each contract's ABI by its `CinderAddresses` key (named so declarations refer to the ABIs, not copy them). */
 export interface CinderAbis {
@@ -69,4 +71,34 @@ export type CinderContractName = keyof typeof CINDER_ABIS;
 /** The map without the named contracts. */
 export function cinderAbisWithout<K extends CinderContractName>(...names: K[]): Omit<CinderAbis, K> {
   return Object.fromEntries(Object.entries(CINDER_ABIS).filter(([name]) => !names.includes(name as K))) as Omit<CinderAbis, K>;
+}
+
+/** One contract's `{ address, abi }`, the shape viem's and wagmi's contract actions take spread into their parameters. */
+export interface CinderContractConfig<K extends CinderContractName> {
+  readonly address: Address;
+  readonly abi: CinderAbis[K];
+}
+
+/** Every contract of a deployment as `{ address, abi }`; `stablecoin` only where the deployment has one (local networks). */
+export type CinderContractConfigs = { readonly [K in Exclude<CinderContractName, "stablecoin">]: CinderContractConfig<K> } & {
+  readonly stablecoin?: CinderContractConfig<"stablecoin">;
+};
+
+/**
+ * A deployment's contracts as wagmi/viem contract configs, typed by their `as const` ABIs, for the deployment of a
+ * chain (`knownDeployment(chainId)`, `loadDeployment` from `cinder-protocol/sdk/node`, or `parseDeployment`).
+ *
+ * @example
+ * ```ts
+ * const contracts = cinderContractConfigs(addresses);
+ * await publicClient.readContract({ ...contracts.jobMarket, functionName: "getLease", args: [1n] });
+ * ```
+ */
+export function cinderContractConfigs(addresses: CinderAddresses): CinderContractConfigs {
+  const configs: Record<string, { address: Address; abi: unknown }> = {};
+  for (const [name, abi] of Object.entries(CINDER_ABIS)) {
+    const address = addresses[name as keyof CinderAddresses];
+    if (address !== undefined) configs[name] = { address, abi };
+  }
+  return configs as unknown as CinderContractConfigs;
 }
