@@ -16,6 +16,9 @@ import {IRevenueRecorder} from "../interfaces/IRevenueRecorder.sol";
 import {ISlaBondManager} from "../interfaces/ISlaBondManager.sol";
 import {IStakingVault} from "../interfaces/IStakingVault.sol";
 import {LeaseMath} from "../libraries/LeaseMath.sol";
+import {MarketFees} from "../libraries/MarketFees.sol";
+import {MarketParams} from "../libraries/MarketParams.sol";
+import {ProviderEligibility} from "../libraries/ProviderEligibility.sol";
 
 /// @title JobMarket
 /// @notice GPU leases with escrow: direct orders, the leases the wired LeaseAuction awards, per-second streaming,
@@ -39,19 +42,19 @@ import {LeaseMath} from "../libraries/LeaseMath.sol";
 /// refunds + streamCredited + still held.
 contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMarket {
     using SafeERC20 for IERC20;
+    using LeaseMath for Lease;
 
     /// @inheritdoc IJobMarket
-    uint256 public constant MAX_LEASE_DURATION = 365 days;
-    uint256 public constant MIN_MIN_LEASE_DURATION = 5 minutes;
-    uint256 public constant MAX_MIN_LEASE_DURATION = 30 days;
-    uint256 public constant MAX_CANCEL_NOTICE = 7 days;
-    uint256 public constant MIN_CHALLENGE_WINDOW = 1 hours;
-    uint256 public constant MAX_CHALLENGE_WINDOW = 14 days;
-    uint256 public constant MIN_BID_WINDOW = 1 minutes;
-    uint256 public constant MAX_BID_WINDOW = 30 days;
-    uint256 public constant MAX_BID_STEP_BPS = 2_000;
-    uint256 public constant MAX_AMOUNT_PARAM = 1e30;
-    uint256 private constant _MAX_BPS = 10_000;
+    uint256 public constant MAX_LEASE_DURATION = MarketParams.MAX_LEASE_DURATION;
+    uint256 public constant MIN_MIN_LEASE_DURATION = MarketParams.MIN_MIN_LEASE_DURATION;
+    uint256 public constant MAX_MIN_LEASE_DURATION = MarketParams.MAX_MIN_LEASE_DURATION;
+    uint256 public constant MAX_CANCEL_NOTICE = MarketParams.MAX_CANCEL_NOTICE;
+    uint256 public constant MIN_CHALLENGE_WINDOW = MarketParams.MIN_CHALLENGE_WINDOW;
+    uint256 public constant MAX_CHALLENGE_WINDOW = MarketParams.MAX_CHALLENGE_WINDOW;
+    uint256 public constant MIN_BID_WINDOW = MarketParams.MIN_BID_WINDOW;
+    uint256 public constant MAX_BID_WINDOW = MarketParams.MAX_BID_WINDOW;
+    uint256 public constant MAX_BID_STEP_BPS = MarketParams.MAX_BID_STEP_BPS;
+    uint256 public constant MAX_AMOUNT_PARAM = MarketParams.MAX_AMOUNT_PARAM;
 
     /// @inheritdoc IJobMarket
     IERC20 public immutable ASSET;
@@ -69,19 +72,11 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
     uint96 private _leaseCount;
     ISlaBondManager private _sla;
     address private _auction;
-    /// @dev One slot, read and written by every release: the fees collected, and the FeeRouter's rate cached until
-    /// the router says it may change (`feeBpsFixedUntil`), so a release reads the router only when that time passed.
-    FeeState private _fees;
+    /// @dev The fees collected and the FeeRouter's rate cached until it may change: one slot (MarketFees).
+    MarketFees.State private _fees;
     mapping(uint256 leaseId => Lease) private _leases;
     mapping(uint256 leaseId => Result) private _results;
     mapping(address account => uint256) private _balances;
-
-    /// @dev See `_fees`.
-    struct FeeState {
-        uint128 collected;
-        uint16 feeBps;
-        uint40 fixedUntil;
-    }
 
     /// @notice The contracts this market calls, fixed at deployment.
     struct Wiring {
@@ -130,8 +125,8 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         );
         // The registry caps offer prices at 1e12 < 2^40.
         uint40 price = uint40(offer.pricePerGpuHour);
-        uint256 value = _checkTerms(price, gpuCount, duration);
-        _requireEligible(provider, modelClass);
+        uint256 value = LeaseMath.checkTerms(_params, price, gpuCount, duration);
+        ProviderEligibility.enforce(REGISTRY, VAULT, provider, modelClass);
         (, uint16 sla) = _lockBond(provider, msg.sender, value, kind, true, 0, address(0));
         leaseId = _award(msg.sender, provider, modelClass, gpuCount, price, duration, kind, 0, sla);
         ASSET.safeTransferFrom(msg.sender, address(this), value);
@@ -141,8 +136,8 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
     function withdrawAccrued(uint256 leaseId) external nonReentrant returns (uint256 net) {
         Lease storage lease = _leases[leaseId];
         require(msg.sender == lease.provider, JobMarketNotProvider(leaseId, msg.sender));
-        require(_streams(lease), JobMarketInvalidLeaseStatus(leaseId, lease.status));
-        uint256 gross = _withdrawable(leaseId, lease);
+        require(lease.streams(), JobMarketInvalidLeaseStatus(leaseId, lease.status));
+        uint256 gross = lease.withdrawable(_results[leaseId], ORACLE_HUB);
         require(gross > 0, JobMarketNothingToWithdraw(leaseId));
         lease.released += uint128(gross);
         net = _release(leaseId, lease.provider, gross);
@@ -161,8 +156,8 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
             extraDuration > 0 && total <= MAX_LEASE_DURATION,
             JobMarketDurationOutOfBounds(total, lease.end - lease.start + 1, MAX_LEASE_DURATION)
         );
-        uint256 oldValue = _value(lease, lease.end);
-        uint256 newValue = _value(lease, newEnd);
+        uint256 oldValue = lease.valueAt(lease.end);
+        uint256 newValue = lease.valueAt(newEnd);
         uint256 topUp = newValue - oldValue;
         if (lease.slaBondPercent != 0) _sla.adjustLock(leaseId, lease.provider, lease.slaBondPercent, oldValue, newValue);
         // newEnd <= start + MAX_LEASE_DURATION < 2^40.
@@ -179,8 +174,8 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         require(!lease.cancelled, JobMarketAlreadyCancelled(leaseId));
         uint256 newEnd = block.timestamp + _params.cancelNotice;
         require(newEnd < lease.end, JobMarketNothingToCancel(leaseId, newEnd, lease.end));
-        uint256 oldValue = _value(lease, lease.end);
-        uint256 newValue = _value(lease, newEnd);
+        uint256 oldValue = lease.valueAt(lease.end);
+        uint256 newValue = lease.valueAt(newEnd);
         uint256 refund = oldValue - newValue;
         if (lease.slaBondPercent != 0) _sla.adjustLock(leaseId, lease.provider, lease.slaBondPercent, oldValue, newValue);
         lease.end = uint40(newEnd);
@@ -195,8 +190,8 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         require(msg.sender == lease.provider, JobMarketNotProvider(leaseId, msg.sender));
         require(lease.status == LeaseStatus.Active, JobMarketInvalidLeaseStatus(leaseId, lease.status));
         require(block.timestamp < lease.end, JobMarketLeaseEnded(leaseId, lease.end));
-        uint256 oldValue = _value(lease, lease.end);
-        uint256 newValue = _value(lease, block.timestamp);
+        uint256 oldValue = lease.valueAt(lease.end);
+        uint256 newValue = lease.valueAt(block.timestamp);
         uint256 refund = oldValue - newValue;
         if (lease.slaBondPercent != 0) {
             _sla.penalizeExit(leaseId, msg.sender, lease.client, lease.slaBondPercent, oldValue, newValue);
@@ -216,7 +211,7 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         uint256 pay;
         if (lease.kind == JobKind.Batch) {
             // A batch job carries no SLA: its escrow is value - released.
-            uint256 held = _value(lease, lease.end) - lease.released;
+            uint256 held = lease.valueAt(lease.end) - lease.released;
             uint40 challengeEndsAt = _results[leaseId].challengeEndsAt;
             // No result by the end: the provider earned nothing and the client gets everything back.
             if (challengeEndsAt != 0) {
@@ -226,7 +221,7 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
             refund = held - pay;
         } else {
             // Everything streamed (now >= end); an SLA lease's uncovered tail stays held (see the contract notice).
-            pay = _withdrawable(leaseId, lease);
+            pay = lease.withdrawable(_results[leaseId], ORACLE_HUB);
         }
         lease.status = LeaseStatus.Closed;
         _releaseCapacity(lease);
@@ -244,7 +239,7 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         require(r.challengeEndsAt == 0, JobMarketResultAlreadySubmitted(leaseId));
         // No result by the end (or after a quit) earns nothing: close refunds the client in full.
         require(block.timestamp < lease.end, JobMarketLeaseEnded(leaseId, lease.end));
-        uint256 refund = _value(lease, lease.end) - _value(lease, block.timestamp);
+        uint256 refund = lease.valueAt(lease.end) - lease.valueAt(block.timestamp);
         lease.end = uint40(block.timestamp);
         _releaseCapacity(lease);
         uint256 challengeEndsAt = block.timestamp + _params.challengeWindow;
@@ -272,7 +267,7 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         _requireDisputeManager();
         Lease storage lease = _leases[leaseId];
         require(lease.status == LeaseStatus.Disputed, JobMarketInvalidLeaseStatus(leaseId, lease.status));
-        uint256 held = _value(lease, lease.end) - lease.released;
+        uint256 held = lease.valueAt(lease.end) - lease.released;
         require(toProvider <= held, JobMarketPayoutAboveEscrow(leaseId, toProvider, held));
         lease.status = LeaseStatus.Closed;
         _settle(leaseId, lease, toProvider, held - toProvider);
@@ -288,7 +283,7 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         require(!lease.slaSettled, JobMarketSlaAlreadySettled(leaseId));
         // Everything the lease still holds (its stream credit is 0 until now): after its end nothing more streams
         // or is refunded.
-        fromStream = Math.min(credit, _value(lease, lease.end) - lease.released);
+        fromStream = Math.min(credit, lease.valueAt(lease.end) - lease.released);
         // fromStream <= the lease's value < 2^120 (price < 2^40, gpus < 2^16, duration < 2^25 seconds).
         lease.streamCredited = uint120(fromStream);
         lease.slaSettled = true;
@@ -404,19 +399,19 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
     /// @inheritdoc IJobMarket
     function leaseValue(uint256 leaseId) external view returns (uint256) {
         Lease storage lease = _leases[leaseId];
-        return _value(lease, lease.end);
+        return lease.valueAt(lease.end);
     }
 
     /// @inheritdoc IJobMarket
     function accrued(uint256 leaseId) external view returns (uint256) {
         Lease storage lease = _leases[leaseId];
-        return _value(lease, Math.min(block.timestamp, lease.end));
+        return lease.valueAt(Math.min(block.timestamp, lease.end));
     }
 
     /// @inheritdoc IJobMarket
     function withdrawable(uint256 leaseId) external view returns (uint256) {
         Lease storage lease = _leases[leaseId];
-        return _streams(lease) ? _withdrawable(leaseId, lease) : 0;
+        return lease.streams() ? lease.withdrawable(_results[leaseId], ORACLE_HUB) : 0;
     }
 
     /// @inheritdoc IJobMarket
@@ -464,7 +459,8 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         returns (uint256 leaseId, uint256 value)
     {
         {
-            (bool eligible, bool active) = _eligibility(bidder, order.modelClass, order.gpuCount);
+            (bool eligible, bool active) =
+                ProviderEligibility.check(REGISTRY, VAULT, bidder, order.modelClass, order.gpuCount);
             if (!eligible) {
                 // Jailed or exited since it bid (its own fault or choice): the bid bond goes to the client. Short of
                 // free GPUs or stake: released, since others can cause that (a direct lease of its GPUs, a
@@ -569,17 +565,8 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
 
     /// @dev Takes the protocol fee from a release and records the provider's revenue; returns the net amount.
     function _release(uint256 leaseId, address provider, uint256 gross) private returns (uint256 net) {
-        FeeState memory f = _fees;
-        if (block.timestamp >= f.fixedUntil) {
-            (uint16 bps, uint256 until) = FEE_ROUTER.feeBpsFixedUntil();
-            // until <= now + the router's 30-day maximum delay < 2^40.
-            (f.feeBps, f.fixedUntil) = (bps, uint40(until));
-        }
-        // The router's rounding (FeeRouter.feeFor): up, so splitting a release never avoids the fee. The rate is the
-        // router's own (cached only while it cannot change).
-        uint256 fee = Math.mulDiv(gross, f.feeBps, _MAX_BPS, Math.Rounding.Ceil);
-        // Fees are below the asset's supply (< 2^128 for any real stablecoin).
-        f.collected += uint128(fee);
+        MarketFees.State memory f = _fees;
+        uint256 fee = MarketFees.take(f, FEE_ROUTER, gross);
         _fees = f;
         REVENUE.recordRevenue(provider, gross, fee);
         emit PaymentReleased(leaseId, provider, gross, fee);
@@ -612,76 +599,13 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         emit BalanceCredited(account, amount);
     }
 
-    /// @dev Whether the lease may still pay out its stream: an active lease, or a closed SLA lease's held tail (a
-    /// closed batch job or no-SLA lease paid or refunded everything at close or resolution).
-    function _streams(Lease storage lease) private view returns (bool) {
-        LeaseStatus status = lease.status;
-        return status == LeaseStatus.Active || (status == LeaseStatus.Closed && lease.slaBondPercent != 0);
-    }
-
-    /// @dev Streamed, covered (an SLA lease: before the oracle's covered time) and not yet released or credited.
-    /// Never negative: `released` was taken up to an earlier, not later, point (now, the end and the covered time only
-    /// grow, and cancel and quit move the end to now or later), and `streamCredited` only after the end is covered.
-    function _withdrawable(uint256 leaseId, Lease storage lease) private view returns (uint256) {
-        uint256 until = Math.min(block.timestamp, lease.end);
-        if (lease.kind == JobKind.Batch) {
-            uint40 challengeEndsAt = _results[leaseId].challengeEndsAt;
-            if (challengeEndsAt == 0 || block.timestamp < challengeEndsAt) return 0;
-        } else if (lease.slaBondPercent != 0) {
-            until = Math.max(Math.min(until, ORACLE_HUB.coveredUntil()), lease.start);
-        }
-        return _value(lease, until) - lease.released - lease.streamCredited;
-    }
-
-    function _value(Lease storage lease, uint256 until) private view returns (uint256) {
-        return LeaseMath.value(lease.pricePerGpuHour, lease.gpuCount, until - lease.start);
-    }
-
-    function _checkTerms(uint256 price, uint16 gpuCount, uint40 duration) private view returns (uint256 value) {
-        require(gpuCount > 0, JobMarketZeroGpus());
-        uint256 minDuration = _params.minLeaseDuration;
-        require(
-            duration >= minDuration && duration <= MAX_LEASE_DURATION,
-            JobMarketDurationOutOfBounds(duration, minDuration, MAX_LEASE_DURATION)
-        );
-        value = LeaseMath.value(price, gpuCount, duration);
-        require(value >= _params.minLeaseValue, JobMarketLeaseValueTooLow(value, _params.minLeaseValue));
-    }
-
-    /// @dev Reverts unless the provider is active and staked for its attested GPUs (the registry's commit enforces
-    /// its free GPUs at award).
-    function _requireEligible(address provider, bytes32 modelClass) private view {
-        (IProviderRegistry.ProviderStatus status, uint256 required,) = REGISTRY.eligibility(provider, modelClass);
-        require(status == IProviderRegistry.ProviderStatus.Active, JobMarketProviderNotActive(provider));
-        uint256 stake = VAULT.eligibleStake(provider);
-        require(stake >= required, JobMarketInsufficientStake(provider, stake, required));
-    }
-
-    /// @dev Whether `provider` can take an award of `gpuCount` GPUs now, and whether it is still active.
-    function _eligibility(address provider, bytes32 modelClass, uint256 gpuCount)
-        private
-        view
-        returns (bool eligible, bool active)
-    {
-        (IProviderRegistry.ProviderStatus status, uint256 required, uint256 free) =
-            REGISTRY.eligibility(provider, modelClass);
-        active = status == IProviderRegistry.ProviderStatus.Active;
-        eligible = active && free >= gpuCount && VAULT.eligibleStake(provider) >= required;
-    }
-
     function _requireClientOfActive(uint256 leaseId, Lease storage lease) private view {
         require(msg.sender == lease.client, JobMarketNotClient(leaseId, msg.sender));
         require(lease.status == LeaseStatus.Active, JobMarketInvalidLeaseStatus(leaseId, lease.status));
     }
 
     function _setParams(Params memory p) private {
-        _checkBounds("minLeaseDuration", p.minLeaseDuration, MIN_MIN_LEASE_DURATION, MAX_MIN_LEASE_DURATION);
-        _checkBounds("cancelNotice", p.cancelNotice, 0, MAX_CANCEL_NOTICE);
-        _checkBounds("challengeWindow", p.challengeWindow, MIN_CHALLENGE_WINDOW, MAX_CHALLENGE_WINDOW);
-        _checkBounds("minBidWindow", p.minBidWindow, MIN_BID_WINDOW, MAX_BID_WINDOW);
-        _checkBounds("maxBidWindow", p.maxBidWindow, p.minBidWindow, MAX_BID_WINDOW);
-        _checkBounds("minBidStepBps", p.minBidStepBps, 1, MAX_BID_STEP_BPS);
-        _checkBounds("minLeaseValue", p.minLeaseValue, 0, MAX_AMOUNT_PARAM);
+        MarketParams.check(p);
         _params = p;
         // The challenge window is one of the windows the vault's exposure tail covers: once this market is wired, the
         // vault's span reads the new window back from here, with the others' (ExposureWindows). Before (this
@@ -689,9 +613,5 @@ contract JobMarket is AccessManaged, Pausable, ReentrancyGuardTransient, IJobMar
         // The vault reverts with StakingVaultExposureTailTooShort(tail, span) when the tail no longer covers it.
         if (REGISTRY.jobMarket() == address(this)) VAULT.requireTailCovers();
         emit ParamsSet(p);
-    }
-
-    function _checkBounds(string memory name, uint256 value, uint256 min, uint256 max) private pure {
-        require(value >= min && value <= max, JobMarketParameterOutOfBounds(name, value, min, max));
     }
 }

@@ -238,8 +238,8 @@ contract LeaseAuction is ReentrancyGuardTransient, ILeaseAuction {
         return price - Math.max(1, (price * stepBps) / _MAX_BPS);
     }
 
-    /// @dev The market's lease terms (JobMarket `_checkTerms`): GPUs, duration within the bounds, value above the
-    /// minimum; returns the value at `price`.
+    /// @dev The market's lease terms (LeaseMath.checkTerms, with this contract's errors): GPUs, duration within the
+    /// bounds, value above the minimum; returns the value at `price`.
     function _checkTerms(IJobMarket.Params memory p, uint256 price, uint16 gpuCount, uint40 duration)
         private
         view

@@ -9,19 +9,16 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
-import {IDisputeManager} from "../interfaces/IDisputeManager.sol";
-import {IJobMarket} from "../interfaces/IJobMarket.sol";
-import {IOracleHub} from "../interfaces/IOracleHub.sol";
 import {IProviderRegistry} from "../interfaces/IProviderRegistry.sol";
-import {ISlashingManager} from "../interfaces/ISlashingManager.sol";
 import {IStakingVault} from "../interfaces/IStakingVault.sol";
 import {DelegatedShares} from "../libraries/DelegatedShares.sol";
-import {ExposureWindows} from "../libraries/ExposureWindows.sol";
 import {PoolExposure} from "../libraries/PoolExposure.sol";
+import {PoolSlash} from "../libraries/PoolSlash.sol";
 import {PoolRewards} from "../libraries/PoolRewards.sol";
 import {ShareClassRetirement} from "../libraries/ShareClassRetirement.sol";
 import {ShareMath} from "../libraries/ShareMath.sol";
 import {SlashMath} from "../libraries/SlashMath.sol";
+import {VaultParams} from "../libraries/VaultParams.sol";
 
 /// @title StakingVault
 /// @notice CNDR stake and delegation, one share-accounted pool per provider.
@@ -39,7 +36,8 @@ import {SlashMath} from "../libraries/SlashMath.sol";
 /// the stake left behind would not cover what the leases need, and then until their end plus a tail that covers
 /// every window that can still lead to a slash (checked against the windows' contracts wherever any is set).
 /// Libraries: PoolRewards (funding, streams, the per-share index), ShareClassRetirement, DelegatedShares (minting
-/// and burning the delegated classes' shares) and PoolExposure (the exposure's bookkeeping and the lock it implies).
+/// and burning the delegated classes' shares), PoolExposure (the exposure's bookkeeping and the lock it implies),
+/// PoolSlash (a slash across the tranches) and VaultParams (the parameters' bounds and the windows they outlast).
 /// Invariant (DESIGN.md 3): CNDR held = sum over pools of (selfActive + selfPending + delegatedAssets +
 /// pendingAssets) + totalRewardsOwed + totalRetiredPending + slashedHeld (to burn + bounties); it falls only by
 /// `claimWithdraw`, `claimRewards`, `payBounty` and `burnSlashed`.
@@ -55,13 +53,13 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
     uint256 public constant MIN_ENTRY_PRICE_INVERSE = ShareClassRetirement.MIN_ENTRY_PRICE_INVERSE;
     /// @notice The longest a reward stream may vest.
     uint256 public constant MAX_STREAM_DURATION = 30 days;
-    uint256 public constant MIN_UNBONDING_PERIOD = 1 days;
-    uint256 public constant MAX_UNBONDING_PERIOD = 60 days;
-    uint256 public constant MAX_EXPOSURE_TAIL = 59 days;
-    uint256 public constant MIN_DELEGATION_CAP_MULTIPLE = 1;
-    uint256 public constant MAX_DELEGATION_CAP_MULTIPLE = 20;
-    uint256 public constant MIN_MIN_DELEGATION = 1e15;
-    uint256 public constant MAX_MIN_DELEGATION = 1_000e18;
+    uint256 public constant MIN_UNBONDING_PERIOD = VaultParams.MIN_UNBONDING_PERIOD;
+    uint256 public constant MAX_UNBONDING_PERIOD = VaultParams.MAX_UNBONDING_PERIOD;
+    uint256 public constant MAX_EXPOSURE_TAIL = VaultParams.MAX_EXPOSURE_TAIL;
+    uint256 public constant MIN_DELEGATION_CAP_MULTIPLE = VaultParams.MIN_DELEGATION_CAP_MULTIPLE;
+    uint256 public constant MAX_DELEGATION_CAP_MULTIPLE = VaultParams.MAX_DELEGATION_CAP_MULTIPLE;
+    uint256 public constant MIN_MIN_DELEGATION = VaultParams.MIN_MIN_DELEGATION;
+    uint256 public constant MAX_MIN_DELEGATION = VaultParams.MAX_MIN_DELEGATION;
 
     /// @notice The staked token (CNDR).
     IERC20 public immutable TOKEN;
@@ -104,8 +102,8 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
         TOKEN = token;
         REGISTRY = registry;
         // The windows' contracts are deployed later: each of their constructors checks its windows against the tail.
-        _checkUnbonding(params.unbondingPeriod);
-        _checkTailBound(params.exposureTail);
+        VaultParams.checkUnbonding(params.unbondingPeriod);
+        VaultParams.checkTail(params.exposureTail);
         _unbondingPeriod = params.unbondingPeriod;
         _exposureTail = params.exposureTail;
         _setDelegationCapMultiple(params.delegationCapMultiple);
@@ -371,22 +369,16 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
 
     /// @inheritdoc IStakingVault
     function setUnbondingPeriod(uint40 period) external restricted {
-        _checkUnbonding(period);
-        // Stake with no exposure behind it still backs the provider's GPUs: a fault report about them may arrive
-        // until its epoch leaves the late window, so the unbonding period must outlast that (the proposal's hold
-        // then stops the claim). The hub's windows are immutable; the registry checks the pair when it wires it.
-        address hub = REGISTRY.oracleHub();
-        if (hub != address(0)) {
-            uint256 lateReport = ExposureWindows.lateReportOf(IOracleHub(hub));
-            require(period > lateReport, StakingVaultUnbondingBelowLateReport(period, lateReport));
-        }
+        VaultParams.checkUnbonding(period);
+        // Stake with no exposure behind it still backs the provider's GPUs until a fault report can no longer arrive.
+        VaultParams.checkUnbondingCoversLateReport(REGISTRY, period);
         _unbondingPeriod = period;
         emit UnbondingPeriodSet(period);
     }
 
     /// @inheritdoc IStakingVault
     function setExposureTail(uint40 tail) external restricted {
-        _checkTailBound(tail);
+        VaultParams.checkTail(tail);
         uint256 span = exposureSpan();
         require(tail >= span, StakingVaultExposureTailTooShort(tail, span));
         _exposureTail = tail;
@@ -500,14 +492,7 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
 
     /// @inheritdoc IStakingVault
     function exposureSpan() public view returns (uint256) {
-        IProviderRegistry registry = REGISTRY;
-        return ExposureWindows.span(
-            ExposureWindows.read(
-                IJobMarket(registry.jobMarket()),
-                ISlashingManager(registry.slashingManager()),
-                IDisputeManager(registry.disputeManager())
-            )
-        );
+        return VaultParams.exposureSpan(REGISTRY);
     }
 
     /// @inheritdoc IStakingVault
@@ -562,24 +547,12 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
     // Internal
     // ------------------------------------------------------------------------------------------------------------
 
-    /// @dev Slashes up to `amount` from `provider`'s pool: self-stake first (active, then pending), then active and
-    /// pending delegators pro rata (ShareMath.splitSlash); retires a delegated class slashed to zero. Moves no CNDR.
+    /// @dev Slashes up to `amount` from `provider`'s pool (PoolSlash.slash). Moves no CNDR.
     function _slash(address provider, uint256 amount, address recipient) private returns (uint256 slashed) {
-        Pool storage pool = _pools[provider];
-        _rewards.accrue(provider, pool);
-        (uint256 fromSelfActive, uint256 fromSelfPending, uint256 fromDelegated, uint256 fromPending) = ShareMath
-            .splitSlash(amount, pool.selfActive, pool.selfPending, pool.delegatedAssets, pool.pendingAssets);
-        // Cannot underflow: splitSlash takes no more than each tranche holds.
-        unchecked {
-            pool.selfActive -= uint128(fromSelfActive);
-            pool.selfPending -= uint128(fromSelfPending);
-            pool.delegatedAssets -= uint128(fromDelegated);
-            pool.pendingAssets -= uint128(fromPending);
-        }
-        if (pool.delegatedAssets == 0 && pool.delegatedShares > 0) _retired.retireActive(_rewards, provider, pool);
-        if (pool.pendingAssets == 0 && pool.pendingShares > 0) _retired.retirePending(provider, pool);
-        slashed = fromSelfActive + fromSelfPending + fromDelegated + fromPending;
-        emit Slashed(provider, amount, slashed, fromSelfActive + fromSelfPending, fromDelegated, fromPending, recipient);
+        (uint256 fromSelf, uint256 fromDelegated, uint256 fromPending) =
+            PoolSlash.slash(_pools[provider], _rewards, _retired, provider, amount);
+        slashed = fromSelf + fromDelegated + fromPending;
+        emit Slashed(provider, amount, slashed, fromSelf, fromDelegated, fromPending, recipient);
     }
 
     function _releaseSlashHold(address provider) private {
@@ -622,33 +595,14 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
         return PoolExposure.lock(_exposures[provider], exposureUntil, _exposureTail);
     }
 
-    function _checkUnbonding(uint40 period) private pure {
-        require(
-            period >= MIN_UNBONDING_PERIOD && period <= MAX_UNBONDING_PERIOD,
-            StakingVaultParameterOutOfBounds("unbondingPeriod", period, MIN_UNBONDING_PERIOD, MAX_UNBONDING_PERIOD)
-        );
-    }
-
-    function _checkTailBound(uint40 tail) private pure {
-        require(tail <= MAX_EXPOSURE_TAIL, StakingVaultParameterOutOfBounds("exposureTail", tail, 0, MAX_EXPOSURE_TAIL));
-    }
-
     function _setDelegationCapMultiple(uint16 multiple) private {
-        require(
-            multiple >= MIN_DELEGATION_CAP_MULTIPLE && multiple <= MAX_DELEGATION_CAP_MULTIPLE,
-            StakingVaultParameterOutOfBounds(
-                "delegationCapMultiple", multiple, MIN_DELEGATION_CAP_MULTIPLE, MAX_DELEGATION_CAP_MULTIPLE
-            )
-        );
+        VaultParams.checkDelegationCapMultiple(multiple);
         _delegationCapMultiple = multiple;
         emit DelegationCapMultipleSet(multiple);
     }
 
     function _setMinDelegation(uint128 minimum) private {
-        require(
-            minimum >= MIN_MIN_DELEGATION && minimum <= MAX_MIN_DELEGATION,
-            StakingVaultParameterOutOfBounds("minDelegation", minimum, MIN_MIN_DELEGATION, MAX_MIN_DELEGATION)
-        );
+        VaultParams.checkMinDelegation(minimum);
         _minDelegation = minimum;
         emit MinDelegationSet(minimum);
     }
