@@ -14,7 +14,7 @@
 import { expect } from "chai";
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync, closeSync } from "node:fs";
+import { existsSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync, closeSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -287,6 +287,21 @@ describe("attack: an oracle node's damaged, deleted or foreign store", function 
       .to.throw(StoreError, `store ${path}: is locked by another process for over ${BUSY_TIMEOUT_MS / 1000} s (database is locked); is another oracle node running on this store?`)
       .with.property("code", "locked");
     await stuck.exited;
+  });
+
+  it("on a Node without node:sqlite (Node 20), refuses with one line naming the Node version and what to run instead", function () {
+    // The system's Node, outside node_modules (the project brings Node 22 for itself); this image's is Node 20.
+    const node = (process.env.PATH ?? "").split(":").filter((dir) => dir !== "" && !dir.includes("node_modules")).map((dir) => join(dir, "node")).find((file) => existsSync(file));
+    const version = node === undefined ? undefined : spawnSync(node, ["--version"], { encoding: "utf8" }).stdout.trim();
+    if (version === undefined || Number(version.slice(1).split(".")[0]) >= 22) this.skip(); // every Node here has node:sqlite
+    const path = join(dir, "node.db");
+    const script = `const m = await import("./src/oracle/node/store.ts"); try { m.openStore(${JSON.stringify(path)}); console.log("opened"); } catch (e) { console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message })); }`;
+    const run = spawnSync(node!, ["--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8" });
+    expect(JSON.parse(run.stdout.trim().split("\n").pop()!)).to.deep.equal({
+      name: "StoreError",
+      code: "runtime",
+      message: `store ${path}: needs node:sqlite, which Node ${version!.slice(1)} lacks: run the oracle node on Node 22 or newer (\`cinder node --no-oracles\` runs a local network without oracle nodes)`,
+    });
   });
 
   it("keeps a store from before schema versions, with its signing memory complete since the node first ran", () => {

@@ -79,9 +79,10 @@ export const STORE_SCHEMA_VERSION = 1;
  * - `damaged`: SQLite's `quick_check` fails, or the file is not a database;
  * - `schema`: the store carries a schema version this code does not know (a newer node wrote it);
  * - `unreadable`: the file cannot be opened at all (permissions, a directory).
- * - `locked`: another process held its write lock past the busy timeout (another node running on the same store?).
+ * - `locked`: another process held its write lock past the busy timeout (another node running on the same store?);
+ * - `runtime`: the running Node has no `node:sqlite` (before Node 22).
  */
-export type StoreErrorCode = "damaged" | "schema" | "unreadable" | "locked";
+export type StoreErrorCode = "damaged" | "schema" | "unreadable" | "locked" | "runtime";
 
 /** The node must not run on this store; the message names the file and what is wrong, on one line. */
 export class StoreError extends OracleNodeError {
@@ -473,9 +474,15 @@ function firstLine(error: unknown): string {
  * ```
  */
 export function openStore(path: string, options: Omit<OpenStoreOptions, "path"> = {}): NodeStore {
+  let sqlite: typeof import("node:sqlite");
+  try {
+    sqlite = loadSqlite();
+  } catch {
+    throw new StoreError("runtime", path, `needs node:sqlite, which Node ${process.versions.node} lacks: run the oracle node on Node 22 or newer (\`cinder node --no-oracles\` runs a local network without oracle nodes)`);
+  }
   let db: DatabaseSyncType;
   try {
-    const { DatabaseSync } = loadSqlite();
+    const { DatabaseSync } = sqlite;
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     db = new DatabaseSync(path);
   } catch (error) {
