@@ -22,7 +22,8 @@ import CinderModule from "../../deploy/modules/Cinder.js";
 import type { CinderAddresses } from "../protocol/deployment.js";
 import { CinderConfigError } from "../protocol/errors.js";
 import { cinderHome, loadDeployment } from "../sdk/node.js";
-import { CliError, JsonRpcError } from "./errors.js";
+import { CliError } from "./errors.js";
+import { rpc } from "./local.js";
 
 /** The local network's module parameters, shipped with the package. */
 export const LOCAL_PARAMETERS_FILE = fileURLToPath(new URL("../../deploy/parameters/localhost.json", import.meta.url));
@@ -39,17 +40,9 @@ export function deploymentsRoot(): string {
   return existsSync(CHECKOUT_MODULE) ? fileURLToPath(new URL("../../deploy/deployments/", import.meta.url)) : join(cinderHome(), "deployments");
 }
 
-/** An EIP-1193 provider over a node's JSON-RPC URL; a JSON-RPC error is thrown with its code and revert data. */
+/** An EIP-1193 provider over a node's JSON-RPC URL (`rpc`); a JSON-RPC error is thrown with its code and revert data. */
 export function httpProvider(url: string): EIP1193Provider {
-  let id = 0;
-  return {
-    async request({ method, params }) {
-      const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params: params ?? [] }) });
-      const body = (await response.json()) as { result?: unknown; error?: { code?: number; message?: string; data?: unknown } };
-      if (body.error !== undefined) throw new JsonRpcError(method, body.error.message ?? JSON.stringify(body.error), { code: body.error.code, data: body.error.data });
-      return body.result;
-    },
-  };
+  return { request: ({ method, params }) => rpc(url, method, (params ?? []) as unknown[]) };
 }
 
 /** Resolves the module's contracts through `deploy/artifacts.ts`; a contract with no artifact is a broken build. */

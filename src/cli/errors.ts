@@ -44,9 +44,9 @@ export class JsonRpcError extends CliError {
   constructor(
     readonly method: string,
     message: string,
-    { code, data }: { code?: number; data?: unknown } = {},
+    { code, data, url }: { code?: number; data?: unknown; url?: string } = {},
   ) {
-    super(`${method} failed: ${message}`);
+    super(`${method} failed${url === undefined ? "" : ` on ${url}`}: ${message}`);
     this.code = code;
     this.data = data;
   }

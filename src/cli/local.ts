@@ -26,6 +26,7 @@ import type { CinderAddresses } from "../protocol/deployment.js";
 import { createCinderClient } from "../sdk/node.js";
 import { CinderConfigError, CinderError } from "../protocol/errors.js";
 import { type ModelClass, resolveModelClass } from "../protocol/models.js";
+import { JsonRpcError } from "./errors.js";
 
 /** Hardhat's default mnemonic: the local accounts. */
 export const LOCAL_MNEMONIC = "test test test test test test test test test test test junk";
@@ -52,8 +53,8 @@ export type LocalEvmNode = HardhatNode;
 /** One JSON-RPC call; a JSON-RPC error is thrown as a CinderError naming the method. */
 export async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
   const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
-  const body = (await response.json()) as { result?: unknown; error?: { message?: string } };
-  if (body.error !== undefined) throw new CinderError(`${method} failed on ${url}: ${body.error.message ?? JSON.stringify(body.error)}`);
+  const body = (await response.json()) as { result?: unknown; error?: { code?: number; message?: string; data?: unknown } };
+  if (body.error !== undefined) throw new JsonRpcError(method, body.error.message ?? JSON.stringify(body.error), { code: body.error.code, data: body.error.data, url });
   return body.result;
 }
 
@@ -133,13 +134,15 @@ export interface StartHardhatNodeParameters {
  */
 export async function startHardhatNode({ port, timeoutMs = 120_000, cwd }: StartHardhatNodeParameters): Promise<HardhatNode> {
   const hardhat = hardhatInstall(nodeSearchFolders(cwd));
-  if (hardhat === undefined) throw new CinderConfigError("--evm", `hardhat is not installed in a Hardhat project here: ${INSTALL_A_NODE}`);
+  if (hardhat === undefined) throw new CinderConfigError("--evm", NO_HARDHAT);
   return spawnNode("hardhat node", process.execPath, [hardhat.cli, "node", "--hostname", "127.0.0.1", "--port", String(port)], { port, timeoutMs, cwd: hardhat.project });
 }
 
 /** What to do where no local node can be started (one line). */
 const INSTALL_A_NODE =
   "install one in your app (`npm install --save-dev hardhat` in a Hardhat project, or `npm install @foundry-rs/anvil-linux-amd64` for anvil), or pass --rpc <url> of a running EVM node";
+const NO_HARDHAT = `hardhat is not installed in a Hardhat project here: ${INSTALL_A_NODE}`;
+const NO_ANVIL = `anvil is not installed: ${INSTALL_A_NODE}`;
 
 /**
  * The anvil binary of the npm package `@foundry-rs/anvil-linux-amd64` (this package's optional dependency, Linux x64
@@ -163,8 +166,8 @@ export function anvilBinary(folders: readonly string[] = nodeSearchFolders()): s
  * where it can run, else anvil; neither is a CinderConfigError saying what to install or to pass `--rpc`.
  */
 export function chooseLocalEvm(evm: "hardhat" | "anvil" | undefined, folders: readonly string[] = nodeSearchFolders()): "hardhat" | "anvil" {
-  if (evm === "anvil" && anvilBinary(folders) === undefined) throw new CinderConfigError("--evm", `anvil is not installed: ${INSTALL_A_NODE}`);
-  if (evm === "hardhat" && hardhatInstall(folders) === undefined) throw new CinderConfigError("--evm", `hardhat is not installed in a Hardhat project here: ${INSTALL_A_NODE}`);
+  if (evm === "anvil" && anvilBinary(folders) === undefined) throw new CinderConfigError("--evm", NO_ANVIL);
+  if (evm === "hardhat" && hardhatInstall(folders) === undefined) throw new CinderConfigError("--evm", NO_HARDHAT);
   if (evm !== undefined) return evm;
   if (hardhatInstall(folders) !== undefined) return "hardhat";
   if (anvilBinary(folders) !== undefined) return "anvil";
@@ -189,7 +192,7 @@ export interface StartAnvilParameters {
  */
 export async function startAnvil({ port, chainId = 31_337, blockTime, accounts, timeoutMs = 60_000 }: StartAnvilParameters): Promise<LocalEvmNode> {
   const binary = anvilBinary();
-  if (binary === undefined) throw new CinderConfigError("--evm", `anvil is not installed: ${INSTALL_A_NODE}`);
+  if (binary === undefined) throw new CinderConfigError("--evm", NO_ANVIL);
   const args = ["--host", "127.0.0.1", "--port", String(port), "--chain-id", String(chainId), "--mnemonic", LOCAL_MNEMONIC, "--silent"];
   if (blockTime !== undefined) args.push("--block-time", String(blockTime));
   if (accounts !== undefined) args.push("--accounts", String(accounts));
