@@ -13,7 +13,9 @@
  */
 import { expect } from "chai";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import type { ContractTransactionResponse, Result } from "ethers";
+import type { BaseContract, ContractTransactionResponse, Result } from "ethers";
+import { type Abi, type Address, decodeFunctionResult, encodeFunctionData, type Hex } from "viem";
+import { type ReadBatch, ReadBatch__factory } from "../../types/ethers-contracts/index.js";
 import { buildTree, type Leaf, type LeafTree } from "../../src/protocol/leaves.js";
 import { type Cinder, H100, onboardProvider, ONE, USD } from "../helpers/fixture.js";
 import { FAULT, signReport } from "../helpers/oracle.js";
@@ -99,6 +101,9 @@ export interface World {
   oracleEpoch: bigint;
   emissionEpoch: bigint;
   maxSupply: bigint;
+  /** Reads the state the checks need in one call (a test-only helper contract, deployed before the snapshot). */
+  reads: ReadBatch;
+  addresses: Record<"leaseAuction" | "jobMarket" | "disputeManager" | "slaBondManager" | "paymentChannels" | "vault" | "buybackBurner", string>;
 }
 
 export async function setUp(c: Cinder): Promise<World> {
@@ -131,6 +136,16 @@ export async function setUp(c: Cinder): Promise<World> {
     oracleEpoch: await c.oracleHub.EPOCH_LENGTH(),
     emissionEpoch: await c.emissions.EPOCH_LENGTH(),
     maxSupply: await c.token.MAX_SUPPLY(),
+    reads: await new ReadBatch__factory(c.deployer).deploy(),
+    addresses: {
+      leaseAuction: await c.leaseAuction.getAddress(),
+      jobMarket: await c.jobMarket.getAddress(),
+      disputeManager: await c.disputeManager.getAddress(),
+      slaBondManager: await c.slaBondManager.getAddress(),
+      paymentChannels: await c.paymentChannels.getAddress(),
+      vault: await c.vault.getAddress(),
+      buybackBurner: await c.buybackBurner.getAddress(),
+    },
   };
 }
 
@@ -747,97 +762,171 @@ async function checkAccess(w: World, r: Rand): Promise<void> {
   }
 }
 
+/**
+ * Reads many view functions in one `eth_call` through the test's ReadBatch contract: `add` queues a call and returns
+ * a getter for its decoded result (the single return value, or the tuple), valid after `run`. About a hundred reads
+ * a step cost one request instead of a hundred, which was most of the campaign's time; viem codes the ABI (ethers'
+ * coder took as long as the request).
+ */
+class Reads {
+  readonly #targets: Address[] = [];
+  readonly #data: Hex[] = [];
+  readonly #decoders: ((ret: Hex) => unknown)[] = [];
+  #results: unknown[] = [];
+
+  constructor(private readonly w: World) {}
+
+  add<T = bigint>(contract: BaseContract, functionName: string, ...args: unknown[]): () => T {
+    const i = this.#targets.length;
+    const abi = abiOf(contract);
+    this.#targets.push(contract.target as Address);
+    this.#data.push(encodeFunctionData({ abi, functionName, args }));
+    this.#decoders.push((data) => bigints(decodeFunctionResult({ abi, functionName, data })));
+    return () => this.#results[i] as T;
+  }
+
+  async run(): Promise<void> {
+    const batch = this.w.reads;
+    const data = encodeFunctionData({ abi: READ_BATCH_ABI, functionName: "read", args: [this.#targets, this.#data] });
+    const ret: Hex = await this.w.c.ethers.provider.send("eth_call", [{ to: batch.target, data }, "latest"]);
+    const raw = decodeFunctionResult({ abi: READ_BATCH_ABI, functionName: "read", data: ret });
+    this.#results = raw.map((r, i) => this.#decoders[i]!(r));
+  }
+}
+
+/** viem decodes integers of up to 48 bits as numbers: every integer here is a bigint, as the checks compare. */
+function bigints(value: unknown): unknown {
+  if (typeof value === "number") return BigInt(value);
+  if (Array.isArray(value)) return value.map(bigints);
+  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, bigints(v)]));
+  return value;
+}
+
+const READ_BATCH_ABI = ReadBatch__factory.abi;
+const abis = new WeakMap<BaseContract, Abi>();
+/** The contract's ABI in viem's form (from ethers' interface), once per contract object. */
+function abiOf(contract: BaseContract): Abi {
+  let abi = abis.get(contract);
+  if (abi === undefined) {
+    abi = JSON.parse(contract.interface.formatJson()) as Abi;
+    abis.set(contract, abi);
+  }
+  return abi;
+}
+
 /** The checks of invariants 1, 2, 3, 5 and 6 over the whole protocol; throws an InvariantViolation. */
 async function checkState(w: World, g: Ghost, vaultBefore: bigint, handlerName: string): Promise<bigint> {
   const c = w.c;
   const fail = (inv: string, detail: string) => {
     throw new InvariantViolation(inv, -1, handlerName, detail);
   };
-  const bal = (a: string) => c.stablecoin.balanceOf(a);
+  // Every read first, in one request; then the checks, in the order of the invariants.
+  const q = new Reads(w);
+  const bal = (a: string) => q.add(c.stablecoin, "balanceOf", a);
+  const m = c.jobMarket;
+  const dm = c.disputeManager;
+  const sla = c.slaBondManager;
+  const pc = c.paymentChannels;
+  const v = c.vault;
+  const accounts = [...w.clients, ...w.providers].map((a) => a.address);
+  const leaseOf = (id: bigint) => ({ lease: q.add<Lease>(m, "getLease", id), value: q.add(m, "leaseValue", id) });
+  const reads = {
+    fees: q.add(m, "collectedFees"),
+    marketBalances: accounts.map((a) => q.add(m, "balanceOf", a)),
+    leases: g.leases.map((l) => ({ id: l.id, ...leaseOf(l.id) })),
+    orders: g.orders.map((id) => q.add<Order>(c.leaseAuction, "getOrder", id)),
+    auctionHeld: bal(w.addresses.leaseAuction),
+    disputes: g.disputes.map((t) => ({ ...leaseOf(t.id), dispute: q.add<Dispute>(dm, "getDispute", t.id) })),
+    marketHeld: bal(w.addresses.jobMarket),
+    disputeBalances: accounts.map((a) => q.add(dm, "balanceOf", a)),
+    dmHeld: bal(w.addresses.disputeManager),
+    bonds: w.providers.map((p) => ({ p: p.address, bond: q.add<Bond>(sla, "bondOf", p.address) })),
+    slaBalances: accounts.map((a) => q.add(sla, "balanceOf", a)),
+    slaLiabilities: q.add(sla, "liabilities"),
+    slaHeld: bal(w.addresses.slaBondManager),
+    channelFees: q.add(pc, "collectedFees"),
+    earnings: w.providers.map((p) => q.add(pc, "earningsOf", p.address)),
+    channels: w.providers.flatMap((p) => w.clients.map((k) => q.add<Channel>(pc, "getChannel", k.address, p.address))),
+    pcHeld: bal(w.addresses.paymentChannels),
+    holders: w.holders.map((h) => bal(h)),
+    supply: q.add(c.stablecoin, "totalSupply"),
+    pools: w.providers.map((p) => ({ p: p.address, pool: q.add<Pool>(v, "getPool", p.address) })),
+    vaultHeld: q.add(c.token, "balanceOf", w.addresses.vault),
+    slashedHeld: q.add<[bigint, bigint]>(v, "slashedHeld"),
+    rewardsOwed: q.add(v, "totalRewardsOwed"),
+    retiredPending: q.add(v, "totalRetiredPending"),
+    cndrSupply: q.add(c.token, "totalSupply"),
+    emissionParams: q.add<{ guardRatioBps: bigint }>(c.emissions, "params"),
+    epochs: g.closedEpochs.map((e) => ({ e, info: q.add<EpochInfo>(c.emissions, "epochInfo", e), cap: q.add<[bigint]>(c.emissions, "scheduleAt", e) })),
+    burnerHeld: q.add(c.token, "balanceOf", w.addresses.buybackBurner),
+  };
+  await q.run();
+  const sum = (xs: (() => bigint)[]) => xs.reduce((acc, x) => acc + x(), 0n);
 
   // 1. Solvency of the job market: open leases' unreleased value, open orders' escrow and deposits, balances, fees.
-  const m = c.jobMarket;
-  let owed = await m.collectedFees();
-  for (const who of [...w.clients, ...w.providers]) owed += await m.balanceOf(who.address);
-  for (const l of g.leases) {
-    const lease = await m.getLease(l.id);
-    if (lease.status === 1n || lease.status === 2n) {
-      const value = await m.leaseValue(l.id);
-      if (lease.released > value) fail("2 (conservation per job)", `lease ${l.id} released ${lease.released} > value ${value}`);
+  let owed = reads.fees() + sum(reads.marketBalances);
+  for (const { id, lease, value } of reads.leases) {
+    const l = lease();
+    if (l.status === 1n || l.status === 2n) {
+      if (l.released > value()) fail("2 (conservation per job)", `lease ${id} released ${l.released} > value ${value()}`);
       // The SLA credit already paid from the held stream sits in the client's balance, counted above.
-      owed += value - lease.released - lease.streamCredited;
+      owed += value() - l.released - l.streamCredited;
     }
   }
   // Bids lock SLA bond (in the SlaBondManager), not market funds: an open order owes its escrow only, held by the
   // LeaseAuction until finalize moves it into the market.
   let escrowed = 0n;
-  for (const id of g.orders) {
-    const o = await c.leaseAuction.getOrder(id);
+  for (const order of reads.orders) {
+    const o = order();
     if (o.status !== 1n) continue;
     escrowed += (o.maxPricePerGpuHour * o.gpuCount * o.duration) / 3_600n;
   }
-  const auctionHeld = await bal(await c.leaseAuction.getAddress());
-  if (auctionHeld < escrowed) fail("1 (solvency: lease auction)", `holds ${auctionHeld} < owes ${escrowed}`);
-  for (const t of g.disputes) {
-    const lease = await m.getLease(t.id);
-    if (lease.status === 1n || lease.status === 2n) owed += (await m.leaseValue(t.id)) - lease.released;
+  if (reads.auctionHeld() < escrowed) fail("1 (solvency: lease auction)", `holds ${reads.auctionHeld()} < owes ${escrowed}`);
+  for (const { lease, value } of reads.disputes) {
+    const l = lease();
+    if (l.status === 1n || l.status === 2n) owed += value() - l.released;
   }
-  const held = await bal(await m.getAddress());
-  if (held < owed) fail("1 (solvency: job market)", `holds ${held} < owes ${owed}`);
+  if (reads.marketHeld() < owed) fail("1 (solvency: job market)", `holds ${reads.marketHeld()} < owes ${owed}`);
 
   // 1. Disputes: the manager holds at least the open disputes' deposits and the credited balances.
-  const dm = c.disputeManager;
-  let deposits = 0n;
-  for (const t of g.disputes) {
-    const d = await dm.getDispute(t.id);
+  let deposits = sum(reads.disputeBalances);
+  for (const { dispute } of reads.disputes) {
+    const d = dispute();
     if (d.status === 1n || d.status === 2n) deposits += d.deposit;
   }
-  for (const who of [...w.clients, ...w.providers]) deposits += await dm.balanceOf(who.address);
-  const dmHeld = await bal(await dm.getAddress());
-  if (dmHeld < deposits) fail("1 (solvency: disputes)", `holds ${dmHeld} < owes ${deposits}`);
+  if (reads.dmHeld() < deposits) fail("1 (solvency: disputes)", `holds ${reads.dmHeld()} < owes ${deposits}`);
 
   // 1 and 2. SLA bonds: the manager holds exactly its liabilities; per provider locked <= total.
-  const sla = c.slaBondManager;
   let liabilities = 0n;
-  for (const p of w.providers) {
-    const b = await sla.bondOf(p.address);
-    if (b.locked > b.total) fail("2 (conservation per bond)", `${p.address} locked ${b.locked} > total ${b.total}`);
+  for (const { p, bond } of reads.bonds) {
+    const b = bond();
+    if (b.locked > b.total) fail("2 (conservation per bond)", `${p} locked ${b.locked} > total ${b.total}`);
     liabilities += b.total;
   }
   // Clients, and providers leasing their own GPUs (a self-dealt lease credits its SLA to the provider as client).
-  for (const who of [...w.clients, ...w.providers]) liabilities += await sla.balanceOf(who.address);
-  const slaHeld = await bal(await sla.getAddress());
-  if ((await sla.liabilities()) !== liabilities) fail("1 (solvency: SLA)", `liabilities ${await sla.liabilities()} != bonds + balances ${liabilities}`);
-  if (slaHeld < liabilities) fail("1 (solvency: SLA)", `holds ${slaHeld} < owes ${liabilities}`);
+  liabilities += sum(reads.slaBalances);
+  if (reads.slaLiabilities() !== liabilities) fail("1 (solvency: SLA)", `liabilities ${reads.slaLiabilities()} != bonds + balances ${liabilities}`);
+  if (reads.slaHeld() < liabilities) fail("1 (solvency: SLA)", `holds ${reads.slaHeld()} < owes ${liabilities}`);
 
   // 1. Channels: deposits (less what was redeemed is already moved to earnings), earnings and fees.
-  const pc = c.paymentChannels;
-  let channelsOwed = await pc.collectedFees();
-  for (const p of w.providers) {
-    channelsOwed += await pc.earningsOf(p.address);
-    for (const k of w.clients) channelsOwed += (await pc.getChannel(k.address, p.address)).balance;
-  }
-  const pcHeld = await bal(await pc.getAddress());
-  if (pcHeld < channelsOwed) fail("1 (solvency: channels)", `holds ${pcHeld} < owes ${channelsOwed}`);
+  const channelsOwed = reads.channelFees() + sum(reads.earnings) + reads.channels.reduce((acc, ch) => acc + ch().balance, 0n);
+  if (reads.pcHeld() < channelsOwed) fail("1 (solvency: channels)", `holds ${reads.pcHeld()} < owes ${channelsOwed}`);
 
   // 2. Conservation of the stablecoin: the protocol neither creates nor loses a unit.
-  let sum = 0n;
-  for (const h of w.holders) sum += await bal(h);
-  const supply = await c.stablecoin.totalSupply();
-  if (sum !== supply) fail("2 (conservation: stablecoin)", `holders sum to ${sum}, supply ${supply}`);
+  const held = sum(reads.holders);
+  if (held !== reads.supply()) fail("2 (conservation: stablecoin)", `holders sum to ${held}, supply ${reads.supply()}`);
 
   // 3. Stake: the vault's CNDR = pool assets + pending withdrawals + rewards owed (+ retired pending shares) + what
   // executed slashes took and the vault keeps (to burn in a batch, and reporters' unclaimed bounties).
-  const v = c.vault;
   let pools = 0n;
-  for (const p of w.providers) {
-    const pool = await v.getPool(p.address);
-    pools += pool.selfActive + pool.selfPending + pool.delegatedAssets + pool.pendingAssets;
-    if (pool.delegatedShares > 0n && pool.delegatedAssets === 0n) fail("3 (stake)", `${p.address}: live delegated shares backed by nothing`);
+  for (const { p, pool } of reads.pools) {
+    const x = pool();
+    pools += x.selfActive + x.selfPending + x.delegatedAssets + x.pendingAssets;
+    if (x.delegatedShares > 0n && x.delegatedAssets === 0n) fail("3 (stake)", `${p}: live delegated shares backed by nothing`);
   }
-  const vaultHeld = await c.token.balanceOf(await v.getAddress());
-  const [toBurn, bounties] = await v.slashedHeld();
-  const expected = pools + (await v.totalRewardsOwed()) + (await v.totalRetiredPending()) + toBurn + bounties;
+  const vaultHeld = reads.vaultHeld();
+  const [toBurn, bounties] = reads.slashedHeld();
+  const expected = pools + reads.rewardsOwed() + reads.retiredPending() + toBurn + bounties;
   if (vaultHeld !== expected) fail("3 (stake)", `vault holds ${vaultHeld} != pools + owed + retired + slashed kept ${expected}`);
   // ... and falls only by recorded slashes, withdrawals and reward claims.
   if (vaultHeld < vaultBefore && !["claimWithdraw", "claimRewards", "executeOrVetoSlash"].includes(handlerName)) {
@@ -845,20 +934,28 @@ async function checkState(w: World, g: Ghost, vaultBefore: bigint, handlerName: 
   }
 
   // 5. Emissions: supply cap; each closed epoch within its cap and the wash guard.
-  if ((await c.token.totalSupply()) > w.maxSupply) fail("5 (emissions)", "supply above the cap");
-  const { guardRatioBps } = await c.emissions.params();
-  for (const e of g.closedEpochs) {
-    const info = await c.emissions.epochInfo(e);
-    const [cap] = await c.emissions.scheduleAt(e);
+  if (reads.cndrSupply() > w.maxSupply) fail("5 (emissions)", "supply above the cap");
+  const { guardRatioBps } = reads.emissionParams();
+  for (const { e, info: epochInfo, cap: schedule } of reads.epochs) {
+    const info = epochInfo();
+    const [cap] = schedule();
     if (info.budget > cap) fail("5 (emissions)", `epoch ${e}: budget ${info.budget} > cap ${cap}`);
     if (info.budget > 0n && (info.budget * info.price) / ONE > (info.fees * guardRatioBps) / 10_000n) {
       fail("5 (emissions)", `epoch ${e}: wash guard, budget ${info.budget} x price ${info.price} > ${guardRatioBps} bps of fees ${info.fees}`);
     }
   }
   // 6. The burner never keeps CNDR.
-  if ((await c.token.balanceOf(await c.buybackBurner.getAddress())) !== 0n) fail("6 (buyback burned)", "the burner holds CNDR");
+  if (reads.burnerHeld() !== 0n) fail("6 (buyback burned)", "the burner holds CNDR");
   return vaultHeld;
 }
+
+type Lease = { status: bigint; released: bigint; streamCredited: bigint };
+type Order = { status: bigint; maxPricePerGpuHour: bigint; gpuCount: bigint; duration: bigint };
+type Dispute = { status: bigint; deposit: bigint };
+type Bond = { locked: bigint; total: bigint };
+type Channel = { balance: bigint };
+type Pool = { selfActive: bigint; selfPending: bigint; delegatedAssets: bigint; pendingAssets: bigint; delegatedShares: bigint };
+type EpochInfo = { budget: bigint; price: bigint; fees: bigint };
 
 export interface RunResult {
   failure?: InvariantViolation;
