@@ -192,6 +192,9 @@ interface ISlaBondManager {
     /// proofs, further such epochs are skipped (at most MAX_SKIPPED_EPOCHS per call). Once the lease has ended and
     /// every epoch of its term is judged, it settles: the credit goes to the client, from the lease's held stream
     /// first (its JobMarket balance), then from the lock (its balance here), capped at the two; the rest unlocks.
+    /// The settlement counts in the provider's breach streak (which raises a fault) only before
+    /// `releasableAt(leaseId)`: a later one still pays the client, but a fault from it could outlast the stake's
+    /// exposure tail.
     /// @return closed Whether the lease was settled by this call.
     /// @return credit The credit paid, both parts (0 unless `closed`).
     function settle(uint256 leaseId, UptimeProof[] calldata proofs) external returns (bool closed, uint256 credit);

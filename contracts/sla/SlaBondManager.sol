@@ -444,6 +444,9 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
 
     /// @dev Pays the credit from the lease's held stream (the market's hook, which also marks the SLA settled), the
     /// rest from the lease's lock, unlocks what is left of the lock (and the commitment, if any), and counts a breach.
+    /// A settlement from `releasableAt` on (nobody settled in time; the lock could have been released) still pays the
+    /// client, but does not count in the breach streak: a fault raised then could come after the vault's exposure tail
+    /// (ExposureWindows counts the late window, not an unbounded settlement), when the self-stake may have left.
     function _close(uint256 leaseId, IJobMarket.Lease memory lease, StoredSettlement memory s)
         private
         returns (uint256 credit)
@@ -458,9 +461,8 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
         uint256 fromStream = JOB_MARKET.payStreamCredit(leaseId, credit);
         // Then the bond, capped at the lock, so settlement never reverts for lack of funds.
         uint256 fromBond = Math.min(credit - fromStream, lock);
-        (bool fault, address sink) = _debit(
-            lease.provider, lock + s.commitment, fromBond, observed != 0, bps != 0, stored.breachFaultThreshold
-        );
+        (bool fault, address sink) =
+            _debit(lease, lock + s.commitment, fromBond, observed != 0, bps != 0, stored.breachFaultThreshold);
         _credit(lease.client, fromBond);
         _emitSettled(leaseId, lease, up, observed, charge, fromStream, fromBond, lock);
         if (fault) _raiseFault(lease.provider, leaseId, sink);
@@ -483,18 +485,25 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
         if (sink != address(0)) ISlaFaultSink(sink).onRepeatedBreaches(provider, breaches, leaseId);
     }
 
-    /// @dev Unlocks the lease's `lock`, takes `fromBond` from the bond, and counts the settlement in the breach
-    /// streak: returns whether the streak raised a fault, and the sink to raise it with.
-    function _debit(address provider, uint256 lock, uint256 fromBond, bool observed, bool breached, uint256 threshold)
-        private
-        returns (bool fault, address sink)
-    {
+    /// @dev Unlocks the lease's provider's `lock`, takes `fromBond` from its bond, and counts the settlement in the
+    /// breach streak (unless nothing was `observed`, or it comes from `releasableAt` on: see `_close`): returns
+    /// whether the streak raised a fault, and the sink to raise it with.
+    function _debit(
+        IJobMarket.Lease memory lease,
+        uint256 lock,
+        uint256 fromBond,
+        bool observed,
+        bool breached,
+        uint256 threshold
+    ) private returns (bool fault, address sink) {
+        address provider = lease.provider;
         Bond memory bond = _bonds[provider];
         // lock is part of locked, fromBond <= lock <= total.
         bond.locked -= uint112(lock);
         bond.total -= uint112(fromBond);
-        // Nothing observed (every epoch silent) is neither a breach nor a met SLA: the streak stays.
-        if (observed) {
+        // Nothing observed (every epoch silent) is neither a breach nor a met SLA: the streak stays; so for a late
+        // settlement.
+        if (observed && block.timestamp < UptimeWalk.releasableAt(lease.end, EPOCH_LENGTH, LATE_WINDOW_EPOCHS)) {
             if (!breached) {
                 bond.breachStreak = 0;
             } else if (++bond.breachStreak >= threshold) {

@@ -5,11 +5,15 @@
  * (b) a lease extended after the provider requested its whole self-stake: the request's unlock was fixed before the
  *     extension, so the stake left while the lease still ran;
  * (c) a rise of the per-GPU stake while leases run: the release of a short lease subtracted its GPUs at the new
- *     per-GPU stake and zeroed the need of a long lease still running.
+ *     per-GPU stake and zeroed the need of a long lease still running;
+ * (d) an SLA settlement made after the lease's bond became releasable (nobody settled in time) counted a breach and
+ *     could raise a fault long after the vault's exposure tail, when the provider's self-stake may have left and the
+ *     slash lands on the delegators who stayed.
  */
 import { expect } from "chai";
 import { connectCinder, H100, H100_STAKE_PER_GPU, onboardProvider, USD } from "../helpers/fixture.js";
 import { now } from "../helpers/staking.js";
+import { EPOCH, leaseAt, proofOf, report, setupOnce, toEpoch, uptime } from "../contracts/sla/fixture.js";
 
 const { loadCinder } = await connectCinder();
 
@@ -125,5 +129,61 @@ describe("Review attack: a per-GPU stake change zeroes the need of running lease
     await c.jobMarket.close(shortId + 1n);
     expect((await c.registry.getCapacity(p.address, H100)).committedStake).to.equal(0n);
     expect((await c.vault.getExposure(p.address)).need).to.equal(0n);
+  });
+});
+
+describe("Review attack: a late SLA settlement raises a breach fault after the exposure tail", function () {
+  it("a settlement from releasableAt on pays the client's credit but counts no breach; one before it still raises the fault", async function () {
+    const s = await setupOnce();
+    const { c } = s;
+    const sla = c.slaBondManager;
+    // One breach raises the fault, so each settlement below shows whether it counts.
+    await sla.connect(c.governance).setParams({ exitPenaltyBps: (await sla.params()).exitPenaltyBps, breachFaultThreshold: 1 });
+    const client = s.clients[0];
+    const inTime = await leaseAt(s, client, s.epoch * EPOCH + 100n, 1n);
+    const late = await leaseAt(s, client, s.epoch * EPOCH + 101n, 1n);
+    const leaves0 = [uptime(inTime.id, s.epoch, 3_000), uptime(late.id, s.epoch, 3_000)];
+    const leaves1 = [uptime(inTime.id, s.epoch + 1n, 0, 0), uptime(late.id, s.epoch + 1n, 0, 0)];
+    await toEpoch(s, s.epoch + 1n);
+    const t0 = await report(s, s.epoch, leaves0);
+    await toEpoch(s, s.epoch + 2n);
+    const t1 = await report(s, s.epoch + 1n, leaves1);
+    const proofs = (i: number) => [proofOf(t0, leaves0[i]!), proofOf(t1, leaves1[i]!)];
+
+    // The window that counts is covered by the stake's exposure tail: a fault raised before releasableAt is proposed
+    // while the stake behind the lease is still locked.
+    const tail = await c.vault.exposureTail();
+    expect(await sla.releasableAt(late.id)).to.be.at.most(late.end + tail);
+
+    // Honest path: settled in time, the breach counts and raises the fault.
+    await expect(sla.settle(inTime.id, proofs(0))).to.emit(sla, "RepeatedBreaches");
+
+    // The attack: nobody settles the other lease until long after its tail (the self-stake could be gone by then).
+    await c.networkHelpers.time.increaseTo(late.end + tail + 30n * 86_400n);
+    const credit = await sla.settle.staticCall(late.id, proofs(1));
+    const settled = sla.settle(late.id, proofs(1));
+    await expect(settled).to.emit(sla, "SlaSettled");
+    await expect(settled).not.to.emit(sla, "RepeatedBreaches");
+    await expect(settled).not.to.emit(c.slashingManager, "SlashProposed");
+    // The client still gets its credit (the lock was still there), and the streak did not move.
+    expect(credit.credit).to.be.greaterThan(0n);
+    expect((await sla.bondOf(s.provider.address)).breachStreak).to.equal(0n);
+  });
+
+  it("the last second before releasableAt still counts: the boundary is the release's", async function () {
+    const s = await setupOnce();
+    const { c } = s;
+    const sla = c.slaBondManager;
+    await sla.connect(c.governance).setParams({ exitPenaltyBps: (await sla.params()).exitPenaltyBps, breachFaultThreshold: 1 });
+    const lease = await leaseAt(s, s.clients[0], s.epoch * EPOCH + 100n, 1n);
+    const leaves0 = [uptime(lease.id, s.epoch, 3_000)];
+    const leaves1 = [uptime(lease.id, s.epoch + 1n, 0, 0)];
+    await toEpoch(s, s.epoch + 1n);
+    const t0 = await report(s, s.epoch, leaves0);
+    await toEpoch(s, s.epoch + 2n);
+    const t1 = await report(s, s.epoch + 1n, leaves1);
+    const at = await sla.releasableAt(lease.id);
+    await c.networkHelpers.time.setNextBlockTimestamp(at - 1n);
+    await expect(sla.settle(lease.id, [proofOf(t0, leaves0[0]!), proofOf(t1, leaves1[0]!)])).to.emit(sla, "RepeatedBreaches");
   });
 });
