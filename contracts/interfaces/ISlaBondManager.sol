@@ -138,8 +138,8 @@ interface ISlaBondManager {
     /// @notice A partial settlement judged epochs up to `nextEpoch - 1`.
     event SlaProgressed(uint256 indexed leaseId, uint64 nextEpoch, uint256 secondsUp, uint256 secondsObserved);
     /// @notice A lease's SLA was settled: the credit, `fromStream + fromBond`, went to the client: `fromStream` from the
-    /// lease's held stream (to its JobMarket balance), `fromBond` from the bond (to its balance here); `lock - fromBond`
-    /// unlocked.
+    /// lease's held stream (to its JobMarket balance), `fromBond` from the bond (to its balance here): from the lease's
+    /// `lock`, plus an auction lease's commitment at the credit rate; the rest of both unlocked.
     event SlaSettled(
         uint256 indexed leaseId,
         address indexed provider,
@@ -191,7 +191,8 @@ interface ISlaBondManager {
     /// reported epoch; every epoch skipped between proofs must be unreported and past the late window. After the
     /// proofs, further such epochs are skipped (at most MAX_SKIPPED_EPOCHS per call). Once the lease has ended and
     /// every epoch of its term is judged, it settles: the credit goes to the client, from the lease's held stream
-    /// first (its JobMarket balance), then from the lock (its balance here), capped at the two; the rest unlocks.
+    /// first (its JobMarket balance), then from the lock (its balance here), capped at the two; an auction lease's
+    /// commitment (`commitmentOf`) pays the client at the same credit rate; the rest of the lock and commitment unlocks.
     /// The settlement counts in the provider's breach streak (which raises a fault) only before
     /// `releasableAt(leaseId)`: a later one still pays the client, but a fault from it could outlast the stake's
     /// exposure tail.

@@ -443,7 +443,8 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
     // ------------------------------------------------------------------------------------------------------------
 
     /// @dev Pays the credit from the lease's held stream (the market's hook, which also marks the SLA settled), the
-    /// rest from the lease's lock, unlocks what is left of the lock (and the commitment, if any), and counts a breach.
+    /// rest from the lease's lock, and the commitment (if any) at the credit rate; unlocks what is left of the lock and
+    /// the commitment, and counts a breach.
     /// A settlement from `releasableAt` on (nobody settled in time; the lock could have been released) still pays the
     /// client, but does not count in the breach streak: a fault raised then could come after the vault's exposure tail
     /// (ExposureWindows counts the late window, not an unbounded settlement), when the self-stake may have left.
@@ -459,8 +460,10 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
         credit = SlaMath.credit(charge, bps);
         // The stream first: the market pays at most what the lease holds and returns it.
         uint256 fromStream = JOB_MARKET.payStreamCredit(leaseId, credit);
-        // Then the bond, capped at the lock, so settlement never reverts for lack of funds.
-        uint256 fromBond = Math.min(credit - fromStream, lock);
+        // Then the bond, capped at the lock, so settlement never reverts for lack of funds; and an auction lease's
+        // commitment at the same credit rate: the winner bound its bid on the order's value, so serving badly costs it
+        // what quitting would in proportion (a winner that never serves forfeits it whole, as one that quits).
+        uint256 fromBond = Math.min(credit - fromStream, lock) + SlaMath.credit(s.commitment, bps);
         (bool fault, address sink) =
             _debit(lease, lock + s.commitment, fromBond, observed != 0, bps != 0, stored.breachFaultThreshold);
         _credit(lease.client, fromBond);

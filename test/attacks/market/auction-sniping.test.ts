@@ -4,10 +4,12 @@
  * the order went to a dust bid whose maker then quit for cents, or withdrew its SLA bond so the order failed.
  * Now a bid binds: it locks the order's bid bond (the client's tier of the order's value at its maximum price) until
  * finalize, the order keeps a runner-up that wins when the best cannot serve, and a winner that quits forfeits the
- * part of its bid bond above its lease's lock (its commitment) to the client.
+ * part of its bid bond above its lease's lock (its commitment) to the client; one that stays but does not serve pays
+ * the commitment at its SLA credit rate when the lease is settled (all of it for a lease never served).
  */
 import { expect } from "chai";
 import { connectCinder, onboardProvider, H100, USD, type Cinder } from "../../helpers/fixture.js";
+import { EPOCH, KIND, lockOf, PRICE, proofOf, report, setupOnce, toEpoch, uptime, value as valueOf } from "../../contracts/sla/fixture.js";
 
 const { loadCinder } = await connectCinder();
 
@@ -165,6 +167,53 @@ describe("Attack: auction sniping (issue 15)", function () {
     const after = await bondOf(c, p2);
     expect(after.total).to.equal(before.total);
     expect(after.locked).to.equal(0n);
+  });
+});
+
+describe("Attack: auction sniping, the winner stays and never serves (issue 15, second review)", function () {
+  it("the settlement pays the client the lease's lock and the whole commitment; an honest winner that serves loses nothing", async function () {
+    const s = await setupOnce();
+    const { c } = s;
+    const sla = c.slaBondManager;
+    const client = s.clients[0]; // Standard: 10%, and 100% credit under 95% uptime
+    const finalizeAt = async (start: bigint) => {
+      await c.leaseAuction.connect(client).postOrder(H100, 1, 2n * 3_600n, 2n * PRICE, 300n, KIND.Lease);
+      const orderId = await c.leaseAuction.orderCount();
+      await c.leaseAuction.connect(s.provider).bid(orderId, PRICE);
+      await c.networkHelpers.time.setNextBlockTimestamp(start);
+      await c.leaseAuction.connect(client).finalizeAuction(orderId);
+      return c.jobMarket.leaseCount();
+    };
+    // Two auction leases of 2 hours from 600 s into epoch e: the sniper's (never served) and an honest one (always up).
+    const idle = await finalizeAt(s.epoch * EPOCH + 600n);
+    const served = await finalizeAt(s.epoch * EPOCH + 700n);
+    const lock = lockOf(10n, valueOf(1n, 2n * 3_600n));
+    const commitment = lockOf(10n, valueOf(1n, 2n * 3_600n, 2n * PRICE)) - lock;
+    expect(await sla.commitmentOf(idle)).to.equal(commitment);
+    const leaves = [0n, 1n, 2n].map((k) => [uptime(idle, s.epoch + k, 0), uptime(served, s.epoch + k, 3_600)]);
+    const trees = [];
+    for (const k of [0n, 1n, 2n]) {
+      await toEpoch(s, s.epoch + k + 1n);
+      trees.push(await report(s, s.epoch + k, leaves[Number(k)]!));
+    }
+    // The sniper takes the whole stream it can (every epoch is reported), so the credit must come from its bond.
+    await c.jobMarket.connect(s.provider).withdrawAccrued(idle);
+    const before = await sla.bondOf(s.provider.address);
+    const clientBefore = await sla.balanceOf(client.address);
+    await expect(sla.settle(idle, trees.map((t, k) => proofOf(t, leaves[k]![0]!))))
+      .to.emit(sla, "SlaSettled")
+      .withArgs(idle, s.provider.address, client.address, 0n, 0n, 3n * 3_600n, valueOf(1n, 2n * 3_600n), 0n, lock + commitment, lock);
+    // Before, the commitment unlocked here: staying idle cost the lock only, quitting the lock and the commitment.
+    expect((await sla.balanceOf(client.address)) - clientBefore).to.equal(lock + commitment);
+    const after = await sla.bondOf(s.provider.address);
+    expect(before.total - after.total).to.equal(lock + commitment);
+    expect(before.locked - after.locked).to.equal(lock + commitment);
+
+    // The honest lease, served throughout: no credit, the lock and the commitment unlock whole.
+    await sla.settle(served, trees.map((t, k) => proofOf(t, leaves[k]![1]!)));
+    const end = await sla.bondOf(s.provider.address);
+    expect(end.total).to.equal(after.total);
+    expect(after.locked - end.locked).to.equal(lock + commitment);
   });
 });
 
