@@ -373,6 +373,9 @@ section("SLA bonds and settlement");
   await market.connect(client1).createDirectLease(p3.address, H100, 1, HOUR, PRICE, LEASE);
   const b = await market.leaseCount();
   await reportEpoch(e0, [a]);
+  // Settled in time (before its lock is releasable), so its breach counts: the client's SLA balance is written, and
+  // the streak reaches the threshold at C's settlement, which raises the fault as in steady state.
+  await (await sla.settle(a, proofs.get(a)!)).wait();
   await time.setNextBlockTimestamp((e0 + 2n) * L);
   await market.connect(client1).createDirectLease(p3.address, H100, 1, 24n * HOUR, PRICE, LEASE);
   const cLease = await market.leaseCount();
@@ -381,7 +384,6 @@ section("SLA bonds and settlement");
     await time.setNextBlockTimestamp((e0 + k + 1n) * L + 5n);
     await reportEpoch(e0 + k, [cLease]);
   }
-  await (await sla.settle(a, proofs.get(a)!)).wait(); // the client's SLA balance is written
   await measure("SlaBondManager.settle.epochs1", sla.settle(b, proofs.get(b)!));
   if (proofs.get(cLease)!.length !== 24) throw new Error("expected 24 epochs of proofs");
   await measure("SlaBondManager.settle.epochs24", sla.settle(cLease, proofs.get(cLease)!));

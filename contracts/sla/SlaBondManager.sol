@@ -203,7 +203,9 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
         if (block.timestamp >= lease.end && w.next >= w.endEpoch) {
             // The market's hook marks the lease's SLA settled (the once-only flag), so the progress slot is left as
             // it was: a lease settled in one call never writes it.
-            credit = _close(leaseId, lease, s);
+            // Before the lock is releasable, the lease's last epoch (endEpoch - 1) is still within the late window:
+            // the oldest reportable epoch is at most endEpoch (UptimeWalk.releasableAt).
+            credit = _close(leaseId, lease, s, w.oldest <= w.endEpoch);
             return (true, credit);
         }
         // w.next <= the lease's last epoch + 1 <= its end (a uint40) / the epoch length: it fits.
@@ -448,26 +450,27 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
     /// A settlement from `releasableAt` on (nobody settled in time; the lock could have been released) still pays the
     /// client, but does not count in the breach streak: a fault raised then could come after the vault's exposure tail
     /// (ExposureWindows counts the late window, not an unbounded settlement), when the self-stake may have left.
-    function _close(uint256 leaseId, IJobMarket.Lease memory lease, StoredSettlement memory s)
+    function _close(uint256 leaseId, IJobMarket.Lease memory lease, StoredSettlement memory s, bool inTime)
         private
         returns (uint256 credit)
     {
-        (uint256 up, uint256 observed) = (s.secondsUp, s.secondsObserved);
         uint256 charge = _value(lease);
         uint256 lock = SlaMath.lockOf(lease.slaBondPercent, charge);
         StoredTier memory stored = _tiers[lease.slaTier];
-        uint256 bps = SlaMath.creditBps(_tierOf(stored), up, observed);
+        uint256 bps = SlaMath.creditBps(_tierOf(stored), s.secondsUp, s.secondsObserved);
         credit = SlaMath.credit(charge, bps);
         // The stream first: the market pays at most what the lease holds and returns it.
         uint256 fromStream = JOB_MARKET.payStreamCredit(leaseId, credit);
         // Then the bond, capped at the lock, so settlement never reverts for lack of funds; and an auction lease's
         // commitment at the same credit rate: the winner bound its bid on the order's value, so serving badly costs it
         // what quitting would in proportion (a winner that never serves forfeits it whole, as one that quits).
-        uint256 fromBond = Math.min(credit - fromStream, lock) + SlaMath.credit(s.commitment, bps);
-        (bool fault, address sink) =
-            _debit(lease, lock + s.commitment, fromBond, observed != 0, bps != 0, stored.breachFaultThreshold);
+        uint256 fromBond = Math.min(credit - fromStream, lock);
+        if (s.commitment != 0) fromBond += SlaMath.credit(s.commitment, bps);
+        (bool fault, address sink) = _debit(
+            lease.provider, lock + s.commitment, fromBond, inTime && s.secondsObserved != 0, bps != 0, stored.breachFaultThreshold
+        );
         _credit(lease.client, fromBond);
-        _emitSettled(leaseId, lease, up, observed, charge, fromStream, fromBond, lock);
+        _emitSettled(leaseId, lease, s.secondsUp, s.secondsObserved, charge, fromStream, fromBond, lock);
         if (fault) _raiseFault(lease.provider, leaseId, sink);
         return fromStream + fromBond;
     }
@@ -488,25 +491,20 @@ contract SlaBondManager is AccessManaged, ReentrancyGuardTransient, ISlaBondMana
         if (sink != address(0)) ISlaFaultSink(sink).onRepeatedBreaches(provider, breaches, leaseId);
     }
 
-    /// @dev Unlocks the lease's provider's `lock`, takes `fromBond` from its bond, and counts the settlement in the
-    /// breach streak (unless nothing was `observed`, or it comes from `releasableAt` on: see `_close`): returns
-    /// whether the streak raised a fault, and the sink to raise it with.
-    function _debit(
-        IJobMarket.Lease memory lease,
-        uint256 lock,
-        uint256 fromBond,
-        bool observed,
-        bool breached,
-        uint256 threshold
-    ) private returns (bool fault, address sink) {
-        address provider = lease.provider;
+    /// @dev Unlocks `provider`'s `lock`, takes `fromBond` from its bond, and counts the settlement in the breach streak
+    /// if it `counts` (something was observed, and it came in time: see `_close`): returns whether the streak raised a
+    /// fault, and the sink to raise it with.
+    function _debit(address provider, uint256 lock, uint256 fromBond, bool counts, bool breached, uint256 threshold)
+        private
+        returns (bool fault, address sink)
+    {
         Bond memory bond = _bonds[provider];
         // lock is part of locked, fromBond <= lock <= total.
         bond.locked -= uint112(lock);
         bond.total -= uint112(fromBond);
         // Nothing observed (every epoch silent) is neither a breach nor a met SLA: the streak stays; so for a late
         // settlement.
-        if (observed && block.timestamp < UptimeWalk.releasableAt(lease.end, EPOCH_LENGTH, LATE_WINDOW_EPOCHS)) {
+        if (counts) {
             if (!breached) {
                 bond.breachStreak = 0;
             } else if (++bond.breachStreak >= threshold) {
