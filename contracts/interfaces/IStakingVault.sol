@@ -316,7 +316,9 @@ interface IStakingVault {
     function hasSufficientStake(address provider) external view returns (bool);
     /// @notice The assets a delegator's active shares are worth now.
     function delegatedBalance(address provider, address account) external view returns (uint256);
-    /// @notice A delegator's pending withdrawal: what it is worth now and when it unlocks.
+    /// @notice A delegator's pending withdrawal: what it is worth now and when it unlocks (`claimWithdraw` succeeds from
+    /// then on while no slash is pending). The provider's own: its request's unlock, or the end of its exposure's lock
+    /// (plus the tail) if that is later and the self-stake left active does not cover the exposure's need alone.
     function pendingWithdrawal(address provider, address account)
         external
         view

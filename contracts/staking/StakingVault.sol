@@ -458,7 +458,14 @@ contract StakingVault is AccessManaged, Pausable, ReentrancyGuardTransient, ISta
         returns (uint256 assets, uint256 unlockAt)
     {
         Pool storage pool = _pools[provider];
-        if (account == provider) return (pool.selfPending, pool.selfUnlockAt);
+        if (account == provider) {
+            // As claimWithdraw judges it: past the request's unbonding, and past the exposure's lock unless the
+            // self-stake left active covers the need alone (the exposure may have grown since the request).
+            unlockAt = pool.selfUnlockAt;
+            (uint256 need, uint256 lockedUntil) = _exposureLock(provider, pool.exposureUntil);
+            if (pool.selfActive < need && lockedUntil > unlockAt) unlockAt = lockedUntil;
+            return (pool.selfPending, unlockAt);
+        }
         Delegation storage d = _delegations[provider][account];
         if (d.pendingShares == 0) return (0, 0);
         assets = d.pendingGeneration != pool.pendingGeneration

@@ -83,6 +83,10 @@ describe("Review attack: a lease extended after the provider's self-withdrawal r
     const end = (await c.jobMarket.getLease(leaseId)).end;
     const tail = await c.vault.exposureTail();
 
+    // What the vault tells the provider matches what its claim will meet (the long campaign found the view still
+    // reporting the request's unlock: a keeper or wallet claiming then was refused).
+    expect((await c.vault.pendingWithdrawal(p.address, p.address)).unlockAt).to.equal(end + tail);
+
     await c.networkHelpers.time.increaseTo(unlock);
     const t = (await now(c)) + 1n;
     await c.networkHelpers.time.setNextBlockTimestamp(t);

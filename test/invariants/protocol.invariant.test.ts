@@ -116,6 +116,29 @@ describe("Protocol invariant campaign (DESIGN.md invariants 1-8)", function () {
     );
   });
 
+  it("holds over the sequence the long campaign failed on after the SLA fixes (the vault's view gave a provider's request unlock, not the exposure's lock its claim met)", async function () {
+    this.timeout(0);
+    // A provider requests its self-stake, then self-dealt and client leases (whose need its delegators' stake covers)
+    // keep its claim locked until their exposure and its tail end: pendingWithdrawal said it was due, claimWithdraw
+    // refused it. The view now reports the claim's own unlock, so the claim is early, not blocked.
+    // Campaign seed 20261201, sequence 4959 of the 10,000-sequence run (shard 9/50).
+    await replayFailures(
+      [
+        ["selfDealtLease", 95_450_223],
+        ["stake", 2_017_834_188],
+        ["requestWithdraw", 1_971_973_918],
+        ["lease", 799_689_303],
+        ["selfDealtLease", 948_344_284],
+        ["warp", 24_500_065],
+        ["disputeJob", 1_051_329_552],
+        ["lease", 604_889_738],
+        ["claimWithdraw", 1_259_356_416],
+      ],
+      [675_358_669],
+      { call: "claimWithdraw.early", refused: true },
+    );
+  });
+
   it("catches a planted accounting hole and shrinks the failing sequence to the two steps that show it", async function () {
     this.timeout(0);
     const { loadCinder } = await connectCinder();
@@ -145,9 +168,14 @@ describe("Protocol invariant campaign (DESIGN.md invariants 1-8)", function () {
 
 /**
  * Replays what a long campaign once failed on: its shrunk sequence (handler name and seed per step), which must now
- * hold and settle an SLA, and the whole sequences by their seeds (depth 50), each from the same fresh deployment.
+ * hold and show the step it turned on (`shows`: by default an SLA settled), and the whole sequences by their seeds
+ * (depth 50), each from the same fresh deployment.
  */
-async function replayFailures(shortest: [name: string, seed: number][], seeds: number[]): Promise<void> {
+async function replayFailures(
+  shortest: [name: string, seed: number][],
+  seeds: number[],
+  shows: { call: string; refused: boolean } = { call: "sla.settle", refused: false },
+): Promise<void> {
   const { loadCinder } = await connectCinder();
   const c = await loadCinder();
   const w = await setUp(c);
@@ -157,7 +185,9 @@ async function replayFailures(shortest: [name: string, seed: number][], seeds: n
   await start.restore();
   const short = await runSequence(w, steps);
   expect(short.failure).to.equal(undefined);
-  expect(short.ghost.ok.get("sla.settle") ?? 0, "the settlement went through").to.be.greaterThan(0);
+  // The step the failure turned on happened: it went through (or, for a claim not yet due, was refused as early).
+  const counted = shows.refused ? short.ghost.refused : short.ghost.ok;
+  expect(counted.get(shows.call) ?? 0, `${shows.call} ${shows.refused ? "refused" : "went through"}`).to.be.greaterThan(0);
   for (const seed of seeds) {
     await start.restore();
     expect((await runSequence(w, sequence(seed, 50))).failure, `sequence seed ${seed}`).to.equal(undefined);
