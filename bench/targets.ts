@@ -84,5 +84,7 @@ export const CHANGE_NOTES: Record<string, string> = {
     "account, both balance slots cold and rewritten, its Transfer event, about 14,500), the market is a cold account " +
     "reached by one call carrying the order's award (about 3,000 with its ABI coding), and it reads its wired " +
     "auction (2,100). The target moved from 210,000 to 230,000 with it; the refund is still credited in the market " +
-    "(no second transfer).",
+    "(no second transfer). Holding 210,000 would take more than moving the escrow back into the market: without the " +
+    "transfer (about 16,000 with its call) the figure would be about 212,000, the cold call and the wiring read " +
+    "remaining; only a library split with the state kept in the market could hold it.",
 };
